@@ -1,0 +1,3 @@
+from logolint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""`.logolint.yaml`: found, parsed and validated once, into a frozen Config."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from logolint.errors import ConfigError
+
+CONFIG_NAMES = (".logolint.yaml", ".logolint.yml")
+UNREADABLE_POLICIES = ("fail", "warn")
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Settings for a run. `root` is where relative paths and `exclude` globs are anchored."""
+
+    root: Path
+    source: Path | None = None
+    model: Path | None = None
+    model_sha256: str | None = None
+    threshold: float | None = None
+    old_labels: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    unreadable: str = "fail"
+
+
+def _threshold(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"must be a number from 0 to 1, got {value!r}")
+    return float(value)
+
+
+def _string_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"must be a list of non-empty strings, got {value!r}")
+    return tuple(value)
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def _sha256(value: Any) -> str:
+    value = _string(value).lower()
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise ValueError("must be 64 hexadecimal digits")
+    return value
+
+
+def _choice(*allowed: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    return check
+
+
+# key -> validator; `model` is then resolved against the config file's folder.
+_KEYS: dict[str, Callable[[Any], Any]] = {
+    "model": _string,
+    "model_sha256": _sha256,
+    "threshold": _threshold,
+    "old_labels": _string_list,
+    "exclude": _string_list,
+    "unreadable": _choice(*UNREADABLE_POLICIES),
+}
+
+
+def parse_config(data: Any, root: Path, source: Path | None = None) -> Config:
+    """Validate a mapping (parsed YAML) into a Config; raise ConfigError naming the key."""
+    where = str(source) if source else "config"
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: must be a mapping of keys to values")
+    values: dict[str, Any] = {}
+    for key, raw in data.items():
+        if key not in _KEYS:
+            known = ", ".join(sorted(_KEYS))
+            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")
+        try:
+            values[key] = _KEYS[key](raw)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: key {key!r} {exc}") from None
+    if "model" in values:
+        values["model"] = (root / values["model"]).resolve()
+    return Config(root=root, source=source, **values)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest config file from `start` upward, stopping at the repository root."""
+    for folder in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def load_config(path: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Config:
+    """Load `path`, or the config found from `cwd` upward, or the defaults."""
+    import yaml
+
+    cwd = (cwd or Path.cwd()).resolve()
+    source = Path(path).resolve() if path is not None else find_config(cwd)
+    if source is None:
+        return Config(root=cwd)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot read config: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{source}: invalid YAML{line}: {problem}") from None
+    return parse_config(data, source.parent, source)

@@ -1,0 +1,136 @@
+"""Turn any supported file into an RGB array, or raise ImageError with a clear message."""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from logolint.errors import ImageError
+
+IMAGE_EXTENSIONS = frozenset(
+    ".png .jpg .jpeg .jpe .jfif .gif .webp .bmp .dib .tif .tiff .ico .svg .svgz".split()
+)
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_PIXELS = 64_000_000  # declared size; anything larger is treated as a decompression bomb
+WORK_SIDE = 2048  # longer side kept for detection; larger images are reduced on load
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+
+def is_image_path(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def _is_svg(data: bytes, suffix: str) -> bool:
+    if suffix in (".svg", ".svgz"):
+        return True
+    head = data[:1024].lstrip().lower()
+    return head.startswith((b"<svg", b"<?xml")) and b"<svg" in data[:4096].lower()
+
+
+def open_raster(data: bytes):
+    """Open raster bytes with PIL after the bomb checks, without decoding pixels yet."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"image too large (over {MAX_PIXELS:,} pixels)") from None
+    except Image.UnidentifiedImageError:
+        raise ImageError("not a supported image format") from None
+    except Exception as exc:  # PIL raises many types for corrupt headers
+        raise ImageError(f"corrupt image: {exc}") from None
+    width, height = image.size
+    if width * height > MAX_PIXELS or width <= 0 or height <= 0:
+        raise ImageError(f"image too large or empty ({width}x{height} pixels)")
+    return image
+
+
+def _flatten(image):
+    """RGB on a background chosen to keep the drawing visible (dark for light marks)."""
+    import numpy as np
+    from PIL import Image
+
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        peak = 65535.0 if array.max() > 255 else 255.0
+        image = Image.fromarray(np.clip(array * (255.0 / peak), 0, 255).astype(np.uint8))
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
+        alpha = rgba[..., 3:] / 255.0
+        if alpha.min() >= 1.0:
+            return image.convert("RGB")
+        weight = float(alpha.sum())
+        luma = (rgba[..., :3].mean(axis=2, keepdims=True) * alpha).sum() / max(weight, 1.0)
+        background = 32.0 if luma > 200 else 255.0
+        rgb = rgba[..., :3] * alpha + background * (1.0 - alpha)
+        return Image.fromarray(np.clip(rgb + 0.5, 0, 255).astype(np.uint8))
+    return image.convert("RGB")
+
+
+class Loaded(NamedTuple):
+    image: Any  # PIL RGB image, reduced to at most WORK_SIDE on a side
+    source_size: tuple[int, int]  # (width, height) of the file as a viewer shows it
+
+
+def _decode(data: bytes) -> Loaded:
+    from PIL import Image, ImageOps
+
+    image = open_raster(data)
+    width, height = image.size
+    try:
+        if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # EXIF orientation turns it
+            width, height = height, width
+    except Exception:
+        pass
+    try:
+        if getattr(image, "n_frames", 1) > 1:
+            image.seek(0)  # the first frame of an animation stands for the file
+        if image.format == "JPEG":
+            image.draft("RGB", (WORK_SIDE, WORK_SIDE))
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        if max(image.size) > WORK_SIDE:
+            image.thumbnail((WORK_SIDE, WORK_SIDE), Image.BILINEAR, reducing_gap=2.0)
+        return Loaded(_flatten(image), (width, height))
+    except ImageError:
+        raise
+    except Exception as exc:
+        raise ImageError(f"corrupt or truncated image: {exc}") from None
+
+
+def load_image(path: str | os.PathLike[str], data: bytes | None = None) -> Loaded:
+    """Read `path` (or the given bytes) into an RGB image at most WORK_SIDE on a side."""
+    if data is None:
+        try:
+            size = os.path.getsize(path)
+            if size > MAX_FILE_BYTES:
+                raise ImageError(f"file too large ({size:,} bytes)")
+            with open(path, "rb") as stream:
+                data = stream.read()
+        except OSError as exc:
+            raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
+    if not data:
+        raise ImageError("empty file")
+    if data.startswith(LFS_POINTER):
+        raise ImageError("not checked: Git LFS pointer (run `git lfs pull` first)")
+    if _is_svg(data, Path(path).suffix.lower()):
+        from logolint.svg import render_svg
+
+        image = render_svg(data)
+        return Loaded(_flatten(image), image.size)
+    return _decode(data)
+
+
+def load_rgb(path: str | os.PathLike[str], data: bytes | None = None):
+    """The image as a HxWx3 uint8 numpy array."""
+    import numpy as np
+
+    return np.asarray(load_image(path, data).image)

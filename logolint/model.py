@@ -1,0 +1,126 @@
+"""Load a logolint .tflite once per process and run it on prepared views."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+
+from logolint.errors import ModelError
+
+METADATA_NAME = "logolint"
+DEFAULT_THRESHOLD = 0.5
+
+
+def bundled_model_path() -> Path:
+    """The demo model shipped inside the package (`model/` in the source tree)."""
+    return Path(str(resources.files("logolint.model").joinpath("demo.tflite")))
+
+
+def backbone_path() -> Path:
+    return Path(str(resources.files("logolint.model").joinpath("backbone.tflite")))
+
+
+def interpreter_class():
+    """LiteRT's interpreter, or tflite-runtime's where only that is installed."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        try:
+            from tflite_runtime.interpreter import Interpreter
+        except ImportError:
+            raise ModelError("no TFLite runtime found: pip install ai-edge-litert") from None
+    return Interpreter
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInfo:
+    """What a logolint model says about itself in its metadata."""
+
+    labels: tuple[str, ...]
+    old_labels: tuple[str, ...]
+    threshold: float
+    input_size: int
+
+
+def _info(data: bytes, path: Path, outputs: int) -> ModelInfo:
+    from logolint.tflite_writer import read_metadata
+
+    try:
+        raw = read_metadata(data, METADATA_NAME)
+    except Exception as exc:  # a corrupt flatbuffer fails in many ways
+        raise ModelError(f"{path}: corrupt model file: {exc}") from None
+    if raw is None:
+        raise ModelError(f"{path}: not a logolint model (no labels in its metadata)")
+    try:
+        meta = json.loads(raw)
+        labels = tuple(str(label) for label in meta["labels"])
+        info = ModelInfo(
+            labels=labels,
+            old_labels=tuple(meta.get("old_labels") or [label for label in labels if label == "old"]),
+            threshold=float(meta.get("threshold", DEFAULT_THRESHOLD)),
+            input_size=int(meta.get("input_size", 224)),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{path}: unreadable logolint metadata: {exc}") from None
+    if len(labels) != outputs:
+        raise ModelError(f"{path}: metadata has {len(labels)} labels for {outputs} outputs")
+    return info
+
+
+class Model:
+    """A fused backbone + head: float32 RGB pixels (0-255) in, class probabilities out."""
+
+    def __init__(self, path: Path, data: bytes, threads: int | None = None) -> None:
+        if len(data) < 8 or data[4:8] != b"TFL3":
+            raise ModelError(f"{path}: not a TFLite model file")
+        self.path = path
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        try:
+            self._interpreter = interpreter_class()(
+                model_content=data, num_threads=threads or min(os.cpu_count() or 1, 4)
+            )
+            self._interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"{path}: cannot load model: {exc}") from None
+        self._input = self._interpreter.get_input_details()[0]["index"]
+        output = self._interpreter.get_output_details()[0]
+        self._output = output["index"]
+        self.info = _info(data, path, int(output["shape"][-1]))
+
+    def predict(self, pixels) -> "numpy.ndarray":  # noqa: F821
+        """Probabilities for one HxWx3 view already resized to the input size."""
+        import numpy as np
+
+        batch = np.asarray(pixels, dtype=np.float32)[None]
+        self._interpreter.set_tensor(self._input, batch)
+        self._interpreter.invoke()
+        return self._interpreter.get_tensor(self._output)[0].copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: Path, mtime_ns: int, size: int, expected_sha256: str | None) -> Model:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"cannot read model {path}: {exc.strerror or exc}") from None
+    model = Model(path, data)
+    if expected_sha256 and model.sha256 != expected_sha256:
+        raise ModelError(
+            f"{path}: sha256 {model.sha256} does not match model_sha256 {expected_sha256}"
+        )
+    return model
+
+
+def load_model(path: Path | None = None, expected_sha256: str | None = None) -> Model:
+    """Load (once per process) the model at `path`, or the bundled demo model."""
+    path = Path(path) if path is not None else bundled_model_path()
+    try:
+        stat = path.stat()
+    except OSError:
+        raise ModelError(f"model file not found: {path}") from None
+    return _load(path.resolve(), stat.st_mtime_ns, stat.st_size, expected_sha256)

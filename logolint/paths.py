@@ -1,0 +1,88 @@
+"""Which files a run checks: recursion over image files and gitignore-style excludes."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from logolint.errors import ConfigError
+from logolint.imaging import is_image_path
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """gitignore semantics: `*` stays in one folder, `**` crosses folders, a pattern
+    without an inner slash matches at any depth, a trailing slash means a folder."""
+    folder_only = pattern.endswith("/")
+    pattern = pattern.rstrip("/")
+    anchored = "/" in pattern  # a slash anywhere but the end anchors to the root
+    pattern = pattern.lstrip("/")
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                out.append(re.escape("["))
+                i += 1
+            else:
+                out.append("[" + pattern[i + 1 : end].replace("!", "^", 1) + "]")
+                i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    body = "".join(out)
+    prefix = "" if anchored else "(?:.*/)?"
+    # A match on a folder also excludes everything below it.
+    suffix = "/.*" if folder_only else "(?:/.*)?"
+    return re.compile(f"^{prefix}{body}{suffix}$", re.DOTALL)
+
+
+class Excluder:
+    def __init__(self, patterns: tuple[str, ...], root: Path) -> None:
+        self.root = root
+        self._rules = [(p.startswith("!"), _glob_regex(p.lstrip("!"))) for p in patterns]
+
+    def excluded(self, path: Path) -> bool:
+        try:
+            relative = path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        result = False
+        for negated, regex in self._rules:
+            if regex.match(relative):
+                result = not negated
+        return result
+
+
+def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]:
+    """Files to check, in a stable order. Named files are checked whatever their
+    extension; folders contribute their image files. A missing path is a usage error."""
+    excluder = Excluder(exclude, root)
+    found: list[str] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d != ".git")
+                for file in sorted(files):
+                    child = Path(folder, file)
+                    if is_image_path(child) and not excluder.excluded(child):
+                        found.append(str(child))
+        elif path.exists() or path.is_symlink():
+            if not excluder.excluded(path):
+                found.append(name)
+        else:
+            raise ConfigError(f"no such file or directory: {name}")
+    return list(dict.fromkeys(found))

@@ -1,0 +1,131 @@
+"""Rasterise untrusted SVG safely: no entities, no external references, bounded size."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import io
+import re
+import xml.etree.ElementTree as ET
+
+from logolint.errors import ImageError
+
+MAX_SVG_BYTES = 20 * 1024 * 1024
+MAX_DEPTH = 256
+MAX_ELEMENTS = 200_000
+RENDER_SIDE = 1024
+
+_XLINK = "{http://www.w3.org/1999/xlink}href"
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*>", re.IGNORECASE)
+# url(...) that does not point inside the document (url(#id) is kept).
+_EXTERNAL_URL = re.compile(r"url\(\s*(?!['\"]?#)[^)]*\)", re.IGNORECASE)
+_IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
+_RASTER_DATA = re.compile(r"data:image/(png|jpe?g|gif|webp);base64,", re.IGNORECASE)
+
+
+def _inflate(data: bytes) -> bytes:
+    if data[:2] != b"\x1f\x8b":
+        return data
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            out = stream.read(MAX_SVG_BYTES + 1)
+    except (OSError, EOFError) as exc:
+        raise ImageError(f"corrupt compressed SVG: {exc}") from None
+    if len(out) > MAX_SVG_BYTES:
+        raise ImageError("SVG too large after decompression (possible bomb)")
+    return out
+
+
+def _safe_data_uri(value: str) -> bool:
+    """An embedded raster image is kept only when it is small enough to decode safely."""
+    from logolint.imaging import open_raster
+
+    match = _RASTER_DATA.match(value)
+    if not match:
+        return False
+    try:
+        payload = base64.b64decode(value[match.end():], validate=False)
+        open_raster(payload)
+    except (binascii.Error, ValueError, ImageError):
+        return False
+    return True
+
+
+def _sanitise(root: ET.Element) -> None:
+    count = 0
+    stack = [(root, 0)]
+    while stack:
+        element, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH or count > MAX_ELEMENTS:
+            raise ImageError("SVG too deeply nested or too many elements")
+        for name, value in list(element.attrib.items()):
+            if name in ("href", _XLINK):
+                if not (value.startswith("#") or _safe_data_uri(value)):
+                    del element.attrib[name]
+            elif "url(" in value.lower():
+                element.attrib[name] = _EXTERNAL_URL.sub("none", value)
+        if element.tag.rsplit("}", 1)[-1] == "style" and element.text:
+            element.text = _IMPORT.sub("", _EXTERNAL_URL.sub("none", element.text))
+        stack.extend((child, depth + 1) for child in element)
+
+
+def _parse(data: bytes) -> ET.Element:
+    if b"<!ENTITY" in data.upper():
+        raise ImageError("SVG declares entities, which are not allowed (possible entity bomb)")
+    data = _DOCTYPE.sub(b"", data, count=1)
+    if b"<!DOCTYPE" in data.upper():
+        raise ImageError("SVG has an internal DTD subset, which is not allowed")
+    depth = 0
+    try:
+        # A streaming depth check first: ElementTree itself recurses on deep trees.
+        for event, _ in ET.iterparse(io.BytesIO(data), events=("start", "end")):
+            depth += 1 if event == "start" else -1
+            if depth > MAX_DEPTH:
+                raise ImageError("SVG too deeply nested")
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise ImageError(f"invalid SVG: {exc}") from None
+    if root.tag.rsplit("}", 1)[-1] != "svg":
+        raise ImageError("not an SVG document")
+    return root
+
+
+def _length(value: str | None) -> float | None:
+    match = re.match(r"\s*([0-9.]+(?:e[-+]?[0-9]+)?)\s*(px)?\s*$", value or "", re.IGNORECASE)
+    try:
+        return float(match.group(1)) if match else None
+    except ValueError:
+        return None
+
+
+def _render_width(root: ET.Element) -> int:
+    """A width that keeps the longer side at RENDER_SIDE, so a 1x100000 drawing stays small."""
+    width, height = _length(root.get("width")), _length(root.get("height"))
+    box = (root.get("viewBox") or "").replace(",", " ").split()
+    if (not width or not height) and len(box) == 4:
+        width, height = _length(box[2]), _length(box[3])
+    if not width or not height:
+        return RENDER_SIDE
+    aspect = width / height
+    return max(1, round(RENDER_SIDE if aspect >= 1 else RENDER_SIDE * aspect))
+
+
+def render_svg(data: bytes):
+    """Return a PIL RGBA image of the SVG, its longer side about RENDER_SIDE pixels."""
+    import resvg_py
+    from PIL import Image
+
+    if len(data) > MAX_SVG_BYTES:
+        raise ImageError("SVG file too large")
+    root = _parse(_inflate(data))
+    _sanitise(root)
+    text = ET.tostring(root, encoding="unicode")
+    try:
+        png = bytes(resvg_py.svg_to_bytes(svg_string=text, width=_render_width(root)))
+    except BaseException as exc:  # resvg raises ValueError, or a Rust panic
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise ImageError(f"cannot render SVG: {exc}") from None
+    return Image.open(io.BytesIO(png)).convert("RGBA")

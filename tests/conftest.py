@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture
+def examples(tmp_path: Path) -> Path:
+    """A private copy of the shipped examples, safe to modify."""
+    target = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, target)
+    return target
+
+
+def run_cli(*argv: str) -> int:
+    from logolint.cli import main
+
+    return main(list(argv))

@@ -1,0 +1,58 @@
+from pathlib import Path
+
+import pytest
+
+from logolint.errors import ConfigError
+from logolint.paths import collect
+
+
+def _touch(root: Path, *names: str) -> None:
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+
+
+def test_folders_recurse_over_image_files_only(tmp_path: Path):
+    _touch(tmp_path, "a.png", "b/c.JPG", "b/d.txt", "b/e.svg", ".git/x.png")
+    found = collect([str(tmp_path)], (), tmp_path)
+    assert sorted(Path(p).relative_to(tmp_path).as_posix() for p in found) == ["a.png", "b/c.JPG", "b/e.svg"]
+
+
+def test_excludes_apply_to_named_files_too(tmp_path: Path):
+    _touch(tmp_path, "docs/legacy/old.png", "docs/new.png", "brand/archive/x.png", "y.png")
+    files = [str(tmp_path / p) for p in ("docs/legacy/old.png", "docs/new.png", "brand/archive/x.png", "y.png")]
+    found = collect(files, ("docs/legacy/", "archive", "!y.png"), tmp_path)
+    assert [Path(p).relative_to(tmp_path).as_posix() for p in found] == ["docs/new.png", "y.png"]
+
+
+@pytest.mark.parametrize(
+    "pattern, path, excluded",
+    [
+        ("*.gif", "a/b/c.gif", True),
+        ("/top.png", "top.png", True),
+        ("/top.png", "sub/top.png", False),
+        ("assets/*.png", "assets/a.png", True),
+        ("assets/*.png", "assets/deep/a.png", False),
+        ("assets/**/*.png", "assets/deep/a.png", True),
+        ("**/legacy", "x/legacy/y.png", True),
+        ("logo-v[12].png", "logo-v2.png", True),
+        ("logo-v[!12].png", "logo-v2.png", False),
+    ],
+)
+def test_gitignore_style_patterns(tmp_path: Path, pattern: str, path: str, excluded: bool):
+    _touch(tmp_path, path)
+    found = collect([str(tmp_path / path)], (pattern,), tmp_path)
+    assert (found == []) is excluded
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path):
+    with pytest.raises(ConfigError, match="no such file or directory"):
+        collect([str(tmp_path / "nope.png")], (), tmp_path)
+
+
+def test_odd_filenames(tmp_path: Path):
+    names = ["sp ace.png", "ünï cödé.png", "-dash.png", "new\nline.png", "pct%::,.png"]
+    _touch(tmp_path, *names)
+    found = collect([str(tmp_path)], (), tmp_path)
+    assert sorted(Path(p).name for p in found) == sorted(names)
