@@ -16,13 +16,17 @@ METADATA_NAME = "logolint"
 DEFAULT_THRESHOLD = 0.5
 
 
+def _shipped(name: str) -> Path:
+    """A file of `model/` in the source tree, installed as the package `logolint.models`."""
+    return Path(str(resources.files("logolint.models").joinpath(name)))
+
+
 def bundled_model_path() -> Path:
-    """The demo model shipped inside the package (`model/` in the source tree)."""
-    return Path(str(resources.files("logolint.model").joinpath("demo.tflite")))
+    return _shipped("demo.tflite")
 
 
 def backbone_path() -> Path:
-    return Path(str(resources.files("logolint.model").joinpath("backbone.tflite")))
+    return _shipped("backbone.tflite")
 
 
 def interpreter_class():

@@ -92,26 +92,6 @@ def _parse(data: bytes) -> ET.Element:
     return root
 
 
-def _length(value: str | None) -> float | None:
-    match = re.match(r"\s*([0-9.]+(?:e[-+]?[0-9]+)?)\s*(px)?\s*$", value or "", re.IGNORECASE)
-    try:
-        return float(match.group(1)) if match else None
-    except ValueError:
-        return None
-
-
-def _render_width(root: ET.Element) -> int:
-    """A width that keeps the longer side at RENDER_SIDE, so a 1x100000 drawing stays small."""
-    width, height = _length(root.get("width")), _length(root.get("height"))
-    box = (root.get("viewBox") or "").replace(",", " ").split()
-    if (not width or not height) and len(box) == 4:
-        width, height = _length(box[2]), _length(box[3])
-    if not width or not height:
-        return RENDER_SIDE
-    aspect = width / height
-    return max(1, round(RENDER_SIDE if aspect >= 1 else RENDER_SIDE * aspect))
-
-
 def render_svg(data: bytes):
     """Return a PIL RGBA image of the SVG, its longer side about RENDER_SIDE pixels."""
     import resvg_py
@@ -123,7 +103,9 @@ def render_svg(data: bytes):
     _sanitise(root)
     text = ET.tostring(root, encoding="unicode")
     try:
-        png = bytes(resvg_py.svg_to_bytes(svg_string=text, width=_render_width(root)))
+        png = bytes(resvg_py.svg_to_bytes(
+            svg_string=text, width=RENDER_SIDE, height=RENDER_SIDE  # fit inside this box
+        ))
     except BaseException as exc:  # resvg raises ValueError, or a Rust panic
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise

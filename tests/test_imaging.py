@@ -1,0 +1,110 @@
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from logolint.errors import ImageError
+from logolint.imaging import load_image, load_rgb
+
+
+def _save(image: Image.Image, path: Path, **options) -> Path:
+    image.save(path, **options)
+    return path
+
+
+def _pattern(size=(64, 48)) -> Image.Image:
+    array = np.zeros((size[1], size[0], 3), np.uint8)
+    array[:, : size[0] // 2] = (200, 30, 30)
+    array[:, size[0] // 2 :] = (30, 30, 200)
+    return Image.fromarray(array)
+
+
+@pytest.mark.parametrize("suffix", ["png", "jpg", "gif", "webp", "bmp", "tiff", "ico"])
+def test_every_raster_format_loads_as_rgb(tmp_path: Path, suffix: str):
+    path = _save(_pattern(), tmp_path / f"a.{suffix}")
+    array = load_rgb(path)
+    assert array.dtype == np.uint8 and array.shape[2] == 3
+    assert array[:, :10].mean(axis=(0, 1))[0] > 120  # the red half stays red
+    assert array[:, -10:].mean(axis=(0, 1))[2] > 120
+
+
+def test_exif_orientation_is_applied(tmp_path: Path):
+    image = _pattern((80, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    path = _save(image, tmp_path / "r.jpg", exif=exif)
+    loaded = load_image(path)
+    assert loaded.image.size == (40, 80)
+    assert loaded.source_size == (40, 80)
+
+
+def test_cmyk_jpeg(tmp_path: Path):
+    path = _save(_pattern().convert("CMYK"), tmp_path / "c.jpg")
+    assert load_rgb(path)[:, :10].mean(axis=(0, 1))[0] > 120
+
+
+def test_alpha_is_composited_so_light_marks_stay_visible(tmp_path: Path):
+    white_mark = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
+    white_mark.paste((255, 255, 255, 255), (10, 10, 30, 30))
+    array = load_rgb(_save(white_mark, tmp_path / "w.png"))
+    assert array[0, 0].max() < 80 and array[20, 20].min() > 240  # dark background, white mark
+    dark_mark = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
+    dark_mark.paste((0, 0, 90, 255), (10, 10, 30, 30))
+    array = load_rgb(_save(dark_mark, tmp_path / "d.png"))
+    assert array[0, 0].min() > 240
+
+
+def test_palette_and_16_bit(tmp_path: Path):
+    assert load_rgb(_save(_pattern().convert("P"), tmp_path / "p.png")).shape == (48, 64, 3)
+    deep = Image.fromarray((np.arange(64 * 48, dtype=np.uint16).reshape(48, 64) * 20))
+    array = load_rgb(_save(deep, tmp_path / "d.png"))
+    assert array.shape == (48, 64, 3) and array.max() > 200
+
+
+def test_large_images_are_reduced_and_keep_their_source_size(tmp_path: Path):
+    path = _save(_pattern((4000, 3000)), tmp_path / "big.jpg", quality=80)
+    loaded = load_image(path)
+    assert max(loaded.image.size) <= 2048
+    assert loaded.source_size == (4000, 3000)
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty file"),
+        (b"not an image at all", "not a supported image format"),
+        (_png_header_only(100_000, 100_000), "too large"),
+        (b"version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12\n", "Git LFS pointer"),
+    ],
+)
+def test_bad_files_raise_one_error_type(tmp_path: Path, data: bytes, message: str):
+    path = tmp_path / "bad.png"
+    path.write_bytes(data)
+    with pytest.raises(ImageError, match=message):
+        load_image(path)
+
+
+def test_truncated_image(tmp_path: Path):
+    buffer = io.BytesIO()
+    _pattern((300, 300)).save(buffer, "PNG")
+    path = tmp_path / "t.png"
+    path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    with pytest.raises(ImageError):
+        load_image(path)
+
+
+def test_missing_file_is_an_image_error(tmp_path: Path):
+    with pytest.raises(ImageError, match="cannot read file"):
+        load_image(tmp_path / "gone.png")

@@ -1,0 +1,96 @@
+import http.server
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from logolint.errors import ImageError
+from logolint.imaging import load_rgb
+
+RED_SQUARE = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><rect width="50" height="50" fill="red"/></svg>'
+
+
+def _svg(tmp_path: Path, text: str, name: str = "a.svg") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_svg_renders_with_its_aspect(tmp_path: Path):
+    array = load_rgb(_svg(tmp_path, RED_SQUARE))
+    assert array.shape == (512, 1024, 3)
+    assert tuple(array[100, 100]) == (255, 0, 0)
+
+
+def test_svg_detected_by_content_under_another_name(tmp_path: Path):
+    assert load_rgb(_svg(tmp_path, RED_SQUARE, "logo.png")).shape[2] == 3
+
+
+def test_entity_bomb_is_refused(tmp_path: Path):
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">'
+        + "".join(f'<!ENTITY {chr(98 + i)} "&{chr(97 + i)};&{chr(97 + i)};&{chr(97 + i)};">' for i in range(9))
+        + ']><svg xmlns="http://www.w3.org/2000/svg"><text>&j;</text></svg>'
+    )
+    with pytest.raises(ImageError, match="entities"):
+        load_rgb(_svg(tmp_path, bomb))
+
+
+def test_public_doctype_is_accepted(tmp_path: Path):
+    text = ('<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+            '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">' + RED_SQUARE)
+    assert load_rgb(_svg(tmp_path, text)).shape == (512, 1024, 3)
+
+
+def test_deep_nesting_is_refused(tmp_path: Path):
+    text = '<svg xmlns="http://www.w3.org/2000/svg">' + "<g>" * 5000 + "</g>" * 5000 + "</svg>"
+    with pytest.raises(ImageError, match="nested"):
+        load_rgb(_svg(tmp_path, text))
+
+
+def test_extreme_aspect_stays_small(tmp_path: Path):
+    text = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="100000"><rect width="1" height="100000"/></svg>'
+    array = load_rgb(_svg(tmp_path, text))
+    assert max(array.shape) <= 1024
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self):  # noqa: N802
+        _Recorder.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_external_references_are_never_fetched_or_read(tmp_path: Path):
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/x.png"
+    secret = tmp_path / "outside.png"
+    import PIL.Image
+
+    PIL.Image.new("RGB", (50, 50), (0, 255, 0)).save(secret)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    text = f"""<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100">
+      <style>@import url({url}); rect {{ fill: url({url}); }}</style>
+      <image href="{url}" width="100" height="100"/>
+      <image xlink:href="file://{secret}" width="100" height="100"/>
+      <image href="../outside.png" width="100" height="100"/>
+      <image href="file:///etc/passwd" width="100" height="100"/>
+      <rect width="10" height="10" style="fill: url({url})"/>
+      <rect width="10" height="10" filter="url({url}#f)"/>
+    </svg>"""
+    try:
+        array = load_rgb(_svg(repo, text))
+    finally:
+        server.shutdown()
+    assert _Recorder.requests == []
+    assert not np.any((array[..., 1] > 200) & (array[..., 0] < 50))  # the green file was not drawn
