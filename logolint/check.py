@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
+from typing import Any
 
+from logolint.cache import ResultCache, cache_key
 from logolint.config import Config
-from logolint.detect import Box, detect
-from logolint.errors import ConfigError, ImageError
-from logolint.imaging import load_image
+from logolint.detect import SETTINGS, Box, detect
+from logolint.errors import ConfigError, ImageError, ModelError
+from logolint.imaging import load_image, read_file
 from logolint.paths import collect
 from logolint.results import Report, Result
 
@@ -19,20 +22,47 @@ def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> 
     return (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
 
 
-def check_file(path: str, model, threshold: float) -> Result:
-    """Score one file. Any failure becomes a Result with `error` set, never an exception."""
+def _analyse(path: str, data: bytes, model) -> dict[str, Any]:
+    """What the model says about one file's content, as a cacheable dict."""
     try:
-        loaded = load_image(path)
+        loaded = load_image(path, data)
         found = detect(model, loaded.image)
     except ImageError as exc:
-        return Result(path, None, False, error=str(exc))
-    except MemoryError:
-        return Result(path, None, False, error="out of memory while checking this image")
-    except Exception as exc:  # a bug or an exotic file must not hide the other results
-        return Result(path, None, False, error=f"internal error: {type(exc).__name__}: {exc}")
-    score = round(found.score, 4)
+        return {"error": str(exc)}
     box = _to_source(found.box, loaded.image.size, loaded.source_size)
-    return Result(path, score, score >= threshold, label=found.label, box=box)
+    return {"score": round(found.score, 4), "label": found.label, "box": list(box)}
+
+
+def _result(path: str, outcome: dict[str, Any], threshold: float, sha256: str | None) -> Result:
+    if outcome.get("error") is not None:
+        return Result(path, None, False, error=outcome["error"], sha256=sha256)
+    score = outcome["score"]
+    box = tuple(outcome["box"]) if outcome.get("box") else None
+    return Result(path, score, score >= threshold, label=outcome.get("label"), box=box, sha256=sha256)
+
+
+def check_file(path: str, model, threshold: float, cache: ResultCache | None = None) -> Result:
+    """Score one file. Any failure becomes a Result with `error` set, never an exception."""
+    try:
+        data = read_file(path)
+    except ImageError as exc:
+        return Result(path, None, False, error=str(exc))
+    sha256 = hashlib.sha256(data).hexdigest()
+    key = cache_key(sha256, model.sha256, f"{SETTINGS}:{','.join(model.info.old_labels)}")
+    outcome = cache.get(key) if cache else None
+    if outcome is None:
+        try:
+            outcome = _analyse(path, data, model)
+        except ModelError:
+            raise
+        except MemoryError:
+            return Result(path, None, False, error="out of memory while checking this image", sha256=sha256)
+        except Exception as exc:  # a bug or an exotic file must not hide the other results
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            return Result(path, None, False, error=message, sha256=sha256)
+        if cache:
+            cache.put(key, outcome)
+    return _result(path, outcome, threshold, sha256)
 
 
 def resolve_threshold(config: Config, model, override: float | None = None) -> float:
@@ -43,13 +73,14 @@ def resolve_threshold(config: Config, model, override: float | None = None) -> f
 
 
 def check_paths(
-    paths: list[str], config: Config, model, threshold: float | None = None
+    paths: list[str], config: Config, model, threshold: float | None = None,
+    cache: ResultCache | None = None,
 ) -> Report:
     threshold = resolve_threshold(config, model, threshold)
     files = collect(paths, config.exclude, config.root)
     if config.old_labels is not None:
         model = _with_old_labels(model, config.old_labels)
-    results = tuple(check_file(path, model, threshold) for path in files)
+    results = tuple(check_file(path, model, threshold, cache) for path in files)
     return Report(results, threshold, model.sha256, fail_on_error=config.unreadable == "fail")
 
 

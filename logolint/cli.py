@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
     check.add_argument("--format", choices=sorted(FORMATS), default="text")
     check.add_argument("--output", help="write the report to this file instead of stdout")
+    check.add_argument("--cache-dir", help="result cache folder (default: $XDG_CACHE_HOME/logolint)")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
 
     train = sub.add_parser("train", help="train a model from old and new examples")
     train.add_argument("--old", nargs="+", required=True, metavar="PATH", help="old-logo images")
@@ -66,6 +68,7 @@ def _write(text: str, output: str | None) -> None:
 def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from logolint.cache import ResultCache, default_cache_dir
     from logolint.check import check_paths
     from logolint.config import load_config
     from logolint.formats import FORMATS
@@ -73,7 +76,8 @@ def _check(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     model = load_model(Path(args.model) if args.model else config.model, config.model_sha256)
-    report = check_paths(args.paths, config, model, args.threshold)
+    cache = None if args.no_cache else ResultCache(Path(args.cache_dir or default_cache_dir()))
+    report = check_paths(args.paths, config, model, args.threshold, cache)
     _write(FORMATS[args.format](report), args.output)
     return EXIT_FINDINGS if report.failed else EXIT_OK
 

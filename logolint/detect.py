@@ -7,6 +7,7 @@ import math
 
 Box = tuple[int, int, int, int]
 
+SETTINGS = "tiles-v1"  # part of the cache key: change it when detection changes
 TILE_FRACTIONS = (1.0, 0.5)  # tile side as a fraction of the image's shorter side
 MIN_TILE = 160  # source pixels; smaller tiles would be upsampled into the model
 

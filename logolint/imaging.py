@@ -106,17 +106,22 @@ def _decode(data: bytes) -> Loaded:
         raise ImageError(f"corrupt or truncated image: {exc}") from None
 
 
+def read_file(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes, refusing files too large to be images we would check."""
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageError(f"file too large (over {MAX_FILE_BYTES:,} bytes)")
+    return data
+
+
 def load_image(path: str | os.PathLike[str], data: bytes | None = None) -> Loaded:
     """Read `path` (or the given bytes) into an RGB image at most WORK_SIDE on a side."""
     if data is None:
-        try:
-            size = os.path.getsize(path)
-            if size > MAX_FILE_BYTES:
-                raise ImageError(f"file too large ({size:,} bytes)")
-            with open(path, "rb") as stream:
-                data = stream.read()
-        except OSError as exc:
-            raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
+        data = read_file(path)
     if not data:
         raise ImageError("empty file")
     if data.startswith(LFS_POINTER):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import json
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -51,7 +53,7 @@ class ModelInfo:
     input_size: int
 
 
-def _info(data: bytes, path: Path, outputs: int) -> ModelInfo:
+def _info(data: bytes, path: Path) -> ModelInfo:
     from logolint.tflite_writer import read_metadata
 
     try:
@@ -71,39 +73,75 @@ def _info(data: bytes, path: Path, outputs: int) -> ModelInfo:
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: unreadable logolint metadata: {exc}") from None
-    if len(labels) != outputs:
-        raise ModelError(f"{path}: metadata has {len(labels)} labels for {outputs} outputs")
     return info
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """The runtime prints INFO lines on file descriptor 2 when it loads a model; keep
+    them out of hook output, but hand them back if loading fails."""
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield sink
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def load_interpreter(data: bytes, path: Path, threads: int | None = None):
+    """A ready interpreter for model bytes, or ModelError with the runtime's reason."""
+    threads = threads or min(os.cpu_count() or 1, 4)
+    with _quiet_stderr() as sink:
+        try:
+            interpreter = interpreter_class()(model_content=data, num_threads=threads)
+            interpreter.allocate_tensors()
+            return interpreter
+        except (ValueError, RuntimeError) as exc:
+            sink.seek(0)
+            detail = sink.read().decode(errors="replace").strip().splitlines()
+            reason = detail[-1] if detail else str(exc).strip().splitlines()[-1]
+            raise ModelError(f"{path}: cannot load model: {reason}") from None
+
+
 class Model:
-    """A fused backbone + head: float32 RGB pixels (0-255) in, class probabilities out."""
+    """A fused backbone + head: float32 RGB pixels (0-255) in, class probabilities out.
+    The interpreter is created on first use, so a run served from the cache skips it."""
 
     def __init__(self, path: Path, data: bytes, threads: int | None = None) -> None:
         if len(data) < 8 or data[4:8] != b"TFL3":
             raise ModelError(f"{path}: not a TFLite model file")
         self.path = path
         self.sha256 = hashlib.sha256(data).hexdigest()
-        try:
-            self._interpreter = interpreter_class()(
-                model_content=data, num_threads=threads or min(os.cpu_count() or 1, 4)
-            )
-            self._interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as exc:
-            raise ModelError(f"{path}: cannot load model: {exc}") from None
-        self._input = self._interpreter.get_input_details()[0]["index"]
-        output = self._interpreter.get_output_details()[0]
-        self._output = output["index"]
-        self.info = _info(data, path, int(output["shape"][-1]))
+        self._data = data
+        self._threads = threads
+        self._interpreter = None
+        self.info = _info(data, path)
+
+    def _ready(self):
+        if self._interpreter is None:
+            interpreter = load_interpreter(self._data, self.path, self._threads)
+            output = interpreter.get_output_details()[0]
+            if int(output["shape"][-1]) != len(self.info.labels):
+                raise ModelError(f"{self.path}: {len(self.info.labels)} labels for "
+                                 f"{int(output['shape'][-1])} outputs")
+            self._input = interpreter.get_input_details()[0]["index"]
+            self._output = output["index"]
+            self._interpreter = interpreter
+        return self._interpreter
 
     def predict(self, pixels) -> "numpy.ndarray":  # noqa: F821
         """Probabilities for one HxWx3 view already resized to the input size."""
         import numpy as np
 
-        batch = np.asarray(pixels, dtype=np.float32)[None]
-        self._interpreter.set_tensor(self._input, batch)
-        self._interpreter.invoke()
-        return self._interpreter.get_tensor(self._output)[0].copy()
+        interpreter = self._ready()
+        interpreter.set_tensor(self._input, np.asarray(pixels, dtype=np.float32)[None])
+        interpreter.invoke()
+        return interpreter.get_tensor(self._output)[0].copy()
 
 
 @functools.lru_cache(maxsize=4)

@@ -17,6 +17,7 @@ class Result:
     error: str | None = None
     label: str | None = None
     box: Box | None = None
+    sha256: str | None = None  # of the file's content, when it could be read
 
 
 @dataclasses.dataclass(frozen=True)

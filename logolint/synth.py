@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 
@@ -43,36 +44,29 @@ def _colour(rng: np.random.Generator) -> tuple[int, int, int]:
     return tuple(int(c) for c in rng.integers(0, 256, 3))
 
 
-def background(rng: np.random.Generator, size: int):
-    """Flat, gradient, noise, UI-like blocks or scribbled text: what logos sit on."""
+def background(rng: np.random.Generator, width: int, height: int | None = None):
+    """Flat, gradient, smooth noise, UI-like blocks or scribbles: what logos sit on."""
+    height = height or width
     kind = rng.integers(0, 5)
     if kind == 0:
-        return Image.new("RGB", (size, size), _colour(rng) if rng.random() < 0.6 else (255,) * 3)
+        colour = _colour(rng) if rng.random() < 0.6 else (255,) * 3
+        return Image.new("RGB", (width, height), colour)
     if kind == 1:
-        a, b = np.array(_colour(rng)), np.array(_colour(rng))
-        t = np.linspace(0, 1, size)[:, None, None]
-        grad = a * (1 - t) + b * t
-        grad = np.broadcast_to(grad, (size, size, 3))
-        if rng.random() < 0.5:
-            grad = grad.transpose(1, 0, 2)
-        return Image.fromarray(grad.astype(np.uint8))
+        ends = np.array([_colour(rng), _colour(rng)], np.uint8)[None]
+        gradient = Image.fromarray(ends).resize((width, height), Image.BILINEAR)
+        return gradient if rng.random() < 0.5 else gradient.transpose(Image.Transpose.ROTATE_180)
     if kind == 2:
-        small = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
-        image = Image.fromarray(small).resize((size, size), Image.BICUBIC)
-        return image.filter(ImageFilter.GaussianBlur(float(rng.uniform(0, 3))))
-    image = Image.new("RGB", (size, size), _colour(rng) if rng.random() < 0.5 else (245,) * 3)
+        small = rng.integers(0, 256, (int(rng.integers(2, 9)),) * 2 + (3,), dtype=np.uint8)
+        return Image.fromarray(small).resize((width, height), Image.BICUBIC)
+    image = Image.new("RGB", (width, height), _colour(rng) if rng.random() < 0.5 else (245,) * 3)
     draw = ImageDraw.Draw(image)
     for _ in range(int(rng.integers(2, 12))):
-        x0, y0 = rng.integers(0, size, 2)
-        w, h = rng.integers(8, size // 2, 2)
+        x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
+        w, h = int(rng.integers(8, width // 2 + 9)), int(rng.integers(8, height // 2 + 9))
         if kind == 3:
             draw.rectangle([x0, y0, x0 + w, y0 + h], fill=_colour(rng))
         else:
-            y = int(y0)
-            for _ in range(int(rng.integers(1, 4))):
-                draw.text((int(x0), y), "".join(rng.choice(list("abcdefghij klmno"), 12)),
-                          fill=_colour(rng))
-                y += 12
+            draw.text((x0, y0), _words(rng, 3), fill=_colour(rng), font=_font(h // 4))
     return image
 
 
@@ -132,3 +126,100 @@ def jitter(rng: np.random.Generator, image, size: int):
     view = Image.fromarray(square(image.crop((x, y, x + cw, y + ch)), size))
     array = np.asarray(view, dtype=np.float32) * rng.uniform(0.8, 1.2) + rng.uniform(-20, 20)
     return degrade(rng, Image.fromarray(np.clip(array, 0, 255).astype(np.uint8)))
+
+
+@functools.lru_cache(maxsize=64)
+def _font(size: int):
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=max(8, min(size, 200)))
+
+
+def _words(rng: np.random.Generator, count: int) -> str:
+    letters = list("abcdefghijklmnopqrstuvwxyz")
+    return " ".join("".join(rng.choice(letters, int(rng.integers(2, 9)))) for _ in range(count))
+
+
+def ui(rng: np.random.Generator, width: int, height: int):
+    """A page, app screen or banner: panels, cards, buttons and lines of text."""
+    image = background(rng, width, height)
+    draw = ImageDraw.Draw(image)
+    for _ in range(int(rng.integers(3, 14))):
+        x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
+        w, h = int(rng.integers(20, width // 2 + 21)), int(rng.integers(10, height // 3 + 11))
+        roll = rng.random()
+        if roll < 0.45:
+            draw.rounded_rectangle([x0, y0, x0 + w, y0 + h], int(rng.integers(0, 16)), fill=_colour(rng))
+        elif roll < 0.85:
+            size = int(rng.integers(10, 48))
+            draw.text((x0, y0), _words(rng, int(rng.integers(1, 6))), fill=_colour(rng), font=_font(size))
+        else:
+            draw.ellipse([x0, y0, x0 + h, y0 + h], fill=_colour(rng))
+    return image
+
+
+def distractor(rng: np.random.Generator):
+    """A made-up logo: a few shapes and letters in brand-like colours, on transparency."""
+    size = 256
+    mark = Image.new("RGBA", (size * 2, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(mark)
+    for _ in range(int(rng.integers(1, 4))):
+        box = sorted(rng.integers(0, size, 2)), sorted(rng.integers(0, size, 2))
+        shape = [box[0][0], box[1][0], box[0][1] + 20, box[1][1] + 20]
+        kind = rng.integers(0, 3)
+        if kind == 0:
+            draw.ellipse(shape, fill=_colour(rng) + (255,))
+        elif kind == 1:
+            draw.rounded_rectangle(shape, int(rng.integers(0, 30)), fill=_colour(rng) + (255,))
+        else:
+            points = [tuple(int(v) for v in rng.integers(0, size, 2)) for _ in range(3)]
+            draw.polygon(points, fill=_colour(rng) + (255,))
+    if rng.random() < 0.8:
+        text = _words(rng, 1).capitalize()
+        draw.text((int(size * 1.05), size // 3), text, fill=_colour(rng) + (255,), font=_font(70))
+    bbox = mark.getbbox()
+    return mark.crop(bbox) if bbox else mark
+
+
+SCENES = ((1200, 630), (1920, 1080), (1440, 900), (800, 800), (1080, 1920), (640, 480))
+
+
+def scene(rng: np.random.Generator, logo, scale: float = 1.0):
+    """A realistic image holding `logo` (or none) at a random size and place, with
+    made-up logos around it, drawn at `scale` of its nominal size for speed.
+    Returns the image and the logo's box (or None) in the drawn image's pixels."""
+    if logo is not None and rng.random() < 0.3:  # a logo file or close crop of one
+        margin = float(rng.uniform(0.02, 0.4))
+        width = int(rng.integers(96, 900))
+        logo_w = max(8, int(width / (1 + 2 * margin)))
+        width, height = width, max(32, int(logo_w * logo.size[1] / logo.size[0] + 2 * margin * logo_w))
+        canvas = background(rng, width, height)
+    else:
+        width, height = (round(side * scale) for side in SCENES[int(rng.integers(0, len(SCENES)))])
+        canvas = ui(rng, width, height)
+        logo_w = int(width * rng.uniform(0.05, 0.5))
+    for _ in range(int(rng.integers(0, 3))):
+        other = distractor(rng)
+        w = int(width * rng.uniform(0.05, 0.3))
+        other = other.resize((w, max(4, round(other.size[1] * w / other.size[0]))), Image.LANCZOS)
+        canvas.paste(other, (int(rng.integers(0, width)), int(rng.integers(0, height))), other)
+    box = None
+    if logo is not None:
+        logo = _recolour(rng, logo)
+        if rng.random() < 0.2:
+            logo = logo.rotate(float(rng.uniform(-12, 12)), Image.BICUBIC, expand=True)
+        h = max(4, round(logo.size[1] * logo_w / logo.size[0]))
+        logo_w, h = min(logo_w, width), min(h, height)
+        logo = logo.resize((logo_w, h), Image.LANCZOS)
+        x, y = int(rng.integers(0, width - logo_w + 1)), int(rng.integers(0, height - h + 1))
+        canvas.paste(logo, (x, y), logo)
+        box = (x, y, x + logo_w, y + h)
+    return canvas, box
+
+
+def covered(tile: tuple[int, int, int, int], box: tuple[int, int, int, int]) -> float:
+    """The fraction of `box` that lies inside `tile`."""
+    w = min(tile[2], box[2]) - max(tile[0], box[0])
+    h = min(tile[3], box[3]) - max(tile[1], box[1])
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    return max(0, w) * max(0, h) / area if area else 0.0

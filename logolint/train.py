@@ -13,11 +13,13 @@ import numpy as np
 
 from logolint.errors import ConfigError, ImageError
 from logolint.imaging import IMAGE_EXTENSIONS, load_image
-from logolint.model import METADATA_NAME, backbone_path, interpreter_class
+from logolint.model import METADATA_NAME, backbone_path, load_interpreter
 
 LABELS = ("old", "new", "other")
+OLD, NEW, OTHER = range(3)
 INPUT_SIZE = 224
 VIEWS_PER_CLASS = 320
+LOGO_SIDE = 512
 REFERENCE_MAX_FILES = 3  # classes with this few opaque files are treated as logo files
 Progress = Callable[[str], None]
 
@@ -43,10 +45,7 @@ class Backbone:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or backbone_path()
-        self._interpreter = interpreter_class()(
-            model_path=str(self.path), num_threads=min(os.cpu_count() or 1, 4)
-        )
-        self._interpreter.allocate_tensors()
+        self._interpreter = load_interpreter(self.path.read_bytes(), self.path)
         self._input = self._interpreter.get_input_details()[0]["index"]
         outputs = {d["name"]: d["index"] for d in self._interpreter.get_output_details()}
         self._output = outputs["embedding"]
@@ -57,35 +56,83 @@ class Backbone:
         return self._interpreter.get_tensor(self._output)[0].copy()
 
 
-def _views(files: list[Path], count: int, rng: np.random.Generator, negative: bool) -> list:
-    """`count` training views made from `files`: logo files are composed onto
-    backgrounds, photos are cropped and jittered."""
-    from PIL import Image
+SCENE_SCALE = 0.5  # scenes are drawn at half size: tiles are shrunk to 224 px anyway
+MIN_LOGO_SHARE = 0.2  # of a tile's width: smaller logos are a few pixels at 224 px
 
-    from logolint.synth import background, compose, degrade, jitter, logo_rgba
 
-    if not files:
-        if not negative:
-            return []
-        return [degrade(rng, background(rng, INPUT_SIZE)) for _ in range(count)]
-    as_logo = len(files) <= REFERENCE_MAX_FILES and not negative
+def _scene_views(rng: np.random.Generator, logo, label: int) -> list[tuple[np.ndarray, int]]:
+    """Views of one synthetic scene as the detector will see them: a tile that holds
+    the logo is labelled `label`, a tile without any of it is OTHER."""
+    from logolint.detect import square, views
+    from logolint.synth import covered, degrade, scene
+
+    image, box = scene(rng, logo, SCENE_SCALE)
+    factor = SCENE_SCALE if max(image.size) >= 300 else 1.0
+    nominal = (round(image.size[0] / factor), round(image.size[1] / factor))
+    tiles = [tuple(round(v * factor) for v in tile) for tile in views(*nominal)]
+    positives, negatives = [], []
+    for tile in tiles:
+        share = covered(tile, box) if box else 0.0
+        if box and share >= 0.8 and (box[2] - box[0]) >= MIN_LOGO_SHARE * (tile[2] - tile[0]):
+            positives.append(tile)
+        elif share <= 0.02:
+            negatives.append(tile)
+        # Tiles with a cut or tiny logo are left out: either label would be noise.
+    out = []
+    for tiles_, target in ((positives, label), (negatives, OTHER)):
+        if tiles_:
+            tile = tiles_[int(rng.integers(0, len(tiles_)))]
+            out.append((square(degrade(rng, image.crop(tile)), INPUT_SIZE), target))
+    return out
+
+
+def _example_views(rng: np.random.Generator, images: list, label: int, count: int):
+    """Views of example photos labelled as a whole (the classic retraining workflow)."""
+    from logolint.synth import jitter
+
+    return [(np.asarray(jitter(rng, images[i % len(images)], INPUT_SIZE)), label) for i in range(count)]
+
+
+def _load_sources(files: list[Path], as_logo: bool) -> list:
+    from logolint.synth import logo_rgba
+
     sources = []
     for path in files:
         try:
-            sources.append(logo_rgba(path) if as_logo or path.suffix.lower() in (".svg", ".svgz")
-                           else load_image(path).image)
+            if as_logo or path.suffix.lower() in (".svg", ".svgz"):
+                logo = logo_rgba(path)
+                logo.thumbnail((LOGO_SIDE, LOGO_SIDE))  # placed logos are never larger
+                sources.append(logo)
+            else:
+                sources.append(load_image(path).image)
         except (ImageError, OSError) as exc:
             raise ConfigError(f"cannot train from {path}: {exc}") from None
-    views = []
-    for i in range(count):
-        source = sources[i % len(sources)]
-        if source.mode == "RGBA":
-            views.append(compose(rng, source, INPUT_SIZE))
-        else:
-            views.append(jitter(rng, source, INPUT_SIZE))
-    if negative:  # also plain backgrounds, so that "no logo at all" is learned
-        views += [degrade(rng, background(rng, INPUT_SIZE)) for _ in range(count // 2)]
-    return [np.asarray(v.convert("RGB") if isinstance(v, Image.Image) else v) for v in views]
+    return sources
+
+
+def training_views(files: dict[str, list[Path]], rng: np.random.Generator,
+                   progress: Progress) -> list[tuple[np.ndarray, int]]:
+    """Labelled 224-px views for every class, real and synthetic."""
+    views: list[tuple[np.ndarray, int]] = []
+    for label in (OLD, NEW):
+        paths = files[LABELS[label]]
+        as_logo = len(paths) <= REFERENCE_MAX_FILES
+        sources = _load_sources(paths, as_logo)
+        logos = [s for s in sources if s.mode == "RGBA"]
+        photos = [s for s in sources if s.mode != "RGBA"]
+        made = []
+        if photos:
+            made += _example_views(rng, photos, label, VIEWS_PER_CLASS)
+        while logos and sum(1 for _, t in made if t == label) < VIEWS_PER_CLASS:
+            made += _scene_views(rng, logos[len(made) % len(logos)], label)
+        progress(f"{LABELS[label]}: {len(paths)} file(s) -> {len(made)} training views")
+        views += made
+    others = _load_sources(files["other"], False)
+    made = _example_views(rng, others, OTHER, VIEWS_PER_CLASS) if others else []
+    while sum(1 for _, t in made if t == OTHER) < VIEWS_PER_CLASS // 2:
+        made += _scene_views(rng, None, OTHER)
+    progress(f"other: {len(files['other'])} file(s) + synthetic scenes -> {len(made)} training views")
+    return views + made
 
 
 def fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, l2: float = 1e-3,
@@ -161,13 +208,10 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
         if not files[role]:
             raise ConfigError(f"--{role}: no supported images found")
     backbone = Backbone()
-    features, targets = [], []
-    for label_index, label in enumerate(LABELS):
-        views = _views(files[label], VIEWS_PER_CLASS, rng, negative=label == "other")
-        progress(f"{label}: {len(files[label])} file(s) -> {len(views)} training views")
-        features += [backbone.embed(view) for view in views]
-        targets += [label_index] * len(views)
-    x, y = np.stack(features), np.array(targets)
+    views = training_views(files, rng, progress)
+    progress(f"embedding {len(views)} views")
+    x = np.stack([backbone.embed(view) for view, _ in views])
+    y = np.array([target for _, target in views])
     held_out = rng.random(len(y)) < 0.2
     weights, bias = fit_softmax(x[~held_out], y[~held_out], len(LABELS))
     scores = softmax(x[held_out] @ weights.T + bias)[:, 0]

@@ -1,0 +1,59 @@
+"""A result cache shared by every process on the machine: one small JSON file per
+(content, model, settings) key, written atomically so readers never see half a file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "logolint"
+
+
+def cache_key(content_sha256: str, model_sha256: str, settings: str) -> str:
+    return hashlib.sha256(f"{content_sha256}\0{model_sha256}\0{settings}".encode()).hexdigest()
+
+
+class ResultCache:
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        try:
+            with open(self._path(key), encoding="utf-8") as stream:
+                value = json.load(stream)
+        except (OSError, ValueError):  # missing, unreadable or damaged: recompute
+            self.misses += 1
+            return None
+        if not isinstance(value, dict):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        """Store `value`; a cache that cannot be written is skipped, never fatal."""
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                    json.dump(value, stream)
+                os.replace(temporary, path)  # atomic: readers see the old file or the new one
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError:
+            pass
