@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
-from typing import Any
+from typing import Any, Callable
 
 from logolint.cache import ResultCache, cache_key
 from logolint.config import Config
@@ -74,13 +74,19 @@ def resolve_threshold(config: Config, model, override: float | None = None) -> f
 
 def check_paths(
     paths: list[str], config: Config, model, threshold: float | None = None,
-    cache: ResultCache | None = None,
+    cache: ResultCache | None = None, on_result: Callable[[Result, int, int], None] | None = None,
 ) -> Report:
+    """Check every file under `paths`; `on_result(result, done, total)` follows progress."""
     threshold = resolve_threshold(config, model, threshold)
     files = collect(paths, config.exclude, config.root)
     if config.old_labels is not None:
         model = _with_old_labels(model, config.old_labels)
-    results = tuple(check_file(path, model, threshold, cache) for path in files)
+    results = []
+    for path in files:
+        results.append(check_file(path, model, threshold, cache))
+        if on_result:
+            on_result(results[-1], len(results), len(files))
+    results = tuple(results)
     return Report(results, threshold, model.sha256, fail_on_error=config.unreadable == "fail")
 
 

@@ -56,16 +56,19 @@ def square(image, size: int):
     return np.asarray(image.resize((size, size), Image.BILINEAR, reducing_gap=2.0))
 
 
-def detect(model, image) -> Detection:
-    """Score every view of a PIL RGB image; the best old-logo view gives score and box."""
+def score_views(model, image) -> list[Detection]:
+    """Every view of a PIL RGB image with its old-logo score (what `explain` draws)."""
     labels = model.info.labels
     old = [labels.index(label) for label in model.info.old_labels if label in labels]
-    best: Detection | None = None
+    scored = []
     for box in views(*image.size):
         crop = image if box == (0, 0, *image.size) else image.crop(box)
         probs = model.predict(square(crop, model.info.input_size))
-        score = float(sum(probs[i] for i in old))
-        if best is None or score > best.score:
-            best = Detection(min(max(score, 0.0), 1.0), labels[int(probs.argmax())], box)
-    assert best is not None
-    return best
+        score = min(max(float(sum(probs[i] for i in old)), 0.0), 1.0)
+        scored.append(Detection(score, labels[int(probs.argmax())], box))
+    return scored
+
+
+def detect(model, image) -> Detection:
+    """The best old-logo view of a PIL RGB image gives its score and box."""
+    return max(score_views(model, image), key=lambda found: found.score)
