@@ -1,42 +1,38 @@
-"""Find the old logo in one image: score the whole image and overlapping tiles."""
+"""Find the old logo in one image, in two stages.
+
+1. Locate: the whole image, letterboxed into the model's locate size, gives a map of
+   "a logo of this brand (old or new) is here" per 32-px cell. Its peaks become boxes.
+2. Classify: each box, cropped from the full-resolution image, and the whole image are
+   classified old / new / other at the model's input size. A small logo in a big
+   screenshot is thus judged from its own pixels, not from a thumbnail of the page.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "tiles-v1"  # part of the cache key: change it when detection changes
-TILE_FRACTIONS = (1.0, 0.5)  # tile side as a fraction of the image's shorter side
-MIN_TILE = 160  # source pixels; smaller tiles would be upsampled into the model
+SETTINGS = "proposals-v1"  # part of the cache key: change it when detection changes
+STRIDE = 32  # pixels of the locate canvas per cell of the brand map
+MAX_PROPOSALS = 3
+MIN_PEAK = 0.02  # a weaker peak than this is no logo
+REGION = 0.35  # cells at this fraction of their peak or more belong to its box
+MARGIN = 0.3  # context added around a proposed box, per side, as a fraction of its size
 
 
 @dataclasses.dataclass(frozen=True)
 class Detection:
     score: float  # old-logo confidence in [0, 1]
-    label: str  # the most likely label of the best view
-    box: Box  # where, in the coordinates of the analysed image
+    label: str  # the most likely label of this view
+    box: Box  # the view, in the coordinates of the analysed image
 
 
-def _positions(length: int, side: int) -> list[int]:
-    if side >= length:
-        return [0]
-    count = math.ceil((length - side) / (side / 2)) + 1
-    return [round(i * (length - side) / (count - 1)) for i in range(count)]
+def _border_colour(array) -> tuple[int, ...]:
+    import numpy as np
 
-
-def views(width: int, height: int) -> list[Box]:
-    """The whole image, then square tiles overlapping by half, largest first."""
-    boxes: list[Box] = [(0, 0, width, height)]
-    for fraction in TILE_FRACTIONS:
-        side = round(min(width, height) * fraction)
-        if side < MIN_TILE or (side == width and side == height):
-            continue
-        for y in _positions(height, side):
-            for x in _positions(width, side):
-                boxes.append((x, y, x + side, y + side))
-    return list(dict.fromkeys(boxes))
+    border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
+    return tuple(int(c) for c in np.median(border, axis=0))
 
 
 def square(image, size: int):
@@ -46,24 +42,71 @@ def square(image, size: int):
 
     width, height = image.size
     if width != height:
-        array = np.asarray(image)
-        border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
-        colour = tuple(int(c) for c in np.median(border, axis=0))
         side = max(width, height)
-        canvas = Image.new("RGB", (side, side), colour)
+        canvas = Image.new("RGB", (side, side), _border_colour(np.asarray(image)))
         canvas.paste(image, ((side - width) // 2, (side - height) // 2))
         image = canvas
     return np.asarray(image.resize((size, size), Image.BILINEAR, reducing_gap=2.0))
 
 
+def letterbox(image, side: int):
+    """The image scaled to fit a side x side canvas at its top left; returns the
+    canvas and the scale from image to canvas pixels."""
+    import numpy as np
+    from PIL import Image
+
+    width, height = image.size
+    scale = side / max(width, height)
+    resized = image.resize((max(1, round(width * scale)), max(1, round(height * scale))),
+                           Image.BILINEAR, reducing_gap=2.0)
+    canvas = Image.new("RGB", (side, side), _border_colour(np.asarray(resized)))
+    canvas.paste(resized, (0, 0))
+    return np.asarray(canvas), scale
+
+
+def proposals(brand, scale: float, size: tuple[int, int]) -> list[Box]:
+    """Boxes around the strongest peaks of the brand map, in image pixels."""
+    import numpy as np
+
+    brand = np.array(brand, dtype=np.float32)
+    boxes: list[Box] = []
+    while len(boxes) < MAX_PROPOSALS:
+        peak = np.unravel_index(int(brand.argmax()), brand.shape)
+        value = float(brand[peak])
+        if value < MIN_PEAK:
+            break
+        region = np.zeros(brand.shape, bool)
+        frontier = [peak]
+        while frontier:  # flood fill the cells that belong to this peak
+            y, x = frontier.pop()
+            if region[y, x] or brand[y, x] < REGION * value:
+                continue
+            region[y, x] = True
+            frontier += [(y + dy, x + dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+                         if 0 <= y + dy < brand.shape[0] and 0 <= x + dx < brand.shape[1]]
+        ys, xs = np.nonzero(region)
+        brand[region] = 0.0
+        x0, x1 = xs.min() * STRIDE / scale, (xs.max() + 1) * STRIDE / scale
+        y0, y1 = ys.min() * STRIDE / scale, (ys.max() + 1) * STRIDE / scale
+        pad_x, pad_y = (x1 - x0) * MARGIN, (y1 - y0) * MARGIN
+        box = (max(0, round(x0 - pad_x)), max(0, round(y0 - pad_y)),
+               min(size[0], round(x1 + pad_x)), min(size[1], round(y1 + pad_y)))
+        if box[2] - box[0] >= 4 and box[3] - box[1] >= 4:
+            boxes.append(box)
+    return boxes
+
+
 def score_views(model, image) -> list[Detection]:
-    """Every view of a PIL RGB image with its old-logo score (what `explain` draws)."""
+    """The whole image and every proposed box, each with its old-logo score."""
     labels = model.info.labels
     old = [labels.index(label) for label in model.info.old_labels if label in labels]
+    full: Box = (0, 0, *image.size)
+    canvas, scale = letterbox(image, model.info.locate_size)
+    boxes = [full] + [box for box in proposals(model.locate(canvas), scale, image.size) if box != full]
     scored = []
-    for box in views(*image.size):
-        crop = image if box == (0, 0, *image.size) else image.crop(box)
-        probs = model.predict(square(crop, model.info.input_size))
+    for box in boxes:
+        crop = image if box == full else image.crop(box)
+        probs = model.classify(square(crop, model.info.input_size))
         score = min(max(float(sum(probs[i] for i in old)), 0.0), 1.0)
         scored.append(Detection(score, labels[int(probs.argmax())], box))
     return scored

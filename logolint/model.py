@@ -50,7 +50,8 @@ class ModelInfo:
     labels: tuple[str, ...]
     old_labels: tuple[str, ...]
     threshold: float
-    input_size: int
+    input_size: int  # side of the views `classify` takes
+    locate_size: int  # side of the canvas `locate` takes
 
 
 def _info(data: bytes, path: Path) -> ModelInfo:
@@ -70,6 +71,7 @@ def _info(data: bytes, path: Path) -> ModelInfo:
             old_labels=tuple(meta.get("old_labels") or [label for label in labels if label == "old"]),
             threshold=float(meta.get("threshold", DEFAULT_THRESHOLD)),
             input_size=int(meta.get("input_size", 224)),
+            locate_size=int(meta.get("locate_size", 512)),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: unreadable logolint metadata: {exc}") from None
@@ -109,8 +111,9 @@ def load_interpreter(data: bytes, path: Path, threads: int | None = None):
 
 
 class Model:
-    """A fused backbone + head: float32 RGB pixels (0-255) in, class probabilities out.
-    The interpreter is created on first use, so a run served from the cache skips it."""
+    """A fused backbone + heads: float32 RGB pixels (0-255) in; out come class
+    probabilities ("probabilities") and a per-cell brand map ("brand").
+    Interpreters are created on first use, so a run served from the cache skips them."""
 
     def __init__(self, path: Path, data: bytes, threads: int | None = None) -> None:
         if len(data) < 8 or data[4:8] != b"TFL3":
@@ -119,29 +122,43 @@ class Model:
         self.sha256 = hashlib.sha256(data).hexdigest()
         self._data = data
         self._threads = threads
-        self._interpreter = None
+        self._runners: dict[int, tuple] = {}
         self.info = _info(data, path)
 
-    def _ready(self):
-        if self._interpreter is None:
+    def _runner(self, side: int):
+        """An interpreter fixed at side x side input: resizing one back and forth
+        would re-plan the graph on every call."""
+        if side not in self._runners:
             interpreter = load_interpreter(self._data, self.path, self._threads)
-            output = interpreter.get_output_details()[0]
-            if int(output["shape"][-1]) != len(self.info.labels):
+            image = interpreter.get_input_details()[0]["index"]
+            if side != self.info.input_size:
+                interpreter.resize_tensor_input(image, [1, side, side, 3], strict=False)
+                interpreter.allocate_tensors()
+            outputs = {d["name"]: d for d in interpreter.get_output_details()}
+            if "probabilities" not in outputs or "brand" not in outputs:
+                raise ModelError(f"{self.path}: not a logolint model (outputs {', '.join(outputs)})")
+            if int(outputs["probabilities"]["shape"][-1]) != len(self.info.labels):
                 raise ModelError(f"{self.path}: {len(self.info.labels)} labels for "
-                                 f"{int(output['shape'][-1])} outputs")
-            self._input = interpreter.get_input_details()[0]["index"]
-            self._output = output["index"]
-            self._interpreter = interpreter
-        return self._interpreter
+                                 f"{int(outputs['probabilities']['shape'][-1])} outputs")
+            indices = {name: detail["index"] for name, detail in outputs.items()}
+            self._runners[side] = (interpreter, image, indices)
+        return self._runners[side]
 
-    def predict(self, pixels) -> "numpy.ndarray":  # noqa: F821
-        """Probabilities for one HxWx3 view already resized to the input size."""
+    def _run(self, side: int, pixels, output: str):
         import numpy as np
 
-        interpreter = self._ready()
-        interpreter.set_tensor(self._input, np.asarray(pixels, dtype=np.float32)[None])
+        interpreter, image, outputs = self._runner(side)
+        interpreter.set_tensor(image, np.asarray(pixels, dtype=np.float32)[None])
         interpreter.invoke()
-        return interpreter.get_tensor(self._output)[0].copy()
+        return interpreter.get_tensor(outputs[output])[0].copy()
+
+    def classify(self, pixels):
+        """Class probabilities for one view already resized to input_size."""
+        return self._run(self.info.input_size, pixels, "probabilities")
+
+    def locate(self, canvas):
+        """The brand map (cells x cells, values 0-1) of a locate_size canvas."""
+        return self._run(self.info.locate_size, canvas, "brand")[..., 0]
 
 
 @functools.lru_cache(maxsize=4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
@@ -184,10 +185,15 @@ def distractor(rng: np.random.Generator):
 SCENES = ((1200, 630), (1920, 1080), (1440, 900), (800, 800), (1080, 1920), (640, 480))
 
 
-def scene(rng: np.random.Generator, logo, scale: float = 1.0):
+class Scene(NamedTuple):
+    image: Image.Image
+    box: tuple[int, int, int, int] | None  # where the logo is, if there is one
+    others: list[tuple[int, int, int, int]]  # where the made-up logos are
+
+
+def scene(rng: np.random.Generator, logo, scale: float = 1.0) -> Scene:
     """A realistic image holding `logo` (or none) at a random size and place, with
-    made-up logos around it, drawn at `scale` of its nominal size for speed.
-    Returns the image and the logo's box (or None) in the drawn image's pixels."""
+    made-up logos around it, drawn at `scale` of its nominal size for speed."""
     if logo is not None and rng.random() < 0.3:  # a logo file or close crop of one
         margin = float(rng.uniform(0.02, 0.4))
         width = int(rng.integers(96, 900))
@@ -198,11 +204,14 @@ def scene(rng: np.random.Generator, logo, scale: float = 1.0):
         width, height = (round(side * scale) for side in SCENES[int(rng.integers(0, len(SCENES)))])
         canvas = ui(rng, width, height)
         logo_w = int(width * rng.uniform(0.05, 0.5))
+    others = []
     for _ in range(int(rng.integers(0, 3))):
         other = distractor(rng)
         w = int(width * rng.uniform(0.05, 0.3))
         other = other.resize((w, max(4, round(other.size[1] * w / other.size[0]))), Image.LANCZOS)
-        canvas.paste(other, (int(rng.integers(0, width)), int(rng.integers(0, height))), other)
+        x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
+        canvas.paste(other, (x, y), other)
+        others.append((x, y, min(width, x + other.size[0]), min(height, y + other.size[1])))
     box = None
     if logo is not None:
         logo = _recolour(rng, logo)
@@ -214,7 +223,7 @@ def scene(rng: np.random.Generator, logo, scale: float = 1.0):
         x, y = int(rng.integers(0, width - logo_w + 1)), int(rng.integers(0, height - h + 1))
         canvas.paste(logo, (x, y), logo)
         box = (x, y, x + logo_w, y + h)
-    return canvas, box
+    return Scene(canvas, box, others)
 
 
 def covered(tile: tuple[int, int, int, int], box: tuple[int, int, int, int]) -> float:

@@ -1,26 +1,35 @@
-"""`logolint train`: embed synthetic and real views with the bundled backbone, fit a
-softmax head in numpy, and fuse backbone + head into one .tflite."""
+"""`logolint train`: learn a brand from logo files or example images, offline, with numpy.
+
+Every old / new source (a logo file, or an example photo) is placed into synthetic scenes:
+pages, banners, screenshots and plain backgrounds next to made-up logos. The bundled
+backbone embeds them, and two small heads are fitted:
+- a per-cell brand map ("is a logo of this brand here?") on the 32-px feature map of the
+  whole letterboxed scene, which proposes where to look;
+- an old / new / other classifier on the pooled embedding of a crop around the logo.
+Both are fused with the backbone into one .tflite (see logolint.detect for their use)."""
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from logolint.detect import STRIDE, letterbox, square
 from logolint.errors import ConfigError, ImageError
 from logolint.imaging import IMAGE_EXTENSIONS, load_image
-from logolint.model import METADATA_NAME, backbone_path, load_interpreter
+from logolint.model import METADATA_NAME, Model, backbone_path, load_interpreter
 
 LABELS = ("old", "new", "other")
 OLD, NEW, OTHER = range(3)
 INPUT_SIZE = 224
-VIEWS_PER_CLASS = 320
-LOGO_SIDE = 512
-REFERENCE_MAX_FILES = 3  # classes with this few opaque files are treated as logo files
+LOCATE_SIZE = 512
+SCENES_PER_CLASS = 160
+VALIDATION_SCENES = 24  # per class, scored end to end to recommend a threshold
+SCENE_SCALE = 0.5  # scenes are drawn at half their nominal size, for speed
+LOGO_SIDE = 512  # logos are stored at most this large: placed logos are never larger
 Progress = Callable[[str], None]
 
 
@@ -30,9 +39,7 @@ def gather(paths: list[str], role: str) -> list[Path]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
-            )
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
         elif path.is_file():
             files.append(path)
         else:
@@ -41,125 +48,180 @@ def gather(paths: list[str], role: str) -> list[Path]:
 
 
 class Backbone:
-    """The bundled EfficientNet-Lite0 feature extractor: 224x224 RGB -> 1280 floats."""
+    """The bundled EfficientNet-Lite0: pooled embedding of a 224-px view, 32-px feature
+    map of a letterboxed canvas."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or backbone_path()
-        self._interpreter = load_interpreter(self.path.read_bytes(), self.path)
-        self._input = self._interpreter.get_input_details()[0]["index"]
-        outputs = {d["name"]: d["index"] for d in self._interpreter.get_output_details()}
-        self._output = outputs["embedding"]
+        data = self.path.read_bytes()
+        self._runners = {}
+        for side in (INPUT_SIZE, LOCATE_SIZE):
+            interpreter = load_interpreter(data, self.path)
+            image = interpreter.get_input_details()[0]["index"]
+            interpreter.resize_tensor_input(image, [1, side, side, 3], strict=False)
+            interpreter.allocate_tensors()
+            outputs = {d["name"]: d["index"] for d in interpreter.get_output_details()}
+            self._runners[side] = (interpreter, image, outputs)
+
+    def _run(self, side: int, pixels, output: str) -> np.ndarray:
+        interpreter, image, outputs = self._runners[side]
+        interpreter.set_tensor(image, np.asarray(pixels, np.float32)[None])
+        interpreter.invoke()
+        return interpreter.get_tensor(outputs[output])[0].copy()
 
     def embed(self, view) -> np.ndarray:
-        self._interpreter.set_tensor(self._input, np.asarray(view, np.float32)[None])
-        self._interpreter.invoke()
-        return self._interpreter.get_tensor(self._output)[0].copy()
+        return self._run(INPUT_SIZE, view, "embedding")
+
+    def features(self, canvas) -> np.ndarray:
+        return self._run(LOCATE_SIZE, canvas, "features")
 
 
-SCENE_SCALE = 0.5  # scenes are drawn at half size: tiles are shrunk to 224 px anyway
-MIN_LOGO_SHARE = 0.2  # of a tile's width: smaller logos are a few pixels at 224 px
-
-
-def _scene_views(rng: np.random.Generator, logo, label: int) -> list[tuple[np.ndarray, int]]:
-    """Views of one synthetic scene as the detector will see them: a tile that holds
-    the logo is labelled `label`, a tile without any of it is OTHER."""
-    from logolint.detect import square, views
-    from logolint.synth import covered, degrade, scene
-
-    image, box = scene(rng, logo, SCENE_SCALE)
-    factor = SCENE_SCALE if max(image.size) >= 300 else 1.0
-    nominal = (round(image.size[0] / factor), round(image.size[1] / factor))
-    tiles = [tuple(round(v * factor) for v in tile) for tile in views(*nominal)]
-    positives, negatives = [], []
-    for tile in tiles:
-        share = covered(tile, box) if box else 0.0
-        if box and share >= 0.8 and (box[2] - box[0]) >= MIN_LOGO_SHARE * (tile[2] - tile[0]):
-            positives.append(tile)
-        elif share <= 0.02:
-            negatives.append(tile)
-        # Tiles with a cut or tiny logo are left out: either label would be noise.
-    out = []
-    for tiles_, target in ((positives, label), (negatives, OTHER)):
-        if tiles_:
-            tile = tiles_[int(rng.integers(0, len(tiles_)))]
-            out.append((square(degrade(rng, image.crop(tile)), INPUT_SIZE), target))
-    return out
-
-
-def _example_views(rng: np.random.Generator, images: list, label: int, count: int):
-    """Views of example photos labelled as a whole (the classic retraining workflow)."""
-    from logolint.synth import jitter
-
-    return [(np.asarray(jitter(rng, images[i % len(images)], INPUT_SIZE)), label) for i in range(count)]
-
-
-def _load_sources(files: list[Path], as_logo: bool) -> list:
+def _sources(files: list[Path]) -> list:
+    """Logo files become RGBA marks cropped to their drawing; photos stay RGB."""
     from logolint.synth import logo_rgba
 
     sources = []
     for path in files:
         try:
-            if as_logo or path.suffix.lower() in (".svg", ".svgz"):
-                logo = logo_rgba(path)
-                logo.thumbnail((LOGO_SIDE, LOGO_SIDE))  # placed logos are never larger
-                sources.append(logo)
-            else:
-                sources.append(load_image(path).image)
+            image = load_image(path).image
+            if path.suffix.lower() in (".svg", ".svgz") or len(files) <= 3 or _is_mark(path):
+                image = logo_rgba(path)
+            image.thumbnail((LOGO_SIDE, LOGO_SIDE))
+            sources.append(image)
         except (ImageError, OSError) as exc:
             raise ConfigError(f"cannot train from {path}: {exc}") from None
     return sources
 
 
-def training_views(files: dict[str, list[Path]], rng: np.random.Generator,
-                   progress: Progress) -> list[tuple[np.ndarray, int]]:
-    """Labelled 224-px views for every class, real and synthetic."""
-    views: list[tuple[np.ndarray, int]] = []
-    for label in (OLD, NEW):
-        paths = files[LABELS[label]]
-        as_logo = len(paths) <= REFERENCE_MAX_FILES
-        sources = _load_sources(paths, as_logo)
-        logos = [s for s in sources if s.mode == "RGBA"]
-        photos = [s for s in sources if s.mode != "RGBA"]
-        made = []
-        if photos:
-            made += _example_views(rng, photos, label, VIEWS_PER_CLASS)
-        while logos and sum(1 for _, t in made if t == label) < VIEWS_PER_CLASS:
-            made += _scene_views(rng, logos[len(made) % len(logos)], label)
-        progress(f"{LABELS[label]}: {len(paths)} file(s) -> {len(made)} training views")
-        views += made
-    others = _load_sources(files["other"], False)
-    made = _example_views(rng, others, OTHER, VIEWS_PER_CLASS) if others else []
-    while sum(1 for _, t in made if t == OTHER) < VIEWS_PER_CLASS // 2:
-        made += _scene_views(rng, None, OTHER)
-    progress(f"other: {len(files['other'])} file(s) + synthetic scenes -> {len(made)} training views")
-    return views + made
+def _is_mark(path: Path) -> bool:
+    from logolint.imaging import open_raster, read_file
+
+    try:
+        image = open_raster(read_file(path))
+    except ImageError:
+        return False
+    return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
 
 
-def fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, l2: float = 1e-3,
+def _cell_labels(box, scale: float, cells: int, content: tuple[int, int]) -> np.ndarray:
+    """Per cell: 1 where the logo is, 0 where it is not, -1 near its edge (left out)."""
+    labels = np.zeros((cells, cells), np.int8)
+    if box is None:
+        return labels
+    x0, y0, x1, y1 = (v * scale for v in box)
+    centres = (np.arange(cells) + 0.5) * STRIDE
+    inside_x = (centres >= x0) & (centres <= x1)
+    inside_y = (centres >= y0) & (centres <= y1)
+    near_x = (centres >= x0 - STRIDE) & (centres <= x1 + STRIDE)
+    near_y = (centres >= y0 - STRIDE) & (centres <= y1 + STRIDE)
+    labels[np.outer(near_y, near_x)] = -1
+    if not inside_x.any():  # a logo narrower than a cell: the cell holding its centre
+        inside_x[min(cells - 1, int((x0 + x1) / 2 // STRIDE))] = True
+    if not inside_y.any():
+        inside_y[min(cells - 1, int((y0 + y1) / 2 // STRIDE))] = True
+    labels[np.outer(inside_y, inside_x)] = 1
+    return labels
+
+
+def _crop_around(rng: np.random.Generator, box, size: tuple[int, int]):
+    """A crop around `box` like a proposal makes: some margin, slightly off centre."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    mx, my = w * rng.uniform(0.05, 0.6), h * rng.uniform(0.05, 0.6)
+    dx, dy = w * rng.uniform(-0.1, 0.1), h * rng.uniform(-0.1, 0.1)
+    return (max(0, int(x0 - mx + dx)), max(0, int(y0 - my + dy)),
+            min(size[0], int(x1 + mx + dx)), min(size[1], int(y1 + my + dy)))
+
+
+def _random_window(rng: np.random.Generator, size: tuple[int, int], avoid) -> tuple | None:
+    from logolint.synth import covered
+
+    for _ in range(5):
+        side = int(min(size) * rng.uniform(0.1, 0.7))
+        if side < 8:
+            return None
+        x, y = int(rng.integers(0, size[0] - side + 1)), int(rng.integers(0, size[1] - side + 1))
+        window = (x, y, x + side, y + side)
+        if avoid is None or covered(window, avoid) <= 0.05:
+            return window
+    return None
+
+
+class Examples:
+    """Training examples for both heads, gathered scene by scene."""
+
+    def __init__(self) -> None:
+        self.cells: list[np.ndarray] = []
+        self.cell_labels: list[np.ndarray] = []
+        self.views: list[np.ndarray] = []
+        self.view_labels: list[int] = []
+
+    def add_scene(self, backbone: Backbone, image, box, cells_only: bool = False) -> None:
+        canvas, scale = letterbox(image, LOCATE_SIZE)
+        features = backbone.features(canvas)
+        labels = _cell_labels(box, scale, features.shape[0], image.size)
+        keep = labels >= 0
+        self.cells.append(features[keep])
+        self.cell_labels.append(labels[keep])
+
+    def add_view(self, backbone: Backbone, image, label: int) -> None:
+        self.views.append(backbone.embed(square(image, INPUT_SIZE)))
+        self.view_labels.append(label)
+
+
+def _scene_examples(examples: Examples, backbone: Backbone, rng: np.random.Generator,
+                    source, label: int) -> None:
+    from logolint.synth import degrade, scene
+
+    drawn = scene(rng, source, SCENE_SCALE)
+    image = degrade(rng, drawn.image)
+    examples.add_scene(backbone, image, drawn.box)
+    if drawn.box is not None:
+        examples.add_view(backbone, image.crop(_crop_around(rng, drawn.box, image.size)), label)
+        if drawn.box[2] - drawn.box[0] >= 0.35 * image.size[0]:
+            examples.add_view(backbone, image, label)
+    else:
+        examples.add_view(backbone, image, OTHER)
+    for other in drawn.others[:1]:
+        examples.add_view(backbone, image.crop(_crop_around(rng, other, image.size)), OTHER)
+    window = _random_window(rng, image.size, drawn.box)
+    if window is not None:
+        examples.add_view(backbone, image.crop(window), OTHER)
+
+
+def _photo_examples(examples: Examples, backbone: Backbone, rng: np.random.Generator,
+                    photo, label: int) -> None:
+    """An example photo labelled as a whole: jittered views of it, and all its cells."""
+    from PIL import Image
+
+    from logolint.synth import jitter
+
+    examples.add_view(backbone, Image.fromarray(np.asarray(jitter(rng, photo, INPUT_SIZE))), label)
+
+
+def fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, l2: float = 0.1,
                 steps: int = 400) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression by full-batch Adam on standardised features.
-    Returns (weights [classes, dim], bias [classes]) for the raw features."""
+    """Multinomial logistic regression by full-batch Adam on standardised features,
+    classes weighted equally. Returns (weights [classes, dim], bias [classes])."""
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
-    z = (x - mean) / std
-    onehot = np.eye(classes)[y]
-    counts = onehot.sum(axis=0)
-    weight_per_sample = (len(y) / (classes * np.maximum(counts, 1)))[y][:, None]
-    w = np.zeros((z.shape[1], classes))
-    b = np.zeros(classes)
-    m = [np.zeros_like(w), np.zeros_like(b)]
-    v = [np.zeros_like(w), np.zeros_like(b)]
+    z = ((x - mean) / std).astype(np.float32)
+    onehot = np.eye(classes, dtype=np.float32)[y]
+    counts = np.maximum(onehot.sum(axis=0), 1)
+    sample_weight = (len(y) / (classes * counts))[y][:, None].astype(np.float32)
+    w = np.zeros((z.shape[1], classes), np.float32)
+    b = np.zeros(classes, np.float32)
+    moments = [[np.zeros_like(w), np.zeros_like(w)], [np.zeros_like(b), np.zeros_like(b)]]
     lr, beta1, beta2 = 0.01, 0.9, 0.999
     for step in range(1, steps + 1):
-        logits = z @ w + b
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(axis=1, keepdims=True)
-        grad_logits = (p - onehot) * weight_per_sample / len(y)
-        grads = [z.T @ grad_logits + l2 * w, grad_logits.sum(axis=0)]
-        for i, (param, grad) in enumerate(zip((w, b), grads)):
-            m[i] = beta1 * m[i] + (1 - beta1) * grad
-            v[i] = beta2 * v[i] + (1 - beta2) * grad**2
-            param -= lr * (m[i] / (1 - beta1**step)) / (np.sqrt(v[i] / (1 - beta2**step)) + 1e-8)
+        p = softmax(z @ w + b)
+        grad_logits = (p - onehot) * sample_weight / len(y)
+        for (param, grad), (m, v) in zip(((w, z.T @ grad_logits + l2 * w), (b, grad_logits.sum(axis=0))),
+                                         moments):
+            m *= beta1
+            m += (1 - beta1) * grad
+            v *= beta2
+            v += (1 - beta2) * grad**2
+            param -= lr * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + 1e-8)
     weights = (w / std[:, None]).T
     bias = b - (mean / std) @ w
     return weights.astype(np.float32), bias.astype(np.float32)
@@ -170,32 +232,50 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def recommend_threshold(old_scores: np.ndarray, other_scores: np.ndarray) -> float:
-    """The lowest threshold that keeps false positives at or under 1% of held-out
-    non-old views, never below 0.5, rounded up to 0.05."""
-    if len(other_scores) == 0:
-        return 0.5
-    limit = float(np.quantile(other_scores, 0.99))
-    return float(min(0.95, max(0.5, np.ceil((limit + 0.01) * 20) / 20)))
-
-
-def fuse(backbone: Path, weights: np.ndarray, bias: np.ndarray, metadata: dict) -> bytes:
-    """Backbone + FULLY_CONNECTED + SOFTMAX as one model; labels in its metadata."""
+def fuse(backbone: Path, head: tuple[np.ndarray, np.ndarray], brand: tuple[np.ndarray, np.ndarray],
+         metadata: dict) -> bytes:
+    """Backbone + classifier (FULLY_CONNECTED, SOFTMAX) + brand map (1x1 CONV_2D,
+    LOGISTIC) as one model, labels and settings in its metadata."""
     from logolint.tflite_writer import GraphBuilder
 
     graph = GraphBuilder.from_tflite(backbone.read_bytes())
-    embedding = graph.outputs["embedding"]
-    w = graph.const("head/weights", weights)
-    b = graph.const("head/bias", bias)
-    logits = graph.tensor("head/logits", [1, len(bias)])
-    probs = graph.tensor("probabilities", [1, len(bias)])
-    graph.op("FULLY_CONNECTED", [embedding, w, b], [logits])
-    graph.op("SOFTMAX", [logits], [probs])
+    embedding, features = graph.outputs["embedding"], graph.outputs["features"]
+    classes = len(head[1])
+    logits = graph.tensor("head/logits", [1, classes])
+    probabilities = graph.tensor("probabilities", [1, classes])
+    graph.op("FULLY_CONNECTED", [embedding, graph.const("head/weights", head[0]),
+                                 graph.const("head/bias", head[1])], [logits])
+    graph.op("SOFTMAX", [logits], [probabilities])
+    cells = INPUT_SIZE // STRIDE
+    brand_logits = graph.tensor("brand/logits", [1, cells, cells, 1], [1, -1, -1, 1])
+    brand_map = graph.tensor("brand", [1, cells, cells, 1], [1, -1, -1, 1])
+    weights = brand[0].reshape(1, 1, 1, -1)
+    graph.op("CONV_2D", [features, graph.const("brand/weights", weights), graph.const("brand/bias", brand[1])],
+             [brand_logits], padding="VALID")
+    graph.op("LOGISTIC", [brand_logits], [brand_map])
     graph.outputs.clear()
-    graph.output(probs, "probabilities")
+    graph.output(probabilities, "probabilities")
+    graph.output(brand_map, "brand")
     graph.metadata(METADATA_NAME, json.dumps(metadata, sort_keys=True).encode())
-    labels = "\n".join(metadata["labels"]) + "\n"
-    return graph.to_bytes({"labels.txt": labels.encode()})
+    return graph.to_bytes({"labels.txt": ("\n".join(metadata["labels"]) + "\n").encode()})
+
+
+def _recommend_threshold(model: Model, rng: np.random.Generator, sources: dict[int, list]) -> tuple[float, float]:
+    """Score fresh synthetic scenes end to end; return the lowest threshold above every
+    non-old scene (at least 0.5) and the accuracy it gives."""
+    from logolint.detect import detect
+    from logolint.synth import degrade, scene
+
+    scores = {OLD: [], NEW: [], OTHER: []}
+    for label in (OLD, NEW, OTHER):
+        for i in range(VALIDATION_SCENES):
+            source = sources[label][i % len(sources[label])] if sources.get(label) else None
+            drawn = scene(rng, source, SCENE_SCALE)
+            scores[label].append(detect(model, degrade(rng, drawn.image)).score)
+    negatives = scores[NEW] + scores[OTHER]
+    threshold = float(np.clip(np.ceil((max(negatives) + 0.02) * 20) / 20, 0.5, 0.95))
+    right = sum(s >= threshold for s in scores[OLD]) + sum(s < threshold for s in negatives)
+    return threshold, right / (len(scores[OLD]) + len(negatives))
 
 
 def train(old: list[str], new: list[str], other: list[str], output: str, seed: int = 0,
@@ -207,24 +287,44 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     for role in ("old", "new"):
         if not files[role]:
             raise ConfigError(f"--{role}: no supported images found")
+    sources = {OLD: _sources(files["old"]), NEW: _sources(files["new"])}
+    others = [load_image(path).image for path in files["other"]]
     backbone = Backbone()
-    views = training_views(files, rng, progress)
-    progress(f"embedding {len(views)} views")
-    x = np.stack([backbone.embed(view) for view, _ in views])
-    y = np.array([target for _, target in views])
-    held_out = rng.random(len(y)) < 0.2
-    weights, bias = fit_softmax(x[~held_out], y[~held_out], len(LABELS))
-    scores = softmax(x[held_out] @ weights.T + bias)[:, 0]
-    accuracy = float((softmax(x[held_out] @ weights.T + bias).argmax(1) == y[held_out]).mean())
-    threshold = recommend_threshold(scores[y[held_out] == 0], scores[y[held_out] != 0])
-    weights, bias = fit_softmax(x, y, len(LABELS))
-    metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": threshold,
-                "input_size": INPUT_SIZE, "trained_from": {k: len(v) for k, v in files.items()}}
+    examples = Examples()
+    for label in (OLD, NEW, OTHER):
+        items = sources.get(label)
+        for i in range(SCENES_PER_CLASS):
+            source = items[i % len(items)] if items else None
+            _scene_examples(examples, backbone, rng, source, label)
+            if items and source.mode != "RGBA":
+                _photo_examples(examples, backbone, rng, source, label)
+            if label == OTHER and others:
+                other_image = others[i % len(others)]
+                examples.add_scene(backbone, other_image, None)
+                _photo_examples(examples, backbone, rng, other_image, OTHER)
+        progress(f"{LABELS[label]}: {len(files[LABELS[label]])} file(s), {SCENES_PER_CLASS} scenes "
+                 f"({time.perf_counter() - start:.0f} s)")
+    cells_x, cells_y = np.concatenate(examples.cells), np.concatenate(examples.cell_labels)
+    negatives = np.flatnonzero(cells_y == 0)
+    keep = np.concatenate([np.flatnonzero(cells_y == 1),
+                           rng.choice(negatives, min(len(negatives), 4 * int((cells_y == 1).sum()) + 1000), replace=False)])
+    progress(f"fitting: {len(keep)} cells, {len(examples.views)} views")
+    brand_w, brand_b = fit_softmax(cells_x[keep], cells_y[keep].astype(int), 2)
+    brand = (brand_w[1] - brand_w[0], np.array([brand_b[1] - brand_b[0]], np.float32))
+    head = fit_softmax(np.stack(examples.views), np.array(examples.view_labels), len(LABELS))
+    metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5,
+                "input_size": INPUT_SIZE, "locate_size": LOCATE_SIZE,
+                "trained_from": {k: len(v) for k, v in files.items()}}
+    data = fuse(backbone.path, head, brand, metadata)
+    threshold, accuracy = _recommend_threshold(Model(Path(output) / "model.tflite", data), rng,
+                                               {OLD: sources[OLD], NEW: sources[NEW]})
+    metadata["threshold"] = threshold
+    data = fuse(backbone.path, head, brand, metadata)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "model.tflite").write_bytes(fuse(backbone.path, weights, bias, metadata))
+    (out / "model.tflite").write_bytes(data)
     (out / "labels.txt").write_text("\n".join(LABELS) + "\n", encoding="utf-8")
     seconds = time.perf_counter() - start
     counts = ", ".join(f"{len(v)} {k}" for k, v in files.items())
-    return (f"trained on {counts} file(s), {len(y)} views in {seconds:.1f} s; held-out "
-            f"accuracy {accuracy:.1%}; recommended threshold {threshold:.2f}; wrote {out / 'model.tflite'}")
+    return (f"trained on {counts} file(s) in {seconds:.1f} s; held-out synthetic scenes: "
+            f"accuracy {accuracy:.1%} at the recommended threshold {threshold:.2f}; wrote {out / 'model.tflite'}")

@@ -1,0 +1,211 @@
+"""Detection quality, end to end through the CLI, on the shared real data sets.
+
+    python benchmarks/quality.py [--data ../shared/data] [--brands-dir DIR] [--only seed|brands|speed]
+
+Protocols (issue "Detection quality"):
+- seed-google, folder training: train on train/, evaluate test/; 5-fold CV on train/.
+- seed-google, few-shot: references train/old/old1.jpg and train/new/new1.jpg only,
+  evaluate the other 102 images.
+- brands-dev: per brand, train from refs/<brand>/old.svg and new.svg only, then score that
+  brand's old and new variants and all negatives. Old recall at 1% false positives (new
+  variants + negatives) for logos >= 32 px, smaller ones separately, and recall on logos
+  placed small (logo_frac <= 0.2) in banners and screenshots.
+- speed: milliseconds per 1-megapixel image, cold cache, everything switched on.
+
+brands-dev must be generated first (see its README); pass its output with --brands-dir.
+Prints one table; --json FILE also saves every number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "logolint"]
+
+
+def run(*argv: str) -> str:
+    result = subprocess.run([*CLI, *argv], capture_output=True, text=True, cwd=ROOT)
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"logolint {' '.join(argv)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def link_tree(folder: Path, groups: dict[str, list[Path]]) -> Path:
+    """FOLDER/<label>/<n>-<name> symlinks, the layout `logolint eval` reads."""
+    for label, files in groups.items():
+        (folder / label).mkdir(parents=True, exist_ok=True)
+        for i, path in enumerate(files):
+            (folder / label / f"{i:04d}-{path.name}").symlink_to(path.resolve())
+    return folder
+
+
+def train_and_eval(old: list[Path], new: list[Path], test: dict[str, list[Path]], work: Path,
+                   seed: int = 0) -> tuple[dict, float]:
+    start = time.perf_counter()
+    model_dir = work / "model"
+    run("train", "--old", *map(str, old), "--new", *map(str, new), "--output", str(model_dir),
+        "--seed", str(seed))
+    seconds = time.perf_counter() - start
+    data = link_tree(work / "data", test)
+    result = json.loads(run("eval", str(data), "--model", str(model_dir / "model.tflite"), "--format", "json"))
+    return result, seconds
+
+
+def images(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file())
+
+
+def seed_google(data: Path, table: list, numbers: dict) -> None:
+    seed = data / "seed-google"
+    with tempfile.TemporaryDirectory() as tmp:
+        result, seconds = train_and_eval([seed / "train/old"], [seed / "train/new"],
+                                         {"old": images(seed / "test/old"), "new": images(seed / "test/new")},
+                                         Path(tmp))
+    right = result["confusion"]["old"]["flagged"] + result["confusion"]["new"]["passed"]
+    table.append(("seed-google folder training: test/ right", f"{right}/6", "6/6"))
+    table.append(("seed-google folder training: train time", f"{seconds:.1f} s", "<= 60 s"))
+    numbers["seed_folder_test"] = result
+
+    olds, news = images(seed / "train/old"), images(seed / "train/new")
+    rng = random.Random(0)
+    rng.shuffle(olds)
+    rng.shuffle(news)
+    correct = total = 0
+    for fold in range(5):
+        test_old, test_new = olds[fold::5], news[fold::5]
+        with tempfile.TemporaryDirectory() as tmp:
+            result, _ = train_and_eval([p for p in olds if p not in test_old], [p for p in news if p not in test_new],
+                                       {"old": test_old, "new": test_new}, Path(tmp))
+        correct += round(result["accuracy"] * len(result["items"]))
+        total += len(result["items"])
+    table.append(("seed-google 5-fold CV accuracy", f"{correct / total:.1%}", ">= 97%"))
+    numbers["seed_cv_accuracy"] = correct / total
+
+    ref_old, ref_new = seed / "train/old/old1.jpg", seed / "train/new/new1.jpg"
+    rest = {"old": [p for p in images(seed / "train/old") + images(seed / "test/old") if p != ref_old],
+            "new": [p for p in images(seed / "train/new") + images(seed / "test/new") if p != ref_new]}
+    with tempfile.TemporaryDirectory() as tmp:
+        result, seconds = train_and_eval([ref_old], [ref_new], rest, Path(tmp))
+    table.append((f"seed-google few-shot accuracy ({len(result['items'])} images)", f"{result['accuracy']:.1%}", ">= 92%"))
+    table.append(("seed-google few-shot train time", f"{seconds:.1f} s", "<= 60 s"))
+    numbers["seed_fewshot"] = result
+
+
+def _recall_at_fpr(old: list[float], others: list[float], fpr: float = 0.01) -> tuple[float, float]:
+    ranked = sorted(others, reverse=True)
+    allowed = int(fpr * len(ranked))
+    threshold = ranked[allowed] + 1e-4 if allowed < len(ranked) else 0.0
+    return sum(s >= threshold for s in old) / max(1, len(old)), threshold
+
+
+def brands(brands_dir: Path, table: list, numbers: dict) -> None:
+    rows = list(csv.DictReader(open(brands_dir / "labels.csv")))
+    meta = {str((brands_dir / r["path"]).resolve()): r for r in rows}
+    negatives = images(brands_dir / "test/negatives")
+    per_brand = {}
+    all_recall, all_small_recall, small_placed, train_times = [], [], [], []
+    for brand in sorted(p.name for p in (brands_dir / "test").iterdir() if p.name != "negatives"):
+        refs = brands_dir / "refs" / brand
+        test = {"old": images(brands_dir / "test" / brand / "old"), "new": images(brands_dir / "test" / brand / "new"),
+                "none": negatives}
+        with tempfile.TemporaryDirectory() as tmp:
+            result, seconds = train_and_eval([refs / "old.svg"], [refs / "new.svg"], test, Path(tmp))
+        train_times.append(seconds)
+        items = [dict(item, meta=meta.get(str(Path(item["path"]).resolve()), {})) for item in result["items"]]
+        score = lambda i: i["score"] if i["score"] is not None else 0.0  # noqa: E731
+        big = lambda i: float(i["meta"].get("logo_px") or 0) >= 32  # noqa: E731
+        others = [score(i) for i in items if i["truth"] != "old"]
+        old_big = [score(i) for i in items if i["truth"] == "old" and big(i)]
+        old_small = [score(i) for i in items if i["truth"] == "old" and not big(i)]
+        recall, threshold = _recall_at_fpr(old_big, others)
+        small_recall = sum(s >= threshold for s in old_small) / max(1, len(old_small))
+        placed = [score(i) >= threshold for i in items if i["truth"] == "old" and big(i)
+                  and i["meta"].get("kind") in ("banner", "screenshot") and float(i["meta"]["logo_frac"]) <= 0.2]
+        missed = sorted(((score(i), Path(i["path"]).name.split("-", 1)[1], i["meta"].get("kind"), i["meta"].get("mods"))
+                         for i in items if i["truth"] == "old" and big(i) and score(i) < threshold))[:5]
+        per_brand[brand] = {"recall_at_1pct": recall, "threshold": threshold, "small_recall": small_recall,
+                            "placed_recall": sum(placed) / max(1, len(placed)), "train_seconds": seconds,
+                            "model_threshold_recall": result["recall"], "model_threshold_fpr": result["false_positive_rate"],
+                            "missed": missed}
+        all_recall.append(recall)
+        all_small_recall.append(small_recall)
+        small_placed += placed
+        table.append((f"brands-dev {brand}: recall@1%FPR (>=32 px)", f"{recall:.1%}",
+                      f"small {small_recall:.0%}, placed {per_brand[brand]['placed_recall']:.0%}, "
+                      f"at model threshold {result['recall']:.0%}/{result['false_positive_rate']:.1%} FP"))
+    table.append(("brands-dev mean recall@1%FPR (>=32 px)", f"{sum(all_recall) / len(all_recall):.1%}", ">= 98%"))
+    table.append(("brands-dev mean recall, logos < 32 px", f"{sum(all_small_recall) / len(all_small_recall):.1%}", "reported"))
+    table.append(("brands-dev recall, small in banners/screenshots", f"{sum(small_placed) / max(1, len(small_placed)):.1%}", ">= 95%"))
+    table.append(("brands-dev train time, max", f"{max(train_times):.1f} s", "<= 60 s"))
+    numbers["brands"] = per_brand
+
+
+def speed(table: list, numbers: dict, count: int = 40) -> None:
+    """ms per 1-megapixel image: (time for N images - time for 1) / (N - 1), cold cache."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rng = np.random.default_rng(0)
+        for i in range(count):
+            image = Image.fromarray(rng.integers(0, 255, (12, 16, 3), dtype=np.uint8)).resize((1155, 866))
+            ImageDraw.Draw(image).text((40, 40), f"page {i}", fill=(0, 0, 0))
+            image.save(Path(tmp) / f"{i:03d}.jpg", quality=90)
+        files = sorted(str(p) for p in Path(tmp).iterdir())
+
+        def timed(paths: list[str]) -> float:
+            start = time.perf_counter()
+            subprocess.run([*CLI, "--no-cache", "--format", "json", *paths], capture_output=True, cwd=ROOT)
+            return time.perf_counter() - start
+
+        one = min(timed(files[:1]) for _ in range(3))
+        many = timed(files)
+    per_image = (many - one) / (count - 1) * 1000
+    table.append(("speed: ms per 1-megapixel image (2 cores)", f"{per_image:.0f} ms", "<= 60 ms"))
+    table.append(("speed: cold process, one image", f"{one * 1000:.0f} ms", "reported"))
+    numbers["ms_per_megapixel"] = per_image
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--brands-dir", help="the output folder of brands-dev/generate.py")
+    parser.add_argument("--only", choices=("seed", "brands", "speed"))
+    parser.add_argument("--json", help="also write every number to this file")
+    args = parser.parse_args()
+    table: list[tuple[str, str, str]] = []
+    numbers: dict = {}
+    data = Path(args.data)
+    if args.only in (None, "seed"):
+        if (data / "seed-google").is_dir():
+            seed_google(data, table, numbers)
+        else:
+            print(f"skipping seed-google: {data / 'seed-google'} not found", file=sys.stderr)
+    if args.only in (None, "brands"):
+        if args.brands_dir and Path(args.brands_dir, "labels.csv").is_file():
+            brands(Path(args.brands_dir), table, numbers)
+        else:
+            print("skipping brands-dev: pass --brands-dir (generate it first, see its README)", file=sys.stderr)
+    if args.only in (None, "speed"):
+        speed(table, numbers)
+    width = max(len(row[0]) for row in table)
+    print(f"{'measure':<{width}}  {'value':>10}  target")
+    for name, value, target in table:
+        print(f"{name:<{width}}  {value:>10}  {target}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(numbers, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

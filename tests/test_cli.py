@@ -1,0 +1,124 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import EXAMPLES, run_cli
+
+
+def _json(capsys) -> dict:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_examples_flag_exactly_the_old_images(capsys):
+    assert run_cli(str(EXAMPLES), "--no-cache") == 1
+    out = capsys.readouterr().out.splitlines()
+    flagged = sorted(Path(line.split(":")[0]).name for line in out[:-1])
+    assert flagged == sorted(p.name for p in EXAMPLES.glob("old-*"))
+    assert all(": old logo (" in line and " at [" in line for line in out[:-1])
+    assert out[-1] == f"{len(list(EXAMPLES.iterdir()))} images checked, {len(flagged)} with the old logo"
+
+
+def test_json_contract(capsys):
+    assert run_cli(str(EXAMPLES), "--format", "json", "--no-cache") == 1
+    document = _json(capsys)
+    assert document["version"] == 1
+    threshold = document["threshold"]
+    assert 0 < threshold < 1
+    assert len(document["results"]) == len(list(EXAMPLES.iterdir()))
+    for result in document["results"]:
+        assert {"path", "score", "flagged", "error", "label", "box"} <= set(result)
+        assert result["error"] is None and 0 <= result["score"] <= 1
+        assert result["flagged"] == (result["score"] >= threshold)
+        x0, y0, x1, y1 = result["box"]
+        assert 0 <= x0 < x1 and 0 <= y0 < y1
+
+
+def test_threshold_option_overrides_the_model(capsys):
+    assert run_cli(str(EXAMPLES / "new-logo.png"), "--no-cache") == 0
+    capsys.readouterr()
+    assert run_cli(str(EXAMPLES / "new-logo.png"), "--threshold", "0", "--no-cache", "--format", "json") == 1
+    document = _json(capsys)
+    assert document["threshold"] == 0.0 and document["results"][0]["flagged"]
+
+
+def test_unreadable_file_is_reported_and_fails(tmp_path: Path, capsys):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+    assert run_cli(str(bad), "--no-cache") == 1
+    out = capsys.readouterr().out
+    assert f"{bad}: not checked: " in out and "1 could not be checked" in out
+    (tmp_path / ".logolint.yaml").write_text("unreadable: warn\n")
+    assert run_cli(str(bad), "--no-cache", "--config", str(tmp_path / ".logolint.yaml")) == 0
+
+
+def test_config_threshold_and_model_are_used(tmp_path: Path, capsys):
+    from logolint.model import bundled_model_path
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "m.tflite").write_bytes(bundled_model_path().read_bytes())
+    config = tmp_path / ".logolint.yaml"
+    config.write_text("model: models/m.tflite\nthreshold: 0.99\n")
+    run_cli(str(EXAMPLES / "old-logo.png"), "--config", str(config), "--format", "json", "--no-cache")
+    assert _json(capsys)["threshold"] == 0.99
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--threshold", "2", "x.png"], "must be from 0 to 1"),
+        (["--format", "yaml", "x.png"], "invalid choice"),
+        (["/does/not/exist.png"], "no such file or directory: /does/not/exist.png"),
+        (["--model", "/does/not/exist.tflite", "x.png"], "model file not found"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(argv, message):
+    result = subprocess.run([sys.executable, "-m", "logolint", *argv], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_not_a_model_file(tmp_path: Path, capsys):
+    fake = tmp_path / "fake.tflite"
+    fake.write_bytes(b"definitely not a flatbuffer")
+    assert run_cli(str(EXAMPLES / "old-logo.png"), "--model", str(fake), "--no-cache") == 2
+    assert "not a TFLite model file" in capsys.readouterr().err
+
+
+def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Path, capsys):
+    from ai_edge_litert.interpreter import Interpreter
+
+    from logolint.imaging import load_image
+    from logolint.detect import square
+
+    root = Path(__file__).resolve().parent.parent / "model"
+    out = tmp_path / "brand"
+    assert run_cli("train", "--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg"),
+                   "--output", str(out)) == 0
+    captured = capsys.readouterr()
+    assert "trained on 1 old, 1 new, 0 other" in captured.out and " s;" in captured.out
+    assert (out / "labels.txt").read_text().split() == ["old", "new", "other"]
+
+    interpreter = Interpreter(model_path=str(out / "model.tflite"))
+    interpreter.allocate_tensors()
+    (output,) = interpreter.get_output_details()
+    scores = {}
+    for name in ("old-logo.png", "new-logo.png"):
+        view = square(load_image(EXAMPLES / name).image, 224).astype(np.float32)[None]
+        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], view)
+        interpreter.invoke()
+        probs = interpreter.get_tensor(output["index"])[0]
+        assert abs(probs.sum() - 1) < 1e-4
+        scores[name] = probs[0]
+    assert scores["old-logo.png"] > 0.5 > scores["new-logo.png"]
+
+    assert run_cli(str(EXAMPLES / "old-logo.png"), "--model", str(out / "model.tflite"), "--no-cache") == 1
+
+
+def test_train_reports_missing_inputs(tmp_path: Path, capsys):
+    assert run_cli("train", "--old", str(tmp_path), "--new", str(tmp_path), "--output", str(tmp_path / "o")) == 2
+    assert "--old: no supported images found" in capsys.readouterr().err

@@ -1,0 +1,70 @@
+"""The hook as users get it: real `pre-commit try-repo` against this checkout."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT
+
+PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory) -> Path:
+    """One hook environment for the module: pre-commit installs it with pip once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "project"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.email", "t@example.com")
+    _git(repo, "config", "user.name", "t")
+    return repo
+
+
+def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
+    env.pop("GITHUB_ACTIONS", None)
+    return subprocess.run(
+        [*PRE_COMMIT, "try-repo", str(ROOT), "logolint", "--verbose"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=900,
+    )
+
+
+def test_manifest_is_valid():
+    result = subprocess.run([*PRE_COMMIT, "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hook_blocks_an_old_logo_and_passes_a_new_one(repo: Path, pre_commit_home: Path):
+    target = repo / "assets" / "hero banner.jpg"
+    target.parent.mkdir()
+    shutil.copyfile(EXAMPLES / "old-banner.jpg", target)
+    shutil.copyfile(EXAMPLES / "new-logo.png", repo / "assets" / "new.png")
+    _git(repo, "add", ".")
+
+    blocked = _try_repo(repo, pre_commit_home)
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    findings = [line for line in blocked.stdout.splitlines() if ": old logo (" in line]
+    assert len(findings) == 1 and findings[0].startswith("assets/hero banner.jpg: old logo (")
+    assert "2 images checked, 1 with the old logo" in blocked.stdout
+
+    _git(repo, "rm", "-q", "--cached", "assets/hero banner.jpg")
+    target.unlink()
+    passed = _try_repo(repo, pre_commit_home)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout
