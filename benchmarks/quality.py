@@ -1,6 +1,6 @@
 """Detection quality, end to end through the CLI, on the shared real data sets.
 
-    python benchmarks/quality.py [--data ../shared/data] [--brands-dir DIR] [--only seed|brands|speed]
+    python benchmarks/quality.py [--data ../shared/data] [--brands-dir DIR] [--only folder cv fewshot brands speed]
 
 Protocols (issue "Detection quality"):
 - seed-google, folder training: train on train/, evaluate test/; 5-fold CV on train/.
@@ -65,8 +65,17 @@ def images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file())
 
 
-def seed_google(data: Path, table: list, numbers: dict) -> None:
+def seed_google(data: Path, table: list, numbers: dict, parts: tuple[str, ...]) -> None:
     seed = data / "seed-google"
+    if "folder" in parts:
+        seed_folder(seed, table, numbers)
+    if "cv" in parts:
+        seed_cv(seed, table, numbers)
+    if "fewshot" in parts:
+        seed_fewshot(seed, table, numbers)
+
+
+def seed_folder(seed: Path, table: list, numbers: dict) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         result, seconds = train_and_eval([seed / "train/old"], [seed / "train/new"],
                                          {"old": images(seed / "test/old"), "new": images(seed / "test/new")},
@@ -76,6 +85,8 @@ def seed_google(data: Path, table: list, numbers: dict) -> None:
     table.append(("seed-google folder training: train time", f"{seconds:.1f} s", "<= 60 s"))
     numbers["seed_folder_test"] = result
 
+
+def seed_cv(seed: Path, table: list, numbers: dict) -> None:
     olds, news = images(seed / "train/old"), images(seed / "train/new")
     rng = random.Random(0)
     rng.shuffle(olds)
@@ -91,6 +102,8 @@ def seed_google(data: Path, table: list, numbers: dict) -> None:
     table.append(("seed-google 5-fold CV accuracy", f"{correct / total:.1%}", ">= 97%"))
     numbers["seed_cv_accuracy"] = correct / total
 
+
+def seed_fewshot(seed: Path, table: list, numbers: dict) -> None:
     ref_old, ref_new = seed / "train/old/old1.jpg", seed / "train/new/new1.jpg"
     rest = {"old": [p for p in images(seed / "train/old") + images(seed / "test/old") if p != ref_old],
             "new": [p for p in images(seed / "train/new") + images(seed / "test/new") if p != ref_new]}
@@ -180,23 +193,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--brands-dir", help="the output folder of brands-dev/generate.py")
-    parser.add_argument("--only", choices=("seed", "brands", "speed"))
+    parser.add_argument("--only", nargs="+", choices=("folder", "cv", "fewshot", "brands", "speed"),
+                        help="run only these protocols (default: all)")
     parser.add_argument("--json", help="also write every number to this file")
     args = parser.parse_args()
     table: list[tuple[str, str, str]] = []
     numbers: dict = {}
     data = Path(args.data)
-    if args.only in (None, "seed"):
+    only = tuple(args.only or ("folder", "cv", "fewshot", "brands", "speed"))
+    if {"folder", "cv", "fewshot"} & set(only):
         if (data / "seed-google").is_dir():
-            seed_google(data, table, numbers)
+            seed_google(data, table, numbers, only)
         else:
             print(f"skipping seed-google: {data / 'seed-google'} not found", file=sys.stderr)
-    if args.only in (None, "brands"):
+    if "brands" in only:
         if args.brands_dir and Path(args.brands_dir, "labels.csv").is_file():
             brands(Path(args.brands_dir), table, numbers)
         else:
             print("skipping brands-dev: pass --brands-dir (generate it first, see its README)", file=sys.stderr)
-    if args.only in (None, "speed"):
+    if "speed" in only:
         speed(table, numbers)
     width = max(len(row[0]) for row in table)
     print(f"{'measure':<{width}}  {'value':>10}  target")

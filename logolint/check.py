@@ -5,15 +5,18 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+from pathlib import Path
 from typing import Any, Callable
 
+from logolint.baseline import accept
 from logolint.cache import ResultCache, cache_key
 from logolint.config import Config
 from logolint.detect import SETTINGS, Box, detect
 from logolint.errors import ConfigError, ImageError, ModelError
 from logolint.imaging import load_image, read_file
-from logolint.paths import collect
+from logolint.paths import collect, repository_root
 from logolint.results import Report, Result
+from logolint.shard import Shard
 
 
 def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> Box:
@@ -75,19 +78,24 @@ def resolve_threshold(config: Config, model, override: float | None = None) -> f
 def check_paths(
     paths: list[str], config: Config, model, threshold: float | None = None,
     cache: ResultCache | None = None, on_result: Callable[[Result, int, int], None] | None = None,
+    shard: Shard | None = None,
 ) -> Report:
-    """Check every file under `paths`; `on_result(result, done, total)` follows progress."""
+    """Check every file under `paths` (only `shard`'s part of them, if given);
+    `on_result(result, done, total)` follows progress."""
     threshold = resolve_threshold(config, model, threshold)
     files = collect(paths, config.exclude, config.root)
+    if shard is not None:
+        files = shard.select(files)
     if config.old_labels is not None:
         model = _with_old_labels(model, config.old_labels)
     results = []
     for path in files:
-        results.append(check_file(path, model, threshold, cache))
+        results.append(accept(check_file(path, model, threshold, cache), config.allowed))
         if on_result:
             on_result(results[-1], len(results), len(files))
     results = tuple(results)
-    return Report(results, threshold, model.sha256, fail_on_error=config.unreadable == "fail")
+    return Report(results, threshold, model.sha256, fail_on_error=config.unreadable == "fail",
+                  root=str(repository_root(Path.cwd())))
 
 
 def _with_old_labels(model, old_labels: tuple[str, ...]):

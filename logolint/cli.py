@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -10,7 +11,7 @@ from logolint import __version__
 from logolint.errors import LogolintError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("check", "train")
+COMMANDS = ("check", "train", "eval", "explain", "init")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,30 +29,80 @@ def _threshold(text: str) -> float:
     return value
 
 
+def _shard(text: str):
+    from logolint.shard import Shard
+
+    try:
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
+    from logolint.console import COLOR_CHOICES, NORMAL, QUIET, VERBOSE
     from logolint.formats import FORMATS
 
     parser = _Parser(prog="logolint", description="Catch the old logo in images.")
     parser.add_argument("--version", action="version", version=f"logolint {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    check = sub.add_parser("check", help="check images for the old logo (the default)")
+    talk = argparse.ArgumentParser(add_help=False)  # how loud and colourful, for every command
+    loudness = talk.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=QUIET,
+                          default=NORMAL, help="print findings only: no progress, no summary")
+    loudness.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=VERBOSE,
+                          help="also print every file's score, the model and cache use")
+    talk.add_argument("--color", choices=COLOR_CHOICES, default="auto",
+                      help="auto (default): on a terminal unless NO_COLOR is set")
+
+    check = sub.add_parser("check", parents=[talk], help="check images for the old logo (the default)")
     check.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
     check.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
     check.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
     check.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
-    check.add_argument("--format", choices=sorted(FORMATS), default="text")
+    check.add_argument("--format", choices=["auto", *sorted(FORMATS)], default="auto",
+                       help="auto (default): github under GitHub Actions, else text")
     check.add_argument("--output", help="write the report to this file instead of stdout")
     check.add_argument("--cache-dir", help="result cache folder (default: $XDG_CACHE_HOME/logolint)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.add_argument("--shard", type=_shard, metavar="I/N", help="check only part I of N (for CI matrix jobs)")
+    check.add_argument("--write-baseline", metavar="FILE",
+                       help="accept every current finding: write their content hashes to FILE")
 
-    train = sub.add_parser("train", help="train a model from old and new examples")
+    train = sub.add_parser("train", parents=[talk], help="train a model from old and new examples")
     train.add_argument("--old", nargs="+", required=True, metavar="PATH", help="old-logo images")
     train.add_argument("--new", nargs="+", required=True, metavar="PATH", help="new-logo images")
     train.add_argument("--other", nargs="*", default=[], metavar="PATH", help="images with neither")
     train.add_argument("--output", required=True, metavar="DIR", help="folder for model.tflite")
     train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+
+    evaluate = sub.add_parser("eval", parents=[talk], help="measure a model on labelled folders")
+    evaluate.add_argument("data", help="a folder with old/, new/ and optionally none/ inside")
+    evaluate.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
+    evaluate.add_argument("--old", nargs="+", metavar="PATH", help="train from these first (with --new)")
+    evaluate.add_argument("--new", nargs="+", metavar="PATH", help="train from these first (with --old)")
+    evaluate.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
+    evaluate.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
+    evaluate.add_argument("--format", choices=("text", "json"), default="text")
+    evaluate.add_argument("--output", help="write the evaluation to this file instead of stdout")
+    evaluate.add_argument("--seed", type=int, default=0, help="random seed when training (default: 0)")
+
+    explain = sub.add_parser("explain", parents=[talk], help="show why one image is or is not flagged")
+    explain.add_argument("image", help="the image to explain")
+    explain.add_argument("-o", "--output", metavar="PNG", help="draw the heat map and box over the image here")
+    explain.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
+    explain.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
+    explain.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
+
+    init = sub.add_parser("init", help="write .logolint.yaml; print the pre-commit and workflow snippets")
+    init.add_argument("--force", action="store_true", help="overwrite an existing config file")
     return parser
+
+
+def _console(args: argparse.Namespace):
+    from logolint.console import Console
+
+    return Console(sys.stdout, sys.stderr, os.environ, args.verbosity, args.color)
 
 
 def _write(text: str, output: str | None) -> None:
@@ -71,25 +122,172 @@ def _check(args: argparse.Namespace) -> int:
     from logolint.cache import ResultCache, default_cache_dir
     from logolint.check import check_paths
     from logolint.config import load_config
-    from logolint.formats import FORMATS
     from logolint.model import load_model
 
+    console = _console(args)
     config = load_config(args.config)
     model = load_model(Path(args.model) if args.model else config.model, config.model_sha256)
+    console.detail(f"model {model.path} (sha256 {model.sha256[:12]})")
     cache = None if args.no_cache else ResultCache(Path(args.cache_dir or default_cache_dir()))
-    report = check_paths(args.paths, config, model, args.threshold, cache)
-    _write(FORMATS[args.format](report), args.output)
+    with console.progress() as line:
+        report = check_paths(args.paths, config, model, args.threshold, cache, shard=args.shard,
+                             on_result=_follow(console, line))
+    if cache:
+        console.detail(f"cache {cache.directory}: {cache.hits} hits, {cache.misses} misses")
+    if args.write_baseline:
+        return _write_baseline(report, args.write_baseline)
+    name = args.format
+    if name == "auto":
+        name = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    _write(_render(report, name, console, args.output), args.output)
+    if name == "github":
+        write_step_summary(report)
     return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+def _follow(console, line):
+    """The on_result callback: advance the progress line; with -v, one line per file."""
+
+    def on_result(result, done: int, total: int) -> None:
+        if line:
+            line.update(done, total, result.path)
+        if result.error is not None:
+            console.detail(f"{result.path}: not checked: {result.error}")
+        else:
+            verdict = console.paint_err("old logo", "bad") if result.flagged else "ok"
+            console.detail(f"{result.path}: {result.score:.2f} {result.label} ({verdict})")
+
+    return on_result
+
+
+def _render(report, name: str, console, output: str | None) -> str:
+    from logolint import formats
+    from logolint.console import QUIET, painter
+
+    if name != "text":
+        return formats.FORMATS[name](report)
+    paint = console.paint_out if output is None else painter(console.color == "always")
+    return formats.text(report, paint=paint, with_summary=console.verbosity > QUIET)
+
+
+def write_step_summary(report) -> None:
+    """Append the job summary to `$GITHUB_STEP_SUMMARY`, when GitHub Actions provides one."""
+    from logolint.github import job_summary
+
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as stream:
+            stream.write(job_summary(report))
+    except OSError as exc:
+        raise LogolintError(f"cannot write the job summary {path}: {exc.strerror or exc}") from None
+
+
+def _write_baseline(report, output: str) -> int:
+    from logolint.baseline import baseline_text
+
+    text = baseline_text(report.results)
+    _write(text, output)
+    count = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+    print(f"logolint: wrote {count} accepted image{'s' if count != 1 else ''} to {output}", file=sys.stderr)
+    for result in report.errors:
+        print(f"{result.path}: not checked: {result.error}", file=sys.stderr)
+    return EXIT_FINDINGS if report.fail_on_error and report.errors else EXIT_OK
 
 
 def _train(args: argparse.Namespace) -> int:
     from logolint.train import train
 
-    def progress(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+    console = _console(args)
+    # Training reports stages, not counts: a spinner with the elapsed time shows it is alive.
+    with console.progress(ticking=True) as line:
 
-    summary = train(args.old, args.new, args.other, args.output, seed=args.seed, progress=progress)
+        def progress(message: str) -> None:
+            console.info(message)
+            if line:
+                line.update(note=message)
+
+        summary = train(args.old, args.new, args.other, args.output, seed=args.seed, progress=progress)
     print(summary)
+    return EXIT_OK
+
+
+def _eval(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from logolint.check import check_file, resolve_threshold
+    from logolint.config import load_config
+    from logolint.evaluate import as_json, as_text, evaluate, labelled_files
+    from logolint.model import load_model
+
+    console = _console(args)
+    if bool(args.old) != bool(args.new):
+        raise LogolintError("eval: --old and --new go together")
+    config = load_config(args.config)
+    pairs = labelled_files(args.data)
+    with tempfile.TemporaryDirectory() as folder:
+        model_path = Path(args.model) if args.model else config.model
+        if args.old:
+            from logolint.train import train
+
+            console.info(train(args.old, args.new, [], folder, seed=args.seed, progress=console.info))
+            model_path = Path(folder) / "model.tflite"
+        model = load_model(model_path, None if args.old else config.model_sha256)
+        threshold = resolve_threshold(config, model, args.threshold)
+        with console.progress() as line:
+            results = []
+            for path, _ in pairs:
+                results.append(check_file(path, model, threshold))
+                if line:
+                    line.update(len(results), len(pairs), path)
+    evaluation = evaluate([truth for _, truth in pairs], results, threshold)
+    _write((as_json if args.format == "json" else as_text)(evaluation), args.output)
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from logolint.config import load_config
+    from logolint.console import VERBOSE
+    from logolint.explain import describe, explain
+    from logolint.model import load_model
+
+    console = _console(args)
+    config = load_config(args.config)
+    model = load_model(Path(args.model) if args.model else config.model, config.model_sha256)
+    explanation = explain(args.image, config, model, args.threshold)
+    console.out.write(describe(explanation, console.paint_out, every_view=console.verbosity >= VERBOSE))
+    console.out.flush()
+    if args.output:
+        from logolint.explain import overlay
+
+        try:
+            overlay(explanation).save(args.output)
+        except (OSError, ValueError) as exc:  # ValueError: an extension PIL cannot write
+            raise LogolintError(f"cannot write {args.output}: {exc}") from None
+        console.info(f"wrote {args.output}")
+    else:
+        console.info("add -o overlay.png to see the heat map and box drawn over the image")
+    return EXIT_FINDINGS if explanation.flagged else EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from logolint.scaffold import WORKFLOW, pre_commit_snippet, repository_root, write_config
+
+    root = repository_root(Path.cwd())
+    path = write_config(root, force=args.force)
+    has_hooks = (root / ".pre-commit-config.yaml").exists()
+    where = "under `repos:` in" if has_hooks else "as"
+    print(f"wrote {path} (every key is optional; the comments explain each)\n")
+    print(f"pre-commit: save this {where} {root / '.pre-commit-config.yaml'}, then run `pre-commit install`:\n")
+    print(pre_commit_snippet(with_repos_key=not has_hooks))
+    print(f"GitHub Actions: save this as {root / '.github/workflows/logolint.yml'}:\n")
+    print(WORKFLOW, end="")
     return EXIT_OK
 
 
@@ -99,10 +297,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv.insert(0, "check")
     args = _parser().parse_args(argv)
     try:
-        return {"check": _check, "train": _train}[args.command](args)
+        commands = {"check": _check, "train": _train, "eval": _eval, "explain": _explain, "init": _init}
+        return commands[args.command](args)
     except LogolintError as exc:
         print(f"logolint: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("logolint: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line that can be reported, not a traceback
+        print(f"logolint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_USAGE

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import types
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
+from logolint.baseline import parse_allow, read_baseline
 from logolint.errors import ConfigError
 
 CONFIG_NAMES = (".logolint.yaml", ".logolint.yml")
@@ -25,6 +27,9 @@ class Config:
     old_labels: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
     unreadable: str = "fail"
+    baseline: Path | None = None
+    # content sha256 -> why a finding with that content passes: `allow` and the baseline
+    allowed: Mapping[str, str] = dataclasses.field(default_factory=lambda: types.MappingProxyType({}))
 
 
 def _threshold(value: Any) -> float:
@@ -71,6 +76,8 @@ _KEYS: dict[str, Callable[[Any], Any]] = {
     "old_labels": _string_list,
     "exclude": _string_list,
     "unreadable": _choice(*UNREADABLE_POLICIES),
+    "baseline": _string,
+    "allow": parse_allow,
 }
 
 
@@ -92,7 +99,16 @@ def parse_config(data: Any, root: Path, source: Path | None = None) -> Config:
             raise ConfigError(f"{where}: key {key!r} {exc}") from None
     if "model" in values:
         values["model"] = (root / values["model"]).resolve()
-    return Config(root=root, source=source, **values)
+    allowed = {}
+    if "baseline" in values:
+        values["baseline"] = (root / values["baseline"]).resolve()
+        try:
+            hashes = read_baseline(values["baseline"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: key 'baseline' {exc}") from None
+        allowed = dict.fromkeys(hashes, f"in the baseline {values['baseline'].name}")
+    allowed.update(values.pop("allow", {}))
+    return Config(root=root, source=source, allowed=types.MappingProxyType(allowed), **values)
 
 
 def find_config(start: Path) -> Path | None:

@@ -26,6 +26,7 @@ class Detection:
     score: float  # old-logo confidence in [0, 1]
     label: str  # the most likely label of this view
     box: Box  # the view, in the coordinates of the analysed image
+    logo: float = 1.0  # confidence that the view shows the brand at all, old or new
 
 
 def _border_colour(array) -> tuple[int, ...]:
@@ -108,10 +109,12 @@ def score_views(model, image) -> list[Detection]:
         crop = image if box == full else image.crop(box)
         probs = model.classify(square(crop, model.info.input_size))
         score = min(max(float(sum(probs[i] for i in old)), 0.0), 1.0)
-        scored.append(Detection(score, labels[int(probs.argmax())], box))
+        logo = 1.0 - float(probs[labels.index("other")]) if "other" in labels else 1.0
+        scored.append(Detection(score, labels[int(probs.argmax())], box, logo))
     return scored
 
 
 def detect(model, image) -> Detection:
-    """The best old-logo view of a PIL RGB image gives its score and box."""
-    return max(score_views(model, image), key=lambda found: found.score)
+    """The view most sure to show the brand decides, old or new: taking the highest
+    old score of all views instead would add up every view's noise."""
+    return max(score_views(model, image), key=lambda found: found.logo)

@@ -29,22 +29,30 @@ def summary(report: Report) -> str:
     parts = [f"{checked} image{'s' if checked != 1 else ''} checked", f"{found} with the old logo"]
     if errors:
         parts.append(f"{errors} could not be checked")
+    if report.accepted:
+        parts.append(f"{len(report.accepted)} accepted by the baseline or allow list")
     return ", ".join(parts)
 
 
+def _plain(text: str, style: str) -> str:
+    return text
+
+
 @register("text")
-def text(report: Report) -> str:
+def text(report: Report, paint: Callable[[str, str], str] = _plain, with_summary: bool = True) -> str:
+    """`paint(text, style)` colours a part (the CLI passes ANSI colours for a terminal)."""
     lines = []
     for result in report.results:
         if result.error is not None:
-            lines.append(f"{result.path}: not checked: {result.error}")
+            lines.append(f"{result.path}: {paint('not checked', 'warn')}: {result.error}")
         elif result.flagged:
             lines.append(
-                f"{result.path}: old logo ({result.score:.2f} >= {report.threshold:.2f})"
+                f"{result.path}: {paint('old logo', 'bad')} ({result.score:.2f} >= {report.threshold:.2f})"
                 + _box(result)
             )
-    lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    if with_summary:
+        lines.append(summary(report))
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 @register("json")
@@ -66,3 +74,25 @@ def as_json(report: Report) -> str:
         ],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+@register("github")
+def github(report: Report) -> str:
+    from logolint.github import annotations
+
+    return annotations(report)
+
+
+@register("sarif")
+def sarif(report: Report) -> str:
+    from logolint.sarif import sarif
+
+    return sarif(report)
+
+
+@register("html")
+def as_html(report: Report) -> str:
+    """A self-contained page with a thumbnail per finding; reads the image files again."""
+    from logolint.html_report import render
+
+    return render(report)

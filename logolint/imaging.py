@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import warnings
@@ -15,6 +16,7 @@ IMAGE_EXTENSIONS = frozenset(
 )
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # declared size; anything larger is treated as a decompression bomb
+MAX_JPEG_SCANS = 64
 WORK_SIDE = 2048  # longer side kept for detection; larger images are reduced on load
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 
@@ -36,11 +38,10 @@ def open_raster(data: bytes):
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with _bombs_refused():
             image = Image.open(io.BytesIO(data))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"image too large (over {MAX_PIXELS:,} pixels)") from None
+    except ImageError:
+        raise
     except Image.UnidentifiedImageError:
         raise ImageError("not a supported image format") from None
     except Exception as exc:  # PIL raises many types for corrupt headers
@@ -48,7 +49,26 @@ def open_raster(data: bytes):
     width, height = image.size
     if width * height > MAX_PIXELS or width <= 0 or height <= 0:
         raise ImageError(f"image too large or empty ({width}x{height} pixels)")
+    # Each progressive scan walks every block of the image again: a small file of
+    # repeated scans takes minutes to decode. Real files have about ten.
+    if image.format in ("JPEG", "MPO") and data.count(b"\xff\xda") > MAX_JPEG_SCANS:
+        raise ImageError(f"JPEG has over {MAX_JPEG_SCANS} scans (possible decoding bomb)")
     return image
+
+
+@contextlib.contextmanager
+def _bombs_refused():
+    """PIL's bomb warning as an ImageError, also for frames an ICO or a TIFF opens late.
+    Its other warnings (odd tags, short EXIF) are silenced: hook output stays clean."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            yield
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ImageError(f"image too large (over {MAX_PIXELS:,} pixels)") from None
 
 
 def _flatten(image):
@@ -63,15 +83,17 @@ def _flatten(image):
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
-        alpha = rgba[..., 3:] / 255.0
-        if alpha.min() >= 1.0:
+        image = image.convert("RGBA")
+        if image.getchannel("A").getextrema()[0] == 255:
             return image.convert("RGB")
-        weight = float(alpha.sum())
-        luma = (rgba[..., :3].mean(axis=2, keepdims=True) * alpha).sum() / max(weight, 1.0)
-        background = 32.0 if luma > 200 else 255.0
-        rgb = rgba[..., :3] * alpha + background * (1.0 - alpha)
-        return Image.fromarray(np.clip(rgb + 0.5, 0, 255).astype(np.uint8))
+        # The drawing's mean brightness, from a small copy: the full-size float
+        # arithmetic cost a second and 200 MB on a large image.
+        rgba = np.asarray(image.reduce(max(1, max(image.size) // 256)), dtype=np.float32)
+        alpha = rgba[..., 3:] / 255.0
+        luma = (rgba[..., :3].mean(axis=2, keepdims=True) * alpha).sum() / max(float(alpha.sum()), 1.0)
+        background = 32 if luma > 200 else 255
+        canvas = Image.new("RGBA", image.size, (background,) * 3 + (255,))
+        return Image.alpha_composite(canvas, image).convert("RGB")
     return image.convert("RGB")
 
 
@@ -83,23 +105,24 @@ class Loaded(NamedTuple):
 def _decode(data: bytes) -> Loaded:
     from PIL import Image, ImageOps
 
-    image = open_raster(data)
+    image = open_raster(data)  # at the first frame, which stands for an animation
     width, height = image.size
     try:
-        if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # EXIF orientation turns it
-            width, height = height, width
-    except Exception:
-        pass
-    try:
-        if getattr(image, "n_frames", 1) > 1:
-            image.seek(0)  # the first frame of an animation stands for the file
-        if image.format == "JPEG":
-            image.draft("RGB", (WORK_SIDE, WORK_SIDE))
-        image.load()
-        image = ImageOps.exif_transpose(image)
-        if max(image.size) > WORK_SIDE:
-            image.thumbnail((WORK_SIDE, WORK_SIDE), Image.BILINEAR, reducing_gap=2.0)
-        return Loaded(_flatten(image), (width, height))
+        with _bombs_refused():
+            try:
+                orientation = image.getexif().get(0x0112, 1)
+            except Exception:
+                orientation = 1
+            if orientation in (5, 6, 7, 8):  # EXIF orientation turns it
+                width, height = height, width
+            if image.format == "JPEG":
+                image.draft("RGB", (WORK_SIDE, WORK_SIDE))
+            image.load()
+            if max(image.size) > WORK_SIDE:
+                image.thumbnail((WORK_SIDE, WORK_SIDE), Image.BILINEAR, reducing_gap=2.0)
+            if orientation in range(2, 9):  # turned after reducing: one small copy
+                image = ImageOps.exif_transpose(image)
+            return Loaded(_flatten(image), (width, height))
     except ImageError:
         raise
     except Exception as exc:
@@ -125,7 +148,7 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None) -> Loade
     if not data:
         raise ImageError("empty file")
     if data.startswith(LFS_POINTER):
-        raise ImageError("not checked: Git LFS pointer (run `git lfs pull` first)")
+        raise ImageError("Git LFS pointer (run `git lfs pull` first)")
     if _is_svg(data, Path(path).suffix.lower()):
         from logolint.svg import render_svg
 

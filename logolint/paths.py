@@ -78,7 +78,9 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
                 dirs[:] = sorted(d for d in dirs if d != ".git")
                 for file in sorted(files):
                     child = Path(folder, file)
-                    if is_image_path(child) and not excluder.excluded(child):
+                    # A symlink is not image content (git stores the link; pre-commit never
+                    # passes one to an image hook) and may point outside the tree.
+                    if is_image_path(child) and not child.is_symlink() and not excluder.excluded(child):
                         found.append(str(child))
         elif path.exists() or path.is_symlink():
             if not excluder.excluded(path):
@@ -86,3 +88,13 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
         else:
             raise ConfigError(f"no such file or directory: {name}")
     return list(dict.fromkeys(found))
+
+
+def repository_root(start: Path) -> Path:
+    """The nearest folder from `start` upward that holds `.git` (a folder, or a file in a
+    worktree or submodule), or `start` itself outside any repository."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start

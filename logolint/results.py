@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from logolint.detect import Box
 
@@ -18,6 +19,7 @@ class Result:
     label: str | None = None
     box: Box | None = None
     sha256: str | None = None  # of the file's content, when it could be read
+    accepted: str | None = None  # why a would-be finding passes (baseline or allow list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,10 +28,15 @@ class Report:
     threshold: float
     model_sha256: str
     fail_on_error: bool = True
+    root: str | None = None  # absolute repository root: SARIF and annotations name files from it
 
     @property
     def findings(self) -> tuple[Result, ...]:
         return tuple(r for r in self.results if r.flagged)
+
+    @property
+    def accepted(self) -> tuple[Result, ...]:
+        return tuple(r for r in self.results if r.accepted is not None)
 
     @property
     def errors(self) -> tuple[Result, ...]:
@@ -38,3 +45,17 @@ class Report:
     @property
     def failed(self) -> bool:
         return bool(self.findings) or (self.fail_on_error and bool(self.errors))
+
+    def repo_path(self, path: str) -> str | None:
+        """`path` relative to the repository root, with `/` separators; None outside it
+        (a relative `path` is taken from the current folder, as check_paths got it)."""
+        if self.root is None:
+            return None
+        folder, name = os.path.split(os.path.abspath(path))
+        try:  # the folder resolved like the root, the file itself not (it may be a symlink)
+            relative = os.path.relpath(os.path.join(os.path.realpath(folder), name), self.root)
+        except ValueError:  # another drive on Windows
+            return None
+        if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+            return None
+        return relative.replace(os.sep, "/")

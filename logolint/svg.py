@@ -8,13 +8,13 @@ import gzip
 import io
 import re
 import xml.etree.ElementTree as ET
+import zlib
 
 from logolint.errors import ImageError
 
 MAX_SVG_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 256
 MAX_ELEMENTS = 200_000
-RENDER_SIDE = 1024
 
 _XLINK = "{http://www.w3.org/1999/xlink}href"
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*>", re.IGNORECASE)
@@ -30,7 +30,7 @@ def _inflate(data: bytes) -> bytes:
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
             out = stream.read(MAX_SVG_BYTES + 1)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise ImageError(f"corrupt compressed SVG: {exc}") from None
     if len(out) > MAX_SVG_BYTES:
         raise ImageError("SVG too large after decompression (possible bomb)")
@@ -93,21 +93,14 @@ def _parse(data: bytes) -> ET.Element:
 
 
 def render_svg(data: bytes):
-    """Return a PIL RGBA image of the SVG, its longer side about RENDER_SIDE pixels."""
-    import resvg_py
+    """Return a PIL RGBA image of the SVG, fitted in a RENDER_SIDE square (svg_worker)."""
     from PIL import Image
+
+    from logolint.svg_worker import render
 
     if len(data) > MAX_SVG_BYTES:
         raise ImageError("SVG file too large")
     root = _parse(_inflate(data))
     _sanitise(root)
-    text = ET.tostring(root, encoding="unicode")
-    try:
-        png = bytes(resvg_py.svg_to_bytes(
-            svg_string=text, width=RENDER_SIDE, height=RENDER_SIDE  # fit inside this box
-        ))
-    except BaseException as exc:  # resvg raises ValueError, or a Rust panic
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise ImageError(f"cannot render SVG: {exc}") from None
+    png = render(ET.tostring(root, encoding="unicode"))
     return Image.open(io.BytesIO(png)).convert("RGBA")

@@ -74,7 +74,7 @@ def background(rng: np.random.Generator, width: int, height: int | None = None):
 def _recolour(rng: np.random.Generator, logo):
     """Sometimes a logo is shown in one colour, or in grey; mostly it keeps its colours."""
     roll = rng.random()
-    if roll < 0.08:
+    if roll < 0.08 and logo.getchannel("A").getextrema()[0] < 255:  # a mark, not a photo
         flat = Image.new("RGBA", logo.size, _colour(rng) + (255,))
         flat.putalpha(logo.getchannel("A"))
         return flat
@@ -214,7 +214,7 @@ def scene(rng: np.random.Generator, logo, scale: float = 1.0) -> Scene:
         others.append((x, y, min(width, x + other.size[0]), min(height, y + other.size[1])))
     box = None
     if logo is not None:
-        logo = _recolour(rng, logo)
+        logo = _recolour(rng, logo.convert("RGBA"))
         if rng.random() < 0.2:
             logo = logo.rotate(float(rng.uniform(-12, 12)), Image.BICUBIC, expand=True)
         h = max(4, round(logo.size[1] * logo_w / logo.size[0]))

@@ -26,8 +26,8 @@ LABELS = ("old", "new", "other")
 OLD, NEW, OTHER = range(3)
 INPUT_SIZE = 224
 LOCATE_SIZE = 512
-SCENES_PER_CLASS = 160
-VALIDATION_SCENES = 24  # per class, scored end to end to recommend a threshold
+SCENES_PER_CLASS = 120
+VALIDATION_SCENES = 16  # per class, scored end to end to recommend a threshold
 SCENE_SCALE = 0.5  # scenes are drawn at half their nominal size, for speed
 LOGO_SIDE = 512  # logos are stored at most this large: placed logos are never larger
 Progress = Callable[[str], None]
@@ -307,9 +307,9 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     cells_x, cells_y = np.concatenate(examples.cells), np.concatenate(examples.cell_labels)
     negatives = np.flatnonzero(cells_y == 0)
     keep = np.concatenate([np.flatnonzero(cells_y == 1),
-                           rng.choice(negatives, min(len(negatives), 4 * int((cells_y == 1).sum()) + 1000), replace=False)])
+                           rng.choice(negatives, min(len(negatives), 2 * int((cells_y == 1).sum()) + 500), replace=False)])
     progress(f"fitting: {len(keep)} cells, {len(examples.views)} views")
-    brand_w, brand_b = fit_softmax(cells_x[keep], cells_y[keep].astype(int), 2)
+    brand_w, brand_b = fit_softmax(cells_x[keep], cells_y[keep].astype(int), 2, steps=250)
     brand = (brand_w[1] - brand_w[0], np.array([brand_b[1] - brand_b[0]], np.float32))
     head = fit_softmax(np.stack(examples.views), np.array(examples.view_labels), len(LABELS))
     metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5,

@@ -9,6 +9,14 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
+@pytest.fixture(autouse=True)
+def _outside_github_actions(monkeypatch):
+    """The suite may itself run in GitHub Actions: keep `--format auto` on text there, and
+    keep tests from writing to the real job summary and outputs."""
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def examples(tmp_path: Path) -> Path:
     """A private copy of the shipped examples, safe to modify."""

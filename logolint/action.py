@@ -1,0 +1,206 @@
+"""The GitHub Action's check step, run as `python -m logolint.action` by action.yml.
+
+Inputs arrive as environment variables (`INPUT_PATHS`, `INPUT_CONFIG`, ...) set by the
+composite step's `env:`, never spliced into a shell script. It writes annotations to
+stdout, the job summary, a SARIF file, and the `findings` and `sarif-file` outputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Mapping
+
+from logolint.errors import ConfigError, LogolintError
+from logolint.shard import Shard
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+DIFF_EVENTS = ("pull_request", "push")
+NO_COMMIT = "0" * 40
+
+
+def _bool(name: str, text: str, default: bool) -> bool:
+    value = text.strip().lower()
+    if value in ("", "auto"):
+        return default
+    if value in ("true", "false"):
+        return value == "true"
+    raise ConfigError(f"input {name} must be true, false or auto, got {text!r}")
+
+
+def _threshold(text: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise ConfigError(f"input threshold must be a number from 0 to 1, got {text!r}")
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Inputs:
+    paths: tuple[str, ...]
+    config: str | None
+    threshold: float | None
+    changed_only: bool
+    sarif_file: str
+    fail_on_findings: bool
+    shard: Shard | None
+    cache_dir: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Inputs:
+        """Read and validate the inputs; ConfigError names a bad one."""
+        paths = tuple(line.strip() for line in env.get("INPUT_PATHS", "").splitlines() if line.strip())
+        threshold = _threshold(env.get("INPUT_THRESHOLD", ""))
+        shard = None
+        if env.get("INPUT_SHARD", "").strip():
+            try:
+                shard = Shard.parse(env["INPUT_SHARD"])
+            except ValueError as exc:
+                raise ConfigError(f"input shard: {exc}") from None
+        sarif_file = env.get("INPUT_SARIF_FILE", "").strip()
+        if not sarif_file:
+            name = f"logolint-{shard.index}-of-{shard.count}.sarif" if shard else "logolint.sarif"
+            sarif_file = os.path.join(env.get("RUNNER_TEMP") or tempfile.gettempdir(), name)
+        return cls(
+            paths=paths or (".",),
+            config=env.get("INPUT_CONFIG", "").strip() or None,
+            threshold=threshold,
+            changed_only=_bool("changed-only", env.get("INPUT_CHANGED_ONLY", ""),
+                               env.get("GITHUB_EVENT_NAME") in DIFF_EVENTS),
+            sarif_file=sarif_file,
+            fail_on_findings=_bool("fail-on-findings", env.get("INPUT_FAIL_ON_FINDINGS", ""), True),
+            shard=shard,
+            cache_dir=env.get("LOGOLINT_CACHE_DIR") or None,
+        )
+
+
+def _git(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    process = subprocess.run(["git", "--literal-pathspecs", *args], capture_output=True)
+    if check and process.returncode != 0:
+        detail = process.stderr.decode(errors="replace").strip().splitlines()
+        raise LogolintError(f"git {args[0]} failed: {detail[-1] if detail else process.returncode}")
+    return process
+
+
+def _have(commit: str) -> bool:
+    return _git("cat-file", "-e", f"{commit}^{{commit}}", check=False).returncode == 0
+
+
+def event_range(env: Mapping[str, str]) -> tuple[str, str, bool] | None:
+    """(base, head, from_merge_base) for the event, or None when it has no diff to check
+    (another event, or a push that created a branch)."""
+    name = env.get("GITHUB_EVENT_NAME", "")
+    if name not in DIFF_EVENTS:
+        return None
+    try:
+        event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+        if name == "pull_request":
+            pull = event["pull_request"]
+            return pull["base"]["sha"], pull["head"]["sha"], True
+        base, head = event["before"], event["after"]
+    except (KeyError, TypeError, OSError, ValueError) as exc:
+        raise LogolintError(f"cannot read the {name} event from GITHUB_EVENT_PATH: {exc}") from None
+    return None if base == NO_COMMIT else (base, head, False)
+
+
+def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[str, ...]) -> list[str]:
+    """Image files added or modified between `base` and `head` under `pathspecs`, relative
+    to the current folder. A rename counts as an addition, a deletion not at all."""
+    from logolint.imaging import is_image_path
+
+    if head == NO_COMMIT:  # a push that deleted the branch
+        return []
+    missing = [commit for commit in (base, head) if not _have(commit)]
+    if missing:
+        _git("fetch", "--no-tags", "--quiet", "origin", *missing)
+    start = base
+    if from_merge_base:
+        found = _git("merge-base", base, head, check=False)
+        if found.returncode == 0:
+            start = found.stdout.decode().strip()
+        else:
+            print("::notice title=logolint::no merge base in this shallow clone: comparing the "
+                  "pull request with its base branch as it is now (use fetch-depth: 0 for the exact diff)")
+    top = os.fsdecode(_git("rev-parse", "--show-toplevel").stdout.rstrip(b"\n"))
+    diff = _git("diff", "-z", "--name-only", "--no-renames", "--diff-filter=d", "--no-ext-diff",
+                start, head, "--", *pathspecs)
+    files = []
+    for name in diff.stdout.split(b"\0"):
+        if not name:
+            continue
+        path = os.path.relpath(os.path.join(top, os.fsdecode(name)))
+        # Skip what the checkout does not have (e.g. removed again on the base branch).
+        if is_image_path(path) and os.path.lexists(path):
+            files.append(path)
+    return files
+
+
+def _set_outputs(env: Mapping[str, str], **values: str) -> None:
+    path = env.get("GITHUB_OUTPUT")
+    if not path:
+        return
+    with open(path, "a", encoding="utf-8") as stream:
+        for name, value in values.items():
+            delimiter = f"logolint-{uuid.uuid4().hex}"  # a value cannot forge the end marker
+            stream.write(f"{name.replace('_', '-')}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+def run(env: Mapping[str, str]) -> int:
+    from logolint.cache import ResultCache, default_cache_dir
+    from logolint.check import check_paths
+    from logolint.cli import write_step_summary
+    from logolint.config import load_config
+    from logolint.formats import FORMATS
+    from logolint.model import load_model
+
+    inputs = Inputs.from_env(env)
+    paths = list(inputs.paths)
+    if inputs.changed_only:
+        span = event_range(env)
+        if span is None:
+            print("::notice title=logolint::no diff for this event: checking every image under the paths")
+        else:
+            paths = changed_files(*span, inputs.paths)
+            print(f"logolint: {len(paths)} changed image{'s' if len(paths) != 1 else ''} "
+                  f"between {span[0][:12]} and {span[1][:12]}")
+    config = load_config(inputs.config)
+    model = load_model(config.model, config.model_sha256)
+    cache = ResultCache(Path(inputs.cache_dir or default_cache_dir()))
+    report = check_paths(paths, config, model, inputs.threshold, cache, shard=inputs.shard)
+    sys.stdout.write(FORMATS["github"](report))
+    write_step_summary(report)
+    try:
+        Path(inputs.sarif_file).parent.mkdir(parents=True, exist_ok=True)
+        Path(inputs.sarif_file).write_text(FORMATS["sarif"](report), encoding="utf-8")
+    except OSError as exc:
+        raise LogolintError(f"cannot write {inputs.sarif_file}: {exc.strerror or exc}") from None
+    _set_outputs(env, findings=str(len(report.findings)), sarif_file=inputs.sarif_file)
+    print(f"logolint: {cache.hits} result{'s' if cache.hits != 1 else ''} from the cache")
+    return EXIT_FINDINGS if report.failed and inputs.fail_on_findings else EXIT_OK
+
+
+def main(env: Mapping[str, str] | None = None) -> int:
+    from logolint.github import escape_data
+
+    sys.stdout.reconfigure(errors="backslashreplace")  # a file name need not be UTF-8
+    try:
+        return run(os.environ if env is None else env)
+    except LogolintError as exc:
+        print(f"::error title=logolint::{escape_data(str(exc))}")
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Known images that pass: a baseline file of content hashes, and the config's `allow` list.
+
+The baseline has one `SHA256  PATH` line per accepted content, sorted by hash, with no date,
+so branches that add entries merge cleanly. Only the hash counts: the same bytes pass
+wherever they move, and an edited image is checked again. The path is a note for people.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from logolint.results import Result
+
+HEADER = (
+    "# logolint baseline: images accepted as they are, by content sha256 (the path is a note).\n"
+    "# Regenerate with `logolint check --write-baseline FILE`; an edited image is checked again.\n"
+)
+_LINE = re.compile(r"([0-9a-f]{64})(?:\s+.*)?")
+
+
+def read_baseline(path: Path) -> frozenset[str]:
+    """The hashes in a baseline file, or ValueError saying which line is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    hashes = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _LINE.fullmatch(line)
+        if not match:
+            raise ValueError(f"{path}: line {number}: expected a sha256 and a path")
+        hashes.add(match.group(1))
+    return frozenset(hashes)
+
+
+def parse_allow(value: Any) -> dict[str, str]:
+    """The config's `allow` list of `{sha256, reason}` as a mapping sha256 -> reason."""
+    if not isinstance(value, list):
+        raise ValueError(f"must be a list of {{sha256: ..., reason: ...}}, got {value!r}")
+    allowed = {}
+    for position, entry in enumerate(value, 1):
+        if not isinstance(entry, dict) or set(entry) != {"sha256", "reason"}:
+            raise ValueError(f"entry {position} must have exactly the keys sha256 and reason")
+        sha256, reason = entry["sha256"], entry["reason"]
+        if not isinstance(sha256, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):
+            raise ValueError(f"entry {position}: sha256 must be 64 hexadecimal digits")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValueError(f"entry {position}: reason must be a non-empty string")
+        allowed[sha256.lower()] = reason.strip()
+    return allowed
+
+
+def accept(result: Result, allowed: Mapping[str, str]) -> Result:
+    """`result`, passed with its reason when it is a finding whose content is allowed."""
+    if result.flagged and result.sha256 in allowed:
+        return dataclasses.replace(result, flagged=False, accepted=allowed[result.sha256])
+    return result
+
+
+def _note(path: str) -> str:
+    return path.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def baseline_text(results: Iterable[Result]) -> str:
+    """A baseline accepting every result the model flags, already accepted ones included."""
+    entries: dict[str, str] = {}
+    for result in results:
+        if (result.flagged or result.accepted is not None) and result.sha256:
+            entries.setdefault(result.sha256, result.path)
+    return HEADER + "".join(f"{sha}  {_note(entries[sha])}\n" for sha in sorted(entries))

@@ -1,0 +1,101 @@
+"""`logolint explain`: every view the detector scored for one image (the whole image
+and parts of it, however the detector chose them), and the verdict they add up to."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+from logolint.check import _to_source, _with_old_labels, resolve_threshold
+from logolint.config import Config
+from logolint.detect import Box, Detection, score_views
+from logolint.imaging import load_image
+
+Paint = Callable[[str, str], str]
+RUNNERS_UP = 5  # views listed by default besides those that fired
+
+
+@dataclasses.dataclass(frozen=True)
+class Explanation:
+    path: str
+    image: Any  # the analysed PIL RGB image; view boxes are in its pixels
+    source_size: tuple[int, int]
+    views: tuple[Detection, ...]
+    threshold: float
+
+    @property
+    def best(self) -> Detection:
+        return max(self.views, key=lambda view: view.score)
+
+    @property
+    def flagged(self) -> bool:
+        return self.best.score >= self.threshold
+
+    def to_source(self, box: Box) -> Box:
+        return _to_source(box, self.image.size, self.source_size)
+
+    def stage(self, box: Box) -> str:
+        return "whole image" if box == (0, 0, *self.image.size) else "parts of the image"
+
+
+def explain(path: str, config: Config, model, threshold: float | None = None) -> Explanation:
+    """Score every view of one image as `check` would, with the same settings."""
+    threshold = resolve_threshold(config, model, threshold)
+    if config.old_labels is not None:
+        model = _with_old_labels(model, config.old_labels)
+    loaded = load_image(path)
+    views = tuple(score_views(model, loaded.image))
+    return Explanation(path, loaded.image, loaded.source_size, views, threshold)
+
+
+def overlay(explanation: Explanation):
+    """The image with the heat map of every view's score and the best view outlined."""
+    from logolint.overlay import draw
+
+    best = explanation.best
+    what, relation = ("old logo", ">=") if explanation.flagged else ("best view", "<")
+    caption = f"{what} {best.score:.2f} {relation} {explanation.threshold:.2f}"
+    scored = [(view.box, view.score) for view in explanation.views]
+    return draw(explanation.image, scored, best.box, caption, explanation.flagged)
+
+
+def _box(box: Box) -> str:
+    return "[" + ", ".join(map(str, box)) + "]"
+
+
+def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -> str:
+    """The score breakdown as text: the verdict, whether the whole image and its parts
+    fired, then the views that fired and the runners-up (`every_view`: all of them)."""
+    best, threshold = explanation.best, explanation.threshold
+    width, height = explanation.source_size
+    if explanation.flagged:
+        verdict = f"{paint('old logo', 'bad')} ({best.score:.2f} >= {threshold:.2f})"
+    else:
+        verdict = f"{paint('no old logo', 'good')} ({best.score:.2f} < {threshold:.2f})"
+    lines = [f"{explanation.path}: {verdict} at {_box(explanation.to_source(best.box))}",
+             f"{len(explanation.views)} views of the {width}x{height} image scored; "
+             f"a view fires at score >= {threshold:.2f}", ""]
+    stages: dict[str, list[Detection]] = {}
+    for view in explanation.views:
+        stages.setdefault(explanation.stage(view.box), []).append(view)
+    name_width = max(len(name) for name in stages)
+    for name, views in stages.items():
+        fired = sum(view.score >= threshold for view in views)
+        top = max(view.score for view in views)
+        mark = paint("fired", "bad") if fired else paint("quiet", "dim")
+        count = f"{len(views)} view{'s' if len(views) != 1 else ''}"
+        lines.append(f"  {name:<{name_width}}  {mark}  {fired} of {count}, best {top:.2f}")
+    ranked = sorted(explanation.views, key=lambda view: (-view.score, view.box))
+    shown = ranked if every_view else [v for i, v in enumerate(ranked) if i < RUNNERS_UP or v.score >= threshold]
+    boxes = [explanation.to_source(view.box) for view in shown]
+    sizes = [f"{x1 - x0}x{y1 - y0}" for x0, y0, x1, y1 in boxes]
+    size_width = max(len("size"), *(len(size) for size in sizes))
+    lines += ["", f"  score  label    {'size':<{size_width}}  view (source pixels)"]
+    for view, box, size in zip(shown, boxes, sizes):
+        score = f"{view.score:.2f}"
+        score = paint(score, "bad") if view.score >= threshold else score
+        lines.append(f"  {score}   {view.label:<7}  {size:<{size_width}}  {_box(box)}")
+    if len(shown) < len(ranked):
+        lines.append(paint(f"  ... {len(ranked) - len(shown)} more views, scoring {ranked[len(shown)].score:.2f} "
+                           "or less (-v lists them)", "dim"))
+    return "\n".join(lines) + "\n"

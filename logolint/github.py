@@ -1,0 +1,113 @@
+"""GitHub Actions text: workflow-command annotations and the job summary (pure functions).
+
+A file name is attacker-controlled in a pull request: every piece of it that reaches a
+workflow command is escaped, so a name holding `::`, `%`, `,` or a newline cannot end the
+command early or start another one."""
+
+from __future__ import annotations
+
+from logolint.results import Report, Result
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _score(result: Result, report: Report) -> str:
+    return f"{result.score:.2f} >= {report.threshold:.2f}"
+
+
+def _box(result: Result) -> str:
+    return f"[{', '.join(map(str, result.box))}]" if result.box else ""
+
+
+def _outcome(result: Result) -> str:
+    if result.error is not None:
+        return f"not checked: {result.error}"
+    if result.accepted is not None:
+        return f"accepted: {result.accepted}"
+    return "old logo"
+
+
+def _message(result: Result, report: Report) -> str:
+    if result.error is not None:
+        return _outcome(result)
+    at = f" at {_box(result)}" if result.box else ""
+    return f"old logo ({_score(result, report)}){at}"
+
+
+def _command(level: str, result: Result, title: str, message: str, report: Report) -> str:
+    name = report.repo_path(result.path) or result.path
+    return (f"::{level} file={escape_property(name)},title={escape_property(title)}::"
+            f"{escape_data(f'{name}: {message}')}")
+
+
+def annotations(report: Report) -> str:
+    """One `::error` per finding (`::warning` for an unreadable file with `unreadable:
+    warn`), then the summary line."""
+    from logolint.formats import summary
+
+    lines = []
+    for result in report.results:
+        if result.error is not None:
+            level = "error" if report.fail_on_error else "warning"
+            lines.append(_command(level, result, "not checked", _message(result, report), report))
+        elif result.flagged:
+            lines.append(_command("error", result, "old logo", _message(result, report), report))
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def verdict(report: Report) -> str:
+    """The run in one line."""
+    checked = len(report.results)
+    images = f"{checked} image{'s' if checked != 1 else ''}"
+    found, errors = len(report.findings), len(report.errors)
+    if found:
+        line = f"❌ {found} of {images} show{'s' if found == 1 else ''} the old logo"
+    elif errors and report.fail_on_error:
+        line = f"❌ no old logo in {images}, but some could not be checked"
+    else:
+        line = f"✅ no old logo in {images}"
+    notes = []
+    if errors:
+        notes.append(f"{errors} could not be checked")
+    if report.accepted:
+        notes.append(f"{len(report.accepted)} accepted")
+    return line + (f" ({', '.join(notes)})" if notes else "")
+
+
+def _cell(text: str) -> str:
+    # Markdown would turn punctuation in a file name into links, HTML or extra table
+    # columns: backslash-escape all of it (CommonMark allows that for any ASCII
+    # punctuation) and show line breaks instead of breaking the row.
+    out = []
+    for char in text:
+        if char in "\r\n":
+            out.append("\\r" if char == "\r" else "\\n")
+        elif char.isascii() and not char.isalnum() and char.isprintable() and char != " ":
+            out.append("\\" + char)
+        elif not char.isprintable() and char != " ":
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def job_summary(report: Report) -> str:
+    """Markdown for `$GITHUB_STEP_SUMMARY`: the verdict, then a table of the files that
+    failed, could not be checked or were accepted."""
+    lines = [f"### logolint: {verdict(report)}", ""]
+    rows = [r for r in report.results if r.flagged or r.error is not None or r.accepted is not None]
+    if rows:
+        lines += ["| File | Score | Box | Verdict |", "| --- | --- | --- | --- |"]
+        for result in rows:
+            name = report.repo_path(result.path) or result.path
+            score = f"{result.score:.2f}" if result.score is not None else "–"
+            lines.append(f"| {_cell(name)} | {score} | {_box(result) or '–'} | {_cell(_outcome(result))} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,144 @@
+"""Render SVG in a child process with a time and a memory limit.
+
+resvg's work is not bounded by the file's size (one small filter can run for minutes) and
+a crash in native code would end the whole run, so the sanitised SVG goes to a long-lived
+worker (started on the first SVG, so the interpreter starts once per run); a worker that
+overruns is killed and the next SVG starts a new one.
+
+Protocol over stdin/stdout, both ways: a 4-byte big-endian length, then that many bytes.
+Requests are UTF-8 SVG text; replies are b"K" + PNG bytes or b"E" + a UTF-8 message.
+"""
+
+from __future__ import annotations
+
+import atexit
+import struct
+import subprocess
+import sys
+import threading
+
+from logolint.errors import ImageError
+
+RENDER_SECONDS = 10.0
+RENDER_MEMORY = 1 << 30  # bytes of address space for the worker, where the OS allows a limit
+RENDER_SIDE = 1024  # the drawing is fitted in this square
+
+
+def _read_exactly(stream, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError
+    return data
+
+
+def _read_frame(stream) -> bytes:
+    (size,) = struct.unpack(">I", _read_exactly(stream, 4))
+    return _read_exactly(stream, size)
+
+
+def _write_frame(stream, payload: bytes) -> None:
+    stream.write(struct.pack(">I", len(payload)) + payload)
+    stream.flush()
+
+
+class Renderer:
+    """The parent's side: one worker at a time, restarted after a timeout or a crash."""
+
+    def __init__(self, seconds: float = RENDER_SECONDS) -> None:
+        self.seconds = seconds
+        self._process: subprocess.Popen | None = None
+
+    def _worker(self) -> subprocess.Popen:
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "logolint.svg_worker"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )
+        return self._process
+
+    def render(self, svg_text: str) -> bytes:
+        """PNG bytes of the SVG fitted in a RENDER_SIDE box, or ImageError."""
+        process = self._worker()
+        reply: list[bytes] = []
+
+        def exchange() -> None:
+            try:
+                _write_frame(process.stdin, svg_text.encode("utf-8"))
+                reply.append(_read_frame(process.stdout))
+            except (OSError, EOFError, ValueError):
+                pass  # the worker died or was killed: no reply
+
+        thread = threading.Thread(target=exchange, daemon=True)
+        thread.start()
+        thread.join(self.seconds)
+        if thread.is_alive():
+            self.close()
+            thread.join()
+            raise ImageError(f"SVG took longer than {self.seconds:g} s to render")
+        if not reply:
+            self.close()
+            raise ImageError("cannot render SVG: the renderer crashed or ran out of memory")
+        status, payload = reply[0][:1], reply[0][1:]
+        if status != b"K":
+            raise ImageError(f"cannot render SVG: {payload.decode('utf-8', 'replace')}")
+        return payload
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+            for stream in (process.stdin, process.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+
+
+_shared: Renderer | None = None
+
+
+def render(svg_text: str) -> bytes:
+    """Render with the process's one worker."""
+    global _shared
+    if _shared is None:
+        _shared = Renderer()
+        atexit.register(_shared.close)
+    return _shared.render(svg_text)
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: the time limit still holds
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (RENDER_MEMORY, RENDER_MEMORY))
+    except (ValueError, OSError):
+        pass
+
+
+def serve(stdin, stdout) -> None:
+    """The worker's loop: one reply per request until stdin closes."""
+    import resvg_py
+
+    while True:
+        try:
+            request = _read_frame(stdin)
+        except EOFError:
+            return
+        try:
+            png = bytes(resvg_py.svg_to_bytes(
+                svg_string=request.decode("utf-8"), width=RENDER_SIDE, height=RENDER_SIDE,
+            ))
+            reply = b"K" + png
+        except BaseException as exc:  # ValueError, or a Rust panic
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            reply = b"E" + (str(exc).strip() or type(exc).__name__).encode("utf-8", "replace")
+        _write_frame(stdout, reply)
+
+
+if __name__ == "__main__":
+    _limit_memory()
+    serve(sys.stdin.buffer, sys.stdout.buffer)

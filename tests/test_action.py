@@ -1,0 +1,260 @@
+"""The GitHub Action's own check step (`python -m logolint.action`, as action.yml runs it)
+against a real git repository and synthetic pull_request and push events."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import EXAMPLES, ROOT
+from logolint.action import Inputs
+from logolint.errors import ConfigError
+
+OLD = (EXAMPLES / "old-logo.png").read_bytes()
+NEW = (EXAMPLES / "new-logo.png").read_bytes()
+HOSTILE = "evil::x%41,y\n::warning::pwned.png"
+ADDED = ["added old.png", "ünïcode/旧.png", "renamed/old copy.png", HOSTILE]
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false",
+         *args], cwd=repo, check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> tuple[Path, str, str]:
+    """A repository whose second commit adds, renames, deletes and edits images."""
+    repo = tmp_path_factory.mktemp("action") / "project"
+    repo.mkdir()
+    _git(repo, "init", "--quiet", "--initial-branch=main")
+    files = {"legacy/old.png": OLD, "moved/old.png": OLD, "gone.png": OLD, "README.md": b"hello\n"}
+    for name, data in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_bytes(data)
+    _git(repo, "add", "--all")
+    _git(repo, "commit", "--quiet", "-m", "base")
+    base = _git(repo, "rev-parse", "HEAD")
+    (repo / "renamed").mkdir()
+    _git(repo, "mv", "moved/old.png", "renamed/old copy.png")
+    _git(repo, "rm", "--quiet", "gone.png")
+    for name, data in {"added old.png": OLD, "ünïcode/旧.png": OLD, HOSTILE: OLD, "fine.png": NEW,
+                       "README.md": b"changed\n"}.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_bytes(data)
+    _git(repo, "add", "--all")
+    _git(repo, "commit", "--quiet", "-m", "head")
+    return repo, base, _git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+def _run(repo: Path, tmp: Path, cache_dir: Path, event_name: str, event: dict, **inputs: str):
+    """Run the step as action.yml does: a fresh process, inputs only in the environment."""
+    (tmp / "event.json").write_text(json.dumps(event))
+    for name in ("output", "summary"):
+        (tmp / name).write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_"))}
+    env.update({
+        "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": event_name,
+        "GITHUB_EVENT_PATH": str(tmp / "event.json"), "GITHUB_OUTPUT": str(tmp / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp / "summary"), "RUNNER_TEMP": str(tmp),
+        "LOGOLINT_CACHE_DIR": str(cache_dir),
+    })
+    env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()})
+    done = subprocess.run([sys.executable, "-m", "logolint.action"], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=300)
+    return done, _outputs((tmp / "output").read_text()), (tmp / "summary").read_text()
+
+
+def _outputs(text: str) -> dict[str, str]:
+    """Parse `name<<DELIMITER` blocks as the runner does."""
+    outputs, lines = {}, iter(text.splitlines())
+    for line in lines:
+        name, delimiter = line.split("<<", 1)
+        outputs[name] = "\n".join(iter(lambda: next(lines), delimiter))
+    return outputs
+
+
+def _property(text: str) -> str:
+    return (text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            .replace(":", "%3A").replace(",", "%2C"))
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _check_run(done, outputs: dict, summary: str, tmp: Path):
+    assert done.returncode == 1, done.stderr
+    commands = [line for line in done.stdout.splitlines() if line.startswith("::")]
+    # Exactly one annotation per added or renamed old logo: not the deleted one, not the
+    # untouched one, not the new logo, not the README.
+    assert len(commands) == len(ADDED), done.stdout
+    for name in ADDED:
+        prefix = f"::error file={_property(name)},title=old logo::{_data(name)}: old logo ("
+        line = next((c for c in commands if c.startswith(prefix)), None)
+        assert line is not None, (name, commands)
+        assert re.fullmatch(r"\d\.\d\d >= \d\.\d\d\) at \[\d+, \d+, \d+, \d+\]", line[len(prefix):]), line
+    # The hostile name's newline and `::` stayed inside its own command.
+    assert not any(line.startswith("::warning") for line in done.stdout.splitlines())
+    assert "5 images checked, 4 with the old logo" in done.stdout.splitlines()  # and fine.png
+    assert "gone.png" not in done.stdout and "legacy" not in done.stdout
+
+    assert outputs["findings"] == "4"
+    assert outputs["sarif-file"] == str(tmp / "logolint.sarif")
+    sarif = json.loads(Path(outputs["sarif-file"]).read_text())
+    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                  for r in sarif["runs"][0]["results"])
+    assert uris == sorted(["added%20old.png", "%C3%BCn%C3%AFcode/%E6%97%A7.png",
+                           "renamed/old%20copy.png", "evil%3A%3Ax%2541%2Cy%0A%3A%3Awarning%3A%3Apwned.png"])
+    fingerprints = {r["partialFingerprints"]["primaryLocationLineHash"] for r in sarif["runs"][0]["results"]}
+    assert fingerprints == {hashlib.sha256(OLD).hexdigest()}
+
+    lines = summary.splitlines()
+    assert lines[0] == "### logolint: ❌ 4 of 5 images show the old logo"
+    table = lines[lines.index("| File | Score | Box | Verdict |"):]
+    assert table[1] == "| --- | --- | --- | --- |"
+    rows = [row for row in table[2:] if row]
+    assert len(rows) == 4
+    for row in rows:
+        assert re.fullmatch(r"\| .+ \| \d\.\d\d \| \[\d+, \d+, \d+, \d+\] \| old logo \|", row), row
+    assert r"| added old\.png |" in summary
+    assert r"| ünïcode\/旧\.png |" in summary
+    assert r"| renamed\/old copy\.png |" in summary
+    # The hostile name stays in one cell of one row: escaped pipes, no line break.
+    assert r"| evil\:\:x\%41\,y\n\:\:warning\:\:pwned\.png |" in summary
+
+
+def test_pull_request_reports_added_and_renamed_old_logos(repo, cache_dir, tmp_path):
+    path, base, head = repo
+    event = {"pull_request": {"base": {"sha": base}, "head": {"sha": head}}}
+    done, outputs, summary = _run(path, tmp_path, cache_dir, "pull_request", event)
+    _check_run(done, outputs, summary, tmp_path)
+
+
+def test_push_reports_the_pushed_changes(repo, cache_dir, tmp_path):
+    path, base, head = repo
+    done, outputs, summary = _run(path, tmp_path, cache_dir, "push", {"before": base, "after": head})
+    _check_run(done, outputs, summary, tmp_path)
+
+
+def test_inputs_paths_threshold_and_fail_on_findings(repo, cache_dir, tmp_path):
+    path, base, head = repo
+    event = {"pull_request": {"base": {"sha": base}, "head": {"sha": head}}}
+    sarif = tmp_path / "out" / "x.sarif"
+    done, outputs, _ = _run(path, tmp_path, cache_dir, "pull_request", event,
+                            paths="renamed\nfine.png", fail_on_findings="false", sarif_file=str(sarif))
+    assert done.returncode == 0, done.stderr
+    assert outputs["findings"] == "1" and outputs["sarif-file"] == str(sarif) and sarif.is_file()
+    assert done.stdout.count("::error ") == 1 and "file=renamed/old copy.png," in done.stdout
+
+    # Threshold 0 flags any image: the input reaches the check.
+    done, outputs, _ = _run(path, tmp_path, cache_dir, "pull_request", event, threshold="0", paths="fine.png")
+    assert done.returncode == 1 and outputs["findings"] == "1" and "file=fine.png," in done.stdout
+
+
+def test_other_events_check_every_image(repo, cache_dir, tmp_path):
+    path, _, _ = repo
+    done, outputs, _ = _run(path, tmp_path, cache_dir, "workflow_dispatch", {}, paths="legacy")
+    assert done.returncode == 1
+    assert outputs["findings"] == "1" and "file=legacy/old.png," in done.stdout
+
+
+def test_bad_input_is_one_error_annotation(repo, cache_dir, tmp_path):
+    path, _, _ = repo
+    done, outputs, _ = _run(path, tmp_path, cache_dir, "push", {}, threshold="high")
+    assert done.returncode == 2
+    assert done.stdout.startswith("::error title=logolint::input threshold must be a number")
+    assert outputs == {}
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("CHANGED_ONLY", "yes", "input changed-only must be true, false or auto"),
+    ("FAIL_ON_FINDINGS", "1", "input fail-on-findings must be"),
+    ("THRESHOLD", "2", "input threshold must be a number from 0 to 1"),
+    ("THRESHOLD", "nan", "input threshold must be a number from 0 to 1"),
+    ("SHARD", "3/2", "input shard: expected I/N"),
+])
+def test_bad_inputs_are_named(name: str, value: str, message: str):
+    with pytest.raises(ConfigError, match=message):
+        Inputs.from_env({f"INPUT_{name}": value})
+
+
+def test_input_defaults_follow_the_event():
+    pull = Inputs.from_env({"GITHUB_EVENT_NAME": "pull_request", "RUNNER_TEMP": "/tmp/r",
+                            "INPUT_PATHS": " docs \n\n my images/\n"})
+    assert pull.changed_only and pull.fail_on_findings and pull.threshold is None
+    assert pull.paths == ("docs", "my images/") and pull.sarif_file == "/tmp/r/logolint.sarif"
+    other = Inputs.from_env({"GITHUB_EVENT_NAME": "schedule", "INPUT_SHARD": "2/4", "RUNNER_TEMP": "/r"})
+    assert not other.changed_only and other.paths == (".",) and other.sarif_file == "/r/logolint-2-of-4.sarif"
+    forced = Inputs.from_env({"GITHUB_EVENT_NAME": "pull_request", "INPUT_CHANGED_ONLY": "False"})
+    assert not forced.changed_only
+
+
+def test_action_yml_passes_inputs_only_through_env():
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    steps = action["runs"]["steps"]
+    for step in steps:
+        assert "${{" not in step.get("run", ""), step["name"]
+        if "uses" in step:
+            assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+    check = next(step for step in steps if step.get("id") == "check")
+    assert check["run"].rstrip().endswith('-m logolint.action')
+    for name in action["inputs"]:
+        if name != "python-version":
+            assert check["env"][f"INPUT_{name.upper().replace('-', '_')}"] == f"${{{{ inputs.{name} }}}}"
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    if found is None:
+        pytest.fail(f"{name} is not installed: pip install -e '.[test]'")
+    return found
+
+
+def test_action_yml_passes_its_schema():
+    done = subprocess.run([_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions",
+                           str(ROOT / "action.yml")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_action_yml_passes_zizmor():
+    done = subprocess.run([_tool("zizmor"), "--offline", "--persona", "pedantic", str(ROOT / "action.yml")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings" in done.stdout
+
+
+def test_a_file_name_that_is_not_utf8(tmp_path, cache_dir):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "--quiet")
+    _git(repo, "commit", "--quiet", "--allow-empty", "-m", "base")
+    base = _git(repo, "rev-parse", "HEAD")
+    (repo / os.fsdecode(b"bad\xff name.png")).write_bytes(OLD)
+    _git(repo, "add", "--all")
+    _git(repo, "commit", "--quiet", "-m", "head")
+    event = {"before": base, "after": _git(repo, "rev-parse", "HEAD")}
+    out = tmp_path / "out"
+    out.mkdir()
+    done, outputs, summary = _run(repo, out, cache_dir, "push", event)
+    assert done.returncode == 1 and outputs["findings"] == "1", done.stdout + done.stderr
+    assert r"::error file=bad\udcff name.png,title=old logo::" in done.stdout
+    assert r"| bad\udcff name\.png |" in summary
+    sarif = json.loads(Path(outputs["sarif-file"]).read_text())
+    location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "bad%FF%20name.png"

@@ -1,0 +1,136 @@
+"""Baseline and allow list: known contents pass wherever they move; edited ones are checked."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import EXAMPLES, run_cli
+from logolint.baseline import accept, baseline_text
+from logolint.config import load_config
+from logolint.errors import ConfigError
+from logolint.results import Result
+
+OLD_SHA = hashlib.sha256((EXAMPLES / "old-logo.png").read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch) -> Path:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "img").mkdir()
+    shutil.copy(EXAMPLES / "old-logo.png", repo / "img" / "old.png")
+    shutil.copy(EXAMPLES / "old-logo.png", repo / "img" / "old-copy.png")
+    shutil.copy(EXAMPLES / "new-logo.png", repo / "img" / "new.png")
+    monkeypatch.chdir(repo)
+    return repo
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> str:
+    return str(tmp_path / "cache")
+
+
+def _results(capsys) -> dict[str, dict]:
+    return {Path(r["path"]).name: r for r in json.loads(capsys.readouterr().out)["results"]}
+
+
+def test_write_baseline_then_those_contents_pass(repo: Path, cache: str, capsys):
+    assert run_cli("img", "--cache-dir", cache, "--format", "text") == 1
+    capsys.readouterr()
+    assert run_cli("img", "--cache-dir", cache, "--write-baseline", ".logolint-baseline.txt") == 0
+    assert "wrote 1 accepted image to .logolint-baseline.txt" in capsys.readouterr().err
+    text = (repo / ".logolint-baseline.txt").read_text()
+    entries = [line for line in text.splitlines() if not line.startswith("#")]
+    assert entries == [f"{OLD_SHA}  img/old-copy.png"]  # one line per content, no date
+
+    (repo / ".logolint.yaml").write_text("baseline: .logolint-baseline.txt\n")
+    assert run_cli("img", "--cache-dir", cache, "--format", "text") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "3 images checked, 0 with the old logo, 2 accepted by the baseline or allow list"]
+
+    # Moved: still the same content, still passes.
+    (repo / "elsewhere").mkdir()
+    (repo / "img" / "old.png").rename(repo / "elsewhere" / "renamed.png")
+    assert run_cli(".", "--cache-dir", cache, "--format", "json") == 0
+    assert _results(capsys)["renamed.png"]["flagged"] is False
+
+    # Edited: new bytes (same picture, saved again) are checked again.
+    Image.open(repo / "elsewhere" / "renamed.png").save(repo / "elsewhere" / "renamed.png", compress_level=1)
+    assert run_cli(".", "--cache-dir", cache, "--format", "json") == 1
+    results = _results(capsys)
+    assert results["renamed.png"]["flagged"] is True and results["old-copy.png"]["flagged"] is False
+
+    # Rewriting the baseline keeps what it accepted and adds the edited image, sorted.
+    assert run_cli(".", "--cache-dir", cache, "--write-baseline", ".logolint-baseline.txt") == 0
+    capsys.readouterr()
+    hashes = [line.split()[0] for line in (repo / ".logolint-baseline.txt").read_text().splitlines()
+              if not line.startswith("#")]
+    assert len(hashes) == 2 and hashes == sorted(hashes) and OLD_SHA in hashes
+    first = (repo / ".logolint-baseline.txt").read_bytes()
+    run_cli(".", "--cache-dir", cache, "--write-baseline", ".logolint-baseline.txt")
+    assert (repo / ".logolint-baseline.txt").read_bytes() == first  # byte-identical when nothing changed
+
+
+def test_baseline_is_relative_to_the_config_file(repo: Path, cache: str, capsys):
+    (repo / "conf").mkdir()
+    (repo / "conf" / "base.txt").write_text(f"{OLD_SHA}  somewhere/old.png\n")
+    (repo / "conf" / "logolint.yaml").write_text("baseline: base.txt\n")
+    assert run_cli("img", "--config", "conf/logolint.yaml", "--cache-dir", cache) == 0
+
+
+def test_allow_list_accepts_with_a_reason(repo: Path, cache: str, capsys, monkeypatch, tmp_path):
+    (repo / ".logolint.yaml").write_text(
+        f"allow:\n  - sha256: {OLD_SHA.upper()}\n    reason: historic press kit, kept on purpose\n")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert run_cli("img", "--cache-dir", cache, "--format", "github") == 0
+    assert "::error" not in capsys.readouterr().out
+    assert r"accepted\: historic press kit\, kept on purpose" in summary.read_text()
+
+
+def test_accept_touches_only_findings():
+    allowed = {"a" * 64: "why"}
+    finding = Result("x.png", 0.9, True, sha256="a" * 64)
+    assert accept(finding, allowed) == Result("x.png", 0.9, False, sha256="a" * 64, accepted="why")
+    for other in (Result("y.png", 0.1, False, sha256="a" * 64), Result("z.png", 0.9, True, sha256="b" * 64),
+                  Result("e.png", None, False, error="corrupt")):
+        assert accept(other, allowed) is other
+
+
+def test_baseline_text_is_sorted_and_escapes_the_path_note():
+    results = [Result("b\nc.png", 0.9, True, sha256="f" * 64), Result("a.png", 0.9, True, sha256="0" * 64),
+               Result("dup.png", 0.9, True, sha256="0" * 64), Result("n.png", 0.1, False, sha256="1" * 64)]
+    lines = [line for line in baseline_text(results).splitlines() if not line.startswith("#")]
+    assert lines == [f"{'0' * 64}  a.png", f"{'f' * 64}  b\\nc.png"]
+
+
+@pytest.mark.parametrize("text, files, message", [
+    ("baseline: missing.txt\n", {}, "key 'baseline' cannot read"),
+    ("baseline: b.txt\n", {"b.txt": "not-a-hash  x.png\n"}, "key 'baseline'"),
+    ("baseline: b.txt\n", {"b.txt": "# ok\n\nzz\n"}, "line 3: expected a sha256"),
+    ("allow: abc\n", {}, "key 'allow' must be a list"),
+    ("allow:\n  - sha256: abc\n    reason: x\n", {}, "key 'allow' entry 1: sha256 must be 64"),
+    (f"allow:\n  - sha256: {'a' * 64}\n", {}, "key 'allow' entry 1 must have exactly the keys"),
+    (f"allow:\n  - sha256: {'a' * 64}\n    reason: ' '\n", {}, "key 'allow' entry 1: reason must be"),
+])
+def test_bad_baseline_or_allow_is_refused_at_load(tmp_path: Path, text: str, files: dict, message: str):
+    for name, content in files.items():
+        (tmp_path / name).write_text(content)
+    (tmp_path / "c.yaml").write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "c.yaml")
+    assert message in str(info.value)
+
+
+def test_allowed_merges_baseline_and_allow(tmp_path: Path):
+    (tmp_path / "b.txt").write_text(f"{'a' * 64}  x.png\n{'b' * 64}\n")
+    (tmp_path / "c.yaml").write_text(f"baseline: b.txt\nallow:\n  - sha256: {'b' * 64}\n    reason: kept\n")
+    config = load_config(tmp_path / "c.yaml")
+    assert config.baseline == (tmp_path / "b.txt").resolve()
+    assert dict(config.allowed) == {"a" * 64: "in the baseline b.txt", "b" * 64: "kept"}

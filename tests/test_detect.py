@@ -1,0 +1,42 @@
+import numpy as np
+from PIL import Image
+
+from logolint.detect import STRIDE, letterbox, proposals, square
+
+
+def test_proposals_follow_the_peaks_of_the_brand_map():
+    brand = np.zeros((16, 16), np.float32)
+    brand[2:4, 10:13] = 0.9  # a wide logo near the top right
+    brand[12, 1] = 0.3  # a weaker, small one at the bottom left
+    brand[8, 8] = 0.01  # noise below the floor
+    boxes = proposals(brand, scale=0.5, size=(1024, 1024))
+    assert len(boxes) == 2
+    (x0, y0, x1, y1), second = boxes
+    cell = STRIDE / 0.5
+    assert x0 < 10 * cell < 13 * cell < x1 and y0 < 2 * cell < 4 * cell < y1
+    assert second[0] < 1 * cell + cell / 2 < second[2] and second[1] < 12 * cell + cell / 2 < second[3]
+
+
+def test_proposals_stay_inside_the_image():
+    brand = np.zeros((16, 16), np.float32)
+    brand[0, 0] = brand[15, 15] = 1.0
+    for x0, y0, x1, y1 in proposals(brand, scale=1.0, size=(300, 200)):
+        assert 0 <= x0 < x1 <= 300 and 0 <= y0 < y1 <= 200
+
+
+def test_letterbox_keeps_the_aspect_at_the_top_left():
+    image = Image.new("RGB", (400, 100), (200, 0, 0))
+    canvas, scale = letterbox(image, 512)
+    assert canvas.shape == (512, 512, 3) and scale == 512 / 400
+    assert tuple(canvas[10, 500]) == (200, 0, 0)
+    assert tuple(canvas[300, 10]) == (200, 0, 0)  # padded with the border colour
+
+
+def test_square_pads_instead_of_stretching():
+    image = Image.new("RGB", (300, 100), (255, 255, 255))
+    image.paste((0, 0, 0), (125, 25, 175, 75))  # a 50 x 50 black square
+    view = square(image, 224)
+    assert view.shape == (224, 224, 3)
+    ys, xs = np.nonzero(view.max(axis=2) < 128)
+    assert abs((xs.max() - xs.min()) - (ys.max() - ys.min())) <= 1  # still square
+    assert view[0, 0].min() == 255  # padded with the border colour

@@ -1,0 +1,104 @@
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import EXAMPLES, run_cli
+from logolint.detect import Detection
+from logolint.explain import RUNNERS_UP, Explanation, describe
+from logolint.overlay import FLAGGED, draw, heat
+
+
+def test_heat_lets_small_boxes_speak_for_their_pixels():
+    level = heat((100, 50), [((0, 0, 100, 50), 0.2), ((0, 0, 50, 50), 1.0), ((50, 0, 100, 50), 0.0)])
+    assert level.shape == (50, 100)
+    # whole image weighs 1/5000, each half 1/2500: (0.2 + 2 * s) / 3
+    assert level[25, 10] == pytest.approx((0.2 + 2.0) / 3)
+    assert level[25, 90] == pytest.approx(0.2 / 3)
+    assert heat((10, 10), []).max() == 0
+
+
+def test_overlay_draws_the_box_and_the_heat_where_the_scores_are():
+    image = Image.new("RGB", (400, 300), (200, 200, 200))
+    scored = [((0, 0, 400, 300), 0.1), ((0, 0, 200, 150), 0.95), ((200, 150, 400, 300), 0.0)]
+    out = np.asarray(draw(image, scored, (40, 30, 160, 120), "old logo 0.95 >= 0.65", True)).astype(int)
+    assert out.shape == (300, 400, 3)
+    row = [tuple(pixel) for pixel in out[75, 150:175]]
+    assert FLAGGED in row and (0, 0, 0) in row  # the right edge: the box colour outlined in black
+    assert tuple(out[75, 100]) != FLAGGED  # inside the box the picture shows
+    hot, cold = out[100, 100], out[200, 250]
+    assert hot[0] - hot[2] > 60  # red over the box that scored high
+    assert abs(cold[0] - cold[2]) < 10  # the grey picture shows through where nothing fired
+
+
+def test_breakdown_groups_views_and_reports_boxes_in_source_pixels():
+    views = (Detection(0.30, "old", (0, 0, 200, 100)), Detection(0.90, "old", (10, 10, 50, 50)),
+             *(Detection(0.01 * i, "other", (i, 0, i + 20, 20)) for i in range(7)),
+             Detection(0.70, "old", (100, 50, 200, 100)))
+    # analysed at half the file's size: boxes are printed in the file's pixels
+    explanation = Explanation("a.png", Image.new("RGB", (200, 100)), (400, 200), views, 0.65)
+    text = describe(explanation, lambda text, style: text)
+    lines = text.splitlines()
+    assert lines[0] == "a.png: old logo (0.90 >= 0.65) at [20, 20, 100, 100]"
+    assert lines[1].startswith("10 views of the 400x200 image scored")
+    assert lines[3].split() == ["whole", "image", "quiet", "0", "of", "1", "view,", "best", "0.30"]
+    assert lines[4].split() == ["parts", "of", "the", "image", "fired", "2", "of", "9", "views,", "best", "0.90"]
+    rows = [line.split() for line in lines[7:-1]]
+    assert [row[0] for row in rows] == ["0.90", "0.70", "0.30", "0.06", "0.05"]
+    assert rows[0][2:] == ["80x80", "[20,", "20,", "100,", "100]"]
+    assert lines[-1].strip() == "... 5 more views, scoring 0.04 or less (-v lists them)"
+    every = describe(explanation, lambda text, style: text, every_view=True)
+    assert len(every.splitlines()) == 7 + len(views) and "more views" not in every
+
+
+def test_explain_prints_the_breakdown_and_writes_the_overlay(tmp_path: Path, capsys):
+    overlay = tmp_path / "overlay.png"
+    assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(overlay)) == 1
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    match = re.fullmatch(r".*old-logo\.png: old logo \((\d\.\d\d) >= (\d\.\d\d)\) at \[(\d+), (\d+), (\d+), (\d+)\]",
+                         lines[0])
+    assert match, lines[0]
+    threshold = float(match.group(2))
+    stages = [line for line in lines if re.match(r"  (whole image|parts of the image) ", line)]
+    assert stages[0].startswith("  whole image") and any(" fired " in line for line in stages)
+    assert sum(int(re.search(r"(\d+) views?,", s).group(1)) for s in stages) == int(lines[1].split()[0])
+    rows = [line.split() for line in lines if re.match(r"  \d\.\d\d ", line)]
+    scores = [float(row[0]) for row in rows]
+    assert scores == sorted(scores, reverse=True) and scores[0] == float(match.group(1))
+    fired = sum(int(re.search(r"(\d+) of", stage).group(1)) for stage in stages)
+    assert fired >= 1 and all(s >= threshold for s in scores[:fired])
+    assert all(s <= threshold for s in scores[fired:])
+
+    picture = np.asarray(Image.open(overlay).convert("RGB")).astype(int)
+    source = np.asarray(Image.open(EXAMPLES / "old-logo.png").convert("RGB")).astype(int)
+    assert picture.shape == source.shape
+    x0, y0, x1, y1 = (int(match.group(i)) for i in range(3, 7))
+    middle = picture[(y0 + y1) // 2]
+    for edge in (x0, x1):  # the box's colour at both side edges, even at the picture's border
+        assert (middle[max(edge - 8, 0):edge + 8] == FLAGGED).all(axis=-1).any()
+    assert not (middle[x0 + 12:x1 - 12] == FLAGGED).all(axis=-1).any()
+
+
+def test_explain_without_output_and_verbose_lists_every_view(capsys):
+    assert run_cli("explain", str(EXAMPLES / "new-logo.png"), "-v") == 0
+    captured = capsys.readouterr()
+    assert ": no old logo (" in captured.out.splitlines()[0]
+    total = int(captured.out.splitlines()[1].split()[0])
+    assert len([line for line in captured.out.splitlines() if re.match(r"  \d\.\d\d ", line)]) == total
+    assert "-o overlay.png" in captured.err
+    assert run_cli("explain", str(EXAMPLES / "new-logo.png")) == 0
+    default = capsys.readouterr().out.splitlines()
+    assert len([line for line in default if re.match(r"  \d\.\d\d ", line)]) == min(total, RUNNERS_UP)
+    assert any("more views" in line for line in default) == (total > RUNNERS_UP)
+
+
+def test_explain_errors_are_one_line(tmp_path: Path, capsys):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert run_cli("explain", str(broken)) == 2
+    assert capsys.readouterr().err.startswith("logolint: error: ")
+    assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(tmp_path / "x.unknown")) == 2
+    assert "cannot write" in capsys.readouterr().err

@@ -1,0 +1,139 @@
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT, run_cli
+from logolint.config import _KEYS, load_config
+from logolint.scaffold import REPOSITORY, REV
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "project"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.email", "t@example.com")
+    _git(repo, "config", "user.name", "t")
+    return repo
+
+
+def _snippet(out: str, first_line: str) -> str:
+    """The YAML block of the printed output that starts with `first_line`."""
+    block = out[out.index(first_line):].split("\n\n", 1)[0]
+    return block + "\n"
+
+
+def test_init_writes_a_config_that_loads_at_the_repository_root(repo: Path, capsys, monkeypatch):
+    (repo / "docs").mkdir()
+    monkeypatch.chdir(repo / "docs")
+    assert run_cli("init") == 0
+    out = capsys.readouterr().out
+    written = repo / ".logolint.yaml"
+    assert written.is_file() and f"wrote {written}" in out
+    config = load_config(cwd=repo / "docs")
+    assert config.source == written and config.unreadable == "fail" and config.model is None
+    pre_commit = _snippet(out, "repos:")
+    assert f"- repo: {REPOSITORY}\n    rev: {REV}\n" in pre_commit and "- id: logolint" in pre_commit
+    workflow = _snippet(out, "name: logolint")
+    assert "pull_request" in workflow and f"uses: {REPOSITORY.split('github.com/')[1]}@{REV}" in workflow
+    (repo / "workflow.yml").write_text(workflow)
+    pytest.importorskip("check_jsonschema", reason="check-jsonschema validates the workflow snippet")
+    checked = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema",
+                              "vendor.github-workflows", str(repo / "workflow.yml")], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_template_documents_every_key_and_each_example_is_valid(repo: Path, monkeypatch):
+    monkeypatch.chdir(repo)
+    assert run_cli("init") == 0
+    text = (repo / ".logolint.yaml").read_text()
+    documented = set(re.findall(r"^#? ?(\w+):", text, re.M)) & set(_KEYS)
+    assert documented == set(_KEYS)
+    # Uncomment every example that carries a value: the result must be a valid config.
+    keys = "|".join(_KEYS)
+    example = re.compile(rf"^# ((?:{keys}): \S.*|(?:{keys}):$|  +\S.*)$")
+    uncommented = "\n".join(example.sub(r"\1", line) for line in text.splitlines())
+    assert uncommented.count("\n#") < text.count("\n#")
+    (repo / ".logolint-baseline").write_text("")
+    (repo / ".logolint.yaml").write_text(uncommented.replace("\nmodel_sha256:\n", "\n"))
+    config = load_config(cwd=repo)
+    assert config.threshold is not None and config.exclude and config.old_labels and config.model
+
+
+def test_init_refuses_to_overwrite_without_force(repo: Path, capsys, monkeypatch):
+    monkeypatch.chdir(repo)
+    (repo / ".logolint.yml").write_text("threshold: 0.9\n")
+    assert run_cli("init") == 2
+    assert "already exists (use --force" in capsys.readouterr().err
+    assert not (repo / ".logolint.yaml").exists()
+    (repo / ".logolint.yaml").write_text("threshold: 0.9\n")
+    assert run_cli("init") == 2
+    assert (repo / ".logolint.yaml").read_text() == "threshold: 0.9\n"
+    assert run_cli("init", "--force") == 0
+    assert "unreadable: fail" in (repo / ".logolint.yaml").read_text()
+
+
+def test_init_prints_only_the_entry_when_a_pre_commit_config_exists(repo: Path, capsys, monkeypatch):
+    monkeypatch.chdir(repo)
+    (repo / ".pre-commit-config.yaml").write_text("repos: []\n")
+    assert run_cli("init") == 0
+    out = capsys.readouterr().out
+    assert "under `repos:`" in out and "\nrepos:\n" not in out and f"  - repo: {REPOSITORY}" in out
+
+
+def _snapshot_of_this_checkout(target: Path) -> None:
+    """This working tree, uncommitted work included, as a git repository tagged REV."""
+    files = _git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
+    for name in filter(None, files):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    _git(target, "init", "-q")
+    _git(target, "add", "-A")
+    _git(target, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "snapshot")
+    _git(target, "tag", REV)
+
+
+def test_init_then_the_printed_snippet_gives_a_working_hook(repo: Path, tmp_path: Path):
+    source = tmp_path / "logolint"
+    source.mkdir()
+    _snapshot_of_this_checkout(source)
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PRE_COMMIT")}
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+
+    def run(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+
+    init = run(sys.executable, "-m", "logolint", "init")
+    assert init.returncode == 0, init.stderr
+    snippet = _snippet(init.stdout, "repos:")
+    assert REPOSITORY in snippet
+    # The only change: the published repository is this checkout's snapshot, at the printed rev.
+    (repo / ".pre-commit-config.yaml").write_text(snippet.replace(REPOSITORY, str(source)))
+    assert run(sys.executable, "-m", "pre_commit", "install").returncode == 0
+
+    shutil.copyfile(EXAMPLES / "new-logo.png", repo / "new-logo.png")
+    _git(repo, "add", "-A")
+    passed = run("git", "commit", "-m", "config and the new logo")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert re.search(r"logolint \(old logo\)\.+Passed", passed.stdout + passed.stderr)
+
+    (repo / "assets").mkdir()
+    shutil.copyfile(EXAMPLES / "old-logo.png", repo / "assets" / "old-logo.png")
+    _git(repo, "add", "-A")
+    blocked = run("git", "commit", "-m", "the old logo")
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, output
+    assert re.search(r"logolint \(old logo\)\.+Failed", output)
+    assert "assets/old-logo.png: old logo (" in output
+    assert _git(repo, "rev-list", "--count", "HEAD").strip() == "1"

@@ -1,0 +1,49 @@
+"""`--shard I/N`: every file in exactly one shard, the same one on every run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import EXAMPLES, run_cli
+from logolint.shard import Shard
+
+PATHS = [f"dir{i % 7}/image {i}.png" for i in range(600)] + ["ünï/名前.png", "a\nb.png"]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 8])
+def test_shards_partition_the_files(count: int):
+    parts = [Shard(index, count).select(PATHS) for index in range(1, count + 1)]
+    assert sorted(p for part in parts for p in part) == sorted(PATHS)  # complete, nothing twice
+    assert all(len(part) > len(PATHS) / count / 2 for part in parts)  # roughly even
+    for part in parts:  # each keeps the list's order
+        assert part == [p for p in PATHS if p in set(part)]
+
+
+def test_a_file_keeps_its_shard_whatever_else_is_listed():
+    shard = Shard(2, 5)
+    assert shard.select(PATHS[:100]) == [p for p in shard.select(PATHS) if p in PATHS[:100]]
+    assert shard.owns("./dir1/image 1.png") == shard.owns("dir1/image 1.png")
+
+
+@pytest.mark.parametrize("text", ["0/3", "4/3", "1", "a/b", "1/0", "-1/2", "1/2/3"])
+def test_bad_shard_is_refused(text: str):
+    with pytest.raises(ValueError):
+        Shard.parse(text)
+
+
+def test_shard_parse():
+    assert Shard.parse(" 2/3 ") == Shard(2, 3) and str(Shard(2, 3)) == "2/3"
+
+
+def test_cli_shards_cover_the_examples(tmp_path, capsys):
+    seen = []
+    for index in (1, 2, 3):
+        run_cli(str(EXAMPLES), "--shard", f"{index}/3", "--format", "json", "--cache-dir", str(tmp_path))
+        seen += [r["path"] for r in json.loads(capsys.readouterr().out)["results"]]
+    assert sorted(seen) == sorted(str(p) for p in EXAMPLES.iterdir())
+    with pytest.raises(SystemExit) as info:
+        run_cli(str(EXAMPLES), "--shard", "4/3")
+    assert info.value.code == 2
+    assert "expected I/N with 1 <= I <= N" in capsys.readouterr().err
