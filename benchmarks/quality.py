@@ -58,6 +58,8 @@ def train_and_eval(old: list[Path], new: list[Path], test: dict[str, list[Path]]
     seconds = time.perf_counter() - start
     data = link_tree(work / "data", test)
     result = json.loads(run("eval", str(data), "--model", str(model_dir / "model.tflite"), "--format", "json"))
+    for item in result["items"]:  # name the real files, not the links that go with `work`
+        item["path"] = str(Path(item["path"]).resolve())
     return result, seconds
 
 
@@ -144,7 +146,7 @@ def brands(brands_dir: Path, table: list, numbers: dict) -> None:
         small_recall = sum(s >= threshold for s in old_small) / max(1, len(old_small))
         placed = [score(i) >= threshold for i in items if i["truth"] == "old" and big(i)
                   and i["meta"].get("kind") in ("banner", "screenshot") and float(i["meta"]["logo_frac"]) <= 0.2]
-        missed = sorted(((score(i), Path(i["path"]).name.split("-", 1)[1], i["meta"].get("kind"), i["meta"].get("mods"))
+        missed = sorted(((score(i), i["meta"].get("path"), i["meta"].get("kind"), i["meta"].get("mods"))
                          for i in items if i["truth"] == "old" and big(i) and score(i) < threshold))[:5]
         per_brand[brand] = {"recall_at_1pct": recall, "threshold": threshold, "small_recall": small_recall,
                             "placed_recall": sum(placed) / max(1, len(placed)), "train_seconds": seconds,

@@ -13,11 +13,12 @@ import dataclasses
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v1"  # part of the cache key: change it when detection changes
+SETTINGS = "proposals-v4"  # part of the cache key: change it when detection changes
 STRIDE = 32  # pixels of the locate canvas per cell of the brand map
-MAX_PROPOSALS = 3
+MAX_PEAKS = 2
 MIN_PEAK = 0.02  # a weaker peak than this is no logo
-REGION = 0.35  # cells at this fraction of their peak or more belong to its box
+REGION = 0.5  # cells at this fraction of their peak or more belong to its box
+CORE = 1  # cells around a peak in its tight box: a small logo fills one to three cells
 MARGIN = 0.3  # context added around a proposed box, per side, as a fraction of its size
 
 
@@ -65,13 +66,24 @@ def letterbox(image, side: int):
     return np.asarray(canvas), scale
 
 
+def _box(cells: tuple[int, int, int, int], scale: float, size: tuple[int, int]) -> Box | None:
+    """Cells (x0, y0, x1, y1), inclusive, as an image box with some context around."""
+    x0, x1 = cells[0] * STRIDE / scale, (cells[2] + 1) * STRIDE / scale
+    y0, y1 = cells[1] * STRIDE / scale, (cells[3] + 1) * STRIDE / scale
+    pad_x, pad_y = (x1 - x0) * MARGIN, (y1 - y0) * MARGIN
+    box = (max(0, round(x0 - pad_x)), max(0, round(y0 - pad_y)),
+           min(size[0], round(x1 + pad_x)), min(size[1], round(y1 + pad_y)))
+    return box if box[2] - box[0] >= 4 and box[3] - box[1] >= 4 else None
+
+
 def proposals(brand, scale: float, size: tuple[int, int]) -> list[Box]:
-    """Boxes around the strongest peaks of the brand map, in image pixels."""
+    """Boxes around the strongest peaks of the brand map, in image pixels: the region
+    around each peak and, where that is larger, a tight box on the peak itself."""
     import numpy as np
 
     brand = np.array(brand, dtype=np.float32)
     boxes: list[Box] = []
-    while len(boxes) < MAX_PROPOSALS:
+    for _ in range(MAX_PEAKS):
         peak = np.unravel_index(int(brand.argmax()), brand.shape)
         value = float(brand[peak])
         if value < MIN_PEAK:
@@ -87,13 +99,13 @@ def proposals(brand, scale: float, size: tuple[int, int]) -> list[Box]:
                          if 0 <= y + dy < brand.shape[0] and 0 <= x + dx < brand.shape[1]]
         ys, xs = np.nonzero(region)
         brand[region] = 0.0
-        x0, x1 = xs.min() * STRIDE / scale, (xs.max() + 1) * STRIDE / scale
-        y0, y1 = ys.min() * STRIDE / scale, (ys.max() + 1) * STRIDE / scale
-        pad_x, pad_y = (x1 - x0) * MARGIN, (y1 - y0) * MARGIN
-        box = (max(0, round(x0 - pad_x)), max(0, round(y0 - pad_y)),
-               min(size[0], round(x1 + pad_x)), min(size[1], round(y1 + pad_y)))
-        if box[2] - box[0] >= 4 and box[3] - box[1] >= 4:
-            boxes.append(box)
+        wide = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
+        core = (max(wide[0], peak[1] - CORE), max(wide[1], peak[0] - CORE),
+                min(wide[2], peak[1] + CORE), min(wide[3], peak[0] + CORE))
+        for cells in dict.fromkeys((wide, core)):
+            box = _box(cells, scale, size)
+            if box is not None:
+                boxes.append(box)
     return boxes
 
 
@@ -114,7 +126,25 @@ def score_views(model, image) -> list[Detection]:
     return scored
 
 
+def known_drawing(model, image) -> Detection | None:
+    """A re-export of one of the logo files the model was trained from."""
+    if not model.info.fingerprints:
+        return None
+    from logolint.fingerprint import fingerprint, nearest
+
+    label = nearest(fingerprint(image), model.info.fingerprints)
+    if label is None:
+        return None
+    old = label in model.info.old_labels
+    return Detection(1.0 if old else 0.0, label, (0, 0, *image.size))
+
+
+def decide(views: list[Detection]) -> Detection:
+    """The view most sure to show the brand decides, old or new: the highest old score
+    of all views would add up every view's noise."""
+    return max(views, key=lambda found: found.logo)
+
+
 def detect(model, image) -> Detection:
-    """The view most sure to show the brand decides, old or new: taking the highest
-    old score of all views instead would add up every view's noise."""
-    return max(score_views(model, image), key=lambda found: found.logo)
+    """A known logo file decides at once; otherwise the views are scored."""
+    return known_drawing(model, image) or decide(score_views(model, image))

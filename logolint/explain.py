@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from logolint.check import _to_source, _with_old_labels, resolve_threshold
 from logolint.config import Config
-from logolint.detect import Box, Detection, score_views
+from logolint.detect import Box, Detection, decide, known_drawing, score_views
 from logolint.imaging import load_image
 
 Paint = Callable[[str, str], str]
@@ -21,15 +21,12 @@ class Explanation:
     image: Any  # the analysed PIL RGB image; view boxes are in its pixels
     source_size: tuple[int, int]
     views: tuple[Detection, ...]
+    verdict: Detection  # the view that decides, as `check` picks it
     threshold: float
 
     @property
-    def best(self) -> Detection:
-        return max(self.views, key=lambda view: view.score)
-
-    @property
     def flagged(self) -> bool:
-        return self.best.score >= self.threshold
+        return self.verdict.score >= self.threshold
 
     def to_source(self, box: Box) -> Box:
         return _to_source(box, self.image.size, self.source_size)
@@ -45,18 +42,19 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
         model = _with_old_labels(model, config.old_labels)
     loaded = load_image(path)
     views = tuple(score_views(model, loaded.image))
-    return Explanation(path, loaded.image, loaded.source_size, views, threshold)
+    verdict = known_drawing(model, loaded.image) or decide(list(views))
+    return Explanation(path, loaded.image, loaded.source_size, views, verdict, threshold)
 
 
 def overlay(explanation: Explanation):
-    """The image with the heat map of every view's score and the best view outlined."""
+    """The image with the heat map of every view's score and the deciding view outlined."""
     from logolint.overlay import draw
 
-    best = explanation.best
-    what, relation = ("old logo", ">=") if explanation.flagged else ("best view", "<")
-    caption = f"{what} {best.score:.2f} {relation} {explanation.threshold:.2f}"
+    verdict = explanation.verdict
+    what, relation = ("old logo", ">=") if explanation.flagged else ("no old logo", "<")
+    caption = f"{what} {verdict.score:.2f} {relation} {explanation.threshold:.2f}"
     scored = [(view.box, view.score) for view in explanation.views]
-    return draw(explanation.image, scored, best.box, caption, explanation.flagged)
+    return draw(explanation.image, scored, verdict.box, caption, explanation.flagged)
 
 
 def _box(box: Box) -> str:
@@ -65,14 +63,14 @@ def _box(box: Box) -> str:
 
 def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -> str:
     """The score breakdown as text: the verdict, whether the whole image and its parts
-    fired, then the views that fired and the runners-up (`every_view`: all of them)."""
-    best, threshold = explanation.best, explanation.threshold
+    fired, then the deciding view, those that fired and the runners-up (`every_view`: all)."""
+    decisive, threshold = explanation.verdict, explanation.threshold
     width, height = explanation.source_size
     if explanation.flagged:
-        verdict = f"{paint('old logo', 'bad')} ({best.score:.2f} >= {threshold:.2f})"
+        verdict = f"{paint('old logo', 'bad')} ({decisive.score:.2f} >= {threshold:.2f})"
     else:
-        verdict = f"{paint('no old logo', 'good')} ({best.score:.2f} < {threshold:.2f})"
-    lines = [f"{explanation.path}: {verdict} at {_box(explanation.to_source(best.box))}",
+        verdict = f"{paint('no old logo', 'good')} ({decisive.score:.2f} < {threshold:.2f})"
+    lines = [f"{explanation.path}: {verdict} at {_box(explanation.to_source(decisive.box))}",
              f"{len(explanation.views)} views of the {width}x{height} image scored; "
              f"a view fires at score >= {threshold:.2f}", ""]
     stages: dict[str, list[Detection]] = {}
@@ -86,16 +84,19 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
         count = f"{len(views)} view{'s' if len(views) != 1 else ''}"
         lines.append(f"  {name:<{name_width}}  {mark}  {fired} of {count}, best {top:.2f}")
     ranked = sorted(explanation.views, key=lambda view: (-view.score, view.box))
-    shown = ranked if every_view else [v for i, v in enumerate(ranked) if i < RUNNERS_UP or v.score >= threshold]
+    shown = [view for i, view in enumerate(ranked)
+             if every_view or i < RUNNERS_UP or view.score >= threshold or view.box == decisive.box]
     boxes = [explanation.to_source(view.box) for view in shown]
     sizes = [f"{x1 - x0}x{y1 - y0}" for x0, y0, x1, y1 in boxes]
     size_width = max(len("size"), *(len(size) for size in sizes))
+    box_width = max(len(_box(box)) for box in boxes)
     lines += ["", f"  score  label    {'size':<{size_width}}  view (source pixels)"]
     for view, box, size in zip(shown, boxes, sizes):
         score = f"{view.score:.2f}"
         score = paint(score, "bad") if view.score >= threshold else score
-        lines.append(f"  {score}   {view.label:<7}  {size:<{size_width}}  {_box(box)}")
+        line = f"  {score}   {view.label:<7}  {size:<{size_width}}  {_box(box):<{box_width}}"
+        lines.append((line + ("  <- decides" if view.box == decisive.box else "")).rstrip())
     if len(shown) < len(ranked):
-        lines.append(paint(f"  ... {len(ranked) - len(shown)} more views, scoring {ranked[len(shown)].score:.2f} "
-                           "or less (-v lists them)", "dim"))
+        lines.append(paint(f"  ... {len(ranked) - len(shown)} more views, scoring "
+                           f"{max(v.score for v in ranked if v not in shown):.2f} or less (-v lists them)", "dim"))
     return "\n".join(lines) + "\n"

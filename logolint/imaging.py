@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
+import struct
+import sys
 import warnings
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -17,19 +20,25 @@ IMAGE_EXTENSIONS = frozenset(
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # declared size; anything larger is treated as a decompression bomb
 MAX_JPEG_SCANS = 64
+MAX_PNG_CHUNKS = 100_000  # an 8 KB IDAT each would make 800 MB
 WORK_SIDE = 2048  # longer side kept for detection; larger images are reduced on load
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+# PIL logs what is broken in a file on its own loggers, which Python prints on stderr when
+# no handler is set; the file's error already says it. An application's handlers still see them.
+logging.getLogger("PIL").addHandler(logging.NullHandler())
 
 
 def is_image_path(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
 
 
-def _is_svg(data: bytes, suffix: str) -> bool:
-    if suffix in (".svg", ".svgz"):
+def _is_svg(data: bytes) -> bool:
+    """Markup or gzip (SVGZ) by content alone, whatever the name: results are cached by
+    content, and a PNG named .svg is still a PNG."""
+    if data.startswith((b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")):  # gzip, UTF-16
         return True
-    head = data[:1024].lstrip().lower()
-    return head.startswith((b"<svg", b"<?xml")) and b"<svg" in data[:4096].lower()
+    return data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
 
 
 def open_raster(data: bytes):
@@ -37,6 +46,8 @@ def open_raster(data: bytes):
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and _png_chunks(data) > MAX_PNG_CHUNKS:
+        raise ImageError(f"PNG has over {MAX_PNG_CHUNKS:,} chunks (possible decoding bomb)")
     try:
         with _bombs_refused():
             image = Image.open(io.BytesIO(data))
@@ -56,6 +67,17 @@ def open_raster(data: bytes):
     return image
 
 
+def _png_chunks(data: bytes) -> int:
+    """How many chunks, counting no further than MAX_PNG_CHUNKS + 1. PIL spends a few
+    microseconds on each in Python, from the moment it opens the file: 200 MB of empty
+    chunks would take minutes."""
+    at, count = 8, 0
+    while at + 8 <= len(data) and count <= MAX_PNG_CHUNKS:
+        at += 12 + struct.unpack_from(">I", data, at)[0]
+        count += 1
+    return count
+
+
 @contextlib.contextmanager
 def _bombs_refused():
     """PIL's bomb warning as an ImageError, also for frames an ICO or a TIFF opens late.
@@ -71,7 +93,23 @@ def _bombs_refused():
             raise ImageError(f"image too large (over {MAX_PIXELS:,} pixels)") from None
 
 
-def _flatten(image):
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """libtiff writes its complaints about a broken file straight to file descriptor 2;
+    the file's error already says it could not be read."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    sink = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(sink, 2)
+    os.close(sink)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def flatten(image):
     """RGB on a background chosen to keep the drawing visible (dark for light marks)."""
     import numpy as np
     from PIL import Image
@@ -117,12 +155,13 @@ def _decode(data: bytes) -> Loaded:
                 width, height = height, width
             if image.format == "JPEG":
                 image.draft("RGB", (WORK_SIDE, WORK_SIDE))
-            image.load()
+            with _native_stderr_silenced() if image.format == "TIFF" else contextlib.nullcontext():
+                image.load()
             if max(image.size) > WORK_SIDE:
-                image.thumbnail((WORK_SIDE, WORK_SIDE), Image.BILINEAR, reducing_gap=2.0)
+                image.thumbnail((WORK_SIDE, WORK_SIDE), Image.BILINEAR, reducing_gap=1.0)
             if orientation in range(2, 9):  # turned after reducing: one small copy
                 image = ImageOps.exif_transpose(image)
-            return Loaded(_flatten(image), (width, height))
+            return Loaded(flatten(image), (width, height))
     except ImageError:
         raise
     except Exception as exc:
@@ -149,11 +188,11 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None) -> Loade
         raise ImageError("empty file")
     if data.startswith(LFS_POINTER):
         raise ImageError("Git LFS pointer (run `git lfs pull` first)")
-    if _is_svg(data, Path(path).suffix.lower()):
+    if _is_svg(data):
         from logolint.svg import render_svg
 
         image = render_svg(data)
-        return Loaded(_flatten(image), image.size)
+        return Loaded(flatten(image), image.size)
     return _decode(data)
 
 

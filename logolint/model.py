@@ -52,10 +52,11 @@ class ModelInfo:
     threshold: float
     input_size: int  # side of the views `classify` takes
     locate_size: int  # side of the canvas `locate` takes
+    fingerprints: dict  # label -> fingerprints of the logo files it was trained from
 
 
 def _info(data: bytes, path: Path) -> ModelInfo:
-    from logolint.tflite_writer import read_metadata
+    from logolint.tflite_metadata import read_metadata
 
     try:
         raw = read_metadata(data, METADATA_NAME)
@@ -72,6 +73,7 @@ def _info(data: bytes, path: Path) -> ModelInfo:
             threshold=float(meta.get("threshold", DEFAULT_THRESHOLD)),
             input_size=int(meta.get("input_size", 224)),
             locate_size=int(meta.get("locate_size", 512)),
+            fingerprints={str(k): list(v) for k, v in (meta.get("fingerprints") or {}).items()},
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: unreadable logolint metadata: {exc}") from None

@@ -1,5 +1,5 @@
 """Draw what the detector saw over an image: a heat map from scored boxes and the
-winning box. Works from any list of (box, score), whatever produced it."""
+deciding box. Works from any list of (box, score), whatever produced it."""
 
 from __future__ import annotations
 
@@ -63,9 +63,9 @@ def _legend(image: Image.Image, scale: int) -> None:
     draw.text(((x0 + x1) // 2, text_y), "old-logo score", font=font, fill=(230, 230, 230), anchor="ma")
 
 
-def draw(image: Image.Image, scored: Sequence[tuple[Box, float]], best: Box, caption: str,
+def draw(image: Image.Image, scored: Sequence[tuple[Box, float]], box: Box, caption: str,
          flagged: bool) -> Image.Image:
-    """The image, muted, under the heat map, with `best` outlined and captioned."""
+    """The image, muted, under the heat map, with `box` outlined and captioned."""
     rgb = np.asarray(image.convert("RGB"), np.float32)
     grey = rgb.mean(axis=2, keepdims=True)
     muted = 0.35 * rgb + 0.65 * grey
@@ -79,8 +79,8 @@ def draw(image: Image.Image, scored: Sequence[tuple[Box, float]], best: Box, cap
     ink = FLAGGED if flagged else PASSED
     draw = ImageDraw.Draw(out)
     # Around the box, but kept inside the picture: a box at the border stays visible.
-    x0, y0 = max(best[0] - pen, 0), max(best[1] - pen, 0)
-    x1, y1 = min(best[2] + pen, out.width) - 1, min(best[3] + pen, out.height) - 1
+    x0, y0 = max(box[0] - pen, 0), max(box[1] - pen, 0)
+    x1, y1 = min(box[2] + pen, out.width) - 1, min(box[3] + pen, out.height) - 1
     draw.rectangle([x0, y0, x1, y1], outline=(0, 0, 0), width=pen + 2 * scale)
     draw.rectangle([x0 + scale, y0 + scale, x1 - scale, y1 - scale], outline=ink, width=pen)
     font = _font(14 * scale)

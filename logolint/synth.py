@@ -48,7 +48,9 @@ def _colour(rng: np.random.Generator) -> tuple[int, int, int]:
 def background(rng: np.random.Generator, width: int, height: int | None = None):
     """Flat, gradient, smooth noise, UI-like blocks or scribbles: what logos sit on."""
     height = height or width
-    kind = rng.integers(0, 5)
+    kind = rng.integers(0, 8)
+    if kind >= 5:
+        return photo_like(rng, width, height)
     if kind == 0:
         colour = _colour(rng) if rng.random() < 0.6 else (255,) * 3
         return Image.new("RGB", (width, height), colour)
@@ -69,6 +71,45 @@ def background(rng: np.random.Generator, width: int, height: int | None = None):
         else:
             draw.text((x0, y0), _words(rng, 3), fill=_colour(rng), font=_font(h // 4))
     return image
+
+
+def photo_like(rng: np.random.Generator, width: int, height: int):
+    """Something with the statistics of a photo: octaves of smooth noise under a random
+    colour ramp, a horizon, soft shapes and grain. Real photos would be better, but none
+    ship with the package, and flat backgrounds alone teach that any texture is a logo."""
+    from PIL import ImageFilter
+
+    w, h = max(8, width // 2), max(8, height // 2)  # drawn at half size, for speed
+    total = np.zeros((h, w, 3), np.float32)
+    weight, amplitude = 0.0, 1.0
+    cells = int(rng.integers(2, 7))
+    for _ in range(5):
+        small = rng.random((max(2, cells * h // max(w, h)) + 1, cells + 1, 3)).astype(np.float32)
+        total += amplitude * np.asarray(Image.fromarray((small * 255).astype(np.uint8)).resize(
+            (w, h), Image.BICUBIC), np.float32) / 255.0
+        weight += amplitude
+        amplitude *= float(rng.uniform(0.4, 0.7))
+        cells *= 2
+    total /= weight
+    light = total.mean(axis=2, keepdims=True)
+    light = (light - light.min()) / max(1e-6, float(light.max() - light.min()))
+    grey = float(rng.uniform(60, 200))
+    muted = lambda: (np.array(_colour(rng), np.float32) + grey) / 2  # noqa: E731 (photos are rarely saturated)
+    ramps = [(muted(), muted()) for _ in range(2)]
+    array = ramps[0][0] * (1 - light) + ramps[0][1] * light
+    if rng.random() < 0.5:  # a horizon: ground below in other colours
+        horizon = int(h * rng.uniform(0.3, 0.8))
+        array[horizon:] = (ramps[1][0] * (1 - light) + ramps[1][1] * light)[horizon:]
+    array += (total - 0.5) * float(rng.uniform(40, 140))
+    image = Image.fromarray(np.clip(array, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    for _ in range(int(rng.integers(0, 6))):
+        x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+        rx, ry = (int(rng.integers(2, max(3, min(w, h) // 6))) for _ in range(2))
+        draw.ellipse([x - rx, y - ry, x + rx, y + ry], fill=_colour(rng))
+    image = image.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 2)))).resize((width, height), Image.BILINEAR)
+    grain = rng.normal(0, float(rng.uniform(2, 10)), (height, width, 1))
+    return Image.fromarray(np.clip(np.asarray(image, np.float32) + grain, 0, 255).astype(np.uint8))
 
 
 def _recolour(rng: np.random.Generator, logo):

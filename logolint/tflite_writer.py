@@ -322,14 +322,3 @@ def read_associated_files(data: bytes) -> dict[str, bytes]:
         return {}
     with archive:
         return {name: archive.read(name) for name in archive.namelist()}
-
-
-def read_metadata(data: bytes, name: str) -> bytes | None:
-    """The blob stored with ``GraphBuilder.metadata(name, ...)``, or None."""
-    model = schema.Model.GetRootAs(data, 0)
-    for i in range(model.MetadataLength()):
-        entry = model.Metadata(i)
-        if _text(entry.Name()) == name:
-            buffer = model.Buffers(entry.Buffer())
-            return buffer.DataAsNumpy().tobytes() if buffer.DataLength() else b""
-    return None

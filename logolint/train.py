@@ -27,7 +27,7 @@ OLD, NEW, OTHER = range(3)
 INPUT_SIZE = 224
 LOCATE_SIZE = 512
 SCENES_PER_CLASS = 120
-VALIDATION_SCENES = 16  # per class, scored end to end to recommend a threshold
+VALIDATION_SCENES = 30  # per class, scored end to end to recommend a threshold
 SCENE_SCALE = 0.5  # scenes are drawn at half their nominal size, for speed
 LOGO_SIDE = 512  # logos are stored at most this large: placed logos are never larger
 Progress = Callable[[str], None]
@@ -199,6 +199,21 @@ def _photo_examples(examples: Examples, backbone: Backbone, rng: np.random.Gener
     examples.add_view(backbone, Image.fromarray(np.asarray(jitter(rng, photo, INPUT_SIZE))), label)
 
 
+def _fingerprints(sources: dict[int, list]) -> dict[str, list]:
+    """Fingerprints of the logo files (not photos), for the re-export fast path."""
+    from logolint.fingerprint import fingerprint
+    from logolint.imaging import flatten
+
+    prints: dict[str, list] = {}
+    for label, images in sources.items():
+        for image in images:
+            if image.mode == "RGBA":
+                print_ = fingerprint(flatten(image))  # as the loader would show the file
+                if print_ is not None:
+                    prints.setdefault(LABELS[label], []).append(print_)
+    return prints
+
+
 def fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, l2: float = 0.1,
                 steps: int = 400) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression by full-batch Adam on standardised features,
@@ -314,7 +329,8 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     head = fit_softmax(np.stack(examples.views), np.array(examples.view_labels), len(LABELS))
     metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5,
                 "input_size": INPUT_SIZE, "locate_size": LOCATE_SIZE,
-                "trained_from": {k: len(v) for k, v in files.items()}}
+                "trained_from": {k: len(v) for k, v in files.items()},
+                "fingerprints": _fingerprints(sources)}
     data = fuse(backbone.path, head, brand, metadata)
     threshold, accuracy = _recommend_threshold(Model(Path(output) / "model.tflite", data), rng,
                                                {OLD: sources[OLD], NEW: sources[NEW]})

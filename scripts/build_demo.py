@@ -104,11 +104,22 @@ def build_examples(folder: Path) -> None:
 
 
 def build_model() -> None:
+    """Train from the two logo files, plus a few pages and photos without the logo, as a
+    brand team would give them (drawn with another seed than examples/, so that the
+    examples stay unseen)."""
     from logolint.cli import main
 
+    rng = np.random.default_rng(7)
     with tempfile.TemporaryDirectory() as tmp:
+        others = Path(tmp, "other")
+        others.mkdir()
+        for i in range(4):
+            screenshot(None, rng).save(others / f"page-{i}.png")
+            banner(None, rng).save(others / f"banner-{i}.png")
+            photo(rng).save(others / f"photo-{i}.jpg")
         code = main(["train", "--old", str(MODEL_DIR / "demo-old.svg"),
-                     "--new", str(MODEL_DIR / "demo-new.svg"), "--output", tmp])
+                     "--new", str(MODEL_DIR / "demo-new.svg"), "--other", str(others),
+                     "--output", tmp])
         if code:
             sys.exit(code)
         shutil.copyfile(Path(tmp) / "model.tflite", MODEL_DIR / "demo.tflite")

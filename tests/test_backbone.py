@@ -13,7 +13,8 @@ import pytest
 from ai_edge_litert.interpreter import Interpreter
 from PIL import Image
 
-from logolint.tflite_writer import GraphBuilder, read_associated_files, read_metadata
+from logolint.tflite_metadata import read_metadata
+from logolint.tflite_writer import GraphBuilder, read_associated_files
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "model" / "backbone.tflite"

@@ -100,12 +100,15 @@ def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Pat
     assert run_cli("train", "--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg"),
                    "--output", str(out)) == 0
     captured = capsys.readouterr()
-    assert "trained on 1 old, 1 new, 0 other" in captured.out and " s;" in captured.out
+    assert "trained on 1 old, 1 new, 0 other file(s) in " in captured.out
+    assert "recommended threshold" in captured.out
     assert (out / "labels.txt").read_text().split() == ["old", "new", "other"]
 
     interpreter = Interpreter(model_path=str(out / "model.tflite"))
     interpreter.allocate_tensors()
-    (output,) = interpreter.get_output_details()
+    outputs = {detail["name"]: detail for detail in interpreter.get_output_details()}
+    assert set(outputs) == {"probabilities", "brand"}
+    output = outputs["probabilities"]
     scores = {}
     for name in ("old-logo.png", "new-logo.png"):
         view = square(load_image(EXAMPLES / name).image, 224).astype(np.float32)[None]

@@ -10,11 +10,11 @@ def test_proposals_follow_the_peaks_of_the_brand_map():
     brand[12, 1] = 0.3  # a weaker, small one at the bottom left
     brand[8, 8] = 0.01  # noise below the floor
     boxes = proposals(brand, scale=0.5, size=(1024, 1024))
-    assert len(boxes) == 2
-    (x0, y0, x1, y1), second = boxes
     cell = STRIDE / 0.5
+    (x0, y0, x1, y1), tight, small = boxes  # the wide logo's region and its peak, then the small one
     assert x0 < 10 * cell < 13 * cell < x1 and y0 < 2 * cell < 4 * cell < y1
-    assert second[0] < 1 * cell + cell / 2 < second[2] and second[1] < 12 * cell + cell / 2 < second[3]
+    assert x0 <= tight[0] < tight[2] <= x1 and (tight[2] - tight[0]) < (x1 - x0)
+    assert small[0] < 1.5 * cell < small[2] and small[1] < 12.5 * cell < small[3]
 
 
 def test_proposals_stay_inside_the_image():

@@ -38,19 +38,30 @@ def test_breakdown_groups_views_and_reports_boxes_in_source_pixels():
              *(Detection(0.01 * i, "other", (i, 0, i + 20, 20)) for i in range(7)),
              Detection(0.70, "old", (100, 50, 200, 100)))
     # analysed at half the file's size: boxes are printed in the file's pixels
-    explanation = Explanation("a.png", Image.new("RGB", (200, 100)), (400, 200), views, 0.65)
-    text = describe(explanation, lambda text, style: text)
-    lines = text.splitlines()
+    explanation = Explanation("a.png", Image.new("RGB", (200, 100)), (400, 200), views, views[1], 0.65)
+    lines = describe(explanation, lambda text, style: text).splitlines()
     assert lines[0] == "a.png: old logo (0.90 >= 0.65) at [20, 20, 100, 100]"
     assert lines[1].startswith("10 views of the 400x200 image scored")
     assert lines[3].split() == ["whole", "image", "quiet", "0", "of", "1", "view,", "best", "0.30"]
     assert lines[4].split() == ["parts", "of", "the", "image", "fired", "2", "of", "9", "views,", "best", "0.90"]
     rows = [line.split() for line in lines[7:-1]]
     assert [row[0] for row in rows] == ["0.90", "0.70", "0.30", "0.06", "0.05"]
-    assert rows[0][2:] == ["80x80", "[20,", "20,", "100,", "100]"]
+    assert rows[0][2:] == ["80x80", "[20,", "20,", "100,", "100]", "<-", "decides"]
+    assert not any("decides" in " ".join(row) for row in rows[1:])
     assert lines[-1].strip() == "... 5 more views, scoring 0.04 or less (-v lists them)"
     every = describe(explanation, lambda text, style: text, every_view=True)
     assert len(every.splitlines()) == 7 + len(views) and "more views" not in every
+
+
+def test_the_view_that_decides_is_shown_even_when_others_score_higher():
+    views = (Detection(0.20, "new", (0, 0, 100, 100)), *(Detection(0.8 + 0.01 * i, "old", (i, 0, i + 9, 9))
+                                                         for i in range(6)))
+    explanation = Explanation("b.png", Image.new("RGB", (100, 100)), (100, 100), views, views[0], 0.65)
+    assert not explanation.flagged
+    lines = describe(explanation, lambda text, style: text).splitlines()
+    assert lines[0] == "b.png: no old logo (0.20 < 0.65) at [0, 0, 100, 100]"
+    decides = [line for line in lines if line.endswith("<- decides")]
+    assert len(decides) == 1 and decides[0].split()[:3] == ["0.20", "new", "100x100"]
 
 
 def test_explain_prints_the_breakdown_and_writes_the_overlay(tmp_path: Path, capsys):
@@ -65,9 +76,12 @@ def test_explain_prints_the_breakdown_and_writes_the_overlay(tmp_path: Path, cap
     stages = [line for line in lines if re.match(r"  (whole image|parts of the image) ", line)]
     assert stages[0].startswith("  whole image") and any(" fired " in line for line in stages)
     assert sum(int(re.search(r"(\d+) views?,", s).group(1)) for s in stages) == int(lines[1].split()[0])
-    rows = [line.split() for line in lines if re.match(r"  \d\.\d\d ", line)]
-    scores = [float(row[0]) for row in rows]
-    assert scores == sorted(scores, reverse=True) and scores[0] == float(match.group(1))
+    rows = [line for line in lines if re.match(r"  \d\.\d\d ", line)]
+    scores = [float(row.split()[0]) for row in rows]
+    assert scores == sorted(scores, reverse=True)
+    (decides,) = [row for row in rows if row.endswith("<- decides")]
+    assert float(decides.split()[0]) == float(match.group(1))
+    assert decides.split("[", 1)[1].startswith(", ".join(match.group(i) for i in range(3, 7)) + "]")
     fired = sum(int(re.search(r"(\d+) of", stage).group(1)) for stage in stages)
     assert fired >= 1 and all(s >= threshold for s in scores[:fired])
     assert all(s <= threshold for s in scores[fired:])

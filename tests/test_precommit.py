@@ -68,3 +68,39 @@ def test_hook_blocks_an_old_logo_and_passes_a_new_one(repo: Path, pre_commit_hom
     passed = _try_repo(repo, pre_commit_home)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
+
+
+def _fingerprint(repo: Path) -> dict[str, tuple[str, int, int]]:
+    """sha256, mode and mtime of every file in the work tree, and the index's blob ids."""
+    import hashlib
+
+    files = {}
+    for path in sorted(repo.rglob("*")):
+        if ".git" in path.relative_to(repo).parts or not path.is_file():
+            continue
+        stat = path.stat()
+        files[path.relative_to(repo).as_posix()] = (hashlib.sha256(path.read_bytes()).hexdigest(),
+                                                    stat.st_mode, stat.st_mtime_ns)
+    index = subprocess.run(["git", "-C", str(repo), "ls-files", "-s"], capture_output=True, text=True, check=True)
+    files[".git index"] = (index.stdout, 0, 0)
+    return files
+
+
+def test_the_hook_never_modifies_a_file(repo: Path, pre_commit_home: Path):
+    assets = repo / "assets"
+    assets.mkdir()
+    for name in ("old-logo.png", "new-logo.png", "other-photo.jpg", "old-card.webp"):
+        shutil.copyfile(EXAMPLES / name, assets / name)
+    (assets / "broken.png").write_bytes((EXAMPLES / "new-logo.png").read_bytes()[:500])
+    (assets / "mark.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
+                                     '<rect width="9" height="9" fill="red"/></svg>')
+    (assets / "pointer.png").write_text("version https://git-lfs.github.com/spec/v1\n"
+                                        f"oid sha256:{'0' * 64}\nsize 12345\n")
+    _git(repo, "add", ".")
+    before = _fingerprint(repo)
+
+    done = _try_repo(repo, pre_commit_home)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "files were modified by this hook" not in done.stdout
+    assert "assets/pointer.png: not checked: Git LFS pointer" in done.stdout
+    assert _fingerprint(repo) == before

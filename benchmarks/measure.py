@@ -1,0 +1,72 @@
+"""Shared by the benchmarks: run a command and measure it; make test images."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def run(command: list[str], cwd: Path | None = None, env: dict | None = None,
+        ok=(0, 1)) -> tuple[float, int]:
+    """Wall seconds and peak RSS in bytes of `command` and every process it waited for."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    error = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if process.returncode not in ok:
+        raise SystemExit(f"{' '.join(command[:4])}... exited {process.returncode}: {error[-2000:]}")
+    return seconds, usage.ru_maxrss * 1024
+
+
+def repeat(command: list[str], times: int, **options) -> tuple[float, int]:
+    """Median seconds and the largest peak RSS over `times` runs."""
+    runs = [run(command, **options) for _ in range(times)]
+    return statistics.median(s for s, _ in runs), max(r for _, r in runs)
+
+
+def mib(size: int) -> str:
+    return f"{size / 2**20:.0f} MiB"
+
+
+def make_images(folder: Path, count: int, seed: int = 0) -> list[Path]:
+    """`count` photo-like images of mixed formats and sizes up to 4000x3000, some with a
+    demo logo pasted in: what a repository's assets look like to the decoder."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFilter
+
+    from logolint.imaging import load_image
+
+    rng = np.random.default_rng(seed)
+    logos = [load_image(ROOT / "model" / name).image for name in ("demo-old.svg", "demo-new.svg")]
+    sizes = [(4000, 3000), (3000, 2000), (1920, 1080), (1280, 720), (1200, 630), (800, 600), (512, 512)]
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        width, height = sizes[rng.integers(len(sizes))]
+        small = (rng.random((height // 50 + 2, width // 50 + 2, 3)) * 255).astype(np.uint8)
+        image = Image.fromarray(small).resize((width, height), Image.BICUBIC)
+        draw = ImageDraw.Draw(image)
+        for _ in range(6):
+            x, y = int(rng.integers(width)), int(rng.integers(height))
+            draw.rectangle((x, y, x + width // 5, y + height // 7), fill=tuple(int(c) for c in rng.integers(0, 255, 3)))
+        if i % 3 == 0:
+            logo = logos[i % 2].copy()
+            logo.thumbnail((width // 4, height // 4))
+            image.paste(logo, (int(rng.integers(width - logo.width)), int(rng.integers(height - logo.height))))
+        image = image.filter(ImageFilter.GaussianBlur(0.7))
+        kind = ("jpg", "jpg", "jpg", "png", "webp")[i % 5]
+        path = folder / f"{i:04d}.{kind}"
+        image.save(path, quality=85) if kind != "png" else image.save(path, compress_level=6)
+        paths.append(path)
+    return paths

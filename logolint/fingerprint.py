@@ -1,0 +1,61 @@
+"""Near-duplicate fast path: a re-export of a known logo file (resized, recompressed,
+re-padded, on another plain background) is recognised by a fingerprint of its drawing,
+before and independently of the model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+HASH_SIZE = 8
+MIN_SIDE = 48  # a smaller drawing (a favicon) is too blurred to tell look-alikes apart
+MAX_BITS = 6  # of 64 gradient bits that may differ
+MAX_COLOUR = 24.0  # mean absolute difference of the 3x3 colour grid, 0-255
+
+
+def _trimmed(image):
+    """The image cropped to what differs from its border colour (a logo file's margin
+    depends on who exported it)."""
+    array = np.asarray(image.convert("RGB"), dtype=np.int16)
+    border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
+    distance = np.abs(array - np.median(border, axis=0)).max(axis=2)
+    ys, xs = np.nonzero(distance > 24)
+    if len(xs) < 16:
+        return None
+    return image.crop((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+
+
+def fingerprint(image) -> tuple[int, list[float], float] | None:
+    """(gradient hash, 3x3 mean colours, aspect ratio) of the drawing, or None for a
+    blank or tiny image."""
+    from PIL import Image
+
+    drawing = _trimmed(image)
+    if drawing is None or max(drawing.size) < MIN_SIDE:
+        return None
+    grey = np.asarray(drawing.convert("L").resize((HASH_SIZE + 1, HASH_SIZE), Image.BILINEAR), np.int16)
+    bits = (grey[:, 1:] > grey[:, :-1]).flatten()
+    colours = np.asarray(drawing.convert("RGB").resize((3, 3), Image.BOX), np.float32).flatten()
+    return int("".join("1" if b else "0" for b in bits), 2), colours.round(1).tolist(), drawing.size[0] / drawing.size[1]
+
+
+def distance(a, b) -> float | None:
+    """How far apart two fingerprints are (colour difference), or None when the
+    drawings differ in shape or proportions."""
+    if a is None or b is None or abs(np.log(a[2] / b[2])) > 0.15:
+        return None
+    if bin(a[0] ^ b[0]).count("1") > MAX_BITS:
+        return None
+    colour = float(np.abs(np.array(a[1]) - np.array(b[1])).mean())
+    return colour if colour <= MAX_COLOUR else None
+
+
+def nearest(print_, references: dict[str, list]) -> str | None:
+    """The label whose reference drawing this is a re-export of, if any: the closest in
+    colour wins, so a recoloured redesign with the same shape goes to the right side."""
+    best = None
+    for label, prints in references.items():
+        for reference in prints:
+            d = distance(print_, reference)
+            if d is not None and (best is None or d < best[0]):
+                best = (d, label)
+    return best[1] if best else None

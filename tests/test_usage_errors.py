@@ -1,0 +1,106 @@
+"""Bad configuration, arguments and model files: one line naming the problem, exit 2.
+
+Every case runs the real CLI in a subprocess, so a traceback anywhere would show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+from logolint.model import bundled_model_path
+
+IMAGE = str(EXAMPLES / "new-logo.png")
+
+
+def _run(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "logolint", *argv], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _one_line(done: subprocess.CompletedProcess, *names: str) -> None:
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    # "logolint: error: ..." or, from argument parsing, "logolint check: error: ..."
+    assert len(lines) == 1 and lines[0].startswith("logolint") and ": error: " in lines[0], done.stderr
+    for name in names:
+        assert name in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("config, names", [
+    ("threshold: [0.5\n", ["invalid YAML at line 2", ".logolint.yaml"]),
+    ("model: a.tflite\n\tthreshold: 0.5\n", ["invalid YAML"]),
+    ("thresold: 0.5\n", ["unknown key 'thresold'"]),
+    ("threshold: 1.5\n", ["'threshold'", "from 0 to 1", "1.5"]),
+    ("threshold: -0.1\n", ["'threshold'", "from 0 to 1"]),
+    ("threshold: high\n", ["'threshold'", "'high'"]),
+    ("unreadable: ignore\n", ["'unreadable'", "fail, warn"]),
+    ("model: missing.tflite\n", ["model file not found", "missing.tflite"]),
+    ("model_sha256: abc123\n", ["'model_sha256'", "64 hexadecimal digits"]),
+    ("old_labels: [ancient]\n", ["old_labels", "ancient"]),
+    ("just a string\n", ["must be a mapping"]),
+])
+def test_config_errors(tmp_path: Path, config: str, names: list[str]):
+    (tmp_path / ".logolint.yaml").write_text(config)
+    _one_line(_run(tmp_path, IMAGE, "--no-cache"), *names)
+
+
+def test_config_file_given_but_missing(tmp_path: Path):
+    _one_line(_run(tmp_path, IMAGE, "--config", "nope.yaml"), "nope.yaml", "cannot read config")
+
+
+@pytest.mark.parametrize("argv, names", [
+    (["--threshold", "1.5", IMAGE], ["--threshold", "from 0 to 1", "1.5"]),
+    (["--threshold", "-1", IMAGE], ["--threshold", "from 0 to 1"]),
+    (["--threshold", "nan", IMAGE], ["--threshold", "from 0 to 1"]),
+    (["--threshold", "high", IMAGE], ["--threshold", "not a number: 'high'"]),
+    (["--model", "missing.tflite", IMAGE], ["model file not found", "missing.tflite"]),
+    (["no/such/file.png"], ["no such file or directory: no/such/file.png"]),
+    ([IMAGE, "no/such/folder"], ["no such file or directory: no/such/folder"]),
+    (["--format", "yaml", IMAGE], ["--format", "yaml"]),
+    (["--frobnicate", IMAGE], ["unrecognized arguments: --frobnicate"]),
+])
+def test_argument_errors(tmp_path: Path, argv: list[str], names: list[str]):
+    _one_line(_run(tmp_path, *argv, "--no-cache"), *names)
+
+
+def _model_variants(folder: Path) -> dict[str, Path]:
+    data = bundled_model_path().read_bytes()
+    variants = {
+        "truncated": data[: len(data) // 2],
+        "header-only": data[:64],
+        "png": (EXAMPLES / "new-logo.png").read_bytes(),
+        "garbage-after-header": data[:8] + bytes(range(256)) * 64,
+        "empty": b"",
+    }
+    paths = {}
+    for name, content in variants.items():
+        paths[name] = folder / f"{name}.tflite"
+        paths[name].write_bytes(content)
+    return paths
+
+
+@pytest.mark.parametrize("variant", ["truncated", "header-only", "png", "garbage-after-header", "empty"])
+def test_broken_model_files(tmp_path: Path, variant: str):
+    model = _model_variants(tmp_path)[variant]
+    _one_line(_run(tmp_path, IMAGE, "--model", str(model), "--no-cache"), str(model))
+
+
+def test_model_pin_mismatch(tmp_path: Path):
+    bundled = bundled_model_path()
+    other = tmp_path / "other.tflite"
+    other.write_bytes(bundled.read_bytes() + b"\0")  # one byte more: still loads, other sha256
+    right = hashlib.sha256(bundled.read_bytes()).hexdigest()
+    (tmp_path / ".logolint.yaml").write_text(f"model: other.tflite\nmodel_sha256: {right}\n")
+    _one_line(_run(tmp_path, IMAGE, "--no-cache"), "other.tflite", "does not match model_sha256", right)
+    # The pin also holds for a model named on the command line.
+    _one_line(_run(tmp_path, IMAGE, "--model", str(other), "--no-cache"), "does not match model_sha256")
+    (tmp_path / ".logolint.yaml").write_text(f"model_sha256: {right}\n")
+    done = _run(tmp_path, IMAGE, "--no-cache")
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,34 @@
+"""A fast stand-in model for tests that run many files and judge the loading, not the scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def tiny_model(folder: Path) -> Path:
+    """`folder`/tiny.tflite, made like a trained model (train.fuse) around a two-op stand-in
+    for the backbone: a thousand files cost seconds instead of minutes."""
+    import numpy as np
+
+    from logolint.detect import STRIDE
+    from logolint.tflite_writer import GraphBuilder
+    from logolint.train import INPUT_SIZE, LABELS, fuse
+
+    graph = GraphBuilder()
+    image = graph.input("image", [1, INPUT_SIZE, INPUT_SIZE, 3], [1, -1, -1, 3])
+    cells = INPUT_SIZE // STRIDE
+    features = graph.tensor("features", [1, cells, cells, 3], [1, -1, -1, 3])
+    graph.op("AVERAGE_POOL_2D", [image], [features], filter_width=STRIDE, filter_height=STRIDE,
+             stride=STRIDE, padding="VALID")
+    embedding = graph.tensor("embedding", [1, 3])
+    graph.op("MEAN", [features, graph.const("axes", np.array([1, 2]))], [embedding])
+    graph.output(embedding, "embedding")
+    graph.output(features, "features")
+    backbone = folder / "tiny-backbone.tflite"
+    backbone.write_bytes(graph.to_bytes())
+    head = (np.eye(len(LABELS), 3, dtype=np.float32) / 64, np.zeros(len(LABELS), np.float32))
+    brand = (np.array([1, -1, 0], np.float32) / 64, np.zeros(1, np.float32))
+    metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5, "input_size": INPUT_SIZE}
+    path = folder / "tiny.tflite"
+    path.write_bytes(fuse(backbone, head, brand, metadata))
+    return path
