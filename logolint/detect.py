@@ -28,6 +28,7 @@ class Detection:
     label: str  # the most likely label of this view
     box: Box  # the view, in the coordinates of the analysed image
     logo: float = 1.0  # confidence that the view shows the brand at all, old or new
+    known: bool = False  # decided by the fingerprint of a known logo file, not the model
 
 
 def _border_colour(array) -> tuple[int, ...]:
@@ -136,7 +137,7 @@ def known_drawing(model, image) -> Detection | None:
     if label is None:
         return None
     old = label in model.info.old_labels
-    return Detection(1.0 if old else 0.0, label, (0, 0, *image.size))
+    return Detection(1.0 if old else 0.0, label, (0, 0, *image.size), known=True)
 
 
 def decide(views: list[Detection]) -> Detection:

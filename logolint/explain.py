@@ -31,8 +31,10 @@ class Explanation:
     def to_source(self, box: Box) -> Box:
         return _to_source(box, self.image.size, self.source_size)
 
-    def stage(self, box: Box) -> str:
-        return "whole image" if box == (0, 0, *self.image.size) else "parts of the image"
+    def stage(self, view: Detection) -> str:
+        if view.known:
+            return "known logo file"
+        return "whole image" if view.box == (0, 0, *self.image.size) else "parts of the image"
 
 
 def explain(path: str, config: Config, model, threshold: float | None = None) -> Explanation:
@@ -41,8 +43,10 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
     if config.old_labels is not None:
         model = _with_old_labels(model, config.old_labels)
     loaded = load_image(path)
+    known = known_drawing(model, loaded.image)
     views = tuple(score_views(model, loaded.image))
-    verdict = known_drawing(model, loaded.image) or decide(list(views))
+    verdict = known or decide(list(views))
+    views = ((known,) if known else ()) + views
     return Explanation(path, loaded.image, loaded.source_size, views, verdict, threshold)
 
 
@@ -75,7 +79,7 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
              f"a view fires at score >= {threshold:.2f}", ""]
     stages: dict[str, list[Detection]] = {}
     for view in explanation.views:
-        stages.setdefault(explanation.stage(view.box), []).append(view)
+        stages.setdefault(explanation.stage(view), []).append(view)
     name_width = max(len(name) for name in stages)
     for name, views in stages.items():
         fired = sum(view.score >= threshold for view in views)
@@ -85,7 +89,7 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
         lines.append(f"  {name:<{name_width}}  {mark}  {fired} of {count}, best {top:.2f}")
     ranked = sorted(explanation.views, key=lambda view: (-view.score, view.box))
     shown = [view for i, view in enumerate(ranked)
-             if every_view or i < RUNNERS_UP or view.score >= threshold or view.box == decisive.box]
+             if every_view or i < RUNNERS_UP or view.score >= threshold or view is decisive]
     boxes = [explanation.to_source(view.box) for view in shown]
     sizes = [f"{x1 - x0}x{y1 - y0}" for x0, y0, x1, y1 in boxes]
     size_width = max(len("size"), *(len(size) for size in sizes))
@@ -95,7 +99,7 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
         score = f"{view.score:.2f}"
         score = paint(score, "bad") if view.score >= threshold else score
         line = f"  {score}   {view.label:<7}  {size:<{size_width}}  {_box(box):<{box_width}}"
-        lines.append((line + ("  <- decides" if view.box == decisive.box else "")).rstrip())
+        lines.append((line + ("  <- decides" if view is decisive else "")).rstrip())
     if len(shown) < len(ranked):
         lines.append(paint(f"  ... {len(ranked) - len(shown)} more views, scoring "
                            f"{max(v.score for v in ranked if v not in shown):.2f} or less (-v lists them)", "dim"))

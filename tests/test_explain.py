@@ -73,8 +73,10 @@ def test_explain_prints_the_breakdown_and_writes_the_overlay(tmp_path: Path, cap
                          lines[0])
     assert match, lines[0]
     threshold = float(match.group(2))
-    stages = [line for line in lines if re.match(r"  (whole image|parts of the image) ", line)]
-    assert stages[0].startswith("  whole image") and any(" fired " in line for line in stages)
+    stages = [line for line in lines if re.match(r"  (known logo file|whole image|parts of the image) ", line)]
+    # old-logo.png is a re-export of the demo's old SVG: the fingerprint stage decides first
+    assert re.match(r"  known logo file +fired  1 of 1 view", stages[0])
+    assert stages[1].startswith("  whole image") and any(" fired " in line for line in stages[1:])
     assert sum(int(re.search(r"(\d+) views?,", s).group(1)) for s in stages) == int(lines[1].split()[0])
     rows = [line for line in lines if re.match(r"  \d\.\d\d ", line)]
     scores = [float(row.split()[0]) for row in rows]

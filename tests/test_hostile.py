@@ -367,8 +367,8 @@ def hostile_run(tmp_path_factory):
         server.shutdown()
     return {
         "done": done, "kinds": kinds, "tree": tree.resolve(), "cache": cache.resolve(), "outside": outside,
-        "model": base / "tiny.tflite", "requests": server.seen, "peak_rss": json.loads(measured.read_text())["peak_rss"],
-        "trace": _trace(log, strace, tree),
+        "model": base / "tiny.tflite", "requests": server.seen, "trace": _trace(log, strace, tree),
+        "peak_rss": json.loads(measured.read_text())["peak_rss"],
     }
 
 
@@ -477,17 +477,24 @@ def test_peak_memory_stays_under_1_gb(hostile_run, results):
 
 
 def test_bundled_model_run_with_hostile_files(tmp_path: Path):
-    """The real model among bombs: the bombs are refused, the examples judged as usual."""
+    """The real model among bombs: the bombs are refused, the examples judged as usual,
+    and the largest image allowed stays within the memory budget with the real model."""
     for name in ("old-logo.png", "new-logo.png", "other-photo.jpg"):
         shutil.copyfile(EXAMPLES / name, tmp_path / name)
+    (tmp_path / "at-limit.png").write_bytes(_png(7999, 7999, colour=6))
     bombs = {"laughs.svg": _billion_laughs().encode(), "deep.svg": ("<svg>" + "<g>" * 9999).encode(),
-             "huge.png": _png(100_000, 100_000, rows=b"\0" * 64), "truncated.jpg": (EXAMPLES / "other-photo.jpg").read_bytes()[:999]}
+             "huge.png": _png(100_000, 100_000, rows=b"\0" * 64),
+             "truncated.jpg": (EXAMPLES / "other-photo.jpg").read_bytes()[:999]}
     for name, data in bombs.items():
         (tmp_path / name).write_bytes(data)
-    done = subprocess.run([sys.executable, "-m", "logolint", "check", ".", "--format", "json", "--no-cache"],
+    measured = tmp_path.parent / f"{tmp_path.name}-measured.json"
+    done = subprocess.run([sys.executable, "-c", _MEASURE, str(measured), sys.executable, "-m", "logolint",
+                           "check", ".", "--format", "json", "--no-cache"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1 and done.stderr == "", done.stderr
+    assert json.loads(measured.read_text())["peak_rss"] <= PEAK_RSS_BYTES
     results = {r["path"]: r for r in json.loads(done.stdout)["results"]}
+    assert results["at-limit.png"]["error"] is None
     assert results["old-logo.png"]["flagged"] is True
     assert results["new-logo.png"]["flagged"] is False and results["new-logo.png"]["error"] is None
     assert results["other-photo.jpg"]["flagged"] is False and results["other-photo.jpg"]["error"] is None

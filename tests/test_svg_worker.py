@@ -11,7 +11,8 @@ from PIL import Image
 from logolint.errors import ImageError
 from logolint.svg_worker import Renderer
 
-SQUARE = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><rect width="10" height="10" fill="red"/></svg>'
+SQUARE = ('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10">'
+          '<rect width="10" height="10" fill="red"/></svg>')
 # A few bytes that keep resvg busy for minutes: morphology is radius^2 work per pixel.
 SLOW = ('<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="1000"><filter id="f">'
         '<feMorphology radius="80"/></filter>' + '<rect width="1000" height="1000" filter="url(#f)"/>' * 4 + "</svg>")
