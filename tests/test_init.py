@@ -7,23 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, run_cli
+from conftest import EXAMPLES, ROOT, git, run_cli
 from logolint.config import _KEYS, load_config
 from logolint.scaffold import REPOSITORY, REV
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "project"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "t@example.com")
-    _git(repo, "config", "user.name", "t")
-    return repo
 
 
 def _snippet(out: str, first_line: str) -> str:
@@ -92,16 +80,16 @@ def test_init_prints_only_the_entry_when_a_pre_commit_config_exists(repo: Path, 
 
 def _snapshot_of_this_checkout(target: Path) -> None:
     """This working tree, uncommitted work included, as a git repository tagged REV."""
-    files = _git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
+    files = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
     for name in filter(None, files):
         source = ROOT / name
         if source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
-    _git(target, "init", "-q")
-    _git(target, "add", "-A")
-    _git(target, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "snapshot")
-    _git(target, "tag", REV)
+    git(target, "init", "-q")
+    git(target, "add", "-A")
+    git(target, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "snapshot")
+    git(target, "tag", REV)
 
 
 def test_init_then_the_printed_snippet_gives_a_working_hook(repo: Path, tmp_path: Path):
@@ -123,17 +111,17 @@ def test_init_then_the_printed_snippet_gives_a_working_hook(repo: Path, tmp_path
     assert run(sys.executable, "-m", "pre_commit", "install").returncode == 0
 
     shutil.copyfile(EXAMPLES / "new-logo.png", repo / "new-logo.png")
-    _git(repo, "add", "-A")
+    git(repo, "add", "-A")
     passed = run("git", "commit", "-m", "config and the new logo")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert re.search(r"logolint \(old logo\)\.+Passed", passed.stdout + passed.stderr)
 
     (repo / "assets").mkdir()
     shutil.copyfile(EXAMPLES / "old-logo.png", repo / "assets" / "old-logo.png")
-    _git(repo, "add", "-A")
+    git(repo, "add", "-A")
     blocked = run("git", "commit", "-m", "the old logo")
     output = blocked.stdout + blocked.stderr
     assert blocked.returncode != 0, output
     assert re.search(r"logolint \(old logo\)\.+Failed", output)
     assert "assets/old-logo.png: old logo (" in output
-    assert _git(repo, "rev-list", "--count", "HEAD").strip() == "1"
+    assert git(repo, "rev-list", "--count", "HEAD").strip() == "1"

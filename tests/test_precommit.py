@@ -10,13 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, git
 
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
-
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
 
 
 @pytest.fixture(scope="module")
@@ -24,15 +21,6 @@ def pre_commit_home(tmp_path_factory) -> Path:
     """One hook environment for the module: pre-commit installs it with pip once."""
     return tmp_path_factory.mktemp("pre-commit-home")
 
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "project"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "t@example.com")
-    _git(repo, "config", "user.name", "t")
-    return repo
 
 
 def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess:
@@ -55,7 +43,7 @@ def test_hook_blocks_an_old_logo_and_passes_a_new_one(repo: Path, pre_commit_hom
     target.parent.mkdir()
     shutil.copyfile(EXAMPLES / "old-banner.jpg", target)
     shutil.copyfile(EXAMPLES / "new-logo.png", repo / "assets" / "new.png")
-    _git(repo, "add", ".")
+    git(repo, "add", ".")
 
     blocked = _try_repo(repo, pre_commit_home)
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
@@ -63,7 +51,7 @@ def test_hook_blocks_an_old_logo_and_passes_a_new_one(repo: Path, pre_commit_hom
     assert len(findings) == 1 and findings[0].startswith("assets/hero banner.jpg: old logo (")
     assert "2 images checked, 1 with the old logo" in blocked.stdout
 
-    _git(repo, "rm", "-q", "--cached", "assets/hero banner.jpg")
+    git(repo, "rm", "-q", "--cached", "assets/hero banner.jpg")
     target.unlink()
     passed = _try_repo(repo, pre_commit_home)
     assert passed.returncode == 0, passed.stdout + passed.stderr
@@ -96,7 +84,7 @@ def test_the_hook_never_modifies_a_file(repo: Path, pre_commit_home: Path):
                                      '<rect width="9" height="9" fill="red"/></svg>')
     (assets / "pointer.png").write_text("version https://git-lfs.github.com/spec/v1\n"
                                         f"oid sha256:{'0' * 64}\nsize 12345\n")
-    _git(repo, "add", ".")
+    git(repo, "add", ".")
     before = _fingerprint(repo)
 
     done = _try_repo(repo, pre_commit_home)
