@@ -112,6 +112,26 @@ def load_interpreter(data: bytes, path: Path, threads: int | None = None):
             raise ModelError(f"{path}: cannot load model: {reason}") from None
 
 
+class Runner:
+    """An interpreter fixed at a side x side input: resizing one back and forth would
+    re-plan the graph on every call."""
+
+    def __init__(self, data: bytes, path: Path, side: int, threads: int | None = None) -> None:
+        self.interpreter = load_interpreter(data, path, threads)
+        self._input = self.interpreter.get_input_details()[0]["index"]
+        if list(self.interpreter.get_input_details()[0]["shape"][1:3]) != [side, side]:
+            self.interpreter.resize_tensor_input(self._input, [1, side, side, 3], strict=False)
+            self.interpreter.allocate_tensors()
+        self.outputs = {d["name"]: d for d in self.interpreter.get_output_details()}
+
+    def run(self, pixels, output: str):
+        import numpy as np
+
+        self.interpreter.set_tensor(self._input, np.asarray(pixels, dtype=np.float32)[None])
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self.outputs[output]["index"])[0].copy()
+
+
 class Model:
     """A fused backbone + heads: float32 RGB pixels (0-255) in; out come class
     probabilities ("probabilities") and a per-cell brand map ("brand").
@@ -124,43 +144,28 @@ class Model:
         self.sha256 = hashlib.sha256(data).hexdigest()
         self._data = data
         self._threads = threads
-        self._runners: dict[int, tuple] = {}
+        self._runners: dict[int, Runner] = {}
         self.info = _info(data, path)
 
-    def _runner(self, side: int):
-        """An interpreter fixed at side x side input: resizing one back and forth
-        would re-plan the graph on every call."""
+    def _runner(self, side: int) -> Runner:
         if side not in self._runners:
-            interpreter = load_interpreter(self._data, self.path, self._threads)
-            image = interpreter.get_input_details()[0]["index"]
-            if side != self.info.input_size:
-                interpreter.resize_tensor_input(image, [1, side, side, 3], strict=False)
-                interpreter.allocate_tensors()
-            outputs = {d["name"]: d for d in interpreter.get_output_details()}
+            runner = Runner(self._data, self.path, side, self._threads)
+            outputs = runner.outputs
             if "probabilities" not in outputs or "brand" not in outputs:
                 raise ModelError(f"{self.path}: not a logolint model (outputs {', '.join(outputs)})")
             if int(outputs["probabilities"]["shape"][-1]) != len(self.info.labels):
                 raise ModelError(f"{self.path}: {len(self.info.labels)} labels for "
                                  f"{int(outputs['probabilities']['shape'][-1])} outputs")
-            indices = {name: detail["index"] for name, detail in outputs.items()}
-            self._runners[side] = (interpreter, image, indices)
+            self._runners[side] = runner
         return self._runners[side]
-
-    def _run(self, side: int, pixels, output: str):
-        import numpy as np
-
-        interpreter, image, outputs = self._runner(side)
-        interpreter.set_tensor(image, np.asarray(pixels, dtype=np.float32)[None])
-        interpreter.invoke()
-        return interpreter.get_tensor(outputs[output])[0].copy()
 
     def classify(self, pixels):
         """Class probabilities for one view already resized to input_size."""
-        return self._run(self.info.input_size, pixels, "probabilities")
+        return self._runner(self.info.input_size).run(pixels, "probabilities")
 
     def locate(self, canvas):
         """The brand map (cells x cells, values 0-1) of a locate_size canvas."""
-        return self._run(self.info.locate_size, canvas, "brand")[..., 0]
+        return self._runner(self.info.locate_size).run(canvas, "brand")[..., 0]
 
 
 @functools.lru_cache(maxsize=4)

@@ -142,21 +142,6 @@ def degrade(rng: np.random.Generator, image):
     return image
 
 
-def compose(rng: np.random.Generator, logo, size: int):
-    """One training view: the logo at a random scale, place and angle on a background."""
-    canvas = background(rng, size)
-    logo = _recolour(rng, logo)
-    if rng.random() < 0.3:
-        logo = logo.rotate(float(rng.uniform(-10, 10)), Image.BICUBIC, expand=True)
-    scale = float(rng.uniform(0.2, 0.95)) * size / max(logo.size)
-    w, h = max(4, round(logo.size[0] * scale)), max(4, round(logo.size[1] * scale))
-    logo = logo.resize((w, h), Image.LANCZOS)
-    x = int(rng.integers(0, max(1, size - w + 1)))
-    y = int(rng.integers(0, max(1, size - h + 1)))
-    canvas.paste(logo, (x, y), logo)
-    return degrade(rng, canvas)
-
-
 def jitter(rng: np.random.Generator, image, size: int):
     """One training view of an example photo: a random crop, colour and quality change."""
     from logolint.detect import square

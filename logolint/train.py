@@ -20,7 +20,7 @@ import numpy as np
 from logolint.detect import STRIDE, letterbox, square
 from logolint.errors import ConfigError, ImageError
 from logolint.imaging import IMAGE_EXTENSIONS, load_image
-from logolint.model import METADATA_NAME, Model, backbone_path, load_interpreter
+from logolint.model import METADATA_NAME, Model, Runner, backbone_path
 
 LABELS = ("old", "new", "other")
 OLD, NEW, OTHER = range(3)
@@ -54,26 +54,13 @@ class Backbone:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or backbone_path()
         data = self.path.read_bytes()
-        self._runners = {}
-        for side in (INPUT_SIZE, LOCATE_SIZE):
-            interpreter = load_interpreter(data, self.path)
-            image = interpreter.get_input_details()[0]["index"]
-            interpreter.resize_tensor_input(image, [1, side, side, 3], strict=False)
-            interpreter.allocate_tensors()
-            outputs = {d["name"]: d["index"] for d in interpreter.get_output_details()}
-            self._runners[side] = (interpreter, image, outputs)
-
-    def _run(self, side: int, pixels, output: str) -> np.ndarray:
-        interpreter, image, outputs = self._runners[side]
-        interpreter.set_tensor(image, np.asarray(pixels, np.float32)[None])
-        interpreter.invoke()
-        return interpreter.get_tensor(outputs[output])[0].copy()
+        self._runners = {side: Runner(data, self.path, side) for side in (INPUT_SIZE, LOCATE_SIZE)}
 
     def embed(self, view) -> np.ndarray:
-        return self._run(INPUT_SIZE, view, "embedding")
+        return self._runners[INPUT_SIZE].run(view, "embedding")
 
     def features(self, canvas) -> np.ndarray:
-        return self._run(LOCATE_SIZE, canvas, "features")
+        return self._runners[LOCATE_SIZE].run(canvas, "features")
 
 
 def _sources(files: list[Path]) -> list:
@@ -83,9 +70,10 @@ def _sources(files: list[Path]) -> list:
     sources = []
     for path in files:
         try:
-            image = load_image(path).image
             if path.suffix.lower() in (".svg", ".svgz") or len(files) <= 3 or _is_mark(path):
                 image = logo_rgba(path)
+            else:
+                image = load_image(path).image
             image.thumbnail((LOGO_SIDE, LOGO_SIDE))
             sources.append(image)
         except (ImageError, OSError) as exc:
@@ -103,7 +91,7 @@ def _is_mark(path: Path) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
 
 
-def _cell_labels(box, scale: float, cells: int, content: tuple[int, int]) -> np.ndarray:
+def _cell_labels(box, scale: float, cells: int) -> np.ndarray:
     """Per cell: 1 where the logo is, 0 where it is not, -1 near its edge (left out)."""
     labels = np.zeros((cells, cells), np.int8)
     if box is None:
@@ -156,10 +144,10 @@ class Examples:
         self.views: list[np.ndarray] = []
         self.view_labels: list[int] = []
 
-    def add_scene(self, backbone: Backbone, image, box, cells_only: bool = False) -> None:
+    def add_scene(self, backbone: Backbone, image, box) -> None:
         canvas, scale = letterbox(image, LOCATE_SIZE)
         features = backbone.features(canvas)
-        labels = _cell_labels(box, scale, features.shape[0], image.size)
+        labels = _cell_labels(box, scale, features.shape[0])
         keep = labels >= 0
         self.cells.append(features[keep])
         self.cell_labels.append(labels[keep])
@@ -191,12 +179,10 @@ def _scene_examples(examples: Examples, backbone: Backbone, rng: np.random.Gener
 
 def _photo_examples(examples: Examples, backbone: Backbone, rng: np.random.Generator,
                     photo, label: int) -> None:
-    """An example photo labelled as a whole: jittered views of it, and all its cells."""
-    from PIL import Image
-
+    """An example photo labelled as a whole: a jittered view of all of it."""
     from logolint.synth import jitter
 
-    examples.add_view(backbone, Image.fromarray(np.asarray(jitter(rng, photo, INPUT_SIZE))), label)
+    examples.add_view(backbone, jitter(rng, photo, INPUT_SIZE), label)
 
 
 def _fingerprints(sources: dict[int, list]) -> dict[str, list]:
