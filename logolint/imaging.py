@@ -6,6 +6,7 @@ import contextlib
 import io
 import logging
 import os
+import stat
 import struct
 import sys
 import warnings
@@ -169,13 +170,21 @@ def _decode(data: bytes) -> Loaded:
 
 
 def read_file(path: str | os.PathLike[str]) -> bytes:
-    """The file's bytes, refusing files too large to be images we would check."""
+    """The file's bytes, refusing files too large to be images we would check, and
+    anything but a regular file (a FIFO named x.png would block a plain open forever)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
+        with open(os.open(path, flags), "rb") as stream:
+            info = os.fstat(stream.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ImageError("not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                raise ImageError(f"file too large (over {MAX_FILE_BYTES:,} bytes)")
+            # Sized to the file: read(MAX_FILE_BYTES) would allocate 200 MB for each one.
+            data = stream.read(info.st_size + 1)
     except OSError as exc:
         raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
+    if len(data) > MAX_FILE_BYTES:  # it grew while being read
         raise ImageError(f"file too large (over {MAX_FILE_BYTES:,} bytes)")
     return data
 
