@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
-import os
+import json
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 
+# Runs a command from a small process: Linux counts the memory a process had before exec
+# in its peak RSS, so a command started straight from a benchmark holding hundreds of
+# megabytes would seem to use them too.
+_LAUNCH = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(json.dumps([time.perf_counter() - start, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)]))
+"""
+
+
 def run(command: list[str], cwd: Path | None = None, env: dict | None = None,
         ok=(0, 1)) -> tuple[float, int]:
     """Wall seconds and peak RSS in bytes of `command` and every process it waited for."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    error = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    if process.returncode not in ok:
-        raise SystemExit(f"{' '.join(command[:4])}... exited {process.returncode}: {error[-2000:]}")
-    return seconds, usage.ru_maxrss * 1024
+    done = subprocess.run([PYTHON, "-c", _LAUNCH, *command], cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"cannot run {command[:4]}: {done.stderr[-2000:]}")
+    seconds, peak, code = json.loads(done.stdout)
+    if code not in ok:
+        raise SystemExit(f"{' '.join(command[:4])}... exited {code}: {done.stderr[-2000:]}")
+    return seconds, peak
 
 
 def repeat(command: list[str], times: int, **options) -> tuple[float, int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 HASH_SIZE = 8
+WORK_SIDE = 384  # fingerprints are taken on a copy this large at most: trimming is per pixel
 MIN_SIDE = 48  # a smaller drawing (a favicon) is too blurred to tell look-alikes apart
 MAX_BITS = 6  # of 64 gradient bits that may differ
 MAX_COLOUR = 24.0  # mean absolute difference of the 3x3 colour grid, 0-255
@@ -29,8 +30,12 @@ def fingerprint(image) -> tuple[int, list[float], float] | None:
     blank or tiny image."""
     from PIL import Image
 
+    scale = min(1.0, WORK_SIDE / max(image.size))
+    if scale < 1.0:
+        image = image.resize((max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale))),
+                             Image.BILINEAR, reducing_gap=2.0)
     drawing = _trimmed(image)
-    if drawing is None or max(drawing.size) < MIN_SIDE:
+    if drawing is None or max(drawing.size) < MIN_SIDE * scale:
         return None
     grey = np.asarray(drawing.convert("L").resize((HASH_SIZE + 1, HASH_SIZE), Image.BILINEAR), np.int16)
     bits = (grey[:, 1:] > grey[:, :-1]).flatten()

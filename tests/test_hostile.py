@@ -270,6 +270,9 @@ def build_tree(tree: Path, url: str, outside: Path) -> dict[str, str]:
         write(f"examples/{example}", (EXAMPLES / example).read_bytes(), example)
     # A link out of the tree: not image content, so not followed when walking folders.
     (tree / "svg" / "link-out.png").symlink_to(outside)
+    # A FIFO: opening it the plain way waits for a writer that never comes.
+    os.mkfifo(tree / "bombs" / "fifo.png")
+    kinds["bombs/fifo.png"] = "fifo.png"
     return kinds
 
 
@@ -324,7 +327,8 @@ def _trace(log: Path, traced_with_strace: bool, cwd: Path) -> tuple[list[tuple[f
     """(time, absolute path) of every open that did not fail, and the time of the last event."""
     opens, last = [], 0.0
     for line in log.read_text(errors="replace").splitlines():
-        _, when, rest = line.split(" ", 2)
+        _, when, *rest = line.split(None, 2)  # strace pads short pids with spaces
+        rest = rest[0] if rest else ""
         last = max(last, float(when))
         if traced_with_strace:
             # 123 1700000000.123456 openat(AT_FDCWD, "path", O_RDONLY) = 3; reads only
@@ -423,6 +427,7 @@ def test_valid_files_still_get_scores(hostile_run, results):
     ("svg/use-bomb.svg", "cannot render SVG"),
     ("svg/filter-bomb.svg", "longer than"),
     ("empty/empty.png", "empty file"),
+    ("bombs/fifo.png", "not a regular file"),
 ])
 def test_bombs_are_refused_with_a_reason(results, name, reason):
     assert results[name]["error"] is not None and reason in results[name]["error"], results[name]
