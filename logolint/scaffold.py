@@ -92,6 +92,7 @@ jobs:
       - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0
         with:
           fetch-depth: 0  # the exact pull-request diff needs the merge base
+          lfs: true  # images kept in Git LFS: pointers would fail as "not checked"
           persist-credentials: false
       - uses: {ACTION}@{REV}
 """
