@@ -13,7 +13,7 @@ import dataclasses
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v5"  # part of the cache key: change it when detection changes
+SETTINGS = "proposals-v6"  # part of the cache key: change it when detection changes
 STRIDE = 32  # pixels of the locate canvas per cell of the brand map
 MAX_PEAKS = 2
 MIN_PEAK = 0.02  # a weaker peak than this is no logo

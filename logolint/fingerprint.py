@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 HASH_SIZE = 8
-WORK_SIDE = 384  # fingerprints are taken on a copy this large at most: trimming is per pixel
+WORK_SIDE = 192  # fingerprints are taken on a copy this large at most: trimming is per pixel
 MIN_SIDE = 48  # a smaller drawing (a favicon) is too blurred to tell look-alikes apart
 MAX_BITS = 6  # of 64 gradient bits that may differ
 MAX_COLOUR = 24.0  # mean absolute difference of the 3x3 colour grid, 0-255
