@@ -20,7 +20,11 @@ DEFAULT_THRESHOLD = 0.5
 
 def _shipped(name: str) -> Path:
     """A file of `model/` in the source tree, installed as the package `logolint.models`."""
-    return Path(str(resources.files("logolint.models").joinpath(name)))
+    try:
+        folder = resources.files("logolint.models")
+    except ModuleNotFoundError:  # imported from a source checkout that is not installed
+        folder = Path(__file__).resolve().parent.parent / "model"
+    return Path(str(folder.joinpath(name)))
 
 
 def bundled_model_path() -> Path:
