@@ -1,4 +1,5 @@
-"""Find the old logo in one image, in two stages.
+"""Find the old logo in one image: a re-export of a known logo file is recognised by its
+fingerprint at once; anything else goes through two stages.
 
 1. Locate: the whole image, letterboxed into the model's locate size, gives a map of
    "a logo of this brand (old or new) is here" per 32-px cell. Its peaks become boxes.
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from logolint.imaging import border_colour
+
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v6"  # part of the cache key: change it when detection changes
+SETTINGS = "proposals-v7"  # part of the cache key: change it when detection changes
 STRIDE = 32  # pixels of the locate canvas per cell of the brand map
 MAX_PEAKS = 2
 MIN_PEAK = 0.02  # a weaker peak than this is no logo
@@ -31,13 +34,6 @@ class Detection:
     known: bool = False  # decided by the fingerprint of a known logo file, not the model
 
 
-def _border_colour(array) -> tuple[int, ...]:
-    import numpy as np
-
-    border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
-    return tuple(int(c) for c in np.median(border, axis=0))
-
-
 def square(image, size: int):
     """Pad to a square with the border colour, then resize: logos keep their shape."""
     import numpy as np
@@ -46,7 +42,7 @@ def square(image, size: int):
     width, height = image.size
     if width != height:
         side = max(width, height)
-        canvas = Image.new("RGB", (side, side), _border_colour(np.asarray(image)))
+        canvas = Image.new("RGB", (side, side), border_colour(np.asarray(image)))
         canvas.paste(image, ((side - width) // 2, (side - height) // 2))
         image = canvas
     return np.asarray(image.resize((size, size), Image.BILINEAR, reducing_gap=2.0))
@@ -62,7 +58,7 @@ def letterbox(image, side: int):
     scale = side / max(width, height)
     resized = image.resize((max(1, round(width * scale)), max(1, round(height * scale))),
                            Image.BILINEAR, reducing_gap=2.0)
-    canvas = Image.new("RGB", (side, side), _border_colour(np.asarray(resized)))
+    canvas = Image.new("RGB", (side, side), border_colour(np.asarray(resized)))
     canvas.paste(resized, (0, 0))
     return np.asarray(canvas), scale
 

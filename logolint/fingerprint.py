@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from logolint.imaging import border_colour
+
 HASH_SIZE = 8
 WORK_SIDE = 192  # fingerprints are taken on a copy this large at most: trimming is per pixel
 MIN_SIDE = 48  # a smaller drawing (a favicon) is too blurred to tell look-alikes apart
@@ -17,8 +19,7 @@ def _trimmed(image):
     """The image cropped to what differs from its border colour (a logo file's margin
     depends on who exported it)."""
     array = np.asarray(image.convert("RGB"), dtype=np.int16)
-    border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
-    distance = np.abs(array - np.median(border, axis=0)).max(axis=2)
+    distance = np.abs(array - np.array(border_colour(array))).max(axis=2)
     ys, xs = np.nonzero(distance > 24)
     if len(xs) < 16:
         return None

@@ -30,6 +30,15 @@ LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 logging.getLogger("PIL").addHandler(logging.NullHandler())
 
 
+def border_colour(array) -> tuple[int, ...]:
+    """The median colour of an HxWx3 array's outermost pixels: its background, for a
+    logo file or a page."""
+    import numpy as np
+
+    border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
+    return tuple(int(c) for c in np.median(border, axis=0))
+
+
 def is_image_path(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
 

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from logolint.imaging import load_image, open_raster
+from logolint.imaging import border_colour, load_image, open_raster
 
 
 def _has_alpha(image) -> bool:
@@ -32,8 +32,7 @@ def logo_rgba(path: str | os.PathLike[str]):
     rgba = np.asarray(image.convert("RGBA")).copy()
     if image.mode != "RGBA" or rgba[..., 3].min() == 255:
         rgb = rgba[..., :3].astype(np.int16)
-        border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-        distance = np.abs(rgb - np.median(border, axis=0)).max(axis=2)
+        distance = np.abs(rgb - np.array(border_colour(rgb))).max(axis=2)
         rgba[..., 3] = np.clip(distance * 8, 0, 255).astype(np.uint8)
     ys, xs = np.nonzero(rgba[..., 3] > 16)
     if len(xs) == 0:
