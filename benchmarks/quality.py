@@ -116,10 +116,10 @@ def seed_fewshot(seed: Path, table: list, numbers: dict) -> None:
     numbers["seed_fewshot"] = result
 
 
-def _recall_at_fpr(old: list[float], others: list[float], fpr: float = 0.01) -> tuple[float, float]:
-    ranked = sorted(others, reverse=True)
-    allowed = int(fpr * len(ranked))
-    threshold = ranked[allowed] + 1e-4 if allowed < len(ranked) else 0.0
+def _recall_at_fpr(old: list[float], others: list[float]) -> tuple[float, float]:
+    from logolint.evaluate import threshold_for_fpr
+
+    threshold = threshold_for_fpr(others)
     return sum(s >= threshold for s in old) / max(1, len(old)), threshold
 
 

@@ -105,6 +105,15 @@ def _console(args: argparse.Namespace):
     return Console(sys.stdout, sys.stderr, os.environ, args.verbosity, args.color)
 
 
+def _model(args: argparse.Namespace, config):
+    """--model, else the config's model, else the demo model; pinned by model_sha256."""
+    from pathlib import Path
+
+    from logolint.model import load_model
+
+    return load_model(Path(args.model) if args.model else config.model, config.model_sha256)
+
+
 def _write(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -122,11 +131,10 @@ def _check(args: argparse.Namespace) -> int:
     from logolint.cache import ResultCache, default_cache_dir
     from logolint.check import check_paths
     from logolint.config import load_config
-    from logolint.model import load_model
 
     console = _console(args)
     config = load_config(args.config)
-    model = load_model(Path(args.model) if args.model else config.model, config.model_sha256)
+    model = _model(args, config)
     console.detail(f"model {model.path} (sha256 {model.sha256[:12]})")
     cache = None if args.no_cache else ResultCache(Path(args.cache_dir or default_cache_dir()))
     with console.progress() as line:
@@ -248,16 +256,13 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from logolint.config import load_config
     from logolint.console import VERBOSE
     from logolint.explain import describe, explain
-    from logolint.model import load_model
 
     console = _console(args)
     config = load_config(args.config)
-    model = load_model(Path(args.model) if args.model else config.model, config.model_sha256)
+    model = _model(args, config)
     explanation = explain(args.image, config, model, args.threshold)
     console.out.write(describe(explanation, console.paint_out, every_view=console.verbosity >= VERBOSE))
     console.out.flush()

@@ -53,13 +53,14 @@ def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def _threshold_for_fpr(negatives: list[float], fpr: float) -> float:
-    """The lowest threshold at which at most `fpr` of the negatives reach it."""
+def threshold_for_fpr(negatives: list[float], fpr: float = TARGET_FPR) -> float:
+    """The lowest threshold at which at most `fpr` of the negatives reach it. Above 1
+    when negatives score 1.0 themselves: then no threshold keeps to `fpr`."""
     if not negatives:
         return 0.5
     ranked = sorted(negatives, reverse=True)
     allowed = int(fpr * len(ranked))  # this many negatives may still be flagged
-    return min(1.0, ranked[allowed] + 1e-4) if allowed < len(ranked) else 0.0
+    return ranked[allowed] + 1e-4 if allowed < len(ranked) else 0.0
 
 
 def evaluate(truths: list[str], results: list[Result], threshold: float) -> Evaluation:
@@ -71,15 +72,15 @@ def evaluate(truths: list[str], results: list[Result], threshold: float) -> Eval
     old = [s.score or 0.0 for s in items if s.truth == "old"]
     others = [s.score or 0.0 for s in items if s.truth != "old"]
     correct = sum((score >= threshold) for score in old) + sum((score < threshold) for score in others)
-    suggested = _threshold_for_fpr(others, TARGET_FPR)
+    at_target = threshold_for_fpr(others)
     return Evaluation(
         threshold=threshold,
         items=items,
         accuracy=correct / max(1, len(items)),
         recall=sum(s >= threshold for s in old) / max(1, len(old)),
         false_positive_rate=sum(s >= threshold for s in others) / max(1, len(others)),
-        recall_at_target_fpr=sum(s >= suggested for s in old) / max(1, len(old)),
-        suggested_threshold=round(suggested, 4),
+        recall_at_target_fpr=sum(s >= at_target for s in old) / max(1, len(old)),
+        suggested_threshold=round(min(1.0, at_target), 4),
         confusion=confusion,
     )
 

@@ -1,0 +1,48 @@
+from pathlib import Path
+
+import pytest
+
+from logolint.errors import ConfigError
+from logolint.evaluate import as_json, as_text, evaluate, labelled_files, threshold_for_fpr
+from logolint.results import Result
+
+
+def _results(scores: list[float | None]) -> list[Result]:
+    return [Result(f"{i}.png", s, False, error=None if s is not None else "broken") for i, s in enumerate(scores)]
+
+
+def test_threshold_for_fpr_lets_through_at_most_the_allowed_share():
+    negatives = [i / 200 for i in range(200)]  # 0.0 .. 0.995
+    threshold = threshold_for_fpr(negatives, 0.01)
+    assert sum(n >= threshold for n in negatives) <= 2
+    assert sum(n >= threshold - 0.01 for n in negatives) > 2  # and is the lowest such
+
+
+def test_negatives_at_one_leave_no_threshold_in_range():
+    assert threshold_for_fpr([1.0] * 10 + [0.1] * 90, 0.01) > 1.0
+
+
+def test_evaluation_counts_and_suggests():
+    truths = ["old", "old", "old", "new", "new", "none", "none"]
+    scores = [0.9, 0.7, None, 0.8, 0.1, 0.2, 0.05]
+    e = evaluate(truths, _results(scores), threshold=0.75)
+    assert e.confusion["old"] == {"flagged": 1, "passed": 1, "error": 1}
+    assert e.confusion["new"] == {"flagged": 1, "passed": 1, "error": 0}
+    assert e.confusion["none"] == {"flagged": 0, "passed": 2, "error": 0}
+    assert e.accuracy == pytest.approx(4 / 7)  # the unreadable old image counts as missed
+    assert e.recall == pytest.approx(1 / 3) and e.false_positive_rate == pytest.approx(1 / 4)
+    assert 0.8 < e.suggested_threshold <= 0.81  # just above the worst negative
+    assert e.recall_at_target_fpr == pytest.approx(1 / 3)
+    missed, alarms = e.worst(1)
+    assert missed[0].path == "2.png" and alarms[0].path == "3.png"
+    assert "accuracy: 57.1%" in as_text(e) and '"recall_at_1pct_fpr"' in as_json(e)
+
+
+def test_labelled_folders(tmp_path: Path):
+    for name in ("old/a.png", "new/b.jpg", "negatives/c.gif", "old/notes.txt", "misc/d.png"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    pairs = labelled_files(tmp_path)
+    assert sorted((Path(p).name, t) for p, t in pairs) == [("a.png", "old"), ("b.jpg", "new"), ("c.gif", "none")]
+    with pytest.raises(ConfigError, match="expected labelled sub-folders"):
+        labelled_files(tmp_path / "new")
