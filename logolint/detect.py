@@ -6,6 +6,10 @@ fingerprint at once; anything else goes through two stages.
 2. Classify: each box, cropped from the full-resolution image, and the whole image are
    classified old / new / other at the model's input size. A small logo in a big
    screenshot is thus judged from its own pixels, not from a thumbnail of the page.
+3. Match: the same inference compares each view's embedding with prototypes, views of
+   the old logo drawn in training. A view's old score is its old probability times how
+   close it comes to one of them. The classifier alone is open to anything unlike its
+   training data: a real photo could get an old probability of 1.0.
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ from logolint.imaging import border_colour
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v7"  # part of the cache key: change it when detection changes
-STRIDE = 32  # pixels of the locate canvas per cell of the brand map
+SETTINGS = "proposals-v8-match"  # part of the cache key: change it when detection changes
+STRIDE = 16  # pixels of the locate canvas per cell of the brand map (32 in older models)
 MAX_PEAKS = 2
 MIN_PEAK = 0.02  # a weaker peak than this is no logo
 REGION = 0.5  # cells at this fraction of their peak or more belong to its box
-CORE = 1  # cells around a peak in its tight box: a small logo fills one to three cells
+CORE = 32  # canvas pixels around a peak in its tight box: a small logo is 32 to 96 wide
 MARGIN = 0.3  # context added around a proposed box, per side, as a fraction of its size
 
 
@@ -32,6 +36,7 @@ class Detection:
     box: Box  # the view, in the coordinates of the analysed image
     logo: float = 1.0  # confidence that the view shows the brand at all, old or new
     known: bool = False  # decided by the fingerprint of a known logo file, not the model
+    match: float = 1.0  # how close the view comes to a prototype of the old logo, 0-1
 
 
 def square(image, size: int):
@@ -63,22 +68,28 @@ def letterbox(image, side: int):
     return np.asarray(canvas), scale
 
 
-def _box(cells: tuple[int, int, int, int], scale: float, size: tuple[int, int]) -> Box | None:
+def _box(cells: tuple[int, int, int, int], scale: float, size: tuple[int, int], stride: float) -> Box | None:
     """Cells (x0, y0, x1, y1), inclusive, as an image box with some context around."""
-    x0, x1 = cells[0] * STRIDE / scale, (cells[2] + 1) * STRIDE / scale
-    y0, y1 = cells[1] * STRIDE / scale, (cells[3] + 1) * STRIDE / scale
+    x0, x1 = cells[0] * stride / scale, (cells[2] + 1) * stride / scale
+    y0, y1 = cells[1] * stride / scale, (cells[3] + 1) * stride / scale
     pad_x, pad_y = (x1 - x0) * MARGIN, (y1 - y0) * MARGIN
     box = (max(0, round(x0 - pad_x)), max(0, round(y0 - pad_y)),
            min(size[0], round(x1 + pad_x)), min(size[1], round(y1 + pad_y)))
     return box if box[2] - box[0] >= 4 and box[3] - box[1] >= 4 else None
 
 
-def proposals(brand, scale: float, size: tuple[int, int]) -> list[Box]:
+def proposals(brand, scale: float, size: tuple[int, int], stride: float = STRIDE) -> list[Box]:
     """Boxes around the strongest peaks of the brand map, in image pixels: the region
     around each peak and, where that is larger, a tight box on the peak itself."""
     import numpy as np
 
     brand = np.array(brand, dtype=np.float32)
+    core = max(1, round(CORE / stride))
+    # Cells of the letterbox padding: the edge between a photo and the padding looks
+    # more like a logo than anything inside the photo.
+    centres = (np.arange(brand.shape[0]) + 0.5) * stride
+    brand[centres > size[1] * scale] = 0.0
+    brand[:, centres > size[0] * scale] = 0.0
     boxes: list[Box] = []
     for _ in range(MAX_PEAKS):
         peak = np.unravel_index(int(brand.argmax()), brand.shape)
@@ -97,10 +108,10 @@ def proposals(brand, scale: float, size: tuple[int, int]) -> list[Box]:
         ys, xs = np.nonzero(region)
         brand[region] = 0.0
         wide = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
-        core = (max(wide[0], peak[1] - CORE), max(wide[1], peak[0] - CORE),
-                min(wide[2], peak[1] + CORE), min(wide[3], peak[0] + CORE))
-        for cells in dict.fromkeys((wide, core)):
-            box = _box(cells, scale, size)
+        tight = (max(wide[0], peak[1] - core), max(wide[1], peak[0] - core),
+                 min(wide[2], peak[1] + core), min(wide[3], peak[0] + core))
+        for cells in dict.fromkeys((wide, tight)):
+            box = _box(cells, scale, size, stride)
             if box is not None:
                 boxes.append(box)
     return boxes
@@ -112,15 +123,28 @@ def score_views(model, image) -> list[Detection]:
     old = [labels.index(label) for label in model.info.old_labels if label in labels]
     full: Box = (0, 0, *image.size)
     canvas, scale = letterbox(image, model.info.locate_size)
-    boxes = [full] + [box for box in proposals(model.locate(canvas), scale, image.size) if box != full]
+    brand = model.locate(canvas)
+    stride = model.info.locate_size / brand.shape[0]
+    boxes = [full] + [box for box in proposals(brand, scale, image.size, stride) if box != full]
     scored = []
     for box in boxes:
         crop = image if box == full else image.crop(box)
-        probs = model.classify(square(crop, model.info.input_size))
-        score = min(max(float(sum(probs[i] for i in old)), 0.0), 1.0)
+        probs, similarity = model.classify_and_match(square(crop, model.info.input_size))
+        match = old_match(model.info, similarity)
+        score = min(max(float(sum(probs[i] for i in old)), 0.0), 1.0) * match
         logo = 1.0 - float(probs[labels.index("other")]) if "other" in labels else 1.0
-        scored.append(Detection(score, labels[int(probs.argmax())], box, logo))
+        scored.append(Detection(score, labels[int(probs.argmax())], box, logo, match=match))
     return scored
+
+
+def old_match(info, similarity: dict[str, float]) -> float:
+    """The best similarity to an old prototype, mapped through the model's match range
+    to 0-1 (1 for a model without prototypes)."""
+    values = [similarity[label] for label in info.old_labels if label in similarity]
+    if not values:
+        return 1.0
+    low, high = info.match_range
+    return min(max((max(values) - low) / max(high - low, 1e-6), 0.0), 1.0)
 
 
 def known_drawing(model, image) -> Detection | None:

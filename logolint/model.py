@@ -57,6 +57,8 @@ class ModelInfo:
     input_size: int  # side of the views `classify` takes
     locate_size: int  # side of the canvas `locate` takes
     fingerprints: dict  # label -> fingerprints of the logo files it was trained from
+    prototypes: tuple[str, ...] = ()  # label of each column of the "similarity" output
+    match_range: tuple[float, float] = (0.0, 1.0)  # similarities mapped to 0 and 1
 
 
 def _info(data: bytes, path: Path) -> ModelInfo:
@@ -78,6 +80,8 @@ def _info(data: bytes, path: Path) -> ModelInfo:
             input_size=int(meta.get("input_size", 224)),
             locate_size=int(meta.get("locate_size", 512)),
             fingerprints={str(k): list(v) for k, v in (meta.get("fingerprints") or {}).items()},
+            prototypes=tuple(str(label) for label in meta.get("prototypes") or ()),
+            match_range=tuple(float(v) for v in meta.get("match_range") or (0.0, 1.0)),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: unreadable logolint metadata: {exc}") from None
@@ -129,11 +133,15 @@ class Runner:
         self.outputs = {d["name"]: d for d in self.interpreter.get_output_details()}
 
     def run(self, pixels, output: str):
+        return self.run_all(pixels, (output,))[0]
+
+    def run_all(self, pixels, outputs: tuple[str, ...]) -> list:
+        """Several outputs of one inference."""
         import numpy as np
 
         self.interpreter.set_tensor(self._input, np.asarray(pixels, dtype=np.float32)[None])
         self.interpreter.invoke()
-        return self.interpreter.get_tensor(self.outputs[output]["index"])[0].copy()
+        return [self.interpreter.get_tensor(self.outputs[name]["index"])[0].copy() for name in outputs]
 
 
 class Model:
@@ -166,6 +174,18 @@ class Model:
     def classify(self, pixels):
         """Class probabilities for one view already resized to input_size."""
         return self._runner(self.info.input_size).run(pixels, "probabilities")
+
+    def classify_and_match(self, pixels):
+        """Class probabilities and, per label of the model's prototypes, the highest
+        cosine similarity of the view to one of them ({} for a model without any)."""
+        runner = self._runner(self.info.input_size)
+        if not self.info.prototypes or "similarity" not in runner.outputs:
+            return runner.run(pixels, "probabilities"), {}
+        probabilities, similarity = runner.run_all(pixels, ("probabilities", "similarity"))
+        best: dict[str, float] = {}
+        for label, value in zip(self.info.prototypes, similarity.tolist()):
+            best[label] = max(best.get(label, -1.0), value)
+        return probabilities, best
 
     def locate(self, canvas):
         """The brand map (cells x cells, values 0-1) of a locate_size canvas."""

@@ -52,6 +52,7 @@ _OPTIONS = {
     "REDUCE_MAX": "ReducerOptions",
     "L2_NORMALIZATION": "L2NormOptions",
     "RESIZE_BILINEAR": "ResizeBilinearOptions",
+    "DEPTH_TO_SPACE": "DepthToSpaceOptions",
 }
 # Schema defaults that are never what a caller wants: stride 0, and beta 0.0,
 # which makes SOFTMAX output a uniform distribution.
@@ -133,6 +134,9 @@ class GraphBuilder:
     def tensor(self, name: str, shape, shape_signature=None, dtype=np.float32) -> int:
         """A non-constant (intermediate) tensor."""
         return self._add_tensor(name, shape, np.dtype(dtype), 0, shape_signature)
+
+    def shape(self, idx: int) -> list[int]:
+        return [int(v) for v in self._tensors[idx].shape]
 
     def const(self, name: str, array, fp16: bool = False) -> int:
         """A constant tensor: float arrays are stored as float32, integer arrays as int32.

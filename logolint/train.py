@@ -30,6 +30,8 @@ SCENES_PER_CLASS = 120
 VALIDATION_SCENES = 30  # per class, scored end to end to recommend a threshold
 SCENE_SCALE = 0.5  # scenes are drawn at half their nominal size, for speed
 LOGO_SIDE = 512  # logos are stored at most this large: placed logos are never larger
+BACKGROUND_CELLS = 48  # cells without the logo kept per scene for the brand map
+PROTOTYPES = 64  # training views of each of old and new kept for matching (see detect)
 Progress = Callable[[str], None]
 
 
@@ -60,7 +62,10 @@ class Backbone:
         return self._runners[INPUT_SIZE].run(view, "embedding")
 
     def features(self, canvas) -> np.ndarray:
-        return self._runners[LOCATE_SIZE].run(canvas, "features")
+        """Per 16-px cell: the mid-level features and those of its 32-px parent cell."""
+        mid, features = self._runners[LOCATE_SIZE].run_all(canvas, ("mid", "features"))
+        parent = features.repeat(2, axis=0).repeat(2, axis=1)
+        return np.concatenate([mid, parent], axis=-1)
 
 
 def _sources(files: list[Path]) -> list:
@@ -138,7 +143,8 @@ def _random_window(rng: np.random.Generator, size: tuple[int, int], avoid) -> tu
 class Examples:
     """Training examples for both heads, gathered scene by scene."""
 
-    def __init__(self) -> None:
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
         self.cells: list[np.ndarray] = []
         self.cell_labels: list[np.ndarray] = []
         self.views: list[np.ndarray] = []
@@ -148,9 +154,13 @@ class Examples:
         canvas, scale = letterbox(image, LOCATE_SIZE)
         features = backbone.features(canvas)
         labels = _cell_labels(box, scale, features.shape[0])
-        keep = labels >= 0
-        self.cells.append(features[keep])
-        self.cell_labels.append(labels[keep])
+        # All logo cells and a sample of the rest: every cell of every scene would take
+        # gigabytes for a handful of useful ones.
+        keep = np.flatnonzero(labels.reshape(-1) == 1)
+        background = np.flatnonzero(labels.reshape(-1) == 0)
+        keep = np.concatenate([keep, self.rng.choice(background, min(len(background), BACKGROUND_CELLS), replace=False)])
+        self.cells.append(features.reshape(-1, features.shape[-1])[keep].astype(np.float16))
+        self.cell_labels.append(labels.reshape(-1)[keep])
 
     def add_view(self, backbone: Backbone, image, label: int) -> None:
         self.views.append(backbone.embed(square(image, INPUT_SIZE)))
@@ -228,15 +238,32 @@ def fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, l2: float = 0.1,
     return weights.astype(np.float32), bias.astype(np.float32)
 
 
+def prototypes(rng: np.random.Generator, views: np.ndarray, labels: np.ndarray
+               ) -> tuple[np.ndarray, list[str], tuple[float, float]]:
+    """Unit-length embeddings of some old and new training views, their labels, and the
+    match range: the median best similarity to an old prototype of the other views
+    (maps to 0) and of the old views, each leaving itself out (maps to 1)."""
+    unit = views / np.maximum(np.linalg.norm(views, axis=1, keepdims=True), 1e-12)
+    chosen = [rng.choice(np.flatnonzero(labels == label), min(int((labels == label).sum()), PROTOTYPES),
+                         replace=False) for label in (OLD, NEW)]
+    similarity = unit @ unit[chosen[0]].T
+    similarity[chosen[0], np.arange(len(chosen[0]))] = -1.0
+    best = similarity.max(axis=1)
+    match_range = (float(np.median(best[labels == OTHER])), float(np.median(best[labels == OLD])))
+    names = [LABELS[OLD]] * len(chosen[0]) + [LABELS[NEW]] * len(chosen[1])
+    return unit[np.concatenate(chosen)].astype(np.float32), names, match_range
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     e = np.exp(logits - logits.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
 def fuse(backbone: Path, head: tuple[np.ndarray, np.ndarray], brand: tuple[np.ndarray, np.ndarray],
-         metadata: dict) -> bytes:
-    """Backbone + classifier (FULLY_CONNECTED, SOFTMAX) + brand map (1x1 CONV_2D,
-    LOGISTIC) as one model, labels and settings in its metadata."""
+         references: np.ndarray, metadata: dict) -> bytes:
+    """Backbone + classifier (FULLY_CONNECTED, SOFTMAX) + cosine similarity to the
+    prototypes (L2_NORMALIZATION, FULLY_CONNECTED) + brand map (1x1 CONV_2D, LOGISTIC)
+    as one model, labels and settings in its metadata."""
     from logolint.tflite_writer import GraphBuilder
 
     graph = GraphBuilder.from_tflite(backbone.read_bytes())
@@ -247,16 +274,33 @@ def fuse(backbone: Path, head: tuple[np.ndarray, np.ndarray], brand: tuple[np.nd
     graph.op("FULLY_CONNECTED", [embedding, graph.const("head/weights", head[0]),
                                  graph.const("head/bias", head[1])], [logits])
     graph.op("SOFTMAX", [logits], [probabilities])
+    unit = graph.tensor("match/unit", [1, references.shape[1]])
+    similarity = graph.tensor("similarity", [1, len(references)])
+    graph.op("L2_NORMALIZATION", [embedding], [unit])
+    graph.op("FULLY_CONNECTED", [unit, graph.const("match/prototypes", references, fp16=True), -1], [similarity])
+    # brand logit per 16-px cell = w_mid . mid + w_features . (its 32-px parent's
+    # features): the coarse term is computed 4 times over and DEPTH_TO_SPACE spreads it
+    # over the parent's four children, which works at any input size.
+    mid = graph.outputs["mid"]
     cells = INPUT_SIZE // STRIDE
+    split = int(graph.shape(mid)[-1])
+    fine = graph.tensor("brand/fine", [1, cells, cells, 1], [1, -1, -1, 1])
+    graph.op("CONV_2D", [mid, graph.const("brand/fine/weights", brand[0][:split].reshape(1, 1, 1, -1)),
+                         graph.const("brand/bias", brand[1])], [fine], padding="VALID")
+    coarse4 = graph.tensor("brand/coarse4", [1, cells // 2, cells // 2, 4], [1, -1, -1, 4])
+    graph.op("CONV_2D", [features, graph.const("brand/coarse/weights", np.repeat(
+        brand[0][split:].reshape(1, 1, 1, -1), 4, axis=0)), graph.const("brand/coarse/bias", np.zeros(4, np.float32))],
+        [coarse4], padding="VALID")
+    coarse = graph.tensor("brand/coarse", [1, cells, cells, 1], [1, -1, -1, 1])
+    graph.op("DEPTH_TO_SPACE", [coarse4], [coarse], block_size=2)
     brand_logits = graph.tensor("brand/logits", [1, cells, cells, 1], [1, -1, -1, 1])
+    graph.op("ADD", [fine, coarse], [brand_logits])
     brand_map = graph.tensor("brand", [1, cells, cells, 1], [1, -1, -1, 1])
-    weights = brand[0].reshape(1, 1, 1, -1)
-    graph.op("CONV_2D", [features, graph.const("brand/weights", weights), graph.const("brand/bias", brand[1])],
-             [brand_logits], padding="VALID")
     graph.op("LOGISTIC", [brand_logits], [brand_map])
     graph.outputs.clear()
     graph.output(probabilities, "probabilities")
     graph.output(brand_map, "brand")
+    graph.output(similarity, "similarity")
     graph.metadata(METADATA_NAME, json.dumps(metadata, sort_keys=True).encode())
     return graph.to_bytes({"labels.txt": ("\n".join(metadata["labels"]) + "\n").encode()})
 
@@ -291,7 +335,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     sources = {OLD: _sources(files["old"]), NEW: _sources(files["new"])}
     others = [load_image(path).image for path in files["other"]]
     backbone = Backbone()
-    examples = Examples()
+    examples = Examples(rng)
     for label in (OLD, NEW, OTHER):
         items = sources.get(label)
         for i in range(SCENES_PER_CLASS):
@@ -305,23 +349,26 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
                 _photo_examples(examples, backbone, rng, other_image, OTHER)
         progress(f"{LABELS[label]}: {len(files[LABELS[label]])} file(s), {SCENES_PER_CLASS} scenes "
                  f"({time.perf_counter() - start:.0f} s)")
-    cells_x, cells_y = np.concatenate(examples.cells), np.concatenate(examples.cell_labels)
+    cells_x, cells_y = np.concatenate(examples.cells).astype(np.float32), np.concatenate(examples.cell_labels)
     negatives = np.flatnonzero(cells_y == 0)
     keep = np.concatenate([np.flatnonzero(cells_y == 1),
                            rng.choice(negatives, min(len(negatives), 2 * int((cells_y == 1).sum()) + 500), replace=False)])
     progress(f"fitting: {len(keep)} cells, {len(examples.views)} views")
     brand_w, brand_b = fit_softmax(cells_x[keep], cells_y[keep].astype(int), 2, steps=250)
     brand = (brand_w[1] - brand_w[0], np.array([brand_b[1] - brand_b[0]], np.float32))
-    head = fit_softmax(np.stack(examples.views), np.array(examples.view_labels), len(LABELS))
+    views, view_labels = np.stack(examples.views), np.array(examples.view_labels)
+    head = fit_softmax(views, view_labels, len(LABELS))
+    references, names, match_range = prototypes(rng, views, view_labels)
     metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5,
                 "input_size": INPUT_SIZE, "locate_size": LOCATE_SIZE,
                 "trained_from": {k: len(v) for k, v in files.items()},
-                "fingerprints": _fingerprints(sources)}
-    data = fuse(backbone.path, head, brand, metadata)
+                "fingerprints": _fingerprints(sources), "prototypes": names,
+                "match_range": [round(v, 4) for v in match_range]}
+    data = fuse(backbone.path, head, brand, references, metadata)
     threshold, accuracy = _recommend_threshold(Model(Path(output) / "model.tflite", data), rng,
                                                {OLD: sources[OLD], NEW: sources[NEW]})
     metadata["threshold"] = threshold
-    data = fuse(backbone.path, head, brand, metadata)
+    data = fuse(backbone.path, head, brand, references, metadata)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     (out / "model.tflite").write_bytes(data)

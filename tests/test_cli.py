@@ -92,8 +92,9 @@ def test_not_a_model_file(tmp_path: Path, capsys):
 def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Path, capsys):
     from ai_edge_litert.interpreter import Interpreter
 
-    from logolint.imaging import load_image
     from logolint.detect import square
+    from logolint.imaging import load_image
+    from logolint.model import load_model
 
     root = Path(__file__).resolve().parent.parent / "model"
     out = tmp_path / "brand"
@@ -107,17 +108,21 @@ def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Pat
     interpreter = Interpreter(model_path=str(out / "model.tflite"))
     interpreter.allocate_tensors()
     outputs = {detail["name"]: detail for detail in interpreter.get_output_details()}
-    assert set(outputs) == {"probabilities", "brand"}
-    output = outputs["probabilities"]
-    scores = {}
+    assert set(outputs) == {"probabilities", "brand", "similarity"}
+    prototypes = np.array(load_model(out / "model.tflite").info.prototypes)
+    scores, closest = {}, {}
     for name in ("old-logo.png", "new-logo.png"):
         view = square(load_image(EXAMPLES / name).image, 224).astype(np.float32)[None]
         interpreter.set_tensor(interpreter.get_input_details()[0]["index"], view)
         interpreter.invoke()
-        probs = interpreter.get_tensor(output["index"])[0]
+        probs = interpreter.get_tensor(outputs["probabilities"]["index"])[0]
         assert abs(probs.sum() - 1) < 1e-4
         scores[name] = probs[0]
+        similarity = interpreter.get_tensor(outputs["similarity"]["index"])[0]
+        assert similarity.max() <= 1.0 + 1e-3  # cosines
+        closest[name] = prototypes[similarity.argmax()]
     assert scores["old-logo.png"] > 0.5 > scores["new-logo.png"]
+    assert closest == {"old-logo.png": "old", "new-logo.png": "new"}
 
     assert run_cli(str(EXAMPLES / "old-logo.png"), "--model", str(out / "model.tflite"), "--no-cache") == 1
 

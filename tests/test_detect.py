@@ -5,16 +5,25 @@ from logolint.detect import STRIDE, letterbox, proposals, square
 
 
 def test_proposals_follow_the_peaks_of_the_brand_map():
-    brand = np.zeros((16, 16), np.float32)
-    brand[2:4, 10:13] = 0.9  # a wide logo near the top right
-    brand[12, 1] = 0.3  # a weaker, small one at the bottom left
-    brand[8, 8] = 0.01  # noise below the floor
-    boxes = proposals(brand, scale=0.5, size=(1024, 1024))
+    brand = np.zeros((32, 32), np.float32)
+    brand[4:8, 20:28] = 0.9  # a wide logo near the top right
+    brand[6, 24] = 0.95
+    brand[24, 2] = 0.3  # a weaker, small one at the bottom left
+    brand[16, 16] = 0.01  # noise below the floor
+    boxes = proposals(brand, scale=0.5, size=(1024, 1024), stride=STRIDE)
     cell = STRIDE / 0.5
     (x0, y0, x1, y1), tight, small = boxes  # the wide logo's region and its peak, then the small one
-    assert x0 < 10 * cell < 13 * cell < x1 and y0 < 2 * cell < 4 * cell < y1
-    assert x0 <= tight[0] < tight[2] <= x1 and (tight[2] - tight[0]) < (x1 - x0)
-    assert small[0] < 1.5 * cell < small[2] and small[1] < 12.5 * cell < small[3]
+    assert x0 < 20 * cell < 28 * cell < x1 and y0 < 4 * cell < 8 * cell < y1
+    assert x0 <= tight[0] < 24 * cell < tight[2] <= x1 and (tight[2] - tight[0]) < (x1 - x0)
+    assert small[0] < 2.5 * cell < small[2] and small[1] < 24.5 * cell < small[3]
+
+
+def test_proposals_ignore_the_letterbox_padding():
+    brand = np.zeros((32, 32), np.float32)
+    brand[20, 5] = 1.0  # below a 1000 x 500 image letterboxed at scale 0.512: padding
+    brand[10, 5] = 0.5
+    boxes = proposals(brand, scale=0.512, size=(1000, 500), stride=STRIDE)
+    assert boxes and all(box[1] < 10.5 * STRIDE / 0.512 < box[3] for box in boxes)
 
 
 def test_proposals_stay_inside_the_image():

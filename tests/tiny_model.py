@@ -16,19 +16,24 @@ def tiny_model(folder: Path) -> Path:
 
     graph = GraphBuilder()
     image = graph.input("image", [1, INPUT_SIZE, INPUT_SIZE, 3], [1, -1, -1, 3])
-    cells = INPUT_SIZE // STRIDE
-    features = graph.tensor("features", [1, cells, cells, 3], [1, -1, -1, 3])
-    graph.op("AVERAGE_POOL_2D", [image], [features], filter_width=STRIDE, filter_height=STRIDE,
-             stride=STRIDE, padding="VALID")
+    outputs = {}
+    for name, stride in (("mid", STRIDE), ("features", 2 * STRIDE)):
+        cells = INPUT_SIZE // stride
+        outputs[name] = graph.tensor(name, [1, cells, cells, 3], [1, -1, -1, 3])
+        graph.op("AVERAGE_POOL_2D", [image], [outputs[name]], filter_width=stride, filter_height=stride,
+                 stride=stride, padding="VALID")
     embedding = graph.tensor("embedding", [1, 3])
-    graph.op("MEAN", [features, graph.const("axes", np.array([1, 2]))], [embedding])
+    graph.op("MEAN", [outputs["features"], graph.const("axes", np.array([1, 2]))], [embedding])
     graph.output(embedding, "embedding")
-    graph.output(features, "features")
+    graph.output(outputs["features"], "features")
+    graph.output(outputs["mid"], "mid")
     backbone = folder / "tiny-backbone.tflite"
     backbone.write_bytes(graph.to_bytes())
     head = (np.eye(len(LABELS), 3, dtype=np.float32) / 64, np.zeros(len(LABELS), np.float32))
-    brand = (np.array([1, -1, 0], np.float32) / 64, np.zeros(1, np.float32))
-    metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5, "input_size": INPUT_SIZE}
+    brand = (np.array([1, -1, 0, 0, 0, 0], np.float32) / 64, np.zeros(1, np.float32))
+    references = np.eye(2, 3, dtype=np.float32)  # "old" is red, "new" is green
+    metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5, "input_size": INPUT_SIZE,
+                "prototypes": ["old", "new"], "match_range": [0.0, 1.0]}
     path = folder / "tiny.tflite"
-    path.write_bytes(fuse(backbone, head, brand, metadata))
+    path.write_bytes(fuse(backbone, head, brand, references, metadata))
     return path

@@ -1,0 +1,61 @@
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from logolint.detect import letterbox, old_match
+from logolint.model import Model, ModelInfo, backbone_path
+from logolint.train import LABELS, NEW, OLD, OTHER, PROTOTYPES, Backbone, Examples, fuse, prototypes
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _cluster(rng, centre, count):
+    return centre + 0.3 * rng.normal(size=(count, len(centre)))
+
+
+def test_prototypes_are_unit_old_and_new_views_with_a_match_range_between_other_and_old():
+    rng = np.random.default_rng(0)
+    centres = np.eye(3, 8) * 3
+    views = np.concatenate([_cluster(rng, centres[label], 100) for label in (OLD, NEW, OTHER)])
+    labels = np.repeat([OLD, NEW, OTHER], 100)
+    references, names, (low, high) = prototypes(rng, views, labels)
+    assert names == ["old"] * PROTOTYPES + ["new"] * PROTOTYPES
+    assert np.allclose(np.linalg.norm(references, axis=1), 1.0, atol=1e-5)
+    assert (references[:PROTOTYPES] @ centres[OLD] > 0).all() and (references[PROTOTYPES:] @ centres[NEW] > 0).all()
+    assert 0.0 < low < high < 1.0  # other views are far from old ones, old views close to each other
+
+
+def test_old_match_maps_the_range_to_0_1_and_is_1_without_prototypes():
+    info = ModelInfo(LABELS, ("old",), 0.5, 224, 512, {}, ("old", "new"), (0.6, 0.8))
+    assert abs(old_match(info, {"old": 0.7, "new": 0.99}) - 0.5) < 1e-9
+    assert old_match(info, {"old": 0.5}) == 0.0 and old_match(info, {"old": 0.95}) == 1.0
+    assert old_match(info, {}) == 1.0
+
+
+def test_examples_keep_every_logo_cell_and_a_sample_of_the_rest():
+    class Fake:  # a feature map of 32 x 32 cells, as the backbone gives at 512 px
+        def features(self, canvas):
+            return np.zeros((32, 32, 4), np.float32)
+
+    examples = Examples(np.random.default_rng(0))
+    image = Image.new("RGB", (512, 512))
+    examples.add_scene(Fake(), image, (100, 100, 196, 148))  # 6 x 3 cells of 16 px
+    examples.add_scene(Fake(), image, None)
+    with_logo, without = examples.cell_labels
+    assert (with_logo == 1).sum() == 18 and (with_logo == 0).sum() == len(without) == 48
+    assert (without == 0).all()
+
+
+def test_fused_brand_map_is_the_linear_map_of_mid_and_parent_features():
+    rng = np.random.default_rng(1)
+    weights = rng.normal(size=112 + 1280).astype(np.float32) * 0.01
+    metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5, "input_size": 224,
+                "locate_size": 512, "prototypes": ["old", "new"], "match_range": [0, 1]}
+    head = (np.zeros((3, 1280), np.float32), np.zeros(3, np.float32))
+    references = rng.normal(size=(2, 1280)).astype(np.float32)
+    data = fuse(backbone_path(), head, (weights, np.array([0.3], np.float32)), references, metadata)
+    canvas, _ = letterbox(Image.open(EXAMPLES / "old-banner.jpg").convert("RGB"), 512)
+    expected = 1 / (1 + np.exp(-(Backbone().features(canvas) @ weights + 0.3)))
+    brand = Model(Path("fused.tflite"), data).locate(canvas)
+    assert brand.shape == (32, 32) and np.abs(brand - expected).max() < 1e-4
