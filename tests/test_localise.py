@@ -69,3 +69,20 @@ def test_flag_overrides_the_config(tmp_path: Path, capsys):
     capsys.readouterr()
     assert run_cli("explain", "--no-localise", banner) == 0
     assert "1 views" in capsys.readouterr().out
+
+
+def test_check_pins_openblas_to_one_thread_before_numpy_loads(tmp_path: Path):
+    """numpy must not be imported before `check` starts (the hook path imports it lazily),
+    or OpenBLAS would already have started its busy-waiting worker threads."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import os, sys\n"
+             "from logolint.cli import main\n"
+             "code = main(['check', '--no-cache', '--no-localise', sys.argv[1]])\n"
+             "print(code, os.environ.get('OPENBLAS_NUM_THREADS'))\n")
+    env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", probe, str(EXAMPLES / "old-logo.png")], env=env,
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.stdout.splitlines()[-1] == "1 1", done.stderr
