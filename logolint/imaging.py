@@ -151,7 +151,7 @@ class Loaded(NamedTuple):
 
 
 def _decode(data: bytes, side: int) -> Loaded:
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     image = open_raster(data)  # at the first frame, which stands for an animation
     width, height = image.size
@@ -170,6 +170,8 @@ def _decode(data: bytes, side: int) -> Loaded:
             if max(image.size) > side:
                 image.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
             if orientation in range(2, 9):  # turned after reducing: one small copy
+                from PIL import ImageOps
+
                 image = ImageOps.exif_transpose(image)
             return Loaded(flatten(image), (width, height))
     except ImageError:
