@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -34,12 +33,6 @@ def run(command: list[str], cwd: Path | None = None, env: dict | None = None,
     if code not in ok:
         raise SystemExit(f"{' '.join(command[:4])}... exited {code}: {done.stderr[-2000:]}")
     return seconds, peak
-
-
-def repeat(command: list[str], times: int, **options) -> tuple[float, int]:
-    """Median seconds and the largest peak RSS over `times` runs."""
-    runs = [run(command, **options) for _ in range(times)]
-    return statistics.median(s for s, _ in runs), max(r for _, r in runs)
 
 
 def mib(size: int) -> str:

@@ -6,8 +6,11 @@ Makes --count photo-like images (JPEG, PNG, WebP; 512x512 up to 4000x3000; a thi
 a demo logo) in a temporary folder, then measures, each in a fresh process:
 - the floor: a raw loop that decodes (JPEG at reduced size), resizes to the model's input
   and runs one inference per file;
-- `logolint check` over the folder, cold (empty result cache): the whole pipeline, with
-  localisation (the brand map on a larger canvas) and the classifier on each proposal;
+- `logolint check --no-localise` over the folder, cold (empty result cache): the plain
+  classifier path, the fingerprint and one inference per file (target: >= 0.7x the floor);
+- `logolint check` over the folder, cold: the whole pipeline, with localisation (the
+  brand map on a larger canvas) and the classifier on each proposal; what it costs more
+  than the plain path is what localisation costs;
 - the same command again, warm: every result from the cache (target: <= 1 s for 1000).
 A profiled run over the first --profile files splits the pipeline's time into decoding,
 localisation and classification.
@@ -81,9 +84,10 @@ def main() -> None:
         megapixels = sum(_pixels(path) for path in paths) / 1e6
         print(f"{len(paths)} images, {megapixels / len(paths):.1f} megapixels on average", file=sys.stderr)
         raw = run([PYTHON, "-c", RAW, str(model), str(images)])
-        check = [PYTHON, "-m", "logolint", "check", "--format", "json", "--cache-dir", str(cache), str(images)]
-        cold = run(check)
-        warm = run(check)
+        check = [PYTHON, "-m", "logolint", "check", "--format", "json", str(images)]
+        plain = run([*check, "--no-localise", "--cache-dir", str(Path(temp, "cache-plain"))])
+        cold = run([*check, "--cache-dir", str(cache)])
+        warm = run([*check, "--cache-dir", str(cache)])
         subset.mkdir()
         for path in paths[: args.profile]:
             (subset / path.name).symlink_to(path)
@@ -91,13 +95,19 @@ def main() -> None:
         run([PYTHON, "-m", "cProfile", "-o", str(profile), "-m", "logolint", "check", "--no-cache",
              *map(str, sorted(subset.iterdir()))])
         parts = breakdown(profile)
-    per_raw, per_cold = raw[0] / len(paths), cold[0] / len(paths)
+    per_raw, per_plain, per_cold = (seconds / len(paths) for seconds, _ in (raw, plain, cold))
+    floor = f"{1 / per_raw:.2f} img/s ({per_raw * 1000:.0f} ms each)"
     print("| measure | logolint | floor | ratio |")
     print("|---|---|---|---|")
-    print(f"| throughput, {len(paths)} images (floor: raw decode + resize + 1 invoke loop) "
-          f"| {1 / per_cold:.2f} img/s ({per_cold * 1000:.0f} ms each) | {1 / per_raw:.2f} img/s "
-          f"({per_raw * 1000:.0f} ms each) | {per_raw / per_cold:.2f}x of the floor |")
-    print(f"| peak RSS, cold run | {mib(cold[1])} | {mib(raw[1])} | |")
+    print(f"| throughput, {len(paths)} images, plain classifier (`--no-localise`; floor: raw decode "
+          f"+ resize + 1 invoke loop) | {1 / per_plain:.2f} img/s ({per_plain * 1000:.0f} ms each) "
+          f"| {floor} | {per_raw / per_plain:.2f}x of the floor (target >= 0.7x) |")
+    print(f"| throughput, {len(paths)} images, full pipeline (localisation on, the default) "
+          f"| {1 / per_cold:.2f} img/s ({per_cold * 1000:.0f} ms each) | {floor} "
+          f"| {per_raw / per_cold:.2f}x of the floor |")
+    print(f"| what localisation costs: full pipeline - plain path | +{(per_cold - per_plain) * 1000:.0f} ms "
+          f"per image | | {per_cold / per_plain:.1f}x the plain path's time |")
+    print(f"| peak RSS, plain / full cold run | {mib(plain[1])} / {mib(cold[1])} | {mib(raw[1])} | |")
     print(f"| warm-cache rerun, {len(paths)} images | {warm[0]:.2f} s (target <= 1 s) | | |")
     print(f"| peak RSS, warm run | {mib(warm[1])} | | |")
     total = parts["all detection (detect)"] + parts["decode (load_image)"]

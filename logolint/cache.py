@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,8 @@ class ResultCache:
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         """Store `value`; a cache that cannot be written is skipped, never fatal."""
+        import tempfile
+
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

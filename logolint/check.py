@@ -13,10 +13,25 @@ from logolint.cache import ResultCache, cache_key
 from logolint.config import Config
 from logolint.detect import SETTINGS, Box, detect
 from logolint.errors import ConfigError, ImageError, ModelError
-from logolint.imaging import load_image, read_file
+from logolint.imaging import WORK_SIDE, load_image, read_file
 from logolint.paths import collect, repository_root
 from logolint.results import Report, Result
 from logolint.shard import Shard
+
+
+PLAIN = "plain-v1"  # in the cache key of runs without localisation: change it when that path changes
+
+
+def analysed_side(model, localise: bool) -> int:
+    """The longest side an image is decoded at. Without localisation only the whole
+    image is classified (and fingerprinted), which twice the input side serves well."""
+    return WORK_SIDE if localise else 2 * model.info.input_size
+
+
+def settings(model, localise: bool) -> str:
+    """What besides the content and the model decides a result: part of its cache key."""
+    labels = ",".join(model.info.old_labels)
+    return f"{SETTINGS}:{labels}" if localise else f"{SETTINGS}:{PLAIN}:{labels}"
 
 
 def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> Box:
@@ -25,11 +40,11 @@ def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> 
     return (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
 
 
-def _analyse(path: str, data: bytes, model) -> dict[str, Any]:
+def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
     """What the model says about one file's content, as a cacheable dict."""
     try:
-        loaded = load_image(path, data)
-        found = detect(model, loaded.image)
+        loaded = load_image(path, data, analysed_side(model, localise))
+        found = detect(model, loaded.image, localise)
     except ImageError as exc:
         return {"error": str(exc)}
     box = _to_source(found.box, loaded.image.size, loaded.source_size)
@@ -44,18 +59,19 @@ def _result(path: str, outcome: dict[str, Any], threshold: float, sha256: str | 
     return Result(path, score, score >= threshold, label=outcome.get("label"), box=box, sha256=sha256)
 
 
-def check_file(path: str, model, threshold: float, cache: ResultCache | None = None) -> Result:
+def check_file(path: str, model, threshold: float, cache: ResultCache | None = None,
+               localise: bool = True) -> Result:
     """Score one file. Any failure becomes a Result with `error` set, never an exception."""
     try:
         data = read_file(path)
     except ImageError as exc:
         return Result(path, None, False, error=str(exc))
     sha256 = hashlib.sha256(data).hexdigest()
-    key = cache_key(sha256, model.sha256, f"{SETTINGS}:{','.join(model.info.old_labels)}")
+    key = cache_key(sha256, model.sha256, settings(model, localise))
     outcome = cache.get(key) if cache else None
     if outcome is None:
         try:
-            outcome = _analyse(path, data, model)
+            outcome = _analyse(path, data, model, localise)
         except ModelError:
             raise
         except MemoryError:
@@ -90,7 +106,7 @@ def check_paths(
         model = _with_old_labels(model, config.old_labels)
     results = []
     for path in files:
-        results.append(accept(check_file(path, model, threshold, cache), config.allowed))
+        results.append(accept(check_file(path, model, threshold, cache, config.localise), config.allowed))
         if on_result:
             on_result(results[-1], len(results), len(files))
     results = tuple(results)

@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
     check.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
     check.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
+    _localise_flag(check)
     check.add_argument("--format", choices=["auto", *sorted(FORMATS)], default="auto",
                        help="auto (default): github under GitHub Actions, else text")
     check.add_argument("--output", help="write the report to this file instead of stdout")
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--new", nargs="+", metavar="PATH", help="train from these first (with --old)")
     evaluate.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
     evaluate.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
+    _localise_flag(evaluate)
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
     evaluate.add_argument("--output", help="write the evaluation to this file instead of stdout")
     evaluate.add_argument("--seed", type=int, default=0, help="random seed when training (default: 0)")
@@ -93,10 +95,29 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
     explain.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
     explain.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
+    _localise_flag(explain)
 
     init = sub.add_parser("init", help="write .logolint.yaml; print the pre-commit and workflow snippets")
     init.add_argument("--force", action="store_true", help="overwrite an existing config file")
     return parser
+
+
+def _localise_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--localise", action=argparse.BooleanOptionalAction, default=None,
+                        help="also look for the logo in parts of each image (default: config, then on); "
+                             "--no-localise classifies each whole image once")
+
+
+def _load_config(args: argparse.Namespace):
+    """The config file's settings, with those given on the command line instead."""
+    import dataclasses
+
+    from logolint.config import load_config
+
+    config = load_config(args.config)
+    if args.localise is not None:
+        config = dataclasses.replace(config, localise=args.localise)
+    return config
 
 
 def _console(args: argparse.Namespace):
@@ -125,15 +146,24 @@ def _write(text: str, output: str | None) -> None:
         raise LogolintError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
+def _one_blas_thread() -> None:
+    """Checking does no linear algebra, but numpy's OpenBLAS starts a worker per core on
+    import that busy-waits for work: about 95 ms of CPU per run, taken from the model's
+    threads on a busy machine. Effective before numpy's first import only; an explicit
+    setting is kept."""
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from logolint.cache import ResultCache, default_cache_dir
     from logolint.check import check_paths
-    from logolint.config import load_config
 
+    _one_blas_thread()
     console = _console(args)
-    config = load_config(args.config)
+    config = _load_config(args)
     model = _model(args, config)
     console.detail(f"model {model.path} (sha256 {model.sha256[:12]})")
     cache = None if args.no_cache else ResultCache(Path(args.cache_dir or default_cache_dir()))
@@ -226,14 +256,13 @@ def _eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from logolint.check import check_file, resolve_threshold
-    from logolint.config import load_config
     from logolint.evaluate import as_json, as_text, evaluate, labelled_files
     from logolint.model import load_model
 
     console = _console(args)
     if bool(args.old) != bool(args.new):
         raise LogolintError("eval: --old and --new go together")
-    config = load_config(args.config)
+    config = _load_config(args)
     pairs = labelled_files(args.data)
     with tempfile.TemporaryDirectory() as folder:
         model_path = Path(args.model) if args.model else config.model
@@ -247,7 +276,7 @@ def _eval(args: argparse.Namespace) -> int:
         with console.progress() as line:
             results = []
             for path, _ in pairs:
-                results.append(check_file(path, model, threshold))
+                results.append(check_file(path, model, threshold, localise=config.localise))
                 if line:
                     line.update(len(results), len(pairs), path)
     evaluation = evaluate([truth for _, truth in pairs], results, threshold)
@@ -256,12 +285,12 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from logolint.config import load_config
     from logolint.console import VERBOSE
     from logolint.explain import describe, explain
 
+    _one_blas_thread()
     console = _console(args)
-    config = load_config(args.config)
+    config = _load_config(args)
     model = _model(args, config)
     explanation = explain(args.image, config, model, args.threshold)
     console.out.write(describe(explanation, console.paint_out, every_view=console.verbosity >= VERBOSE))

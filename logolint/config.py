@@ -28,6 +28,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     unreadable: str = "fail"
     baseline: Path | None = None
+    localise: bool = True  # false: the whole image is classified once, no boxes are proposed
     # content sha256 -> why a finding with that content passes: `allow` and the baseline
     allowed: Mapping[str, str] = dataclasses.field(default_factory=lambda: types.MappingProxyType({}))
 
@@ -36,6 +37,12 @@ def _threshold(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise ValueError(f"must be a number from 0 to 1, got {value!r}")
     return float(value)
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {value!r}")
+    return value
 
 
 def _string_list(value: Any) -> tuple[str, ...]:
@@ -78,6 +85,7 @@ _KEYS: dict[str, Callable[[Any], Any]] = {
     "unreadable": _choice(*UNREADABLE_POLICIES),
     "baseline": _string,
     "allow": parse_allow,
+    "localise": _boolean,
 }
 
 

@@ -117,15 +117,17 @@ def proposals(brand, scale: float, size: tuple[int, int], stride: float = STRIDE
     return boxes
 
 
-def score_views(model, image) -> list[Detection]:
-    """The whole image and every proposed box, each with its old-logo score."""
+def score_views(model, image, localise: bool = True) -> list[Detection]:
+    """The whole image and, with `localise`, every proposed box, each with its old-logo score."""
     labels = model.info.labels
     old = [labels.index(label) for label in model.info.old_labels if label in labels]
     full: Box = (0, 0, *image.size)
-    canvas, scale = letterbox(image, model.info.locate_size)
-    brand = model.locate(canvas)
-    stride = model.info.locate_size / brand.shape[0]
-    boxes = [full] + [box for box in proposals(brand, scale, image.size, stride) if box != full]
+    boxes = [full]
+    if localise:
+        canvas, scale = letterbox(image, model.info.locate_size)
+        brand = model.locate(canvas)
+        stride = model.info.locate_size / brand.shape[0]
+        boxes += [box for box in proposals(brand, scale, image.size, stride) if box != full]
     scored = []
     for box in boxes:
         crop = image if box == full else image.crop(box)
@@ -166,6 +168,6 @@ def decide(views: list[Detection]) -> Detection:
     return max(views, key=lambda found: found.logo)
 
 
-def detect(model, image) -> Detection:
+def detect(model, image, localise: bool = True) -> Detection:
     """A known logo file decides at once; otherwise the views are scored."""
-    return known_drawing(model, image) or decide(score_views(model, image))
+    return known_drawing(model, image) or decide(score_views(model, image, localise))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable
 
-from logolint.check import _to_source, _with_old_labels, resolve_threshold
+from logolint.check import _to_source, _with_old_labels, analysed_side, resolve_threshold
 from logolint.config import Config
 from logolint.detect import Box, Detection, decide, known_drawing, score_views
 from logolint.imaging import load_image
@@ -42,9 +42,9 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
     threshold = resolve_threshold(config, model, threshold)
     if config.old_labels is not None:
         model = _with_old_labels(model, config.old_labels)
-    loaded = load_image(path)
+    loaded = load_image(path, side=analysed_side(model, config.localise))
     known = known_drawing(model, loaded.image)
-    views = tuple(score_views(model, loaded.image))
+    views = tuple(score_views(model, loaded.image, config.localise))
     verdict = known or decide(list(views))
     views = ((known,) if known else ()) + views
     return Explanation(path, loaded.image, loaded.source_size, views, verdict, threshold)

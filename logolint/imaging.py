@@ -146,12 +146,12 @@ def flatten(image):
 
 
 class Loaded(NamedTuple):
-    image: Any  # PIL RGB image, reduced to at most WORK_SIDE on a side
+    image: Any  # PIL RGB image, reduced to at most WORK_SIDE (or the side asked for) on a side
     source_size: tuple[int, int]  # (width, height) of the file as a viewer shows it
 
 
-def _decode(data: bytes) -> Loaded:
-    from PIL import Image, ImageOps
+def _decode(data: bytes, side: int) -> Loaded:
+    from PIL import Image
 
     image = open_raster(data)  # at the first frame, which stands for an animation
     width, height = image.size
@@ -164,12 +164,14 @@ def _decode(data: bytes) -> Loaded:
             if orientation in (5, 6, 7, 8):  # EXIF orientation turns it
                 width, height = height, width
             if image.format == "JPEG":
-                image.draft("RGB", (WORK_SIDE, WORK_SIDE))
+                image.draft("RGB", (side, side))
             with _native_stderr_silenced() if image.format == "TIFF" else contextlib.nullcontext():
                 image.load()
-            if max(image.size) > WORK_SIDE:
-                image.thumbnail((WORK_SIDE, WORK_SIDE), Image.BILINEAR, reducing_gap=1.0)
+            if max(image.size) > side:
+                image.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
             if orientation in range(2, 9):  # turned after reducing: one small copy
+                from PIL import ImageOps
+
                 image = ImageOps.exif_transpose(image)
             return Loaded(flatten(image), (width, height))
     except ImageError:
@@ -198,8 +200,8 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
     return data
 
 
-def load_image(path: str | os.PathLike[str], data: bytes | None = None) -> Loaded:
-    """Read `path` (or the given bytes) into an RGB image at most WORK_SIDE on a side."""
+def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: int = WORK_SIDE) -> Loaded:
+    """Read `path` (or the given bytes) into an RGB image at most `side` on a side."""
     if data is None:
         data = read_file(path)
     if not data:
@@ -210,8 +212,13 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None) -> Loade
         from logolint.svg import render_svg
 
         image = render_svg(data)
-        return Loaded(flatten(image), image.size)
-    return _decode(data)
+        flat = flatten(image)
+        if max(flat.size) > side:
+            from PIL import Image
+
+            flat.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
+        return Loaded(flat, image.size)
+    return _decode(data, side)
 
 
 def load_rgb(path: str | os.PathLike[str], data: bytes | None = None):

@@ -105,12 +105,18 @@ def _quiet_stderr():
             os.close(saved)
 
 
-def load_interpreter(data: bytes, path: Path, threads: int | None = None):
-    """A ready interpreter for model bytes, or ModelError with the runtime's reason."""
+def load_interpreter(data: bytes, path: Path, threads: int | None = None, side: int | None = None):
+    """A ready interpreter for model bytes, its input side x side if given, or
+    ModelError with the runtime's reason."""
     threads = threads or min(os.cpu_count() or 1, 4)
     with _quiet_stderr() as sink:
         try:
             interpreter = interpreter_class()(model_content=data, num_threads=threads)
+            image = interpreter.get_input_details()[0]
+            if side is not None and list(image["shape"][1:3]) != [side, side]:
+                # Before the first allocation, which is the costly one (XNNPACK packs the
+                # weights); allocating at the model's own size first would pay it twice.
+                interpreter.resize_tensor_input(image["index"], [1, side, side, 3], strict=False)
             interpreter.allocate_tensors()
             return interpreter
         except (ValueError, RuntimeError) as exc:
@@ -125,11 +131,8 @@ class Runner:
     re-plan the graph on every call."""
 
     def __init__(self, data: bytes, path: Path, side: int, threads: int | None = None) -> None:
-        self.interpreter = load_interpreter(data, path, threads)
+        self.interpreter = load_interpreter(data, path, threads, side)
         self._input = self.interpreter.get_input_details()[0]["index"]
-        if list(self.interpreter.get_input_details()[0]["shape"][1:3]) != [side, side]:
-            self.interpreter.resize_tensor_input(self._input, [1, side, side, 3], strict=False)
-            self.interpreter.allocate_tensors()
         self.outputs = {d["name"]: d for d in self.interpreter.get_output_details()}
 
     def run(self, pixels, output: str):

@@ -43,6 +43,10 @@ CONFIG_TEMPLATE = """\
 #   - sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 #     reason: the 2019 press kit, kept as it was
 
+# Look for the logo in parts of each image too (the default). With false, each image is
+# classified once, whole: several times faster, but a small logo in a large page is missed.
+# localise: true
+
 # A file that cannot be checked (corrupt, too large, a Git LFS pointer) fails the run,
 # because a check that passes what it could not see hides old logos. warn: report only.
 unreadable: fail

@@ -27,6 +27,8 @@ def test_valid_config_resolves_model_relative_to_file(tmp_path: Path):
         ("exclude: [1, 2]\n", "key 'exclude' must be a list of non-empty strings"),
         ("unreadable: ignore\n", "key 'unreadable' must be one of fail, warn"),
         ("model_sha256: abc\n", "key 'model_sha256' must be 64 hexadecimal digits"),
+        ("localise: no-way\n", "key 'localise' must be true or false, got 'no-way'"),
+        ("localise: 0\n", "key 'localise' must be true or false, got 0"),
         ("- a\n- b\n", "must be a mapping"),
         ("threshold: [0.5\n", "invalid YAML at line"),
     ],
@@ -53,4 +55,8 @@ def test_config_is_found_upward_but_not_past_the_repository(tmp_path: Path):
 
 def test_empty_config_gives_defaults(tmp_path: Path):
     config = parse_config(None, tmp_path)
-    assert config.threshold is None and config.model is None and config.unreadable == "fail"
+    assert config.threshold is None and config.model is None and config.unreadable == "fail" and config.localise
+
+
+def test_localise_can_be_switched_off(tmp_path: Path):
+    assert parse_config({"localise": False}, tmp_path).localise is False
