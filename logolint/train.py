@@ -306,8 +306,10 @@ def fuse(backbone: Path, head: tuple[np.ndarray, np.ndarray], brand: tuple[np.nd
 
 
 def _recommend_threshold(model: Model, rng: np.random.Generator, sources: dict[int, list]) -> tuple[float, float]:
-    """Score fresh synthetic scenes end to end; return the lowest threshold above every
-    non-old scene (at least 0.5) and the accuracy it gives."""
+    """Score fresh synthetic scenes end to end; return a threshold just above all but the
+    top 2% of the non-old scenes' scores (0.25 to 0.95) and the accuracy it gives. Old
+    scores are the old probability times the prototype match, so they run lower than
+    probabilities alone: a floor of 0.5 cost half the recall at no false positive."""
     from logolint.detect import detect
     from logolint.synth import degrade, scene
 
@@ -318,7 +320,7 @@ def _recommend_threshold(model: Model, rng: np.random.Generator, sources: dict[i
             drawn = scene(rng, source, SCENE_SCALE)
             scores[label].append(detect(model, degrade(rng, drawn.image)).score)
     negatives = scores[NEW] + scores[OTHER]
-    threshold = float(np.clip(np.ceil((max(negatives) + 0.02) * 20) / 20, 0.5, 0.95))
+    threshold = float(np.clip(np.ceil((np.quantile(negatives, 0.98) + 0.02) * 20) / 20, 0.25, 0.95))
     right = sum(s >= threshold for s in scores[OLD]) + sum(s < threshold for s in negatives)
     return threshold, right / (len(scores[OLD]) + len(negatives))
 
