@@ -50,7 +50,7 @@ for path in sorted(Path(sys.argv[2]).iterdir()):
 PARTS = {
     "decode (load_image)": ("imaging.py", "load_image"),
     "localisation (Model.locate)": ("model.py", "locate"),
-    "classification (Model.classify)": ("model.py", "classify"),
+    "classification (Model.classify_and_match)": ("model.py", "classify_and_match"),
     "all detection (detect)": ("detect.py", "detect"),
 }
 

@@ -214,8 +214,10 @@ def fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, l2: float = 0.1,
                 steps: int = 400) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression by full-batch Adam on standardised features,
     classes weighted equally. Returns (weights [classes, dim], bias [classes])."""
-    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
-    z = ((x - mean) / std).astype(np.float32)
+    z = x.astype(np.float32)  # the one float32 copy: tens of thousands of cells x 1392
+    mean, std = z.mean(axis=0), z.std(axis=0) + 1e-6
+    z -= mean
+    z /= std
     onehot = np.eye(classes, dtype=np.float32)[y]
     counts = np.maximum(onehot.sum(axis=0), 1)
     sample_weight = (len(y) / (classes * counts))[y][:, None].astype(np.float32)
@@ -351,7 +353,8 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
                 _photo_examples(examples, backbone, rng, other_image, OTHER)
         progress(f"{LABELS[label]}: {len(files[LABELS[label]])} file(s), {SCENES_PER_CLASS} scenes "
                  f"({time.perf_counter() - start:.0f} s)")
-    cells_x, cells_y = np.concatenate(examples.cells).astype(np.float32), np.concatenate(examples.cell_labels)
+    cells_x, cells_y = np.concatenate(examples.cells), np.concatenate(examples.cell_labels)
+    examples.cells.clear()
     negatives = np.flatnonzero(cells_y == 0)
     keep = np.concatenate([np.flatnonzero(cells_y == 1),
                            rng.choice(negatives, min(len(negatives), 2 * int((cells_y == 1).sum()) + 500), replace=False)])
