@@ -1,15 +1,15 @@
 """Find the old logo in one image: a re-export of a known logo file is recognised by its
-fingerprint at once; anything else goes through two stages.
+fingerprint at once; anything else goes through three stages.
 
 1. Locate: the whole image, letterboxed into the model's locate size, gives a map of
-   "a logo of this brand (old or new) is here" per 32-px cell. Its peaks become boxes.
+   "a logo of this brand (old or new) is here" per 16-px cell. Its peaks become boxes.
 2. Classify: each box, cropped from the full-resolution image, and the whole image are
    classified old / new / other at the model's input size. A small logo in a big
    screenshot is thus judged from its own pixels, not from a thumbnail of the page.
-3. Match: the same inference compares each view's embedding with prototypes, views of
-   the old logo drawn in training. A view's old score is its old probability times how
-   close it comes to one of them. The classifier alone is open to anything unlike its
-   training data: a real photo could get an old probability of 1.0.
+3. Match: the classify inference also compares the view's embedding with prototypes,
+   views of the old logo drawn in training. A view's old score is its old probability
+   times how close it comes to one of them. The classifier alone is open to anything
+   unlike its training data: a real photo could get an old probability of 1.0.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ class ModelInfo:
     labels: tuple[str, ...]
     old_labels: tuple[str, ...]
     threshold: float
-    input_size: int  # side of the views `classify` takes
+    input_size: int  # side of the views `classify_and_match` takes
     locate_size: int  # side of the canvas `locate` takes
     fingerprints: dict  # label -> fingerprints of the logo files it was trained from
     prototypes: tuple[str, ...] = ()  # label of each column of the "similarity" output
@@ -174,13 +174,10 @@ class Model:
             self._runners[side] = runner
         return self._runners[side]
 
-    def classify(self, pixels):
-        """Class probabilities for one view already resized to input_size."""
-        return self._runner(self.info.input_size).run(pixels, "probabilities")
-
     def classify_and_match(self, pixels):
-        """Class probabilities and, per label of the model's prototypes, the highest
-        cosine similarity of the view to one of them ({} for a model without any)."""
+        """For one view already resized to input_size: class probabilities and, per label
+        of the model's prototypes, the view's highest cosine similarity to one of them
+        ({} for a model without prototypes)."""
         runner = self._runner(self.info.input_size)
         if not self.info.prototypes or "similarity" not in runner.outputs:
             return runner.run(pixels, "probabilities"), {}
