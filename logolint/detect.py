@@ -37,9 +37,7 @@ class Detection:
     score: float  # old-logo confidence in [0, 1]
     label: str  # the most likely label of this view
     box: Box  # the view, in the coordinates of the analysed image
-    logo: float = 1.0  # confidence that the view shows the brand at all, old or new
     known: bool = False  # decided by the fingerprint of a known logo file, not the model
-    match: float = 1.0  # how close the view comes to a prototype of the old logo, 0-1
 
 
 def square(image, size: int):
@@ -135,10 +133,8 @@ def score_views(model, image, localise: bool = True) -> list[Detection]:
     for box in boxes:
         crop = image if box == full else image.crop(box)
         probs, similarity = model.classify_and_match(square(crop, model.info.input_size))
-        match = old_match(model.info, similarity)
-        score = min(max(float(sum(probs[i] for i in old)), 0.0), 1.0) * match
-        logo = 1.0 - float(probs[labels.index("other")]) if "other" in labels else 1.0
-        scored.append(Detection(score, labels[int(probs.argmax())], box, logo, match=match))
+        score = min(max(float(sum(probs[i] for i in old)), 0.0), 1.0) * old_match(model.info, similarity)
+        scored.append(Detection(score, labels[int(probs.argmax())], box))
     return scored
 
 
