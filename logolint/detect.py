@@ -20,7 +20,7 @@ from logolint.imaging import border_colour
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v9-match-max"  # part of the cache key: change it when detection changes
+SETTINGS = "proposals-v9-match-max-verify-v1"  # part of the cache key: change it when detection changes
 STRIDE = 16  # pixels of the locate canvas per cell of the brand map (32 in older models)
 MAX_PEAKS = 2
 MIN_PEAK = 0.02  # a weaker peak than this is no logo
@@ -38,6 +38,7 @@ class Detection:
     label: str  # the most likely label of this view
     box: Box  # the view, in the coordinates of the analysed image
     known: bool = False  # decided by the fingerprint of a known logo file, not the model
+    verified: int = 0  # keypoints of a reference logo found in place (see verify), 0 if none decided
 
 
 def square(image, size: int):
@@ -168,6 +169,49 @@ def decide(views: list[Detection]) -> Detection:
     return max(views, key=lambda found: found.score)
 
 
+VERIFIED = 0.99  # the score of an image where the old logo was found in place
+DEMOTED = 0.1  # factor on the score of a deciding view that turns out to show the new logo
+
+
+def _contains(outer: Box, inner: Box) -> bool:
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+
+
+def verify(model, image, found: Detection) -> Detection:
+    """Let the geometry overrule the classifier: an old reference logo found in place
+    makes the image old, with its box; a new one found where the deciding view looked
+    means that view showed the new logo. An image with both stays with the classifier."""
+    refs = model.references()
+    if not refs:
+        return found
+    from PIL import Image
+
+    from logolint import verify as geometry
+
+    grey = image.convert("L")
+    scale = min(1.0, geometry.IMAGE_SIDE / max(grey.size))
+    if scale < 1.0:
+        grey = grey.resize((max(1, round(grey.size[0] * scale)), max(1, round(grey.size[1] * scale))),
+                           Image.BILINEAR, reducing_gap=2.0)
+    import numpy as np
+
+    match = geometry.verdict(geometry.match(refs, np.asarray(grey)), model.info.old_labels)
+    if match is None:
+        return found
+    box = tuple(min(limit, round(v / scale)) for v, limit in zip(match.box, image.size * 2))
+    if match.label in model.info.old_labels:
+        return Detection(max(found.score, VERIFIED), match.label, box, verified=match.inliers)
+    if _contains(found.box, box):
+        return Detection(found.score * DEMOTED, match.label, found.box, verified=match.inliers)
+    return found
+
+
 def detect(model, image, localise: bool = True) -> Detection:
-    """A known logo file decides at once; otherwise the views are scored."""
-    return known_drawing(model, image) or decide(score_views(model, image, localise))
+    """A known logo file decides at once; otherwise the views are scored and, with
+    `localise`, checked against the reference logos' geometry."""
+    known = known_drawing(model, image)
+    if known:
+        return known
+    found = decide(score_views(model, image, localise))
+    return verify(model, image, found) if localise else found

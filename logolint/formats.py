@@ -20,7 +20,8 @@ def register(name: str) -> Callable[[Formatter], Formatter]:
 
 
 def _box(result: Result) -> str:
-    return f" at [{', '.join(map(str, result.box))}]" if result.box else ""
+    where = f" at [{', '.join(map(str, result.box))}]" if result.box else ""
+    return where + (f", {result.verified} keypoints matched" if result.verified else "")
 
 
 def summary(report: Report) -> str:
@@ -69,6 +70,7 @@ def as_json(report: Report) -> str:
                 "error": r.error,
                 "label": r.label,
                 "box": list(r.box) if r.box else None,
+                "verified": r.verified,
             }
             for r in report.results
         ],

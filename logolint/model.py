@@ -160,6 +160,7 @@ class Model:
         self._data = data
         self._threads = threads
         self._runners: dict[int, Runner] = {}
+        self._references: list | None = None
         self.info = _info(data, path)
 
     def _runner(self, side: int) -> Runner:
@@ -186,6 +187,19 @@ class Model:
         for label, value in zip(self.info.prototypes, similarity.tolist()):
             best[label] = max(best.get(label, -1.0), value)
         return probabilities, best
+
+    def references(self) -> list:
+        """The reference keypoints for geometric verification ([] for models without)."""
+        if self._references is None:
+            from logolint import verify
+            from logolint.tflite_metadata import read_metadata
+
+            try:
+                blob = read_metadata(self._data, verify.METADATA_NAME)
+                self._references = verify.unpack(blob) if blob else []
+            except ValueError as exc:
+                raise ModelError(f"{self.path}: {exc}") from None
+        return self._references
 
     def locate(self, canvas):
         """The brand map (cells x cells, values 0-1) of a locate_size canvas."""

@@ -20,6 +20,7 @@ class Result:
     box: Box | None = None
     sha256: str | None = None  # of the file's content, when it could be read
     accepted: str | None = None  # why a would-be finding passes (baseline or allow list)
+    verified: int = 0  # keypoints of a reference logo found in place, when they decided
 
 
 @dataclasses.dataclass(frozen=True)

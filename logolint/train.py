@@ -6,7 +6,8 @@ backbone embeds them, and two small heads are fitted:
 - a per-cell brand map ("is a logo of this brand here?") on the 32-px feature map of the
   whole letterboxed scene, which proposes where to look;
 - an old / new / other classifier on the pooled embedding of a crop around the logo.
-Both are fused with the backbone into one .tflite (see logolint.detect for their use)."""
+Both are fused with the backbone into one .tflite (see logolint.detect for their use),
+with the SIFT keypoints of the reference logos in its metadata (see logolint.verify)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Callable
 
 import numpy as np
 
+from logolint import verify
 from logolint.detect import STRIDE, letterbox, square
 from logolint.errors import ConfigError, ImageError
 from logolint.imaging import IMAGE_EXTENSIONS, load_image
@@ -262,7 +264,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def fuse(backbone: Path, head: tuple[np.ndarray, np.ndarray], brand: tuple[np.ndarray, np.ndarray],
-         references: np.ndarray, metadata: dict) -> bytes:
+         references: np.ndarray, metadata: dict, keypoints: bytes = b"") -> bytes:
     """Backbone + classifier (FULLY_CONNECTED, SOFTMAX) + cosine similarity to the
     prototypes (L2_NORMALIZATION, FULLY_CONNECTED) + brand map (1x1 CONV_2D, LOGISTIC)
     as one model, labels and settings in its metadata."""
@@ -304,6 +306,10 @@ def fuse(backbone: Path, head: tuple[np.ndarray, np.ndarray], brand: tuple[np.nd
     graph.output(brand_map, "brand")
     graph.output(similarity, "similarity")
     graph.metadata(METADATA_NAME, json.dumps(metadata, sort_keys=True).encode())
+    if keypoints:
+        from logolint import verify
+
+        graph.metadata(verify.METADATA_NAME, keypoints)
     return graph.to_bytes({"labels.txt": ("\n".join(metadata["labels"]) + "\n").encode()})
 
 
@@ -370,11 +376,13 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
                 "trained_from": {k: len(v) for k, v in files.items()},
                 "fingerprints": _fingerprints(sources), "prototypes": names,
                 "match_range": [round(v, 4) for v in match_range]}
-    data = fuse(backbone.path, head, brand, references, metadata)
+    progress("keypoints of the reference logos")
+    keypoints = verify.pack(verify.references(verify.choose({"old": sources[OLD], "new": sources[NEW]})))
+    data = fuse(backbone.path, head, brand, references, metadata, keypoints)
     threshold, accuracy = _recommend_threshold(Model(Path(output) / "model.tflite", data), rng,
                                                {OLD: sources[OLD], NEW: sources[NEW]})
     metadata["threshold"] = threshold
-    data = fuse(backbone.path, head, brand, references, metadata)
+    data = fuse(backbone.path, head, brand, references, metadata, keypoints)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     (out / "model.tflite").write_bytes(data)

@@ -1,0 +1,228 @@
+"""Geometric verification: SIFT keypoints of the image matched against those of the
+reference logos the model was trained from, kept only where one homography explains
+them (RANSAC).
+
+A frozen ImageNet embedding barely tells a redesign from its original (Google's serif
+and sans wordmarks score at chance), but the two drawings have different corners and
+strokes. On brands-dev, 8 such inliers never came from an image without the logo, and a
+verified old logo or a verified new one in the deciding view moves old recall at 1%
+false positives from 80% to 91%.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import numpy as np
+
+METADATA_NAME = "logolint.references"
+IMAGE_SIDE = 768  # the image is matched at this side at most: 1024 gave 91.1% as well, at twice the time
+REFERENCE_SIDE = 320  # logo files are drawn this large for their keypoints
+PHOTO_SIDE = 512  # photos among the references are used up to this large
+IMAGE_FEATURES = 2000
+REFERENCE_FEATURES = 500
+RATIO = 0.8  # Lowe's ratio test
+RANSAC_PIXELS = 5.0
+MIN_INLIERS = 8  # brands-dev: 6 at most from an image without the logo (1,200 pairs)
+DOMINANCE = 1.5  # one side must have this many times the other's inliers to decide
+
+
+@dataclasses.dataclass(frozen=True)
+class Match:
+    label: str
+    inliers: int
+    box: tuple[int, int, int, int]  # the reference's outline mapped into the image
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    label: str
+    points: np.ndarray  # N x 2 float32
+    descriptors: np.ndarray  # N x 128 uint8
+
+
+def _cv2():
+    import cv2
+
+    cv2.setNumThreads(1)  # the 2 cores are the interpreter's; threads here cost more than they save
+    return cv2
+
+
+def _sift(cv2, features: int):
+    return cv2.SIFT_create(nfeatures=features)
+
+
+def keypoints(gray: np.ndarray, features: int = IMAGE_FEATURES) -> tuple[np.ndarray, np.ndarray]:
+    """Points (N x 2 float32) and SIFT descriptors (N x 128 uint8) of a grey image."""
+    cv2 = _cv2()
+    found, descriptors = _sift(cv2, features).detectAndCompute(np.ascontiguousarray(gray, np.uint8), None)
+    if descriptors is None or not found:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 128), np.uint8)
+    points = np.float32([k.pt for k in found])
+    # OpenCV's SIFT descriptors are whole numbers in 0-255 held as floats.
+    return points, np.clip(np.rint(descriptors), 0, 255).astype(np.uint8)
+
+
+def drawings(image) -> list[np.ndarray]:
+    """Grey versions of one reference: a logo with transparency on white and on black,
+    each also inverted, so white-on-dark and dark-on-light copies both match."""
+    from PIL import Image
+
+    # A mark is drawn at a fixed size; a photo keeps its pixels, the logo may be a small part of it.
+    scale = REFERENCE_SIDE / max(image.size) if image.mode == "RGBA" else min(1.0, PHOTO_SIDE / max(image.size))
+    image = image.resize((max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale))),
+                         Image.LANCZOS)
+    pad = REFERENCE_SIDE // 8
+    size = (image.size[0] + 2 * pad, image.size[1] + 2 * pad)
+    greys = []
+    backgrounds = (255, 0) if image.mode == "RGBA" else (None,)
+    for background in backgrounds:
+        if background is None:
+            canvas = Image.new("RGB", size, (255, 255, 255))
+            canvas.paste(image.convert("RGB"), (pad, pad))
+        else:
+            canvas = Image.new("RGBA", size, (background,) * 3 + (255,))
+            canvas.alpha_composite(image, (pad, pad))
+        grey = np.asarray(canvas.convert("L"))
+        greys += [grey, 255 - grey]
+    return greys
+
+
+def references(images: dict[str, list]) -> list[Reference]:
+    """Keypoints of every drawing of every reference image, per label."""
+    found = []
+    for label, items in images.items():
+        for image in items:
+            for grey in drawings(image):
+                points, descriptors = keypoints(grey, REFERENCE_FEATURES)
+                if len(points) >= 4:
+                    found.append(Reference(label, points, descriptors))
+    return found
+
+
+def pack(refs: list[Reference]) -> bytes:
+    """References as an .npz blob for the model's metadata."""
+    stream = io.BytesIO()
+    arrays = {}
+    for i, ref in enumerate(refs):
+        arrays[f"{i}_points"] = ref.points.astype(np.float32)
+        arrays[f"{i}_descriptors"] = ref.descriptors.astype(np.uint8)
+    np.savez_compressed(stream, labels=np.array([ref.label for ref in refs]), **arrays)
+    return stream.getvalue()
+
+
+def unpack(blob: bytes) -> list[Reference]:
+    """The inverse of `pack`; ValueError if the blob is not one."""
+    try:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+            labels = [str(label) for label in data["labels"]]
+            refs = [Reference(label, data[f"{i}_points"].astype(np.float32),
+                              data[f"{i}_descriptors"].astype(np.uint8)) for i, label in enumerate(labels)]
+    except Exception as exc:  # zip, npy and key errors alike mean a damaged blob
+        raise ValueError(f"unreadable references: {exc}") from None
+    for ref in refs:
+        if ref.points.ndim != 2 or ref.points.shape[1] != 2 or ref.descriptors.shape != (len(ref.points), 128):
+            raise ValueError("unreadable references: shapes do not fit")
+    return refs
+
+
+def _plausible(cv2, homography: np.ndarray, outline: np.ndarray) -> np.ndarray | None:
+    """The reference's outline in the image if the homography could be a real view of a
+    flat logo (convex, not mirrored, not sheared past 4:1, at least 12 px), else None."""
+    quad = cv2.perspectiveTransform(outline[None], homography)[0]
+    if not np.isfinite(quad).all() or not cv2.isContourConvex(quad.astype(np.float32)):
+        return None
+    affine = homography[:2, :2] / homography[2, 2]
+    singular = np.linalg.svd(affine, compute_uv=False)
+    if np.linalg.det(affine) <= 0 or singular[0] > 4 * singular[1]:
+        return None
+    if min(np.ptp(quad[:, 0]), np.ptp(quad[:, 1])) < 12:
+        return None
+    return quad
+
+
+def match(refs: list[Reference], grey: np.ndarray) -> dict[str, Match]:
+    """Per label, the reference drawing with the most RANSAC inliers in the image."""
+    return _match(refs, *keypoints(grey), grey.shape)
+
+
+def _match(refs: list[Reference], points: np.ndarray, descriptors: np.ndarray, shape: tuple) -> dict[str, Match]:
+    cv2 = _cv2()
+    best: dict[str, Match] = {}
+    if len(points) < 4:
+        return best
+    matcher = cv2.BFMatcher(cv2.NORM_L2)
+    image_descriptors = descriptors.astype(np.float32)
+    height, width = shape[:2]
+    for ref in refs:
+        pairs = matcher.knnMatch(ref.descriptors.astype(np.float32), image_descriptors, k=2)
+        unique: dict[int, object] = {}  # one reference point per image point: repeats inflate counts
+        for pair in pairs:
+            if len(pair) == 2 and pair[0].distance < RATIO * pair[1].distance:
+                first = pair[0]
+                if first.trainIdx not in unique or unique[first.trainIdx].distance > first.distance:
+                    unique[first.trainIdx] = first
+        if len(unique) < 4 or len(unique) <= best.get(ref.label, Match("", 0, (0, 0, 0, 0))).inliers:
+            continue
+        chosen = list(unique.values())
+        source = ref.points[[m.queryIdx for m in chosen]]
+        target = points[[m.trainIdx for m in chosen]]
+        homography, mask = cv2.findHomography(source, target, cv2.RANSAC, RANSAC_PIXELS)
+        if homography is None:
+            continue
+        x0, y0 = ref.points.min(axis=0)
+        x1, y1 = ref.points.max(axis=0)
+        quad = _plausible(cv2, homography, np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
+        inliers = int(mask.sum())
+        if quad is None or inliers <= best.get(ref.label, Match("", 0, (0, 0, 0, 0))).inliers:
+            continue
+        box = (max(0, int(quad[:, 0].min())), max(0, int(quad[:, 1].min())),
+               min(width, int(np.ceil(quad[:, 0].max()))), min(height, int(np.ceil(quad[:, 1].max()))))
+        best[ref.label] = Match(ref.label, inliers, box)
+    return best
+
+
+def verdict(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | None:
+    """The match that decides, if one side has at least MIN_INLIERS and DOMINANCE times
+    the other side's inliers; None when the geometry says nothing."""
+    old = max((m for label, m in matches.items() if label in old_labels), key=lambda m: m.inliers, default=None)
+    other = max((m for label, m in matches.items() if label not in old_labels), key=lambda m: m.inliers, default=None)
+    old_count, other_count = (old.inliers if old else 0), (other.inliers if other else 0)
+    if old and old_count >= MIN_INLIERS and old_count >= DOMINANCE * other_count:
+        return old
+    if other and other_count >= MIN_INLIERS and other_count >= DOMINANCE * old_count:
+        return other
+    return None
+
+
+def choose(images: dict[str, list], limit: int = 4, candidates: int = 12, sample: int = 16) -> dict[str, list]:
+    """The references to keep when training from many example photos: per label, up to
+    `limit` of `candidates` photos that verify the most sampled examples of their own
+    label, fewer those of other labels. Few files are all kept."""
+    if all(len(items) <= limit for items in images.values()):
+        return images
+
+    def spread(items: list, count: int) -> list[int]:
+        return sorted({round(i * (len(items) - 1) / max(1, count - 1)) for i in range(min(count, len(items)))})
+
+    tests = [(label, i, keypoints(np.asarray(items[i].convert("L"))), items[i].size[::-1])
+             for label, items in images.items() for i in spread(items, sample)]
+    chosen = {}
+    for label, items in images.items():
+        if len(items) <= limit:
+            chosen[label] = items
+            continue
+        ranked = []
+        for i in spread(items, candidates):
+            refs = references({label: [items[i]]})
+            score = 0
+            for test_label, j, (points, descriptors), shape in tests:
+                if test_label == label and j == i:
+                    continue
+                found = _match(refs, points, descriptors, shape).get(label)
+                if found and found.inliers >= MIN_INLIERS:
+                    score += 1 if test_label == label else -1
+            ranked.append((-score, i))
+        chosen[label] = [items[i] for _, i in sorted(ranked)[:limit]]
+    return chosen
