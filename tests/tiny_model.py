@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def tiny_model(folder: Path) -> Path:
+def tiny_model(folder: Path, keypoints: bytes = b"") -> Path:
     """`folder`/tiny.tflite, made like a trained model (train.fuse) around a two-op stand-in
-    for the backbone: a thousand files cost seconds instead of minutes."""
+    for the backbone: a thousand files cost seconds instead of minutes. `keypoints`: the
+    packed references for geometric verification (none by default)."""
     import numpy as np
 
     from logolint.detect import STRIDE
@@ -35,5 +36,5 @@ def tiny_model(folder: Path) -> Path:
     metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5, "input_size": INPUT_SIZE,
                 "prototypes": ["old", "new"], "match_range": [0.0, 1.0]}
     path = folder / "tiny.tflite"
-    path.write_bytes(fuse(backbone, head, brand, references, metadata))
+    path.write_bytes(fuse(backbone, head, brand, references, metadata, keypoints))
     return path

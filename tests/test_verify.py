@@ -1,0 +1,156 @@
+"""Geometric verification: reference keypoints found in place overrule the classifier."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from conftest import ROOT, run_cli
+from logolint import verify
+from logolint.detect import DEMOTED, VERIFIED, Detection
+from logolint.errors import ModelError
+from logolint.model import Model
+from tiny_model import tiny_model
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def logo(text: str, shapes: int) -> Image.Image:
+    """A transparent wordmark with a few shapes: corners and strokes for SIFT."""
+    image = Image.new("RGBA", (360, 150), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.text((10, 30), text, fill=(200, 30, 30, 255), font=ImageFont.load_default(size=72))
+    for i in range(shapes):
+        x = 20 + 70 * i
+        draw.polygon([(x, 120), (x + 30, 140), (x + 50, 110)], fill=(20, 20, 120, 255))
+    return image
+
+
+OLD, NEW = logo("Acme!", 4), logo("zyq", 1)
+
+
+def scene(mark: Image.Image | None, where=(260, 180), width=240, angle=0.0, invert=False, seed=1) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    noise = rng.integers(90, 170, (600, 900, 3), dtype=np.uint8)
+    page = Image.fromarray(noise).resize((900, 600), Image.BILINEAR)  # soft texture, few keypoints of its own
+    if mark is not None:
+        placed = mark.resize((width, round(width * mark.size[1] / mark.size[0])), Image.LANCZOS)
+        placed = placed.rotate(angle, expand=True, resample=Image.BICUBIC)
+        page.paste(placed, where, placed)
+    return Image.fromarray(255 - np.asarray(page)) if invert else page
+
+
+@pytest.fixture(scope="module")
+def refs() -> list[verify.Reference]:
+    return verify.references({"old": [OLD], "new": [NEW]})
+
+
+def decide(refs, image: Image.Image) -> verify.Match | None:
+    return verify.verdict(verify.match(refs, np.asarray(image.convert("L"))), ("old",))
+
+
+@pytest.mark.parametrize("angle, width", [(0, 240), (12, 160), (-8, 320)])
+def test_the_old_logo_is_found_in_place_with_its_box(refs, angle, width):
+    found = decide(refs, scene(OLD, angle=angle, width=width))
+    assert found is not None and found.label == "old" and found.inliers >= verify.MIN_INLIERS
+    x0, y0, x1, y1 = found.box
+    assert 230 <= x0 <= 300 and 150 <= y0 <= 230  # where it was pasted
+    assert abs((x1 - x0) - width) < 0.35 * width + 40
+
+
+def test_the_new_logo_is_found_as_new(refs):
+    found = decide(refs, scene(NEW))
+    assert found is not None and found.label == "new"
+
+
+def test_white_on_dark_copies_match_the_inverted_drawing():
+    opaque = Image.new("RGB", OLD.size, "white")  # a reference without transparency: no black backdrop
+    opaque.paste(OLD, (0, 0), OLD)
+    found = decide(verify.references({"old": [opaque]}), scene(OLD, invert=True))
+    assert found is not None and found.label == "old"
+
+
+@pytest.mark.parametrize("image", [scene(None), Image.open(FIXTURES / "chelsea.jpg")], ids=["texture", "photo"])
+def test_an_image_without_either_logo_has_no_verdict(refs, image):
+    assert decide(refs, image) is None
+
+
+def test_both_logos_side_by_side_leave_the_decision_to_the_classifier(refs):
+    image = scene(OLD, where=(40, 100))
+    placed = NEW.resize((240, 100))
+    image.paste(placed, (560, 400), placed)
+    matches = verify.match(refs, np.asarray(image.convert("L")))
+    assert matches["old"].inliers >= verify.MIN_INLIERS and matches["new"].inliers >= verify.MIN_INLIERS
+    assert verify.verdict(matches, ("old",)) is None or verify.verdict(matches, ("old",)).label == "old"
+
+
+def test_references_survive_the_model_metadata(refs):
+    again = verify.unpack(verify.pack(refs))
+    assert [r.label for r in again] == [r.label for r in refs]
+    assert all(np.array_equal(a.descriptors, b.descriptors) and np.allclose(a.points, b.points)
+               for a, b in zip(again, refs))
+    with pytest.raises(ValueError, match="unreadable references"):
+        verify.unpack(b"PK\x03\x04 not a zip")
+
+
+def test_choose_keeps_the_examples_that_show_the_logo():
+    rng = np.random.default_rng(0)
+    blank = [Image.fromarray(rng.integers(0, 255, (300, 400, 3), dtype=np.uint8)) for _ in range(4)]
+    shown = [scene(OLD, width=w, seed=w).convert("RGB").resize((450, 300)) for w in (200, 240, 280, 320)]
+    news = [scene(NEW, width=w, seed=w + 1).convert("RGB").resize((450, 300)) for w in (200, 260, 300, 330)]
+    chosen = verify.choose({"old": blank[:2] + shown + blank[2:], "new": news}, limit=2)
+    assert all(any(image is s for s in shown) for image in chosen["old"]) and len(chosen["old"]) == 2
+    few = {"old": [OLD], "new": [NEW]}
+    assert verify.choose(few) == few
+
+
+@pytest.fixture(scope="module")
+def verifying_model(tmp_path_factory, refs) -> Model:
+    path = tiny_model(tmp_path_factory.mktemp("verify"), keypoints=verify.pack(refs))
+    return Model(path, path.read_bytes())
+
+
+def test_a_model_reads_its_references_and_one_without_has_none(verifying_model, tmp_path):
+    assert len(verifying_model.references()) == len(verify.references({"old": [OLD], "new": [NEW]}))
+    plain = tiny_model(tmp_path)
+    assert Model(plain, plain.read_bytes()).references() == []
+
+
+def test_detect_flags_a_verified_old_logo_the_classifier_missed(verifying_model):
+    from logolint.detect import detect, verify as geometry
+
+    image = scene(OLD, width=200)
+    found = detect(verifying_model, image)
+    assert found.score >= VERIFIED and found.label == "old" and found.verified >= verify.MIN_INLIERS
+    assert 230 <= found.box[0] <= 300
+    weak = Detection(0.8, "old", (0, 0, *image.size))
+    assert geometry(verifying_model, scene(NEW), weak).score == pytest.approx(0.8 * DEMOTED)
+    elsewhere = Detection(0.8, "old", (0, 0, 100, 100))  # the deciding view is not where the new logo is
+    assert geometry(verifying_model, scene(NEW), elsewhere) == elsewhere
+    assert geometry(verifying_model, scene(None), weak) == weak
+
+
+def test_damaged_references_are_a_model_error(tmp_path):
+    path = tiny_model(tmp_path, keypoints=b"\x00garbage")
+    with pytest.raises(ModelError, match="unreadable references"):
+        Model(path, path.read_bytes()).references()
+
+
+def test_check_reports_the_matched_keypoints(verifying_model, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "images").mkdir()
+    scene(OLD).convert("RGB").save(tmp_path / "images/banner.png")
+    scene(None).convert("RGB").save(tmp_path / "images/plain.png")
+    model = str(verifying_model.path)
+    assert run_cli("check", "images", "--model", model, "--no-cache") == 1
+    out = capsys.readouterr().out
+    assert "banner.png: old logo (0.99 >= 0.50) at [" in out and "keypoints matched" in out
+    assert "plain.png" not in out
+    assert run_cli("check", "images", "--model", model, "--no-cache", "--format", "json") == 1
+    document = json.loads(capsys.readouterr().out)
+    verified = {Path(r["path"]).name: r["verified"] for r in document["results"]}
+    assert verified["banner.png"] >= verify.MIN_INLIERS and verified["plain.png"] == 0
