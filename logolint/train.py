@@ -319,7 +319,7 @@ def _recommend_threshold(model: Model, rng: np.random.Generator, sources: dict[i
     scores are the old probability times the prototype match, so they run lower than
     probabilities alone: on brands-dev a floor of 0.5 kept 33-87% of the old logos at no
     false positive."""
-    from logolint.detect import decide, score_views
+    from logolint.detect import decide, known_drawing, score_views
     from logolint.synth import degrade, scene
 
     scores = {OLD: [], NEW: [], OTHER: []}
@@ -327,9 +327,10 @@ def _recommend_threshold(model: Model, rng: np.random.Generator, sources: dict[i
         for i in range(VALIDATION_SCENES):
             source = sources[label][i % len(sources[label])] if sources.get(label) else None
             drawn = scene(rng, source, SCENE_SCALE)
-            # The classifier's scores alone: geometric verification would double the time
-            # (training must stay within a minute), and it mostly lowers non-old scores.
-            scores[label].append(decide(score_views(model, degrade(rng, drawn.image))).score)
+            # Without geometric verification, which would double the time (training must stay
+            # within a minute) and mostly lowers non-old scores.
+            image = degrade(rng, drawn.image)
+            scores[label].append((known_drawing(model, image) or decide(score_views(model, image))).score)
     negatives = scores[NEW] + scores[OTHER]
     threshold = float(np.clip(np.ceil((np.quantile(negatives, 0.98) + 0.02) * 20) / 20, 0.25, 0.95))
     right = sum(s >= threshold for s in scores[OLD]) + sum(s < threshold for s in negatives)

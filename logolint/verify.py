@@ -40,6 +40,7 @@ class Reference:
     label: str
     points: np.ndarray  # N x 2 float32
     descriptors: np.ndarray  # N x 128 uint8
+    outline: np.ndarray  # x0, y0, x1, y1 of the logo in the drawing, float32
 
 
 def _cv2():
@@ -64,9 +65,10 @@ def keypoints(gray: np.ndarray, features: int = IMAGE_FEATURES) -> tuple[np.ndar
     return points, np.clip(np.rint(descriptors), 0, 255).astype(np.uint8)
 
 
-def drawings(image) -> list[np.ndarray]:
+def drawings(image) -> tuple[list[np.ndarray], np.ndarray]:
     """Grey versions of one reference: a logo with transparency on white and on black,
-    each also inverted, so white-on-dark and dark-on-light copies both match."""
+    each also inverted, so white-on-dark and dark-on-light copies both match; and the
+    logo's outline in them."""
     from PIL import Image
 
     # A mark is drawn at a fixed size; a photo keeps its pixels, the logo may be a small part of it.
@@ -86,7 +88,7 @@ def drawings(image) -> list[np.ndarray]:
             canvas.alpha_composite(image, (pad, pad))
         grey = np.asarray(canvas.convert("L"))
         greys += [grey, 255 - grey]
-    return greys
+    return greys, np.float32([pad, pad, pad + image.size[0], pad + image.size[1]])
 
 
 def references(images: dict[str, list]) -> list[Reference]:
@@ -94,10 +96,11 @@ def references(images: dict[str, list]) -> list[Reference]:
     found = []
     for label, items in images.items():
         for image in items:
-            for grey in drawings(image):
+            greys, outline = drawings(image)
+            for grey in greys:
                 points, descriptors = keypoints(grey, REFERENCE_FEATURES)
                 if len(points) >= 4:
-                    found.append(Reference(label, points, descriptors))
+                    found.append(Reference(label, points, descriptors, outline))
     return found
 
 
@@ -108,6 +111,7 @@ def pack(refs: list[Reference]) -> bytes:
     for i, ref in enumerate(refs):
         arrays[f"{i}_points"] = ref.points.astype(np.float32)
         arrays[f"{i}_descriptors"] = ref.descriptors.astype(np.uint8)
+        arrays[f"{i}_outline"] = ref.outline.astype(np.float32)
     np.savez_compressed(stream, labels=np.array([ref.label for ref in refs]), **arrays)
     return stream.getvalue()
 
@@ -117,12 +121,13 @@ def unpack(blob: bytes) -> list[Reference]:
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as data:
             labels = [str(label) for label in data["labels"]]
-            refs = [Reference(label, data[f"{i}_points"].astype(np.float32),
-                              data[f"{i}_descriptors"].astype(np.uint8)) for i, label in enumerate(labels)]
+            refs = [Reference(label, data[f"{i}_points"].astype(np.float32), data[f"{i}_descriptors"].astype(np.uint8),
+                              data[f"{i}_outline"].astype(np.float32)) for i, label in enumerate(labels)]
     except Exception as exc:  # zip, npy and key errors alike mean a damaged blob
         raise ValueError(f"unreadable references: {exc}") from None
     for ref in refs:
-        if ref.points.ndim != 2 or ref.points.shape[1] != 2 or ref.descriptors.shape != (len(ref.points), 128):
+        if (ref.points.ndim != 2 or ref.points.shape[1] != 2 or ref.descriptors.shape != (len(ref.points), 128)
+                or ref.outline.shape != (4,)):
             raise ValueError("unreadable references: shapes do not fit")
     return refs
 
@@ -171,8 +176,7 @@ def _match(refs: list[Reference], points: np.ndarray, descriptors: np.ndarray, s
         homography, mask = cv2.findHomography(source, target, cv2.RANSAC, RANSAC_PIXELS)
         if homography is None:
             continue
-        x0, y0 = ref.points.min(axis=0)
-        x1, y1 = ref.points.max(axis=0)
+        x0, y0, x1, y1 = ref.outline
         quad = _plausible(cv2, homography, np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
         inliers = int(mask.sum())
         if quad is None or inliers <= best.get(ref.label, Match("", 0, (0, 0, 0, 0))).inliers:

@@ -57,9 +57,16 @@ def decide(refs, image: Image.Image) -> verify.Match | None:
 def test_the_old_logo_is_found_in_place_with_its_box(refs, angle, width):
     found = decide(refs, scene(OLD, angle=angle, width=width))
     assert found is not None and found.label == "old" and found.inliers >= verify.MIN_INLIERS
-    x0, y0, x1, y1 = found.box
-    assert 230 <= x0 <= 300 and 150 <= y0 <= 230  # where it was pasted
-    assert abs((x1 - x0) - width) < 0.35 * width + 40
+    placed = OLD.resize((width, round(width * OLD.size[1] / OLD.size[0]))).rotate(angle, expand=True)
+    truth = (260, 180, 260 + placed.size[0], 180 + placed.size[1])  # the drawing's outline, rotated
+    assert iou(found.box, truth) > 0.85, (found.box, truth)
+
+
+def iou(a, b) -> float:
+    width = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    height = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = lambda box: (box[2] - box[0]) * (box[3] - box[1])  # noqa: E731
+    return width * height / (area(a) + area(b) - width * height)
 
 
 def test_the_new_logo_is_found_as_new(refs):
