@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from logolint.check import _to_source, _with_old_labels, analysed_side, resolve_threshold
 from logolint.config import Config
-from logolint.detect import Box, Detection, decide, known_drawing, score_views
+from logolint.detect import Box, Detection, decide, known_drawing, score_views, verify
 from logolint.imaging import load_image
 
 Paint = Callable[[str, str], str]
@@ -34,6 +34,8 @@ class Explanation:
     def stage(self, view: Detection) -> str:
         if view.known:
             return "known logo file"
+        if view.verified:
+            return "reference keypoints"
         return "whole image" if view.box == (0, 0, *self.image.size) else "parts of the image"
 
 
@@ -46,6 +48,11 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
     known = known_drawing(model, loaded.image)
     views = tuple(score_views(model, loaded.image, config.localise))
     verdict = known or decide(list(views))
+    if not known and config.localise:
+        checked = verify(model, loaded.image, verdict)
+        if checked.verified:  # the geometry overruled the views: it is a view of its own
+            views += (checked,)
+        verdict = checked
     views = ((known,) if known else ()) + views
     return Explanation(path, loaded.image, loaded.source_size, views, verdict, threshold)
 

@@ -161,3 +161,14 @@ def test_check_reports_the_matched_keypoints(verifying_model, tmp_path, capsys, 
     document = json.loads(capsys.readouterr().out)
     verified = {Path(r["path"]).name: r["verified"] for r in document["results"]}
     assert verified["banner.png"] >= verify.MIN_INLIERS and verified["plain.png"] == 0
+
+
+def test_explain_shows_the_keypoint_match_as_the_deciding_view(verifying_model, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    scene(OLD).convert("RGB").save(tmp_path / "banner.png")
+    assert run_cli("explain", "banner.png", "--model", str(verifying_model.path)) == 1
+    out = capsys.readouterr().out
+    assert "banner.png: old logo (0.99 >= 0.50)" in out
+    assert "reference keypoints  fired  1 of 1 view, best 0.99" in out
+    decides = next(line for line in out.splitlines() if line.endswith("<- decides"))
+    assert decides.split()[:2] == ["0.99", "old"]
