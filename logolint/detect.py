@@ -178,13 +178,12 @@ def _contains(outer: Box, inner: Box) -> bool:
     return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
-def verify(model, image, found: Detection) -> Detection:
-    """Let the geometry overrule the classifier: an old reference logo found in place
-    makes the image old, with its box; a new one found where the deciding view looked
-    means that view showed the new logo. An image with both stays with the classifier."""
+def keypoint_matches(model, image) -> dict:
+    """Per label, the reference logo found in place with the most keypoints (a
+    verify.Match, its box in the image's pixels); {} for a model without references."""
     refs = model.references()
     if not refs:
-        return found
+        return {}
     from PIL import Image
 
     from logolint import verify as geometry
@@ -196,22 +195,44 @@ def verify(model, image, found: Detection) -> Detection:
                            Image.BILINEAR, reducing_gap=2.0)
     import numpy as np
 
-    match = geometry.verdict(geometry.match(refs, np.asarray(grey)), model.info.old_labels)
+    found = geometry.match(refs, np.asarray(grey))
+    return {label: dataclasses.replace(match, box=tuple(min(limit, round(v / scale)) for v, limit
+                                                         in zip(match.box, image.size * 2)))
+            for label, match in found.items()}
+
+
+def overrule(model, found: Detection, matches: dict) -> Detection:
+    """Let the geometry overrule the classifier: an old reference logo found in place
+    makes the image old, with its box; a new one found where the deciding view looked
+    means that view showed the new logo. An image with both stays with the classifier."""
+    from logolint import verify as geometry
+
+    match = geometry.verdict(matches, model.info.old_labels)
     if match is None:
         return found
-    box = tuple(min(limit, round(v / scale)) for v, limit in zip(match.box, image.size * 2))
     if match.label in model.info.old_labels:
-        return Detection(max(found.score, VERIFIED), match.label, box, verified=match.inliers)
-    if _contains(found.box, box):
+        return Detection(max(found.score, VERIFIED), match.label, match.box, verified=match.inliers)
+    if _contains(found.box, match.box):
         return Detection(found.score * DEMOTED, match.label, found.box, verified=match.inliers)
     return found
 
 
+def verify(model, image, found: Detection) -> Detection:
+    return overrule(model, found, keypoint_matches(model, image))
+
+
 def detect(model, image, localise: bool = True) -> Detection:
     """A known logo file decides at once; otherwise the views are scored and, with
-    `localise`, checked against the reference logos' geometry."""
+    `localise`, checked against the reference logos' geometry. The keypoints are found
+    while the interpreter scores the views: both release the GIL."""
     known = known_drawing(model, image)
     if known:
         return known
-    found = decide(score_views(model, image, localise))
-    return verify(model, image, found) if localise else found
+    if not (localise and model.references()):
+        return decide(score_views(model, image, localise))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        matches = pool.submit(keypoint_matches, model, image)
+        found = decide(score_views(model, image, localise))
+        return overrule(model, found, matches.result())
