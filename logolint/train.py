@@ -307,8 +307,6 @@ def fuse(backbone: Path, head: tuple[np.ndarray, np.ndarray], brand: tuple[np.nd
     graph.output(similarity, "similarity")
     graph.metadata(METADATA_NAME, json.dumps(metadata, sort_keys=True).encode())
     if keypoints:
-        from logolint import verify
-
         graph.metadata(verify.METADATA_NAME, keypoints)
     return graph.to_bytes({"labels.txt": ("\n".join(metadata["labels"]) + "\n").encode()})
 
