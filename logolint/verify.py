@@ -4,9 +4,9 @@ them (RANSAC).
 
 A frozen ImageNet embedding barely tells a redesign from its original (Google's serif
 and sans wordmarks score at chance), but the two drawings have different corners and
-strokes. On brands-dev, 8 such inliers never came from an image without the logo, and a
-verified old logo or a verified new one in the deciding view moves old recall at 1%
-false positives from 80% to 91%.
+strokes. On brands-dev, 8 such inliers never came from an image without the logo, and
+this stage moved old recall at 1% false positives from 79% to 89% (seed-google: from
+chance to 95% in cross-validation).
 """
 
 from __future__ import annotations
