@@ -123,6 +123,8 @@ def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Pat
         closest[name] = prototypes[similarity.argmax()]
     assert scores["old-logo.png"] > 0.5 > scores["new-logo.png"]
     assert closest == {"old-logo.png": "old", "new-logo.png": "new"}
+    references = load_model(out / "model.tflite").references()  # for the verify stage
+    assert {ref.label for ref in references} == {"old", "new"} and all(len(ref.points) >= 4 for ref in references)
 
     assert run_cli(str(EXAMPLES / "old-logo.png"), "--model", str(out / "model.tflite"), "--no-cache") == 1
 
