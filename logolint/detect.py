@@ -204,7 +204,8 @@ def keypoint_matches(model, image) -> dict:
 def overrule(model, found: Detection, matches: dict) -> Detection:
     """Let the geometry overrule the classifier: an old reference logo found in place
     makes the image old, with its box; a new one found where the deciding view looked
-    means that view showed the new logo. An image with both stays with the classifier."""
+    means that view showed the new logo. Without a clear lead (verify.verdict) the
+    classifier decides alone."""
     from logolint import verify as geometry
 
     match = geometry.verdict(matches, model.info.old_labels)

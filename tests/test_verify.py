@@ -86,13 +86,25 @@ def test_an_image_without_either_logo_has_no_verdict(refs, image):
     assert decide(refs, image) is None
 
 
-def test_both_logos_side_by_side_leave_the_decision_to_the_classifier(refs):
+def test_the_old_logo_next_to_the_new_one_is_found_with_its_own_box(refs):
     image = scene(OLD, where=(40, 100))
     placed = NEW.resize((240, 100))
     image.paste(placed, (560, 400), placed)
     matches = verify.match(refs, np.asarray(image.convert("L")))
-    assert matches["old"].inliers >= verify.MIN_INLIERS and matches["new"].inliers >= verify.MIN_INLIERS
-    assert verify.verdict(matches, ("old",)) is None or verify.verdict(matches, ("old",)).label == "old"
+    assert matches["new"].inliers >= verify.MIN_INLIERS and matches["new"].box[0] >= 500
+    found = verify.verdict(matches, ("old",))
+    assert found is not None and found.label == "old" and found.box[0] < 100
+
+
+def test_the_verdict_needs_enough_inliers_and_a_clear_lead():
+    def verdict(old: int, new: int):
+        matches = {"old": verify.Match("old", old, (0, 0, 9, 9)), "new": verify.Match("new", new, (0, 0, 9, 9))}
+        found = verify.verdict(matches, ("old",))
+        return found and found.label
+
+    assert verdict(verify.MIN_INLIERS, 0) == "old" and verdict(verify.MIN_INLIERS - 1, 0) is None
+    assert verdict(0, verify.MIN_INLIERS) == "new"
+    assert verdict(12, 8) == "old" and verdict(12, 9) is None and verdict(12, 18) == "new"  # 1.5x lead
 
 
 def test_references_survive_the_model_metadata(refs):
