@@ -184,6 +184,7 @@ def keypoint_matches(model, image) -> dict:
     refs = model.references()
     if not refs:
         return {}
+    import numpy as np
     from PIL import Image
 
     from logolint import verify as geometry
@@ -193,8 +194,6 @@ def keypoint_matches(model, image) -> dict:
     if scale < 1.0:
         grey = grey.resize((max(1, round(grey.size[0] * scale)), max(1, round(grey.size[1] * scale))),
                            Image.BILINEAR, reducing_gap=2.0)
-    import numpy as np
-
     found = geometry.match(refs, np.asarray(grey))
     return {label: dataclasses.replace(match, box=tuple(min(limit, round(v / scale)) for v, limit
                                                          in zip(match.box, image.size * 2)))

@@ -264,7 +264,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def fuse(backbone: Path, head: tuple[np.ndarray, np.ndarray], brand: tuple[np.ndarray, np.ndarray],
-         references: np.ndarray, metadata: dict, keypoints: bytes = b"") -> bytes:
+         prototype_units: np.ndarray, metadata: dict, keypoints: bytes = b"") -> bytes:
     """Backbone + classifier (FULLY_CONNECTED, SOFTMAX) + cosine similarity to the
     prototypes (L2_NORMALIZATION, FULLY_CONNECTED) + brand map (1x1 CONV_2D, LOGISTIC)
     as one model, labels and settings in its metadata."""
@@ -278,10 +278,10 @@ def fuse(backbone: Path, head: tuple[np.ndarray, np.ndarray], brand: tuple[np.nd
     graph.op("FULLY_CONNECTED", [embedding, graph.const("head/weights", head[0]),
                                  graph.const("head/bias", head[1])], [logits])
     graph.op("SOFTMAX", [logits], [probabilities])
-    unit = graph.tensor("match/unit", [1, references.shape[1]])
-    similarity = graph.tensor("similarity", [1, len(references)])
+    unit = graph.tensor("match/unit", [1, prototype_units.shape[1]])
+    similarity = graph.tensor("similarity", [1, len(prototype_units)])
     graph.op("L2_NORMALIZATION", [embedding], [unit])
-    graph.op("FULLY_CONNECTED", [unit, graph.const("match/prototypes", references, fp16=True), -1], [similarity])
+    graph.op("FULLY_CONNECTED", [unit, graph.const("match/prototypes", prototype_units, fp16=True), -1], [similarity])
     # brand logit per 16-px cell = w_mid . mid + w_features . (its 32-px parent's
     # features): the coarse term is computed 4 times over and DEPTH_TO_SPACE spreads it
     # over the parent's four children, which works at any input size.
@@ -371,7 +371,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     brand = (brand_w[1] - brand_w[0], np.array([brand_b[1] - brand_b[0]], np.float32))
     views, view_labels = np.stack(examples.views), np.array(examples.view_labels)
     head = fit_softmax(views, view_labels, len(LABELS))
-    references, names, match_range = prototypes(rng, views, view_labels)
+    prototype_units, names, match_range = prototypes(rng, views, view_labels)
     metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5,
                 "input_size": INPUT_SIZE, "locate_size": LOCATE_SIZE,
                 "trained_from": {k: len(v) for k, v in files.items()},
@@ -379,11 +379,11 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
                 "match_range": [round(v, 4) for v in match_range]}
     progress("keypoints of the reference logos")
     keypoints = verify.pack(verify.references(verify.choose({"old": sources[OLD], "new": sources[NEW]})))
-    data = fuse(backbone.path, head, brand, references, metadata, keypoints)
+    data = fuse(backbone.path, head, brand, prototype_units, metadata, keypoints)
     threshold, accuracy = _recommend_threshold(Model(Path(output) / "model.tflite", data), rng,
                                                {OLD: sources[OLD], NEW: sources[NEW]})
     metadata["threshold"] = threshold
-    data = fuse(backbone.path, head, brand, references, metadata, keypoints)
+    data = fuse(backbone.path, head, brand, prototype_units, metadata, keypoints)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     (out / "model.tflite").write_bytes(data)

@@ -32,9 +32,9 @@ def tiny_model(folder: Path, keypoints: bytes = b"") -> Path:
     backbone.write_bytes(graph.to_bytes())
     head = (np.eye(len(LABELS), 3, dtype=np.float32) / 64, np.zeros(len(LABELS), np.float32))
     brand = (np.array([1, -1, 0, 0, 0, 0], np.float32) / 64, np.zeros(1, np.float32))
-    references = np.eye(2, 3, dtype=np.float32)  # "old" is red, "new" is green
+    prototype_units = np.eye(2, 3, dtype=np.float32)  # "old" is red, "new" is green
     metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5, "input_size": INPUT_SIZE,
                 "prototypes": ["old", "new"], "match_range": [0.0, 1.0]}
     path = folder / "tiny.tflite"
-    path.write_bytes(fuse(backbone, head, brand, references, metadata, keypoints))
+    path.write_bytes(fuse(backbone, head, brand, prototype_units, metadata, keypoints))
     return path
