@@ -48,7 +48,8 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
     except ImageError as exc:
         return {"error": str(exc)}
     box = _to_source(found.box, loaded.image.size, loaded.source_size)
-    return {"score": round(found.score, 4), "label": found.label, "box": list(box), "verified": found.verified}
+    return {"score": round(found.score, 4), "label": found.label, "box": list(box), "verified": found.verified,
+            "outline": found.outline}
 
 
 def _result(path: str, outcome: dict[str, Any], threshold: float, sha256: str | None) -> Result:
@@ -57,7 +58,7 @@ def _result(path: str, outcome: dict[str, Any], threshold: float, sha256: str | 
     score = outcome["score"]
     box = tuple(outcome["box"]) if outcome.get("box") else None
     return Result(path, score, score >= threshold, label=outcome.get("label"), box=box, sha256=sha256,
-                  verified=int(outcome.get("verified") or 0))
+                  verified=int(outcome.get("verified") or 0), outline=float(outcome.get("outline") or 0.0))
 
 
 def check_file(path: str, model, threshold: float, cache: ResultCache | None = None,

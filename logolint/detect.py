@@ -20,7 +20,7 @@ from logolint.imaging import border_colour
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v9-match-max-verify-v1"  # part of the cache key: change it when detection changes
+SETTINGS = "proposals-v9-match-max-verify-v1-outline-v1"  # part of the cache key: change it when detection changes
 STRIDE = 16  # pixels of the locate canvas per cell of the brand map (32 in older models)
 MAX_PEAKS = 2
 MIN_PEAK = 0.02  # a weaker peak than this is no logo
@@ -39,6 +39,7 @@ class Detection:
     box: Box  # the view, in the coordinates of the analysed image
     known: bool = False  # decided by the fingerprint of a known logo file, not the model
     verified: int = 0  # keypoints of a reference logo found in place (see verify), 0 if none decided
+    outline: float = 0.0  # how well a region fits an old logo's silhouette (see silhouette), 0 if none decided
 
 
 def square(image, size: int):
@@ -178,6 +179,21 @@ def _contains(outer: Box, inner: Box) -> bool:
     return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
+def _scaled(image, side: int):
+    """The image at `side` at most, and the factor from its pixels to the image's."""
+    from PIL import Image
+
+    scale = min(1.0, side / max(image.size))
+    if scale < 1.0:
+        image = image.resize((max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale))),
+                             Image.BILINEAR, reducing_gap=2.0)
+    return image, scale
+
+
+def _to_image(box: Box, scale: float, size: tuple[int, int]) -> Box:
+    return tuple(min(limit, round(v / scale)) for v, limit in zip(box, size * 2))
+
+
 def keypoint_matches(model, image) -> dict:
     """Per label, the reference logo found in place with the most keypoints (a
     verify.Match, its box in the image's pixels); {} for a model without references."""
@@ -185,54 +201,78 @@ def keypoint_matches(model, image) -> dict:
     if not refs:
         return {}
     import numpy as np
-    from PIL import Image
 
     from logolint import verify as geometry
 
-    grey = image.convert("L")
-    scale = min(1.0, geometry.IMAGE_SIDE / max(grey.size))
-    if scale < 1.0:
-        grey = grey.resize((max(1, round(grey.size[0] * scale)), max(1, round(grey.size[1] * scale))),
-                           Image.BILINEAR, reducing_gap=2.0)
+    grey, scale = _scaled(image.convert("L"), geometry.IMAGE_SIDE)
     found = geometry.match(refs, np.asarray(grey))
-    return {label: dataclasses.replace(match, box=tuple(min(limit, round(v / scale)) for v, limit
-                                                         in zip(match.box, image.size * 2)))
+    return {label: dataclasses.replace(match, box=_to_image(match.box, scale, image.size))
             for label, match in found.items()}
 
 
-def overrule(model, found: Detection, matches: dict) -> Detection:
-    """Let the geometry overrule the classifier: an old reference logo found in place
-    makes the image old, with its box; a new one found where the deciding view looked
-    means that view showed the new logo. Without a clear lead (verify.verdict) the
+def outline_match(model, image):
+    """The region of the image that fits an old logo's silhouette (a silhouette.Outline,
+    its box in the image's pixels), or None; None for a model without silhouettes."""
+    shapes = model.silhouettes()
+    if not shapes:
+        return None
+    import numpy as np
+
+    from logolint import silhouette
+
+    small, scale = _scaled(image, silhouette.SIDE)
+    found = silhouette.match(shapes, np.asarray(small), model.info.old_labels)
+    if found is None:
+        return None
+    return dataclasses.replace(found, box=_to_image(found.box, scale, image.size))
+
+
+def geometry(model, image) -> tuple[dict, object]:
+    """Keypoint matches and, unless they already found the old logo, the outline match."""
+    from logolint import verify
+
+    matches = keypoint_matches(model, image)
+    decided = verify.verdict(matches, model.info.old_labels)
+    if decided is not None and decided.label in model.info.old_labels:
+        return matches, None
+    return matches, outline_match(model, image)
+
+
+def overrule(model, found: Detection, matches: dict, outline=None) -> Detection:
+    """Let the geometry overrule the classifier: an old reference logo found in place,
+    by its keypoints or else by its outline, makes the image old, with its box; a new
+    one found by its keypoints where the deciding view looked means that view showed
+    the new logo. Without a clear lead (verify.verdict) or a fitting outline the
     classifier decides alone."""
     from logolint import verify as geometry
 
     match = geometry.verdict(matches, model.info.old_labels)
-    if match is None:
-        return found
-    if match.label in model.info.old_labels:
+    if match is not None and match.label in model.info.old_labels:
         return Detection(max(found.score, VERIFIED), match.label, match.box, verified=match.inliers)
-    if _contains(found.box, match.box):
+    # The new logo's keypoints where the outline is: the outline was the new logo's.
+    if outline is not None and not (match is not None and _contains(match.box, outline.box)):
+        return Detection(max(found.score, VERIFIED), outline.label, outline.box, outline=outline.fit)
+    if match is not None and _contains(found.box, match.box):
         return Detection(found.score * DEMOTED, match.label, found.box, verified=match.inliers)
     return found
 
 
 def verify(model, image, found: Detection) -> Detection:
-    return overrule(model, found, keypoint_matches(model, image))
+    return overrule(model, found, *geometry(model, image))
 
 
 def detect(model, image, localise: bool = True) -> Detection:
     """A known logo file decides at once; otherwise the views are scored and, with
-    `localise`, checked against the reference logos' geometry. The keypoints are found
-    while the interpreter scores the views: both release the GIL."""
+    `localise`, checked against the reference logos' geometry. The geometry is worked
+    out while the interpreter scores the views: both release the GIL."""
     known = known_drawing(model, image)
     if known:
         return known
-    if not (localise and model.references()):
+    if not (localise and (model.references() or model.silhouettes())):
         return decide(score_views(model, image, localise))
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:
-        matches = pool.submit(keypoint_matches, model, image)
+        matched = pool.submit(geometry, model, image)
         found = decide(score_views(model, image, localise))
-        return overrule(model, found, matches.result())
+        return overrule(model, found, *matched.result())

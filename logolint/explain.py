@@ -36,6 +36,8 @@ class Explanation:
             return "known logo file"
         if view.verified:
             return "reference keypoints"
+        if view.outline:
+            return "reference outline"
         return "whole image" if view.box == (0, 0, *self.image.size) else "parts of the image"
 
 
@@ -50,7 +52,7 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
     verdict = known or decide(list(views))
     if not known and config.localise:
         checked = verify(model, loaded.image, verdict)
-        if checked.verified:  # the geometry overruled the views: it is a view of its own
+        if checked.verified or checked.outline:  # the geometry overruled the views: a view of its own
             views += (checked,)
         verdict = checked
     views = ((known,) if known else ()) + views

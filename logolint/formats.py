@@ -21,7 +21,9 @@ def register(name: str) -> Callable[[Formatter], Formatter]:
 
 def _box(result: Result) -> str:
     where = f" at [{', '.join(map(str, result.box))}]" if result.box else ""
-    return where + (f", {result.verified} keypoints matched" if result.verified else "")
+    if result.verified:
+        return f"{where}, {result.verified} keypoints matched"
+    return f"{where}, outline fits {result.outline:.2f}" if result.outline else where
 
 
 def summary(report: Report) -> str:
@@ -71,6 +73,7 @@ def as_json(report: Report) -> str:
                 "label": r.label,
                 "box": list(r.box) if r.box else None,
                 "verified": r.verified,
+                "outline": r.outline,
             }
             for r in report.results
         ],

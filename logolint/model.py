@@ -161,6 +161,7 @@ class Model:
         self._threads = threads
         self._runners: dict[int, Runner] = {}
         self._references: list | None = None
+        self._silhouettes = None
         self.info = _info(data, path)
 
     def _runner(self, side: int) -> Runner:
@@ -200,6 +201,20 @@ class Model:
             except ValueError as exc:
                 raise ModelError(f"{self.path}: {exc}") from None
         return self._references
+
+    def silhouettes(self):
+        """The reference silhouettes for outline matching (a silhouette.Silhouettes,
+        false for models without)."""
+        if self._silhouettes is None:
+            from logolint import silhouette
+            from logolint.tflite_metadata import read_metadata
+
+            try:
+                blob = read_metadata(self._data, silhouette.METADATA_NAME)
+                self._silhouettes = silhouette.Silhouettes(silhouette.unpack(blob) if blob else {})
+            except ValueError as exc:
+                raise ModelError(f"{self.path}: {exc}") from None
+        return self._silhouettes
 
     def locate(self, canvas):
         """The brand map (cells x cells, values 0-1) of a locate_size canvas."""

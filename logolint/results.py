@@ -21,6 +21,7 @@ class Result:
     sha256: str | None = None  # of the file's content, when it could be read
     accepted: str | None = None  # why a would-be finding passes (baseline or allow list)
     verified: int = 0  # keypoints of a reference logo found in place, when they decided
+    outline: float = 0.0  # fit of a region to an old logo's silhouette, when it decided
 
 
 @dataclasses.dataclass(frozen=True)

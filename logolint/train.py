@@ -7,7 +7,8 @@ backbone embeds them, and two small heads are fitted:
   whole letterboxed scene, which proposes where to look;
 - an old / new / other classifier on the pooled embedding of a crop around the logo.
 Both are fused with the backbone into one .tflite (see logolint.detect for their use),
-with the SIFT keypoints of the reference logos in its metadata (see logolint.verify)."""
+with the SIFT keypoints of the reference logos (see logolint.verify) and the silhouettes
+of the logo files (see logolint.silhouette) in its metadata."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from logolint import verify
+from logolint import silhouette, verify
 from logolint.detect import STRIDE, letterbox, square
 from logolint.errors import ConfigError, ImageError
 from logolint.imaging import IMAGE_EXTENSIONS, load_image
@@ -264,7 +265,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def fuse(backbone: Path, head: tuple[np.ndarray, np.ndarray], brand: tuple[np.ndarray, np.ndarray],
-         prototype_units: np.ndarray, metadata: dict, keypoints: bytes = b"") -> bytes:
+         prototype_units: np.ndarray, metadata: dict, keypoints: bytes = b"", silhouettes: bytes = b"") -> bytes:
     """Backbone + classifier (FULLY_CONNECTED, SOFTMAX) + cosine similarity to the
     prototypes (L2_NORMALIZATION, FULLY_CONNECTED) + brand map (1x1 CONV_2D, LOGISTIC)
     as one model, labels and settings in its metadata."""
@@ -308,6 +309,8 @@ def fuse(backbone: Path, head: tuple[np.ndarray, np.ndarray], brand: tuple[np.nd
     graph.metadata(METADATA_NAME, json.dumps(metadata, sort_keys=True).encode())
     if keypoints:
         graph.metadata(verify.METADATA_NAME, keypoints)
+    if silhouettes:
+        graph.metadata(silhouette.METADATA_NAME, silhouettes)
     return graph.to_bytes({"labels.txt": ("\n".join(metadata["labels"]) + "\n").encode()})
 
 
@@ -377,13 +380,15 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
                 "trained_from": {k: len(v) for k, v in files.items()},
                 "fingerprints": _fingerprints(sources), "prototypes": names,
                 "match_range": [round(v, 4) for v in match_range]}
-    progress("keypoints of the reference logos")
+    progress("keypoints and silhouettes of the reference logos")
     keypoints = verify.pack(verify.references(verify.choose({"old": sources[OLD], "new": sources[NEW]})))
-    data = fuse(backbone.path, head, brand, prototype_units, metadata, keypoints)
+    masks = silhouette.masks({"old": sources[OLD], "new": sources[NEW]})
+    outlines = silhouette.pack(masks) if masks.get("old") else b""
+    data = fuse(backbone.path, head, brand, prototype_units, metadata, keypoints, outlines)
     threshold, accuracy = _recommend_threshold(Model(Path(output) / "model.tflite", data), rng,
                                                {OLD: sources[OLD], NEW: sources[NEW]})
     metadata["threshold"] = threshold
-    data = fuse(backbone.path, head, brand, prototype_units, metadata, keypoints)
+    data = fuse(backbone.path, head, brand, prototype_units, metadata, keypoints, outlines)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     (out / "model.tflite").write_bytes(data)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def tiny_model(folder: Path, keypoints: bytes = b"") -> Path:
+def tiny_model(folder: Path, keypoints: bytes = b"", silhouettes: bytes = b"") -> Path:
     """`folder`/tiny.tflite, made like a trained model (train.fuse) around a two-op stand-in
     for the backbone: a thousand files cost seconds instead of minutes. `keypoints`: the
-    packed references for geometric verification (none by default)."""
+    packed references for geometric verification, `silhouettes` the packed outlines (none
+    by default)."""
     import numpy as np
 
     from logolint.detect import STRIDE
@@ -36,5 +37,5 @@ def tiny_model(folder: Path, keypoints: bytes = b"") -> Path:
     metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5, "input_size": INPUT_SIZE,
                 "prototypes": ["old", "new"], "match_range": [0.0, 1.0]}
     path = folder / "tiny.tflite"
-    path.write_bytes(fuse(backbone, head, brand, prototype_units, metadata, keypoints))
+    path.write_bytes(fuse(backbone, head, brand, prototype_units, metadata, keypoints, silhouettes))
     return path

@@ -1,0 +1,208 @@
+"""Silhouette matching for flat marks.
+
+A mono glyph or a flat mark gives SIFT few corners, and a busy photo showing through
+its holes spoils the ones it has. But such a mark is a region of one colour whose
+outline is its own. The image is thresholded in lightness and in colourfulness at
+several levels; each connected region of a plausible size is normalised for position,
+scale, shear and rotation (its second moments made a unit circle), and compared with
+the alpha silhouettes of the reference logo files, normalised the same way at every
+rotation. A region decides only if it fits the old silhouette closely and clearly
+better than the new one and than plain discs, squares and triangles, which anything
+blob-like fits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import io
+
+import numpy as np
+
+METADATA_NAME = "logolint.silhouettes"
+SIDE = 512  # the image is searched at this side at most
+MASK_SIDE = 128  # reference silhouettes are stored this large
+GRID = 40  # side of a normalised silhouette
+SPAN = 2.2  # the normalised grid covers +-SPAN standard deviations of the region
+ROTATIONS = 36
+LEVELS = range(24, 240, 24)
+MIN_AREA = 150  # pixels at SIDE: smaller regions carry too little outline
+MIN_SIDE = 16
+# brands-dev (12 brands, 1,200 images without the old logo): the best region of an
+# image without it reached ... .
+MIN_FIT = 0.85
+MARGIN = 0.05  # the old silhouette must fit this much better than any other shape
+
+
+@dataclasses.dataclass(frozen=True)
+class Outline:
+    label: str
+    fit: float  # intersection over union of the region and the silhouette, normalised
+    box: tuple[int, int, int, int]  # the region, in the searched image's pixels
+
+
+def masks(images: dict[str, list]) -> dict[str, list[np.ndarray]]:
+    """Per label, the alpha silhouettes (uint8 0/1, at most MASK_SIDE) of the reference
+    images that have transparency: logo files, not photos."""
+    from PIL import Image
+
+    found: dict[str, list[np.ndarray]] = {}
+    for label, items in images.items():
+        for image in items:
+            if image.mode != "RGBA":
+                continue
+            alpha = image.getchannel("A")
+            box = alpha.point(lambda v: 255 if v > 128 else 0).getbbox()
+            if box is None:
+                continue
+            alpha = alpha.crop(box)
+            scale = MASK_SIDE / max(alpha.size)
+            alpha = alpha.resize((max(1, round(alpha.size[0] * scale)), max(1, round(alpha.size[1] * scale))),
+                                 Image.BILINEAR)
+            found.setdefault(label, []).append((np.asarray(alpha) > 128).astype(np.uint8))
+    return found
+
+
+def pack(found: dict[str, list[np.ndarray]]) -> bytes:
+    stream = io.BytesIO()
+    arrays = {f"{label}/{i}": mask for label, items in found.items() for i, mask in enumerate(items)}
+    np.savez_compressed(stream, **arrays)
+    return stream.getvalue()
+
+
+def unpack(blob: bytes) -> dict[str, list[np.ndarray]]:
+    """The inverse of `pack`; ValueError if the blob is not one."""
+    found: dict[str, list[np.ndarray]] = {}
+    try:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+            for key in sorted(data.files, key=lambda k: (k.rpartition("/")[0], int(k.rpartition("/")[2]))):
+                found.setdefault(key.rpartition("/")[0], []).append(data[key].astype(np.uint8))
+    except Exception as exc:  # zip, npy and key errors alike mean a damaged blob
+        raise ValueError(f"unreadable silhouettes: {exc}") from None
+    if any(mask.ndim != 2 or min(mask.shape) < 1 for items in found.values() for mask in items):
+        raise ValueError("unreadable silhouettes: shapes do not fit")
+    return found
+
+
+def _frame(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and the matrix that maps the normalised grid into the mask's pixels."""
+    ys, xs = np.nonzero(mask)
+    points = np.stack([xs, ys], 1).astype(np.float64)
+    centre = points.mean(0)
+    # A quarter pixel of variance keeps a one-pixel-wide region invertible.
+    values, vectors = np.linalg.eigh(np.cov((points - centre).T) + np.eye(2) * 0.25)
+    return centre, vectors @ np.diag(np.sqrt(values)) @ vectors.T
+
+
+@functools.lru_cache(maxsize=1)
+def _grid() -> np.ndarray:
+    axis = ((np.arange(GRID) + 0.5) / GRID * 2 - 1) * SPAN
+    xs, ys = np.meshgrid(axis, axis)
+    return np.stack([xs.ravel(), ys.ravel()], 1)
+
+
+def normalised(mask: np.ndarray, rotations: int = 1) -> np.ndarray:
+    """rotations x GRID*GRID binary float32 views of a mask, normalised for its moments."""
+    import cv2
+
+    centre, spread = _frame(mask)
+    out = np.empty((rotations, GRID * GRID), np.float32)
+    for k in range(rotations):
+        angle = 2 * np.pi * k / rotations
+        turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        source = (_grid() @ (spread @ turn).T + centre).astype(np.float32)
+        sampled = cv2.remap(mask.astype(np.float32), source[:, 0].reshape(GRID, GRID),
+                            source[:, 1].reshape(GRID, GRID), cv2.INTER_LINEAR, borderValue=0)
+        out[k] = sampled.ravel() > 0.5
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _generic() -> np.ndarray:
+    """Plain shapes any blob fits about as well as a logo: disc, square, rounded square, triangle."""
+    import cv2
+
+    shapes = []
+    for draw in (lambda m: cv2.circle(m, (64, 64), 50, 1, -1),
+                 lambda m: cv2.rectangle(m, (14, 14), (114, 114), 1, -1),
+                 lambda m: _rounded_square(cv2, m),
+                 lambda m: cv2.fillPoly(m, [np.array([[64, 14], [114, 100], [14, 100]], np.int32)], 1)):
+        mask = np.zeros((128, 128), np.uint8)
+        draw(mask)
+        shapes.append(normalised(mask, ROTATIONS))
+    return np.concatenate(shapes)
+
+
+def _rounded_square(cv2, mask: np.ndarray) -> None:
+    cv2.rectangle(mask, (34, 14), (94, 114), 1, -1)
+    cv2.rectangle(mask, (14, 34), (114, 94), 1, -1)
+    for corner in ((34, 34), (94, 34), (34, 94), (94, 94)):
+        cv2.circle(mask, corner, 20, 1, -1)
+
+
+class Silhouettes:
+    """The normalised reference silhouettes of a model, every rotation, ready to compare."""
+
+    def __init__(self, found: dict[str, list[np.ndarray]]) -> None:
+        self.labels: list[str] = []
+        if not found:
+            return
+        stacks = []
+        for label, items in found.items():
+            for mask in items:
+                stacks.append(normalised(mask, ROTATIONS))
+                self.labels += [label] * ROTATIONS
+        stacks.append(_generic())
+        self.labels += [""] * len(stacks[-1])
+        self.stack = np.concatenate(stacks)
+        self.areas = self.stack.sum(1)
+        self.label_of = np.array(self.labels)
+
+    def __bool__(self) -> bool:
+        return any(self.labels)
+
+
+def regions(rgb: np.ndarray):
+    """(box, mask) of the connected regions of the image thresholded in lightness and
+    colourfulness at LEVELS, both ways; each distinct region once."""
+    import cv2
+
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB)
+    chroma = np.hypot(lab[:, :, 1].astype(np.float32) - 128, lab[:, :, 2].astype(np.float32) - 128)
+    height, width = lab.shape[:2]
+    seen = set()
+    for channel in (lab[:, :, 0], np.clip(chroma * 3, 0, 255).astype(np.uint8)):
+        for level in LEVELS:
+            above = (channel > level).astype(np.uint8)
+            for binary in (above, 1 - above):
+                count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+                _, _, ws, hs, areas = stats[1:].T
+                keep = ((areas >= MIN_AREA) & (areas <= 0.6 * height * width) & (np.maximum(ws, hs) >= MIN_SIDE)
+                        & ((ws < width - 1) | (hs < height - 1)))
+                for i in np.flatnonzero(keep) + 1:
+                    x, y, w, h, area = (int(v) for v in stats[i])
+                    key = (x // 4, y // 4, w // 4, h // 4, area // 64)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    yield (x, y, x + w, y + h), (labels[y:y + h, x:x + w] == i)
+
+
+def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...]) -> Outline | None:
+    """Of the regions that fit an old silhouette at MIN_FIT or better and MARGIN better
+    than every other shape, the one that fits it best; None if there is none."""
+    found = list(regions(rgb))
+    if not found or not shapes:
+        return None
+    views = np.stack([normalised(mask)[0] for _, mask in found])
+    overlap = views @ shapes.stack.T
+    fit = overlap / (views.sum(1)[:, None] + shapes.areas[None, :] - overlap + 1e-6)
+    is_old = np.isin(shapes.label_of, old_labels)
+    old_fit = np.where(is_old, fit, 0.0).max(1)
+    rival_fit = np.where(is_old, 0.0, fit).max(1)
+    decisive = (old_fit >= MIN_FIT) & (old_fit - rival_fit >= MARGIN)
+    if not decisive.any():
+        return None
+    best = int(np.argmax(np.where(decisive, old_fit, 0.0)))
+    label = shapes.labels[int(np.argmax(np.where(is_old, fit[best], 0.0)))]
+    return Outline(label, round(float(old_fit[best]), 3), found[best][0])

@@ -1,0 +1,151 @@
+"""Outline matching: a flat mark over a photo, found by its silhouette where SIFT finds
+too few corners, and never a blob that merely looks like one."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from conftest import ROOT, run_cli
+from logolint import silhouette, verify
+from logolint.detect import VERIFIED, Detection, overrule
+from logolint.errors import ModelError
+from logolint.model import Model
+from test_verify import iou
+from tiny_model import tiny_model
+
+PHOTO = Image.open(ROOT / "tests" / "fixtures" / "chelsea.jpg").convert("RGB")
+
+
+def mark(kind: str) -> Image.Image:
+    """Flat marks with holes, on transparency like a logo file."""
+    image = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    if kind == "old":  # a thick arrow with a round hole
+        draw.polygon([(20, 80), (110, 80), (110, 30), (185, 100), (110, 170), (110, 120), (20, 120)],
+                     fill=(40, 160, 90, 255))
+        draw.ellipse((120, 85, 150, 115), fill=(0, 0, 0, 0))
+    elif kind == "new":  # a cross with two holes
+        draw.rectangle((80, 20, 120, 180), fill=(40, 90, 200, 255))
+        draw.rectangle((20, 70, 180, 110), fill=(40, 90, 200, 255))
+        draw.ellipse((90, 30, 110, 50), fill=(0, 0, 0, 0))
+        draw.ellipse((90, 150, 110, 170), fill=(0, 0, 0, 0))
+    else:  # a disc: anything round fits it
+        draw.ellipse((20, 20, 180, 180), fill=(200, 40, 40, 255))
+    return image
+
+
+def scene(logo: Image.Image | None, angle: float = 0.0, width: int = 150, where=(120, 60)) -> Image.Image:
+    """The mark over a photo that shows through its holes."""
+    page = PHOTO.resize((600, 400), Image.BILINEAR)
+    if logo is not None:
+        placed = logo.resize((width, width), Image.LANCZOS).rotate(angle, expand=True, resample=Image.BICUBIC)
+        page.paste(placed, where, placed)
+    return page
+
+
+@pytest.fixture(scope="module")
+def shapes() -> silhouette.Silhouettes:
+    return silhouette.Silhouettes(silhouette.masks({"old": [mark("old")], "new": [mark("new")]}))
+
+
+def found(shapes, image: Image.Image) -> silhouette.Outline | None:
+    return silhouette.match(shapes, np.asarray(image), ("old",))
+
+
+@pytest.mark.parametrize("angle, width", [(0, 150), (30, 90), (-70, 220)])
+def test_a_flat_mark_over_a_photo_is_found_by_its_outline(shapes, angle, width):
+    outline = found(shapes, scene(mark("old"), angle, width))
+    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+    opaque = mark("old").resize((width, width)).rotate(angle, expand=True).getchannel("A").getbbox()
+    truth = (120 + opaque[0], 60 + opaque[1], 120 + opaque[2], 60 + opaque[3])
+    assert iou(outline.box, truth) > 0.85, (outline.box, truth)
+
+
+@pytest.mark.parametrize("image", [scene(mark("new")), scene(mark("new"), 45, 100), scene(None), PHOTO],
+                         ids=["new", "new-turned", "photo", "small-photo"])
+def test_the_new_mark_or_a_photo_has_no_outline(shapes, image):
+    assert found(shapes, image) is None
+
+
+def test_a_blob_like_old_logo_never_decides():
+    # A disc fits every round region: the plain shapes rival it, so it cannot win by MARGIN.
+    round_old = silhouette.Silhouettes(silhouette.masks({"old": [mark("disc")], "new": [mark("new")]}))
+    assert found(round_old, scene(mark("disc"))) is None
+
+
+def test_only_files_with_transparency_give_silhouettes():
+    photo = scene(mark("old"))
+    masks = silhouette.masks({"old": [mark("old"), photo], "new": [photo]})
+    assert list(masks) == ["old"] and len(masks["old"]) == 1
+    assert max(masks["old"][0].shape) == silhouette.MASK_SIDE and set(np.unique(masks["old"][0])) == {0, 1}
+    assert not silhouette.Silhouettes({})
+
+
+def test_silhouettes_survive_the_model_metadata():
+    masks = silhouette.masks({"old": [mark("old"), mark("disc")], "new": [mark("new")]})
+    again = silhouette.unpack(silhouette.pack(masks))
+    assert set(again) == {"old", "new"} and len(again["old"]) == 2
+    assert all(np.array_equal(a, b) for label in masks for a, b in zip(again[label], masks[label]))
+    with pytest.raises(ValueError, match="unreadable silhouettes"):
+        silhouette.unpack(b"PK\x03\x04 not a zip")
+
+
+@pytest.fixture(scope="module")
+def outline_model(tmp_path_factory) -> Model:
+    packed = silhouette.pack(silhouette.masks({"old": [mark("old")], "new": [mark("new")]}))
+    path = tiny_model(tmp_path_factory.mktemp("outline"), silhouettes=packed)
+    return Model(path, path.read_bytes())
+
+
+def test_detect_flags_an_outlined_old_mark_the_classifier_missed(outline_model, tmp_path):
+    from logolint.detect import detect
+
+    assert outline_model.references() == [] and outline_model.silhouettes()
+    result = detect(outline_model, scene(mark("old"), 30, 90))
+    assert result.score >= VERIFIED and result.label == "old" and result.outline >= silhouette.MIN_FIT
+    assert 140 <= result.box[0] <= 155
+    assert detect(outline_model, scene(mark("new"))).outline == 0.0
+    plain = tiny_model(tmp_path)
+    assert not Model(plain, plain.read_bytes()).silhouettes()
+
+
+def test_the_new_logos_keypoints_in_the_same_place_cancel_the_outline(outline_model):
+    weak = Detection(0.2, "new", (0, 0, 600, 400))
+    outline = silhouette.Outline("old", 0.9, (100, 100, 200, 200))
+    here = {"new": verify.Match("new", 20, (90, 90, 210, 210))}
+    elsewhere = {"new": verify.Match("new", 20, (400, 100, 500, 200))}
+    assert overrule(outline_model, weak, here, outline).outline == 0.0
+    flagged = overrule(outline_model, weak, elsewhere, outline)
+    assert flagged.score >= VERIFIED and flagged.box == outline.box and flagged.outline == 0.9
+
+
+def test_damaged_silhouettes_are_a_model_error(tmp_path):
+    path = tiny_model(tmp_path, silhouettes=b"\x00garbage")
+    with pytest.raises(ModelError, match="unreadable silhouettes"):
+        Model(path, path.read_bytes()).silhouettes()
+
+
+def test_check_and_explain_report_the_outline(outline_model, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "images").mkdir()
+    scene(mark("old"), 30, 90).save(tmp_path / "images/poster.png")
+    scene(None).save(tmp_path / "images/plain.png")
+    model = str(outline_model.path)
+    assert run_cli("check", "images", "--model", model, "--no-cache") == 1
+    out = capsys.readouterr().out
+    assert "poster.png: old logo (0.99 >= 0.50) at [" in out and "outline fits 0." in out
+    assert "plain.png" not in out
+    assert run_cli("check", "images", "--model", model, "--no-cache", "--format", "json") == 1
+    outlines = {Path(r["path"]).name: r["outline"] for r in json.loads(capsys.readouterr().out)["results"]}
+    assert outlines["poster.png"] >= silhouette.MIN_FIT and outlines["plain.png"] == 0.0
+    assert run_cli("explain", "images/poster.png", "--model", model) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"reference outline +fired  1 of 1 view, best 0\.99", out)
+    decides = next(line for line in out.splitlines() if line.endswith("<- decides"))
+    assert decides.split()[:2] == ["0.99", "old"]
