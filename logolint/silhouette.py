@@ -22,6 +22,7 @@ import numpy as np
 METADATA_NAME = "logolint.silhouettes"
 SIDE = 512  # the image is searched at this side at most
 MASK_SIDE = 128  # reference silhouettes are stored this large
+MIN_PIXELS = 16  # a silhouette with fewer has no shape to speak of
 GRID = 40  # side of a normalised silhouette
 SPAN = 2.2  # the normalised grid covers +-SPAN standard deviations of the region
 ROTATIONS = 36
@@ -53,14 +54,17 @@ def masks(images: dict[str, list]) -> dict[str, list[np.ndarray]]:
             if image.mode != "RGBA":
                 continue
             alpha = image.getchannel("A")
-            box = alpha.point(lambda v: 255 if v > 128 else 0).getbbox()
-            if box is None:
+            opaque = alpha.point(lambda v: 255 if v > 128 else 0)
+            box = opaque.getbbox()
+            if box is None or np.count_nonzero(np.asarray(opaque)) < MIN_PIXELS:
                 continue
             alpha = alpha.crop(box)
             scale = MASK_SIDE / max(alpha.size)
             alpha = alpha.resize((max(1, round(alpha.size[0] * scale)), max(1, round(alpha.size[1] * scale))),
                                  Image.BILINEAR)
-            found.setdefault(label, []).append((np.asarray(alpha) > 128).astype(np.uint8))
+            mask = (np.asarray(alpha) > 128).astype(np.uint8)
+            if mask.sum() >= MIN_PIXELS:  # what unpack demands
+                found.setdefault(label, []).append(mask)
     return found
 
 
@@ -80,8 +84,9 @@ def unpack(blob: bytes) -> dict[str, list[np.ndarray]]:
                 found.setdefault(key.rpartition("/")[0], []).append(data[key].astype(np.uint8))
     except Exception as exc:  # zip, npy and key errors alike mean a damaged blob
         raise ValueError(f"unreadable silhouettes: {exc}") from None
-    if any(mask.ndim != 2 or min(mask.shape) < 1 for items in found.values() for mask in items):
-        raise ValueError("unreadable silhouettes: shapes do not fit")
+    if any(mask.ndim != 2 or mask.max(initial=0) > 1 or mask.sum() < MIN_PIXELS
+           for items in found.values() for mask in items):
+        raise ValueError("unreadable silhouettes: not masks of a logo")
     return found
 
 

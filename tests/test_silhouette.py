@@ -85,6 +85,9 @@ def test_only_files_with_transparency_give_silhouettes():
     assert list(masks) == ["old"] and len(masks["old"]) == 1
     assert max(masks["old"][0].shape) == silhouette.MASK_SIDE and set(np.unique(masks["old"][0])) == {0, 1}
     assert not silhouette.Silhouettes({})
+    speck = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    speck.putpixel((5, 5), (0, 0, 0, 255))  # one opaque pixel: no shape
+    assert silhouette.masks({"old": [speck]}) == {}
 
 
 def test_silhouettes_survive_the_model_metadata():
@@ -92,8 +95,10 @@ def test_silhouettes_survive_the_model_metadata():
     again = silhouette.unpack(silhouette.pack(masks))
     assert set(again) == {"old", "new"} and len(again["old"]) == 2
     assert all(np.array_equal(a, b) for label in masks for a, b in zip(again[label], masks[label]))
-    with pytest.raises(ValueError, match="unreadable silhouettes"):
-        silhouette.unpack(b"PK\x03\x04 not a zip")
+    for damaged in (b"PK\x03\x04 not a zip", silhouette.pack({"old": [np.zeros((9, 9), np.uint8)]}),
+                    silhouette.pack({"old": [np.full((9, 9), 7, np.uint8)]})):
+        with pytest.raises(ValueError, match="unreadable silhouettes"):
+            silhouette.unpack(damaged)
 
 
 @pytest.fixture(scope="module")
