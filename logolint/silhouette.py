@@ -34,6 +34,7 @@ MIN_SIDE = 16
 # through; 0.9, or a margin of 0.1 or 0.15, found fewer old logos.
 MIN_FIT = 0.85
 MARGIN = 0.05  # the old silhouette must fit this much better than any other shape
+SPREAD_SLACK = 0.75  # below MIN_FIT: sampling on the grid blurs the bound a little
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,14 +91,21 @@ def unpack(blob: bytes) -> dict[str, list[np.ndarray]]:
     return found
 
 
-def _frame(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Centre and the matrix that maps the normalised grid into the mask's pixels."""
-    ys, xs = np.nonzero(mask)
-    points = np.stack([xs, ys], 1).astype(np.float64)
-    centre = points.mean(0)
+def _moments(mask: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Area, centre and covariance of a 0/1 mask's pixels."""
+    import cv2
+
+    m = cv2.moments(mask.astype(np.uint8), binaryImage=True)
+    area = m["m00"]
     # A quarter pixel of variance keeps a one-pixel-wide region invertible.
-    values, vectors = np.linalg.eigh(np.cov((points - centre).T) + np.eye(2) * 0.25)
-    return centre, vectors @ np.diag(np.sqrt(values)) @ vectors.T
+    covariance = np.array([[m["mu20"], m["mu11"]], [m["mu11"], m["mu02"]]]) / area + np.eye(2) * 0.25
+    return area, np.array([m["m10"] / area, m["m01"] / area]), covariance
+
+
+def _spread(area: float, covariance: np.ndarray) -> float:
+    """The area in normalised units: the same for every affine view of a shape. Two shapes
+    whose spreads differ by a factor f overlap by at most 1/f once normalised."""
+    return area / np.sqrt(np.linalg.det(covariance))
 
 
 @functools.lru_cache(maxsize=1)
@@ -111,7 +119,9 @@ def normalised(mask: np.ndarray, rotations: int = 1) -> np.ndarray:
     """rotations x GRID*GRID binary float32 views of a mask, normalised for its moments."""
     import cv2
 
-    centre, spread = _frame(mask)
+    _, centre, covariance = _moments(mask)
+    values, vectors = np.linalg.eigh(covariance)
+    spread = vectors @ np.diag(np.sqrt(values)) @ vectors.T  # maps the unit circle onto the shape
     out = np.empty((rotations, GRID * GRID), np.float32)
     for k in range(rotations):
         angle = 2 * np.pi * k / rotations
@@ -154,10 +164,12 @@ class Silhouettes:
         if not found:
             return
         stacks = []
+        self.spreads: dict[str, list[float]] = {}
         for label, items in found.items():
             for mask in items:
                 stacks.append(normalised(mask, ROTATIONS))
                 self.labels += [label] * ROTATIONS
+                self.spreads.setdefault(label, []).append(_spread(*_moments(mask)[::2]))
         stacks.append(_generic())
         self.labels += [""] * len(stacks[-1])
         self.stack = np.concatenate(stacks)
@@ -178,7 +190,10 @@ def regions(rgb: np.ndarray):
     height, width = lab.shape[:2]
     seen = set()
     for channel in (lab[:, :, 0], np.clip(chroma * 3, 0, 255).astype(np.uint8)):
+        low, high = int(channel.min()), int(channel.max())
         for level in LEVELS:
+            if not low <= level < high:  # all on one side: no region
+                continue
             above = (channel > level).astype(np.uint8)
             for binary in (above, 1 - above):
                 count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
@@ -197,8 +212,14 @@ def regions(rgb: np.ndarray):
 def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...]) -> Outline | None:
     """Of the regions that fit an old silhouette at MIN_FIT or better and MARGIN better
     than every other shape, the one that fits it best; None if there is none."""
-    found = list(regions(rgb))
-    if not found or not shapes:
+    spreads = [spread for label in old_labels for spread in (shapes.spreads.get(label, []) if shapes else [])]
+    if not spreads:
+        return None
+    # A region whose spread is off by more than 1/SPREAD_SLACK from every old silhouette's
+    # cannot fit one at MIN_FIT: most regions are dropped before they are normalised.
+    low, high = SPREAD_SLACK * min(spreads), max(spreads) / SPREAD_SLACK
+    found = [(box, mask) for box, mask in regions(rgb) if low <= _spread(*_moments(mask)[::2]) <= high]
+    if not found:
         return None
     views = np.stack([normalised(mask)[0] for _, mask in found])
     overlap = views @ shapes.stack.T

@@ -125,6 +125,8 @@ def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Pat
     assert closest == {"old-logo.png": "old", "new-logo.png": "new"}
     references = load_model(out / "model.tflite").references()  # for the verify stage
     assert {ref.label for ref in references} == {"old", "new"} and all(len(ref.points) >= 4 for ref in references)
+    shapes = load_model(out / "model.tflite").silhouettes()  # for the outline stage
+    assert sorted(set(shapes.labels) - {""}) == ["new", "old"]
 
     assert run_cli(str(EXAMPLES / "old-logo.png"), "--model", str(out / "model.tflite"), "--no-cache") == 1
 
