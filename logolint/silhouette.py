@@ -7,8 +7,8 @@ several levels; each connected region of a plausible size is normalised for posi
 scale, shear and rotation (its second moments made a unit circle), and compared with
 the alpha silhouettes of the reference logo files, normalised the same way at every
 rotation. A region decides only if it fits the old silhouette closely and clearly
-better than the new one and than plain discs, squares and triangles, which anything
-blob-like fits.
+better than the new one and than a plain disc, square, rounded square or triangle, which
+anything blob-like fits.
 """
 
 from __future__ import annotations
@@ -102,9 +102,10 @@ def _moments(mask: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     return area, np.array([m["m10"] / area, m["m01"] / area]), covariance
 
 
-def _spread(area: float, covariance: np.ndarray) -> float:
-    """The area in normalised units: the same for every affine view of a shape. Two shapes
-    whose spreads differ by a factor f overlap by at most 1/f once normalised."""
+def _spread(mask: np.ndarray) -> float:
+    """The mask's area in normalised units: the same for every affine view of a shape. Two
+    shapes whose spreads differ by a factor f overlap by at most 1/f once normalised."""
+    area, _, covariance = _moments(mask)
     return area / np.sqrt(np.linalg.det(covariance))
 
 
@@ -161,15 +162,15 @@ class Silhouettes:
 
     def __init__(self, found: dict[str, list[np.ndarray]]) -> None:
         self.labels: list[str] = []
+        self.spreads: dict[str, list[float]] = {}
         if not found:
             return
         stacks = []
-        self.spreads: dict[str, list[float]] = {}
         for label, items in found.items():
             for mask in items:
                 stacks.append(normalised(mask, ROTATIONS))
                 self.labels += [label] * ROTATIONS
-                self.spreads.setdefault(label, []).append(_spread(*_moments(mask)[::2]))
+                self.spreads.setdefault(label, []).append(_spread(mask))
         stacks.append(_generic())
         self.labels += [""] * len(stacks[-1])
         self.stack = np.concatenate(stacks)
@@ -212,13 +213,13 @@ def regions(rgb: np.ndarray):
 def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...]) -> Outline | None:
     """Of the regions that fit an old silhouette at MIN_FIT or better and MARGIN better
     than every other shape, the one that fits it best; None if there is none."""
-    spreads = [spread for label in old_labels for spread in (shapes.spreads.get(label, []) if shapes else [])]
+    spreads = [spread for label in old_labels for spread in shapes.spreads.get(label, [])]
     if not spreads:
         return None
     # A region whose spread is off by more than 1/SPREAD_SLACK from every old silhouette's
     # cannot fit one at MIN_FIT: most regions are dropped before they are normalised.
     low, high = SPREAD_SLACK * min(spreads), max(spreads) / SPREAD_SLACK
-    found = [(box, mask) for box, mask in regions(rgb) if low <= _spread(*_moments(mask)[::2]) <= high]
+    found = [(box, mask) for box, mask in regions(rgb) if low <= _spread(mask) <= high]
     if not found:
         return None
     views = np.stack([normalised(mask)[0] for _, mask in found])
