@@ -160,8 +160,7 @@ class Model:
         self._data = data
         self._threads = threads
         self._runners: dict[int, Runner] = {}
-        self._references: list | None = None
-        self._silhouettes = None
+        self._parsed: dict[str, object] = {}  # see _from_metadata
         self.info = _info(data, path)
 
     def _runner(self, side: int) -> Runner:
@@ -189,32 +188,31 @@ class Model:
             best[label] = max(best.get(label, -1.0), value)
         return probabilities, best
 
-    def references(self) -> list:
-        """The reference keypoints for geometric verification ([] for models without)."""
-        if self._references is None:
-            from logolint import verify
+    def _from_metadata(self, name: str, parse):
+        """A metadata entry besides the main one, parsed once; `parse` gets None for a model
+        without it and raises ValueError for a damaged one."""
+        if name not in self._parsed:
             from logolint.tflite_metadata import read_metadata
 
             try:
-                blob = read_metadata(self._data, verify.METADATA_NAME)
-                self._references = verify.unpack(blob) if blob else []
+                self._parsed[name] = parse(read_metadata(self._data, name))
             except ValueError as exc:
                 raise ModelError(f"{self.path}: {exc}") from None
-        return self._references
+        return self._parsed[name]
+
+    def references(self) -> list:
+        """The reference keypoints for geometric verification ([] for models without)."""
+        from logolint import verify
+
+        return self._from_metadata(verify.METADATA_NAME, lambda blob: verify.unpack(blob) if blob else [])
 
     def silhouettes(self):
         """The reference silhouettes for outline matching (a silhouette.Silhouettes,
         false for models without)."""
-        if self._silhouettes is None:
-            from logolint import silhouette
-            from logolint.tflite_metadata import read_metadata
+        from logolint import silhouette
 
-            try:
-                blob = read_metadata(self._data, silhouette.METADATA_NAME)
-                self._silhouettes = silhouette.Silhouettes(silhouette.unpack(blob) if blob else {})
-            except ValueError as exc:
-                raise ModelError(f"{self.path}: {exc}") from None
-        return self._silhouettes
+        return self._from_metadata(silhouette.METADATA_NAME,
+                                   lambda blob: silhouette.Silhouettes(silhouette.unpack(blob) if blob else {}))
 
     def locate(self, canvas):
         """The brand map (cells x cells, values 0-1) of a locate_size canvas."""

@@ -161,24 +161,23 @@ class Silhouettes:
     """The normalised reference silhouettes of a model, every rotation, ready to compare."""
 
     def __init__(self, found: dict[str, list[np.ndarray]]) -> None:
-        self.labels: list[str] = []
-        self.spreads: dict[str, list[float]] = {}
+        self.spreads: dict[str, list[float]] = {}  # per label, of each silhouette (see _spread)
         if not found:
             return
-        stacks = []
+        stacks, labels = [], []
         for label, items in found.items():
             for mask in items:
                 stacks.append(normalised(mask, ROTATIONS))
-                self.labels += [label] * ROTATIONS
+                labels += [label] * ROTATIONS
                 self.spreads.setdefault(label, []).append(_spread(mask))
         stacks.append(_generic())
-        self.labels += [""] * len(stacks[-1])
+        labels += [""] * len(stacks[-1])
         self.stack = np.concatenate(stacks)
         self.areas = self.stack.sum(1)
-        self.label_of = np.array(self.labels)
+        self.labels = np.array(labels)  # per row of stack; "" for the plain shapes
 
     def __bool__(self) -> bool:
-        return any(self.labels)
+        return bool(self.spreads)
 
 
 def regions(rgb: np.ndarray):
@@ -225,12 +224,12 @@ def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...]) -> 
     views = np.stack([normalised(mask)[0] for _, mask in found])
     overlap = views @ shapes.stack.T
     fit = overlap / (views.sum(1)[:, None] + shapes.areas[None, :] - overlap + 1e-6)
-    is_old = np.isin(shapes.label_of, old_labels)
+    is_old = np.isin(shapes.labels, old_labels)
     old_fit = np.where(is_old, fit, 0.0).max(1)
     rival_fit = np.where(is_old, 0.0, fit).max(1)
     decisive = (old_fit >= MIN_FIT) & (old_fit - rival_fit >= MARGIN)
     if not decisive.any():
         return None
     best = int(np.argmax(np.where(decisive, old_fit, 0.0)))
-    label = shapes.labels[int(np.argmax(np.where(is_old, fit[best], 0.0)))]
+    label = str(shapes.labels[int(np.argmax(np.where(is_old, fit[best], 0.0)))])
     return Outline(label, round(float(old_fit[best]), 3), found[best][0])
