@@ -212,7 +212,8 @@ class Model:
         from logolint import silhouette
 
         return self._from_metadata(silhouette.METADATA_NAME,
-                                   lambda blob: silhouette.Silhouettes(silhouette.unpack(blob) if blob else {}))
+                                   lambda blob: silhouette.Silhouettes(*silhouette.unpack(blob)) if blob
+                                   else silhouette.Silhouettes({}))
 
     def locate(self, canvas):
         """The brand map (cells x cells, values 0-1) of a locate_size canvas."""

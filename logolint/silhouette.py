@@ -35,6 +35,14 @@ MIN_SIDE = 16
 MIN_FIT = 0.85
 MARGIN = 0.05  # the old silhouette must fit this much better than any other shape
 SPREAD_SLACK = 0.75  # below MIN_FIT: sampling on the grid blurs the bound a little
+# Lab distances (OpenCV's 8-bit scale) to a logo colour that still count as that colour:
+# tight for a clean render, loose for JPEG, blur and small sizes. brands-dev, 12 brands: 6
+# more old logos decided, among them 3 missed before (two Twitter birds over textures, a
+# small Android robot in a banner), and no more of the 1,560 images without one.
+COLOUR_LEVELS = (12, 24, 40)
+MAX_COLOURS = 4
+MIN_SHARE = 0.1  # of a logo's opaque pixels: a rarer colour is detail, not a part of the mark
+CLUSTER = 20.0  # Lab distance: pixels this close to a main colour belong to it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,26 +77,69 @@ def masks(images: dict[str, list]) -> dict[str, list[np.ndarray]]:
     return found
 
 
-def pack(found: dict[str, list[np.ndarray]]) -> bytes:
+def colours(images: dict[str, list]) -> dict[str, np.ndarray]:
+    """Per label, the main colours (Lab, OpenCV's 8-bit scale; k x 3 float32) of the
+    reference images that have transparency. Greedy and deterministic: the most common
+    colour and every pixel within CLUSTER of it, then the next, while one covers MIN_SHARE."""
+    import cv2
+
+    found: dict[str, np.ndarray] = {}
+    for label, items in images.items():
+        main = []
+        for image in items:
+            if image.mode != "RGBA":
+                continue
+            pixels = np.asarray(image)
+            opaque = pixels[pixels[:, :, 3] > 128][:, :3]
+            if len(opaque) < MIN_PIXELS:
+                continue
+            lab = cv2.cvtColor(np.ascontiguousarray(opaque[None]), cv2.COLOR_RGB2LAB)[0].astype(np.float32)
+            left = lab
+            while len(main) < MAX_COLOURS and len(left) >= MIN_SHARE * len(lab):
+                bins, counts = np.unique((left // 8).astype(np.int32), axis=0, return_counts=True)
+                seed = (bins[counts.argmax()] + 0.5) * 8
+                near = np.linalg.norm(left - seed, axis=1) < CLUSTER
+                if near.sum() < MIN_SHARE * len(lab):
+                    break
+                main.append(left[near].mean(0, dtype=np.float64))
+                left = left[~near]
+        if main:
+            found[label] = np.clip(np.array(main), 0, 255).astype(np.float32)
+    return found
+
+
+def pack(found: dict[str, list[np.ndarray]], colours: dict[str, np.ndarray] | None = None) -> bytes:
     stream = io.BytesIO()
     arrays = {f"{label}/{i}": mask for label, items in found.items() for i, mask in enumerate(items)}
+    arrays.update({f"{label}/colours": values for label, values in (colours or {}).items()})
     np.savez_compressed(stream, **arrays)
     return stream.getvalue()
 
 
-def unpack(blob: bytes) -> dict[str, list[np.ndarray]]:
-    """The inverse of `pack`; ValueError if the blob is not one."""
-    found: dict[str, list[np.ndarray]] = {}
+def unpack(blob: bytes) -> tuple[dict[str, list[np.ndarray]], dict[str, np.ndarray]]:
+    """The inverse of `pack`: (masks, colours); ValueError if the blob is not one.
+    Models from before the colours have none."""
+    indexed, colours = [], {}
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as data:
-            for key in sorted(data.files, key=lambda k: (k.rpartition("/")[0], int(k.rpartition("/")[2]))):
-                found.setdefault(key.rpartition("/")[0], []).append(data[key].astype(np.uint8))
+            for key in data.files:
+                label, _, name = key.rpartition("/")
+                if name == "colours":
+                    colours[label] = data[key].astype(np.float32)
+                else:
+                    indexed.append((label, int(name), data[key].astype(np.uint8)))
     except Exception as exc:  # zip, npy and key errors alike mean a damaged blob
         raise ValueError(f"unreadable silhouettes: {exc}") from None
+    found: dict[str, list[np.ndarray]] = {}
+    for label, _, mask in sorted(indexed, key=lambda item: item[:2]):
+        found.setdefault(label, []).append(mask)
     if any(mask.ndim != 2 or mask.max(initial=0) > 1 or mask.sum() < MIN_PIXELS
            for items in found.values() for mask in items):
         raise ValueError("unreadable silhouettes: not masks of a logo")
-    return found
+    if any(values.ndim != 2 or values.shape[1] != 3 or not np.all((values >= 0) & (values <= 255))
+           for values in colours.values()):
+        raise ValueError("unreadable silhouettes: not colours of a logo")
+    return found, colours
 
 
 def _moments(mask: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -160,8 +211,9 @@ def _rounded_square(cv2, mask: np.ndarray) -> None:
 class Silhouettes:
     """The normalised reference silhouettes of a model, every rotation, ready to compare."""
 
-    def __init__(self, found: dict[str, list[np.ndarray]]) -> None:
+    def __init__(self, found: dict[str, list[np.ndarray]], colours: dict[str, np.ndarray] | None = None) -> None:
         self.spreads: dict[str, list[float]] = {}  # per label, of each silhouette (see _spread)
+        self.colours = colours or {}  # per label, its main colours (see `colours`)
         if not found:
             return
         stacks, labels = [], []
@@ -180,15 +232,15 @@ class Silhouettes:
         return bool(self.spreads)
 
 
-def regions(rgb: np.ndarray):
+def regions(rgb: np.ndarray, colours: np.ndarray | None = None):
     """(box, mask) of the connected regions of the image thresholded in lightness and
-    colourfulness at LEVELS, both ways; each distinct region once."""
+    colourfulness at LEVELS, both ways, and by its distance to each of `colours` (Lab) at
+    COLOUR_LEVELS; each distinct region once."""
     import cv2
 
     lab = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB)
     chroma = np.hypot(lab[:, :, 1].astype(np.float32) - 128, lab[:, :, 2].astype(np.float32) - 128)
-    height, width = lab.shape[:2]
-    seen = set()
+    seen: set = set()
     for channel in (lab[:, :, 0], np.clip(chroma * 3, 0, 255).astype(np.uint8)):
         low, high = int(channel.min()), int(channel.max())
         for level in LEVELS:
@@ -196,17 +248,27 @@ def regions(rgb: np.ndarray):
                 continue
             above = (channel > level).astype(np.uint8)
             for binary in (above, 1 - above):
-                count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-                _, _, ws, hs, areas = stats[1:].T
-                keep = ((areas >= MIN_AREA) & (areas <= 0.6 * height * width) & (np.maximum(ws, hs) >= MIN_SIDE)
-                        & ((ws < width - 1) | (hs < height - 1)))
-                for i in np.flatnonzero(keep) + 1:
-                    x, y, w, h, area = (int(v) for v in stats[i])
-                    key = (x // 4, y // 4, w // 4, h // 4, area // 64)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    yield (x, y, x + w, y + h), (labels[y:y + h, x:x + w] == i)
+                yield from _components(cv2, binary, seen)
+    for colour in () if colours is None else colours:
+        distance = np.linalg.norm(lab.astype(np.float32) - colour, axis=2)
+        for level in COLOUR_LEVELS:
+            yield from _components(cv2, (distance < level).astype(np.uint8), seen)
+
+
+def _components(cv2, binary: np.ndarray, seen: set):
+    """(box, mask) of the binary image's connected regions of a plausible size not yet `seen`."""
+    height, width = binary.shape
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    _, _, ws, hs, areas = stats[1:].T
+    keep = ((areas >= MIN_AREA) & (areas <= 0.6 * height * width) & (np.maximum(ws, hs) >= MIN_SIDE)
+            & ((ws < width - 1) | (hs < height - 1)))
+    for i in np.flatnonzero(keep) + 1:
+        x, y, w, h, area = (int(v) for v in stats[i])
+        key = (x // 4, y // 4, w // 4, h // 4, area // 64)
+        if key in seen:
+            continue
+        seen.add(key)
+        yield (x, y, x + w, y + h), (labels[y:y + h, x:x + w] == i)
 
 
 def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...]) -> Outline | None:
@@ -218,7 +280,9 @@ def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...]) -> 
     # A region whose spread is off by more than 1/SPREAD_SLACK from every old silhouette's
     # cannot fit one at MIN_FIT: most regions are dropped before they are normalised.
     low, high = SPREAD_SLACK * min(spreads), max(spreads) / SPREAD_SLACK
-    found = [(box, mask) for box, mask in regions(rgb) if low <= _spread(mask) <= high]
+    colours = [shapes.colours[label] for label in old_labels if label in shapes.colours]
+    found = [(box, mask) for box, mask in regions(rgb, np.concatenate(colours) if colours else None)
+             if low <= _spread(mask) <= high]
     if not found:
         return None
     views = np.stack([normalised(mask)[0] for _, mask in found])

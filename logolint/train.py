@@ -385,9 +385,10 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
                 "fingerprints": _fingerprints(sources), "prototypes": names,
                 "match_range": [round(v, 4) for v in match_range]}
     progress("keypoints and silhouettes of the reference logos")
-    keypoints = verify.pack(verify.references(verify.choose({"old": sources[OLD], "new": sources[NEW]})))
-    masks = silhouette.masks({"old": sources[OLD], "new": sources[NEW]})
-    outlines = silhouette.pack(masks) if masks.get("old") else b""
+    logos = {"old": sources[OLD], "new": sources[NEW]}
+    keypoints = verify.pack(verify.references(verify.choose(logos)))
+    masks = silhouette.masks(logos)
+    outlines = silhouette.pack(masks, silhouette.colours(logos)) if masks.get("old") else b""
     data = fuse(backbone.path, head, brand, prototype_units, metadata, keypoints, outlines)
     threshold, accuracy = _recommend_threshold(Model(Path(output) / "model.tflite", data), rng,
                                                {OLD: sources[OLD], NEW: sources[NEW]})

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -90,13 +91,51 @@ def test_only_files_with_transparency_give_silhouettes():
     assert silhouette.masks({"old": [speck]}) == {}
 
 
+def lab(rgb: tuple[int, int, int]) -> np.ndarray:
+    return cv2.cvtColor(np.uint8([[rgb]]), cv2.COLOR_RGB2LAB)[0, 0].astype(np.float32)
+
+
+def test_the_main_colours_of_the_logo_files():
+    two_tone = mark("old")
+    ImageDraw.Draw(two_tone).rectangle((20, 80, 60, 120), fill=(250, 200, 20, 255))
+    found = silhouette.colours({"old": [two_tone], "new": [mark("new")], "photo": [PHOTO]})
+    assert set(found) == {"old", "new"}  # a photo has no transparency, so no logo colours
+    assert len(found["old"]) == 2 and len(found["new"]) == 1
+    assert np.linalg.norm(found["old"][0] - lab((40, 160, 90))) < 2  # the most common first
+    assert np.linalg.norm(found["old"][1] - lab((250, 200, 20))) < 2
+    assert np.linalg.norm(found["new"][0] - lab((40, 90, 200))) < 2
+
+
+def test_a_mark_in_its_own_colour_is_found_where_lightness_and_colourfulness_cannot_tell():
+    # The background has the mark's lightness and colourfulness in the opposite hue, so the
+    # mark joins it at every level of both: only its distance to the logo colour parts them.
+    mark_lab = lab((40, 160, 90))
+    opposite = np.array([mark_lab[0], 256 - mark_lab[1], 256 - mark_lab[2]], np.float32)
+    rgb = cv2.cvtColor(np.uint8([[np.clip(opposite, 0, 255)]]), cv2.COLOR_LAB2RGB)[0, 0]
+    noise = np.random.default_rng(0).normal(0, 2, (400, 600, 3))
+    page = Image.fromarray(np.clip(np.asarray(rgb, np.float64) + noise, 0, 255).astype(np.uint8))
+    logo = mark("old").resize((150, 150), Image.LANCZOS)
+    page.paste(logo, (120, 60), logo)
+    masks = silhouette.masks({"old": [mark("old")], "new": [mark("new")]})
+    assert found(silhouette.Silhouettes(masks), page) is None
+    outline = found(silhouette.Silhouettes(masks, silhouette.colours({"old": [mark("old")]})), page)
+    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+    opaque = logo.getchannel("A").getbbox()
+    assert iou(outline.box, (120 + opaque[0], 60 + opaque[1], 120 + opaque[2], 60 + opaque[3])) > 0.85
+
+
 def test_silhouettes_survive_the_model_metadata():
     masks = silhouette.masks({"old": [mark("old"), mark("disc")], "new": [mark("new")]})
-    again = silhouette.unpack(silhouette.pack(masks))
+    colours = silhouette.colours({"old": [mark("old")]})
+    again, colours_again = silhouette.unpack(silhouette.pack(masks, colours))
     assert set(again) == {"old", "new"} and len(again["old"]) == 2
     assert all(np.array_equal(a, b) for label in masks for a, b in zip(again[label], masks[label]))
+    assert set(colours_again) == {"old"} and np.array_equal(colours_again["old"], colours["old"])
+    assert silhouette.unpack(silhouette.pack(masks))[1] == {}  # as models from before the colours
     for damaged in (b"PK\x03\x04 not a zip", silhouette.pack({"old": [np.zeros((9, 9), np.uint8)]}),
-                    silhouette.pack({"old": [np.full((9, 9), 7, np.uint8)]})):
+                    silhouette.pack({"old": [np.full((9, 9), 7, np.uint8)]}),
+                    silhouette.pack(masks, {"old": np.float32([[1, 2]])}),
+                    silhouette.pack(masks, {"old": np.float32([[1, 2, 999]])})):
         with pytest.raises(ValueError, match="unreadable silhouettes"):
             silhouette.unpack(damaged)
 
