@@ -49,7 +49,7 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
         return {"error": str(exc)}
     box = _to_source(found.box, loaded.image.size, loaded.source_size)
     return {"score": round(found.score, 4), "label": found.label, "box": list(box), "verified": found.verified,
-            "outline": found.outline}
+            "outline": found.outline, "colours": found.colours}
 
 
 def _result(path: str, outcome: dict[str, Any], threshold: float, sha256: str | None) -> Result:
@@ -58,7 +58,8 @@ def _result(path: str, outcome: dict[str, Any], threshold: float, sha256: str | 
     score = outcome["score"]
     box = tuple(outcome["box"]) if outcome.get("box") else None
     return Result(path, score, score >= threshold, label=outcome.get("label"), box=box, sha256=sha256,
-                  verified=int(outcome.get("verified") or 0), outline=float(outcome.get("outline") or 0.0))
+                  verified=int(outcome.get("verified") or 0), outline=float(outcome.get("outline") or 0.0),
+                  colours=float(outcome.get("colours") or 0.0))
 
 
 def check_file(path: str, model, threshold: float, cache: ResultCache | None = None,

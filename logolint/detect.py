@@ -40,6 +40,7 @@ class Detection:
     known: bool = False  # decided by the fingerprint of a known logo file, not the model
     verified: int = 0  # keypoints of a reference logo found in place (see verify), 0 if none decided
     outline: float = 0.0  # how well a region fits an old logo's silhouette (see silhouette), 0 if none decided
+    colours: float = 0.0  # how much better that region shows the old logo's colours, if they decided with it
 
 
 def square(image, size: int):
@@ -240,7 +241,8 @@ def geometry(model, image) -> tuple[dict, object]:
 
 def overrule(model, found: Detection, matches: dict, outline=None) -> Detection:
     """Let the geometry overrule the classifier: an old reference logo found in place,
-    by its keypoints or else by its outline, makes the image old, with its box; a new
+    by its keypoints or else by its outline (with its colours where the outline alone
+    cannot tell), makes the image old, with its box; a new
     one found by its keypoints where the deciding view looked means that view showed
     the new logo. Without a clear lead (verify.verdict) or a fitting outline the
     classifier decides alone."""
@@ -251,7 +253,8 @@ def overrule(model, found: Detection, matches: dict, outline=None) -> Detection:
         return Detection(max(found.score, VERIFIED), match.label, match.box, verified=match.inliers)
     # The new logo's keypoints where the outline is: the outline was the new logo's.
     if outline is not None and not (match is not None and _contains(match.box, outline.box)):
-        return Detection(max(found.score, VERIFIED), outline.label, outline.box, outline=outline.fit)
+        return Detection(max(found.score, VERIFIED), outline.label, outline.box, outline=outline.fit,
+                         colours=outline.colours)
     if match is not None and _contains(found.box, match.box):
         return Detection(found.score * DEMOTED, match.label, found.box, verified=match.inliers)
     return found

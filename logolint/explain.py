@@ -37,7 +37,7 @@ class Explanation:
         if view.verified:
             return "reference keypoints"
         if view.outline:
-            return "reference outline"
+            return "reference outline and colours" if view.colours else "reference outline"
         return "whole image" if view.box == (0, 0, *self.image.size) else "parts of the image"
 
 

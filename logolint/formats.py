@@ -23,6 +23,8 @@ def _box(result: Result) -> str:
     where = f" at [{', '.join(map(str, result.box))}]" if result.box else ""
     if result.verified:
         return f"{where}, {result.verified} keypoints matched"
+    if result.colours:
+        return f"{where}, outline fits {result.outline:.2f} in the old colours"
     return f"{where}, outline fits {result.outline:.2f}" if result.outline else where
 
 
@@ -74,6 +76,7 @@ def as_json(report: Report) -> str:
                 "box": list(r.box) if r.box else None,
                 "verified": r.verified,
                 "outline": r.outline,
+                "colours": r.colours,
             }
             for r in report.results
         ],

@@ -22,6 +22,7 @@ class Result:
     accepted: str | None = None  # why a would-be finding passes (baseline or allow list)
     verified: int = 0  # keypoints of a reference logo found in place, when they decided
     outline: float = 0.0  # fit of a region to an old logo's silhouette, when it decided
+    colours: float = 0.0  # how much better that region shows the old colours, when they decided with it
 
 
 @dataclasses.dataclass(frozen=True)

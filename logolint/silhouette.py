@@ -43,6 +43,11 @@ COLOUR_LEVELS = (12, 24, 40)
 MAX_COLOURS = 4
 MIN_SHARE = 0.1  # of a logo's opaque pixels: a rarer colour is detail, not a part of the mark
 CLUSTER = 20.0  # Lab distance: pixels this close to a main colour belong to it
+NEAR = 16.0  # Lab distance: a pixel within this of its nearest main colour shows that colour
+COLOUR_FIT = 0.9  # the outline fit a region needs before its colours are compared
+COLOUR_MARGIN = 0.45  # colour agreement (see _colour_agreement) over the other logos' colours
+MIN_COVER = 0.5  # of its share in the logo: each old colour must show in the region this much
+MAX_COLOUR_REGIONS = 8  # the best-fitting regions whose colours are compared
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +55,7 @@ class Outline:
     label: str
     fit: float  # intersection over union of the region and the silhouette, normalised
     box: tuple[int, int, int, int]  # the region, in the searched image's pixels
+    colours: float = 0.0  # by how much the old colours agree better (see _colour_agreement); 0 if the outline alone decided
 
 
 def masks(images: dict[str, list]) -> dict[str, list[np.ndarray]]:
@@ -78,34 +84,45 @@ def masks(images: dict[str, list]) -> dict[str, list[np.ndarray]]:
 
 
 def colours(images: dict[str, list]) -> dict[str, np.ndarray]:
-    """Per label, the main colours (Lab, OpenCV's 8-bit scale; k x 3 float32) of the
-    reference images that have transparency. Greedy and deterministic: the most common
-    colour and every pixel within CLUSTER of it, then the next, while one covers MIN_SHARE."""
-    import cv2
-
+    """Per label, the main colours of the reference images that have transparency, one row
+    each: Lab (OpenCV's 8-bit scale) and the share of the logo's pixels that show it (see
+    _shares). Greedy and deterministic: the most common colour and every pixel within
+    CLUSTER of it, then the next, while one covers MIN_SHARE of the logo."""
     found: dict[str, np.ndarray] = {}
     for label, items in images.items():
-        main = []
+        rows = []
         for image in items:
             if image.mode != "RGBA":
                 continue
             pixels = np.asarray(image)
-            opaque = pixels[pixels[:, :, 3] > 128][:, :3]
-            if len(opaque) < MIN_PIXELS:
-                continue
-            lab = cv2.cvtColor(np.ascontiguousarray(opaque[None]), cv2.COLOR_RGB2LAB)[0].astype(np.float32)
-            left = lab
-            while len(main) < MAX_COLOURS and len(left) >= MIN_SHARE * len(lab):
+            lab = _lab(pixels[pixels[:, :, 3] > 128][None, :, :3])[0]
+            main, left = [], lab
+            while len(rows) + len(main) < MAX_COLOURS and len(left) >= max(MIN_PIXELS, MIN_SHARE * len(lab)):
                 bins, counts = np.unique((left // 8).astype(np.int32), axis=0, return_counts=True)
                 seed = (bins[counts.argmax()] + 0.5) * 8
                 near = np.linalg.norm(left - seed, axis=1) < CLUSTER
                 if near.sum() < MIN_SHARE * len(lab):
                     break
-                main.append(left[near].mean(0, dtype=np.float64))
+                main.append(np.clip(left[near].mean(0, dtype=np.float64), 0, 255))
                 left = left[~near]
-        if main:
-            found[label] = np.clip(np.array(main), 0, 255).astype(np.float32)
+            if main:
+                rows += [(*colour, share) for colour, share in zip(main, _shares(lab, np.array(main)))]
+        if rows:
+            found[label] = np.array(rows, np.float32)
     return found
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.cvtColor(np.ascontiguousarray(rgb, dtype=np.uint8), cv2.COLOR_RGB2LAB).astype(np.float32)
+
+
+def _shares(pixels: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """The share of the (n x 3 Lab) pixels whose nearest palette colour is within NEAR, per colour."""
+    distance = np.linalg.norm(pixels[:, None, :] - palette[None, :, :3], axis=2)
+    nearest = distance.argmin(1)[distance.min(1) < NEAR]
+    return np.bincount(nearest, minlength=len(palette)) / max(1, len(pixels))
 
 
 def pack(found: dict[str, list[np.ndarray]], colours: dict[str, np.ndarray] | None = None) -> bytes:
@@ -136,8 +153,8 @@ def unpack(blob: bytes) -> tuple[dict[str, list[np.ndarray]], dict[str, np.ndarr
     if any(mask.ndim != 2 or mask.max(initial=0) > 1 or mask.sum() < MIN_PIXELS
            for items in found.values() for mask in items):
         raise ValueError("unreadable silhouettes: not masks of a logo")
-    if any(values.ndim != 2 or values.shape[1] != 3 or not np.all((values >= 0) & (values <= 255))
-           for values in colours.values()):
+    if any(values.ndim != 2 or values.shape[1] != 4 or not np.all((values[:, :3] >= 0) & (values[:, :3] <= 255))
+           or not np.all((values[:, 3] >= 0) & (values[:, 3] <= 1)) for values in colours.values()):
         raise ValueError("unreadable silhouettes: not colours of a logo")
     return found, colours
 
@@ -232,16 +249,15 @@ class Silhouettes:
         return bool(self.spreads)
 
 
-def regions(rgb: np.ndarray, colours: np.ndarray | None = None):
-    """(box, mask) of the connected regions of the image thresholded in lightness and
+def regions(lab: np.ndarray, colours: np.ndarray | None = None):
+    """(box, mask) of the connected regions of the (Lab) image thresholded in lightness and
     colourfulness at LEVELS, both ways, and by its distance to each of `colours` (Lab) at
     COLOUR_LEVELS; each distinct region once."""
     import cv2
 
-    lab = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB)
-    chroma = np.hypot(lab[:, :, 1].astype(np.float32) - 128, lab[:, :, 2].astype(np.float32) - 128)
+    chroma = np.hypot(lab[:, :, 1] - 128, lab[:, :, 2] - 128)
     seen: set = set()
-    for channel in (lab[:, :, 0], np.clip(chroma * 3, 0, 255).astype(np.uint8)):
+    for channel in (lab[:, :, 0].astype(np.uint8), np.clip(chroma * 3, 0, 255).astype(np.uint8)):
         low, high = int(channel.min()), int(channel.max())
         for level in LEVELS:
             if not low <= level < high:  # all on one side: no region
@@ -250,7 +266,7 @@ def regions(rgb: np.ndarray, colours: np.ndarray | None = None):
             for binary in (above, 1 - above):
                 yield from _components(cv2, binary, seen)
     for colour in () if colours is None else colours:
-        distance = np.linalg.norm(lab.astype(np.float32) - colour, axis=2)
+        distance = np.linalg.norm(lab - colour[:3], axis=2)
         for level in COLOUR_LEVELS:
             yield from _components(cv2, (distance < level).astype(np.uint8), seen)
 
@@ -280,8 +296,9 @@ def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...]) -> 
     # A region whose spread is off by more than 1/SPREAD_SLACK from every old silhouette's
     # cannot fit one at MIN_FIT: most regions are dropped before they are normalised.
     low, high = SPREAD_SLACK * min(spreads), max(spreads) / SPREAD_SLACK
+    lab = _lab(rgb)
     colours = [shapes.colours[label] for label in old_labels if label in shapes.colours]
-    found = [(box, mask) for box, mask in regions(rgb, np.concatenate(colours) if colours else None)
+    found = [(box, mask) for box, mask in regions(lab, np.concatenate(colours) if colours else None)
              if low <= _spread(mask) <= high]
     if not found:
         return None
@@ -292,8 +309,39 @@ def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...]) -> 
     old_fit = np.where(is_old, fit, 0.0).max(1)
     rival_fit = np.where(is_old, 0.0, fit).max(1)
     decisive = (old_fit >= MIN_FIT) & (old_fit - rival_fit >= MARGIN)
-    if not decisive.any():
+    if decisive.any():
+        best = int(np.argmax(np.where(decisive, old_fit, 0.0)))
+        label = str(shapes.labels[int(np.argmax(np.where(is_old, fit[best], 0.0)))])
+        return Outline(label, round(float(old_fit[best]), 3), found[best][0])
+    for best in np.argsort(-old_fit)[:MAX_COLOUR_REGIONS]:
+        if old_fit[best] < COLOUR_FIT:
+            break
+        (x0, y0, x1, y1), mask = found[best]
+        agreed = _colour_agreement(shapes.colours, lab[y0:y1, x0:x1][mask], old_labels)
+        if agreed is not None:
+            return Outline(agreed[0], round(float(old_fit[best]), 3), found[best][0], round(agreed[1], 3))
+    return None
+
+
+def _colour_agreement(colours: dict[str, np.ndarray], pixels: np.ndarray,
+                      old_labels: tuple[str, ...]) -> tuple[str, float] | None:
+    """(old label, margin) if the region's pixels show every main colour of an old logo
+    with several, each at MIN_COVER of its share in the logo or more, and agree with that
+    logo's colours by COLOUR_MARGIN more than with any other label's. Agreement is the
+    histogram intersection of the shares of the pixels' nearest colours and the logo's."""
+    if not colours:
         return None
-    best = int(np.argmax(np.where(decisive, old_fit, 0.0)))
-    label = str(shapes.labels[int(np.argmax(np.where(is_old, fit[best], 0.0)))])
-    return Outline(label, round(float(old_fit[best]), 3), found[best][0])
+    labels = list(colours)
+    palette = np.concatenate([colours[label] for label in labels])
+    owner = np.concatenate([[label] * len(colours[label]) for label in labels])
+    shown = _shares(pixels, palette)
+    agreement = {label: float(np.minimum(shown[owner == label], palette[owner == label, 3]).sum()) for label in labels}
+    best = None
+    for label in old_labels:
+        rows = owner == label
+        if rows.sum() < 2 or not np.all(shown[rows] >= MIN_COVER * palette[rows, 3]):
+            continue
+        margin = agreement[label] - max((v for other, v in agreement.items() if other not in old_labels), default=0.0)
+        if margin >= COLOUR_MARGIN and (best is None or margin > best[1]):
+            best = (label, margin)
+    return best

@@ -101,9 +101,13 @@ def test_the_main_colours_of_the_logo_files():
     found = silhouette.colours({"old": [two_tone], "new": [mark("new")], "photo": [PHOTO]})
     assert set(found) == {"old", "new"}  # a photo has no transparency, so no logo colours
     assert len(found["old"]) == 2 and len(found["new"]) == 1
-    assert np.linalg.norm(found["old"][0] - lab((40, 160, 90))) < 2  # the most common first
-    assert np.linalg.norm(found["old"][1] - lab((250, 200, 20))) < 2
-    assert np.linalg.norm(found["new"][0] - lab((40, 90, 200))) < 2
+    assert np.linalg.norm(found["old"][0, :3] - lab((40, 160, 90))) < 2  # the most common first
+    assert np.linalg.norm(found["old"][1, :3] - lab((250, 200, 20))) < 2
+    assert np.linalg.norm(found["new"][0, :3] - lab((40, 90, 200))) < 2
+    alpha = np.asarray(two_tone)[:, :, 3] > 128
+    yellow = np.all(np.asarray(two_tone)[:, :, :3] == (250, 200, 20), axis=2) & alpha
+    assert found["old"][1, 3] == pytest.approx(yellow.sum() / alpha.sum(), abs=0.02)  # its share of the logo
+    assert found["new"][0, 3] == pytest.approx(1.0, abs=0.02)
 
 
 def test_a_mark_in_its_own_colour_is_found_where_lightness_and_colourfulness_cannot_tell():
@@ -124,6 +128,43 @@ def test_a_mark_in_its_own_colour_is_found_where_lightness_and_colourfulness_can
     assert iou(outline.box, (120 + opaque[0], 60 + opaque[1], 120 + opaque[2], 60 + opaque[3])) > 0.85
 
 
+def wheel(shades) -> Image.Image:
+    """A disc in three sectors, like a round mark redrawn in new shades."""
+    image = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    for start, shade in zip((0, 120, 240), shades):
+        draw.pieslice((20, 20, 180, 180), start, start + 120, fill=(*shade, 255))
+    return image
+
+
+OLD_SHADES = ((230, 60, 50), (250, 210, 40), (60, 180, 80))
+NEW_SHADES = ((170, 20, 30), (200, 120, 0), (0, 110, 60))
+
+
+@pytest.fixture(scope="module")
+def wheels() -> silhouette.Silhouettes:
+    logos = {"old": [wheel(OLD_SHADES)], "new": [wheel(NEW_SHADES)]}
+    return silhouette.Silhouettes(silhouette.masks(logos), silhouette.colours(logos))
+
+
+@pytest.mark.parametrize("angle, width", [(0, 150), (40, 90)])
+def test_a_round_mark_is_told_from_its_redesign_by_its_colours(wheels, angle, width):
+    outline = found(wheels, scene(wheel(OLD_SHADES), angle, width))
+    assert outline is not None and outline.label == "old" and outline.colours >= silhouette.COLOUR_MARGIN
+    assert outline.fit >= silhouette.COLOUR_FIT
+    assert found(wheels, scene(wheel(NEW_SHADES), angle, width)) is None
+
+
+def test_one_old_colour_alone_never_decides(wheels):
+    red_disc = wheel([OLD_SHADES[0]] * 3)
+    two_of_three = wheel([OLD_SHADES[0], OLD_SHADES[1], OLD_SHADES[1]])
+    assert found(wheels, scene(red_disc)) is None
+    assert found(wheels, scene(two_of_three)) is None
+    # nor a logo of one colour, however round and however well it matches
+    mono = {"old": [wheel([OLD_SHADES[0]] * 3)], "new": [wheel([NEW_SHADES[0]] * 3)]}
+    assert found(silhouette.Silhouettes(silhouette.masks(mono), silhouette.colours(mono)), scene(red_disc)) is None
+
+
 def test_silhouettes_survive_the_model_metadata():
     masks = silhouette.masks({"old": [mark("old"), mark("disc")], "new": [mark("new")]})
     colours = silhouette.colours({"old": [mark("old")]})
@@ -134,8 +175,9 @@ def test_silhouettes_survive_the_model_metadata():
     assert silhouette.unpack(silhouette.pack(masks))[1] == {}  # as models from before the colours
     for damaged in (b"PK\x03\x04 not a zip", silhouette.pack({"old": [np.zeros((9, 9), np.uint8)]}),
                     silhouette.pack({"old": [np.full((9, 9), 7, np.uint8)]}),
-                    silhouette.pack(masks, {"old": np.float32([[1, 2]])}),
-                    silhouette.pack(masks, {"old": np.float32([[1, 2, 999]])})):
+                    silhouette.pack(masks, {"old": np.float32([[1, 2, 3]])}),
+                    silhouette.pack(masks, {"old": np.float32([[1, 2, 999, 0.5]])}),
+                    silhouette.pack(masks, {"old": np.float32([[1, 2, 3, 1.5]])})):
         with pytest.raises(ValueError, match="unreadable silhouettes"):
             silhouette.unpack(damaged)
 
