@@ -235,3 +235,22 @@ def test_check_and_explain_report_the_outline(outline_model, tmp_path, capsys, m
     assert re.search(r"reference outline +fired  1 of 1 view, best 0\.99", out)
     decides = next(line for line in out.splitlines() if line.endswith("<- decides"))
     assert decides.split()[:2] == ["0.99", "old"]
+
+
+def test_check_and_explain_say_when_the_colours_decided(tmp_path, capsys, monkeypatch):
+    logos = {"old": [wheel(OLD_SHADES)], "new": [wheel(NEW_SHADES)]}
+    path = tiny_model(tmp_path, silhouettes=silhouette.pack(silhouette.masks(logos), silhouette.colours(logos)))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "images").mkdir()
+    scene(wheel(OLD_SHADES), 20, 120).save(tmp_path / "images/old.png")
+    scene(wheel(NEW_SHADES), 20, 120).save(tmp_path / "images/new.png")
+    assert run_cli("check", "images", "--model", str(path), "--no-cache") == 1
+    out = capsys.readouterr().out
+    assert "old.png: old logo (0.99 >= 0.50) at [" in out and "in the old colours" in out
+    assert "outline" not in "".join(line for line in out.splitlines() if "new.png" in line)  # the tiny model's own guess
+    assert run_cli("check", "images", "--model", str(path), "--no-cache", "--format", "json") == 1
+    results = {Path(r["path"]).name: r for r in json.loads(capsys.readouterr().out)["results"]}
+    assert results["old.png"]["colours"] >= silhouette.COLOUR_MARGIN and results["old.png"]["outline"] > 0
+    assert results["new.png"]["colours"] == 0.0 and results["new.png"]["outline"] == 0.0
+    assert run_cli("explain", "images/old.png", "--model", str(path)) == 1
+    assert re.search(r"reference outline and colours +fired", capsys.readouterr().out)
