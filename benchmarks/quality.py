@@ -128,7 +128,7 @@ def brands(brands_dir: Path, table: list, numbers: dict) -> None:
     meta = {str((brands_dir / r["path"]).resolve()): r for r in rows}
     negatives = images(brands_dir / "test/negatives")
     per_brand = {}
-    all_recall, all_small_recall, small_placed, train_times = [], [], [], []
+    all_recall, all_recall_both_big, all_small_recall, small_placed, train_times = [], [], [], [], []
     for brand in sorted(p.name for p in (brands_dir / "test").iterdir() if p.name != "negatives"):
         refs = brands_dir / "refs" / brand
         test = {"old": images(brands_dir / "test" / brand / "old"), "new": images(brands_dir / "test" / brand / "new"),
@@ -143,6 +143,10 @@ def brands(brands_dir: Path, table: list, numbers: dict) -> None:
         old_big = [score(i) for i in items if i["truth"] == "old" and big(i)]
         old_small = [score(i) for i in items if i["truth"] == "old" and not big(i)]
         recall, threshold = _recall_at_fpr(old_big, others)
+        # The "variants >= 32 px" read for the new-logo variants too: the tiny new
+        # favicons are then reported with the small ones instead of setting the threshold.
+        others_big = [score(i) for i in items if i["truth"] == "none" or (i["truth"] == "new" and big(i))]
+        recall_both_big, _ = _recall_at_fpr(old_big, others_big)
         small_recall = sum(s >= threshold for s in old_small) / max(1, len(old_small))
         placed = [score(i) >= threshold for i in items if i["truth"] == "old" and big(i)
                   and i["meta"].get("kind") in ("banner", "screenshot") and float(i["meta"]["logo_frac"]) <= 0.2]
@@ -151,14 +155,18 @@ def brands(brands_dir: Path, table: list, numbers: dict) -> None:
         per_brand[brand] = {"recall_at_1pct": recall, "threshold": threshold, "small_recall": small_recall,
                             "placed_recall": sum(placed) / max(1, len(placed)), "train_seconds": seconds,
                             "model_threshold_recall": result["recall"], "model_threshold_fpr": result["false_positive_rate"],
-                            "missed": missed}
+                            "missed": missed, "recall_at_1pct_new_also_big": recall_both_big,
+                            "scores": [(i["meta"].get("path"), i["truth"], score(i)) for i in items]}
         all_recall.append(recall)
+        all_recall_both_big.append(recall_both_big)
         all_small_recall.append(small_recall)
         small_placed += placed
         table.append((f"brands-dev {brand}: recall@1%FPR (>=32 px)", f"{recall:.1%}",
                       f"small {small_recall:.0%}, placed {per_brand[brand]['placed_recall']:.0%}, "
                       f"at model threshold {result['recall']:.0%}/{result['false_positive_rate']:.1%} FP"))
     table.append(("brands-dev mean recall@1%FPR (>=32 px)", f"{sum(all_recall) / len(all_recall):.1%}", ">= 98%"))
+    table.append(("  the same, new-logo variants < 32 px not counted", f"{sum(all_recall_both_big) / len(all_recall_both_big):.1%}",
+                  "reported"))
     table.append(("brands-dev mean recall, logos < 32 px", f"{sum(all_small_recall) / len(all_small_recall):.1%}", "reported"))
     table.append(("brands-dev recall, small in banners/screenshots", f"{sum(small_placed) / max(1, len(small_placed)):.1%}", ">= 95%"))
     table.append(("brands-dev train time, max", f"{max(train_times):.1f} s", "<= 60 s"))
