@@ -9,6 +9,17 @@ the alpha silhouettes of the reference logo files, normalised the same way at ev
 rotation. A region decides only if it fits the old silhouette closely and clearly
 better than the new one and than a plain disc, square, rounded square or triangle, which
 anything blob-like fits.
+
+A mark in its own colours over a background as light and as colourful (a blue bird over
+a pastel texture) joins the background at every level. So the image is also thresholded
+by its distance to each main colour of the old logo files.
+
+Some redesigns keep the shape and change the shades (Chrome's). A region that fits such
+an old outline closely, but no better than the new one or a disc, still decides if it
+shows every main colour of the old logo (two hues or more) in about the logo's
+proportions, clearly more than the new logo's colours. One hue never decides: a red disc
+is not a red, yellow and green one, nor a blue button with white text an old blue logo
+with white in it.
 """
 
 from __future__ import annotations
@@ -36,9 +47,9 @@ MIN_FIT = 0.85
 MARGIN = 0.05  # the old silhouette must fit this much better than any other shape
 SPREAD_SLACK = 0.75  # below MIN_FIT: sampling on the grid blurs the bound a little
 # Lab distances (OpenCV's 8-bit scale) to a logo colour that still count as that colour:
-# tight for a clean render, loose for JPEG, blur and small sizes. brands-dev, 12 brands: 6
-# more old logos decided, among them 3 missed before (two Twitter birds over textures, a
-# small Android robot in a banner), and no more of the 1,560 images without one.
+# tight for a clean render, loose for JPEG, blur and small sizes. brands-dev, 12 brands: 5
+# more old logos decided by their outline, among them 3 missed before (two Twitter birds
+# over textures, a small Android robot in a banner), and none of the 1,560 images without one.
 COLOUR_LEVELS = (12, 24, 40)
 MAX_COLOURS = 4
 MIN_SHARE = 0.1  # of a logo's opaque pixels: a rarer colour is detail, not a part of the mark
@@ -48,6 +59,9 @@ COLOUR_FIT = 0.9  # the outline fit a region needs before its colours are compar
 COLOUR_MARGIN = 0.45  # colour agreement (see _colour_agreement) over the other logos' colours
 MIN_COVER = 0.5  # of its share in the logo: each old colour must show in the region this much
 MAX_COLOUR_REGIONS = 8  # the best-fitting regions whose colours are compared
+# Chroma (Lab, 8-bit scale) of a hue rather than white, black or grey. A blue mark with
+# white in it is any blue button with white text; red, yellow and green in place are rarer.
+MIN_CHROMA = 20.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -326,7 +340,7 @@ def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...]) -> 
 def _colour_agreement(colours: dict[str, np.ndarray], pixels: np.ndarray,
                       old_labels: tuple[str, ...]) -> tuple[str, float] | None:
     """(old label, margin) if the region's pixels show every main colour of an old logo
-    with several, each at MIN_COVER of its share in the logo or more, and agree with that
+    with two hues or more, each at MIN_COVER of its share in the logo or more, and agree with that
     logo's colours by COLOUR_MARGIN more than with any other label's. Agreement is the
     histogram intersection of the shares of the pixels' nearest colours and the logo's."""
     if not colours:
@@ -339,7 +353,8 @@ def _colour_agreement(colours: dict[str, np.ndarray], pixels: np.ndarray,
     best = None
     for label in old_labels:
         rows = owner == label
-        if rows.sum() < 2 or not np.all(shown[rows] >= MIN_COVER * palette[rows, 3]):
+        hues = np.hypot(palette[rows, 1] - 128, palette[rows, 2] - 128) >= MIN_CHROMA
+        if hues.sum() < 2 or not np.all(shown[rows] >= MIN_COVER * palette[rows, 3]):
             continue
         margin = agreement[label] - max((v for other, v in agreement.items() if other not in old_labels), default=0.0)
         if margin >= COLOUR_MARGIN and (best is None or margin > best[1]):

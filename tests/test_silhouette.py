@@ -160,9 +160,17 @@ def test_one_old_colour_alone_never_decides(wheels):
     two_of_three = wheel([OLD_SHADES[0], OLD_SHADES[1], OLD_SHADES[1]])
     assert found(wheels, scene(red_disc)) is None
     assert found(wheels, scene(two_of_three)) is None
-    # nor a logo of one colour, however round and however well it matches
+    # nor a logo of one hue, however round and however well it matches, with white or without
     mono = {"old": [wheel([OLD_SHADES[0]] * 3)], "new": [wheel([NEW_SHADES[0]] * 3)]}
     assert found(silhouette.Silhouettes(silhouette.masks(mono), silhouette.colours(mono)), scene(red_disc)) is None
+    red_white = wheel([OLD_SHADES[0], OLD_SHADES[0], (255, 255, 255)])
+    hue_and_white = {"old": [red_white], "new": [wheel([NEW_SHADES[0], NEW_SHADES[0], (255, 255, 255)])]}
+    shapes = silhouette.Silhouettes(silhouette.masks(hue_and_white), silhouette.colours(hue_and_white))
+    assert len(shapes.colours["old"]) == 2
+    page = Image.new("RGB", (600, 400), (30, 30, 40))
+    placed = red_white.resize((150, 150), Image.LANCZOS)
+    page.paste(placed, (120, 60), placed)
+    assert found(shapes, page) is None
 
 
 def test_silhouettes_survive_the_model_metadata():
