@@ -265,7 +265,8 @@ class Silhouettes:
 
 def regions(lab: np.ndarray, colours: np.ndarray | None = None):
     """(box, mask) of the connected regions of the (Lab) image thresholded in lightness and
-    colourfulness at LEVELS, both ways, and by its distance to each of `colours` (Lab) at
+    colourfulness at LEVELS, both ways, and by its distance to each of `colours` (Lab) and,
+    for several, to the nearest of them (as it is and with its holes filled) at
     COLOUR_LEVELS; each distinct region once."""
     import cv2
 
@@ -279,10 +280,28 @@ def regions(lab: np.ndarray, colours: np.ndarray | None = None):
             above = (channel > level).astype(np.uint8)
             for binary in (above, 1 - above):
                 yield from _components(cv2, binary, seen)
-    for colour in () if colours is None else colours:
-        distance = np.linalg.norm(lab - colour[:3], axis=2)
+    distances = [np.linalg.norm(lab - colour[:3], axis=2) for colour in (() if colours is None else colours)]
+    for distance in distances:
         for level in COLOUR_LEVELS:
             yield from _components(cv2, (distance < level).astype(np.uint8), seen)
+    if len(distances) >= 2:
+        # A mark of several colours (or of parts in one colour with details in another)
+        # is one region only where all its colours count at once; its holes filled, it
+        # is also the silhouette of a mark whose colours leave a gap, like a white ring.
+        nearest = np.min(distances, axis=0)
+        for level in COLOUR_LEVELS:
+            union = (nearest < level).astype(np.uint8)
+            yield from _components(cv2, union, seen)
+            yield from _components(cv2, _filled(cv2, union), seen)
+
+
+def _filled(cv2, binary: np.ndarray) -> np.ndarray:
+    """The binary image with its holes (what the border cannot reach) filled."""
+    height, width = binary.shape
+    outside = np.zeros((height + 2, width + 2), np.uint8)
+    outside[1:-1, 1:-1] = binary
+    cv2.floodFill(outside, np.zeros((height + 4, width + 4), np.uint8), (0, 0), 1)
+    return binary | (outside[1:-1, 1:-1] == 0).astype(np.uint8)
 
 
 def _components(cv2, binary: np.ndarray, seen: set):

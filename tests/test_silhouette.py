@@ -262,3 +262,29 @@ def test_check_and_explain_say_when_the_colours_decided(tmp_path, capsys, monkey
     assert results["new.png"]["colours"] == 0.0 and results["new.png"]["outline"] == 0.0
     assert run_cli("explain", "images/old.png", "--model", str(path)) == 1
     assert re.search(r"reference outline and colours +fired", capsys.readouterr().out)
+
+
+def test_a_mark_of_several_colours_is_one_region_where_its_colours_count_together():
+    # Two halves in two hues and a background in a third, all of one lightness and
+    # colourfulness: lightness and colourfulness see nothing, each colour alone sees half
+    # a mark, and only the two colours together see the arrow.
+    def rgb(a: float, b: float) -> tuple[int, int, int]:
+        return tuple(int(v) for v in cv2.cvtColor(np.uint8([[[140, 128 + a, 128 + b]]]), cv2.COLOR_LAB2RGB)[0, 0])
+
+    arrow = np.asarray(mark("old")).copy()
+    opaque = arrow[:, :, 3] > 0
+    arrow[:100][opaque[:100], :3] = rgb(50, 0)
+    arrow[100:][opaque[100:], :3] = rgb(0, -50)
+    two_hues = Image.fromarray(arrow)
+    page = Image.new("RGB", (600, 400), rgb(0, 50))
+    placed = two_hues.resize((150, 150), Image.NEAREST)
+    page.paste(placed, (120, 60), placed)
+    masks = silhouette.masks({"old": [two_hues], "new": [mark("new")]})
+    colours = silhouette.colours({"old": [two_hues]})
+    assert len(colours["old"]) == 2
+    outline = found(silhouette.Silhouettes(masks, colours), page)
+    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+    box = placed.getchannel("A").getbbox()
+    assert iou(outline.box, (120 + box[0], 60 + box[1], 120 + box[2], 60 + box[3])) > 0.85
+    for one in colours["old"]:
+        assert found(silhouette.Silhouettes(masks, {"old": one[None]}), page) is None
