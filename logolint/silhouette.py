@@ -109,7 +109,10 @@ def colours(images: dict[str, list]) -> dict[str, np.ndarray]:
             if image.mode != "RGBA":
                 continue
             pixels = np.asarray(image)
-            lab = _lab(pixels[pixels[:, :, 3] > 128][None, :, :3])[0]
+            opaque = pixels[pixels[:, :, 3] > 128][:, :3]
+            if len(opaque) < MIN_PIXELS:
+                continue
+            lab = _lab(opaque[None])[0]
             main, left = [], lab
             while len(rows) + len(main) < MAX_COLOURS and len(left) >= max(MIN_PIXELS, MIN_SHARE * len(lab)):
                 bins, counts = np.unique((left // 8).astype(np.int32), axis=0, return_counts=True)

@@ -108,6 +108,7 @@ def test_the_main_colours_of_the_logo_files():
     yellow = np.all(np.asarray(two_tone)[:, :, :3] == (250, 200, 20), axis=2) & alpha
     assert found["old"][1, 3] == pytest.approx(yellow.sum() / alpha.sum(), abs=0.02)  # its share of the logo
     assert found["new"][0, 3] == pytest.approx(1.0, abs=0.02)
+    assert silhouette.colours({"old": [Image.new("RGBA", (50, 50), (0, 0, 0, 0))]}) == {}  # nothing opaque
 
 
 def test_a_mark_in_its_own_colour_is_found_where_lightness_and_colourfulness_cannot_tell():
