@@ -74,6 +74,16 @@ def test_the_new_mark_or_a_photo_has_no_outline(shapes, image):
     assert found(shapes, image) is None
 
 
+def test_a_white_mark_on_a_near_white_page_is_found():
+    white = np.asarray(mark("old")).copy()
+    white[:, :, :3] = 255
+    page = Image.new("RGB", (600, 400), (236, 236, 236))
+    placed = Image.fromarray(white).resize((150, 150), Image.LANCZOS)
+    page.paste(placed, (120, 60), placed)
+    outline = found(silhouette.Silhouettes(silhouette.masks({"old": [mark("old")], "new": [mark("new")]})), page)
+    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+
+
 def test_a_blob_like_old_logo_never_decides():
     # A disc fits every round region: the plain shapes rival it, so it cannot win by MARGIN.
     round_old = silhouette.Silhouettes(silhouette.masks({"old": [mark("disc")], "new": [mark("new")]}))
