@@ -109,27 +109,30 @@ def colours(images: dict[str, list]) -> dict[str, np.ndarray]:
     for label, items in images.items():
         rows = []
         for image in items:
-            if image.mode != "RGBA":
-                continue
-            pixels = np.asarray(image)
+            pixels = np.asarray(image) if image.mode == "RGBA" else np.zeros((0, 0, 4), np.uint8)
             opaque = pixels[pixels[:, :, 3] > 128][:, :3]
             if len(opaque) < MIN_PIXELS:
                 continue
             lab = _lab(opaque[None])[0]
-            main, left = [], lab
-            while len(rows) + len(main) < MAX_COLOURS and len(left) >= max(MIN_PIXELS, MIN_SHARE * len(lab)):
-                bins, counts = np.unique((left // 8).astype(np.int32), axis=0, return_counts=True)
-                seed = (bins[counts.argmax()] + 0.5) * 8
-                near = np.linalg.norm(left - seed, axis=1) < CLUSTER
-                if near.sum() < MIN_SHARE * len(lab):
-                    break
-                main.append(np.clip(left[near].mean(0, dtype=np.float64), 0, 255))
-                left = left[~near]
+            main = _main_colours(lab, MAX_COLOURS - len(rows))
             if main:
                 rows += [(*colour, share) for colour, share in zip(main, _shares(lab, np.array(main)))]
         if rows:
             found[label] = np.array(rows, np.float32)
     return found
+
+
+def _main_colours(lab: np.ndarray, limit: int) -> list[np.ndarray]:
+    """Up to `limit` main colours of the (n x 3 Lab) pixels, most common first."""
+    main, left = [], lab
+    while len(main) < limit and len(left) >= max(MIN_PIXELS, MIN_SHARE * len(lab)):
+        bins, counts = np.unique((left // 8).astype(np.int32), axis=0, return_counts=True)
+        near = np.linalg.norm(left - (bins[counts.argmax()] + 0.5) * 8, axis=1) < CLUSTER
+        if near.sum() < MIN_SHARE * len(lab):
+            break
+        main.append(np.clip(left[near].mean(0, dtype=np.float64), 0, 255))
+        left = left[~near]
+    return main
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
