@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from conftest import ROOT, run_cli
 from logolint import silhouette, verify
@@ -82,6 +82,29 @@ def test_a_white_mark_on_a_near_white_page_is_found():
     page.paste(placed, (120, 60), placed)
     outline = found(silhouette.Silhouettes(silhouette.masks({"old": [mark("old")], "new": [mark("new")]})), page)
     assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+
+
+def test_a_blurred_mark_is_found_by_its_blurred_silhouette(shapes, monkeypatch):
+    page = scene(mark("old")).filter(ImageFilter.GaussianBlur(8))
+    outline = found(shapes, page)
+    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+    monkeypatch.setattr(silhouette, "BLUR_MIN_SIDE", 10**6)  # the sharp silhouettes alone
+    assert found(shapes, page) is None
+
+
+@pytest.mark.parametrize("radius", [3, 8])
+@pytest.mark.parametrize("kind", ["new", None])
+def test_a_blurred_new_mark_or_photo_has_no_outline(shapes, kind, radius):
+    page = scene(mark(kind) if kind else None).filter(ImageFilter.GaussianBlur(radius))
+    assert found(shapes, page) is None
+
+
+def test_a_small_region_never_decides_by_a_blurred_silhouette(shapes, monkeypatch):
+    # 34 px wide, 26 px at the region: coarse enough that a blurred silhouette fits too easily.
+    page = scene(mark("old"), width=34).filter(ImageFilter.GaussianBlur(2))
+    assert found(shapes, page) is None
+    monkeypatch.setattr(silhouette, "BLUR_MIN_SIDE", 0)
+    assert found(shapes, page) is not None  # what the rule holds back
 
 
 def test_a_blob_like_old_logo_never_decides():
