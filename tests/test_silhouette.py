@@ -189,6 +189,35 @@ def test_a_round_mark_is_told_from_its_redesign_by_its_colours(wheels, angle, wi
     assert found(wheels, scene(wheel(NEW_SHADES), angle, width)) is None
 
 
+def spoked(shades) -> Image.Image:
+    """A wheel whose sectors are parted by thin white spokes, like Chrome's ring."""
+    image = wheel(shades)
+    draw = ImageDraw.Draw(image)
+    for angle in np.deg2rad((0, 120, 240)):
+        draw.line((100, 100, 100 + 85 * np.cos(angle), 100 + 85 * np.sin(angle)), fill=(255, 255, 255, 255), width=5)
+    return image
+
+
+@pytest.mark.parametrize("angle, width", [(0, 150), (15, 200)])
+def test_a_mark_in_parts_parted_by_thin_gaps_is_one_region(monkeypatch, angle, width):
+    # On a white page the spokes join the page: each colour, and all of them together, see
+    # three sectors; only the closed gaps see the wheel.
+    logos = {"old": [spoked(OLD_SHADES)], "new": [spoked(NEW_SHADES)]}
+    shapes = silhouette.Silhouettes(silhouette.masks(logos), silhouette.colours(logos))
+
+    def page(shades) -> Image.Image:
+        image = Image.new("RGB", (600, 400), (255, 255, 255))
+        placed = spoked(shades).resize((width, width), Image.LANCZOS).rotate(angle, expand=True, resample=Image.BICUBIC)
+        image.paste(placed, (120, 60), placed)
+        return image
+
+    outline = found(shapes, page(OLD_SHADES))
+    assert outline is not None and outline.label == "old" and outline.colours >= silhouette.COLOUR_MARGIN
+    assert found(shapes, page(NEW_SHADES)) is None
+    monkeypatch.setattr(silhouette, "CLOSING", 0)
+    assert found(shapes, page(OLD_SHADES)) is None
+
+
 def test_one_old_colour_alone_never_decides(wheels):
     red_disc = wheel([OLD_SHADES[0]] * 3)
     two_of_three = wheel([OLD_SHADES[0], OLD_SHADES[1], OLD_SHADES[1]])
