@@ -94,6 +94,7 @@ def seed_cv(seed: Path, table: list, numbers: dict) -> None:
     rng.shuffle(olds)
     rng.shuffle(news)
     correct = total = 0
+    misses = []
     for fold in range(5):
         test_old, test_new = olds[fold::5], news[fold::5]
         with tempfile.TemporaryDirectory() as tmp:
@@ -101,8 +102,11 @@ def seed_cv(seed: Path, table: list, numbers: dict) -> None:
                                        {"old": test_old, "new": test_new}, Path(tmp))
         correct += round(result["accuracy"] * len(result["items"]))
         total += len(result["items"])
+        misses += [{**item, "fold": fold, "threshold": result["threshold"]} for item in result["items"]
+                   if item["score"] is None or (item["score"] >= result["threshold"]) != (item["truth"] == "old")]
     table.append(("seed-google 5-fold CV accuracy", f"{correct / total:.1%}", ">= 97%"))
     numbers["seed_cv_accuracy"] = correct / total
+    numbers["seed_cv_missed"] = misses
 
 
 def seed_fewshot(seed: Path, table: list, numbers: dict) -> None:
