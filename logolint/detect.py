@@ -20,7 +20,7 @@ from logolint.imaging import border_colour
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v9-match-max-verify-v1-outline-v4"  # part of the cache key: change it when detection changes
+SETTINGS = "proposals-v9-match-max-verify-v2-outline-v4"  # part of the cache key: change it when detection changes
 STRIDE = 16  # pixels of the locate canvas per cell of the brand map (32 in older models)
 MAX_PEAKS = 2
 MIN_PEAK = 0.02  # a weaker peak than this is no logo
