@@ -69,6 +69,39 @@ def iou(a, b) -> float:
     return width * height / (area(a) + area(b) - width * height)
 
 
+def faint(mark: Image.Image, side: int = 400) -> Image.Image:
+    """The mark in one grey barely lighter than a grey page: no keypoints as it is."""
+    pixels = np.asarray(mark).copy()
+    pixels[..., :3] = 136
+    drawn = Image.fromarray(pixels).resize((240, 100), Image.LANCZOS)
+    page = Image.fromarray(np.random.default_rng(0).integers(116, 125, (300, side, 3), dtype=np.uint8))
+    page.paste(drawn, (60, 80), drawn)
+    return page
+
+
+def test_a_faint_logo_in_a_small_image_is_matched_after_contrast_equalisation(refs, monkeypatch):
+    assert len(verify.keypoints(np.asarray(faint(OLD).convert("L")))[0]) < verify.FEW_KEYPOINTS
+    found = decide(refs, faint(OLD))
+    assert found is not None and found.label == "old" and found.inliers >= verify.MIN_INLIERS
+    new = decide(refs, faint(NEW))
+    assert new is None or new.label == "new"
+    monkeypatch.setattr(verify, "FEW_KEYPOINTS", 0)  # one pass only
+    assert decide(refs, faint(OLD)) is None
+
+
+@pytest.mark.parametrize("side, passes", [(400, 2), (verify.SMALL_SIDE + 1, 1)])
+def test_only_small_images_with_few_keypoints_pay_for_a_second_pass(refs, monkeypatch, side, passes):
+    calls = []
+    original = verify.keypoints
+    monkeypatch.setattr(verify, "keypoints", lambda *args: calls.append(1) or original(*args))
+    verify.match(refs, np.asarray(faint(OLD, side).convert("L")))
+    assert len(calls) == passes
+    calls.clear()
+    busy = Image.open(FIXTURES / "chelsea.jpg").convert("L").resize((400, 400))  # a photo: plenty of keypoints
+    verify.match(refs, np.asarray(busy))
+    assert len(calls) == 1
+
+
 def test_the_new_logo_is_found_as_new(refs):
     found = decide(refs, scene(NEW))
     assert found is not None and found.label == "new"
