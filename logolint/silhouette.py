@@ -128,7 +128,9 @@ def colours(images: dict[str, list]) -> dict[str, np.ndarray]:
     for label, items in images.items():
         rows = []
         for image in items:
-            pixels = np.asarray(image) if image.mode == "RGBA" else np.zeros((0, 0, 4), np.uint8)
+            if image.mode != "RGBA":
+                continue
+            pixels = np.asarray(image)
             opaque = pixels[pixels[:, :, 3] > 128][:, :3]
             if len(opaque) < MIN_PIXELS:
                 continue
