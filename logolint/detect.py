@@ -20,7 +20,7 @@ from logolint.imaging import border_colour
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v9-match-max-verify-v2-outline-v4"  # part of the cache key: change it when detection changes
+SETTINGS = "proposals-v9-match-max-verify-v3-outline-v4"  # part of the cache key: change it when detection changes
 STRIDE = 16  # pixels of the locate canvas per cell of the brand map (32 in older models)
 MAX_PEAKS = 2
 MIN_PEAK = 0.02  # a weaker peak than this is no logo
@@ -180,14 +180,16 @@ def _contains(outer: Box, inner: Box) -> bool:
     return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
-def _scaled(image, side: int):
-    """The image at `side` at most, and the factor from its pixels to the image's."""
+def _scaled(image, side: int, most: float = 1.0):
+    """The image at `side` at most (enlarged by up to `most`), and the factor from its
+    pixels to the image's."""
     from PIL import Image
 
-    scale = min(1.0, side / max(image.size))
-    if scale < 1.0:
-        image = image.resize((max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale))),
-                             Image.BILINEAR, reducing_gap=2.0)
+    scale = min(most, side / max(image.size))
+    if scale != 1.0:
+        size = (max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale)))
+        image = (image.resize(size, Image.BICUBIC) if scale > 1.0
+                 else image.resize(size, Image.BILINEAR, reducing_gap=2.0))
     return image, scale
 
 
@@ -197,18 +199,55 @@ def _to_image(box: Box, scale: float, size: tuple[int, int]) -> Box:
 
 def keypoint_matches(model, image) -> dict:
     """Per label, the reference logo found in place with the most keypoints (a
-    verify.Match, its box in the image's pixels); {} for a model without references."""
+    verify.Match, its box in the image's pixels); {} for a model without references.
+    Where that decides nothing but some reference keypoints did match, the image is
+    matched again at a finer scale (verify.FINE_SIDE); each label keeps the better of
+    its two matches."""
+    found, correspondences = coarse_matches(model, image)
+    return finer_matches(model, image, found) if _worth_finer(model, found, correspondences) else found
+
+
+def coarse_matches(model, image) -> tuple[dict, int]:
+    """keypoint_matches' first pass, at verify.IMAGE_SIDE, and the most correspondences
+    one reference drawing had in it."""
     refs = model.references()
     if not refs:
-        return {}
+        return {}, 0
     import numpy as np
 
     from logolint import verify as geometry
 
     grey, scale = _scaled(image.convert("L"), geometry.IMAGE_SIDE)
-    found = geometry.match(refs, np.asarray(grey))
-    return {label: dataclasses.replace(match, box=_to_image(match.box, scale, image.size))
-            for label, match in found.items()}
+    found, correspondences = geometry.counted_match(refs, np.asarray(grey))
+    return _in_image(found, scale, image.size), correspondences
+
+
+def finer_matches(model, image, found: dict) -> dict:
+    """`found` with each label's match replaced where the finer pass matched more."""
+    import numpy as np
+
+    from logolint import verify as geometry
+
+    coarse = min(1.0, geometry.IMAGE_SIDE / max(image.size))
+    grey, scale = _scaled(image.convert("L"), geometry.FINE_SIDE, geometry.FINE_ENLARGE)
+    if scale <= coarse:
+        return found  # no finer than the first pass
+    better = dict(found)
+    for label, match in _in_image(geometry.match_fine(model.references(), np.asarray(grey)), scale, image.size).items():
+        if label not in better or match.inliers > better[label].inliers:
+            better[label] = match
+    return better
+
+
+def _worth_finer(model, found: dict, correspondences: int) -> bool:
+    from logolint import verify
+
+    return (correspondences >= verify.FINE_CORRESPONDENCES
+            and verify.verdict(found, model.info.old_labels) is None)
+
+
+def _in_image(found: dict, scale: float, size: tuple[int, int]) -> dict:
+    return {label: dataclasses.replace(match, box=_to_image(match.box, scale, size)) for label, match in found.items()}
 
 
 def outline_match(model, image):
@@ -229,14 +268,29 @@ def outline_match(model, image):
 
 
 def geometry(model, image) -> tuple[dict, object]:
-    """Keypoint matches and, unless they already found the old logo, the outline match."""
+    """Keypoint matches and, unless they found the old logo, the outline match. Where the
+    finer keypoint pass runs (keypoint_matches), it and the outline stage run side by side:
+    both release the GIL."""
+    matches, correspondences = coarse_matches(model, image)
+    if _worth_finer(model, matches, correspondences):
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            outline = pool.submit(outline_match, model, image)
+            matches = finer_matches(model, image, matches)
+            outline = outline.result()
+    elif _old(model, matches):
+        return matches, None
+    else:
+        outline = outline_match(model, image)
+    return matches, None if _old(model, matches) else outline
+
+
+def _old(model, matches: dict) -> bool:
     from logolint import verify
 
-    matches = keypoint_matches(model, image)
     decided = verify.verdict(matches, model.info.old_labels)
-    if decided is not None and decided.label in model.info.old_labels:
-        return matches, None
-    return matches, outline_match(model, image)
+    return decided is not None and decided.label in model.info.old_labels
 
 
 def overrule(model, found: Detection, matches: dict, outline=None) -> Detection:

@@ -40,6 +40,20 @@ DOMINANCE = 1.5  # one side must have this many times the other's inliers to dec
 # benchmark, would pay for a second full pass.
 FEW_KEYPOINTS = 300
 SMALL_SIDE = 512
+# An image where the first pass decides nothing is matched again finer: at FINE_SIDE at
+# most, enlarged up to FINE_ENLARGE times, with more keypoints. Wordmarks a few dozen
+# pixels wide on a phone screen or in a screenshot have too few keypoints at IMAGE_SIDE.
+# Spike over the images the first pass left undecided (1,555 of brands-dev, 21 of few-shot
+# seed-google and three of its CV folds): 34 more old logos in brands-dev, 5 in seed-google,
+# none in an image without one. At 1536 px: 29 in brands-dev, at twice the cost; at 1024
+# px, 7 of those 29 were lost. It costs about 100 ms per image that pays for it. Only an
+# image where some reference drawing had FINE_CORRESPONDENCES pairs that pass the ratio
+# test in the first pass pays: that kept all 39 and spared 57% of the undecided images
+# (the smallest count among the 39 was 3; at 4, 4 of them were lost).
+FINE_SIDE = 1152
+FINE_ENLARGE = 2.0
+FINE_FEATURES = 4000
+FINE_CORRESPONDENCES = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,22 +180,37 @@ def _plausible(cv2, homography: np.ndarray, outline: np.ndarray) -> np.ndarray |
 def match(refs: list[Reference], grey: np.ndarray) -> dict[str, Match]:
     """Per label, the reference drawing with the most RANSAC inliers in the image (and,
     for an image with few keypoints, in its contrast-equalised copy)."""
+    return counted_match(refs, grey)[0]
+
+
+def counted_match(refs: list[Reference], grey: np.ndarray) -> tuple[dict[str, Match], int]:
+    """`match`, and the most correspondences (pairs that pass the ratio test) any one
+    reference drawing had, with or without a homography."""
     points, descriptors = keypoints(grey)
-    best = _match(refs, points, descriptors, grey.shape)
+    best, most = _match(refs, points, descriptors, grey.shape)
     if len(points) < FEW_KEYPOINTS and max(grey.shape[:2]) <= SMALL_SIDE:
         cv2 = _cv2()
         equalised = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(np.ascontiguousarray(grey, np.uint8))
-        for label, found in _match(refs, *keypoints(equalised), grey.shape).items():
-            if label not in best or found.inliers > best[label].inliers:
-                best[label] = found
-    return best
+        found, more = _match(refs, *keypoints(equalised), grey.shape)
+        for label, match in found.items():
+            if label not in best or match.inliers > best[label].inliers:
+                best[label] = match
+        most = max(most, more)
+    return best, most
 
 
-def _match(refs: list[Reference], points: np.ndarray, descriptors: np.ndarray, shape: tuple) -> dict[str, Match]:
+def match_fine(refs: list[Reference], grey: np.ndarray) -> dict[str, Match]:
+    """Per label, the best match in the finer copy of an image (see FINE_SIDE)."""
+    return _match(refs, *keypoints(grey, FINE_FEATURES), grey.shape)[0]
+
+
+def _match(refs: list[Reference], points: np.ndarray, descriptors: np.ndarray,
+           shape: tuple) -> tuple[dict[str, Match], int]:
     cv2 = _cv2()
     best: dict[str, Match] = {}
+    most = 0
     if len(points) < 4:
-        return best
+        return best, most
     matcher = cv2.BFMatcher(cv2.NORM_L2)
     image_descriptors = descriptors.astype(np.float32)
     height, width = shape[:2]
@@ -193,6 +222,7 @@ def _match(refs: list[Reference], points: np.ndarray, descriptors: np.ndarray, s
                 first = pair[0]
                 if first.trainIdx not in unique or unique[first.trainIdx].distance > first.distance:
                     unique[first.trainIdx] = first
+        most = max(most, len(unique))
         so_far = best[ref.label].inliers if ref.label in best else 0
         if len(unique) < 4 or len(unique) <= so_far:  # cannot beat the best drawing of its label
             continue
@@ -210,7 +240,7 @@ def _match(refs: list[Reference], points: np.ndarray, descriptors: np.ndarray, s
         box = (max(0, int(quad[:, 0].min())), max(0, int(quad[:, 1].min())),
                min(width, int(np.ceil(quad[:, 0].max()))), min(height, int(np.ceil(quad[:, 1].max()))))
         best[ref.label] = Match(ref.label, inliers, box)
-    return best
+    return best, most
 
 
 def verdict(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | None:
@@ -250,7 +280,7 @@ def choose(images: dict[str, list], limit: int = 4, candidates: int = 12, sample
             for test_label, j, (points, descriptors), shape in tests:
                 if test_label == label and j == i:
                     continue
-                found = _match(refs, points, descriptors, shape).get(label)
+                found = _match(refs, points, descriptors, shape)[0].get(label)
                 if found and found.inliers >= MIN_INLIERS:
                     score += 1 if test_label == label else -1
             ranked.append((-score, i))

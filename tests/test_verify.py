@@ -102,6 +102,51 @@ def test_only_small_images_with_few_keypoints_pay_for_a_second_pass(refs, monkey
     assert len(calls) == 1
 
 
+def big_page(mark: Image.Image | None, size=(1800, 1200), width=200) -> Image.Image:
+    """The mark a ninth of the width of a large, softly textured page."""
+    noise = np.random.default_rng(1).integers(90, 170, (size[1] // 3, size[0] // 3, 3), dtype=np.uint8)
+    page = Image.fromarray(noise).resize(size, Image.BILINEAR)
+    if mark is not None:
+        placed = mark.resize((width, round(width * mark.size[1] / mark.size[0])), Image.LANCZOS)
+        page.paste(placed, (size[0] // 3, size[1] // 2), placed)
+    return page
+
+
+@pytest.mark.parametrize("size, width, switch", [((1800, 1200), 200, "FINE_SIDE"), ((300, 200), 60, "FINE_ENLARGE")],
+                         ids=["large-page", "small-image"])
+def test_a_small_logo_is_matched_at_the_finer_scale(verifying_model, monkeypatch, size, width, switch):
+    from logolint.detect import keypoint_matches
+
+    image = big_page(OLD, size, width)
+    found = verify.verdict(keypoint_matches(verifying_model, image), ("old",))
+    assert found is not None and found.label == "old" and found.inliers >= verify.MIN_INLIERS
+    x, y = size[0] // 3, size[1] // 2  # the box is in the image's own pixels
+    assert iou(found.box, (x, y, x + width, y + round(width * OLD.size[1] / OLD.size[0]))) > 0.6, found.box
+    new = verify.verdict(keypoint_matches(verifying_model, big_page(NEW, size, width)), ("old",))
+    assert new is None or new.label == "new"
+    monkeypatch.setattr(verify, switch, {"FINE_SIDE": 0, "FINE_ENLARGE": 1.0}[switch])
+    assert verify.verdict(keypoint_matches(verifying_model, image), ("old",)) is None
+
+
+@pytest.mark.parametrize("image, passes", [(scene(OLD), 1), (scene(NEW), 1), (big_page(None), 1), (big_page(OLD), 2)],
+                         ids=["old-decided", "new-decided", "nothing-matched", "undecided"])
+def test_only_undecided_images_where_some_keypoints_matched_are_matched_again_finer(verifying_model, monkeypatch,
+                                                                                     image, passes):
+    from logolint.detect import keypoint_matches
+
+    calls = []
+    original = verify.keypoints
+    monkeypatch.setattr(verify, "keypoints", lambda *args: calls.append(args[0].shape) or original(*args))
+    keypoint_matches(verifying_model, image)
+    assert len(calls) == passes
+    if passes == 2:
+        assert max(calls[1]) == verify.FINE_SIDE
+        calls.clear()
+        monkeypatch.setattr(verify, "FINE_CORRESPONDENCES", 10**6)
+        assert verify.verdict(keypoint_matches(verifying_model, image), ("old",)) is None
+        assert len(calls) == 1
+
+
 def test_the_new_logo_is_found_as_new(refs):
     found = decide(refs, scene(NEW))
     assert found is not None and found.label == "new"
