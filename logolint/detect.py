@@ -197,19 +197,10 @@ def _to_image(box: Box, scale: float, size: tuple[int, int]) -> Box:
     return tuple(min(limit, round(v / scale)) for v, limit in zip(box, size * 2))
 
 
-def keypoint_matches(model, image) -> dict:
-    """Per label, the reference logo found in place with the most keypoints (a
-    verify.Match, its box in the image's pixels); {} for a model without references.
-    Where that decides nothing but some reference keypoints did match, the image is
-    matched again at a finer scale (verify.FINE_SIDE); each label keeps the better of
-    its two matches."""
-    found, correspondences = coarse_matches(model, image)
-    return finer_matches(model, image, found) if _worth_finer(model, found, correspondences) else found
-
-
 def coarse_matches(model, image) -> tuple[dict, int]:
-    """keypoint_matches' first pass, at verify.IMAGE_SIDE, and the most correspondences
-    one reference drawing had in it."""
+    """Per label, the reference logo found in place with the most keypoints (a
+    verify.Match, its box in the image's pixels), and the most correspondences one
+    reference drawing had; {} for a model without references."""
     refs = model.references()
     if not refs:
         return {}, 0
@@ -223,19 +214,26 @@ def coarse_matches(model, image) -> tuple[dict, int]:
 
 
 def finer_matches(model, image, found: dict) -> dict:
-    """`found` with each label's match replaced where the finer pass matched more."""
+    """`found`, with each label's match replaced where one of two more passes matched
+    more: the image at a finer scale (verify.FINE_SIDE), and its colourfulness
+    (verify.COLOURFUL_PASS)."""
     import numpy as np
 
     from logolint import verify as geometry
 
-    coarse = min(1.0, geometry.IMAGE_SIDE / max(image.size))
+    refs = model.references()
+    passes = []
     grey, scale = _scaled(image.convert("L"), geometry.FINE_SIDE, geometry.FINE_ENLARGE)
-    if scale <= coarse:
-        return found  # no finer than the first pass
+    if scale > min(1.0, geometry.IMAGE_SIDE / max(image.size)):  # finer than the first pass
+        passes.append((geometry.match_fine(refs, np.asarray(grey)), scale))
+    if geometry.COLOURFUL_PASS:
+        rgb, scale = _scaled(image.convert("RGB"), geometry.IMAGE_SIDE)
+        passes.append((geometry.match_colourful(refs, np.asarray(rgb)), scale))
     better = dict(found)
-    for label, match in _in_image(geometry.match_fine(model.references(), np.asarray(grey)), scale, image.size).items():
-        if label not in better or match.inliers > better[label].inliers:
-            better[label] = match
+    for matches, scale in passes:
+        for label, match in _in_image(matches, scale, image.size).items():
+            if label not in better or match.inliers > better[label].inliers:
+                better[label] = match
     return better
 
 
@@ -269,8 +267,8 @@ def outline_match(model, image):
 
 def geometry(model, image) -> tuple[dict, object]:
     """Keypoint matches and, unless they found the old logo, the outline match. Where the
-    finer keypoint pass runs (keypoint_matches), it and the outline stage run side by side:
-    both release the GIL."""
+    first keypoint pass decides nothing but some reference keypoints did match, the finer
+    passes (finer_matches) run beside the outline stage: both release the GIL."""
     matches, correspondences = coarse_matches(model, image)
     if _worth_finer(model, matches, correspondences):
         from concurrent.futures import ThreadPoolExecutor

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from conftest import ROOT, run_cli
 from logolint import verify
-from logolint.detect import DEMOTED, VERIFIED, Detection
+from logolint.detect import DEMOTED, VERIFIED, Detection, geometry
 from logolint.errors import ModelError
 from logolint.model import Model
 from tiny_model import tiny_model
@@ -102,6 +102,10 @@ def test_only_small_images_with_few_keypoints_pay_for_a_second_pass(refs, monkey
     assert len(calls) == 1
 
 
+def keypoint_matches(model: Model, image: Image.Image) -> dict[str, verify.Match]:
+    return geometry(model, image)[0]  # the test model has no silhouettes: no outline stage
+
+
 def big_page(mark: Image.Image | None, size=(1800, 1200), width=200) -> Image.Image:
     """The mark a ninth of the width of a large, softly textured page."""
     noise = np.random.default_rng(1).integers(90, 170, (size[1] // 3, size[0] // 3, 3), dtype=np.uint8)
@@ -112,35 +116,67 @@ def big_page(mark: Image.Image | None, size=(1800, 1200), width=200) -> Image.Im
     return page
 
 
+def grey(mark: Image.Image) -> Image.Image:
+    """The mark without colour: only the finer pass can find it, not the colourfulness."""
+    return mark.convert("LA").convert("RGBA")
+
+
 @pytest.mark.parametrize("size, width, switch", [((1800, 1200), 200, "FINE_SIDE"), ((300, 200), 60, "FINE_ENLARGE")],
                          ids=["large-page", "small-image"])
 def test_a_small_logo_is_matched_at_the_finer_scale(verifying_model, monkeypatch, size, width, switch):
-    from logolint.detect import keypoint_matches
-
-    image = big_page(OLD, size, width)
+    image = big_page(grey(OLD), size, width)
     found = verify.verdict(keypoint_matches(verifying_model, image), ("old",))
     assert found is not None and found.label == "old" and found.inliers >= verify.MIN_INLIERS
     x, y = size[0] // 3, size[1] // 2  # the box is in the image's own pixels
     assert iou(found.box, (x, y, x + width, y + round(width * OLD.size[1] / OLD.size[0]))) > 0.6, found.box
-    new = verify.verdict(keypoint_matches(verifying_model, big_page(NEW, size, width)), ("old",))
+    new = verify.verdict(keypoint_matches(verifying_model, big_page(grey(NEW), size, width)), ("old",))
     assert new is None or new.label == "new"
     monkeypatch.setattr(verify, switch, {"FINE_SIDE": 0, "FINE_ENLARGE": 1.0}[switch])
     assert verify.verdict(keypoint_matches(verifying_model, image), ("old",)) is None
 
 
-@pytest.mark.parametrize("image, passes", [(scene(OLD), 1), (scene(NEW), 1), (big_page(None), 1), (big_page(OLD), 2)],
-                         ids=["old-decided", "new-decided", "nothing-matched", "undecided"])
-def test_only_undecided_images_where_some_keypoints_matched_are_matched_again_finer(verifying_model, monkeypatch,
-                                                                                     image, passes):
-    from logolint.detect import keypoint_matches
+def tinted(mark: Image.Image, text: int, shapes: int) -> Image.Image:
+    """The mark's red text and blue shapes recoloured, each to a colour of the given
+    lightness (ITU-R 601 luma, as PIL's grey)."""
+    pixels = np.asarray(mark).copy()
+    red = pixels[..., 0] > pixels[..., 2]
+    for part, luma, (r, g) in ((red, text, (60, -30)), (~red, shapes, (-60, 30))):
+        r, g = min(max(luma + r, 0), 255), min(max(luma + g, 0), 255)
+        pixels[part, :3] = (r, g, min(max(round((luma - 0.299 * r - 0.587 * g) / 0.114), 0), 255))
+    return Image.fromarray(pixels)
 
+
+@pytest.mark.parametrize("mark", [OLD, NEW], ids=["old", "new"])
+def test_a_colourful_logo_as_light_as_its_page_is_matched_in_colourfulness(verifying_model, monkeypatch, mark):
+    # The text as light as the page: in grey only the four darker shapes are left, which
+    # match a few reference keypoints but decide nothing.
+    recoloured = tinted(mark, 128, 40)
+    text = (np.asarray(mark)[..., 0] > np.asarray(mark)[..., 2]) & (np.asarray(mark)[..., 3] == 255)
+    assert abs(np.asarray(recoloured.convert("L"), np.int16)[text] - 128).max() <= 1
+    page = Image.new("RGB", (768, 512), (128, 128, 128))
+    placed = recoloured.resize((400, 167), Image.LANCZOS)
+    page.paste(placed, (150, 150), placed)
+    found = verify.verdict(keypoint_matches(verifying_model, page), ("old",))
+    if mark is NEW:
+        assert found is not None and found.label == "new"
+        return
+    assert found is not None and found.label == "old" and iou(found.box, (150, 150, 550, 317)) > 0.8
+    monkeypatch.setattr(verify, "COLOURFUL_PASS", False)
+    assert verify.verdict(keypoint_matches(verifying_model, page), ("old",)) is None
+
+
+@pytest.mark.parametrize("image, passes", [(scene(OLD), 1), (scene(NEW), 1), (big_page(None), 1),
+                                           (big_page(grey(OLD)), 3)],
+                         ids=["old-decided", "new-decided", "nothing-matched", "undecided"])
+def test_only_undecided_images_where_some_keypoints_matched_are_matched_again(verifying_model, monkeypatch,
+                                                                              image, passes):
     calls = []
     original = verify.keypoints
     monkeypatch.setattr(verify, "keypoints", lambda *args: calls.append(args[0].shape) or original(*args))
     keypoint_matches(verifying_model, image)
     assert len(calls) == passes
-    if passes == 2:
-        assert max(calls[1]) == verify.FINE_SIDE
+    if passes > 1:
+        assert [max(shape) for shape in calls] == [verify.IMAGE_SIDE, verify.FINE_SIDE, verify.IMAGE_SIDE]
         calls.clear()
         monkeypatch.setattr(verify, "FINE_CORRESPONDENCES", 10**6)
         assert verify.verdict(keypoint_matches(verifying_model, image), ("old",)) is None
