@@ -237,11 +237,11 @@ def finer_matches(model, image, found: dict) -> dict:
     return better
 
 
-def _worth_finer(model, found: dict, correspondences: int) -> bool:
+def _worth_finer(model, image, found: dict, correspondences: int) -> bool:
     from logolint import verify
 
-    return (correspondences >= verify.FINE_CORRESPONDENCES
-            and verify.verdict(found, model.info.old_labels) is None)
+    return ((correspondences >= verify.FINE_CORRESPONDENCES or max(image.size) <= verify.FINE_ANYWAY_SIDE)
+            and bool(model.references()) and verify.verdict(found, model.info.old_labels) is None)
 
 
 def _in_image(found: dict, scale: float, size: tuple[int, int]) -> dict:
@@ -270,7 +270,7 @@ def geometry(model, image) -> tuple[dict, object]:
     first keypoint pass decides nothing but some reference keypoints did match, the finer
     passes (finer_matches) run beside the outline stage: both release the GIL."""
     matches, correspondences = coarse_matches(model, image)
-    if _worth_finer(model, matches, correspondences):
+    if _worth_finer(model, image, matches, correspondences):
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(1) as pool:

@@ -46,14 +46,17 @@ SMALL_SIDE = 512
 # Spike over the images the first pass left undecided (1,555 of brands-dev, 21 of few-shot
 # seed-google and three of its CV folds): 34 more old logos in brands-dev, 5 in seed-google,
 # none in an image without one. At 1536 px: 29 in brands-dev, at twice the cost; at 1024
-# px, 7 of those 29 were lost. It costs about 100 ms per image that pays for it. Only an
-# image where some reference drawing had FINE_CORRESPONDENCES pairs that pass the ratio
-# test in the first pass pays: that kept all 39 and spared 57% of the undecided images
-# (the smallest count among the 39 was 3; at 4, 4 of them were lost).
+# px, 7 of those 29 were lost. It costs about 100 ms per image that pays for it, so an
+# image pays only where some reference drawing had FINE_CORRESPONDENCES pairs that pass
+# the ratio test in the first pass, or where it is at most FINE_ANYWAY_SIDE px (a few ms).
+# With both passes (the colourfulness below too), ungated: 51 more old logos. Gated at 3
+# pairs: 50, but 16 of the speed benchmark's 40 smooth pictures reach 3 by chance (1
+# reaches 4). At 4 pairs or 256 px: 49, and the images without the old logo pay 35% less.
 FINE_SIDE = 1152
 FINE_ENLARGE = 2.0
 FINE_FEATURES = 4000
-FINE_CORRESPONDENCES = 3
+FINE_CORRESPONDENCES = 4
+FINE_ANYWAY_SIDE = 256
 # With the finer pass, the image's colourfulness (see `colourfulness`) is matched at
 # IMAGE_SIDE: a colourful logo on a grey page can be as light as the page, and vanish in
 # grey (seed-google: a clean old wordmark on a tiled wall, 0 inliers in grey, 16 to 23 in
