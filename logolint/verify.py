@@ -65,6 +65,9 @@ FINE_ANYWAY_SIDE = 256
 # colourfulness made a new Nokia wordmark old (9 old inliers), which the finer pass's 33
 # new ones hold back.
 COLOURFUL_PASS = True
+# An image without a pixel this colourful is not matched in colourfulness: stretched, its
+# chroma would be compression noise (in the spike, skipping them lost nothing).
+COLOURFUL_MIN_CHROMA = 32
 
 
 @dataclasses.dataclass(frozen=True)
@@ -215,16 +218,21 @@ def match_fine(refs: list[Reference], grey: np.ndarray) -> dict[str, Match]:
     return _match(refs, *keypoints(grey, FINE_FEATURES), grey.shape)[0]
 
 
-def colourfulness(rgb: np.ndarray) -> np.ndarray:
-    """Each pixel's chroma (its largest channel less its smallest), stretched to 0-255."""
+def colourfulness(rgb: np.ndarray) -> np.ndarray | None:
+    """Each pixel's chroma (its largest channel less its smallest), stretched to 0-255;
+    None for an image without colour (see COLOURFUL_MIN_CHROMA)."""
     pixels = rgb.astype(np.int16)
     chroma = pixels.max(axis=2) - pixels.min(axis=2)
-    return (chroma * (255.0 / max(1, int(chroma.max())))).astype(np.uint8)
+    most = int(chroma.max())
+    if most < COLOURFUL_MIN_CHROMA:
+        return None
+    return (chroma * (255.0 / most)).astype(np.uint8)
 
 
 def match_colourful(refs: list[Reference], rgb: np.ndarray) -> dict[str, Match]:
     """Per label, the best match in an image's colourfulness (see COLOURFUL_PASS)."""
-    return _match(refs, *keypoints(colourfulness(rgb)), rgb.shape)[0]
+    colour = colourfulness(rgb)
+    return {} if colour is None else _match(refs, *keypoints(colour), rgb.shape)[0]
 
 
 def _match(refs: list[Reference], points: np.ndarray, descriptors: np.ndarray,
