@@ -209,7 +209,7 @@ def coarse_matches(model, image) -> tuple[dict, int]:
     from logolint import verify as geometry
 
     grey, scale = _scaled(image.convert("L"), geometry.IMAGE_SIDE)
-    found, correspondences = geometry.counted_match(refs, np.asarray(grey))
+    found, correspondences = geometry.match(refs, np.asarray(grey))
     return _in_image(found, scale, image.size), correspondences
 
 

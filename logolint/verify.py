@@ -60,7 +60,7 @@ FINE_ANYWAY_SIDE = 256
 # With the finer pass, the image's colourfulness (see `colourfulness`) is matched at
 # IMAGE_SIDE: a colourful logo on a grey page can be as light as the page, and vanish in
 # grey (seed-google: a clean old wordmark on a tiled wall, 0 inliers in grey, 16 to 23 in
-# colourfulness). Spike, same images as the finer pass: with both, 43 more old logos in
+# colourfulness). Spike, same images as the finer pass: with both, 44 more old logos in
 # brands-dev and 7 in seed-google, none in an image without one; by itself, the
 # colourfulness made a new Nokia wordmark old (9 old inliers), which the finer pass's 33
 # new ones hold back.
@@ -191,15 +191,11 @@ def _plausible(cv2, homography: np.ndarray, outline: np.ndarray) -> np.ndarray |
     return quad
 
 
-def match(refs: list[Reference], grey: np.ndarray) -> dict[str, Match]:
+def match(refs: list[Reference], grey: np.ndarray) -> tuple[dict[str, Match], int]:
     """Per label, the reference drawing with the most RANSAC inliers in the image (and,
-    for an image with few keypoints, in its contrast-equalised copy)."""
-    return counted_match(refs, grey)[0]
-
-
-def counted_match(refs: list[Reference], grey: np.ndarray) -> tuple[dict[str, Match], int]:
-    """`match`, and the most correspondences (pairs that pass the ratio test) any one
-    reference drawing had, with or without a homography."""
+    for an image with few keypoints, in its contrast-equalised copy); and the most
+    correspondences (pairs that pass the ratio test) any one drawing had, with or
+    without a homography."""
     points, descriptors = keypoints(grey)
     best, most = _match(refs, points, descriptors, grey.shape)
     if len(points) < FEW_KEYPOINTS and max(grey.shape[:2]) <= SMALL_SIDE:
