@@ -197,10 +197,10 @@ def _to_image(box: Box, scale: float, size: tuple[int, int]) -> Box:
     return tuple(min(limit, round(v / scale)) for v, limit in zip(box, size * 2))
 
 
-def coarse_matches(model, image) -> tuple[dict, int]:
-    """Per label, the reference logo found in place with the most keypoints (a
-    verify.Match, its box in the image's pixels), and the most correspondences one
-    reference drawing had; {} for a model without references."""
+def coarse_matches(model, grey) -> tuple[dict, int]:
+    """Per label, the reference logo found in place with the most keypoints in the
+    image (`grey`, its "L" copy; a verify.Match, its box in the image's pixels), and the
+    most correspondences one reference drawing had; {} for a model without references."""
     refs = model.references()
     if not refs:
         return {}, 0
@@ -208,26 +208,26 @@ def coarse_matches(model, image) -> tuple[dict, int]:
 
     from logolint import verify as geometry
 
-    grey, scale = _scaled(image.convert("L"), geometry.IMAGE_SIDE)
-    found, correspondences = geometry.match(refs, np.asarray(grey))
-    return _in_image(found, scale, image.size), correspondences
+    small, scale = _scaled(grey, geometry.IMAGE_SIDE)
+    found, correspondences = geometry.match(refs, np.asarray(small))
+    return _in_image(found, scale, grey.size), correspondences
 
 
-def finer_matches(model, image, found: dict) -> dict:
+def finer_matches(model, image, grey, found: dict) -> dict:
     """`found`, with each label's match replaced where one of two more passes matched
-    more: the image at a finer scale (verify.FINE_SIDE), and its colourfulness
-    (verify.COLOURFUL_PASS)."""
+    more: the image (RGB, as every image here; `grey` its "L" copy) at a finer scale
+    (verify.FINE_SIDE), and its colourfulness (verify.COLOURFUL_PASS)."""
     import numpy as np
 
     from logolint import verify as geometry
 
     refs = model.references()
     passes = []
-    grey, scale = _scaled(image.convert("L"), geometry.FINE_SIDE, geometry.FINE_ENLARGE)
+    fine, scale = _scaled(grey, geometry.FINE_SIDE, geometry.FINE_ENLARGE)
     if scale > min(1.0, geometry.IMAGE_SIDE / max(image.size)):  # finer than the first pass
-        passes.append((geometry.match_fine(refs, np.asarray(grey)), scale))
+        passes.append((geometry.match_fine(refs, np.asarray(fine)), scale))
     if geometry.COLOURFUL_PASS:
-        rgb, scale = _scaled(image.convert("RGB"), geometry.IMAGE_SIDE)
+        rgb, scale = _scaled(image, geometry.IMAGE_SIDE)
         passes.append((geometry.match_colourful(refs, np.asarray(rgb)), scale))
     better = dict(found)
     for matches, scale in passes:
@@ -269,13 +269,14 @@ def geometry(model, image) -> tuple[dict, object]:
     """Keypoint matches and, unless they found the old logo, the outline match. Where the
     first keypoint pass decides nothing but some reference keypoints did match, the finer
     passes (finer_matches) run beside the outline stage: both release the GIL."""
-    matches, correspondences = coarse_matches(model, image)
+    grey = image.convert("L")  # once for every keypoint pass
+    matches, correspondences = coarse_matches(model, grey)
     if _worth_finer(model, image, matches, correspondences):
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(1) as pool:
             outline = pool.submit(outline_match, model, image)
-            matches = finer_matches(model, image, matches)
+            matches = finer_matches(model, image, grey, matches)
             outline = outline.result()
     elif _old(model, matches):
         return matches, None
