@@ -1,10 +1,12 @@
 import numpy as np
 from PIL import Image
 
+from logolint import detect
 from logolint.detect import STRIDE, letterbox, proposals, square
 
 
-def test_proposals_follow_the_peaks_of_the_brand_map():
+def test_proposals_follow_the_peaks_of_the_brand_map(monkeypatch):
+    monkeypatch.setattr(detect, "MAX_PEAKS", 2)
     brand = np.zeros((32, 32), np.float32)
     brand[4:8, 20:28] = 0.9  # a wide logo near the top right
     brand[6, 24] = 0.95
@@ -16,6 +18,8 @@ def test_proposals_follow_the_peaks_of_the_brand_map():
     assert x0 < 20 * cell < 28 * cell < x1 and y0 < 4 * cell < 8 * cell < y1
     assert x0 <= tight[0] < 24 * cell < tight[2] <= x1 and (tight[2] - tight[0]) < (x1 - x0)
     assert small[0] < 2.5 * cell < small[2] and small[1] < 24.5 * cell < small[3]
+    monkeypatch.undo()
+    assert proposals(brand, scale=0.5, size=(1024, 1024), stride=STRIDE) == boxes[:2]  # the strongest only
 
 
 def test_proposals_ignore_the_letterbox_padding():

@@ -351,3 +351,9 @@ def test_a_mark_of_several_colours_is_one_region_where_its_colours_count_togethe
     assert iou(outline.box, (120 + box[0], 60 + box[1], 120 + box[2], 60 + box[3])) > 0.85
     for one in colours["old"]:
         assert found(silhouette.Silhouettes(masks, {"old": one[None]}), page) is None
+
+
+def test_a_page_of_more_specks_than_16_bit_labels_can_count_is_searched(shapes):
+    dots = np.full((512, 512, 3), 255, np.uint8)
+    dots[::2, ::2] = 0  # 65,536 specks apart from each other: more than 65,535 labels
+    assert found(shapes, Image.fromarray(dots)) is None  # and no error
