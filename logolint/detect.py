@@ -252,9 +252,10 @@ def _in_image(found: dict, scale: float, size: tuple[int, int]) -> dict:
     return {label: dataclasses.replace(match, box=_to_image(match.box, scale, size)) for label, match in found.items()}
 
 
-def outline_match(model, image):
+def outline_match(model, image, stop=None):
     """The region of the image that fits an old logo's silhouette (a silhouette.Outline,
-    its box in the image's pixels), or None; None for a model without silhouettes."""
+    its box in the image's pixels), or None; None for a model without silhouettes, or
+    once `stop` is set (see silhouette.match)."""
     shapes = model.silhouettes()
     if not shapes:
         return None
@@ -263,7 +264,7 @@ def outline_match(model, image):
     from logolint import silhouette
 
     small, scale = _scaled(image, silhouette.SIDE)
-    found = silhouette.match(shapes, np.asarray(small), model.info.old_labels)
+    found = silhouette.match(shapes, np.asarray(small), model.info.old_labels, stop)
     if found is None:
         return None
     return dataclasses.replace(found, box=_to_image(found.box, scale, image.size))
@@ -281,14 +282,19 @@ def keypoint_matches(model, image) -> dict:
 
 def geometry(model, image) -> tuple[dict, object]:
     """Keypoint matches and, unless they found the old logo, the outline match. The two
-    stages run at once (both release the GIL), so the outline is worked out even where
-    the keypoints then find the old logo."""
+    stages run at once (both release the GIL); where the keypoints find the old logo,
+    the outline stage is told to stop."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
+    stop = threading.Event()
     with ThreadPoolExecutor(1) as pool:
-        outline = pool.submit(outline_match, model, image)
+        outline = pool.submit(outline_match, model, image, stop)
         matches = keypoint_matches(model, image)
-        return matches, None if _old(model, matches) else outline.result()
+        if _old(model, matches):
+            stop.set()
+            return matches, None
+        return matches, outline.result()
 
 
 def _old(model, matches: dict) -> bool:

@@ -372,9 +372,10 @@ def _components(cv2, binary: np.ndarray, seen: set):
         yield (x, y, x + w, y + h), (labels[y:y + h, x:x + w] == i)
 
 
-def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...]) -> Outline | None:
+def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...], stop=None) -> Outline | None:
     """Of the regions that fit an old silhouette at MIN_FIT or better and MARGIN better
-    than every other shape, the one that fits it best; None if there is none."""
+    than every other shape, the one that fits it best; None if there is none, or once
+    `stop` (a threading.Event) is set: the caller no longer needs the answer."""
     spreads = [spread for label in old_labels for spread in shapes.spreads.get(label, [])]
     if not spreads:
         return None
@@ -383,8 +384,12 @@ def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...]) -> 
     low, high = SPREAD_SLACK * min(spreads), max(spreads) / SPREAD_SLACK
     lab = _lab(rgb)
     colours = [shapes.colours[label] for label in old_labels if label in shapes.colours]
-    found = [(box, mask) for box, mask in regions(lab, np.concatenate(colours) if colours else None)
-             if low <= _spread(mask) <= high]
+    found = []
+    for box, mask in regions(lab, np.concatenate(colours) if colours else None):
+        if stop is not None and stop.is_set():
+            return None
+        if low <= _spread(mask) <= high:
+            found.append((box, mask))
     if not found:
         return None
     views = np.stack([normalised(mask)[0] for _, mask in found])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 
 import cv2
@@ -357,3 +358,32 @@ def test_a_page_of_more_specks_than_16_bit_labels_can_count_is_searched(shapes):
     dots = np.full((512, 512, 3), 255, np.uint8)
     dots[::2, ::2] = 0  # 65,536 specks apart from each other: more than 65,535 labels
     assert found(shapes, Image.fromarray(dots)) is None  # and no error
+
+
+def test_the_outline_search_gives_up_once_told_to_stop(shapes):
+    stop = threading.Event()
+    assert silhouette.match(shapes, np.asarray(scene(mark("old"))), ("old",), stop) is not None
+    stop.set()
+    assert silhouette.match(shapes, np.asarray(scene(mark("old"))), ("old",), stop) is None
+
+
+def test_the_outline_stage_is_stopped_once_the_keypoints_found_the_old_logo(tmp_path, monkeypatch):
+    from logolint.detect import detect
+    from test_verify import NEW, OLD, scene as page
+
+    path = tiny_model(tmp_path, keypoints=verify.pack(verify.references({"old": [OLD], "new": [NEW]})),
+                      silhouettes=silhouette.pack(silhouette.masks({"old": [mark("old")], "new": [mark("new")]})))
+    model = Model(path, path.read_bytes())
+    original, stops = silhouette.match, []
+
+    def waiting(shapes, rgb, old_labels, stop=None):
+        stops.append(stop)
+        stop.wait(10)  # as if the outline stage were still searching when the keypoints decide
+        return original(shapes, rgb, old_labels, stop)
+
+    monkeypatch.setattr(silhouette, "match", waiting)
+    found = detect(model, page(OLD, width=200))
+    assert found.verified >= verify.MIN_INLIERS and stops[-1].is_set()
+    monkeypatch.setattr(silhouette, "match", lambda *args: stops.append(args[3]) or original(*args))
+    detect(model, page(None))
+    assert not stops[-1].is_set()
