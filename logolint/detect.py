@@ -233,12 +233,9 @@ def finer_matches(model, image, grey, found: dict) -> dict:
     if geometry.COLOURFUL_PASS:
         rgb, scale = _scaled(image, geometry.IMAGE_SIDE)
         passes.append((geometry.match_colourful(refs, np.asarray(rgb)), scale))
-    better = dict(found)
     for matches, scale in passes:
-        for label, match in _in_image(matches, scale, image.size).items():
-            if label not in better or match.inliers > better[label].inliers:
-                better[label] = match
-    return better
+        found = geometry.better(found, _in_image(matches, scale, image.size))
+    return found
 
 
 def _worth_finer(model, image, found: dict, correspondences: int) -> bool:

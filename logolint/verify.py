@@ -202,11 +202,17 @@ def match(refs: list[Reference], grey: np.ndarray) -> tuple[dict[str, Match], in
         cv2 = _cv2()
         equalised = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(np.ascontiguousarray(grey, np.uint8))
         found, more = _match(refs, *keypoints(equalised), grey.shape)
-        for label, match in found.items():
-            if label not in best or match.inliers > best[label].inliers:
-                best[label] = match
-        most = max(most, more)
+        best, most = better(best, found), max(most, more)
     return best, most
+
+
+def better(best: dict[str, Match], found: dict[str, Match]) -> dict[str, Match]:
+    """`best`, with each label's match replaced where `found` has one with more inliers."""
+    merged = dict(best)
+    for label, match in found.items():
+        if label not in merged or match.inliers > merged[label].inliers:
+            merged[label] = match
+    return merged
 
 
 def match_fine(refs: list[Reference], grey: np.ndarray) -> dict[str, Match]:

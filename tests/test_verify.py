@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from conftest import ROOT, run_cli
 from logolint import verify
-from logolint.detect import DEMOTED, VERIFIED, Detection, geometry
+from logolint.detect import DEMOTED, VERIFIED, Detection, keypoint_matches
 from logolint.errors import ModelError
 from logolint.model import Model
 from tiny_model import tiny_model
@@ -100,10 +100,6 @@ def test_only_small_images_with_few_keypoints_pay_for_a_second_pass(refs, monkey
     busy = Image.open(FIXTURES / "chelsea.jpg").convert("L").resize((400, 400))  # a photo: plenty of keypoints
     verify.match(refs, np.asarray(busy))
     assert len(calls) == 1
-
-
-def keypoint_matches(model: Model, image: Image.Image) -> dict[str, verify.Match]:
-    return geometry(model, image)[0]  # the test model has no silhouettes: no outline stage
 
 
 def big_page(mark: Image.Image | None, size=(1800, 1200), width=200) -> Image.Image:
