@@ -67,6 +67,7 @@ _TYPES = {
     np.dtype(np.float32): schema.TensorType.FLOAT32,
     np.dtype(np.float16): schema.TensorType.FLOAT16,
     np.dtype(np.int32): schema.TensorType.INT32,
+    np.dtype(np.int8): schema.TensorType.INT8,
 }
 
 
@@ -131,12 +132,33 @@ class GraphBuilder:
         self.inputs[name] = idx
         return idx
 
-    def tensor(self, name: str, shape, shape_signature=None, dtype=np.float32) -> int:
-        """A non-constant (intermediate) tensor."""
-        return self._add_tensor(name, shape, np.dtype(dtype), 0, shape_signature)
+    def tensor(self, name: str, shape, shape_signature=None, dtype=np.float32,
+               quantization: tuple[float, int] | None = None) -> int:
+        """A non-constant (intermediate) tensor; an int8 one takes its (scale, zero_point)."""
+        idx = self._add_tensor(name, shape, np.dtype(dtype), 0, shape_signature)
+        if quantization is not None:
+            self._quantize(idx, [quantization[0]], [quantization[1]])
+        return idx
+
+    def quantized_const(self, name: str, values, scales, axis: int = 0) -> int:
+        """A constant of already quantized int8 or int32 ``values`` with one scale per
+        slice along ``axis`` (or one for all) and zero points 0: conv weights and biases."""
+        values = np.asarray(values)
+        if values.dtype not in (np.int8, np.int32):
+            raise TypeError(f"unsupported quantized constant {name!r}: {values.dtype}")
+        data = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<"))
+        idx = self._add_tensor(name, data.shape, values.dtype, self._add_buffer(data.reshape(-1).view(np.uint8)))
+        scales = np.atleast_1d(np.asarray(scales, np.float64))
+        self._quantize(idx, scales, np.zeros(len(scales), np.int64), axis)
+        return idx
 
     def shape(self, idx: int) -> list[int]:
         return [int(v) for v in self._tensors[idx].shape]
+
+    def quantization(self, idx: int) -> tuple[float, int]:
+        """The (scale, zero_point) of a per-tensor quantized tensor."""
+        params = self._tensors[idx].quantization
+        return float(params.scale[0]), int(params.zeroPoint[0])
 
     def const(self, name: str, array, fp16: bool = False) -> int:
         """A constant tensor: float arrays are stored as float32, integer arrays as int32.
@@ -240,6 +262,13 @@ class GraphBuilder:
             tensor.shapeSignature = [int(d) for d in shape_signature]
         self._tensors.append(tensor)
         return len(self._tensors) - 1
+
+    def _quantize(self, idx: int, scales, zero_points, axis: int = 0) -> None:
+        params = schema.QuantizationParametersT()
+        params.scale = [float(v) for v in scales]
+        params.zeroPoint = [int(v) for v in zero_points]
+        params.quantizedDimension = axis
+        self._tensors[idx].quantization = params
 
     def _add_buffer(self, data: np.ndarray) -> int:
         self._buffers.append(data)

