@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -134,3 +135,36 @@ def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Pat
 def test_train_reports_missing_inputs(tmp_path: Path, capsys):
     assert run_cli("train", "--old", str(tmp_path), "--new", str(tmp_path), "--output", str(tmp_path / "o")) == 2
     assert "--old: no supported images found" in capsys.readouterr().err
+
+
+FREE_A_BLOCK = """
+import os, sys
+import numpy as np
+from logolint.cli import _keep_freed_memory
+
+def rss():
+    with open("/proc/self/statm") as stream:
+        return int(stream.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+if sys.argv[1] == "keep":
+    _keep_freed_memory()
+block = np.ones(48 << 20, np.uint8)  # as large as a 4-MP image in float32
+before = rss()
+del block
+print((before - rss()) >> 20)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or __import__("platform").libc_ver()[0] != "glibc",
+                    reason="glibc's mallopt")
+@pytest.mark.parametrize("mode, environment, returned", [
+    ("default", {}, True),  # glibc unmaps a freed block this large
+    ("keep", {}, False),  # kept for the next image
+    ("keep", {"MALLOC_TRIM_THRESHOLD_": "131072"}, True),  # an explicit setting wins
+])
+def test_freed_image_memory_is_kept_for_reuse(mode, environment, returned):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MALLOC_")}
+    result = subprocess.run([sys.executable, "-c", FREE_A_BLOCK, mode], capture_output=True, text=True,
+                            env={**env, **environment}, check=True)
+    freed_mib = int(result.stdout)
+    assert (freed_mib >= 40) == returned, freed_mib
