@@ -171,7 +171,7 @@ def _keep_freed_memory() -> None:
 
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc (macOS, Windows)
+    except (OSError, AttributeError, TypeError):  # not glibc (macOS; Windows has no CDLL(None))
         return
     mallopt(_M_MMAP_THRESHOLD, 64 << 20)  # larger blocks are still mapped and unmapped
     mallopt(_M_TRIM_THRESHOLD, 128 << 20)  # free memory the heap keeps at its top
