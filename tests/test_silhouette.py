@@ -145,6 +145,25 @@ def test_the_main_colours_of_the_logo_files():
     assert silhouette.colours({"old": [Image.new("RGBA", (50, 50), (0, 0, 0, 0))]}) == {}  # nothing opaque
 
 
+def test_the_colour_distance_is_the_euclidean_one_to_the_last_bit():
+    rng = np.random.default_rng(0)
+    image = rng.uniform(0, 255, (37, 53, 3)).astype(np.float32)
+    colour = np.float32([200.5, 12.25, 130.0])
+    planes = np.ascontiguousarray(image.transpose(2, 0, 1))
+    assert np.array_equal(silhouette._distance(planes, colour), np.linalg.norm(image - colour, axis=2))
+
+
+def test_the_spread_of_a_shape_does_not_change_with_an_affine_view():
+    disc, bar = np.zeros((200, 200), np.uint8), np.zeros((200, 200), np.uint8)
+    cv2.circle(disc, (100, 100), 60, 1, -1)
+    cv2.ellipse(bar, (100, 100), (90, 20), 30, 0, 360, 1, -1)  # a disc stretched, turned and shrunk
+    assert silhouette._spread(bar) == pytest.approx(silhouette._spread(disc), rel=0.02)
+    assert silhouette._spread(disc) == pytest.approx(4 * np.pi, rel=0.02)  # an ellipse's: the most any shape has
+    ring = disc.copy()
+    cv2.circle(ring, (100, 100), 45, 0, -1)
+    assert silhouette._spread(ring) < 0.5 * silhouette._spread(disc)
+
+
 def test_a_mark_in_its_own_colour_is_found_where_lightness_and_colourfulness_cannot_tell():
     # The background has the mark's lightness and colourfulness in the opposite hue, so the
     # mark joins it at every level of both: only its distance to the logo colour parts them.
