@@ -53,3 +53,22 @@ def test_square_pads_instead_of_stretching():
     ys, xs = np.nonzero(view.max(axis=2) < 128)
     assert abs((xs.max() - xs.min()) - (ys.max() - ys.min())) <= 1  # still square
     assert view[0, 0].min() == 255  # padded with the border colour
+
+
+def test_the_letterbox_and_the_outline_stage_share_one_reduced_copy(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(0)
+    image = Image.fromarray(rng.integers(0, 255, (866, 1155, 3), dtype=np.uint8))
+    alone, _ = letterbox(image, 512)
+    made = []
+    resize = Image.Image.resize
+    monkeypatch.setattr(Image.Image, "resize", lambda self, *a, **k: made.append(a[0]) or resize(self, *a, **k))
+    shrunk = detect.Shrunk(image)
+    with ThreadPoolExecutor(2) as pool:
+        reduced = pool.submit(detect._scaled, image, 512, shrunk=shrunk)
+        canvas, scale = letterbox(image, 512, shrunk)
+        small, small_scale = reduced.result()
+    assert made == [(512, 384)]  # once, for both
+    assert np.array_equal(canvas, alone) and scale == small_scale
+    assert np.array_equal(np.asarray(small), canvas[:384])
