@@ -316,21 +316,39 @@ def regions(lab: np.ndarray, colours: np.ndarray | None = None):
     distinct region once."""
     import cv2
 
-    planes = np.ascontiguousarray(lab.transpose(2, 0, 1))  # a tenth of the time per colour distance below
-    chroma = np.hypot(planes[1] - 128, planes[2] - 128)
     seen: set = set()
-    for channel in (planes[0].astype(np.uint8), np.clip(chroma * 3, 0, 255).astype(np.uint8)):
-        low, high = int(channel.min()), int(channel.max())
-        for level in LEVELS:
-            if not low <= level < high:  # all on one side: no region
-                continue
-            above = (channel > level).astype(np.uint8)
-            for binary in (above, 1 - above):
-                yield from _components(cv2, binary, seen)
+    for group in _binaries(lab, colours):
+        for binary in group:
+            for _, box, mask in _components(cv2, binary, seen):
+                yield box, mask
+
+
+def _binaries(lab: np.ndarray, colours: np.ndarray | None) -> tuple:
+    """The thresholded images of `regions`, in order, as two groups (generators) that
+    can be searched at once: lightness, then colourfulness and the logo's colours."""
+    planes = np.ascontiguousarray(lab.transpose(2, 0, 1))  # a tenth of the time per colour distance below
+    return _levels(planes[0].astype(np.uint8)), _colourful(planes, colours)
+
+
+def _levels(channel: np.ndarray):
+    low, high = int(channel.min()), int(channel.max())
+    for level in LEVELS:
+        if not low <= level < high:  # all on one side: no region
+            continue
+        above = (channel > level).astype(np.uint8)
+        yield above
+        yield 1 - above
+
+
+def _colourful(planes: np.ndarray, colours: np.ndarray | None):
+    import cv2
+
+    chroma = np.hypot(planes[1] - 128, planes[2] - 128)
+    yield from _levels(np.clip(chroma * 3, 0, 255).astype(np.uint8))
     distances = [_distance(planes, colour[:3]) for colour in (() if colours is None else colours)]
     for distance in distances:
         for level in COLOUR_LEVELS:
-            yield from _components(cv2, (distance < level).astype(np.uint8), seen)
+            yield (distance < level).astype(np.uint8)
     if len(distances) >= 2:
         # A mark of several colours (or of parts in one colour with details in another)
         # is one region only where all its colours count at once; its holes filled, it
@@ -339,10 +357,10 @@ def regions(lab: np.ndarray, colours: np.ndarray | None = None):
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * CLOSING + 1, 2 * CLOSING + 1))
         for level in COLOUR_LEVELS:
             union = (nearest < level).astype(np.uint8)
-            yield from _components(cv2, union, seen)
-            yield from _components(cv2, _filled(cv2, union), seen)
+            yield union
+            yield _filled(cv2, union)
             if CLOSING:
-                yield from _components(cv2, _filled(cv2, cv2.morphologyEx(union, cv2.MORPH_CLOSE, disc)), seen)
+                yield _filled(cv2, cv2.morphologyEx(union, cv2.MORPH_CLOSE, disc))
 
 
 def _distance(planes: np.ndarray, colour: np.ndarray) -> np.ndarray:
@@ -363,7 +381,8 @@ def _filled(cv2, binary: np.ndarray) -> np.ndarray:
 
 
 def _components(cv2, binary: np.ndarray, seen: set):
-    """(box, mask) of the binary image's connected regions of a plausible size not yet `seen`."""
+    """(key, box, mask) of the binary image's connected regions of a plausible size whose
+    key (about where and how large) is not yet `seen`."""
     height, width = binary.shape
     try:  # 16-bit labels: a third less time than 32-bit ones, the same components
         count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(binary, 8, cv2.CV_16U,
@@ -379,7 +398,41 @@ def _components(cv2, binary: np.ndarray, seen: set):
         if key in seen:
             continue
         seen.add(key)
-        yield (x, y, x + w, y + h), (labels[y:y + h, x:x + w] == i)
+        yield key, (x, y, x + w, y + h), (labels[y:y + h, x:x + w] == i)
+
+
+def _search(groups: tuple, low: float, high: float, stop=None) -> list | None:
+    """(box, mask, moments) of the regions of `regions` whose spread is from `low` to
+    `high`, in its order; None once `stop` is set. The second group is searched in a
+    thread of its own: the keypoint stage and the classifier finish first, and the other
+    core would wait for this stage alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        later = pool.submit(_in_group, groups[1], low, high, stop)
+        first = _in_group(groups[0], low, high, stop)
+        second = later.result()
+    if first is None or second is None:
+        return None
+    (seen, found), (_, more) = first, second
+    # A region of the second group that the first had already seen (kept or not) is
+    # skipped, as `regions` skips it.
+    return [item for key, *item in found + [entry for entry in more if entry[0] not in seen]]
+
+
+def _in_group(binaries, low: float, high: float, stop) -> tuple[set, list] | None:
+    import cv2
+
+    seen: set = set()
+    found = []
+    for binary in binaries:
+        for key, box, mask in _components(cv2, binary, seen):
+            if stop is not None and stop.is_set():
+                return None
+            moments = _moments(mask)
+            if low <= _spread(mask, moments) <= high:
+                found.append((key, box, mask, moments))
+    return seen, found
 
 
 def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...], stop=None) -> Outline | None:
@@ -394,13 +447,7 @@ def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...], sto
     low, high = SPREAD_SLACK * min(spreads), max(spreads) / SPREAD_SLACK
     lab = _lab(rgb)
     colours = [shapes.colours[label] for label in old_labels if label in shapes.colours]
-    found = []
-    for box, mask in regions(lab, np.concatenate(colours) if colours else None):
-        if stop is not None and stop.is_set():
-            return None
-        moments = _moments(mask)
-        if low <= _spread(mask, moments) <= high:
-            found.append((box, mask, moments))
+    found = _search(_binaries(lab, np.concatenate(colours) if colours else None), low, high, stop)
     if not found:
         return None
     views = np.stack([normalised(mask, 1, moments)[0] for _, mask, moments in found])
