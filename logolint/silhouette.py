@@ -308,24 +308,12 @@ class Silhouettes:
         return bool(self.spreads)
 
 
-def regions(lab: np.ndarray, colours: np.ndarray | None = None):
-    """(box, mask) of the connected regions of the (Lab) image thresholded in lightness and
-    colourfulness at LEVELS, both ways, and by its distance to each of `colours` (Lab) and,
-    for several, to the nearest of them (as it is, with its holes filled, and with gaps
-    of up to 2 * CLOSING pixels closed and then its holes filled) at COLOUR_LEVELS; each
-    distinct region once."""
-    import cv2
-
-    seen: set = set()
-    for group in _binaries(lab, colours):
-        for binary in group:
-            for _, box, mask in _components(cv2, binary, seen):
-                yield box, mask
-
-
 def _binaries(lab: np.ndarray, colours: np.ndarray | None) -> tuple:
-    """The thresholded images of `regions`, in order, as two groups (generators) that
-    can be searched at once: lightness, then colourfulness and the logo's colours."""
+    """The (Lab) image thresholded in lightness and colourfulness at LEVELS, both ways, and
+    by its distance to each of `colours` (Lab) and, for several, to the nearest of them (as
+    it is, with its holes filled, and with gaps of up to 2 * CLOSING pixels closed and then
+    its holes filled) at COLOUR_LEVELS: binary images, in two groups (generators) that can
+    be searched at once, lightness first."""
     planes = np.ascontiguousarray(lab.transpose(2, 0, 1))  # a tenth of the time per colour distance below
     return _levels(planes[0].astype(np.uint8)), _colourful(planes, colours)
 
@@ -402,10 +390,11 @@ def _components(cv2, binary: np.ndarray, seen: set):
 
 
 def _search(groups: tuple, low: float, high: float, stop=None) -> list | None:
-    """(box, mask, moments) of the regions of `regions` whose spread is from `low` to
-    `high`, in its order; None once `stop` is set. The second group is searched in a
-    thread of its own: the keypoint stage and the classifier finish first, and the other
-    core would wait for this stage alone."""
+    """(box, mask, moments) of the connected regions of the binary images (see _binaries)
+    of a plausible size whose spread is from `low` to `high`, each distinct region once, in
+    the images' order; None once `stop` is set. The second group is searched in a thread of
+    its own: the keypoint stage and the classifier finish first, and the other core would
+    wait for this stage alone."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:
@@ -416,8 +405,9 @@ def _search(groups: tuple, low: float, high: float, stop=None) -> list | None:
         return None
     (seen, found), (_, more) = first, second
     # A region of the second group that the first had already seen (kept or not) is
-    # skipped, as `regions` skips it.
-    return [item for key, *item in found + [entry for entry in more if entry[0] not in seen]]
+    # skipped, as one search through both groups in turn would skip it.
+    kept = found + [entry for entry in more if entry[0] not in seen]
+    return [(box, mask, moments) for _, box, mask, moments in kept]
 
 
 def _in_group(binaries, low: float, high: float, stop) -> tuple[set, list] | None:

@@ -373,6 +373,28 @@ def test_a_mark_of_several_colours_is_one_region_where_its_colours_count_togethe
         assert found(silhouette.Silhouettes(masks, {"old": one[None]}), page) is None
 
 
+def test_the_two_threads_find_each_region_once_in_the_order_of_one_search():
+    # A dark green mark on white: lightness, colourfulness and its colour's distance all
+    # see it. Searched in two threads, each region must come out once, as one search
+    # through the binary images in turn (one set of regions seen) finds them.
+    page = Image.new("RGB", (400, 300), (255, 255, 255))
+    ImageDraw.Draw(page).polygon([(60, 40), (200, 120), (90, 250)], fill=(20, 110, 40))
+    ImageDraw.Draw(page).ellipse((250, 60, 360, 170), fill=(200, 40, 40))
+    lab = silhouette._lab(np.asarray(page))
+    colours = np.float32([[*lab[120, 110], 1.0]])
+    found = silhouette._search(silhouette._binaries(lab, colours), 0.0, np.inf)
+    seen, expected = set(), []
+    for group in silhouette._binaries(lab, colours):
+        for binary in group:
+            expected += [box for _, box, _ in silhouette._components(cv2, binary, seen)]
+    boxes = [box for box, _, _ in found]
+    assert boxes == expected and len(set(boxes)) == len(boxes)
+    assert sum(abs(box[0] - 60) <= 2 and abs(box[3] - 251) <= 2 for box in boxes) >= 1  # the mark itself
+    stop = threading.Event()
+    stop.set()
+    assert silhouette._search(silhouette._binaries(lab, colours), 0.0, np.inf, stop) is None
+
+
 def test_a_page_of_more_specks_than_16_bit_labels_can_count_is_searched(shapes):
     dots = np.full((512, 512, 3), 255, np.uint8)
     dots[::2, ::2] = 0  # 65,536 specks apart from each other: more than 65,535 labels
