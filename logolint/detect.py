@@ -20,7 +20,7 @@ from logolint.imaging import border_colour
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v10-match-max-verify-v3-outline-v4"  # part of the cache key: change it when detection changes
+SETTINGS = "proposals-v10-match-max-verify-v3-outline-v5"  # part of the cache key: change it when detection changes
 STRIDE = 16  # pixels of the locate canvas per cell of the brand map (32 in older models)
 # The strongest peak only. With keypoints and outlines deciding most logos, a second peak
 # found no old logo more (brands-dev, 12 brands, and seed-google few-shot and three CV folds:
@@ -271,7 +271,8 @@ def _in_image(found: dict, scale: float, size: tuple[int, int]) -> dict:
 def outline_match(model, image, stop=None, shrunk: Shrunk | None = None):
     """The region of the image that fits an old logo's silhouette (a silhouette.Outline,
     its box in the image's pixels), or None; None for a model without silhouettes, or
-    once `stop` is set (see silhouette.match)."""
+    once `stop` is set (see silhouette.match). A tiny image is also searched enlarged
+    (silhouette.TINY_SIDE)."""
     shapes = model.silhouettes()
     if not shapes:
         return None
@@ -281,6 +282,11 @@ def outline_match(model, image, stop=None, shrunk: Shrunk | None = None):
 
     small, scale = _scaled(image, silhouette.SIDE, shrunk=shrunk)
     found = silhouette.match(shapes, np.asarray(small), model.info.old_labels, stop)
+    if max(image.size) < silhouette.TINY_SIDE:
+        large, larger = _scaled(image, silhouette.TINY_SIDE, silhouette.TINY_ENLARGE)
+        enlarged = silhouette.match(shapes, np.asarray(large), model.info.old_labels, stop)
+        if enlarged is not None and (found is None or enlarged.fit > found.fit):
+            found, scale = enlarged, larger
     if found is None:
         return None
     return dataclasses.replace(found, box=_to_image(found.box, scale, image.size))

@@ -292,6 +292,22 @@ def test_detect_flags_an_outlined_old_mark_the_classifier_missed(outline_model, 
     assert not Model(plain, plain.read_bytes()).silhouettes()
 
 
+@pytest.mark.parametrize("kind", ["old", "new"])
+def test_a_favicon_is_searched_enlarged_too(outline_model, kind):
+    from logolint.detect import outline_match
+
+    icon = Image.new("RGB", (24, 24), (250, 250, 250))
+    placed = mark(kind).resize((20, 20), Image.LANCZOS)
+    icon.paste(placed, (2, 2), placed)
+    assert found(outline_model.silhouettes(), icon) is None  # at 24 px no region is large enough
+    outline = outline_match(outline_model, icon)
+    if kind == "new":
+        assert outline is None
+    else:
+        assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+        assert iou(outline.box, (4, 5, 20, 19)) > 0.8  # the arrow, in the favicon's own pixels
+
+
 def test_the_new_logos_keypoints_in_the_same_place_cancel_the_outline(outline_model):
     weak = Detection(0.2, "new", (0, 0, 600, 400))
     outline = silhouette.Outline("old", 0.9, (100, 100, 200, 200))
