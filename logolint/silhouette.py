@@ -36,7 +36,7 @@ import numpy as np
 METADATA_NAME = "logolint.silhouettes"
 SIDE = 512  # the image is searched at this side at most
 # An image smaller than this is also searched enlarged to it, by up to TINY_ENLARGE, and the
-# better fit decides: in a 24-px favicon a mark spans 12-18 px, under MIN_SIDE and MIN_AREA.
+# better fit decides: in a 24-px favicon a mark spans 12-18 px, too few pixels for MIN_AREA.
 # brands-dev, 12 brands, the 299 images of at most 128 px: 12 more old logos decided (5 of
 # them missed before, logos of 12-24 px in 24- and 32-px images), none of the 234 without the
 # old logo. Enlarged only, a 48-px Chrome favicon that its colours decide as it is was lost.
