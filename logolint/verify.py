@@ -29,6 +29,10 @@ RATIO = 0.8  # Lowe's ratio test
 RANSAC_PIXELS = 5.0
 MIN_INLIERS = 8  # brands-dev: 6 at most from an image without the logo (1,200 pairs)
 DOMINANCE = 1.5  # one side must have this many times the other's inliers to decide
+# Chance matches collapse a reference into a few pixels (a 32-px favicon gave 21 inliers).
+# A wordmark is long and low, so its size is its area: Nokia's, 140 px wide in a
+# 1920-px screenshot, is 12 px high even at the finer pass, with 30 inliers of 30.
+MIN_SIDE = 12
 # An image of at most SMALL_SIDE px with fewer keypoints than FEW_KEYPOINTS is matched
 # again after local contrast equalisation (CLAHE): in grey, a colourful wordmark on a
 # mid-grey page can all but vanish (seed-google: 10 keypoints in a clean 285-px old
@@ -178,7 +182,8 @@ def unpack(blob: bytes) -> list[Reference]:
 
 def _plausible(cv2, homography: np.ndarray, outline: np.ndarray) -> np.ndarray | None:
     """The reference's outline in the image if the homography could be a real view of a
-    flat logo (convex, not mirrored, not sheared past 4:1, at least 12 px), else None."""
+    flat logo (convex, not mirrored, not sheared past 4:1, at least MIN_SIDE px or as
+    large as such a square), else None."""
     quad = cv2.perspectiveTransform(outline[None], homography)[0]
     if not np.isfinite(quad).all() or not cv2.isContourConvex(quad.astype(np.float32)):
         return None
@@ -186,7 +191,8 @@ def _plausible(cv2, homography: np.ndarray, outline: np.ndarray) -> np.ndarray |
     singular = np.linalg.svd(affine, compute_uv=False)
     if np.linalg.det(affine) <= 0 or singular[0] > 4 * singular[1]:
         return None
-    if min(np.ptp(quad[:, 0]), np.ptp(quad[:, 1])) < 12:
+    short = min(np.ptp(quad[:, 0]), np.ptp(quad[:, 1]))
+    if short < MIN_SIDE and (short < 4 or cv2.contourArea(quad.astype(np.float32)) < MIN_SIDE ** 2):
         return None
     return quad
 

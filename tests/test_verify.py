@@ -224,6 +224,22 @@ def test_the_verdict_needs_enough_inliers_and_a_clear_lead():
     assert verdict(12, 8) == "old" and verdict(12, 9) is None and verdict(12, 18) == "new"  # 1.5x lead
 
 
+@pytest.mark.parametrize("outline, scale, kept", [
+    ((0, 0, 320, 54), 0.22, True),  # a wordmark 70 x 11.9 px: as large as a 29-px square
+    ((0, 0, 320, 54), 0.06, False),  # 19 x 3.2 px: a sliver
+    ((0, 0, 320, 100), 0.035, False),  # 11 x 3.5 px
+    ((0, 0, 100, 100), 0.11, False),  # 11 x 11 px: chance matches collapsed
+    ((0, 0, 100, 100), 0.12, True),
+])
+def test_a_reference_seen_too_small_is_implausible_but_a_long_low_wordmark_is_not(outline, scale, kept):
+    import cv2
+
+    x0, y0, x1, y1 = outline
+    corners = np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    homography = np.diag([scale, scale, 1.0])
+    assert (verify._plausible(cv2, homography, corners) is not None) == kept
+
+
 def test_references_survive_the_model_metadata(refs):
     again = verify.unpack(verify.pack(refs))
     assert [r.label for r in again] == [r.label for r in refs]
