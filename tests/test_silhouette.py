@@ -182,6 +182,30 @@ def test_a_mark_in_its_own_colour_is_found_where_lightness_and_colourfulness_can
     assert iou(outline.box, (120 + opaque[0], 60 + opaque[1], 120 + opaque[2], 60 + opaque[3])) > 0.85
 
 
+def grey_over_texture(kind: str, seed: int) -> Image.Image:
+    """The mark in one mid grey over a grey texture that is darker and lighter than it all
+    around: every lightness threshold joins the mark to some of its surroundings."""
+    coarse = np.random.default_rng(seed).integers(90, 235, (34, 50), dtype=np.uint8)
+    page = Image.fromarray(coarse).resize((600, 400), Image.BICUBIC).convert("RGB")
+    pixels = np.asarray(mark(kind).resize((150, 150), Image.LANCZOS)).copy()
+    pixels[..., :3] = 162
+    logo = Image.fromarray(pixels)
+    page.paste(logo, (120, 60), logo)
+    return page
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_grey_mark_on_a_grey_texture_is_found_as_a_flat_region(shapes, monkeypatch, seed):
+    outline = found(shapes, grey_over_texture("old", seed))
+    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+    opaque = mark("old").resize((150, 150), Image.LANCZOS).getchannel("A").getbbox()
+    truth = (120 + opaque[0], 60 + opaque[1], 120 + opaque[2], 60 + opaque[3])
+    assert iou(outline.box, truth) > 0.8, outline.box  # a flat region stops short of the edge, where the gradient is
+    assert found(shapes, grey_over_texture("new", seed)) is None
+    monkeypatch.setattr(silhouette, "FLAT", 0.0)  # no pixel is flat: thresholds alone
+    assert found(shapes, grey_over_texture("old", seed)) is None
+
+
 def wheel(shades) -> Image.Image:
     """A disc in three sectors, like a round mark redrawn in new shades."""
     image = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
