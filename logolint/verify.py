@@ -23,6 +23,10 @@ METADATA_NAME = "logolint.references"
 IMAGE_SIDE = 768
 REFERENCE_SIDE = 320  # logo files are drawn this large for their keypoints
 PHOTO_SIDE = 512  # photos among the references are used up to this large
+# A blurred copy of a redesigned wordmark (same letters, new details) matched only the old
+# drawing: Nokia's new one, blurred, had 10-12 old inliers and no new ones. Logo files are
+# also drawn blurred by this much (px at REFERENCE_SIDE), so it matches its own.
+REFERENCE_BLUR = 4.0
 IMAGE_FEATURES = 2000
 REFERENCE_FEATURES = 500
 RATIO = 0.8  # Lowe's ratio test
@@ -115,9 +119,9 @@ def keypoints(gray: np.ndarray, features: int = IMAGE_FEATURES) -> tuple[np.ndar
 
 def drawings(image) -> tuple[list[np.ndarray], np.ndarray]:
     """Grey versions of one reference: a logo with transparency on white and on black,
-    each also inverted, so white-on-dark and dark-on-light copies both match; and the
-    logo's outline in them."""
-    from PIL import Image
+    each also inverted, so white-on-dark and dark-on-light copies both match, and each of
+    those blurred (see REFERENCE_BLUR); and the logo's outline in them."""
+    from PIL import Image, ImageFilter
 
     # A mark is drawn at a fixed size; a photo keeps its pixels, the logo may be a small part of it.
     scale = REFERENCE_SIDE / max(image.size) if image.mode == "RGBA" else min(1.0, PHOTO_SIDE / max(image.size))
@@ -136,6 +140,10 @@ def drawings(image) -> tuple[list[np.ndarray], np.ndarray]:
             canvas.alpha_composite(image, (pad, pad))
         grey = np.asarray(canvas.convert("L"))
         greys += [grey, 255 - grey]
+    if image.mode == "RGBA" and REFERENCE_BLUR:
+        for grey in greys[::2]:
+            blurred = np.asarray(Image.fromarray(grey).filter(ImageFilter.GaussianBlur(REFERENCE_BLUR)))
+            greys += [blurred, 255 - blurred]
     return greys, np.float32([pad, pad, pad + image.size[0], pad + image.size[1]])
 
 

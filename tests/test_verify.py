@@ -198,6 +198,17 @@ def test_white_on_dark_copies_match_the_inverted_drawing():
     assert found is not None and found.label == "old"
 
 
+def test_a_logo_file_is_also_drawn_blurred_but_a_photo_is_not():
+    greys, _ = verify.drawings(OLD)
+    assert len(greys) == 8  # on white and on black, each inverted, each also blurred
+    sharp, blurred = greys[0], greys[4]
+    assert sharp.shape == blurred.shape and np.abs(sharp.astype(int) - blurred).max() > 100
+    assert np.abs(np.diff(blurred.astype(int), axis=1)).max() < np.abs(np.diff(sharp.astype(int), axis=1)).max() / 2
+    assert np.array_equal(greys[5], 255 - blurred)
+    photo = Image.open(FIXTURES / "chelsea.jpg").convert("RGB")
+    assert len(verify.drawings(photo)[0]) == 2  # a photo as it is and inverted
+
+
 @pytest.mark.parametrize("image", [scene(None), Image.open(FIXTURES / "chelsea.jpg")], ids=["texture", "photo"])
 def test_an_image_without_either_logo_has_no_verdict(refs, image):
     assert decide(refs, image) is None
