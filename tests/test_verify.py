@@ -281,11 +281,9 @@ def verifying_model(tmp_path_factory, refs) -> Model:
 def sharp_model(tmp_path_factory) -> Model:
     """References drawn sharp only: with the blurred drawings as well, the first pass already
     finds the small logos that the tests of the finer passes need it to miss."""
-    blur, verify.REFERENCE_BLUR = verify.REFERENCE_BLUR, 0.0
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verify, "REFERENCE_BLUR", 0.0)
         refs = verify.references({"old": [OLD], "new": [NEW]})
-    finally:
-        verify.REFERENCE_BLUR = blur
     path = tiny_model(tmp_path_factory.mktemp("sharp"), keypoints=verify.pack(refs))
     return Model(path, path.read_bytes())
 
