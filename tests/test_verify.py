@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 from pathlib import Path
 
@@ -199,14 +201,15 @@ def test_white_on_dark_copies_match_the_inverted_drawing():
 
 
 def test_a_logo_file_is_also_drawn_blurred_but_a_photo_is_not():
-    greys, _ = verify.drawings(OLD)
-    assert len(greys) == 8  # on white and on black, each inverted, each also blurred
+    greys, _, sharp_count = verify.drawings(OLD)
+    assert len(greys) == 8 and sharp_count == 4  # on white and on black, each inverted, each also blurred
     sharp, blurred = greys[0], greys[4]
     assert sharp.shape == blurred.shape and np.abs(sharp.astype(int) - blurred).max() > 100
     assert np.abs(np.diff(blurred.astype(int), axis=1)).max() < np.abs(np.diff(sharp.astype(int), axis=1)).max() / 2
     assert np.array_equal(greys[5], 255 - blurred)
     photo = Image.open(FIXTURES / "chelsea.jpg").convert("RGB")
-    assert len(verify.drawings(photo)[0]) == 2  # a photo as it is and inverted
+    greys, _, sharp_count = verify.drawings(photo)
+    assert len(greys) == sharp_count == 2  # a photo as it is and inverted
 
 
 @pytest.mark.parametrize("image", [scene(None), Image.open(FIXTURES / "chelsea.jpg")], ids=["texture", "photo"])
@@ -306,6 +309,27 @@ def test_detect_flags_a_verified_old_logo_the_classifier_missed(verifying_model)
     elsewhere = Detection(0.8, "old", (0, 0, 100, 100))  # the deciding view is not where the new logo is
     assert geometry(verifying_model, scene(NEW), elsewhere) == elsewhere
     assert geometry(verifying_model, scene(None), weak) == weak
+
+
+def test_blurred_drawings_are_marked_and_stay_marked_through_the_model(refs):
+    assert [ref.blurred for ref in refs] == ([False] * 4 + [True] * 4) * 2  # old and new: 4 sharp, then 4 blurred
+    unpacked = verify.unpack(verify.pack(refs))
+    assert [ref.blurred for ref in unpacked] == [ref.blurred for ref in refs]
+    # A model from before the mark has none: every drawing counts as sharp.
+    stream = io.BytesIO()
+    with np.load(io.BytesIO(verify.pack(refs))) as data:
+        np.savez_compressed(stream, **{key: data[key] for key in data.files if not key.endswith("_blurred")})
+    assert not any(ref.blurred for ref in verify.unpack(stream.getvalue()))
+
+
+def test_a_blurred_drawing_needs_one_pair_more_to_call_for_the_finer_passes(refs):
+    grey = np.asarray(scene(OLD).convert("L"))
+    points, descriptors = verify.keypoints(grey)
+    sharp = [ref for ref in refs if ref.label == "old" and not ref.blurred][0]
+    pairs = verify._match([sharp], points, descriptors, grey.shape)[1]
+    assert pairs >= verify.FINE_CORRESPONDENCES
+    as_blurred = dataclasses.replace(sharp, blurred=True)
+    assert verify._match([as_blurred], points, descriptors, grey.shape)[1] == pairs - verify.BLURRED_DISCOUNT
 
 
 def test_damaged_references_are_a_model_error(tmp_path):
