@@ -70,7 +70,7 @@ FINE_CORRESPONDENCES = 4
 # few-shot seed-google (5,862 image-brand pairs), this stage alone: counting sharp drawings
 # only lost one old logo decided by the finer passes (5 pairs in a blurred drawing, 3 in a
 # sharp one); discounting one pair lost none (and one new logo's new verdict, at 4 pairs in
-# a blurred drawing), and 2 of the 40 pictures pay: 123-132 -> 104-105 ms per MP there.
+# a blurred drawing), and 2 of the 40 pictures pay: 117-132 -> 104-107 ms per MP there.
 BLURRED_DISCOUNT = 1
 FINE_ANYWAY_SIDE = 256
 # With the finer pass, the image's colourfulness (see `colourfulness`) is matched at
