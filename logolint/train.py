@@ -386,7 +386,9 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
                 "match_range": [round(v, 4) for v in match_range]}
     progress("keypoints and silhouettes of the reference logos")
     logos = {"old": sources[OLD], "new": sources[NEW]}
-    keypoints = verify.pack(verify.references(verify.choose(logos)))
+    refs = verify.references(verify.choose(logos))
+    keypoints = verify.pack(refs)
+    alike = verify.lookalike(logos, refs)
     masks = silhouette.masks(logos)
     outlines = silhouette.pack(masks, silhouette.colours(logos)) if masks.get("old") else b""
     data = fuse(backbone.path, head, brand, prototype_units, metadata, keypoints, outlines)
@@ -401,4 +403,16 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     seconds = time.perf_counter() - start
     counts = ", ".join(f"{len(v)} {k}" for k, v in files.items())
     return (f"trained on {counts} file(s) in {seconds:.1f} s; held-out synthetic scenes: "
-            f"accuracy {accuracy:.1%} at the recommended threshold {threshold:.2f}; wrote {out / 'model.tflite'}")
+            f"accuracy {accuracy:.1%} at the recommended threshold {threshold:.2f}; wrote {out / 'model.tflite'}"
+            + lookalike_warning(alike))
+
+
+def lookalike_warning(share: float) -> str:
+    """A line for the training summary if the old and new logo files look alike to
+    keypoints (see verify.lookalike), else ""."""
+    if share < verify.LOOKALIKE:
+        return ""
+    return (f"\nwarning: the old and new logos look alike to keypoints: each, drawn on a page, matches the "
+            f"other's with {share:.0%} or more of the keypoints it matches of its own (the same letters or "
+            f"shape). Expect them to be told apart less reliably; measure with `logolint eval` on real "
+            f"images of both, and train from such images if you have them.")

@@ -84,6 +84,14 @@ COLOURFUL_PASS = True
 # An image without a pixel this colourful is not matched in colourfulness: stretched, its
 # chroma would be compression noise (in the spike, skipping them lost nothing).
 COLOURFUL_MIN_CHROMA = 32
+# Two logos whose drawings each match the other's references nearly as well as their own
+# (the same letters in a new box, say) are told apart by little more than chance in their
+# keypoints. `train` warns from this share (see lookalike) up. brands-dev's 12 brands and 12
+# other redesigns (benchmarks/holdout-manifest.yaml): TypeScript 0.67, Udemy 0.59, Twitch
+# 0.53 and Intel 0.51 reach it, with 13%, 70%, 83% and 96-100% recall at 1% false
+# positives; every other pair is under 0.4 (Discord 0.34, Dropbox 0.32, the rest 0).
+LOOKALIKE = 0.5
+LOOKALIKE_SIDE = 200  # px: the logo files are drawn this large, not at REFERENCE_SIDE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -315,6 +323,39 @@ def verdict(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | N
     if other and other_count >= MIN_INLIERS and other_count >= DOMINANCE * old_count:
         return other
     return None
+
+
+def lookalike(images: dict[str, list], refs: list[Reference]) -> float:
+    """How alike two labels' logo files are to keypoints: each file (a logo with
+    transparency; photos are skipped) drawn small on a white page is matched against
+    `refs`, and its share is the other label's inliers over its own label's. The result is
+    the smaller of the two labels' best shares (see LOOKALIKE); 0 unless both labels have a
+    file that matches its own references at MIN_INLIERS or more."""
+    from PIL import Image
+
+    labels = list(images)
+    if len(labels) != 2:
+        return 0.0
+    shares = []
+    for label in labels:
+        other = labels[1 - labels.index(label)]
+        best = None
+        for image in images[label]:
+            if image.mode != "RGBA":
+                continue
+            mark = image.copy()
+            mark.thumbnail((LOOKALIKE_SIDE, LOOKALIKE_SIDE))
+            page = Image.new("RGBA", (2 * LOOKALIKE_SIDE, 2 * LOOKALIKE_SIDE), (255, 255, 255, 255))
+            page.alpha_composite(mark, (LOOKALIKE_SIDE // 2, LOOKALIKE_SIDE // 2))
+            found, _ = match(refs, np.asarray(page.convert("L")))
+            own = found[label].inliers if label in found else 0
+            if own >= MIN_INLIERS:
+                share = (found[other].inliers if other in found else 0) / own
+                best = share if best is None else max(best, share)
+        if best is None:
+            return 0.0
+        shares.append(best)
+    return min(shares)
 
 
 def choose(images: dict[str, list], limit: int = 4, candidates: int = 12, sample: int = 16) -> dict[str, list]:

@@ -332,6 +332,23 @@ def test_a_blurred_drawing_needs_one_pair_more_to_call_for_the_finer_passes(refs
     assert verify._match([as_blurred], points, descriptors, grey.shape)[1] == pairs - verify.BLURRED_DISCOUNT
 
 
+def test_a_redesign_that_boxes_the_same_letters_looks_alike_and_another_mark_does_not(refs):
+    from logolint.train import lookalike_warning
+
+    assert verify.lookalike({"old": [OLD], "new": [NEW]}, refs) == 0.0
+    white = np.asarray(OLD).copy()
+    white[..., :3] = 255
+    boxed = Image.new("RGBA", (OLD.width + 60, OLD.height + 60), (40, 90, 200, 255))  # the old letters, white on a box
+    boxed.alpha_composite(Image.fromarray(white), (30, 30))
+    logos = {"old": [OLD], "new": [boxed]}
+    share = verify.lookalike(logos, verify.references(logos))
+    assert share >= verify.LOOKALIKE
+    assert lookalike_warning(share).startswith("\nwarning: the old and new logos look alike")
+    assert lookalike_warning(verify.LOOKALIKE - 0.01) == ""
+    photo = Image.open(FIXTURES / "chelsea.jpg").convert("RGB")  # photos are not drawn on a page
+    assert verify.lookalike({"old": [photo], "new": [boxed]}, verify.references({"old": [photo], "new": [boxed]})) == 0.0
+
+
 def test_damaged_references_are_a_model_error(tmp_path):
     path = tiny_model(tmp_path, keypoints=b"\x00garbage")
     with pytest.raises(ModelError, match="unreadable references"):
