@@ -337,9 +337,8 @@ def lookalike(images: dict[str, list], refs: list[Reference]) -> float:
     if len(labels) != 2:
         return 0.0
     shares = []
-    for label in labels:
-        other = labels[1 - labels.index(label)]
-        best = None
+    for label, other in zip(labels, labels[::-1]):
+        found = []
         for image in images[label]:
             if image.mode != "RGBA":
                 continue
@@ -347,14 +346,12 @@ def lookalike(images: dict[str, list], refs: list[Reference]) -> float:
             mark.thumbnail((LOOKALIKE_SIDE, LOOKALIKE_SIDE))
             page = Image.new("RGBA", (2 * LOOKALIKE_SIDE, 2 * LOOKALIKE_SIDE), (255, 255, 255, 255))
             page.alpha_composite(mark, (LOOKALIKE_SIDE // 2, LOOKALIKE_SIDE // 2))
-            found, _ = match(refs, np.asarray(page.convert("L")))
-            own = found[label].inliers if label in found else 0
-            if own >= MIN_INLIERS:
-                share = (found[other].inliers if other in found else 0) / own
-                best = share if best is None else max(best, share)
-        if best is None:
+            found.append(match(refs, np.asarray(page.convert("L")))[0])
+        judged = [(m[other].inliers if other in m else 0) / m[label].inliers
+                  for m in found if label in m and m[label].inliers >= MIN_INLIERS]
+        if not judged:
             return 0.0
-        shares.append(best)
+        shares.append(max(judged))
     return min(shares)
 
 
