@@ -332,6 +332,38 @@ def test_a_blurred_drawing_needs_one_pair_more_to_call_for_the_finer_passes(refs
     assert verify._match([as_blurred], points, descriptors, grey.shape)[1] == pairs - verify.BLURRED_DISCOUNT
 
 
+def test_what_both_labels_share_counts_for_neither_but_still_calls_for_the_finer_passes():
+    same = verify.references({"old": [OLD], "new": [OLD]})
+    grey = np.asarray(scene(OLD).convert("L"))
+    everything, pairs = verify.match(same, grey, cross=None)
+    assert everything["old"].inliers >= verify.MIN_INLIERS and everything["new"].inliers >= verify.MIN_INLIERS
+    distinctive, same_pairs = verify.match(same, grey)
+    assert all(m.inliers < verify.MIN_INLIERS for m in distinctive.values())
+    assert same_pairs == pairs
+
+
+def test_a_redesign_that_keeps_the_letters_is_told_apart_by_what_changed():
+    def wordmark(star: bool) -> Image.Image:
+        image = Image.new("RGBA", (360, 150), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        draw.text((10, 30), "Acme!", fill=(200, 30, 30, 255), font=ImageFont.load_default(size=72))
+        for x in range(20, 300, 70):
+            shape = ([(x, 110), (x + 25, 125), (x + 50, 110), (x + 35, 135), (x + 45, 148), (x + 25, 140),
+                      (x + 5, 148), (x + 15, 135)] if star else [(x, 120), (x + 30, 140), (x + 50, 110)])
+            draw.polygon(shape, fill=(20, 20, 120, 255))
+        return image
+
+    old, new = wordmark(star=False), wordmark(star=True)
+    refs = verify.references({"old": [old], "new": [new]})
+    for drawn, label in ((old, "old"), (new, "new")):
+        grey = np.asarray(scene(drawn, width=320).convert("L"))
+        decided = verify.verdict(verify.match(refs, grey)[0], ("old",))
+        assert decided is not None and decided.label == label
+    # Counting the shared letters too, neither side leads in the old one.
+    assert verify.verdict(verify.match(refs, np.asarray(scene(old, width=320).convert("L")), cross=None)[0],
+                          ("old",)) is None
+
+
 def test_a_redesign_that_boxes_the_same_letters_looks_alike_and_another_mark_does_not(refs):
     from logolint.train import lookalike_warning
 
