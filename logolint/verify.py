@@ -109,6 +109,7 @@ class Match:
     label: str
     inliers: int
     box: tuple[int, int, int, int]  # the reference's outline mapped into the image
+    distinct: int = 0  # inliers among the pairs that tell the labels apart (see CROSS_RATIO)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -254,11 +255,16 @@ def match(refs: list[Reference], grey: np.ndarray, cross: float | None = CROSS_R
 
 
 def better(best: dict[str, Match], found: dict[str, Match]) -> dict[str, Match]:
-    """`best`, with each label's match replaced where `found` has one with more inliers."""
+    """`best`, with each label's match replaced where `found` has one with more inliers,
+    and each label's distinct inliers the more of the two."""
     merged = dict(best)
     for label, match in found.items():
-        if label not in merged or match.inliers > merged[label].inliers:
+        if label not in merged:
             merged[label] = match
+            continue
+        distinct = max(match.distinct, merged[label].distinct)
+        merged[label] = dataclasses.replace(match if match.inliers > merged[label].inliers else merged[label],
+                                            distinct=distinct)
     return merged
 
 
@@ -305,32 +311,25 @@ def _match(refs: list[Reference], points: np.ndarray, descriptors: np.ndarray,
                     unique[first.trainIdx] = first
         most = max(most, len(unique) - BLURRED_DISCOUNT if ref.blurred else len(unique))
         paired.append((ref, unique))
-    if cross:
-        paired = _distinctive(cv2, refs, paired, image_descriptors, cross)
-    for ref, unique in paired:
-        so_far = best[ref.label].inliers if ref.label in best else 0
-        if len(unique) < 4 or len(unique) <= so_far:  # cannot beat the best drawing of its label
-            continue
-        chosen = list(unique.values())
-        source = ref.points[[m.queryIdx for m in chosen]]
-        target = points[[m.trainIdx for m in chosen]]
-        homography, mask = cv2.findHomography(source, target, cv2.RANSAC, RANSAC_PIXELS)
-        if homography is None:
-            continue
-        x0, y0, x1, y1 = ref.outline
-        quad = _plausible(cv2, homography, np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
-        inliers = int(mask.sum())
-        if quad is None or inliers <= so_far:
-            continue
-        box = (max(0, int(quad[:, 0].min())), max(0, int(quad[:, 1].min())),
-               min(width, int(np.ceil(quad[:, 0].max()))), min(height, int(np.ceil(quad[:, 1].max()))))
-        best[ref.label] = Match(ref.label, inliers, box)
+    paired = _distinctive(cv2, refs, paired, image_descriptors, cross) if cross else [
+        (ref, unique, {}) for ref, unique in paired]
+    for ref, unique, distinct in paired:
+        found = best.get(ref.label)
+        fit = _fit(cv2, ref, points, unique, found.inliers if found else 0, (width, height))
+        if fit is not None:
+            found = Match(ref.label, *fit, distinct=found.distinct if found else 0)
+        most_distinct = found.distinct if found else 0
+        fit = _fit(cv2, ref, points, distinct, most_distinct, (width, height))
+        if fit is not None:
+            found = dataclasses.replace(found or Match(ref.label, 0, fit[1]), distinct=fit[0])
+        if found is not None:
+            best[ref.label] = found
     return best, most
 
 
 def _distinctive(cv2, refs, paired, image_descriptors, cross: float):
-    """Each drawing's pairs, less those whose image point is not `cross` times closer to
-    it than to every other label's drawings (see CROSS_RATIO)."""
+    """Each drawing with its pairs, and those of them whose image point is `cross` times
+    closer to it than to every other label's drawings (see CROSS_RATIO)."""
     kept = []
     nearest: dict[str, dict[int, float]] = {}
     for ref, unique in paired:
@@ -343,13 +342,41 @@ def _distinctive(cv2, refs, paired, image_descriptors, cross: float):
                                                          np.concatenate(others).astype(np.float32))
                 nearest[ref.label] = {points[m.queryIdx]: m.distance for m in found}
         distances = nearest[ref.label]
-        kept.append((ref, {i: m for i, m in unique.items() if m.distance < cross * distances.get(i, np.inf)}))
+        kept.append((ref, unique, {i: m for i, m in unique.items() if m.distance < cross * distances.get(i, np.inf)}))
     return kept
+
+
+def _fit(cv2, ref: Reference, points: np.ndarray, pairs: dict, so_far: int,
+         size: tuple[int, int]) -> tuple[int, tuple[int, int, int, int]] | None:
+    """The inliers and box of the homography `pairs` give the reference in the image, if
+    it is plausible and has more inliers than `so_far`."""
+    if len(pairs) < 4 or len(pairs) <= so_far:  # cannot beat the best drawing of its label
+        return None
+    chosen = list(pairs.values())
+    source = ref.points[[m.queryIdx for m in chosen]]
+    target = points[[m.trainIdx for m in chosen]]
+    homography, mask = cv2.findHomography(source, target, cv2.RANSAC, RANSAC_PIXELS)
+    if homography is None:
+        return None
+    x0, y0, x1, y1 = ref.outline
+    quad = _plausible(cv2, homography, np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
+    inliers = int(mask.sum())
+    if quad is None or inliers <= so_far:
+        return None
+    width, height = size
+    return inliers, (max(0, int(quad[:, 0].min())), max(0, int(quad[:, 1].min())),
+                     min(width, int(np.ceil(quad[:, 0].max()))), min(height, int(np.ceil(quad[:, 1].max()))))
 
 
 def verdict(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | None:
     """The match that decides, if one side has at least MIN_INLIERS and DOMINANCE times
-    the other side's inliers; None when the geometry says nothing."""
+    the other side's inliers, counting the distinct ones first (see CROSS_RATIO) and
+    every one where those decide nothing; None when the geometry says nothing."""
+    distinct = {label: dataclasses.replace(m, inliers=m.distinct) for label, m in matches.items()}
+    return _lead(distinct, old_labels) or _lead(matches, old_labels)
+
+
+def _lead(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | None:
     old = max((m for label, m in matches.items() if label in old_labels), key=lambda m: m.inliers, default=None)
     other = max((m for label, m in matches.items() if label not in old_labels), key=lambda m: m.inliers, default=None)
     old_count, other_count = (old.inliers if old else 0), (other.inliers if other else 0)

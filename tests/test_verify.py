@@ -338,8 +338,24 @@ def test_what_both_labels_share_counts_for_neither_but_still_calls_for_the_finer
     everything, pairs = verify.match(same, grey, cross=None)
     assert everything["old"].inliers >= verify.MIN_INLIERS and everything["new"].inliers >= verify.MIN_INLIERS
     distinctive, same_pairs = verify.match(same, grey)
-    assert all(m.inliers < verify.MIN_INLIERS for m in distinctive.values())
+    assert all(m.distinct < verify.MIN_INLIERS for m in distinctive.values())
+    assert verify.verdict(distinctive, ("old",)) is None
     assert same_pairs == pairs
+
+
+def test_the_distinct_inliers_decide_first_and_every_inlier_where_they_do_not():
+    def matches(old: tuple[int, int], new: tuple[int, int]) -> dict[str, verify.Match]:
+        return {label: verify.Match(label, inliers, (0, 0, 9, 9), distinct)
+                for label, (inliers, distinct) in (("old", old), ("new", new))}
+
+    # The letters both keep give 30 and 25 inliers: no lead; what changed gives the old one 12.
+    assert verify.verdict(matches((30, 12), (25, 2)), ("old",)).inliers == 12
+    # A new logo the shared pairs would call old, told new by what changed.
+    assert verify.verdict(matches((30, 1), (14, 9)), ("old",)).label == "new"
+    # Too few distinct pairs on either side: every inlier decides, as without them.
+    decided = verify.verdict(matches((30, 5), (12, 0)), ("old",))
+    assert decided.label == "old" and decided.inliers == 30
+    assert verify.verdict(matches((30, 5), (25, 0)), ("old",)) is None
 
 
 def test_a_redesign_that_keeps_the_letters_is_told_apart_by_what_changed():
