@@ -244,8 +244,8 @@ def _plausible(cv2, homography: np.ndarray, outline: np.ndarray) -> np.ndarray |
 
 def match(refs: list[Reference], grey: np.ndarray, cross: float | None = CROSS_RATIO) -> tuple[dict[str, Match], int]:
     """Per label, the reference drawing with the most RANSAC inliers in the image (and,
-    for an image with few keypoints, in its contrast-equalised copy), counting the pairs
-    that tell the labels apart (`cross`, see CROSS_RATIO); and the most correspondences
+    for an image with few keypoints, in its contrast-equalised copy), and its distinct
+    inliers (with `cross`, see CROSS_RATIO; 0 without); and the most correspondences
     (pairs that pass the ratio test) any one drawing had, with or without a homography
     (BLURRED_DISCOUNT fewer for a blurred drawing)."""
     points, descriptors = keypoints(grey)
