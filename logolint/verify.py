@@ -263,12 +263,11 @@ def better(best: dict[str, Match], found: dict[str, Match]) -> dict[str, Match]:
     and each label's distinct inliers the more of the two."""
     merged = dict(best)
     for label, match in found.items():
-        if label not in merged:
-            merged[label] = match
-            continue
-        distinct = max(match.distinct, merged[label].distinct)
-        merged[label] = dataclasses.replace(match if match.inliers > merged[label].inliers else merged[label],
-                                            distinct=distinct)
+        current = merged.get(label)
+        if current is not None:
+            match = dataclasses.replace(match if match.inliers > current.inliers else current,
+                                        distinct=max(match.distinct, current.distinct))
+        merged[label] = match
     return merged
 
 
@@ -322,34 +321,29 @@ def _match(refs: list[Reference], points: np.ndarray, descriptors: np.ndarray,
         fit = _fit(cv2, ref, points, unique, found.inliers if found else 0, (width, height))
         if fit is not None:
             found = Match(ref.label, *fit, distinct=found.distinct if found else 0)
-        fit = _fit(cv2, ref, points, distinct, found.distinct if found else 0, (width, height))
+        if found is None:
+            continue
         # The distinct pairs are some of all the pairs: a real view of the logo explains
         # all of them as well. A page without a logo whose pairs gave no plausible
         # homography gave one from its distinct pairs alone (11 inliers, a .NET reference).
-        if fit is not None and found is not None:
-            best[ref.label] = dataclasses.replace(found, distinct=min(fit[0], found.inliers))
-        elif found is not None:
-            best[ref.label] = found
+        fit = _fit(cv2, ref, points, distinct, found.distinct, (width, height))
+        best[ref.label] = dataclasses.replace(found, distinct=min(fit[0], found.inliers)) if fit else found
     return best, most
 
 
 def _distinctive(cv2, refs, paired, image_descriptors, cross: float):
     """Each drawing with its pairs, and those of them whose image point is `cross` times
     closer to it than to every other label's drawings (see CROSS_RATIO)."""
-    kept = []
-    nearest: dict[str, dict[int, float]] = {}
-    for ref, unique in paired:
-        if ref.label not in nearest:
-            points = sorted({i for r, u in paired if r.label == ref.label for i in u})
-            others = [r.descriptors for r in refs if r.label != ref.label]
-            nearest[ref.label] = {}
-            if points and others:
-                found = cv2.BFMatcher(cv2.NORM_L2).match(image_descriptors[points],
-                                                         np.concatenate(others).astype(np.float32))
-                nearest[ref.label] = {points[m.queryIdx]: m.distance for m in found}
-        distances = nearest[ref.label]
-        kept.append((ref, unique, {i: m for i, m in unique.items() if m.distance < cross * distances.get(i, np.inf)}))
-    return kept
+    nearest: dict[str, dict[int, float]] = {}  # per label, each paired image point's distance to the others
+    for label in {ref.label for ref, _ in paired}:
+        points = sorted({i for ref, unique in paired if ref.label == label for i in unique})
+        others = [ref.descriptors for ref in refs if ref.label != label]
+        nearest[label] = {}
+        if points and others:
+            found = cv2.BFMatcher(cv2.NORM_L2).match(image_descriptors[points], np.concatenate(others).astype(np.float32))
+            nearest[label] = {points[m.queryIdx]: m.distance for m in found}
+    return [(ref, unique, {i: m for i, m in unique.items() if m.distance < cross * nearest[ref.label].get(i, np.inf)})
+            for ref, unique in paired]
 
 
 def _fit(cv2, ref: Reference, points: np.ndarray, pairs: dict, so_far: int,
