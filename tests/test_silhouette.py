@@ -114,6 +114,40 @@ def test_a_blob_like_old_logo_never_decides():
     assert found(round_old, scene(mark("disc"))) is None
 
 
+def test_a_redesign_that_fills_the_old_marks_hole_with_white_is_not_the_old_mark():
+    """Skype's case: the old mark's S is cut out, the new one's is white. In an image the
+    white is as much a hole as the cut-out; only the new file's silhouette with its white
+    cut out tells the two apart no better than they are, so the outline decides nothing."""
+    old = mark("old")
+    new = old.copy()
+    ImageDraw.Draw(new).ellipse((120, 85, 150, 115), fill=(255, 255, 255, 255))
+    image = scene(new, 20, 180)
+    without_cut = silhouette.Silhouettes({"old": silhouette.masks({"old": [old]})["old"],
+                                          "new": [silhouette.masks({"new": [new]})["new"][0]]})
+    assert found(without_cut, image) is not None  # the filled hole is a hole in the image
+    shapes = silhouette.Silhouettes(silhouette.masks({"old": [old], "new": [new]}))
+    assert len(shapes.spreads["new"]) == 2  # its own silhouette, and with the white cut out
+    assert found(shapes, image) is None
+    # Where white fills a hole and nothing else changed, the old mark cannot be told by its
+    # outline either; where the new mark is another shape, its white parts hide nothing.
+    other = mark("new")
+    ImageDraw.Draw(other).rectangle((85, 60, 115, 120), fill=(255, 255, 255, 255))
+    shapes = silhouette.Silhouettes(silhouette.masks({"old": [old], "new": [other]}))
+    assert len(shapes.spreads["new"]) == 2
+    assert found(shapes, scene(old, 20, 180)) is not None
+
+
+def test_white_is_cut_out_only_where_it_is_a_part_of_the_mark():
+    white_mark = Image.new("RGBA", (100, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(white_mark).rectangle((10, 10, 90, 90), fill=(255, 255, 255, 255))
+    assert len(silhouette.masks({"old": [white_mark]})["old"]) == 1  # all white: a white mark
+    assert len(silhouette.masks({"old": [mark("old")]})["old"]) == 1  # no white in it
+    ImageDraw.Draw(white_mark).rectangle((10, 10, 90, 90), fill=(200, 30, 30, 255))
+    ImageDraw.Draw(white_mark).rectangle((30, 30, 60, 60), fill=(255, 255, 255, 255))
+    sharp, cut = silhouette.masks({"old": [white_mark]})["old"]  # a white square in a red one
+    assert cut.sum() < sharp.sum()
+
+
 def test_only_files_with_transparency_give_silhouettes():
     photo = scene(mark("old"))
     masks = silhouette.masks({"old": [mark("old"), photo], "new": [photo]})
