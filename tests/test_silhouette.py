@@ -116,8 +116,8 @@ def test_a_blob_like_old_logo_never_decides():
 
 def test_a_redesign_that_fills_the_old_marks_hole_with_white_is_not_the_old_mark():
     """Skype's case: the old mark's S is cut out, the new one's is white. In an image the
-    white is as much a hole as the cut-out; only the new file's silhouette with its white
-    cut out tells the two apart no better than they are, so the outline decides nothing."""
+    white is as much a hole as the cut-out. With the new file's silhouette also taken with
+    its white cut out, both labels fit the region alike and the outline decides nothing."""
     old = mark("old")
     new = old.copy()
     ImageDraw.Draw(new).ellipse((120, 85, 150, 115), fill=(255, 255, 255, 255))
