@@ -130,10 +130,10 @@ def masks(images: dict[str, list]) -> dict[str, list[np.ndarray]]:
                 continue
             pixels = np.asarray(image)
             alpha = pixels[..., 3]
-            opaque = np.count_nonzero(alpha > 128)
-            white = (alpha > 128) & (pixels[..., :3].min(axis=2) > WHITE)
+            opaque = alpha > 128
+            white = opaque & (pixels[..., :3].min(axis=2) > WHITE)
             views = [alpha]
-            if WHITE_CUT[0] * opaque < np.count_nonzero(white) < WHITE_CUT[1] * opaque:
+            if WHITE_CUT[0] < np.count_nonzero(white) / max(1, np.count_nonzero(opaque)) < WHITE_CUT[1]:
                 views.append(np.where(white, 0, alpha).astype(np.uint8))
             for view in views:
                 mask = _mask(view)
