@@ -421,24 +421,38 @@ def _filled(cv2, binary: np.ndarray) -> np.ndarray:
 
 
 def _components(cv2, binary: np.ndarray, seen: set):
-    """(key, box, mask) of the binary image's connected regions of a plausible size whose
-    key (about where and how large) is not yet `seen`."""
+    """(key, box, mask) of the binary image's connected regions (8-connected) of a
+    plausible size whose key (about where and how large) is not yet `seen`, in the order
+    of their first pixels.
+
+    Each region is found by its outer border, and only a region whose border and box are
+    large enough is filled to count its pixels: a third of the time of labelling the
+    image with statistics, which spent most of it on the statistics of specks."""
     height, width = binary.shape
-    try:  # 16-bit labels: a third less time than 32-bit ones, the same components
-        count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(binary, 8, cv2.CV_16U,
-                                                                                cv2.CCL_DEFAULT)
-    except cv2.error:  # 65,535 labels or more, from a noisy image
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    _, _, ws, hs, areas = stats[1:].T
-    keep = ((areas >= MIN_AREA) & (areas <= 0.6 * height * width) & (np.maximum(ws, hs) >= MIN_SIDE)
-            & ((ws < width - 1) | (hs < height - 1)))
-    for i in np.flatnonzero(keep) + 1:
-        x, y, w, h, area = stats[i].tolist()
+    contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return
+    # An outer border has a pixel in every row and column its region spans, so it is at
+    # least as long as the region is wide or high. A region inside another's hole has an
+    # outer border too (RETR_CCOMP puts it at the top level).
+    lengths = np.fromiter(map(len, contours), np.int64, len(contours))
+    starts = []
+    for i in np.flatnonzero((hierarchy[0][:, 3] < 0) & (lengths >= MIN_SIDE)):
+        x, y, w, h = cv2.boundingRect(contours[i])
+        if w * h >= MIN_AREA and max(w, h) >= MIN_SIDE and (w < width - 1 or h < height - 1):
+            first_x, first_y = contours[i][0, 0].tolist()  # the border starts at the region's first pixel
+            starts.append((first_y, first_x, x, y, w, h))
+    for first_y, first_x, x, y, w, h in sorted(starts):
+        filled = np.zeros((h + 2, w + 2), np.uint8)
+        area = cv2.floodFill(binary[y:y + h, x:x + w], filled, (first_x - x, first_y - y), 0, 0, 0,
+                             8 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))[0]
+        if not MIN_AREA <= area <= 0.6 * height * width:
+            continue
         key = (x // 4, y // 4, w // 4, h // 4, area // 64)
         if key in seen:
             continue
         seen.add(key)
-        yield key, (x, y, x + w, y + h), (labels[y:y + h, x:x + w] == i)
+        yield key, (x, y, x + w, y + h), filled[1:-1, 1:-1].view(bool)
 
 
 def _search(groups: tuple, low: float, high: float, stop=None) -> list | None:
