@@ -3,6 +3,7 @@ too few corners, and never a blob that merely looks like one."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -502,3 +503,32 @@ def test_the_outline_stage_is_stopped_once_the_keypoints_found_the_old_logo(tmp_
     monkeypatch.setattr(silhouette, "match", lambda *args: stops.append(args[3]) or original(*args))
     detect(model, page(None))
     assert not stops[-1].is_set()
+
+
+def test_a_loose_outline_stands_only_where_the_classifier_sees_the_old_logo_in_it(outline_model):
+    # The tiny model's classifier reads colour: red is old, green new. A region of a
+    # blob-like old silhouette fitted loosely (below CONFIRM_FIT) is a texture as often as
+    # the logo; it decides only where the classifier, shown that region, sees the old logo.
+    from logolint.detect import CONFIRM_FIT, confirmed, detect
+
+    page = Image.new("RGB", (600, 400), (0, 200, 0))
+    page.paste((220, 30, 30), (300, 100, 400, 200))
+    loose = silhouette.Outline("old", CONFIRM_FIT - 0.04, (100, 100, 200, 200))  # over green
+    assert confirmed(outline_model, page, loose) is None
+    on_red = dataclasses.replace(loose, box=(300, 100, 400, 200))
+    assert confirmed(outline_model, page, on_red) == on_red
+    for trusted in (dataclasses.replace(loose, fit=CONFIRM_FIT), dataclasses.replace(loose, colours=0.5)):
+        assert confirmed(outline_model, page, trusted) == trusted
+    assert confirmed(outline_model, page, None) is None
+    sliver = dataclasses.replace(loose, box=(599, 399, 599, 399))  # an empty box is still a region
+    assert confirmed(outline_model, page, sliver) is None
+
+
+def test_detect_drops_an_outline_the_classifier_does_not_confirm(outline_model, monkeypatch):
+    from logolint import detect
+
+    image = scene(mark("old"), 30, 90)
+    assert detect.detect(outline_model, image).outline >= silhouette.MIN_FIT
+    monkeypatch.setattr(detect, "CONFIRM_FIT", 1.01)  # every outline must be confirmed,
+    monkeypatch.setattr(detect, "CONFIRM_OLD", 0.99)  # and the tiny classifier never is this sure
+    assert detect.detect(outline_model, image).outline == 0.0
