@@ -509,7 +509,7 @@ def test_a_loose_outline_stands_only_where_the_classifier_sees_the_old_logo_in_i
     # The tiny model's classifier reads colour: red is old, green new. A region of a
     # blob-like old silhouette fitted loosely (below CONFIRM_FIT) is a texture as often as
     # the logo; it decides only where the classifier, shown that region, sees the old logo.
-    from logolint.detect import CONFIRM_FIT, confirmed, detect
+    from logolint.detect import CONFIRM_FIT, confirmed
 
     page = Image.new("RGB", (600, 400), (0, 200, 0))
     page.paste((220, 30, 30), (300, 100, 400, 200))
