@@ -159,7 +159,6 @@ def proposals(brand, scale: float, size: tuple[int, int], stride: float = STRIDE
 def score_views(model, image, localise: bool = True, shrunk: Shrunk | None = None) -> list[Detection]:
     """The whole image and, with `localise`, every proposed box, each with its old-logo score."""
     labels = model.info.labels
-    old = [labels.index(label) for label in model.info.old_labels if label in labels]
     full: Box = (0, 0, *image.size)
     boxes = [full]
     if localise:
@@ -171,9 +170,15 @@ def score_views(model, image, localise: bool = True, shrunk: Shrunk | None = Non
     for box in boxes:
         crop = image if box == full else image.crop(box)
         probs, similarity = model.classify_and_match(square(crop, model.info.input_size))
-        score = min(max(float(sum(probs[i] for i in old)), 0.0), 1.0) * old_match(model.info, similarity)
+        score = old_probability(model.info, probs) * old_match(model.info, similarity)
         scored.append(Detection(score, labels[int(probs.argmax())], box))
     return scored
+
+
+def old_probability(info, probs) -> float:
+    """A view's probability of showing an old logo: its old labels' together, in 0-1."""
+    old = float(sum(probs[info.labels.index(label)] for label in info.old_labels if label in info.labels))
+    return min(max(old, 0.0), 1.0)
 
 
 def old_match(info, similarity: dict[str, float]) -> float:
@@ -365,9 +370,7 @@ def confirmed(model, image, outline):
     x0, y0, x1, y1 = outline.box
     region = image.crop((x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)))
     probs, _ = model.classify_and_match(square(region, model.info.input_size))
-    labels = model.info.labels
-    old = sum(float(probs[labels.index(label)]) for label in model.info.old_labels if label in labels)
-    return outline if old >= CONFIRM_OLD else None
+    return outline if old_probability(model.info, probs) >= CONFIRM_OLD else None
 
 
 def verify(model, image, found: Detection) -> Detection:
