@@ -20,7 +20,7 @@ from logolint.imaging import border_colour
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v10-match-max-verify-v6-outline-v7"  # part of the cache key: change it when detection changes
+SETTINGS = "proposals-v10-match-max-verify-v7-outline-v7"  # part of the cache key: change it when detection changes
 STRIDE = 16  # pixels of the locate canvas per cell of the brand map (32 in older models)
 # The strongest peak only. With keypoints and outlines deciding most logos, a second peak
 # found no old logo more (brands-dev, 12 brands, and seed-google few-shot and three CV folds:
@@ -213,6 +213,7 @@ def decide(views: list[Detection]) -> Detection:
 
 VERIFIED = 0.99  # the score of an image where the old logo was found in place
 DEMOTED = 0.1  # factor on the score of a deciding view that turns out to show the new logo
+PARTIAL_MOST = 0.98  # keypoint evidence short of a verdict (verify.partial) stays under VERIFIED
 
 
 def _contains(outer: Box, inner: Box) -> bool:
@@ -347,8 +348,9 @@ def overrule(model, found: Detection, matches: dict, outline=None) -> Detection:
     by its keypoints or else by its outline (with its colours where the outline alone
     cannot tell), makes the image old, with its box; a new
     one found by its keypoints where the deciding view looked means that view showed
-    the new logo. Without a clear lead (verify.verdict) or a fitting outline the
-    classifier decides alone."""
+    the new logo. Without a clear lead (verify.verdict) or a fitting outline, old
+    keypoints short of a verdict (verify.partial) add to the classifier's score, and
+    without those the classifier decides alone."""
     from logolint import verify as geometry
 
     match = geometry.verdict(matches, model.info.old_labels)
@@ -360,6 +362,12 @@ def overrule(model, found: Detection, matches: dict, outline=None) -> Detection:
                          colours=outline.colours)
     if match is not None and _contains(found.box, match.box):
         return Detection(found.score * DEMOTED, match.label, found.box, verified=match.inliers)
+    evidence = geometry.partial(matches, model.info.old_labels)
+    if evidence is not None:
+        partial, lead = evidence
+        score = min(found.score + lead / geometry.MIN_INLIERS, PARTIAL_MOST)
+        if score > found.score:
+            return Detection(score, partial.label, partial.box, verified=lead)
     return found
 
 
