@@ -20,7 +20,7 @@ class Result:
     box: Box | None = None
     sha256: str | None = None  # of the file's content, when it could be read
     accepted: str | None = None  # why a would-be finding passes (baseline or allow list)
-    verified: int = 0  # keypoints of a reference logo found in place, when they decided
+    verified: int = 0  # keypoints of a reference logo found in place, when they decided or raised the score
     outline: float = 0.0  # fit of a region to an old logo's silhouette, when it decided
     colours: float = 0.0  # how much better that region shows the old colours, when they decided with it
 
