@@ -53,7 +53,7 @@ class Detection:
     label: str  # the most likely label of this view
     box: Box  # the view, in the coordinates of the analysed image
     known: bool = False  # decided by the fingerprint of a known logo file, not the model
-    verified: int = 0  # keypoints of a reference logo found in place (see verify; short of a verdict, the distinct lead that raised the score), 0 if none counted
+    verified: int = 0  # keypoints of a reference logo found in place (see verify; verify.partial: the lead), 0 if none counted
     outline: float = 0.0  # how well a region fits an old logo's silhouette (see silhouette), 0 if none decided
     colours: float = 0.0  # how much better that region shows the old logo's colours, if they decided with it
 
