@@ -20,7 +20,7 @@ from logolint.imaging import border_colour
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v10-match-max-verify-v7-outline-v7"  # part of the cache key: change it when detection changes
+SETTINGS = "proposals-v10-match-max-verify-v8-outline-v8"  # part of the cache key: change it when detection changes
 STRIDE = 16  # pixels of the locate canvas per cell of the brand map (32 in older models)
 # The strongest peak only. With keypoints and outlines deciding most logos, a second peak
 # found no old logo more (brands-dev, 12 brands, and seed-google few-shot and three CV folds:
@@ -211,9 +211,19 @@ def decide(views: list[Detection]) -> Detection:
     return max(views, key=lambda found: found.score)
 
 
-VERIFIED = 0.99  # the score of an image where the old logo was found in place
+VERIFIED = 0.99  # the least score of an image where the old logo was found in place
+# Verdicts are graded above VERIFIED by their evidence, so that a threshold over 0.99 (or
+# recall at a fixed false-positive rate) tells a strong verdict from a weak one: the new
+# logos that keypoints or outlines decide old are mostly weak verdicts, the old logos not.
+VERIFIED_MOST = 0.9999
+GRADE_LEAD = 40  # a lead of distinct inliers this far beyond MIN_INLIERS - 1 scores VERIFIED_MOST
 DEMOTED = 0.1  # factor on the score of a deciding view that turns out to show the new logo
 PARTIAL_MOST = 0.98  # keypoint evidence short of a verdict (verify.partial) stays under VERIFIED
+
+
+def graded(strength: float) -> float:
+    """The score of a geometric verdict whose evidence has `strength` (0-1, clipped)."""
+    return VERIFIED + (VERIFIED_MOST - VERIFIED) * min(max(strength, 0.0), 1.0)
 
 
 def _contains(outer: Box, inner: Box) -> bool:
@@ -355,10 +365,15 @@ def overrule(model, found: Detection, matches: dict, outline=None) -> Detection:
 
     match = geometry.verdict(matches, model.info.old_labels)
     if match is not None and match.label in model.info.old_labels:
-        return Detection(max(found.score, VERIFIED), match.label, match.box, verified=match.inliers)
+        lead = geometry.distinct_lead(matches, model.info.old_labels)[1]
+        score = graded((lead - geometry.MIN_INLIERS + 1) / GRADE_LEAD)
+        return Detection(max(found.score, score), match.label, match.box, verified=match.inliers)
     # The new logo's keypoints where the outline is: the outline was the new logo's.
     if outline is not None and not (match is not None and _contains(match.box, outline.box)):
-        return Detection(max(found.score, VERIFIED), outline.label, outline.box, outline=outline.fit,
+        from logolint.silhouette import MIN_FIT
+
+        score = graded((outline.fit - MIN_FIT) / (1.0 - MIN_FIT))
+        return Detection(max(found.score, score), outline.label, outline.box, outline=outline.fit,
                          colours=outline.colours)
     if match is not None and _contains(found.box, match.box):
         return Detection(found.score * DEMOTED, match.label, found.box, verified=match.inliers)

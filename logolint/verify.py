@@ -393,14 +393,20 @@ def _lead(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | Non
     return None
 
 
-def partial(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Match, int] | None:
-    """Keypoint evidence short of a verdict: the old match whose distinct inliers (see
-    CROSS_RATIO) exceed every other label's by PARTIAL_LEAD or more, and by how many."""
+def distinct_lead(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Match, int] | None:
+    """The old match with the most distinct inliers (see CROSS_RATIO), and by how many they
+    exceed every other label's; None without an old match."""
     old = max((m for label, m in matches.items() if label in old_labels), key=lambda m: m.distinct, default=None)
     if old is None:
         return None
-    lead = old.distinct - max((m.distinct for label, m in matches.items() if label not in old_labels), default=0)
-    return (old, lead) if lead >= PARTIAL_LEAD else None
+    return old, old.distinct - max((m.distinct for label, m in matches.items() if label not in old_labels), default=0)
+
+
+def partial(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Match, int] | None:
+    """Keypoint evidence short of a verdict: the old match whose distinct inliers exceed
+    every other label's by PARTIAL_LEAD or more, and by how many."""
+    evidence = distinct_lead(matches, old_labels)
+    return evidence if evidence is not None and evidence[1] >= PARTIAL_LEAD else None
 
 
 def lookalike(images: dict[str, list], refs: list[Reference]) -> float:

@@ -377,6 +377,16 @@ def test_the_new_logos_keypoints_in_the_same_place_cancel_the_outline(outline_mo
     assert flagged.score >= VERIFIED and flagged.box == outline.box and flagged.outline == 0.9
 
 
+def test_an_outline_verdict_scores_higher_the_closer_it_fits(outline_model):
+    from logolint.detect import VERIFIED_MOST
+
+    weak = Detection(0.2, "new", (0, 0, 600, 400))
+    scores = [overrule(outline_model, weak, {}, silhouette.Outline("old", fit, (100, 100, 200, 200))).score
+              for fit in (silhouette.MIN_FIT, 0.9, 0.95, 1.0)]
+    assert scores[0] == pytest.approx(VERIFIED) and scores[-1] == pytest.approx(VERIFIED_MOST)
+    assert scores == sorted(scores) and len(set(scores)) == 4
+
+
 def test_damaged_silhouettes_are_a_model_error(tmp_path):
     path = tiny_model(tmp_path, silhouettes=b"\x00garbage")
     with pytest.raises(ModelError, match="unreadable silhouettes"):
@@ -391,16 +401,16 @@ def test_check_and_explain_report_the_outline(outline_model, tmp_path, capsys, m
     model = str(outline_model.path)
     assert run_cli("check", "images", "--model", model, "--no-cache") == 1
     out = capsys.readouterr().out
-    assert "poster.png: old logo (0.99 >= 0.50) at [" in out and "outline fits 0." in out
+    assert re.search(r"poster\.png: old logo \((0\.99|1\.00) >= 0\.50\) at \[", out) and "outline fits 0." in out
     assert "plain.png" not in out
     assert run_cli("check", "images", "--model", model, "--no-cache", "--format", "json") == 1
     outlines = {Path(r["path"]).name: r["outline"] for r in json.loads(capsys.readouterr().out)["results"]}
     assert outlines["poster.png"] >= silhouette.MIN_FIT and outlines["plain.png"] == 0.0
     assert run_cli("explain", "images/poster.png", "--model", model) == 1
     out = capsys.readouterr().out
-    assert re.search(r"reference outline +fired  1 of 1 view, best 0\.99", out)
+    assert re.search(r"reference outline +fired  1 of 1 view, best (0\.99|1\.00)", out)
     decides = next(line for line in out.splitlines() if line.endswith("<- decides"))
-    assert decides.split()[:2] == ["0.99", "old"]
+    assert decides.split()[0] in ("0.99", "1.00") and decides.split()[1] == "old"
 
 
 def test_check_and_explain_say_when_the_colours_decided(tmp_path, capsys, monkeypatch):
@@ -412,7 +422,7 @@ def test_check_and_explain_say_when_the_colours_decided(tmp_path, capsys, monkey
     scene(wheel(NEW_SHADES), 20, 120).save(tmp_path / "images/new.png")
     assert run_cli("check", "images", "--model", str(path), "--no-cache") == 1
     out = capsys.readouterr().out
-    assert "old.png: old logo (0.99 >= 0.50) at [" in out and "in the old colours" in out
+    assert re.search(r"old\.png: old logo \((0\.99|1\.00) >= 0\.50\) at \[", out) and "in the old colours" in out
     assert "outline" not in "".join(line for line in out.splitlines() if "new.png" in line)  # the tiny model's own guess
     assert run_cli("check", "images", "--model", str(path), "--no-cache", "--format", "json") == 1
     results = {Path(r["path"]).name: r for r in json.loads(capsys.readouterr().out)["results"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -379,6 +380,26 @@ def test_old_keypoints_short_of_a_verdict_add_to_the_classifiers_score_in_propor
     assert overrule(verifying_model, Detection(0.99, "old", (0, 0, 9, 9)), matches(lead, 0)).score == 0.99
 
 
+def test_a_keypoint_verdict_scores_higher_the_more_distinct_inliers_lead(verifying_model):
+    from logolint.detect import GRADE_LEAD, VERIFIED, VERIFIED_MOST, Detection, overrule
+
+    def matches(old: int, new: int) -> dict[str, verify.Match]:
+        return {"old": verify.Match("old", old, (40, 40, 90, 90), old),
+                "new": verify.Match("new", new, (0, 0, 30, 30), new)}
+
+    weak = Detection(0.2, "other", (0, 0, 200, 200))
+    least = verify.MIN_INLIERS
+    scores = [overrule(verifying_model, weak, matches(old, 0)).score
+              for old in (least, least + 10, least + 20, least + GRADE_LEAD, least + 2 * GRADE_LEAD)]
+    assert VERIFIED < scores[0] < scores[1] < scores[2] < scores[3] == scores[4] == pytest.approx(VERIFIED_MOST)
+    # Decided by all its inliers, with too few distinct ones to lead: the least verdict score.
+    few_distinct = {"old": verify.Match("old", 30, (40, 40, 90, 90), 3)}
+    assert overrule(verifying_model, weak, few_distinct).score == pytest.approx(VERIFIED)
+    # The lead counts, not the old inliers alone: the new logo's distinct pairs count against.
+    assert overrule(verifying_model, weak, matches(least + 30, 20)).score < scores[2]
+    assert overrule(verifying_model, Detection(1.0, "old", (0, 0, 9, 9)), matches(least, 0)).score == 1.0
+
+
 def test_a_redesign_that_keeps_the_letters_is_told_apart_by_what_changed():
     def wordmark(star: bool) -> Image.Image:
         image = Image.new("RGBA", (360, 150), (0, 0, 0, 0))
@@ -432,7 +453,7 @@ def test_check_reports_the_matched_keypoints(verifying_model, tmp_path, capsys, 
     model = str(verifying_model.path)
     assert run_cli("check", "images", "--model", model, "--no-cache") == 1
     out = capsys.readouterr().out
-    assert "banner.png: old logo (0.99 >= 0.50) at [" in out and "keypoints matched" in out
+    assert re.search(r"banner\.png: old logo \((0\.99|1\.00) >= 0\.50\) at \[", out) and "keypoints matched" in out
     assert "plain.png" not in out
     assert run_cli("check", "images", "--model", model, "--no-cache", "--format", "json") == 1
     document = json.loads(capsys.readouterr().out)
@@ -445,7 +466,7 @@ def test_explain_shows_the_keypoint_match_as_the_deciding_view(verifying_model, 
     scene(OLD).convert("RGB").save(tmp_path / "banner.png")
     assert run_cli("explain", "banner.png", "--model", str(verifying_model.path)) == 1
     out = capsys.readouterr().out
-    assert "banner.png: old logo (0.99 >= 0.50)" in out
-    assert "reference keypoints  fired  1 of 1 view, best 0.99" in out
+    assert re.search(r"banner\.png: old logo \((0\.99|1\.00) >= 0\.50\)", out)
+    assert re.search(r"reference keypoints  fired  1 of 1 view, best (0\.99|1\.00)", out)
     decides = next(line for line in out.splitlines() if line.endswith("<- decides"))
-    assert decides.split()[:2] == ["0.99", "old"]
+    assert decides.split()[0] in ("0.99", "1.00") and decides.split()[1] == "old"
