@@ -360,44 +360,42 @@ def test_the_distinct_inliers_decide_first_and_every_inlier_where_they_do_not():
     assert verify.verdict(matches((30, 5), (25, 0)), ("old",)) is None
 
 
+def lead_of(old: int, new: int) -> dict[str, verify.Match]:
+    """Keypoint matches whose inliers are all distinct: `old` for the old logo, `new` for the new."""
+    return {"old": verify.Match("old", old, (40, 40, 90, 90), old),
+            "new": verify.Match("new", new, (0, 0, 30, 30), new)}
+
+
 def test_old_keypoints_short_of_a_verdict_add_to_the_classifiers_score_in_proportion(verifying_model):
     from logolint.detect import PARTIAL_MOST, VERIFIED, Detection, overrule
 
-    def matches(old: int, new: int) -> dict[str, verify.Match]:
-        return {"old": verify.Match("old", old, (40, 40, 90, 90), old),
-                "new": verify.Match("new", new, (0, 0, 30, 30), new)}
-
     weak = Detection(0.2, "other", (0, 0, 200, 200))
     lead = verify.PARTIAL_LEAD
-    raised = overrule(verifying_model, weak, matches(lead, 0))
+    raised = overrule(verifying_model, weak, lead_of(lead, 0))
     assert raised.score == pytest.approx(0.2 + lead / verify.MIN_INLIERS)
     assert raised.label == "old" and raised.box == (40, 40, 90, 90) and raised.verified == lead
-    assert overrule(verifying_model, weak, matches(lead + 2, 2)).score == pytest.approx(raised.score)
-    assert overrule(verifying_model, weak, matches(lead - 1, 0)) == weak  # chance pairs reach 4
-    assert overrule(verifying_model, weak, matches(lead + 1, 2)) == weak  # the new logo's distinct pairs count against
+    assert overrule(verifying_model, weak, lead_of(lead + 2, 2)).score == pytest.approx(raised.score)
+    assert overrule(verifying_model, weak, lead_of(lead - 1, 0)) == weak  # chance pairs reach 4
+    assert overrule(verifying_model, weak, lead_of(lead + 1, 2)) == weak  # the new logo's distinct pairs count against
     sure = Detection(0.9, "old", (0, 0, 200, 200))
-    assert PARTIAL_MOST < VERIFIED and overrule(verifying_model, sure, matches(lead, 0)).score == PARTIAL_MOST
-    assert overrule(verifying_model, Detection(0.99, "old", (0, 0, 9, 9)), matches(lead, 0)).score == 0.99
+    assert PARTIAL_MOST < VERIFIED and overrule(verifying_model, sure, lead_of(lead, 0)).score == PARTIAL_MOST
+    assert overrule(verifying_model, Detection(0.99, "old", (0, 0, 9, 9)), lead_of(lead, 0)).score == 0.99
 
 
 def test_a_keypoint_verdict_scores_higher_the_more_distinct_inliers_lead(verifying_model):
     from logolint.detect import GRADE_LEAD, VERIFIED, VERIFIED_MOST, Detection, overrule
 
-    def matches(old: int, new: int) -> dict[str, verify.Match]:
-        return {"old": verify.Match("old", old, (40, 40, 90, 90), old),
-                "new": verify.Match("new", new, (0, 0, 30, 30), new)}
-
     weak = Detection(0.2, "other", (0, 0, 200, 200))
     least = verify.MIN_INLIERS
-    scores = [overrule(verifying_model, weak, matches(old, 0)).score
+    scores = [overrule(verifying_model, weak, lead_of(old, 0)).score
               for old in (least, least + 10, least + 20, least + GRADE_LEAD, least + 2 * GRADE_LEAD)]
     assert VERIFIED < scores[0] < scores[1] < scores[2] < scores[3] == scores[4] == pytest.approx(VERIFIED_MOST)
     # Decided by all its inliers, with too few distinct ones to lead: the least verdict score.
     few_distinct = {"old": verify.Match("old", 30, (40, 40, 90, 90), 3)}
     assert overrule(verifying_model, weak, few_distinct).score == pytest.approx(VERIFIED)
     # The lead counts, not the old inliers alone: the new logo's distinct pairs count against.
-    assert overrule(verifying_model, weak, matches(least + 30, 20)).score < scores[2]
-    assert overrule(verifying_model, Detection(1.0, "old", (0, 0, 9, 9)), matches(least, 0)).score == 1.0
+    assert overrule(verifying_model, weak, lead_of(least + 30, 20)).score < scores[2]
+    assert overrule(verifying_model, Detection(1.0, "old", (0, 0, 9, 9)), lead_of(least, 0)).score == 1.0
 
 
 def test_a_redesign_that_keeps_the_letters_is_told_apart_by_what_changed():
