@@ -20,7 +20,7 @@ from logolint.imaging import border_colour
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v10-match-max-verify-v8-outline-v8"  # part of the cache key: change it when detection changes
+SETTINGS = "proposals-v10-match-max-verify-v8-outline-v8-shaped-v1"  # part of the cache key: change it when detection changes
 STRIDE = 16  # pixels of the locate canvas per cell of the brand map (32 in older models)
 # The strongest peak only. With keypoints and outlines deciding most logos, a second peak
 # found no old logo more (brands-dev, 12 brands, and seed-google few-shot and three CV folds:
@@ -56,6 +56,7 @@ class Detection:
     verified: int = 0  # keypoints of a reference logo found in place (see verify; verify.partial: the lead), 0 if none counted
     outline: float = 0.0  # how well a region fits an old logo's silhouette (see silhouette), 0 if none decided
     colours: float = 0.0  # how much better that region shows the old logo's colours, if they decided with it
+    shaped: bool = False  # a region shaped like the brand's logo, classified on its own (see shaped_view)
 
 
 def square(image, size: int):
@@ -219,6 +220,9 @@ VERIFIED_MOST = 0.9999
 GRADE_LEAD = 40  # a lead of distinct inliers this far beyond MIN_INLIERS - 1 scores VERIFIED_MOST
 DEMOTED = 0.1  # factor on the score of a deciding view that turns out to show the new logo
 PARTIAL_MOST = 0.98  # keypoint evidence short of a verdict (verify.partial) stays under VERIFIED
+# The classifier's own call: a region shaped like the brand's logo that it calls old more
+# likely than not is scored by that probability (shaped_view).
+SHAPED_OLD = 0.5
 
 
 def graded(strength: float) -> float:
@@ -296,27 +300,31 @@ def _in_image(found: dict, scale: float, size: tuple[int, int]) -> dict:
 
 
 def outline_match(model, image, stop=None, shrunk: Shrunk | None = None):
-    """The region of the image that fits an old logo's silhouette (a silhouette.Outline,
-    its box in the image's pixels), or None; None for a model without silhouettes, or
-    once `stop` is set (see silhouette.match). A tiny image is also searched enlarged
+    """The region of the image that fits an old logo's silhouette (a silhouette.Outline)
+    or None, and where none does, the box of a region shaped like the brand's logo
+    (silhouette.search) or None; boxes in the image's pixels. (None, None) for a model
+    without silhouettes, or once `stop` is set. A tiny image is also searched enlarged
     (silhouette.TINY_SIDE)."""
     shapes = model.silhouettes()
     if not shapes:
-        return None
+        return None, None
     import numpy as np
 
     from logolint import silhouette
 
     small, scale = _scaled(image, silhouette.SIDE, shrunk=shrunk)
-    found = silhouette.match(shapes, np.asarray(small), model.info.old_labels, stop)
+    found, region = silhouette.search(shapes, np.asarray(small), model.info.old_labels, stop)
+    region_scale = scale
     if max(image.size) < silhouette.TINY_SIDE:
         large, larger = _scaled(image, silhouette.TINY_SIDE, silhouette.TINY_ENLARGE)
-        enlarged = silhouette.match(shapes, np.asarray(large), model.info.old_labels, stop)
+        enlarged, enlarged_region = silhouette.search(shapes, np.asarray(large), model.info.old_labels, stop)
         if enlarged is not None and (found is None or enlarged.fit > found.fit):
             found, scale = enlarged, larger
-    if found is None:
-        return None
-    return dataclasses.replace(found, box=_to_image(found.box, scale, image.size))
+        if region is None and enlarged_region is not None:
+            region, region_scale = enlarged_region, larger
+    if found is not None:
+        return dataclasses.replace(found, box=_to_image(found.box, scale, image.size)), None
+    return None, None if region is None else _to_image(region, region_scale, image.size)
 
 
 def keypoint_matches(model, image) -> dict:
@@ -329,10 +337,11 @@ def keypoint_matches(model, image) -> dict:
     return matches
 
 
-def geometry(model, image, shrunk: Shrunk | None = None) -> tuple[dict, object]:
-    """Keypoint matches and, unless they found the old logo, the outline match. The two
-    stages run at once (both release the GIL); where the keypoints find the old logo,
-    the outline stage is told to stop."""
+def geometry(model, image, shrunk: Shrunk | None = None) -> tuple[dict, object, Box | None]:
+    """Keypoint matches and, unless they found the old logo, the outline match and the
+    region shaped like the brand's logo (see outline_match). The two stages run at once
+    (both release the GIL); where the keypoints find the old logo, the outline stage is
+    told to stop."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -342,8 +351,8 @@ def geometry(model, image, shrunk: Shrunk | None = None) -> tuple[dict, object]:
         matches = keypoint_matches(model, image)
         if _old(model, matches):
             stop.set()
-            return matches, None
-        return matches, outline.result()
+            return matches, None, None
+        return (matches, *outline.result())
 
 
 def _old(model, matches: dict) -> bool:
@@ -396,8 +405,40 @@ def confirmed(model, image, outline):
     return outline if old_probability(model.info, probs) >= CONFIRM_OLD else None
 
 
+def shaped_view(model, image, region: Box | None) -> Detection | None:
+    """The region shaped like the brand's logo (see silhouette.search), with some context,
+    as a view of its own, scored by its old probability alone where the classifier, shown
+    that region, calls it old (SHAPED_OLD); else None. Matching views with the prototypes
+    keeps real photos low, and with them old logos on photos: a GitLab fox on gravel or a
+    white 1Password ring on a spacesuit, classified old at 0.94 and 0.999 from their own
+    regions, scored 0. A region of the brand's shape is no longer just anything."""
+    if region is None:
+        return None
+    x0, y0, x1, y1 = region
+    pad_x, pad_y = (x1 - x0) * MARGIN, (y1 - y0) * MARGIN
+    box = (max(0, round(x0 - pad_x)), max(0, round(y0 - pad_y)),
+           min(image.size[0], round(x1 + pad_x)), min(image.size[1], round(y1 + pad_y)))
+    if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+        return None
+    probs, _ = model.classify_and_match(square(image.crop(box), model.info.input_size))
+    old = old_probability(model.info, probs)
+    return Detection(old, model.info.labels[int(probs.argmax())], box, shaped=True) if old >= SHAPED_OLD else None
+
+
 def verify(model, image, found: Detection) -> Detection:
-    matches, outline = geometry(model, image)
+    matches, outline, region = geometry(model, image)
+    return _verified(model, image, found, matches, outline, region)
+
+
+def _verified(model, image, found: Detection, matches: dict, outline, region: Box | None) -> Detection:
+    """overrule, once the region shaped like the brand's logo has been seen where neither
+    keypoints nor outline decide."""
+    from logolint import verify as keypoints
+
+    if outline is None and keypoints.verdict(matches, model.info.old_labels) is None:
+        shaped = shaped_view(model, image, region)
+        if shaped is not None and shaped.score > found.score:
+            found = shaped
     return overrule(model, found, matches, confirmed(model, image, outline))
 
 
@@ -416,5 +457,5 @@ def detect(model, image, localise: bool = True) -> Detection:
     with ThreadPoolExecutor(1) as pool:
         matched = pool.submit(geometry, model, image, shrunk)
         found = decide(score_views(model, image, localise, shrunk))
-        matches, outline = matched.result()
-    return overrule(model, found, matches, confirmed(model, image, outline))
+        matches, outline, region = matched.result()
+    return _verified(model, image, found, matches, outline, region)

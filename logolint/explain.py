@@ -38,6 +38,8 @@ class Explanation:
             return "reference keypoints"
         if view.outline:
             return "reference outline and colours" if view.colours else "reference outline"
+        if view.shaped:
+            return "region shaped like the logo"
         return "whole image" if view.box == (0, 0, *self.image.size) else "parts of the image"
 
 
@@ -52,7 +54,7 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
     verdict = known or decide(list(views))
     if not known and config.localise:
         checked = verify(model, loaded.image, verdict)
-        if checked.verified or checked.outline:  # the geometry overruled the views: a view of its own
+        if checked.verified or checked.outline or checked.shaped:  # the geometry overruled the views: a view of its own
             views += (checked,)
         verdict = checked
     views = ((known,) if known else ()) + views

@@ -495,10 +495,19 @@ def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...], sto
     """Of the regions that fit an old silhouette at MIN_FIT or better and MARGIN better
     than every other shape, the one that fits it best; None if there is none, or once
     `stop` (a threading.Event) is set: the caller no longer needs the answer."""
-    spreads = [spread for label in old_labels for spread in shapes.spreads.get(label, [])]
-    if not spreads:
-        return None
-    # A region whose spread is off by more than 1/SPREAD_SLACK from every old silhouette's
+    return search(shapes, rgb, old_labels, stop)[0]
+
+
+def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
+           stop=None) -> tuple[Outline | None, tuple[int, int, int, int] | None]:
+    """The old outline that decides (see `match`) and, where none does, the box of the
+    region that best fits a silhouette of any of the brand's logos, old or new, at MIN_FIT
+    or better and MARGIN better than every plain shape: where the brand's logo is, though
+    its outline cannot tell which (see detect.shaped_view); (None, None) once stopped."""
+    if not any(shapes.spreads.get(label) for label in old_labels):
+        return None, None
+    spreads = [spread for values in shapes.spreads.values() for spread in values]
+    # A region whose spread is off by more than 1/SPREAD_SLACK from every silhouette's
     # cannot fit one at MIN_FIT: most regions are dropped before they are normalised.
     low, high = SPREAD_SLACK * min(spreads), max(spreads) / SPREAD_SLACK
     lab = _lab(rgb)
@@ -506,11 +515,11 @@ def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...], sto
     found = _search(_binaries(lab, np.concatenate(colours) if colours else None), low, high, stop)
     flat = None if found is None else _in_group(_flat(lab), low, high, stop)
     if flat is None:  # stopped
-        return None
+        return None, None
     coloured = len(found)  # the flat regions' colours are not compared: they crowded out a Google Maps pin's
     found += [(box, mask, moments) for _, box, mask, moments in flat[1]]
     if not found:
-        return None
+        return None, None
     views = np.stack([normalised(mask, 1, moments)[0] for _, mask, moments in found])
     overlap = views @ shapes.stack.T
     fit = overlap / (views.sum(1)[:, None] + shapes.areas[None, :] - overlap + 1e-6)
@@ -523,15 +532,20 @@ def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...], sto
     if decisive.any():
         best = int(np.argmax(np.where(decisive, old_fit, 0.0)))
         label = str(shapes.labels[int(np.argmax(np.where(is_old, fit[best], 0.0)))])
-        return Outline(label, round(float(old_fit[best]), 3), found[best][0])
+        return Outline(label, round(float(old_fit[best]), 3), found[best][0]), None
     for best in np.argsort(-old_fit[:coloured])[:MAX_COLOUR_REGIONS]:
         if old_fit[best] < COLOUR_FIT:
             break
         (x0, y0, x1, y1), mask, _ = found[best]
         agreed = _colour_agreement(shapes.colours, lab[y0:y1, x0:x1][mask], old_labels)
         if agreed is not None:
-            return Outline(agreed[0], round(float(old_fit[best]), 3), found[best][0], round(agreed[1], 3))
-    return None
+            return Outline(agreed[0], round(float(old_fit[best]), 3), found[best][0], round(agreed[1], 3)), None
+    brand_fit = np.where(shapes.labels != "", fit, 0.0).max(1)
+    plain_fit = np.where(shapes.labels == "", fit, 0.0).max(1)
+    shaped = (brand_fit >= MIN_FIT) & (brand_fit - plain_fit >= MARGIN)
+    if not shaped.any():
+        return None, None
+    return None, found[int(np.argmax(np.where(shaped, brand_fit, 0.0)))][0]
 
 
 def _colour_agreement(colours: dict[str, np.ndarray], pixels: np.ndarray,

@@ -359,10 +359,12 @@ def test_a_favicon_is_searched_enlarged_too(outline_model, kind):
     placed = mark(kind).resize((20, 20), Image.LANCZOS)
     icon.paste(placed, (2, 2), placed)
     assert found(outline_model.silhouettes(), icon) is None  # at 24 px no region is large enough
-    outline = outline_match(outline_model, icon)
+    outline, region = outline_match(outline_model, icon)
     if kind == "new":
         assert outline is None
+        assert region is not None and iou(region, (4, 5, 20, 19)) > 0.8  # shaped like the brand's logo
     else:
+        assert region is None
         assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
         assert iou(outline.box, (4, 5, 20, 19)) > 0.8  # the arrow, in the favicon's own pixels
 
@@ -500,17 +502,17 @@ def test_the_outline_stage_is_stopped_once_the_keypoints_found_the_old_logo(tmp_
     path = tiny_model(tmp_path, keypoints=verify.pack(verify.references({"old": [OLD], "new": [NEW]})),
                       silhouettes=silhouette.pack(silhouette.masks({"old": [mark("old")], "new": [mark("new")]})))
     model = Model(path, path.read_bytes())
-    original, stops = silhouette.match, []
+    original, stops = silhouette.search, []
 
     def waiting(shapes, rgb, old_labels, stop=None):
         stops.append(stop)
         stop.wait(10)  # as if the outline stage were still searching when the keypoints decide
         return original(shapes, rgb, old_labels, stop)
 
-    monkeypatch.setattr(silhouette, "match", waiting)
+    monkeypatch.setattr(silhouette, "search", waiting)
     found = detect(model, page(OLD, width=200))
     assert found.verified >= verify.MIN_INLIERS and stops[-1].is_set()
-    monkeypatch.setattr(silhouette, "match", lambda *args: stops.append(args[3]) or original(*args))
+    monkeypatch.setattr(silhouette, "search", lambda *args: stops.append(args[3]) or original(*args))
     detect(model, page(None))
     assert not stops[-1].is_set()
 
