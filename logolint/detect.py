@@ -112,6 +112,12 @@ def _box(cells: tuple[int, int, int, int], scale: float, size: tuple[int, int], 
     """Cells (x0, y0, x1, y1), inclusive, as an image box with some context around."""
     x0, x1 = cells[0] * stride / scale, (cells[2] + 1) * stride / scale
     y0, y1 = cells[1] * stride / scale, (cells[3] + 1) * stride / scale
+    return _with_context((x0, y0, x1, y1), size)
+
+
+def _with_context(box, size: tuple[int, int]) -> Box | None:
+    """The box with MARGIN of its size added per side, within the image; None if tiny."""
+    x0, y0, x1, y1 = box
     pad_x, pad_y = (x1 - x0) * MARGIN, (y1 - y0) * MARGIN
     box = (max(0, round(x0 - pad_x)), max(0, round(y0 - pad_y)),
            min(size[0], round(x1 + pad_x)), min(size[1], round(y1 + pad_y)))
@@ -221,7 +227,7 @@ GRADE_LEAD = 40  # a lead of distinct inliers this far beyond MIN_INLIERS - 1 sc
 DEMOTED = 0.1  # factor on the score of a deciding view that turns out to show the new logo
 PARTIAL_MOST = 0.98  # keypoint evidence short of a verdict (verify.partial) stays under VERIFIED
 # The classifier's own call: a region shaped like the brand's logo that it calls old more
-# likely than not is scored by that probability (shaped_view).
+# likely than not is scored by that probability (shaped_view), up to PARTIAL_MOST.
 SHAPED_OLD = 0.5
 
 
@@ -412,17 +418,14 @@ def shaped_view(model, image, region: Box | None) -> Detection | None:
     keeps real photos low, and with them old logos on photos: a GitLab fox on gravel or a
     white 1Password ring on a spacesuit, classified old at 0.94 and 0.999 from their own
     regions, scored 0. A region of the brand's shape is no longer just anything."""
-    if region is None:
-        return None
-    x0, y0, x1, y1 = region
-    pad_x, pad_y = (x1 - x0) * MARGIN, (y1 - y0) * MARGIN
-    box = (max(0, round(x0 - pad_x)), max(0, round(y0 - pad_y)),
-           min(image.size[0], round(x1 + pad_x)), min(image.size[1], round(y1 + pad_y)))
-    if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+    box = None if region is None else _with_context(region, image.size)
+    if box is None:
         return None
     probs, _ = model.classify_and_match(square(image.crop(box), model.info.input_size))
     old = old_probability(model.info, probs)
-    return Detection(old, model.info.labels[int(probs.argmax())], box, shaped=True) if old >= SHAPED_OLD else None
+    if old < SHAPED_OLD:
+        return None
+    return Detection(min(old, PARTIAL_MOST), model.info.labels[int(probs.argmax())], box, shaped=True)
 
 
 def verify(model, image, found: Detection) -> Detection:

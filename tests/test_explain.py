@@ -53,6 +53,14 @@ def test_breakdown_groups_views_and_reports_boxes_in_source_pixels():
     assert len(every.splitlines()) == 7 + len(views) and "more views" not in every
 
 
+def test_each_stage_that_scored_a_view_has_its_line():
+    views = (Detection(0.10, "other", (0, 0, 200, 100)), Detection(0.62, "old", (20, 10, 80, 60), shaped=True),
+             Detection(0.995, "old", (30, 20, 70, 50), outline=0.93))
+    explanation = Explanation("c.png", Image.new("RGB", (200, 100)), (200, 100), views, views[2], 0.65)
+    names = [line.split("  ")[1] for line in describe(explanation, lambda text, style: text).splitlines()[3:6]]
+    assert names == ["whole image", "region shaped like the logo", "reference outline"]
+
+
 def test_the_view_that_decides_is_shown_even_when_others_score_higher():
     views = (Detection(0.20, "new", (0, 0, 100, 100)), *(Detection(0.8 + 0.01 * i, "old", (i, 0, i + 9, 9))
                                                          for i in range(6)))

@@ -544,3 +544,40 @@ def test_detect_drops_an_outline_the_classifier_does_not_confirm(outline_model, 
     monkeypatch.setattr(detect, "CONFIRM_FIT", 1.01)  # every outline must be confirmed,
     monkeypatch.setattr(detect, "CONFIRM_OLD", 0.99)  # and the tiny classifier never is this sure
     assert detect.detect(outline_model, image).outline == 0.0
+
+
+def painted(logo: Image.Image, colour: tuple[int, int, int]) -> Image.Image:
+    """The logo's silhouette in one colour."""
+    out = Image.new("RGBA", logo.size, colour + (255,))
+    out.putalpha(logo.getchannel("A"))
+    return out
+
+
+def test_where_no_outline_decides_the_region_shaped_like_the_brands_logo_is_found(shapes):
+    outline, region = silhouette.search(shapes, np.asarray(scene(mark("new"), 30, 150)), ("old",))
+    opaque = mark("new").resize((150, 150)).rotate(30, expand=True).getchannel("A").getbbox()
+    assert outline is None and iou(region, (120 + opaque[0], 60 + opaque[1], 120 + opaque[2], 60 + opaque[3])) > 0.85
+    outline, region = silhouette.search(shapes, np.asarray(scene(mark("old"))), ("old",))
+    assert outline is not None and outline.label == "old" and region is None  # the outline decided
+    assert silhouette.search(shapes, np.asarray(scene(None)), ("old",)) == (None, None)  # the photo alone
+
+
+def test_a_region_shaped_like_the_logo_is_scored_by_the_classifier_alone_where_it_calls_it_old(outline_model):
+    # The tiny classifier calls red old. Its prototype match is set out of reach, as a
+    # real photo's background puts an old logo's views out of reach of the prototypes
+    # drawn in training: every view scores 0, and only the region shaped like the brand's
+    # logo (the new mark's cross, which no old outline decides) can raise the image.
+    import copy
+
+    from logolint import detect
+
+    unmatched = copy.copy(outline_model)
+    unmatched.info = dataclasses.replace(outline_model.info, match_range=(2.0, 3.0))
+    red, green = (scene(painted(mark("new"), colour)) for colour in ((220, 30, 30), (30, 200, 30)))
+    found = detect.detect(unmatched, red)
+    assert found.shaped and found.label == "old" and detect.SHAPED_OLD <= found.score < detect.VERIFIED
+    assert iou(found.box, (99, 39, 291, 232)) > 0.8  # the cross with 30% of its size around it
+    assert detect.detect(unmatched, green).score == 0.0  # shaped like the logo, but not called old
+    assert detect.shaped_view(unmatched, red, None) is None
+    outline, region = detect.outline_match(unmatched, red)
+    assert outline is None and detect.shaped_view(unmatched, red, region) == found
