@@ -26,6 +26,10 @@ shows every main colour of the old logo (two hues or more) in about the logo's
 proportions, clearly more than the new logo's colours. One hue never decides: a red disc
 is not a red, yellow and green one, nor a blue button with white text an old blue logo
 with white in it.
+
+Where nothing decides, the region shaped most like any of the brand's logos, old or new,
+is still where the logo is: `search` hands its box on for the classifier to judge on its
+own (detect.shaped_view).
 """
 
 from __future__ import annotations
