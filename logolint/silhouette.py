@@ -495,19 +495,15 @@ def _in_group(binaries, low: float, high: float, stop) -> tuple[set, list] | Non
     return seen, found
 
 
-def match(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...], stop=None) -> Outline | None:
-    """Of the regions that fit an old silhouette at MIN_FIT or better and MARGIN better
-    than every other shape, the one that fits it best; None if there is none, or once
-    `stop` (a threading.Event) is set: the caller no longer needs the answer."""
-    return search(shapes, rgb, old_labels, stop)[0]
-
-
 def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
            stop=None) -> tuple[Outline | None, tuple[int, int, int, int] | None]:
-    """The old outline that decides (see `match`) and, where none does, the box of the
-    region that best fits a silhouette of any of the brand's logos, old or new, at MIN_FIT
-    or better and MARGIN better than every plain shape: where the brand's logo is, though
-    its outline cannot tell which (see detect.shaped_view); (None, None) once stopped."""
+    """The old outline that decides: of the regions that fit an old silhouette at MIN_FIT
+    or better and MARGIN better than every other shape, the one that fits it best. Where
+    none does, the box of the region that best fits a silhouette of any of the brand's
+    logos, old or new, at MIN_FIT or better and MARGIN better than every plain shape: where
+    the brand's logo is, though its outline cannot tell which (see detect.shaped_view).
+    (None, None) once `stop` (a threading.Event) is set: the caller no longer needs the
+    answer."""
     if not any(shapes.spreads.get(label) for label in old_labels):
         return None, None
     spreads = [spread for values in shapes.spreads.values() for spread in values]

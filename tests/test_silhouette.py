@@ -58,7 +58,7 @@ def shapes() -> silhouette.Silhouettes:
 
 
 def found(shapes, image: Image.Image) -> silhouette.Outline | None:
-    return silhouette.match(shapes, np.asarray(image), ("old",))
+    return silhouette.search(shapes, np.asarray(image), ("old",))[0]
 
 
 @pytest.mark.parametrize("angle, width", [(0, 150), (30, 90), (-70, 220)])
@@ -490,9 +490,9 @@ def test_a_page_of_more_specks_than_16_bit_labels_can_count_is_searched(shapes):
 
 def test_the_outline_search_gives_up_once_told_to_stop(shapes):
     stop = threading.Event()
-    assert silhouette.match(shapes, np.asarray(scene(mark("old"))), ("old",), stop) is not None
+    assert silhouette.search(shapes, np.asarray(scene(mark("old"))), ("old",), stop)[0] is not None
     stop.set()
-    assert silhouette.match(shapes, np.asarray(scene(mark("old"))), ("old",), stop) is None
+    assert silhouette.search(shapes, np.asarray(scene(mark("old"))), ("old",), stop)[0] is None
 
 
 def test_the_outline_stage_is_stopped_once_the_keypoints_found_the_old_logo(tmp_path, monkeypatch):
