@@ -20,6 +20,13 @@ thin gaps that blur or a white ring leave between its colours are closed.
 A logo's white parts are holes in a thresholded image wherever the page is light, so a
 logo file with some white also gives its silhouette with the white cut out.
 
+A mark in parts (a frame with bars inside it, a glyph of two strokes cut out of a plate)
+is no one region at any level: each part is a region of its own. So a region with holes
+also stands for what lies within its outer border: itself with the regions its holes
+hold, and its holes without them. Within a larger region that fits the new logo, such a
+whole, like any region, is a part of the new logo (a redesign that keeps the old glyph on
+a plate), and does not decide.
+
 Some redesigns keep the shape and change the shades (Chrome's). A region that fits such
 an old outline closely, but no better than the new one or a disc, still decides if it
 shows every main colour of the old logo (two hues or more) in about the logo's
@@ -113,6 +120,10 @@ BLUR_MIN_SIDE = 32
 # draws and seed-google, this stage alone (5,864 images): 3 more old logos decided (all
 # three grey or on text), none of the 4,300 without one; at 32, 3 of those falsely.
 FLAT = 16.0
+PARTS = True
+INSIDE_NEW = True
+FLAT_PARTS = False
+LARGER = 1.25
 
 
 @dataclasses.dataclass(frozen=True)
@@ -424,7 +435,7 @@ def _filled(cv2, binary: np.ndarray) -> np.ndarray:
     return binary | (outside[1:-1, 1:-1] == 0).astype(np.uint8)
 
 
-def _components(cv2, binary: np.ndarray, seen: set):
+def _components(cv2, binary: np.ndarray, seen: set, parts: bool = True):
     """(key, box, mask) of the binary image's connected regions (8-connected) of a
     plausible size whose key (about where and how large) is not yet `seen`, in the order
     of their first pixels.
@@ -445,8 +456,8 @@ def _components(cv2, binary: np.ndarray, seen: set):
         x, y, w, h = cv2.boundingRect(contours[i])
         if w * h >= MIN_AREA and max(w, h) >= MIN_SIDE and (w < width - 1 or h < height - 1):
             first_x, first_y = contours[i][0, 0].tolist()  # the border starts at the region's first pixel
-            starts.append((first_y, first_x, x, y, w, h))
-    for first_y, first_x, x, y, w, h in sorted(starts):
+            starts.append((first_y, first_x, x, y, w, h, i))
+    for first_y, first_x, x, y, w, h, i in sorted(starts):
         filled = np.zeros((h + 2, w + 2), np.uint8)
         area = cv2.floodFill(binary[y:y + h, x:x + w], filled, (first_x - x, first_y - y), 0, 0, 0,
                              8 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))[0]
@@ -456,11 +467,37 @@ def _components(cv2, binary: np.ndarray, seen: set):
         if key in seen:
             continue
         seen.add(key)
-        yield key, (x, y, x + w, y + h), filled[1:-1, 1:-1].view(bool)
+        mask = filled[1:-1, 1:-1].view(bool)
+        yield key, (x, y, x + w, y + h), mask
+        if parts and PARTS and hierarchy[0][i][2] >= 0:  # the region has holes
+            yield from _parts(cv2, binary[y:y + h, x:x + w], contours[i], (x, y), mask, seen)
+
+
+def _parts(cv2, binary: np.ndarray, border: np.ndarray, origin: tuple[int, int], mask: np.ndarray, seen: set):
+    """Within a region's outer border, what is not a region of its own: the region with the
+    regions in its holes (a frame and the bars inside it), and its holes without those (a
+    glyph cut out of a plate); each as _components gives a region."""
+    inside = np.zeros(binary.shape, np.uint8)
+    cv2.drawContours(inside, [border], 0, 1, -1, offset=(-origin[0], -origin[1]))
+    inside = inside.view(bool)
+    held = binary.view(bool)
+    for tag, part in (("with", inside & held), ("holes", inside & ~held)):
+        area = int(np.count_nonzero(part))
+        if area < MIN_AREA or (tag == "with" and area == np.count_nonzero(mask)):
+            continue
+        x, y, w, h = cv2.boundingRect(part.view(np.uint8))
+        if max(w, h) < MIN_SIDE:
+            continue
+        x0, y0 = origin[0] + x, origin[1] + y
+        key = (tag, x0 // 4, y0 // 4, w // 4, h // 4, area // 64)
+        if key in seen:
+            continue
+        seen.add(key)
+        yield key, (x0, y0, x0 + w, y0 + h), np.ascontiguousarray(part[y:y + h, x:x + w])
 
 
 def _search(groups: tuple, low: float, high: float, stop=None) -> list | None:
-    """(box, mask, moments) of the connected regions of the binary images (see _binaries)
+    """(key, box, mask, moments) of the connected regions of the binary images (see _binaries)
     of a plausible size whose spread is from `low` to `high`, each distinct region once, in
     the images' order; None once `stop` is set. The second group is searched in a thread of
     its own: the keypoint stage and the classifier finish first, and the other core would
@@ -477,16 +514,16 @@ def _search(groups: tuple, low: float, high: float, stop=None) -> list | None:
     # A region of the second group that the first had already seen (kept or not) is
     # skipped, as one search through both groups in turn would skip it.
     kept = found + [entry for entry in more if entry[0] not in seen]
-    return [(box, mask, moments) for _, box, mask, moments in kept]
+    return kept
 
 
-def _in_group(binaries, low: float, high: float, stop) -> tuple[set, list] | None:
+def _in_group(binaries, low: float, high: float, stop, parts: bool = True) -> tuple[set, list] | None:
     import cv2
 
     seen: set = set()
     found = []
     for binary in binaries:
-        for key, box, mask in _components(cv2, binary, seen):
+        for key, box, mask in _components(cv2, binary, seen, parts):
             if stop is not None and stop.is_set():
                 return None
             moments = _moments(mask)
@@ -513,39 +550,63 @@ def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
     lab = _lab(rgb)
     colours = [shapes.colours[label] for label in old_labels if label in shapes.colours]
     found = _search(_binaries(lab, np.concatenate(colours) if colours else None), low, high, stop)
-    flat = None if found is None else _in_group(_flat(lab), low, high, stop)
+    flat = None if found is None else _in_group(_flat(lab), low, high, stop, FLAT_PARTS)
     if flat is None:  # stopped
         return None, None
     coloured = len(found)  # the flat regions' colours are not compared: they crowded out a Google Maps pin's
-    found += [(box, mask, moments) for _, box, mask, moments in flat[1]]
+    found += flat[1]
     if not found:
         return None, None
-    views = np.stack([normalised(mask, 1, moments)[0] for _, mask, moments in found])
+    views = np.stack([normalised(mask, 1, moments)[0] for _, _, mask, moments in found])
     overlap = views @ shapes.stack.T
     fit = overlap / (views.sum(1)[:, None] + shapes.areas[None, :] - overlap + 1e-6)
-    small = np.array([max(x1 - x0, y1 - y0) < BLUR_MIN_SIDE for (x0, y0, x1, y1), _, _ in found])
+    small = np.array([max(x1 - x0, y1 - y0) < BLUR_MIN_SIDE for _, (x0, y0, x1, y1), _, _ in found])
     fit[np.ix_(small, shapes.blurred)] = 0.0
     is_old = np.isin(shapes.labels, old_labels)
     old_fit = np.where(is_old, fit, 0.0).max(1)
     rival_fit = np.where(is_old, 0.0, fit).max(1)
     decisive = (old_fit >= MIN_FIT) & (old_fit - rival_fit >= MARGIN)
+    if INSIDE_NEW and decisive.any():
+        decisive &= ~_inside_new(found, fit, shapes.labels, is_old)
     if decisive.any():
         best = int(np.argmax(np.where(decisive, old_fit, 0.0)))
         label = str(shapes.labels[int(np.argmax(np.where(is_old, fit[best], 0.0)))])
-        return Outline(label, round(float(old_fit[best]), 3), found[best][0]), None
-    for best in np.argsort(-old_fit[:coloured])[:MAX_COLOUR_REGIONS]:
+        return Outline(label, round(float(old_fit[best]), 3), found[best][1]), None
+    # A mark's parts taken together (_parts) mix its colours with what lies between them.
+    whole = np.array([not isinstance(key[0], str) for key, _, _, _ in found[:coloured]], bool)
+    for best in np.argsort(-np.where(whole, old_fit[:coloured], 0.0))[:MAX_COLOUR_REGIONS]:
         if old_fit[best] < COLOUR_FIT:
             break
-        (x0, y0, x1, y1), mask, _ = found[best]
+        _, (x0, y0, x1, y1), mask, _ = found[best]
         agreed = _colour_agreement(shapes.colours, lab[y0:y1, x0:x1][mask], old_labels)
         if agreed is not None:
-            return Outline(agreed[0], round(float(old_fit[best]), 3), found[best][0], round(agreed[1], 3)), None
+            return Outline(agreed[0], round(float(old_fit[best]), 3), found[best][1], round(agreed[1], 3)), None
     brand_fit = np.where(shapes.labels != "", fit, 0.0).max(1)
     plain_fit = np.where(shapes.labels == "", fit, 0.0).max(1)
     shaped = (brand_fit >= MIN_FIT) & (brand_fit - plain_fit >= MARGIN)
     if not shaped.any():
         return None, None
-    return None, found[int(np.argmax(np.where(shaped, brand_fit, 0.0)))][0]
+    return None, found[int(np.argmax(np.where(shaped, brand_fit, 0.0)))][1]
+
+
+def _inside_new(found: list, fit: np.ndarray, labels: np.ndarray, is_old: np.ndarray) -> np.ndarray:
+    """Per region, whether it lies within a region that fits a new logo's silhouette at
+    MIN_FIT and MARGIN better than the old one and the plain shapes: a part of the new
+    logo, as the old glyph is of a redesign that sets it on a plate."""
+    new = (labels != "") & ~is_old
+    new_fit = np.where(new, fit, 0.0).max(1)
+    other_fit = np.where(new, 0.0, fit).max(1)
+    boxes = np.array([box for _, box, _, _ in found], np.int64)
+    outer = boxes[(new_fit >= MIN_FIT) & (new_fit - other_fit >= MARGIN)]
+    if not len(outer):
+        return np.zeros(len(found), bool)
+    slack = 2
+    within = ((outer[None, :, 0] - slack <= boxes[:, None, 0]) & (outer[None, :, 1] - slack <= boxes[:, None, 1])
+              & (boxes[:, None, 2] <= outer[None, :, 2] + slack) & (boxes[:, None, 3] <= outer[None, :, 3] + slack))
+    # Within and larger: a frame that fits a new silhouette is no rival to itself with its bars.
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    larger = (outer[:, 2] - outer[:, 0]) * (outer[:, 3] - outer[:, 1]) >= LARGER * area[:, None]
+    return (within & larger).any(1)
 
 
 def _colour_agreement(colours: dict[str, np.ndarray], pixels: np.ndarray,

@@ -474,7 +474,7 @@ def test_the_two_threads_find_each_region_once_in_the_order_of_one_search():
     for group in silhouette._binaries(lab, colours):
         for binary in group:
             expected += [box for _, box, _ in silhouette._components(cv2, binary, seen)]
-    boxes = [box for box, _, _ in found]
+    boxes = [box for _, box, _, _ in found]
     assert boxes == expected and len(set(boxes)) == len(boxes)
     assert sum(abs(box[0] - 60) <= 2 and abs(box[3] - 251) <= 2 for box in boxes) >= 1  # the mark itself
     stop = threading.Event()
@@ -584,3 +584,88 @@ def test_a_region_shaped_like_the_logo_is_scored_by_the_classifier_alone_where_i
     assert detect.shaped_view(unmatched, red, None) is None
     outline, region = detect.outline_match(unmatched, red)
     assert outline is None and detect.shaped_view(unmatched, red, region) == found
+
+
+def framed(bars: int) -> Image.Image:
+    """A square frame with `bars` upright bars inside it, apart from it: a mark in parts."""
+    image = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 180, 180), fill=(255, 255, 255, 255))
+    draw.rectangle((45, 45, 155, 155), fill=(0, 0, 0, 0))
+    for x in np.linspace(60, 140, bars + 2)[1:-1]:
+        draw.rectangle((x - 7, 65, x + 7, 135), fill=(255, 255, 255, 255))
+    return image
+
+
+def split_arrow() -> Image.Image:
+    """The old arrow cut in two by a gap: a glyph in parts."""
+    image = mark("old")
+    ImageDraw.Draw(image).rectangle((70, 0, 84, 200), fill=(0, 0, 0, 0))
+    return image
+
+
+def on_plate(logo: Image.Image, colour=(90, 90, 170), round_plate: bool = False) -> Image.Image:
+    """The logo in white on a rounded square (or round) plate of `colour`, like an app icon."""
+    plate = Image.new("RGBA", (260, 260), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(plate)
+    if round_plate:
+        draw.ellipse((0, 0, 259, 259), fill=(*colour, 255))
+    else:
+        draw.rounded_rectangle((0, 0, 259, 259), 50, fill=(*colour, 255))
+    white = painted(logo, (255, 255, 255))
+    plate.paste(white, (30, 30), white)
+    return plate
+
+
+def on_page(logo: Image.Image, background=None) -> Image.Image:
+    """The logo at 200 px at (100, 40) over the photo, or over a plain page of `background`."""
+    if background is None:
+        return scene(logo, 0, 200, (100, 40))
+    page = Image.new("RGB", (600, 400), background)
+    placed = logo.resize((200, 200), Image.LANCZOS)
+    page.paste(placed, (100, 40), placed)
+    return page
+
+
+@pytest.mark.parametrize("old, new, shown, background", [
+    (framed(2), framed(1), lambda logo: painted(logo, (255, 255, 255)), None),
+    (split_arrow(), mark("new"), on_plate, (245, 245, 245)),
+], ids=["bars-inside-a-frame-over-a-photo", "glyph-cut-out-of-a-plate-on-a-page"])
+def test_a_mark_in_parts_is_found_as_the_parts_within_one_outer_border(monkeypatch, old, new, shown, background):
+    # Each part is a region of its own, and none fits the silhouette of the whole mark. Its
+    # parts are one region where they are taken together within the outer border around
+    # them: the frame's with what its hole holds, the plate's with what its holes show.
+    shapes = silhouette.Silhouettes(silhouette.masks({"old": [old], "new": [new]}))
+    page = on_page(shown(old), background)
+    outline = found(shapes, page)
+    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+    # The mark's own extent on the page: where the white drawn for it is.
+    white = np.asarray(on_page(painted(old, (255, 255, 255)) if background is None else shown(old), (0, 0, 0)))
+    x0, y0, x1, y1 = Image.fromarray(((white.min(axis=2) > 200) * 255).astype(np.uint8)).getbbox()
+    assert iou(outline.box, (x0, y0, x1, y1)) > 0.85, (outline.box, (x0, y0, x1, y1))
+    assert found(shapes, on_page(shown(new), background)) is None
+    monkeypatch.setattr(silhouette, "PARTS", False)
+    assert found(shapes, page) is None
+
+
+def cut_out_of_a_plate(logo: Image.Image) -> Image.Image:
+    """A redesign that keeps the old glyph, cut out of a rounded plate."""
+    plate = on_plate(logo)
+    alpha = np.asarray(plate.getchannel("A")).copy()
+    alpha[np.asarray(plate).min(axis=2) > 200] = 0  # the white glyph: cut out
+    plate.putalpha(Image.fromarray(alpha))
+    return plate
+
+
+def test_the_old_glyph_within_the_new_logo_is_the_new_logo(monkeypatch):
+    # The redesign cuts the old glyph out of a plate: its holes fit the old silhouette as
+    # closely as the old glyph does, but the region around them is the new logo.
+    old, new = split_arrow(), cut_out_of_a_plate(split_arrow())
+    shapes = silhouette.Silhouettes(silhouette.masks({"old": [old], "new": [new]}))
+    redesign = on_page(new, (245, 245, 245))
+    assert found(shapes, redesign) is None
+    outline = found(shapes, on_page(on_plate(old, round_plate=True), (245, 245, 245)))  # a plate of another shape
+    assert outline is not None and outline.label == "old"
+    monkeypatch.setattr(silhouette, "INSIDE_NEW", False)
+    outline = found(shapes, redesign)
+    assert outline is not None and outline.label == "old"
