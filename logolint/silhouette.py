@@ -480,8 +480,18 @@ def _components(cv2, binary: np.ndarray, seen: set, parts: bool = True):
         seen.add(key)
         mask = filled[1:-1, 1:-1].view(bool)
         yield key, (x, y, x + w, y + h), mask
-        if parts and PARTS and hierarchy[0][i][2] >= 0:  # the region has holes
+        if parts and PARTS and _hole_area(cv2, contours, hierarchy[0], i) >= MIN_AREA:
             yield from _parts(cv2, binary[y:y + h, x:x + w], contours[i], (x, y), mask, seen)
+
+
+def _hole_area(cv2, contours, hierarchy: np.ndarray, i: int) -> float:
+    """The area within the borders of region i's holes: what its parts (_parts) can add or
+    be. Most regions of a photo have only specks for holes, and are not worth the masks."""
+    area, child = 0.0, hierarchy[i][2]
+    while child >= 0:
+        area += cv2.contourArea(contours[child])
+        child = hierarchy[child][0]
+    return area
 
 
 def _parts(cv2, binary: np.ndarray, border: np.ndarray, origin: tuple[int, int], mask: np.ndarray, seen: set):
@@ -583,9 +593,11 @@ def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
         best = int(np.argmax(np.where(decisive, old_fit, 0.0)))
         label = str(shapes.labels[int(np.argmax(np.where(is_old, fit[best], 0.0)))])
         return Outline(label, round(float(old_fit[best]), 3), found[best][1]), None
-    # A mark's parts taken together (_parts) mix its colours with what lies between them.
-    whole = np.array([not isinstance(key[0], str) for key, _, _, _ in found[:coloured]], bool) & ~inside_new[:coloured]
-    for best in np.argsort(-np.where(whole, old_fit[:coloured], 0.0))[:MAX_COLOUR_REGIONS]:
+    # A mark's parts taken together (_parts, whose keys start with a tag) mix its colours
+    # with what lies between them.
+    comparable = np.array([not isinstance(key[0], str) for key, _, _, _ in found[:coloured]], bool)
+    comparable &= ~inside_new[:coloured]
+    for best in np.argsort(-np.where(comparable, old_fit[:coloured], 0.0))[:MAX_COLOUR_REGIONS]:
         if old_fit[best] < COLOUR_FIT:
             break
         _, (x0, y0, x1, y1), mask, _ = found[best]
