@@ -124,10 +124,8 @@ FLAT = 16.0
 # Twitch frame and the bars inside it over a photo, a white Proton lock and envelope cut out
 # of a plate. Outline stage alone over 11,520 image-brand pairs (brands-dev's first draw,
 # held-out sets 1-5): 227 more old logos decided, none lost; 2 new Bootstrap logos decided
-# old; no page without a logo. Not for flat areas: a flat plate and its letter's flat inside,
-# parted by the letter's edges, fitted Bootstrap's old tile (7 more new logos decided old).
+# old; no page without a logo. Not for flat areas (see search).
 PARTS = True
-FLAT_PARTS = False
 # A region within a larger one that fits a new silhouette as decisively (see _inside_new)
 # is a part of the new logo: on the same pairs, 18 new Strapi logos (the old fold in the
 # new tile) no longer decided old, nor, with PARTS, 22 new Xiaomi logos (the old glyph on
@@ -478,10 +476,9 @@ def _components(cv2, binary: np.ndarray, seen: set, parts: bool = True):
         if key in seen:
             continue
         seen.add(key)
-        mask = filled[1:-1, 1:-1].view(bool)
-        yield key, (x, y, x + w, y + h), mask
+        yield key, (x, y, x + w, y + h), filled[1:-1, 1:-1].view(bool)
         if parts and PARTS and _hole_area(cv2, contours, hierarchy[0], i) >= MIN_AREA:
-            yield from _parts(cv2, binary[y:y + h, x:x + w], contours[i], (x, y), mask, seen)
+            yield from _parts(cv2, binary[y:y + h, x:x + w], contours[i], (x, y), area, seen)
 
 
 def _hole_area(cv2, contours, hierarchy: np.ndarray, i: int) -> float:
@@ -494,17 +491,18 @@ def _hole_area(cv2, contours, hierarchy: np.ndarray, i: int) -> float:
     return area
 
 
-def _parts(cv2, binary: np.ndarray, border: np.ndarray, origin: tuple[int, int], mask: np.ndarray, seen: set):
+def _parts(cv2, binary: np.ndarray, border: np.ndarray, origin: tuple[int, int], region_area: int, seen: set):
     """Within a region's outer border, what is not a region of its own: the region with the
     regions in its holes (a frame and the bars inside it), and its holes without those (a
-    glyph cut out of a plate); each as _components gives a region."""
+    glyph cut out of a plate); each as _components gives a region. `region_area` is the
+    region's own pixel count: the first is left out where its holes hold nothing."""
     inside = np.zeros(binary.shape, np.uint8)
     cv2.drawContours(inside, [border], 0, 1, -1, offset=(-origin[0], -origin[1]))
     inside = inside.view(bool)
     held = binary.view(bool)
     for tag, part in (("with", inside & held), ("holes", inside & ~held)):
         area = int(np.count_nonzero(part))
-        if area < MIN_AREA or (tag == "with" and area == np.count_nonzero(mask)):
+        if area < MIN_AREA or (tag == "with" and area == region_area):
             continue
         x, y, w, h = cv2.boundingRect(part.view(np.uint8))
         if max(w, h) < MIN_SIDE:
@@ -571,7 +569,9 @@ def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
     lab = _lab(rgb)
     colours = [shapes.colours[label] for label in old_labels if label in shapes.colours]
     found = _search(_binaries(lab, np.concatenate(colours) if colours else None), low, high, stop)
-    flat = None if found is None else _in_group(_flat(lab), low, high, stop, FLAT_PARTS)
+    # Flat areas are not searched in parts: a flat plate and its letter's flat inside, parted
+    # by the letter's edges, fitted Bootstrap's old tile (7 more new logos decided old).
+    flat = None if found is None else _in_group(_flat(lab), low, high, stop, parts=False)
     if flat is None:  # stopped
         return None, None
     coloured = len(found)  # the flat regions' colours are not compared: they crowded out a Google Maps pin's
