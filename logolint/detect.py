@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from logolint.imaging import border_colour
+from logolint.imaging import edge_colour
 
 Box = tuple[int, int, int, int]
 
@@ -67,7 +67,7 @@ def square(image, size: int):
     width, height = image.size
     if width != height:
         side = max(width, height)
-        canvas = Image.new("RGB", (side, side), border_colour(np.asarray(image)))
+        canvas = Image.new("RGB", (side, side), edge_colour(image))
         canvas.paste(image, ((side - width) // 2, (side - height) // 2))
         image = canvas
     return np.asarray(image.resize((size, size), Image.BILINEAR, reducing_gap=2.0))
@@ -103,7 +103,7 @@ def letterbox(image, side: int, shrunk: Shrunk | None = None):
     width, height = image.size
     scale = side / max(width, height)
     resized = (shrunk or Shrunk(image)).to((max(1, round(width * scale)), max(1, round(height * scale))))
-    canvas = Image.new("RGB", (side, side), border_colour(np.asarray(resized)))
+    canvas = Image.new("RGB", (side, side), edge_colour(resized))
     canvas.paste(resized, (0, 0))
     return np.asarray(canvas), scale
 

@@ -35,8 +35,24 @@ def border_colour(array) -> tuple[int, ...]:
     logo file or a page."""
     import numpy as np
 
-    border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
-    return tuple(int(c) for c in np.median(border, axis=0))
+    return _median(np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]]))
+
+
+def edge_colour(image) -> tuple[int, ...]:
+    """border_colour of a PIL RGB image, read from its four edges alone: a whole 1-MP image
+    takes about 6 ms to become an array."""
+    import numpy as np
+
+    width, height = image.size
+    top, bottom, left, right = (np.asarray(image.crop(box)) for box in (
+        (0, 0, width, 1), (0, height - 1, width, height), (0, 0, 1, height), (width - 1, 0, width, height)))
+    return _median(np.concatenate([top[0], bottom[0], left[:, 0], right[:, 0]]))
+
+
+def _median(pixels) -> tuple[int, ...]:
+    import numpy as np
+
+    return tuple(int(c) for c in np.median(pixels, axis=0))
 
 
 def is_image_path(path: str | os.PathLike[str]) -> bool:
