@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from logolint.errors import ImageError
-from logolint.imaging import load_image, load_rgb
+from logolint.imaging import border_colour, edge_colour, load_image, load_rgb
 
 
 def _save(image: Image.Image, path: Path, **options) -> Path:
@@ -108,3 +108,12 @@ def test_truncated_image(tmp_path: Path):
 def test_missing_file_is_an_image_error(tmp_path: Path):
     with pytest.raises(ImageError, match="cannot read file"):
         load_image(tmp_path / "gone.png")
+
+
+@pytest.mark.parametrize("size", [(1, 1), (7, 1), (1, 7), (41, 23)])
+def test_the_edge_colour_of_an_image_is_the_border_colour_of_its_pixels(size):
+    pixels = np.random.default_rng(3).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    pixels[1:-1, 1:-1] = (255, 0, 0)  # the inside does not count
+    expected = border_colour(pixels)
+    assert edge_colour(Image.fromarray(pixels)) == expected
+    assert expected != (255, 0, 0) or size == (1, 1)
