@@ -354,11 +354,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "check")
     args = _parser().parse_args(argv)
-    # Before numpy loads: its OpenBLAS threads spin after each call, on the core that the
-    # keypoint and outline stages and the interpreter share, and the products here are too
-    # small to gain from a second thread. Checking 40 1-MP pictures in one process took
-    # 228 instead of 307 ms of CPU per picture (130 instead of 165 ms).
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         commands = {"check": _check, "train": _train, "eval": _eval, "explain": _explain, "init": _init}
         return commands[args.command](args)
