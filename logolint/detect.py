@@ -271,7 +271,7 @@ def coarse_matches(model, grey) -> tuple[dict, int]:
     from logolint import verify as geometry
 
     small, scale = _scaled(grey, geometry.IMAGE_SIDE)
-    found, correspondences = geometry.match(refs, np.asarray(small), side=max(grey.size))
+    found, correspondences = geometry.match(refs, np.asarray(small))
     return _in_image(found, scale, grey.size), correspondences
 
 

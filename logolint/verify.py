@@ -19,15 +19,8 @@ import numpy as np
 
 METADATA_NAME = "logolint.references"
 # The image is matched at this side at most. 1024 px was no better (brands-dev within a
-# point, seed-google few-shot 88.2% against 89.2%) at about twice the time. SIFT doubles
-# the image for its first octave, and at 768 px that octave cost most of 110 ms of a core
-# per 1-MP picture; 512 px takes 44% of it. Keypoint stage alone, brands-dev's first draw,
-# held-out sets 1, 2, 4, 5, 7 and 8, and few-shot seed-google (13,644 image-brand pairs):
-# old logos decided old 2,133 -> 2,119 (44 lost, 30 gained, most to and from the finer
-# pass below), new logos decided old 14 -> 13, pages none either way; the finer pass ran
-# for 3% fewer pages. At 384 px (first three sets): 922 old logos decided, against 931
-# at 768 px and 928 at 512 px.
-IMAGE_SIDE = 512
+# point, seed-google few-shot 88.2% against 89.2%) at about twice the time.
+IMAGE_SIDE = 768
 REFERENCE_SIDE = 320  # logo files are drawn this large for their keypoints
 PHOTO_SIDE = 512  # photos among the references are used up to this large
 # A blurred copy of a redesigned wordmark (same letters, new details) matched only the old
@@ -255,17 +248,15 @@ def _plausible(cv2, homography: np.ndarray, outline: np.ndarray) -> np.ndarray |
     return quad
 
 
-def match(refs: list[Reference], grey: np.ndarray, cross: float | None = CROSS_RATIO,
-          side: int | None = None) -> tuple[dict[str, Match], int]:
+def match(refs: list[Reference], grey: np.ndarray, cross: float | None = CROSS_RATIO) -> tuple[dict[str, Match], int]:
     """Per label, the reference drawing with the most RANSAC inliers in the image (and,
-    for a small image with few keypoints, in its contrast-equalised copy: see SMALL_SIDE;
-    `side` is the longest side of the image `grey` was reduced from, if it was), and its
-    distinct inliers (with `cross`, see CROSS_RATIO; 0 without); and the most
-    correspondences (pairs that pass the ratio test) any one drawing had, with or without
-    a homography (BLURRED_DISCOUNT fewer for a blurred drawing)."""
+    for an image with few keypoints, in its contrast-equalised copy), and its distinct
+    inliers (with `cross`, see CROSS_RATIO; 0 without); and the most correspondences
+    (pairs that pass the ratio test) any one drawing had, with or without a homography
+    (BLURRED_DISCOUNT fewer for a blurred drawing)."""
     points, descriptors = keypoints(grey)
     best, most = _match(refs, points, descriptors, grey.shape, cross)
-    if len(points) < FEW_KEYPOINTS and (side or max(grey.shape[:2])) <= SMALL_SIDE:
+    if len(points) < FEW_KEYPOINTS and max(grey.shape[:2]) <= SMALL_SIDE:
         cv2 = _cv2()
         equalised = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(np.ascontiguousarray(grey, np.uint8))
         found, more = _match(refs, *keypoints(equalised), grey.shape, cross)

@@ -152,16 +152,14 @@ def test_a_colourful_logo_as_light_as_its_page_is_matched_in_colourfulness(verif
     recoloured = tinted(mark, 128, 40)
     text = (np.asarray(mark)[..., 0] > np.asarray(mark)[..., 2]) & (np.asarray(mark)[..., 3] == 255)
     assert abs(np.asarray(recoloured.convert("L"), np.int16)[text] - 128).max() <= 1
-    # The page is no larger than verify.IMAGE_SIDE: smaller, the shapes pair too seldom
-    # for the finer passes to run (verify.FINE_CORRESPONDENCES).
-    page = Image.new("RGB", (512, 340), (128, 128, 128))
+    page = Image.new("RGB", (768, 512), (128, 128, 128))
     placed = recoloured.resize((400, 167), Image.LANCZOS)
-    page.paste(placed, (56, 86), placed)
+    page.paste(placed, (150, 150), placed)
     found = verify.verdict(keypoint_matches(verifying_model, page), ("old",))
     if mark is NEW:
         assert found is None or found.label == "new"
         return
-    assert found is not None and found.label == "old" and iou(found.box, (56, 86, 456, 253)) > 0.8
+    assert found is not None and found.label == "old" and iou(found.box, (150, 150, 550, 317)) > 0.8
     monkeypatch.setattr(verify, "COLOURFUL_PASS", False)
     assert verify.verdict(keypoint_matches(verifying_model, page), ("old",)) is None
 
