@@ -113,7 +113,5 @@ def test_missing_file_is_an_image_error(tmp_path: Path):
 @pytest.mark.parametrize("size", [(1, 1), (7, 1), (1, 7), (41, 23)])
 def test_the_edge_colour_of_an_image_is_the_border_colour_of_its_pixels(size):
     pixels = np.random.default_rng(3).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
-    pixels[1:-1, 1:-1] = (255, 0, 0)  # the inside does not count
-    expected = border_colour(pixels)
-    assert edge_colour(Image.fromarray(pixels)) == expected
-    assert expected != (255, 0, 0) or size == (1, 1)
+    pixels[1:-1, 1:-1] = (255, 0, 0)  # most of the larger image: the inside does not count
+    assert edge_colour(Image.fromarray(pixels)) == border_colour(pixels) != (255, 0, 0)
