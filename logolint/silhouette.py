@@ -472,13 +472,18 @@ def _components(cv2, binary: np.ndarray, seen: set, parts: bool = True):
                              8 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))[0]
         if not MIN_AREA <= area <= 0.6 * height * width:
             continue
-        key = (x // 4, y // 4, w // 4, h // 4, area // 64)
+        key = _key(x, y, w, h, area)
         if key in seen:
             continue
         seen.add(key)
         yield key, (x, y, x + w, y + h), filled[1:-1, 1:-1].view(bool)
         if parts and PARTS and _hole_area(cv2, contours, hierarchy[0], i) >= MIN_AREA:
             yield from _parts(cv2, binary[y:y + h, x:x + w], contours[i], (x, y), area, seen)
+
+
+def _key(x: int, y: int, width: int, height: int, area: int) -> tuple:
+    """About where and how large a region is: regions alike in these are seen once."""
+    return (x // 4, y // 4, width // 4, height // 4, area // 64)
 
 
 def _hole_area(cv2, contours, hierarchy: np.ndarray, i: int) -> float:
@@ -508,7 +513,7 @@ def _parts(cv2, binary: np.ndarray, border: np.ndarray, origin: tuple[int, int],
         if max(w, h) < MIN_SIDE:
             continue
         x0, y0 = origin[0] + x, origin[1] + y
-        key = (tag, x0 // 4, y0 // 4, w // 4, h // 4, area // 64)
+        key = (tag, *_key(x0, y0, w, h, area))
         if key in seen:
             continue
         seen.add(key)
@@ -532,8 +537,7 @@ def _search(groups: tuple, low: float, high: float, stop=None) -> list | None:
     (seen, found), (_, more) = first, second
     # A region of the second group that the first had already seen (kept or not) is
     # skipped, as one search through both groups in turn would skip it.
-    kept = found + [entry for entry in more if entry[0] not in seen]
-    return kept
+    return found + [entry for entry in more if entry[0] not in seen]
 
 
 def _in_group(binaries, low: float, high: float, stop, parts: bool = True) -> tuple[set, list] | None:
