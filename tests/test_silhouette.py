@@ -597,10 +597,10 @@ def framed(bars: int) -> Image.Image:
     return image
 
 
-def split_arrow() -> Image.Image:
+def split_arrow(gap: int = 15) -> Image.Image:
     """The old arrow cut in two by a gap: a glyph in parts."""
     image = mark("old")
-    ImageDraw.Draw(image).rectangle((70, 0, 84, 200), fill=(0, 0, 0, 0))
+    ImageDraw.Draw(image).rectangle((70, 0, 69 + gap, 200), fill=(0, 0, 0, 0))
     return image
 
 
@@ -673,3 +673,36 @@ def test_the_old_glyph_within_the_new_logo_is_the_new_logo(monkeypatch):
     monkeypatch.setattr(silhouette, "INSIDE_NEW", False)
     outline = found(shapes, redesign)
     assert outline is not None and outline.label == "old"
+
+
+@pytest.mark.parametrize("background", [(255, 255, 255), (150, 190, 230)], ids=["white", "blue"])
+@pytest.mark.parametrize("width", [110, 150])
+def test_a_mark_in_separate_pieces_is_found_with_the_gaps_between_them_closed(monkeypatch, background, width):
+    # Two pieces a few pixels apart: at every threshold each is a region of its own, and
+    # neither fits the silhouette of the whole mark; with the gap closed, they are one.
+    old = painted(split_arrow(gap=8), (30, 30, 30))
+    shapes = silhouette.Silhouettes(silhouette.masks({"old": [old], "new": [mark("new")]}))
+    assert shapes.pieces == {"old": 2, "new": 1}
+
+    def page(logo: Image.Image) -> Image.Image:
+        image = Image.new("RGB", (600, 400), background)
+        placed = logo.resize((width, width), Image.LANCZOS)
+        image.paste(placed, (120, 60), placed)
+        return image
+
+    outline = found(shapes, page(old))
+    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+    x0, y0, x1, y1 = old.resize((width, width), Image.LANCZOS).getchannel("A").point(lambda a: 255 * (a > 128)).getbbox()
+    assert iou(outline.box, (120 + x0, 60 + y0, 120 + x1, 60 + y1)) > 0.85, outline.box
+    assert found(shapes, page(painted(mark("new"), (30, 30, 30)))) is None
+    monkeypatch.setattr(silhouette, "CLOSE_PIECES", False)
+    assert found(shapes, page(old)) is None
+
+
+def test_a_mark_in_one_piece_is_not_searched_with_gaps_closed(shapes, monkeypatch):
+    closed = []
+    levels = silhouette._levels
+    monkeypatch.setattr(silhouette, "_levels", lambda channel, close=False: closed.append(close) or levels(channel, close))
+    assert shapes.pieces == {"old": 1, "new": 1}
+    assert found(shapes, scene(mark("old"))).label == "old"
+    assert closed and not any(closed)
