@@ -388,29 +388,38 @@ class Silhouettes:
         return bool(self.spreads)
 
 
-def _binaries(lab: np.ndarray, colours: np.ndarray | None, closed: bool = False) -> tuple:
-    """The (Lab) image thresholded in lightness and colourfulness at LEVELS, both ways (with
-    `closed`, each also with gaps of up to 2 * CLOSING pixels closed: see CLOSE_PIECES), and
+def _binaries(lab: np.ndarray, colours: np.ndarray | None) -> tuple:
+    """The (Lab) image thresholded in lightness and colourfulness at LEVELS, both ways, and
     by its distance to each of `colours` (Lab) and, for several, to the nearest of them (as
     it is, with its holes filled, and with gaps of up to 2 * CLOSING pixels closed and then
     its holes filled) at COLOUR_LEVELS: binary images, in two groups (generators) that can
     be searched at once, lightness first."""
     planes = np.ascontiguousarray(lab.transpose(2, 0, 1))  # a tenth of the time per colour distance below
-    return _levels(planes[0].astype(np.uint8), closed), _colourful(planes, colours, closed)
+    return _levels(planes[0].astype(np.uint8)), _colourful(planes, colours)
 
 
-def _levels(channel: np.ndarray, closed: bool = False):
+def _closed(lab: np.ndarray) -> tuple:
+    """The lightness and colourfulness thresholds of _binaries with gaps of up to
+    2 * CLOSING pixels closed (see CLOSE_PIECES), in the same two groups."""
+    planes = np.ascontiguousarray(lab.transpose(2, 0, 1))
+    return _closing(_levels(planes[0].astype(np.uint8))), _closing(_levels(_chroma(planes)))
+
+
+def _closing(binaries):
     import cv2
 
+    for binary in binaries:
+        yield cv2.morphologyEx(binary, cv2.MORPH_CLOSE, _disc(CLOSING))
+
+
+def _levels(channel: np.ndarray):
     low, high = int(channel.min()), int(channel.max())
     for level in LEVELS:
         if not low <= level < high:  # all on one side: no region
             continue
         above = (channel > level).astype(np.uint8)
-        for binary in (above, 1 - above):
-            yield binary
-            if closed:
-                yield cv2.morphologyEx(binary, cv2.MORPH_CLOSE, _disc(CLOSING))
+        yield above
+        yield 1 - above
 
 
 @functools.lru_cache(maxsize=2)
@@ -420,11 +429,14 @@ def _disc(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
-def _colourful(planes: np.ndarray, colours: np.ndarray | None, closed: bool = False):
+def _chroma(planes: np.ndarray) -> np.ndarray:
+    return np.clip(np.hypot(planes[1] - 128, planes[2] - 128) * 3, 0, 255).astype(np.uint8)
+
+
+def _colourful(planes: np.ndarray, colours: np.ndarray | None):
     import cv2
 
-    chroma = np.hypot(planes[1] - 128, planes[2] - 128)
-    yield from _levels(np.clip(chroma * 3, 0, 255).astype(np.uint8), closed)
+    yield from _levels(_chroma(planes))
     distances = [_distance(planes, colour[:3]) for colour in (() if colours is None else colours)]
     for distance in distances:
         for level in COLOUR_LEVELS:
@@ -549,30 +561,31 @@ def _parts(cv2, binary: np.ndarray, border: np.ndarray, origin: tuple[int, int],
         yield key, (x0, y0, x0 + w, y0 + h), np.ascontiguousarray(part[y:y + h, x:x + w])
 
 
-def _search(groups: tuple, low: float, high: float, stop=None) -> list | None:
-    """(key, box, mask, moments) of the connected regions of the binary images (see _binaries)
-    of a plausible size whose spread is from `low` to `high`, each distinct region once, in
-    the images' order; None once `stop` is set. The second group is searched in a thread of
-    its own: the keypoint stage and the classifier finish first, and the other core would
-    wait for this stage alone."""
+def _search(groups: tuple, low: float, high: float, stop=None, seen: frozenset = frozenset()) -> tuple | None:
+    """(keys seen, [(key, box, mask, moments)]) of the connected regions of the binary images
+    (see _binaries) of a plausible size whose spread is from `low` to `high`, each distinct
+    region once and none whose key is in `seen`, in the images' order; None once `stop` is
+    set. The second group is searched in a thread of its own: the keypoint stage and the
+    classifier finish first, and the other core would wait for this stage alone."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:
-        later = pool.submit(_in_group, groups[1], low, high, stop)
-        first = _in_group(groups[0], low, high, stop)
+        later = pool.submit(_in_group, groups[1], low, high, stop, True, set(seen))
+        first = _in_group(groups[0], low, high, stop, True, set(seen))
         second = later.result()
     if first is None or second is None:
         return None
-    (seen, found), (_, more) = first, second
+    (seen_first, found), (seen_second, more) = first, second
     # A region of the second group that the first had already seen (kept or not) is
     # skipped, as one search through both groups in turn would skip it.
-    return found + [entry for entry in more if entry[0] not in seen]
+    return seen_first | seen_second, found + [entry for entry in more if entry[0] not in seen_first]
 
 
-def _in_group(binaries, low: float, high: float, stop, parts: bool = True) -> tuple[set, list] | None:
+def _in_group(binaries, low: float, high: float, stop, parts: bool = True,
+              seen: set | None = None) -> tuple[set, list] | None:
     import cv2
 
-    seen: set = set()
+    seen = set() if seen is None else seen
     found = []
     for binary in binaries:
         for key, box, mask in _components(cv2, binary, seen, parts):
@@ -601,8 +614,13 @@ def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
     low, high = SPREAD_SLACK * min(spreads), max(spreads) / SPREAD_SLACK
     lab = _lab(rgb)
     colours = [shapes.colours[label] for label in old_labels if label in shapes.colours]
-    closed = bool(CLOSE_PIECES and CLOSING) and any(shapes.pieces.get(label, 1) > 1 for label in old_labels)
-    found = _search(_binaries(lab, np.concatenate(colours) if colours else None, closed), low, high, stop)
+    searched = _search(_binaries(lab, np.concatenate(colours) if colours else None), low, high, stop)
+    if searched is not None and CLOSE_PIECES and CLOSING and any(shapes.pieces.get(label, 1) > 1 for label in old_labels):
+        # After every region of the thresholds as they are: a closed copy of a region seen
+        # there (about the same place and size) is not searched again.
+        more = _search(_closed(lab), low, high, stop, frozenset(searched[0]))
+        searched = None if more is None else (more[0], searched[1] + more[1])
+    found = None if searched is None else searched[1]
     # Flat areas are not searched in parts: a flat plate and its letter's flat inside, parted
     # by the letter's edges, fitted Bootstrap's old tile (7 more new logos decided old).
     flat = None if found is None else _in_group(_flat(lab), low, high, stop, parts=False)

@@ -469,13 +469,13 @@ def test_the_two_threads_find_each_region_once_in_the_order_of_one_search():
     ImageDraw.Draw(page).ellipse((250, 60, 360, 170), fill=(200, 40, 40))
     lab = silhouette._lab(np.asarray(page))
     colours = np.float32([[*lab[120, 110], 1.0]])
-    found = silhouette._search(silhouette._binaries(lab, colours), 0.0, np.inf)
+    seen_keys, found = silhouette._search(silhouette._binaries(lab, colours), 0.0, np.inf)
     seen, expected = set(), []
     for group in silhouette._binaries(lab, colours):
         for binary in group:
             expected += [box for _, box, _ in silhouette._components(cv2, binary, seen)]
     boxes = [box for _, box, _, _ in found]
-    assert boxes == expected and len(set(boxes)) == len(boxes)
+    assert boxes == expected and len(set(boxes)) == len(boxes) and seen_keys == seen
     assert sum(abs(box[0] - 60) <= 2 and abs(box[3] - 251) <= 2 for box in boxes) >= 1  # the mark itself
     stop = threading.Event()
     stop.set()
@@ -701,8 +701,8 @@ def test_a_mark_in_separate_pieces_is_found_with_the_gaps_between_them_closed(mo
 
 def test_a_mark_in_one_piece_is_not_searched_with_gaps_closed(shapes, monkeypatch):
     closed = []
-    levels = silhouette._levels
-    monkeypatch.setattr(silhouette, "_levels", lambda channel, close=False: closed.append(close) or levels(channel, close))
+    monkeypatch.setattr(silhouette, "_closed", lambda lab: closed.append(lab))
     assert shapes.pieces == {"old": 1, "new": 1}
     assert found(shapes, scene(mark("old"))).label == "old"
-    assert closed and not any(closed)
+    assert found(shapes, scene(mark("new"))) is None
+    assert closed == []
