@@ -403,7 +403,7 @@ def _binaries(lab: np.ndarray, colours: np.ndarray | None) -> tuple:
 def _closed(lab: np.ndarray) -> tuple:
     """The lightness thresholds of _binaries with gaps of up to 2 * CLOSING pixels closed
     (see CLOSE_PIECES), split in two groups."""
-    binaries = list(_closing(_levels(np.ascontiguousarray(lab[..., 0]))))
+    binaries = list(_closing(_levels(lab[..., 0].astype(np.uint8))))  # as _binaries thresholds it
     return binaries[::2], binaries[1::2]
 
 

@@ -701,7 +701,7 @@ def test_a_mark_in_separate_pieces_is_found_with_the_gaps_between_them_closed(mo
 
 def test_a_mark_in_one_piece_is_not_searched_with_gaps_closed(shapes, monkeypatch):
     closed = []
-    monkeypatch.setattr(silhouette, "_closed", lambda lab: closed.append(lab))
+    monkeypatch.setattr(silhouette, "_closed", lambda lab: closed.append(lab) or ((), ()))
     assert shapes.pieces == {"old": 1, "new": 1}
     assert found(shapes, scene(mark("old"))).label == "old"
     assert found(shapes, scene(mark("new"))) is None
