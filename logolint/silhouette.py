@@ -402,9 +402,11 @@ def _binaries(lab: np.ndarray, colours: np.ndarray | None) -> tuple:
 
 def _closed(lab: np.ndarray) -> tuple:
     """The lightness thresholds of _binaries with gaps of up to 2 * CLOSING pixels closed
-    (see CLOSE_PIECES), split in two groups."""
-    binaries = list(_closing(_levels(lab[..., 0].astype(np.uint8))))  # as _binaries thresholds it
-    return binaries[::2], binaries[1::2]
+    (see CLOSE_PIECES), in two groups (each level's two sides), each closed in its own thread."""
+    from itertools import islice
+
+    lightness = lab[..., 0].astype(np.uint8)  # as _binaries thresholds it
+    return tuple(_closing(islice(_levels(lightness), side, None, 2)) for side in (0, 1))
 
 
 def _closing(binaries):
@@ -431,14 +433,11 @@ def _disc(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
-def _chroma(planes: np.ndarray) -> np.ndarray:
-    return np.clip(np.hypot(planes[1] - 128, planes[2] - 128) * 3, 0, 255).astype(np.uint8)
-
-
 def _colourful(planes: np.ndarray, colours: np.ndarray | None):
     import cv2
 
-    yield from _levels(_chroma(planes))
+    chroma = np.hypot(planes[1] - 128, planes[2] - 128)
+    yield from _levels(np.clip(chroma * 3, 0, 255).astype(np.uint8))
     distances = [_distance(planes, colour[:3]) for colour in (() if colours is None else colours)]
     for distance in distances:
         for level in COLOUR_LEVELS:
@@ -617,12 +616,13 @@ def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
     lab = _lab(rgb)
     colours = [shapes.colours[label] for label in old_labels if label in shapes.colours]
     searched = _search(_binaries(lab, np.concatenate(colours) if colours else None), low, high, stop)
-    if searched is not None and CLOSE_PIECES and CLOSING and any(shapes.pieces.get(label, 1) > 1 for label in old_labels):
+    found = None if searched is None else searched[1]
+    pieces = any(shapes.pieces.get(label, 1) > 1 for label in old_labels)
+    if found is not None and pieces and CLOSE_PIECES and CLOSING:
         # After every region of the thresholds as they are: a closed copy of a region seen
         # there (about the same place and size) is not searched again.
         more = _search(_closed(lab), low, high, stop, frozenset(searched[0]))
-        searched = None if more is None else (more[0], searched[1] + more[1])
-    found = None if searched is None else searched[1]
+        found = None if more is None else found + more[1]
     # Flat areas are not searched in parts: a flat plate and its letter's flat inside, parted
     # by the letter's edges, fitted Bootstrap's old tile (7 more new logos decided old).
     flat = None if found is None else _in_group(_flat(lab), low, high, stop, parts=False)
