@@ -314,17 +314,42 @@ def normalised(mask: np.ndarray, rotations: int = 1, moments: tuple | None = Non
     import cv2
 
     _, centre, covariance = moments or _moments(mask)
-    values, vectors = np.linalg.eigh(covariance)
-    spread = vectors @ np.diag(np.sqrt(values)) @ vectors.T  # maps the unit circle onto the shape
+    spread = _spreads(covariance[None])[0]
     out = np.empty((rotations, GRID * GRID), np.float32)
     for k in range(rotations):
         angle = 2 * np.pi * k / rotations
         turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-        source = (_grid() @ (spread @ turn).T + centre).astype(np.float32)
-        sampled = cv2.remap(mask.astype(np.float32), source[:, 0].reshape(GRID, GRID),
-                            source[:, 1].reshape(GRID, GRID), cv2.INTER_LINEAR, borderValue=0)
-        out[k] = sampled.ravel() > 0.5
+        out[k] = _sampled(cv2, mask, _grid() @ (spread @ turn).T + centre)
     return out
+
+
+def _views(found: list) -> np.ndarray:
+    """normalised(mask, 1, moments)[0] of each (key, box, mask, moments) of `found`, their
+    maps onto the grid worked out all at once: a picture has a few hundred regions, and one
+    at a time, numpy's overhead on 2 x 2 matrices was most of this stage's time for them."""
+    import cv2
+
+    centres = np.array([moments[1] for _, _, _, moments in found])
+    sources = _grid() @ _spreads(np.array([moments[2] for _, _, _, moments in found])).transpose(0, 2, 1)
+    sources += centres[:, None, :]
+    out = np.empty((len(found), GRID * GRID), np.float32)
+    for k, ((_, _, mask, _), source) in enumerate(zip(found, sources)):
+        out[k] = _sampled(cv2, mask, source)
+    return out
+
+
+def _spreads(covariances: np.ndarray) -> np.ndarray:
+    """Per n x 2 x 2 covariance, the matrix that maps the unit circle onto its shape."""
+    values, vectors = np.linalg.eigh(covariances)
+    return (vectors * np.sqrt(values)[:, None, :]) @ vectors.transpose(0, 2, 1)
+
+
+def _sampled(cv2, mask: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """The mask at the GRID x GRID points `source` (x, y in its pixels), as 0/1."""
+    source = source.astype(np.float32)
+    sampled = cv2.remap(mask.astype(np.float32), source[:, 0].reshape(GRID, GRID),
+                        source[:, 1].reshape(GRID, GRID), cv2.INTER_LINEAR, borderValue=0)
+    return sampled.ravel() > 0.5
 
 
 @functools.lru_cache(maxsize=1)
@@ -632,7 +657,7 @@ def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
     found += flat[1]
     if not found:
         return None, None
-    views = np.stack([normalised(mask, 1, moments)[0] for _, _, mask, moments in found])
+    views = _views(found)
     overlap = views @ shapes.stack.T
     fit = overlap / (views.sum(1)[:, None] + shapes.areas[None, :] - overlap + 1e-6)
     small = np.array([max(x1 - x0, y1 - y0) < BLUR_MIN_SIDE for _, (x0, y0, x1, y1), _, _ in found])

@@ -199,6 +199,17 @@ def test_the_spread_of_a_shape_does_not_change_with_an_affine_view():
     assert silhouette._spread(ring) < 0.5 * silhouette._spread(disc)
 
 
+def test_a_pictures_regions_are_normalised_at_once_as_one_at_a_time():
+    # Thresholds of a photo: hundreds of regions of every shape, thin ones and specks among them.
+    page = np.asarray(PHOTO.resize((300, 200), Image.BILINEAR))
+    _, found = silhouette._search(silhouette._binaries(silhouette._lab(page), None), 0.0, np.inf)
+    assert len(found) > 50
+    one_by_one = np.stack([silhouette.normalised(mask, 1, moments)[0] for _, _, mask, moments in found])
+    at_once = silhouette._views(found)
+    assert at_once.dtype == np.float32 and np.array_equal(at_once, one_by_one)
+    assert 0 < at_once.mean() < 1
+
+
 def test_a_mark_in_its_own_colour_is_found_where_lightness_and_colourfulness_cannot_tell():
     # The background has the mark's lightness and colourfulness in the opposite hue, so the
     # mark joins it at every level of both: only its distance to the logo colour parts them.
