@@ -710,6 +710,46 @@ def test_a_mark_in_separate_pieces_is_found_with_the_gaps_between_them_closed(mo
     assert found(shapes, page(old)) is None
 
 
+def gear(blades: int = 12, gap: int = 10) -> Image.Image:
+    """A ring of `blades` blades parted by straight gaps `gap` px wide, around a dot."""
+    image = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((10, 10, 190, 190), fill=(25, 118, 210, 255))
+    draw.ellipse((45, 45, 155, 155), fill=(0, 0, 0, 0))
+    for k in range(blades):
+        angle = 2 * np.pi * k / blades
+        draw.line((100, 100, 100 + 95 * np.cos(angle), 100 + 95 * np.sin(angle)), fill=(0, 0, 0, 0), width=gap)
+    draw.ellipse((82, 82, 118, 118), fill=(25, 118, 210, 255))
+    return image
+
+
+@pytest.mark.parametrize("background", [(255, 255, 255), (235, 225, 200)], ids=["white", "cream"])
+@pytest.mark.parametrize("width", [90, 100])  # gaps of 4.5 and 5 px: narrow enough to close
+def test_a_mark_whose_gaps_closing_fills_is_compared_with_its_closed_silhouette(monkeypatch, background, width):
+    # Closed, the blades are one ring, which fits the silhouette with its gaps (a fifth of
+    # the ring) poorly; closed as much, the silhouette is that ring around its dot.
+    def page(logo: Image.Image) -> Image.Image:
+        image = Image.new("RGB", (600, 400), background)
+        placed = logo.resize((width, width), Image.LANCZOS)
+        image.paste(placed, (150, 80), placed)
+        return image
+
+    def shapes() -> silhouette.Silhouettes:
+        return silhouette.Silhouettes(silhouette.masks({"old": [gear()], "new": [mark("new")]}))
+
+    assert shapes().pieces == {"old": 13, "new": 1}
+    outline = found(shapes(), page(gear()))
+    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+    assert iou(outline.box, (150 + width * 0.05, 80 + width * 0.05, 150 + width * 0.95, 80 + width * 0.95)) > 0.85
+    assert found(shapes(), page(painted(mark("new"), (25, 118, 210)))) is None
+    assert found(shapes(), page(mark("disc"))) is None  # a disc is no ring, closed or not
+    monkeypatch.setattr(silhouette, "CLOSED_MIN_FIT", 0.99)  # closer than the gear fits its closed silhouette
+    assert found(shapes(), page(gear())) is None
+    monkeypatch.setattr(silhouette, "CLOSED_MIN_FIT", 0.89)
+    monkeypatch.setattr(silhouette, "CLOSED_SILHOUETTES", False)
+    assert found(shapes(), page(gear())) is None
+
+
 def test_a_mark_in_one_piece_is_not_searched_with_gaps_closed(shapes, monkeypatch):
     closed = []
     monkeypatch.setattr(silhouette, "_closed", lambda lab: closed.append(lab) or ((), ()))
