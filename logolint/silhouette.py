@@ -406,6 +406,7 @@ class Silhouettes:
         self.spreads: dict[str, list[float]] = {}  # per label, of each silhouette (see _spread)
         self.colours = colours or {}  # per label, its main colours (see `colours`)
         self.pieces: dict[str, int] = {}  # per label, the most separate pieces one of its silhouettes has
+        self.closed: _ClosedSilhouettes | None = None  # compared with the regions of the closed thresholds (see CLOSED_RADII)
         if not found:
             return
         stacks, labels, blurred = [], [], []
@@ -425,8 +426,8 @@ class Silhouettes:
         self.areas = self.stack.sum(1)
         self.labels = np.array(labels)  # per row of stack; "" for the plain shapes
         self.blurred = np.array(blurred)  # per row of stack: a blurred silhouette (see BLUR)
-        self.closed = (_ClosedSilhouettes(found) if CLOSE_PIECES and CLOSED_SILHOUETTES and max(self.pieces.values()) > 1
-                       else None)  # compared with the regions of the closed thresholds (see CLOSED_RADII)
+        if CLOSE_PIECES and CLOSED_SILHOUETTES and max(self.pieces.values()) > 1:
+            self.closed = _ClosedSilhouettes(found)
 
     def __bool__(self) -> bool:
         return bool(self.spreads)
