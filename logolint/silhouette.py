@@ -330,12 +330,14 @@ def normalised(mask: np.ndarray, rotations: int = 1, moments: tuple | None = Non
     import cv2
 
     _, centre, covariance = moments or _moments(mask)
-    spread = _spreads(covariance[None])[0]
+    angles = 2 * np.pi * np.arange(rotations) / rotations
+    cos, sin = np.cos(angles), np.sin(angles)
+    turns = np.stack([np.stack([cos, -sin], 1), np.stack([sin, cos], 1)], 1)
+    sources = _grid() @ (_spreads(covariance[None]) @ turns).transpose(0, 2, 1) + centre
+    plane = mask.astype(np.float32)
     out = np.empty((rotations, GRID * GRID), np.float32)
-    for k in range(rotations):
-        angle = 2 * np.pi * k / rotations
-        turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-        out[k] = _sampled(cv2, mask, _grid() @ (spread @ turn).T + centre)
+    for k, source in enumerate(sources):
+        out[k] = _sampled(cv2, plane, source)
     return out
 
 
@@ -350,8 +352,14 @@ def _views(found: list) -> np.ndarray:
     sources += centres[:, None, :]
     out = np.empty((len(found), GRID * GRID), np.float32)
     for k, ((_, _, mask, _), source) in enumerate(zip(found, sources)):
-        out[k] = _sampled(cv2, mask, source)
+        out[k] = _sampled(cv2, mask.astype(np.float32), source)
     return out
+
+
+def _fits(views: np.ndarray, stack: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """Each view's intersection over union with each row of `stack` (whose sums are `areas`)."""
+    overlap = views @ stack.T
+    return overlap / (views.sum(1)[:, None] + areas[None, :] - overlap + 1e-6)
 
 
 def _spreads(covariances: np.ndarray) -> np.ndarray:
@@ -360,10 +368,10 @@ def _spreads(covariances: np.ndarray) -> np.ndarray:
     return (vectors * np.sqrt(values)[:, None, :]) @ vectors.transpose(0, 2, 1)
 
 
-def _sampled(cv2, mask: np.ndarray, source: np.ndarray) -> np.ndarray:
-    """The mask at the GRID x GRID points `source` (x, y in its pixels), as 0/1."""
+def _sampled(cv2, plane: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """A mask (as float32) at the GRID x GRID points `source` (x, y in its pixels), as 0/1."""
     source = source.astype(np.float32)
-    sampled = cv2.remap(mask.astype(np.float32), source[:, 0].reshape(GRID, GRID),
+    sampled = cv2.remap(plane, source[:, 0].reshape(GRID, GRID),
                         source[:, 1].reshape(GRID, GRID), cv2.INTER_LINEAR, borderValue=0)
     return sampled.ravel() > 0.5
 
@@ -460,8 +468,7 @@ class _ClosedSilhouettes:
         """Each closed region's fit (as in search) with the closed silhouettes of the radius
         nearest its own (see CLOSED_RADII), an old one's only where it is CLOSED_MIN_FIT or
         more; else 0."""
-        overlap = views @ self.stack.T
-        fit = overlap / (views.sum(1)[:, None] + self.areas[None, :] - overlap + 1e-6)
+        fit = _fits(views, self.stack, self.areas)
         sides = np.array([max(x1 - x0, y1 - y0, 1) for x0, y0, x1, y1 in boxes], np.float64)
         wanted = np.log(CLOSING * MASK_SIDE / sides)[:, None] - np.log(np.array(CLOSED_RADII, np.float64))[None, :]
         nearest = np.array(CLOSED_RADII)[np.abs(wanted).argmin(1)]
@@ -483,10 +490,8 @@ def _binaries(lab: np.ndarray, colours: np.ndarray | None) -> tuple:
 def _closed(lab: np.ndarray) -> tuple:
     """The lightness thresholds of _binaries with gaps of up to 2 * CLOSING pixels closed
     (see CLOSE_PIECES), in two groups (each level's two sides), each closed in its own thread."""
-    from itertools import islice
-
     lightness = lab[..., 0].astype(np.uint8)  # as _binaries thresholds it
-    return tuple(_closing(islice(_levels(lightness), side, None, 2)) for side in (0, 1))
+    return tuple(_closing(_levels(lightness, (side,))) for side in (True, False))
 
 
 def _closing(binaries):
@@ -496,14 +501,15 @@ def _closing(binaries):
         yield cv2.morphologyEx(binary, cv2.MORPH_CLOSE, _disc(CLOSING))
 
 
-def _levels(channel: np.ndarray):
+def _levels(channel: np.ndarray, sides: tuple[bool, ...] = (True, False)):
+    """The channel thresholded at each of LEVELS: above it, below it, or (`sides`) one of them."""
     low, high = int(channel.min()), int(channel.max())
     for level in LEVELS:
         if not low <= level < high:  # all on one side: no region
             continue
         above = (channel > level).astype(np.uint8)
-        yield above
-        yield 1 - above
+        for side in sides:
+            yield above if side else 1 - above
 
 
 @functools.lru_cache(maxsize=2)
@@ -716,8 +722,7 @@ def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
     if not found:
         return None, None
     views = _views(found)
-    overlap = views @ shapes.stack.T
-    fit = overlap / (views.sum(1)[:, None] + shapes.areas[None, :] - overlap + 1e-6)
+    fit = _fits(views, shapes.stack, shapes.areas)
     small = np.array([max(x1 - x0, y1 - y0) < BLUR_MIN_SIDE for _, (x0, y0, x1, y1), _, _ in found])
     fit[np.ix_(small, shapes.blurred)] = 0.0
     labels = shapes.labels
