@@ -44,6 +44,16 @@ RATIO = 0.8  # Lowe's ratio test
 # positives went 98.6 -> 98.5% (one draw 97.8%). At 0.8 instead of 0.9: 3 more old logos
 # lost in seed-google.
 CROSS_RATIO = 0.9
+# A logo twice in one image (a page's header and footer), or a mark made of repeated parts
+# (blades, letters), gives each reference point two or more equally near image points, and
+# the ratio test drops them all: a second copy of the test logo took its inliers from 35 to
+# 20. So a point that fails the ratio test keeps its nearest few image points where they
+# pass it together against the next one (at most REPEATS - 1 of them); RANSAC picks the
+# copy. Such pairs count only for a drawing whose distinct inliers (see CROSS_RATIO) reach
+# REPEAT_INLIERS with them: pages without the logo matched through them at 8-16 inliers, all
+# but 2 of 9 with no distinct one.
+REPEATS = 4
+REPEAT_INLIERS = 8
 RANSAC_PIXELS = 5.0
 MIN_INLIERS = 8  # brands-dev: 6 at most from an image without the logo (1,200 pairs)
 DOMINANCE = 1.5  # one side must have this many times the other's inliers to decide
@@ -311,54 +321,78 @@ def _match(refs: list[Reference], points: np.ndarray, descriptors: np.ndarray,
     height, width = shape[:2]
     paired = []
     for ref in refs:
-        pairs = matcher.knnMatch(ref.descriptors.astype(np.float32), image_descriptors, k=2)
+        pairs = matcher.knnMatch(ref.descriptors.astype(np.float32), image_descriptors, k=REPEATS)
         unique: dict[int, object] = {}  # one reference point per image point: repeats inflate counts
+        repeats = []  # see REPEATS
         for pair in pairs:
-            if len(pair) == 2 and pair[0].distance < RATIO * pair[1].distance:
+            if len(pair) >= 2 and pair[0].distance < RATIO * pair[1].distance:
                 first = pair[0]
                 if first.trainIdx not in unique or unique[first.trainIdx].distance > first.distance:
                     unique[first.trainIdx] = first
+            else:
+                repeats += _repeated(pair)
         most = max(most, len(unique) - BLURRED_DISCOUNT if ref.blurred else len(unique))
-        paired.append((ref, unique))
-    paired = _distinctive(cv2, refs, paired, image_descriptors, cross) if cross else [
-        (ref, unique, {}) for ref, unique in paired]
-    for ref, unique, distinct in paired:
-        found = best.get(ref.label)
-        fit = _fit(cv2, ref, points, unique, found.inliers if found else 0, (width, height))
-        if fit is not None:
-            found = Match(ref.label, *fit, distinct=found.distinct if found else 0)
-        if found is None:
-            continue
+        paired.append((ref, list(unique.values()), repeats))
+    near = _nearest_others(cv2, refs, paired, image_descriptors) if cross else {}
+    for ref, plain, repeats in paired:
         # The distinct pairs are some of all the pairs: a real view of the logo explains
         # all of them as well. A page without a logo whose pairs gave no plausible
         # homography gave one from its distinct pairs alone (11 inliers, a .NET reference).
-        fit = _fit(cv2, ref, points, distinct, found.distinct, (width, height))
-        best[ref.label] = dataclasses.replace(found, distinct=min(fit[0], found.inliers)) if fit else found
+        distinct, distinct_repeats = [[m for m in chosen if m.distance < cross * near[ref.label].get(m.trainIdx, np.inf)]
+                                      for chosen in (plain, repeats)] if cross else ([], [])
+        found = _fits(cv2, ref, points, plain, distinct, best.get(ref.label), (width, height))
+        if distinct_repeats:
+            aided = _fits(cv2, ref, points, plain + repeats, distinct + distinct_repeats, found, (width, height))
+            if aided is not None and aided.distinct >= REPEAT_INLIERS:
+                found = aided
+        if found is not None:
+            best[ref.label] = found
     return best, most
 
 
-def _distinctive(cv2, refs, paired, image_descriptors, cross: float):
-    """Each drawing with its pairs, and those of them whose image point is `cross` times
-    closer to it than to every other label's drawings (see CROSS_RATIO)."""
-    nearest: dict[str, dict[int, float]] = {}  # per label, each paired image point's distance to the others
-    for label in {ref.label for ref, _ in paired}:
-        points = sorted({i for ref, unique in paired if ref.label == label for i in unique})
+def _repeated(pair: list) -> list:
+    """The nearest image points of a reference point that fails the ratio test, where
+    they pass it together against the next one (see REPEATS); [] where none do."""
+    for count in range(2, len(pair)):
+        if pair[0].distance < RATIO * pair[count].distance:
+            return list(pair[:count])
+    return []
+
+
+def _fits(cv2, ref: Reference, points: np.ndarray, pairs: list, distinct: list, found: Match | None,
+          size: tuple[int, int]) -> Match | None:
+    """`found` (the label's best match so far, or None), with its inliers and box replaced
+    where `pairs` fit the reference with more, and its distinct inliers where `distinct` do."""
+    fit = _fit(cv2, ref, points, pairs, found.inliers if found else 0, size)
+    if fit is not None:
+        found = Match(ref.label, *fit, distinct=found.distinct if found else 0)
+    if found is None:
+        return None
+    fit = _fit(cv2, ref, points, distinct, found.distinct, size)
+    return dataclasses.replace(found, distinct=min(fit[0], found.inliers)) if fit else found
+
+
+def _nearest_others(cv2, refs, paired, image_descriptors) -> dict[str, dict[int, float]]:
+    """Per label, each of its paired image points' distance to the nearest point of every
+    other label's drawings (see CROSS_RATIO)."""
+    nearest: dict[str, dict[int, float]] = {}
+    for label in {ref.label for ref, _, _ in paired}:
+        points = sorted({m.trainIdx for ref, plain, repeats in paired if ref.label == label for m in plain + repeats})
         others = [ref.descriptors for ref in refs if ref.label != label]
         nearest[label] = {}
         if points and others:
             found = cv2.BFMatcher(cv2.NORM_L2).match(image_descriptors[points], np.concatenate(others).astype(np.float32))
             nearest[label] = {points[m.queryIdx]: m.distance for m in found}
-    return [(ref, unique, {i: m for i, m in unique.items() if m.distance < cross * nearest[ref.label].get(i, np.inf)})
-            for ref, unique in paired]
+    return nearest
 
 
-def _fit(cv2, ref: Reference, points: np.ndarray, pairs: dict, so_far: int,
+def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
          size: tuple[int, int]) -> tuple[int, tuple[int, int, int, int]] | None:
-    """The inliers and box of the homography `pairs` give the reference in the image, if
-    it is plausible and has more inliers than `so_far`."""
-    if len(pairs) < 4 or len(pairs) <= so_far:  # cannot beat the best drawing of its label
+    """The inliers and box of the homography the pairs `chosen` give the reference in the
+    image, if it is plausible and has more inliers than `so_far`; an inlier is a point of
+    the reference and one of the image that no other inlier pair uses."""
+    if len(chosen) < 4 or len(chosen) <= so_far:  # cannot beat the best drawing of its label
         return None
-    chosen = list(pairs.values())
     source = ref.points[[m.queryIdx for m in chosen]]
     target = points[[m.trainIdx for m in chosen]]
     homography, mask = cv2.findHomography(source, target, cv2.RANSAC, RANSAC_PIXELS)
@@ -366,7 +400,8 @@ def _fit(cv2, ref: Reference, points: np.ndarray, pairs: dict, so_far: int,
         return None
     x0, y0, x1, y1 = ref.outline
     quad = _plausible(cv2, homography, np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
-    inliers = int(mask.sum())
+    kept = [m for m, inlier in zip(chosen, mask.ravel()) if inlier]
+    inliers = min(len({m.queryIdx for m in kept}), len({m.trainIdx for m in kept}))
     if quad is None or inliers <= so_far:
         return None
     width, height = size

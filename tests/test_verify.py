@@ -228,6 +228,21 @@ def test_the_old_logo_next_to_the_new_one_is_found_with_its_own_box(refs):
     assert found is not None and found.label == "old" and found.box[0] < 100
 
 
+
+def test_a_logo_twice_in_one_image_keeps_its_inliers(refs):
+    """Each reference point has two equally near image points, one per copy: the ratio
+    test alone drops them (see verify.REPEATS)."""
+    placed = OLD.resize((240, 100), Image.LANCZOS)
+    once = scene(None)
+    once.paste(placed, (60, 60), placed)
+    twice = once.copy()
+    twice.paste(placed, (560, 400), placed)
+    alone = decide(refs, once)
+    found = decide(refs, twice)
+    assert alone is not None and found is not None and found.label == "old"
+    assert found.inliers >= 0.8 * alone.inliers, (found.inliers, alone.inliers)
+    assert iou(found.box, (60, 60, 300, 160)) > 0.85 or iou(found.box, (560, 400, 800, 500)) > 0.85, found.box
+
 def test_the_verdict_needs_enough_inliers_and_a_clear_lead():
     def verdict(old: int, new: int):
         matches = {"old": verify.Match("old", old, (0, 0, 9, 9)), "new": verify.Match("new", new, (0, 0, 9, 9))}
