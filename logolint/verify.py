@@ -47,7 +47,7 @@ CROSS_RATIO = 0.9
 # A logo twice in one image (a page's header and footer), or a mark made of repeated parts
 # (blades, letters), gives each reference point two or more equally near image points, and
 # the ratio test drops them all: a second copy of the test logo took its inliers from 35 to
-# 20. So a point that fails the ratio test keeps its nearest few image points where they
+# 19. So a point that fails the ratio test keeps its nearest few image points where they
 # pass it together against the next one (at most REPEATS - 1 of them); RANSAC picks the
 # copy. Such pairs count only for a drawing whose distinct inliers (see CROSS_RATIO) reach
 # REPEAT_INLIERS with them. Keypoint stage alone, brands-dev's first draw and the tenth

@@ -229,19 +229,36 @@ def test_the_old_logo_next_to_the_new_one_is_found_with_its_own_box(refs):
 
 
 
-def test_a_logo_twice_in_one_image_keeps_its_inliers(refs):
-    """Each reference point has two equally near image points, one per copy: the ratio
-    test alone drops them (see verify.REPEATS)."""
+def twice_placed() -> tuple[Image.Image, Image.Image]:
+    """The old logo once in a scene, and the same scene with a second copy."""
     placed = OLD.resize((240, 100), Image.LANCZOS)
     once = scene(None)
     once.paste(placed, (60, 60), placed)
     twice = once.copy()
     twice.paste(placed, (560, 400), placed)
+    return once, twice
+
+
+def test_a_logo_twice_in_one_image_keeps_its_inliers(refs):
+    """Each reference point has two equally near image points, one per copy: the ratio
+    test alone drops them (see verify.REPEATS)."""
+    once, twice = twice_placed()
     alone = decide(refs, once)
     found = decide(refs, twice)
     assert alone is not None and found is not None and found.label == "old"
     assert found.inliers >= 0.8 * alone.inliers, (found.inliers, alone.inliers)
     assert iou(found.box, (60, 60, 300, 160)) > 0.85 or iou(found.box, (560, 400, 800, 500)) > 0.85, found.box
+
+
+def test_repeated_pairs_count_only_where_they_tell_the_labels_apart():
+    """Both labels drawn alike: no pair is distinct, so the repeated ones add nothing and
+    the second copy still costs inliers (see verify.REPEAT_INLIERS)."""
+    same = verify.references({"old": [OLD], "new": [OLD]})
+    once, twice = twice_placed()
+    alone = verify.match(same, np.asarray(once.convert("L")))[0]["old"].inliers
+    found = verify.match(same, np.asarray(twice.convert("L")))[0]["old"].inliers
+    assert found < 0.8 * alone, (found, alone)
+
 
 def test_the_verdict_needs_enough_inliers_and_a_clear_lead():
     def verdict(old: int, new: int):
