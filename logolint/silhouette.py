@@ -454,10 +454,11 @@ class _ClosedSilhouettes:
                 for radius in CLOSED_RADII:
                     pad = np.pad(mask, radius + 1)
                     shut = cv2.morphologyEx(pad, cv2.MORPH_CLOSE, _disc(radius))
-                    stacks.append(normalised(shut, ROTATIONS))
+                    moments = _moments(shut)
+                    stacks.append(normalised(shut, ROTATIONS, moments))
                     labels += [label] * ROTATIONS
                     radii += [radius] * ROTATIONS
-                    spreads.append(_spread(shut))
+                    spreads.append(_spread(shut, moments))
         self.stack = np.concatenate(stacks)
         self.areas = self.stack.sum(1)
         self.labels = np.array(labels)
