@@ -53,7 +53,12 @@ CROSS_RATIO = 0.9
 # REPEAT_INLIERS with them. Keypoint stage alone, brands-dev's first draw and the tenth
 # held-out set (3,840 image-brand pairs): counted from 8 inliers without that gate, 66 more
 # old logos decided, but also 9 pages and 4 new logos, the pages at 8-13 inliers, 7 of them
-# with no distinct one (see docs/detection-quality.md, "Repeated parts").
+# with no distinct one (see docs/detection-quality.md, "Repeated parts"). Nor may they give
+# a label fewer distinct inliers than another label has without them: the new Helm's
+# repeated spokes (8 -> 11 distinct, 14 -> 24 inliers) took the old one's lead (13, 14
+# inliers) and made it new. Over four sets (7,680 pairs) that rule lost nothing and won
+# back 4 old logos of the eighth set; letting them count only for a label already ahead
+# without them lost a new Quasar to old.
 REPEATS = 4
 REPEAT_INLIERS = 8
 RANSAC_PIXELS = 5.0
@@ -336,6 +341,7 @@ def _match(refs: list[Reference], points: np.ndarray, descriptors: np.ndarray,
         most = max(most, len(unique) - BLURRED_DISCOUNT if ref.blurred else len(unique))
         paired.append((ref, list(unique.values()), repeats))
     near = _nearest_others(cv2, refs, paired, image_descriptors) if cross else {}
+    aidable = []
     for ref, plain, repeats in paired:
         # The distinct pairs are some of all the pairs: a real view of the logo explains
         # all of them as well. A page without a logo whose pairs gave no plausible
@@ -343,13 +349,25 @@ def _match(refs: list[Reference], points: np.ndarray, descriptors: np.ndarray,
         distinct, distinct_repeats = [[m for m in chosen if m.distance < cross * near[ref.label].get(m.trainIdx, np.inf)]
                                       for chosen in (plain, repeats)] if cross else ([], [])
         found = _fits(cv2, ref, points, plain, distinct, best.get(ref.label), (width, height))
-        if distinct_repeats:
-            aided = _fits(cv2, ref, points, plain + repeats, distinct + distinct_repeats, found, (width, height))
-            if aided is not None and aided.distinct >= REPEAT_INLIERS:
-                found = aided
         if found is not None:
             best[ref.label] = found
-    return best, most
+        if distinct_repeats:
+            aidable.append((ref, plain + repeats, distinct + distinct_repeats))
+    return _with_repeats(cv2, best, aidable, points, (width, height)), most
+
+
+def _with_repeats(cv2, best: dict[str, Match], aidable: list, points: np.ndarray,
+                  size: tuple[int, int]) -> dict[str, Match]:
+    """`best`, with a label's match refitted with its repeated pairs (see REPEATS) where
+    they give it REPEAT_INLIERS distinct inliers and more than any other label has
+    without them."""
+    plain = dict(best)
+    for ref, pairs, distinct in aidable:
+        rivals = max((m.distinct for label, m in plain.items() if label != ref.label), default=0)
+        aided = _fits(cv2, ref, points, pairs, distinct, best.get(ref.label), size)
+        if aided is not None and aided.distinct >= max(REPEAT_INLIERS, rivals + 1):
+            best[ref.label] = aided
+    return best
 
 
 def _repeated(pair: list) -> list:

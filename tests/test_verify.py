@@ -260,6 +260,21 @@ def test_repeated_pairs_count_only_where_they_tell_the_labels_apart():
     assert found < 0.8 * alone, (found, alone)
 
 
+def test_repeated_pairs_never_take_the_other_labels_lead():
+    """The old logo once beside two copies of another label's: that label's repeated
+    pairs bring it near the old logo's inliers, not past them, so they do not count and
+    the old logo decides (Helm's repeated spokes; see verify.REPEATS)."""
+    other = logo("Wkx#", 3)
+    two = verify.references({"old": [OLD], "new": [other]})
+    page = scene(None)
+    for mark, width, places in ((OLD, 260, [(40, 40)]), (other, 240, [(480, 60), (480, 360)])):
+        placed = mark.resize((width, round(width * mark.size[1] / mark.size[0])), Image.LANCZOS)
+        for where in places:
+            page.paste(placed, where, placed)
+    found = decide(two, page)
+    assert found is not None and found.label == "old", found
+
+
 def test_the_verdict_needs_enough_inliers_and_a_clear_lead():
     def verdict(old: int, new: int):
         matches = {"old": verify.Match("old", old, (0, 0, 9, 9)), "new": verify.Match("new", new, (0, 0, 9, 9))}
