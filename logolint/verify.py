@@ -53,12 +53,12 @@ CROSS_RATIO = 0.9
 # REPEAT_INLIERS with them. Keypoint stage alone, brands-dev's first draw and the tenth
 # held-out set (3,840 image-brand pairs): counted from 8 inliers without that gate, 66 more
 # old logos decided, but also 9 pages and 4 new logos, the pages at 8-13 inliers, 7 of them
-# with no distinct one (see docs/detection-quality.md, "Repeated parts"). Nor may they give
-# a label fewer distinct inliers than another label has without them: the new Helm's
-# repeated spokes (8 -> 11 distinct, 14 -> 24 inliers) took the old one's lead (13, 14
-# inliers) and made it new. Over four sets (7,680 pairs) that rule lost nothing and won
-# back 4 old logos of the eighth set; letting them count only for a label already ahead
-# without them lost a new Quasar to old.
+# with no distinct one (see docs/detection-quality.md, "Repeated parts"). Nor do they count
+# where they leave a label no more distinct inliers than another label has without them: in
+# an old Helm wheel, the new drawing's repeated spokes (8 -> 11 distinct inliers, 14 -> 24
+# in all) took the old drawing's lead (13 distinct, 14 in all) and made it new. Over four
+# sets (7,680 image-brand pairs) that rule lost nothing and won back 4 old logos of the
+# eighth; counting them only for a label already ahead without them lost a new Quasar.
 REPEATS = 4
 REPEAT_INLIERS = 8
 RANSAC_PIXELS = 5.0
