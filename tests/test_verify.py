@@ -228,7 +228,6 @@ def test_the_old_logo_next_to_the_new_one_is_found_with_its_own_box(refs):
     assert found is not None and found.label == "old" and found.box[0] < 100
 
 
-
 def twice_placed() -> tuple[Image.Image, Image.Image]:
     """The old logo once in a scene, and the same scene with a second copy."""
     placed = OLD.resize((240, 100), Image.LANCZOS)
@@ -266,11 +265,10 @@ def test_repeated_pairs_never_take_the_other_labels_lead():
     the old logo decides (Helm's repeated spokes; see verify.REPEATS)."""
     other = logo("Wkx#", 3)
     two = verify.references({"old": [OLD], "new": [other]})
-    page = scene(None)
-    for mark, width, places in ((OLD, 260, [(40, 40)]), (other, 240, [(480, 60), (480, 360)])):
-        placed = mark.resize((width, round(width * mark.size[1] / mark.size[0])), Image.LANCZOS)
-        for where in places:
-            page.paste(placed, where, placed)
+    page = scene(OLD, where=(40, 40), width=260)
+    placed = other.resize((240, round(240 * other.size[1] / other.size[0])), Image.LANCZOS)
+    for where in ((480, 60), (480, 360)):
+        page.paste(placed, where, placed)
     found = decide(two, page)
     assert found is not None and found.label == "old", found
 
