@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 def default_cache_dir() -> Path:
@@ -28,14 +28,16 @@ class ResultCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: str, valid: Callable[[dict[str, Any]], bool] = lambda value: True) -> dict[str, Any] | None:
+        """The stored value, or None (a miss) where it is missing, unreadable, damaged or
+        not `valid`."""
         try:
             with open(self._path(key), encoding="utf-8") as stream:
                 value = json.load(stream)
         except (OSError, ValueError):  # missing, unreadable or damaged: recompute
             self.misses += 1
             return None
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or not valid(value):
             self.misses += 1
             return None
         self.hits += 1

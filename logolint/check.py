@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+import math
 from pathlib import Path
 from typing import Any, Callable
 
@@ -12,7 +13,7 @@ from logolint.baseline import accept
 from logolint.cache import ResultCache, cache_key
 from logolint.config import Config
 from logolint.detect import SETTINGS, Box, detect
-from logolint.errors import ConfigError, ImageError, ModelError
+from logolint.errors import ConfigError, ImageError, ImageTimeout, ModelError
 from logolint.imaging import WORK_SIDE, load_image, read_file
 from logolint.paths import collect, repository_root
 from logolint.results import Report, Result
@@ -45,11 +46,29 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
     try:
         loaded = load_image(path, data, analysed_side(model, localise))
         found = detect(model, loaded.image, localise)
+    except ImageTimeout:
+        raise
     except ImageError as exc:
         return {"error": str(exc)}
     box = _to_source(found.box, loaded.image.size, loaded.source_size)
     return {"score": round(found.score, 4), "label": found.label, "box": list(box), "verified": found.verified,
             "outline": found.outline, "colours": found.colours}
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _well_formed(outcome: dict[str, Any]) -> bool:
+    """Whether a cached outcome has the shape _analyse gives it: a damaged or foreign
+    file in the cache is recomputed, not trusted."""
+    if outcome.get("error") is not None:
+        return isinstance(outcome["error"], str)
+    box = outcome.get("box")
+    return (_number(outcome.get("score")) and 0.0 <= outcome["score"] <= 1.0
+            and (box is None or (isinstance(box, list) and len(box) == 4 and all(map(_number, box))))
+            and isinstance(outcome.get("label"), (str, type(None)))
+            and all(_number(outcome.get(key, 0)) for key in ("verified", "outline", "colours")))
 
 
 def _result(path: str, outcome: dict[str, Any], threshold: float, sha256: str | None) -> Result:
@@ -71,12 +90,14 @@ def check_file(path: str, model, threshold: float, cache: ResultCache | None = N
         return Result(path, None, False, error=str(exc))
     sha256 = hashlib.sha256(data).hexdigest()
     key = cache_key(sha256, model.sha256, settings(model, localise))
-    outcome = cache.get(key) if cache else None
+    outcome = cache.get(key, _well_formed) if cache else None
     if outcome is None:
         try:
             outcome = _analyse(path, data, model, localise)
         except ModelError:
             raise
+        except ImageTimeout as exc:  # not cached: another run may have the time
+            return Result(path, None, False, error=str(exc), sha256=sha256)
         except MemoryError:
             return Result(path, None, False, error="out of memory while checking this image", sha256=sha256)
         except Exception as exc:  # a bug or an exotic file must not hide the other results
@@ -106,7 +127,7 @@ def check_paths(
     if shard is not None:
         files = shard.select(files)
     if config.old_labels is not None:
-        model = _with_old_labels(model, config.old_labels)
+        model = with_old_labels(model, config.old_labels)
     results = []
     for path in files:
         results.append(accept(check_file(path, model, threshold, cache, config.localise), config.allowed))
@@ -117,7 +138,7 @@ def check_paths(
                   root=str(repository_root(Path.cwd())))
 
 
-def _with_old_labels(model, old_labels: tuple[str, ...]):
+def with_old_labels(model, old_labels: tuple[str, ...]):
     """A view of `model` whose old labels come from the config."""
     unknown = [label for label in old_labels if label not in model.info.labels]
     if unknown:

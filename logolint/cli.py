@@ -140,10 +140,20 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.write(text)
         return
     try:
-        with open(output, "w", encoding="utf-8") as stream:
+        with open(output, "w", encoding="utf-8", errors="backslashreplace") as stream:
             stream.write(text)
     except OSError as exc:
         raise LogolintError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _escaping_streams() -> None:
+    """A file name that is not UTF-8 reaches Python as lone surrogates, which a strict
+    UTF-8 stdout refuses: write them as escapes rather than fail the whole report."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):  # not a TextIOWrapper, or already in use
+            pass
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters, from glibc's malloc.h
@@ -208,15 +218,17 @@ def _check(args: argparse.Namespace) -> int:
 
 def _follow(console, line):
     """The on_result callback: advance the progress line; with -v, one line per file."""
+    from logolint.formats import printable
 
     def on_result(result, done: int, total: int) -> None:
+        shown = printable(result.path)
         if line:
-            line.update(done, total, result.path)
+            line.update(done, total, shown)
         if result.error is not None:
-            console.detail(f"{result.path}: not checked: {result.error}")
+            console.detail(f"{shown}: not checked: {result.error}")
         else:
             verdict = console.paint_err("old logo", "bad") if result.flagged else "ok"
-            console.detail(f"{result.path}: {result.score:.2f} {result.label} ({verdict})")
+            console.detail(f"{shown}: {result.score:.2f} {result.label} ({verdict})")
 
     return on_result
 
@@ -252,8 +264,10 @@ def _write_baseline(report, output: str) -> int:
     _write(text, output)
     count = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
     print(f"logolint: wrote {count} accepted image{'s' if count != 1 else ''} to {output}", file=sys.stderr)
+    from logolint.formats import printable
+
     for result in report.errors:
-        print(f"{result.path}: not checked: {result.error}", file=sys.stderr)
+        print(f"{printable(result.path)}: not checked: {result.error}", file=sys.stderr)
     return EXIT_FINDINGS if report.fail_on_error and report.errors else EXIT_OK
 
 
@@ -278,7 +292,7 @@ def _eval(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from logolint.check import check_file, resolve_threshold
+    from logolint.check import check_file, resolve_threshold, with_old_labels
     from logolint.evaluate import as_json, as_text, evaluate, labelled_files
     from logolint.model import load_model
 
@@ -296,6 +310,8 @@ def _eval(args: argparse.Namespace) -> int:
             console.info(train(args.old, args.new, [], folder, seed=args.seed, progress=console.info))
             model_path = Path(folder) / "model.tflite"
         model = load_model(model_path, None if args.old else config.model_sha256)
+        if config.old_labels is not None:
+            model = with_old_labels(model, config.old_labels)
         threshold = resolve_threshold(config, model, args.threshold)
         with console.progress() as line:
             results = []
@@ -354,6 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "check")
     args = _parser().parse_args(argv)
+    _escaping_streams()
     try:
         commands = {"check": _check, "train": _train, "eval": _eval, "explain": _explain, "init": _init}
         return commands[args.command](args)

@@ -53,6 +53,24 @@ def _string_list(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _labels(value: Any) -> tuple[str, ...]:
+    labels = _string_list(value)
+    if not labels:  # no label would be old: nothing could ever be flagged
+        raise ValueError("must name at least one label")
+    return labels
+
+
+def _globs(value: Any) -> tuple[str, ...]:
+    from logolint.paths import glob_error
+
+    patterns = _string_list(value)
+    for pattern in patterns:
+        problem = glob_error(pattern)
+        if problem:
+            raise ValueError(f"has a bad pattern {pattern!r}: {problem}")
+    return patterns
+
+
 def _string(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"must be a non-empty string, got {value!r}")
@@ -80,8 +98,8 @@ _KEYS: dict[str, Callable[[Any], Any]] = {
     "model": _string,
     "model_sha256": _sha256,
     "threshold": _threshold,
-    "old_labels": _string_list,
-    "exclude": _string_list,
+    "old_labels": _labels,
+    "exclude": _globs,
     "unreadable": _choice(*UNREADABLE_POLICIES),
     "baseline": _string,
     "allow": parse_allow,

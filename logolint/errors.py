@@ -15,3 +15,8 @@ class ModelError(LogolintError):
 
 class ImageError(LogolintError):
     """One file could not be checked; reported per file, never fatal for the run."""
+
+
+class ImageTimeout(ImageError):
+    """A file that took too long to check this time (on a busy machine it may not next
+    time): reported like any ImageError, but never cached."""

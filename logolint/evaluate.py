@@ -24,19 +24,26 @@ class Scored:
 
 @dataclasses.dataclass(frozen=True)
 class Evaluation:
+    """Rates over the images that could be checked; None where a rate has no images to
+    count (no old ones, or no new or none ones)."""
     threshold: float
     items: tuple[Scored, ...]
-    accuracy: float  # flagged exactly when truly old, at `threshold`
-    recall: float  # of old images, at `threshold`
-    false_positive_rate: float  # of new + none images, at `threshold`
-    recall_at_target_fpr: float
-    suggested_threshold: float  # the lowest that keeps false positives <= TARGET_FPR
+    accuracy: float | None  # flagged exactly when truly old, at `threshold`
+    recall: float | None  # of old images, at `threshold`
+    false_positive_rate: float | None  # of new + none images, at `threshold`
+    recall_at_target_fpr: float | None
+    suggested_threshold: float | None  # the lowest that keeps false positives <= TARGET_FPR
     confusion: dict[str, dict[str, int]]  # truth -> {"flagged", "passed", "error"}
+
+    @property
+    def unchecked(self) -> list[Scored]:
+        return [s for s in self.items if s.score is None]
 
     def worst(self, count: int = 5) -> tuple[list[Scored], list[Scored]]:
         """The old images scored lowest and the other images scored highest."""
-        old = sorted((s for s in self.items if s.truth == "old"), key=lambda s: s.score or 0.0)
-        other = sorted((s for s in self.items if s.truth != "old"), key=lambda s: -(s.score or 0.0))
+        checked = [s for s in self.items if s.score is not None]
+        old = sorted((s for s in checked if s.truth == "old"), key=lambda s: s.score)
+        other = sorted((s for s in checked if s.truth != "old"), key=lambda s: -s.score)
         return old[:count], other[:count]
 
 
@@ -55,44 +62,61 @@ def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
 
 def threshold_for_fpr(negatives: list[float], fpr: float = TARGET_FPR) -> float:
     """The lowest threshold at which at most `fpr` of the negatives reach it. Above 1
-    when negatives score 1.0 themselves: then no threshold keeps to `fpr`."""
-    if not negatives:
-        return 0.5
+    when negatives score 1.0 themselves: then no threshold keeps to `fpr`. 0 for no
+    negatives (callers report that there were none)."""
     ranked = sorted(negatives, reverse=True)
     allowed = int(fpr * len(ranked))  # this many negatives may still be flagged
     return ranked[allowed] + 1e-4 if allowed < len(ranked) else 0.0
 
 
+def _share(count: int, total: int) -> float | None:
+    return count / total if total else None
+
+
 def evaluate(truths: list[str], results: list[Result], threshold: float) -> Evaluation:
+    """Images that could not be checked count in the confusion table's error column and
+    in no rate: neither as found nor as passed."""
     items = tuple(Scored(r.path, t, r.score, r.error) for t, r in zip(truths, results))
     confusion = {c: {"flagged": 0, "passed": 0, "error": 0} for c in CLASSES}
     for item in items:
         outcome = "error" if item.score is None else "flagged" if item.score >= threshold else "passed"
         confusion[item.truth][outcome] += 1
-    old = [s.score or 0.0 for s in items if s.truth == "old"]
-    others = [s.score or 0.0 for s in items if s.truth != "old"]
+    old = [s.score for s in items if s.truth == "old" and s.score is not None]
+    others = [s.score for s in items if s.truth != "old" and s.score is not None]
     correct = sum((score >= threshold) for score in old) + sum((score < threshold) for score in others)
-    at_target = threshold_for_fpr(others)
+    at_target = threshold_for_fpr(others) if others else None
     return Evaluation(
         threshold=threshold,
         items=items,
-        accuracy=correct / max(1, len(items)),
-        recall=sum(s >= threshold for s in old) / max(1, len(old)),
-        false_positive_rate=sum(s >= threshold for s in others) / max(1, len(others)),
-        recall_at_target_fpr=sum(s >= at_target for s in old) / max(1, len(old)),
-        suggested_threshold=round(min(1.0, at_target), 4),
+        accuracy=_share(correct, len(old) + len(others)),
+        recall=_share(sum(s >= threshold for s in old), len(old)),
+        false_positive_rate=_share(sum(s >= threshold for s in others), len(others)),
+        recall_at_target_fpr=None if at_target is None else _share(sum(s >= at_target for s in old), len(old)),
+        suggested_threshold=None if at_target is None else round(min(1.0, at_target), 4),
         confusion=confusion,
     )
 
 
+def _rate(value: float | None, missing: str) -> str:
+    return f"{value:.1%}" if value is not None else f"n/a ({missing})"
+
+
 def as_text(evaluation: Evaluation) -> str:
+    from logolint.formats import printable
+
     e = evaluation
+    no_old, no_others = "no old image checked", "no new or none image checked"
+    recall = _rate(e.recall, no_old)
+    if e.false_positive_rate is not None:
+        recall += f" (false positives {e.false_positive_rate:.1%})"
+    suggested = f"{e.suggested_threshold:.4f}" if e.suggested_threshold is not None else f"n/a ({no_others})"
     lines = [
         f"images: {len(e.items)}  threshold: {e.threshold:.2f}",
-        f"accuracy: {e.accuracy:.1%}",
-        f"old recall at threshold: {e.recall:.1%} (false positives {e.false_positive_rate:.1%})",
-        f"old recall at {TARGET_FPR:.0%} false positives: {e.recall_at_target_fpr:.1%}",
-        f"suggested threshold: {e.suggested_threshold:.4f}",
+        f"accuracy: {_rate(e.accuracy, 'no image checked')}",
+        f"old recall at threshold: {recall}",
+        f"old recall at {TARGET_FPR:.0%} false positives: "
+        + (_rate(e.recall_at_target_fpr, no_old) if e.suggested_threshold is not None else f"n/a ({no_others})"),
+        f"suggested threshold: {suggested}",
         "",
         f"{'truth':<6} {'flagged':>8} {'passed':>8} {'error':>6}",
     ]
@@ -101,9 +125,12 @@ def as_text(evaluation: Evaluation) -> str:
             lines.append(f"{truth:<6} {row['flagged']:>8} {row['passed']:>8} {row['error']:>6}")
     missed, false_alarms = e.worst()
     lines += ["", "old images scored lowest:"]
-    lines += [f"  {s.score if s.score is not None else 'error'}  {s.path}" for s in missed]
+    lines += [f"  {s.score}  {printable(s.path)}" for s in missed]
     lines += ["other images scored highest:"]
-    lines += [f"  {s.score if s.score is not None else 'error'}  {s.path}" for s in false_alarms]
+    lines += [f"  {s.score}  {printable(s.path)}" for s in false_alarms]
+    if e.unchecked:
+        lines += ["", f"could not be checked ({len(e.unchecked)}, counted in no rate above):"]
+        lines += [f"  {printable(s.path)}: {s.error}" for s in e.unchecked]
     return "\n".join(lines) + "\n"
 
 
@@ -119,6 +146,7 @@ def as_json(evaluation: Evaluation) -> str:
         "recall_at_1pct_fpr": e.recall_at_target_fpr,
         "suggested_threshold": e.suggested_threshold,
         "confusion": e.confusion,
+        "unchecked": len(e.unchecked),
         "items": [dataclasses.asdict(s) for s in e.items],
     }
     return json.dumps(document, indent=2) + "\n"

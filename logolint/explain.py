@@ -6,9 +6,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable
 
-from logolint.check import _to_source, _with_old_labels, analysed_side, resolve_threshold
+from logolint.check import _to_source, analysed_side, resolve_threshold, with_old_labels
 from logolint.config import Config
 from logolint.detect import Box, Detection, decide, known_drawing, score_views, verify
+from logolint.formats import printable
 from logolint.imaging import load_image
 
 Paint = Callable[[str, str], str]
@@ -47,7 +48,7 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
     """Score every view of one image as `check` would, with the same settings."""
     threshold = resolve_threshold(config, model, threshold)
     if config.old_labels is not None:
-        model = _with_old_labels(model, config.old_labels)
+        model = with_old_labels(model, config.old_labels)
     loaded = load_image(path, side=analysed_side(model, config.localise))
     known = known_drawing(model, loaded.image)
     views = tuple(score_views(model, loaded.image, config.localise))
@@ -85,7 +86,7 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
         verdict = f"{paint('old logo', 'bad')} ({decisive.score:.2f} >= {threshold:.2f})"
     else:
         verdict = f"{paint('no old logo', 'good')} ({decisive.score:.2f} < {threshold:.2f})"
-    lines = [f"{explanation.path}: {verdict} at {_box(explanation.to_source(decisive.box))}",
+    lines = [f"{printable(explanation.path)}: {verdict} at {_box(explanation.to_source(decisive.box))}",
              f"{len(explanation.views)} views of the {width}x{height} image scored; "
              f"a view fires at score >= {threshold:.2f}", ""]
     stages: dict[str, list[Detection]] = {}

@@ -19,6 +19,25 @@ def register(name: str) -> Callable[[Formatter], Formatter]:
     return add
 
 
+def printable(text: str) -> str:
+    """`text` with what a terminal would act on shown as escapes: control characters
+    (a name with ESC or CR in it could rewrite the screen; a newline would split a line),
+    other invisible ones (bidi overrides) and the bytes of a name that is not UTF-8
+    (Python keeps them as lone surrogates, which no UTF-8 stream can write)."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if char.isprintable():
+            out.append(char)
+        elif 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's escape for a byte that is not UTF-8
+            out.append(f"\\x{code - 0xDC00:02x}")
+        else:
+            out.append(char.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
 def _box(result: Result) -> str:
     where = f" at [{', '.join(map(str, result.box))}]" if result.box else ""
     if result.verified:
@@ -49,10 +68,10 @@ def text(report: Report, paint: Callable[[str, str], str] = _plain, with_summary
     lines = []
     for result in report.results:
         if result.error is not None:
-            lines.append(f"{result.path}: {paint('not checked', 'warn')}: {result.error}")
+            lines.append(f"{printable(result.path)}: {paint('not checked', 'warn')}: {result.error}")
         elif result.flagged:
             lines.append(
-                f"{result.path}: {paint('old logo', 'bad')} ({result.score:.2f} >= {report.threshold:.2f})"
+                f"{printable(result.path)}: {paint('old logo', 'bad')} ({result.score:.2f} >= {report.threshold:.2f})"
                 + _box(result)
             )
     if with_summary:

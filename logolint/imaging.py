@@ -59,7 +59,7 @@ def is_image_path(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
 
 
-def _is_svg(data: bytes) -> bool:
+def is_svg(data: bytes) -> bool:
     """Markup or gzip (SVGZ) by content alone, whatever the name: results are cached by
     content, and a PNG named .svg is still a PNG."""
     if data.startswith((b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")):  # gzip, UTF-16
@@ -216,15 +216,20 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
     return data
 
 
-def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: int = WORK_SIDE) -> Loaded:
-    """Read `path` (or the given bytes) into an RGB image at most `side` on a side."""
-    if data is None:
-        data = read_file(path)
+def refuse_placeholders(data: bytes) -> None:
+    """ImageError for a file that stands in for an image: empty, or a Git LFS pointer."""
     if not data:
         raise ImageError("empty file")
     if data.startswith(LFS_POINTER):
         raise ImageError("Git LFS pointer (run `git lfs pull` first)")
-    if _is_svg(data):
+
+
+def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: int = WORK_SIDE) -> Loaded:
+    """Read `path` (or the given bytes) into an RGB image at most `side` on a side."""
+    if data is None:
+        data = read_file(path)
+    refuse_placeholders(data)
+    if is_svg(data):
         from logolint.svg import render_svg
 
         image = render_svg(data)

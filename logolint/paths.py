@@ -49,6 +49,15 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{prefix}{body}{suffix}$", re.DOTALL)
 
 
+def glob_error(pattern: str) -> str | None:
+    """Why `pattern` is no usable exclude glob (a bracket range such as [z-a]), or None."""
+    try:
+        _glob_regex(pattern.lstrip("!"))
+    except re.error as exc:
+        return exc.msg
+    return None
+
+
 class Excluder:
     def __init__(self, patterns: tuple[str, ...], root: Path) -> None:
         self.root = root

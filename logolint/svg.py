@@ -71,19 +71,54 @@ def _sanitise(root: ET.Element) -> None:
         stack.extend((child, depth + 1) for child in element)
 
 
+def _scan(data: bytes) -> None:
+    """Refuse entity declarations, an internal DTD subset and deep nesting, as the XML
+    parser reads them: a byte search alone misses them in UTF-16. Streaming, before
+    ElementTree builds (and recurses over) the tree."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    depth = 0
+    internal_subset = False
+
+    def start(name, attributes):
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise ImageError("SVG too deeply nested")
+
+    def end(name):
+        nonlocal depth
+        depth -= 1
+
+    def entity(*declaration):
+        raise ImageError("SVG declares entities, which are not allowed (possible entity bomb)")
+
+    def doctype(name, system_id, public_id, has_internal_subset):
+        nonlocal internal_subset
+        internal_subset = bool(has_internal_subset)
+
+    def doctype_end():
+        if internal_subset:  # entities were refused as they came; this subset had others
+            raise ImageError("SVG has an internal DTD subset, which is not allowed")
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.EntityDeclHandler = entity
+    parser.StartDoctypeDeclHandler, parser.EndDoctypeDeclHandler = doctype, doctype_end
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise ImageError(f"invalid SVG: {exc}") from None
+
+
 def _parse(data: bytes) -> ET.Element:
     if b"<!ENTITY" in data.upper():
         raise ImageError("SVG declares entities, which are not allowed (possible entity bomb)")
     data = _DOCTYPE.sub(b"", data, count=1)
     if b"<!DOCTYPE" in data.upper():
         raise ImageError("SVG has an internal DTD subset, which is not allowed")
-    depth = 0
+    _scan(data)
     try:
-        # A streaming depth check first: ElementTree itself recurses on deep trees.
-        for event, _ in ET.iterparse(io.BytesIO(data), events=("start", "end")):
-            depth += 1 if event == "start" else -1
-            if depth > MAX_DEPTH:
-                raise ImageError("SVG too deeply nested")
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise ImageError(f"invalid SVG: {exc}") from None

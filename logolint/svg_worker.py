@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 
-from logolint.errors import ImageError
+from logolint.errors import ImageError, ImageTimeout
 
 RENDER_SECONDS = 10.0
 RENDER_MEMORY = 1 << 30  # bytes of address space for the worker, where the OS allows a limit
@@ -74,7 +74,7 @@ class Renderer:
         if thread.is_alive():
             self.close()
             thread.join()
-            raise ImageError(f"SVG took longer than {self.seconds:g} s to render")
+            raise ImageTimeout(f"SVG took longer than {self.seconds:g} s to render")
         if not reply:
             self.close()
             raise ImageError("cannot render SVG: the renderer crashed or ran out of memory")

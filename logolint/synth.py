@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from logolint.imaging import border_colour, load_image, open_raster
+from logolint.imaging import border_colour, is_svg, load_image, open_raster, read_file, refuse_placeholders
 
 
 def _has_alpha(image) -> bool:
@@ -22,9 +22,9 @@ def logo_rgba(path: str | os.PathLike[str]):
     their difference to the border colour, so the mark can go on any background."""
     from logolint.svg import render_svg
 
-    with open(path, "rb") as stream:
-        data = stream.read()
-    if str(path).lower().endswith((".svg", ".svgz")):
+    data = read_file(path)
+    refuse_placeholders(data)
+    if is_svg(data):
         image = render_svg(data)
     else:
         raw = open_raster(data)

@@ -93,6 +93,28 @@ def _sources(files: list[Path]) -> list:
     return sources
 
 
+def _other_images(files: list[Path]) -> list:
+    images = []
+    for path in files:
+        try:
+            images.append(load_image(path).image)
+        except ImageError as exc:
+            raise ConfigError(f"cannot train from {path}: {exc}") from None
+    return images
+
+
+def _output_folder(output: str) -> Path:
+    """The model's folder, made now: a bad --output fails before a minute of training."""
+    out = Path(output)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ConfigError(f"--output {output}: exists and is not a folder") from None
+    except OSError as exc:
+        raise ConfigError(f"--output {output}: cannot make the folder: {exc.strerror or exc}") from None
+    return out
+
+
 def _is_mark(path: Path) -> bool:
     from logolint.imaging import open_raster, read_file
 
@@ -351,8 +373,9 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     for role in ("old", "new"):
         if not files[role]:
             raise ConfigError(f"--{role}: no supported images found")
+    out = _output_folder(output)
     sources = {OLD: _sources(files["old"]), NEW: _sources(files["new"])}
-    others = [load_image(path).image for path in files["other"]]
+    others = _other_images(files["other"])
     backbone = Backbone()
     examples = Examples(rng)
     for label in (OLD, NEW, OTHER):
@@ -396,10 +419,11 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
                                                {OLD: sources[OLD], NEW: sources[NEW]})
     metadata["threshold"] = threshold
     data = fuse(backbone.path, head, brand, prototype_units, metadata, keypoints, outlines)
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "model.tflite").write_bytes(data)
-    (out / "labels.txt").write_text("\n".join(LABELS) + "\n", encoding="utf-8")
+    try:
+        (out / "model.tflite").write_bytes(data)
+        (out / "labels.txt").write_text("\n".join(LABELS) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"--output {output}: cannot write the model: {exc.strerror or exc}") from None
     seconds = time.perf_counter() - start
     counts = ", ".join(f"{len(v)} {k}" for k, v in files.items())
     return (f"trained on {counts} file(s) in {seconds:.1f} s; held-out synthetic scenes: "

@@ -137,6 +137,64 @@ def test_train_reports_missing_inputs(tmp_path: Path, capsys):
     assert "--old: no supported images found" in capsys.readouterr().err
 
 
+def _labelled(folder: Path) -> Path:
+    for truth, names in {"old": ["old-logo.png", "old-banner.jpg"], "new": ["new-logo.png"],
+                         "none": ["other-photo.jpg"]}.items():
+        (folder / truth).mkdir(parents=True)
+        for name in names:
+            (folder / truth / name).write_bytes((EXAMPLES / name).read_bytes())
+    return folder
+
+
+def test_eval_counts_unreadable_files_apart_and_follows_the_configs_old_labels(tmp_path: Path, capsys):
+    data = _labelled(tmp_path / "data")
+    (data / "none" / "broken.png").write_bytes(b"")
+    (tmp_path / "none.yaml").write_text("{}\n")
+    assert run_cli("eval", str(data), "--format", "json", "--config", str(tmp_path / "none.yaml")) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert plain["unchecked"] == 1 and plain["confusion"]["none"] == {"flagged": 0, "passed": 1, "error": 1}
+    assert plain["recall"] == 1.0 and plain["false_positive_rate"] == 0.0 and plain["accuracy"] == 1.0
+
+    # With the new logo named old, eval scores as check does: the new image is the one flagged.
+    (tmp_path / "swapped.yaml").write_text("old_labels: [new]\n")
+    assert run_cli("eval", str(data), "--format", "json", "--config", str(tmp_path / "swapped.yaml")) == 0
+    swapped = json.loads(capsys.readouterr().out)
+    assert swapped["confusion"]["new"]["flagged"] == 1 and swapped["confusion"]["old"]["flagged"] == 0
+    assert run_cli(str(data / "new"), str(data / "old"), "--config", str(tmp_path / "swapped.yaml"), "--no-cache") == 1
+    assert "new-logo.png: old logo" in capsys.readouterr().out
+
+
+def _no_training(monkeypatch):
+    import logolint.train
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("bad inputs must be refused before any training")
+
+    monkeypatch.setattr(logolint.train, "Backbone", forbidden)
+
+
+def test_train_refuses_an_output_that_is_a_file_before_training(tmp_path: Path, capsys, monkeypatch):
+    _no_training(monkeypatch)
+    (tmp_path / "taken").write_text("not a folder")
+    root = Path(__file__).resolve().parent.parent / "model"
+    assert run_cli("train", "--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg"),
+                   "--output", str(tmp_path / "taken")) == 2
+    assert f"--output {tmp_path / 'taken'}: exists and is not a folder" in capsys.readouterr().err
+
+
+def test_train_names_the_file_it_cannot_use(tmp_path: Path, capsys, monkeypatch):
+    _no_training(monkeypatch)
+    root = Path(__file__).resolve().parent.parent / "model"
+    logos = ["--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg")]
+    (tmp_path / "empty.png").write_bytes(b"")
+    assert run_cli("train", *logos, "--other", str(tmp_path / "empty.png"), "--output", str(tmp_path / "o")) == 2
+    assert f"cannot train from {tmp_path / 'empty.png'}: empty file" in capsys.readouterr().err
+    pointer = tmp_path / "old.png"  # a logo file still in Git LFS
+    pointer.write_bytes(b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"0" * 64 + b"\nsize 5\n")
+    assert run_cli("train", "--old", str(pointer), "--new", str(root / "demo-new.svg"), "--output", str(tmp_path / "o")) == 2
+    assert f"cannot train from {pointer}: Git LFS pointer" in capsys.readouterr().err
+
+
 FREE_A_BLOCK = """
 import os, sys
 import numpy as np
@@ -168,3 +226,36 @@ def test_freed_image_memory_is_kept_for_reuse(mode, environment, returned):
                             env={**env, **environment}, check=True)
     freed_mib = int(result.stdout)
     assert (freed_mib >= 40) == returned, freed_mib
+
+
+def test_printable_names_escape_what_a_terminal_would_act_on():
+    from logolint.formats import printable
+
+    assert printable("logos/café 2.png") == "logos/café 2.png"
+    assert printable("x\x1b[2J\x1b]0;pwned\x07\rFAKE.png") == "x\\x1b[2J\\x1b]0;pwned\\x07\\rFAKE.png"
+    assert printable("a\nb.png") == "a\\nb.png" and printable("gnp\u202e.exe") == "gnp\\u202e.exe"
+    assert printable(os.fsdecode(b"\xff.png")) == "\\xff.png"  # a name that is not UTF-8
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names of any bytes")
+def test_odd_file_names_are_reported_escaped(tmp_path: Path):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    odd = [os.fsdecode(b"\xff.png"), "x\x1b[2J\rFAKE.png", "line\nbreak.png"]
+    for name in odd:
+        (folder / name).write_bytes((EXAMPLES / "old-logo.png").read_bytes())
+    environment = {**os.environ, "PYTHONIOENCODING": "utf-8"}  # strict, as a UTF-8 terminal is
+    command = [sys.executable, "-m", "logolint", "--no-cache"]
+    done = subprocess.run([*command, str(folder)], capture_output=True, text=True, env=environment,
+                          errors="surrogateescape")
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 4 and "\x1b" not in done.stdout and "\r" not in done.stdout
+    assert {line.split(": old logo")[0].rsplit("/", 1)[1] for line in lines[:3]} == {
+        "\\xff.png", "x\\x1b[2J\\rFAKE.png", "line\\nbreak.png"}
+    report = tmp_path / "report.txt"
+    done = subprocess.run([*command, "--output", str(report), str(folder)], capture_output=True, env=environment)
+    assert done.returncode == 1 and "\\xff.png: old logo" in report.read_text(encoding="utf-8"), done.stderr
+    done = subprocess.run([*command, "--write-baseline", str(tmp_path / "baseline.txt"), str(folder)],
+                          capture_output=True, env=environment)
+    assert done.returncode == 0 and b"wrote 1 accepted image" in done.stderr, done.stderr

@@ -29,13 +29,35 @@ def test_evaluation_counts_and_suggests():
     assert e.confusion["old"] == {"flagged": 1, "passed": 1, "error": 1}
     assert e.confusion["new"] == {"flagged": 1, "passed": 1, "error": 0}
     assert e.confusion["none"] == {"flagged": 0, "passed": 2, "error": 0}
-    assert e.accuracy == pytest.approx(4 / 7)  # the unreadable old image counts as missed
-    assert e.recall == pytest.approx(1 / 3) and e.false_positive_rate == pytest.approx(1 / 4)
+    # The unreadable old image counts in no rate: it was neither found nor passed.
+    assert e.accuracy == pytest.approx(4 / 6)
+    assert e.recall == pytest.approx(1 / 2) and e.false_positive_rate == pytest.approx(1 / 4)
     assert 0.8 < e.suggested_threshold <= 0.81  # just above the worst negative
-    assert e.recall_at_target_fpr == pytest.approx(1 / 3)
+    assert e.recall_at_target_fpr == pytest.approx(1 / 2)
     missed, alarms = e.worst(1)
-    assert missed[0].path == "2.png" and alarms[0].path == "3.png"
-    assert "accuracy: 57.1%" in as_text(e) and '"recall_at_1pct_fpr"' in as_json(e)
+    assert missed[0].path == "1.png" and alarms[0].path == "3.png"
+    text = as_text(e)
+    assert "accuracy: 66.7%" in text and "could not be checked (1, counted in no rate above):\n  2.png: broken" in text
+    assert '"recall_at_1pct_fpr"' in as_json(e) and '"unchecked": 1' in as_json(e)
+
+
+def test_unreadable_negatives_are_not_counted_as_passed():
+    truths = ["old", "new", "none", "none"]
+    e = evaluate(truths, _results([0.9, 0.1, None, None]), threshold=0.5)
+    assert e.accuracy == 1.0 and e.false_positive_rate == 0.0
+    assert e.confusion["none"] == {"flagged": 0, "passed": 0, "error": 2}
+    everything_unreadable = evaluate(["old", "none"], _results([0.9, None]), threshold=0.5)
+    assert everything_unreadable.false_positive_rate is None and everything_unreadable.suggested_threshold is None
+
+
+def test_without_new_or_none_images_no_rate_or_threshold_is_made_up():
+    e = evaluate(["old", "old"], _results([0.9, 0.2]), threshold=0.5)
+    assert e.recall == 0.5 and e.false_positive_rate is None
+    assert e.recall_at_target_fpr is None and e.suggested_threshold is None
+    text = as_text(e)
+    assert "old recall at 1% false positives: n/a (no new or none image checked)" in text
+    assert "suggested threshold: n/a (no new or none image checked)" in text
+    assert '"suggested_threshold": null' in as_json(e)
 
 
 def test_labelled_folders(tmp_path: Path):

@@ -46,3 +46,41 @@ def test_rerun_reads_every_result_from_the_cache(tmp_path: Path, monkeypatch: py
     again = ResultCache(tmp_path / "cache")
     check_paths([str(images)], config, Model(path, path.read_bytes()), cache=again)
     assert (again.hits, again.misses) == (len(NAMES) - 1, 1)
+
+
+@pytest.mark.parametrize("damaged", ["{}", '{"score": "0.1"}', '{"score": 7}', '{"score": 0.5, "box": [1, 2]}',
+                                     '{"error": 3}', '{"score": NaN}'])
+def test_a_damaged_entry_is_recomputed_and_replaced(tmp_path: Path, damaged: str):
+    from logolint.check import check_file
+
+    path = bundled_model_path()
+    model = Model(path, path.read_bytes())
+    image = str(EXAMPLES / "old-logo.png")
+    cache = ResultCache(tmp_path / "cache")
+    fresh = check_file(image, model, 0.5, cache)
+    (entry,) = (tmp_path / "cache").rglob("*.json")
+    entry.write_text(damaged)
+    cache = ResultCache(tmp_path / "cache")
+    assert check_file(image, model, 0.5, cache) == fresh and (cache.hits, cache.misses) == (0, 1)
+    cache = ResultCache(tmp_path / "cache")  # and written again
+    assert check_file(image, model, 0.5, cache) == fresh and (cache.hits, cache.misses) == (1, 0)
+
+
+def test_a_render_timeout_is_reported_and_never_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import logolint.svg_worker
+    from logolint.check import check_file
+    from logolint.errors import ImageTimeout
+
+    def busy(svg_text):  # as the renderer says on a machine too busy to finish in time
+        raise ImageTimeout("SVG took longer than 10 s to render")
+
+    path = bundled_model_path()
+    model = Model(path, path.read_bytes())
+    image = str(path.parent / "demo-old.svg")
+    monkeypatch.setattr(logolint.svg_worker, "render", busy)
+    slow = check_file(image, model, 0.5, ResultCache(tmp_path / "cache"))
+    assert slow.error == "SVG took longer than 10 s to render" and not list((tmp_path / "cache").rglob("*.json"))
+    monkeypatch.undo()
+    cache = ResultCache(tmp_path / "cache")
+    later = check_file(image, model, 0.5, cache)
+    assert later.error is None and later.flagged and (cache.hits, cache.misses) == (0, 1)

@@ -37,6 +37,27 @@ def test_entity_bomb_is_refused(tmp_path: Path):
         load_rgb(_svg(tmp_path, bomb))
 
 
+def _utf16(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "wide.svg"
+    path.write_bytes(('<?xml version="1.0" encoding="UTF-16"?>' + text).encode("utf-16"))  # with its BOM
+    return path
+
+
+def test_utf16_svg_renders(tmp_path: Path):
+    assert tuple(load_rgb(_utf16(tmp_path, RED_SQUARE))[100, 100]) == (255, 0, 0)
+
+
+@pytest.mark.parametrize("subset, reason", [
+    ('<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">', "entities"),
+    ('<!ATTLIST svg width CDATA "100">', "internal DTD subset"),
+])
+def test_utf16_svg_declarations_are_refused(tmp_path: Path, subset: str, reason: str):
+    # In UTF-16 every other byte is zero: the declarations must be seen as the parser reads them.
+    text = f'<!DOCTYPE svg [{subset}]><svg xmlns="http://www.w3.org/2000/svg"><text>x</text></svg>'
+    with pytest.raises(ImageError, match=reason):
+        load_rgb(_utf16(tmp_path, text))
+
+
 def test_public_doctype_is_accepted(tmp_path: Path):
     text = ('<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
             '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">' + RED_SQUARE)

@@ -44,6 +44,8 @@ def _one_line(done: subprocess.CompletedProcess, *names: str) -> None:
     ("model: missing.tflite\n", ["model file not found", "missing.tflite"]),
     ("model_sha256: abc123\n", ["'model_sha256'", "64 hexadecimal digits"]),
     ("old_labels: [ancient]\n", ["old_labels", "ancient"]),
+    ("old_labels: []\n", ["'old_labels'", "at least one label"]),  # would flag nothing, ever
+    ("exclude: ['[z-a]']\n", ["'exclude'", "'[z-a]'", "bad character range"]),
     ("just a string\n", ["must be a mapping"]),
 ])
 def test_config_errors(tmp_path: Path, config: str, names: list[str]):
