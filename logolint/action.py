@@ -86,16 +86,24 @@ class Inputs:
         )
 
 
-def _git(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    process = subprocess.run(["git", "--literal-pathspecs", *args], capture_output=True)
+def _git(*args: str, check: bool = True, where: str = ".") -> subprocess.CompletedProcess:
+    process = subprocess.run(["git", "-C", where, "--literal-pathspecs", *args], capture_output=True)
     if check and process.returncode != 0:
         detail = process.stderr.decode(errors="replace").strip().splitlines()
         raise LogolintError(f"git {args[0]} failed: {detail[-1] if detail else process.returncode}")
     return process
 
 
-def _have(commit: str) -> bool:
-    return _git("cat-file", "-e", f"{commit}^{{commit}}", check=False).returncode == 0
+def _have(commit: str, where: str) -> bool:
+    return _git("cat-file", "-e", f"{commit}^{{commit}}", check=False, where=where).returncode == 0
+
+
+def _repository(pathspecs: tuple[str, ...]) -> str:
+    """The top folder of the git repository holding the first path, which need not be the
+    current folder (actions/checkout with `path:`)."""
+    first = pathspecs[0] if pathspecs else "."
+    folder = first if os.path.isdir(first) else os.path.dirname(first) or "."
+    return os.fsdecode(_git("rev-parse", "--show-toplevel", where=folder).stdout.rstrip(b"\n"))
 
 
 def event_range(env: Mapping[str, str]) -> tuple[str, str, bool] | None:
@@ -117,32 +125,35 @@ def event_range(env: Mapping[str, str]) -> tuple[str, str, bool] | None:
 
 def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[str, ...]) -> list[str]:
     """Image files added or modified between `base` and `head` under `pathspecs`, relative
-    to the current folder. A rename counts as an addition, a deletion not at all."""
+    to the current folder. A rename counts as an addition, a deletion not at all, a
+    symbolic link not at all (as when folders are walked: git stores the link, not an
+    image, and a link could lead out of the checkout)."""
     from logolint.imaging import is_image_path
 
     if head == NO_COMMIT:  # a push that deleted the branch
         return []
-    missing = [commit for commit in (base, head) if not _have(commit)]
+    top = _repository(pathspecs)
+    missing = [commit for commit in (base, head) if not _have(commit, top)]
     if missing:
-        _git("fetch", "--no-tags", "--quiet", "origin", *missing)
+        _git("fetch", "--no-tags", "--quiet", "origin", *missing, where=top)
     start = base
     if from_merge_base:
-        found = _git("merge-base", base, head, check=False)
+        found = _git("merge-base", base, head, check=False, where=top)
         if found.returncode == 0:
             start = found.stdout.decode().strip()
         else:
             print("::notice title=logolint::no merge base in this shallow clone: comparing the "
                   "pull request with its base branch as it is now (use fetch-depth: 0 for the exact diff)")
-    top = os.fsdecode(_git("rev-parse", "--show-toplevel").stdout.rstrip(b"\n"))
+    within = [os.path.relpath(os.path.abspath(spec), top) for spec in pathspecs]
     diff = _git("diff", "-z", "--name-only", "--no-renames", "--diff-filter=d", "--no-ext-diff",
-                start, head, "--", *pathspecs)
+                start, head, "--", *within, where=top)
     files = []
     for name in diff.stdout.split(b"\0"):
         if not name:
             continue
         path = os.path.relpath(os.path.join(top, os.fsdecode(name)))
         # Skip what the checkout does not have (e.g. removed again on the base branch).
-        if is_image_path(path) and os.path.lexists(path):
+        if is_image_path(path) and os.path.lexists(path) and not os.path.islink(path):
             files.append(path)
     return files
 

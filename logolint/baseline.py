@@ -24,11 +24,13 @@ _LINE = re.compile(r"([0-9a-f]{64})(?:\s+.*)?")
 def read_baseline(path: Path) -> frozenset[str]:
     """The hashes in a baseline file, or ValueError saying which line is wrong."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # an editor's byte order mark is no entry
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     hashes = set()
-    for number, line in enumerate(text.splitlines(), 1):
+    # Lines end at "\n" (and "\r\n") only: splitlines() would also break at the form feeds
+    # and Unicode line separators a path note may hold.
+    for number, line in enumerate(text.split("\n"), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -64,7 +66,11 @@ def accept(result: Result, allowed: Mapping[str, str]) -> Result:
 
 
 def _note(path: str) -> str:
-    return path.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    """The path as one printable line (control characters, line separators and bytes
+    that are not UTF-8 as escapes; a backslash doubled, so escapes stay unambiguous)."""
+    from logolint.formats import printable
+
+    return printable(path.replace("\\", "\\\\"))
 
 
 def baseline_text(results: Iterable[Result]) -> str:

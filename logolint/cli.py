@@ -262,7 +262,7 @@ def _write_baseline(report, output: str) -> int:
 
     text = baseline_text(report.results)
     _write(text, output)
-    count = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+    count = sum(1 for line in text.split("\n") if line and not line.startswith("#"))
     print(f"logolint: wrote {count} accepted image{'s' if count != 1 else ''} to {output}", file=sys.stderr)
     from logolint.formats import printable
 
@@ -363,6 +363,28 @@ def _init(args: argparse.Namespace) -> int:
     print(f"GitHub Actions: save this as {root / '.github/workflows/logolint.yml'}:\n")
     print(WORKFLOW, end="")
     return EXIT_OK
+
+
+def hook(argv: Sequence[str] | None = None) -> int:
+    """The pre-commit hook's entry. pre-commit runs `entry args... files...` with no
+    separator, so a staged file named like an option (`-logo.png`, or
+    `--write-baseline=x.png`, which would write a baseline and pass) must still be read
+    as a file: the files are the trailing arguments that name existing image files, or
+    everything after a `--`."""
+    from logolint.imaging import is_image_path
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--" in argv:
+        cut = argv.index("--")
+        options, files = argv[:cut], argv[cut + 1:]
+    else:
+        cut = len(argv)
+        while cut and is_image_path(argv[cut - 1]) and os.path.lexists(argv[cut - 1]):
+            cut -= 1
+        options, files = argv[:cut], argv[cut:]
+    if not files:  # pre-commit passes at least one; without any, check nothing rather than "."
+        return EXIT_OK
+    return main(["check", *options, "--", *files])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

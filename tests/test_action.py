@@ -258,3 +258,28 @@ def test_a_file_name_that_is_not_utf8(tmp_path, cache_dir):
     sarif = json.loads(Path(outputs["sarif-file"]).read_text())
     location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "bad%FF%20name.png"
+
+
+def test_changed_only_skips_links_and_finds_the_repository_under_paths(tmp_path, cache_dir):
+    outside = tmp_path / "outside.png"  # an old logo out of the checkout
+    outside.write_bytes(OLD)
+    repo = tmp_path / "work" / "repo"  # actions/checkout with `path: repo`
+    repo.mkdir(parents=True)
+    _git(repo, "init", "--quiet")
+    _git(repo, "commit", "--quiet", "--allow-empty", "-m", "base")
+    base = _git(repo, "rev-parse", "HEAD")
+    (repo / "brand.png").symlink_to(outside)
+    (repo / "dangling.png").symlink_to("../nowhere.png")
+    (repo / "fine.png").write_bytes(NEW)
+    _git(repo, "add", "--all")
+    _git(repo, "commit", "--quiet", "-m", "head")
+    event = {"pull_request": {"base": {"sha": base}, "head": {"sha": _git(repo, "rev-parse", "HEAD")}}}
+    out = tmp_path / "out"
+    out.mkdir()
+    done, outputs, _ = _run(repo.parent, out, cache_dir, "pull_request", event, paths="repo")
+    # As when folders are walked: git stores a link, not an image, and none is followed.
+    assert done.returncode == 0 and outputs["findings"] == "0", done.stdout + done.stderr
+    assert "logolint: 1 changed image between" in done.stdout
+    assert "1 image checked, 0 with the old logo" in done.stdout
+    walked, _, _ = _run(repo.parent, out, cache_dir, "pull_request", event, paths="repo", changed_only="false")
+    assert walked.returncode == 0 and "1 image checked, 0 with the old logo" in walked.stdout, walked.stdout

@@ -134,3 +134,26 @@ def test_allowed_merges_baseline_and_allow(tmp_path: Path):
     config = load_config(tmp_path / "c.yaml")
     assert config.baseline == (tmp_path / "b.txt").resolve()
     assert dict(config.allowed) == {"a" * 64: "in the baseline b.txt", "b" * 64: "kept"}
+
+
+def test_a_baseline_with_odd_path_notes_reads_back(repo: Path, cache: str, capsys):
+    import os
+
+    # A Unicode line separator, a form feed and a byte that is not UTF-8: one line each.
+    odd = {"logo\u2028v1.png": "old-banner.jpg", "page\x0c2.png": "old-card.webp",
+           os.fsdecode(b"\xfe.png"): "old-screenshot.png"}
+    for name, source in odd.items():
+        shutil.copy(EXAMPLES / source, repo / "img" / name)
+    assert run_cli("img", "--cache-dir", cache, "--write-baseline", "base.txt") == 0
+    assert "wrote 4 accepted images to base.txt" in capsys.readouterr().err
+    notes = (repo / "base.txt").read_text(encoding="utf-8")
+    assert "logo\\u2028v1.png" in notes and "page\\x0c2.png" in notes and "img/\\xfe.png" in notes
+    (repo / ".logolint.yaml").write_text("baseline: base.txt\n")
+    assert run_cli("img", "--cache-dir", cache, "--format", "text") == 0
+    assert "6 images checked, 0 with the old logo, 5 accepted" in capsys.readouterr().out
+
+
+def test_a_baseline_saved_with_a_byte_order_mark_is_read(tmp_path: Path):
+    (tmp_path / "b.txt").write_bytes(b"\xef\xbb\xbf" + f"{'a' * 64}  x.png\r\n".encode())
+    (tmp_path / "c.yaml").write_text("baseline: b.txt\n")
+    assert dict(load_config(tmp_path / "c.yaml").allowed) == {"a" * 64: "in the baseline b.txt"}

@@ -259,3 +259,34 @@ def test_odd_file_names_are_reported_escaped(tmp_path: Path):
     done = subprocess.run([*command, "--write-baseline", str(tmp_path / "baseline.txt"), str(folder)],
                           capture_output=True, env=environment)
     assert done.returncode == 0 and b"wrote 1 accepted image" in done.stderr, done.stderr
+
+
+def test_the_hook_entry_reads_option_like_file_names_as_files(tmp_path: Path, monkeypatch, capsys):
+    from logolint.cli import hook
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-old.png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())
+    (tmp_path / "--write-baseline=x.png").write_bytes((EXAMPLES / "new-logo.png").read_bytes())
+    # As pre-commit runs it: entry, then the user's args, then the staged files.
+    assert hook(["--threshold", "0.9", "--no-cache", "-old.png", "--write-baseline=x.png"]) == 1
+    out = capsys.readouterr().out
+    assert "-old.png: old logo (1.00 >= 0.90)" in out and "2 images checked" in out
+    assert not (tmp_path / "x.png").exists()
+    assert hook(["--no-cache", "--", "-old.png"]) == 1 and "1 image checked" in capsys.readouterr().out
+    assert hook(["--no-cache"]) == 0 and capsys.readouterr().out == ""  # no staged image: nothing to check
+
+
+def test_the_hook_manifest_selects_every_extension_logolint_checks():
+    import re
+
+    import yaml
+
+    from logolint.imaging import IMAGE_EXTENSIONS
+
+    (manifest,) = yaml.safe_load((Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text())
+    assert manifest["entry"] == "logolint-hook" and "types" not in manifest
+    files = re.compile(manifest["files"])
+    for extension in IMAGE_EXTENSIONS:
+        assert files.search(f"a/b{extension}") and files.search(f"B{extension.upper()}"), extension
+    for name in ("notes.txt", "logo.png.txt", "png", ".logolint.yaml", "model.tflite"):
+        assert not files.search(name), name

@@ -58,6 +58,24 @@ def test_hook_blocks_an_old_logo_and_passes_a_new_one(repo: Path, pre_commit_hom
     assert "Passed" in passed.stdout
 
 
+def test_hook_checks_every_image_kind_and_reads_option_like_names_as_files(repo: Path, pre_commit_home: Path):
+    from PIL import Image
+
+    Image.open(EXAMPLES / "old-logo.png").save(repo / "favicon.ico", sizes=[(64, 64)])
+    shutil.copyfile(EXAMPLES / "old-banner.jpg", repo / "hero.JFIF")  # identify tags neither as an image
+    shutil.copyfile(EXAMPLES / "old-logo.png", repo / "-old.png")
+    # Read as an option, this name would write a baseline and pass the commit.
+    shutil.copyfile(EXAMPLES / "new-logo.png", repo / "--write-baseline=accepted.png")
+    git(repo, "add", "--", ".")
+
+    done = _try_repo(repo, pre_commit_home)
+    assert done.returncode == 1, done.stdout + done.stderr
+    for name in ("favicon.ico", "hero.JFIF", "-old.png"):
+        assert f"\n{name}: old logo (" in done.stdout, done.stdout
+    assert "4 images checked, 3 with the old logo" in done.stdout
+    assert not (repo / "accepted.png").exists()
+
+
 def _fingerprint(repo: Path) -> dict[str, tuple[str, int, int]]:
     """sha256, mode and mtime of every file in the work tree, and the index's blob ids."""
     import hashlib
