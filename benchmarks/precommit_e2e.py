@@ -24,10 +24,10 @@ CONFIG = """repos:
     hooks:
       - id: logolint
         name: logolint
-        entry: logolint
+        entry: logolint-hook
         language: python
         additional_dependencies: ["{root}"]
-        types: [image]
+        files: (?i)\\.(bmp|dib|gif|ico|jfif|jpe|jpeg|jpg|png|svg|svgz|tif|tiff|webp)$
         require_serial: true
       - id: check-added-large-files
         name: check-added-large-files
