@@ -8,7 +8,7 @@ import sys
 from typing import Sequence
 
 from logolint import __version__
-from logolint.errors import LogolintError
+from logolint.errors import ImageError, LogolintError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("check", "train", "eval", "explain", "init")
@@ -46,16 +46,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"logolint {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    talk = argparse.ArgumentParser(add_help=False)  # how loud and colourful, for every command
-    loudness = talk.add_mutually_exclusive_group()
-    loudness.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=QUIET,
-                          default=NORMAL, help="print findings only: no progress, no summary")
-    loudness.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=VERBOSE,
-                          help="also print every file's score, the model and cache use")
-    talk.add_argument("--color", choices=COLOR_CHOICES, default="auto",
-                      help="auto (default): on a terminal unless NO_COLOR is set")
+    def talk(quiet: str, verbose: str | None = None) -> argparse.ArgumentParser:
+        """How loud and colourful a command is, with help saying what that means for it."""
+        options = argparse.ArgumentParser(add_help=False)
+        loudness = options.add_mutually_exclusive_group()
+        loudness.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=QUIET,
+                              default=NORMAL, help=quiet)
+        if verbose:
+            loudness.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=VERBOSE,
+                                  help=verbose)
+        options.add_argument("--color", choices=COLOR_CHOICES, default="auto",
+                             help="auto (default): on a terminal unless NO_COLOR is set")
+        return options
 
-    check = sub.add_parser("check", parents=[talk], help="check images for the old logo (the default)")
+    check = sub.add_parser("check", help="check images for the old logo (the default)", parents=[talk(
+        "print findings only: no progress, no summary", "also print every file's score, the model and cache use")])
     check.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
     check.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
     check.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
@@ -70,14 +75,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--write-baseline", metavar="FILE",
                        help="accept every current finding: write their content hashes to FILE")
 
-    train = sub.add_parser("train", parents=[talk], help="train a model from old and new examples")
+    train = sub.add_parser("train", help="train a model from old and new examples",
+                           parents=[talk("no progress: print the result only")])
     train.add_argument("--old", nargs="+", required=True, metavar="PATH", help="old-logo images")
     train.add_argument("--new", nargs="+", required=True, metavar="PATH", help="new-logo images")
     train.add_argument("--other", nargs="*", default=[], metavar="PATH", help="images with neither")
     train.add_argument("--output", required=True, metavar="DIR", help="folder for model.tflite")
     train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
 
-    evaluate = sub.add_parser("eval", parents=[talk], help="measure a model on labelled folders")
+    evaluate = sub.add_parser("eval", help="measure a model on labelled folders",
+                              parents=[talk("no progress: print the evaluation only")])
     evaluate.add_argument("data", help="a folder with old/, new/ and optionally none/ inside")
     evaluate.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
     evaluate.add_argument("--old", nargs="+", metavar="PATH", help="train from these first (with --new)")
@@ -89,7 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--output", help="write the evaluation to this file instead of stdout")
     evaluate.add_argument("--seed", type=int, default=0, help="random seed when training (default: 0)")
 
-    explain = sub.add_parser("explain", parents=[talk], help="show why one image is or is not flagged")
+    explain = sub.add_parser("explain", help="show why one image is or is not flagged", parents=[talk(
+        "no hints: print the breakdown only", "list every view, not only those that fired and the best others")])
     explain.add_argument("image", help="the image to explain")
     explain.add_argument("-o", "--output", metavar="PNG", help="draw the heat map and box over the image here")
     explain.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
@@ -332,7 +340,13 @@ def _explain(args: argparse.Namespace) -> int:
     console = _console(args)
     config = _load_config(args)
     model = _model(args, config)
-    explanation = explain(args.image, config, model, args.threshold)
+    try:
+        explanation = explain(args.image, config, model, args.threshold)
+    except ImageError as exc:  # reported as `check` reports it, and failing as it would
+        from logolint.formats import printable
+
+        console.out.write(f"{printable(args.image)}: not checked: {exc}\n")
+        return EXIT_FINDINGS if config.unreadable == "fail" else EXIT_OK
     console.out.write(describe(explanation, console.paint_out, every_view=console.verbosity >= VERBOSE))
     console.out.flush()
     if args.output:
@@ -345,7 +359,7 @@ def _explain(args: argparse.Namespace) -> int:
         console.info(f"wrote {args.output}")
     else:
         console.info("add -o overlay.png to see the heat map and box drawn over the image")
-    return EXIT_FINDINGS if explanation.flagged else EXIT_OK
+    return EXIT_FINDINGS if explanation.failed else EXIT_OK
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -4,13 +4,14 @@ and parts of it, however the detector chose them), and the verdict they add up t
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Any, Callable
 
 from logolint.check import _to_source, analysed_side, resolve_threshold, with_old_labels
 from logolint.config import Config
 from logolint.detect import Box, Detection, decide, known_drawing, score_views, verify
 from logolint.formats import printable
-from logolint.imaging import load_image
+from logolint.imaging import load_image, read_file
 
 Paint = Callable[[str, str], str]
 RUNNERS_UP = 5  # views listed by default besides those that fired
@@ -24,10 +25,16 @@ class Explanation:
     views: tuple[Detection, ...]
     verdict: Detection  # the view that decides, as `check` picks it
     threshold: float
+    accepted: str | None = None  # why the baseline or allow list accepts a flagged image
 
     @property
     def flagged(self) -> bool:
         return self.verdict.score >= self.threshold
+
+    @property
+    def failed(self) -> bool:
+        """Whether `check` would fail on this image."""
+        return self.flagged and self.accepted is None
 
     def to_source(self, box: Box) -> Box:
         return _to_source(box, self.image.size, self.source_size)
@@ -49,7 +56,8 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
     threshold = resolve_threshold(config, model, threshold)
     if config.old_labels is not None:
         model = with_old_labels(model, config.old_labels)
-    loaded = load_image(path, side=analysed_side(model, config.localise))
+    data = read_file(path)
+    loaded = load_image(path, data, side=analysed_side(model, config.localise))
     known = known_drawing(model, loaded.image)
     views = tuple(score_views(model, loaded.image, config.localise))
     verdict = known or decide(list(views))
@@ -59,7 +67,9 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
             views += (checked,)
         verdict = checked
     views = ((known,) if known else ()) + views
-    return Explanation(path, loaded.image, loaded.source_size, views, verdict, threshold)
+    explanation = Explanation(path, loaded.image, loaded.source_size, views, verdict, threshold)
+    accepted = config.allowed.get(hashlib.sha256(data).hexdigest()) if explanation.flagged else None
+    return dataclasses.replace(explanation, accepted=accepted)
 
 
 def overlay(explanation: Explanation):
@@ -89,6 +99,8 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
     lines = [f"{printable(explanation.path)}: {verdict} at {_box(explanation.to_source(decisive.box))}",
              f"{len(explanation.views)} views of the {width}x{height} image scored; "
              f"a view fires at score >= {threshold:.2f}", ""]
+    if explanation.accepted is not None:
+        lines.insert(1, f"accepted ({explanation.accepted}): `check` passes it")
     stages: dict[str, list[Detection]] = {}
     for view in explanation.views:
         stages.setdefault(explanation.stage(view), []).append(view)

@@ -90,6 +90,7 @@ def as_json(report: Report) -> str:
                 "path": r.path,
                 "score": r.score,
                 "flagged": r.flagged,
+                "accepted": r.accepted,
                 "error": r.error,
                 "label": r.label,
                 "box": list(r.box) if r.box else None,

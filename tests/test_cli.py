@@ -290,3 +290,14 @@ def test_the_hook_manifest_selects_every_extension_logolint_checks():
         assert files.search(f"a/b{extension}") and files.search(f"B{extension.upper()}"), extension
     for name in ("notes.txt", "logo.png.txt", "png", ".logolint.yaml", "model.tflite"):
         assert not files.search(name), name
+
+
+def test_each_command_offers_the_loudness_it_has(capsys):
+    for command, verbose in (("check", True), ("explain", True), ("train", False), ("eval", False)):
+        with pytest.raises(SystemExit):
+            run_cli(command, "--help")
+        text = capsys.readouterr().out
+        assert ("-v, --verbose" in text) == verbose, command
+    with pytest.raises(SystemExit):
+        run_cli("train", "--help")
+    assert "no progress: print the result only" in capsys.readouterr().out

@@ -119,10 +119,33 @@ def test_explain_without_output_and_verbose_lists_every_view(capsys):
     assert any("more views" in line for line in default) == (total > RUNNERS_UP)
 
 
-def test_explain_errors_are_one_line(tmp_path: Path, capsys):
+def test_explain_reports_an_unreadable_image_as_check_does(tmp_path: Path, capsys):
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n")
-    assert run_cli("explain", str(broken)) == 2
+    (tmp_path / "fail.yaml").write_text("{}\n")
+    assert run_cli("explain", str(broken), "--config", str(tmp_path / "fail.yaml")) == 1
+    assert capsys.readouterr().out.startswith(f"{broken}: not checked: ")
+    (tmp_path / "warn.yaml").write_text("unreadable: warn\n")
+    assert run_cli("explain", str(broken), "--config", str(tmp_path / "warn.yaml")) == 0
+    assert capsys.readouterr().out.startswith(f"{broken}: not checked: ")
+
+
+def test_explain_says_when_the_baseline_or_allow_list_accepts_the_image(tmp_path: Path, capsys):
+    import hashlib
+
+    image = EXAMPLES / "old-logo.png"
+    sha256 = hashlib.sha256(image.read_bytes()).hexdigest()
+    (tmp_path / "allow.yaml").write_text(f"allow:\n  - sha256: {sha256}\n    reason: the 2019 press kit\n")
+    assert run_cli("explain", str(image), "--config", str(tmp_path / "allow.yaml")) == 0  # as check passes it
+    lines = capsys.readouterr().out.splitlines()
+    assert ": old logo (" in lines[0] and lines[1] == "accepted (the 2019 press kit): `check` passes it"
+    assert run_cli(str(image), "--config", str(tmp_path / "allow.yaml"), "--no-cache", "--format", "json") == 0
+    (result,) = __import__("json").loads(capsys.readouterr().out)["results"]
+    assert result["flagged"] is False and result["accepted"] == "the 2019 press kit" and result["score"] >= 0.99
+
+
+def test_explain_errors_are_one_line(tmp_path: Path, capsys):
+    assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "--model", str(tmp_path / "none.tflite")) == 2
     assert capsys.readouterr().err.startswith("logolint: error: ")
     assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(tmp_path / "x.unknown")) == 2
     assert "cannot write" in capsys.readouterr().err
