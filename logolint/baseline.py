@@ -16,18 +16,24 @@ from logolint.results import Result
 
 HEADER = (
     "# logolint baseline: images accepted as they are, by content sha256 (the path is a note).\n"
-    "# Regenerate with `logolint check --write-baseline FILE`; an edited image is checked again.\n"
+    "# Add to it with `logolint check --write-baseline FILE`; an edited image is checked again.\n"
 )
-_LINE = re.compile(r"([0-9a-f]{64})(?:\s+.*)?")
+_LINE = re.compile(r"([0-9a-f]{64})(?:\s+(.*))?")
 
 
 def read_baseline(path: Path) -> frozenset[str]:
     """The hashes in a baseline file, or ValueError saying which line is wrong."""
+    return frozenset(read_entries(path))
+
+
+def read_entries(path: Path) -> dict[str, str]:
+    """sha256 -> path note of each entry in a baseline file, or ValueError saying which
+    line is wrong."""
     try:
         text = path.read_text(encoding="utf-8-sig")  # an editor's byte order mark is no entry
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    hashes = set()
+    entries: dict[str, str] = {}
     # Lines end at "\n" (and "\r\n") only: splitlines() would also break at the form feeds
     # and Unicode line separators a path note may hold.
     for number, line in enumerate(text.split("\n"), 1):
@@ -37,8 +43,8 @@ def read_baseline(path: Path) -> frozenset[str]:
         match = _LINE.fullmatch(line)
         if not match:
             raise ValueError(f"{path}: line {number}: expected a sha256 and a path")
-        hashes.add(match.group(1))
-    return frozenset(hashes)
+        entries[match.group(1)] = match.group(2) or ""
+    return entries
 
 
 def parse_allow(value: Any) -> dict[str, str]:
@@ -73,10 +79,14 @@ def _note(path: str) -> str:
     return printable(path.replace("\\", "\\\\"))
 
 
-def baseline_text(results: Iterable[Result]) -> str:
-    """A baseline accepting every result the model flags, already accepted ones included."""
-    entries: dict[str, str] = {}
+def baseline_text(results: Iterable[Result], kept: Mapping[str, str] | None = None) -> str:
+    """A baseline accepting every result the model flags, already accepted ones included,
+    and the `kept` entries (sha256 -> note, as read_entries gives them) of contents this
+    run did not see: a run over some paths or one shard adds to a baseline, never drops
+    what other runs accepted."""
+    found: dict[str, str] = {}
     for result in results:
         if (result.flagged or result.accepted is not None) and result.sha256:
-            entries.setdefault(result.sha256, result.path)
-    return HEADER + "".join(f"{sha}  {_note(entries[sha])}\n" for sha in sorted(entries))
+            found.setdefault(result.sha256, _note(result.path))
+    entries = {**(kept or {}), **found}
+    return HEADER + "".join(f"{sha}  {entries[sha]}".rstrip() + "\n" for sha in sorted(entries))

@@ -135,7 +135,15 @@ def check_paths(
             on_result(results[-1], len(results), len(files))
     results = tuple(results)
     return Report(results, threshold, model.sha256, fail_on_error=config.unreadable == "fail",
-                  root=str(repository_root(Path.cwd())))
+                  root=str(_root(paths)))
+
+
+def _root(paths: list[str]) -> Path:
+    """The repository that holds the first path, which need not hold the current folder
+    (the action after actions/checkout with `path:`); else the current folder's, as before."""
+    first = Path(paths[0]) if paths else Path.cwd()
+    root = repository_root(first if first.is_dir() else first.parent)
+    return root if (root / ".git").exists() else repository_root(Path.cwd())
 
 
 def with_old_labels(model, old_labels: tuple[str, ...]):

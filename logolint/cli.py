@@ -266,9 +266,15 @@ def write_step_summary(report) -> None:
 
 
 def _write_baseline(report, output: str) -> int:
-    from logolint.baseline import baseline_text
+    from pathlib import Path
 
-    text = baseline_text(report.results)
+    from logolint.baseline import baseline_text, read_entries
+
+    try:
+        kept = read_entries(Path(output)) if Path(output).is_file() else {}
+    except ValueError as exc:
+        raise LogolintError(f"cannot add to the baseline: {exc}") from None
+    text = baseline_text(report.results, kept)
     _write(text, output)
     count = sum(1 for line in text.split("\n") if line and not line.startswith("#"))
     print(f"logolint: wrote {count} accepted image{'s' if count != 1 else ''} to {output}", file=sys.stderr)
@@ -369,11 +375,15 @@ def _init(args: argparse.Namespace) -> int:
 
     root = repository_root(Path.cwd())
     path = write_config(root, force=args.force)
-    has_hooks = (root / ".pre-commit-config.yaml").exists()
-    where = "under `repos:` in" if has_hooks else "as"
+    hooks = root / ".pre-commit-config.yaml"
+    try:
+        existing = hooks.read_text(encoding="utf-8-sig") if hooks.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        existing = ""
+    where = "under `repos:` in" if existing is not None else "as"
     print(f"wrote {path} (every key is optional; the comments explain each)\n")
-    print(f"pre-commit: save this {where} {root / '.pre-commit-config.yaml'}, then run `pre-commit install`:\n")
-    print(pre_commit_snippet(with_repos_key=not has_hooks))
+    print(f"pre-commit: save this {where} {hooks}, then run `pre-commit install`:\n")
+    print(pre_commit_snippet(existing))
     print(f"GitHub Actions: save this as {root / '.github/workflows/logolint.yml'}:\n")
     print(WORKFLOW, end="")
     return EXIT_OK

@@ -230,15 +230,15 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
         data = read_file(path)
     refuse_placeholders(data)
     if is_svg(data):
-        from logolint.svg import render_svg
+        from logolint.svg import rasterise
 
-        image = render_svg(data)
+        image, own_size = rasterise(data)
         flat = flatten(image)
         if max(flat.size) > side:
             from PIL import Image
 
             flat.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
-        return Loaded(flat, image.size)
+        return Loaded(flat, own_size or image.size)  # boxes in the document's own pixels
     return _decode(data, side)
 
 

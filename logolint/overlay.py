@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 Box = tuple[int, int, int, int]
 LOW, HIGH = np.array([255, 214, 0], np.float32), np.array([230, 20, 20], np.float32)
 FLAGGED, PASSED = (230, 20, 20), (255, 255, 255)
+MIN_SIDE = 400  # px: a smaller picture is drawn enlarged
 
 
 def heat(size: tuple[int, int], scored: Sequence[tuple[Box, float]]) -> np.ndarray:
@@ -65,7 +66,13 @@ def _legend(image: Image.Image, scale: int) -> None:
 
 def draw(image: Image.Image, scored: Sequence[tuple[Box, float]], box: Box, caption: str,
          flagged: bool) -> Image.Image:
-    """The image, muted, under the heat map, with `box` outlined and captioned."""
+    """The image, muted, under the heat map, with `box` outlined and captioned. A small
+    image is drawn enlarged (whole pixels), so the caption and legend fit beside it."""
+    zoom = max(1, MIN_SIDE // max(image.size))
+    if zoom > 1:
+        image = image.resize((image.width * zoom, image.height * zoom), Image.NEAREST)
+        scored = [(tuple(v * zoom for v in view), score) for view, score in scored]
+        box = tuple(v * zoom for v in box)
     rgb = np.asarray(image.convert("RGB"), np.float32)
     grey = rgb.mean(axis=2, keepdims=True)
     muted = 0.35 * rgb + 0.65 * grey
@@ -80,9 +87,11 @@ def draw(image: Image.Image, scored: Sequence[tuple[Box, float]], box: Box, capt
     draw = ImageDraw.Draw(out)
     # Around the box, but kept inside the picture: a box at the border stays visible.
     x0, y0 = max(box[0] - pen, 0), max(box[1] - pen, 0)
-    x1, y1 = min(box[2] + pen, out.width) - 1, min(box[3] + pen, out.height) - 1
+    x1, y1 = max(min(box[2] + pen, out.width) - 1, x0), max(min(box[3] + pen, out.height) - 1, y0)
     draw.rectangle([x0, y0, x1, y1], outline=(0, 0, 0), width=pen + 2 * scale)
-    draw.rectangle([x0 + scale, y0 + scale, x1 - scale, y1 - scale], outline=ink, width=pen)
+    # Inset by the outline's width where there is room (a picture a few pixels wide has none).
+    draw.rectangle([x0 + scale, y0 + scale, max(x1 - scale, x0 + scale), max(y1 - scale, y0 + scale)],
+                   outline=ink, width=pen)
     font = _font(14 * scale)
     left, top, right, bottom = draw.textbbox((0, 0), caption, font=font)
     tag_w, tag_h = right - left + 12 * scale, bottom - top + 10 * scale

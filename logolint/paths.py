@@ -96,7 +96,11 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
                 found.append(name)
         else:
             raise ConfigError(f"no such file or directory: {name}")
-    return list(dict.fromkeys(found))
+    # One file named two ways (a.png, ./a.png, its absolute path) is checked once, as first named.
+    unique: dict[str, str] = {}
+    for name in found:
+        unique.setdefault(os.path.normcase(os.path.abspath(name)), name)
+    return list(unique.values())
 
 
 def repository_root(start: Path) -> Path:

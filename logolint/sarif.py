@@ -83,7 +83,11 @@ def sarif(report: Report) -> str:
                 "rules": _RULES,
             }},
             "results": [_result(r, report) for r in results],
-            "properties": {"threshold": report.threshold, "model_sha256": report.model_sha256},
+            # Accepted images are listed here, not as results with `suppressions`, which code
+            # scanning does not honour everywhere: it would open alerts for them.
+            "properties": {"threshold": report.threshold, "model_sha256": report.model_sha256,
+                           "accepted": [{"uri": _uri(r, report), "sha256": r.sha256, "reason": r.accepted}
+                                        for r in report.results if r.accepted is not None]},
         }],
     }
     return json.dumps(document, indent=2) + "\n"

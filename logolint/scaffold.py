@@ -66,7 +66,7 @@ def write_config(folder: Path, force: bool = False) -> Path:
     existing = [folder / name for name in CONFIG_NAMES if (folder / name).exists()]
     if existing and not force:
         raise ConfigError(f"{existing[0]} already exists (use --force to overwrite it)")
-    path = folder / CONFIG_NAMES[0]
+    path = existing[0] if existing else folder / CONFIG_NAMES[0]  # --force replaces the one in use
     try:
         path.write_text(CONFIG_TEMPLATE.format(repository=REPOSITORY), encoding="utf-8")
     except OSError as exc:
@@ -74,14 +74,21 @@ def write_config(folder: Path, force: bool = False) -> Path:
     return path
 
 
-def pre_commit_snippet(with_repos_key: bool = True) -> str:
+def pre_commit_snippet(existing: str | None = None) -> str:
+    """The hook's entry: a whole `.pre-commit-config.yaml`, or, given the text of an
+    existing one, a `repos:` item indented as that file's items are (`pre-commit
+    sample-config` puts their dashes at column 0; an item at another column breaks it)."""
+    import re
+
+    found = re.search(r"^( *)-\s+repo:", existing or "", re.MULTILINE)
+    lead = found.group(1) if found else "  "
     entry = f"""\
-  - repo: {REPOSITORY}
-    rev: {REV}
-    hooks:
-      - id: logolint
+{lead}- repo: {REPOSITORY}
+{lead}  rev: {REV}
+{lead}  hooks:
+{lead}    - id: logolint
 """
-    return ("repos:\n" + entry) if with_repos_key else entry
+    return entry if existing is not None else "repos:\n" + entry
 
 
 WORKFLOW = f"""\

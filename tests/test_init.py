@@ -78,6 +78,31 @@ def test_init_prints_only_the_entry_when_a_pre_commit_config_exists(repo: Path, 
     assert "under `repos:`" in out and "\nrepos:\n" not in out and f"  - repo: {REPOSITORY}" in out
 
 
+def test_init_force_replaces_the_config_in_use(repo: Path, capsys, monkeypatch):
+    monkeypatch.chdir(repo)
+    (repo / ".logolint.yml").write_text("threshold: 0.9\n")
+    assert run_cli("init", "--force") == 0
+    assert "unreadable: fail" in (repo / ".logolint.yml").read_text()
+    assert not (repo / ".logolint.yaml").exists()  # a second file beside it would take over silently
+
+
+def test_the_printed_entry_fits_a_pre_commit_sample_config(repo: Path, capsys, monkeypatch):
+    monkeypatch.chdir(repo)
+    sample = subprocess.run([sys.executable, "-m", "pre_commit", "sample-config"], capture_output=True, text=True,
+                            check=True).stdout
+    assert "\n-   repo:" in sample  # its items start at column 0
+    (repo / ".pre-commit-config.yaml").write_text(sample)
+    assert run_cli("init") == 0
+    entry = _snippet(capsys.readouterr().out, f"- repo: {REPOSITORY}")
+    (repo / ".pre-commit-config.yaml").write_text(sample + entry)  # pasted under `repos:`, at the end
+    checked = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    import yaml
+
+    assert yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"][-1]["repo"] == REPOSITORY
+
+
 def _snapshot_of_this_checkout(target: Path) -> None:
     """This working tree, uncommitted work included, as a git repository tagged REV."""
     files = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")

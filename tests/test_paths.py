@@ -56,3 +56,11 @@ def test_odd_filenames(tmp_path: Path):
     _touch(tmp_path, *names)
     found = collect([str(tmp_path)], (), tmp_path)
     assert sorted(Path(p).name for p in found) == sorted(names)
+
+
+def test_one_file_named_several_ways_is_collected_once(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.png").write_bytes(b"x")
+    (tmp_path / "sub").mkdir()
+    named = ["a.png", "./a.png", str(tmp_path / "a.png"), "sub/../a.png", "."]
+    assert collect(named, (), tmp_path) == ["a.png"]

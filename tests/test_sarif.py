@@ -103,3 +103,6 @@ def test_sarif_edge_cases_validate(tmp_path: Path, monkeypatch):
     assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results] == [
         "a%0Ab%3Ac.png", "file:///outside/x.png", "bad.png"]
     assert [r["level"] for r in results] == ["error", "error", "warning"]  # unreadable: warn
+    # An accepted image opens no alert, and the run still says it was seen and why it passed.
+    assert document["runs"][0]["properties"]["accepted"] == [
+        {"uri": "kept.png", "sha256": "b" * 64, "reason": "press kit"}]

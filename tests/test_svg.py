@@ -115,3 +115,18 @@ def test_external_references_are_never_fetched_or_read(tmp_path: Path):
         server.shutdown()
     assert _Recorder.requests == []
     assert not np.any((array[..., 1] > 200) & (array[..., 0] < 50))  # the green file was not drawn
+
+
+@pytest.mark.parametrize("attributes, size", [
+    ('width="400" height="200"', (400, 200)),
+    ('width="4in" height="2in" viewBox="0 0 10 5"', (384, 192)),
+    ('width="100%" height="100%" viewBox="0 0 50 25"', (50, 25)),  # relative: the viewBox tells
+    ('viewBox="0,0,30,90"', (30, 90)),
+    ('width="300pt" height="150pt"', (400, 200)),  # the renderer refused such units before
+    ("", (1024, 512)),  # nothing declared: the rendering's size
+])
+def test_svg_boxes_are_in_the_documents_own_pixels(tmp_path: Path, attributes: str, size: tuple[int, int]):
+    from logolint.imaging import load_image
+
+    text = f'<svg xmlns="http://www.w3.org/2000/svg" {attributes}><rect width="10" height="5" fill="red"/></svg>'
+    assert load_image(_svg(tmp_path, text)).source_size == size
