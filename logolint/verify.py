@@ -503,6 +503,7 @@ def choose(images: dict[str, list], limit: int = 4, candidates: int = 12, sample
     label, fewer those of other labels. Few files are all kept."""
     if all(len(items) <= limit for items in images.values()):
         return images
+    from concurrent.futures import ThreadPoolExecutor
 
     def spread(items: list, count: int) -> list[int]:
         return sorted({round(i * (len(items) - 1) / max(1, count - 1)) for i in range(min(count, len(items)))})
@@ -514,8 +515,8 @@ def choose(images: dict[str, list], limit: int = 4, candidates: int = 12, sample
         if len(items) <= limit:
             chosen[label] = items
             continue
-        ranked = []
-        for i in spread(items, candidates):
+
+        def rank(i: int) -> tuple[int, int]:
             refs = references({label: [items[i]]})
             score = 0
             for test_label, j, (points, descriptors), shape in tests:
@@ -524,6 +525,11 @@ def choose(images: dict[str, list], limit: int = 4, candidates: int = 12, sample
                 found = _match(refs, points, descriptors, shape)[0].get(label)
                 if found and found.inliers >= MIN_INLIERS:
                     score += 1 if test_label == label else -1
-            ranked.append((-score, i))
+            return -score, i
+
+        # Candidates in two threads: OpenCV releases the GIL while it matches, and each
+        # candidate's rank is its own (RANSAC seeds itself per call), so the choice is the same.
+        with ThreadPoolExecutor(2) as pool:
+            ranked = list(pool.map(rank, spread(items, candidates)))
         chosen[label] = [items[i] for _, i in sorted(ranked)[:limit]]
     return chosen
