@@ -269,6 +269,7 @@ def _write_baseline(report, output: str) -> int:
     from pathlib import Path
 
     from logolint.baseline import baseline_text, read_entries
+    from logolint.formats import printable
 
     try:
         kept = read_entries(Path(output)) if Path(output).is_file() else {}
@@ -278,8 +279,6 @@ def _write_baseline(report, output: str) -> int:
     _write(text, output)
     count = sum(1 for line in text.split("\n") if line and not line.startswith("#"))
     print(f"logolint: wrote {count} accepted image{'s' if count != 1 else ''} to {output}", file=sys.stderr)
-    from logolint.formats import printable
-
     for result in report.errors:
         print(f"{printable(result.path)}: not checked: {result.error}", file=sys.stderr)
     return EXIT_FINDINGS if report.fail_on_error and report.errors else EXIT_OK
