@@ -93,10 +93,16 @@ def seed_folder(seed: Path, table: list, numbers: dict) -> None:
         result, seconds = train_and_eval([seed / "train/old"], [seed / "train/new"],
                                          {"old": images(seed / "test/old"), "new": images(seed / "test/new")},
                                          Path(tmp))
-    right = result["confusion"]["old"]["flagged"] + result["confusion"]["new"]["passed"]
-    table.append(("seed-google folder training: test/ right", f"{right}/6", "6/6"))
+    table.append(("seed-google folder training: test/ right", f"{correct(result)}/6", "6/6"))
     table.append(("seed-google folder training: train time", f"{seconds:.1f} s", "<= 60 s"))
     numbers["seed_folder_test"] = result
+
+
+def correct(result: dict) -> int:
+    """Images `eval` got right; one it could not check counts as wrong here (eval's own
+    rates leave it out)."""
+    rows = result["confusion"]
+    return rows["old"]["flagged"] + rows["new"]["passed"] + rows["none"]["passed"]
 
 
 def seed_cv(seed: Path, table: list, numbers: dict) -> None:
@@ -104,19 +110,19 @@ def seed_cv(seed: Path, table: list, numbers: dict) -> None:
     rng = random.Random(0)
     rng.shuffle(olds)
     rng.shuffle(news)
-    correct = total = 0
+    right = total = 0
     misses = []
     for fold in range(5):
         test_old, test_new = olds[fold::5], news[fold::5]
         with tempfile.TemporaryDirectory() as tmp:
             result, _ = train_and_eval([p for p in olds if p not in test_old], [p for p in news if p not in test_new],
                                        {"old": test_old, "new": test_new}, Path(tmp))
-        correct += round(result["accuracy"] * len(result["items"]))
+        right += correct(result)
         total += len(result["items"])
         misses += [{**item, "fold": fold, "threshold": result["threshold"]} for item in result["items"]
                    if item["score"] is None or (item["score"] >= result["threshold"]) != (item["truth"] == "old")]
-    table.append(("seed-google 5-fold CV accuracy", f"{correct / total:.1%}", ">= 97%"))
-    numbers["seed_cv_accuracy"] = correct / total
+    table.append(("seed-google 5-fold CV accuracy", f"{right / total:.1%}", ">= 97%"))
+    numbers["seed_cv_accuracy"] = right / total
     numbers["seed_cv_missed"] = misses
 
 
@@ -126,7 +132,8 @@ def seed_fewshot(seed: Path, table: list, numbers: dict) -> None:
             "new": [p for p in images(seed / "train/new") + images(seed / "test/new") if p != ref_new]}
     with tempfile.TemporaryDirectory() as tmp:
         result, seconds = train_and_eval([ref_old], [ref_new], rest, Path(tmp))
-    table.append((f"seed-google few-shot accuracy ({len(result['items'])} images)", f"{result['accuracy']:.1%}", ">= 92%"))
+    accuracy = correct(result) / len(result["items"])
+    table.append((f"seed-google few-shot accuracy ({len(result['items'])} images)", f"{accuracy:.1%}", ">= 92%"))
     table.append(("seed-google few-shot train time", f"{seconds:.1f} s", "<= 60 s"))
     numbers["seed_fewshot"] = result
 

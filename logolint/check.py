@@ -139,11 +139,15 @@ def check_paths(
 
 
 def _root(paths: list[str]) -> Path:
-    """The repository that holds the first path, which need not hold the current folder
-    (the action after actions/checkout with `path:`); else the current folder's, as before."""
-    first = Path(paths[0]) if paths else Path.cwd()
-    root = repository_root(first if first.is_dir() else first.parent)
-    return root if (root / ".git").exists() else repository_root(Path.cwd())
+    """The repository files are named from: the current folder's; outside any, the one
+    that holds the first path (the action after actions/checkout with `path:`); else the
+    current folder."""
+    here = repository_root(Path.cwd())
+    if (here / ".git").exists() or not paths:
+        return here
+    first = Path(paths[0])
+    holder = repository_root(first if first.is_dir() else first.parent)
+    return holder if (holder / ".git").exists() else here
 
 
 def with_old_labels(model, old_labels: tuple[str, ...]):

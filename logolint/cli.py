@@ -8,7 +8,7 @@ import sys
 from typing import Sequence
 
 from logolint import __version__
-from logolint.errors import ImageError, LogolintError
+from logolint.errors import ConfigError, ImageError, LogolintError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("check", "train", "eval", "explain", "init")
@@ -16,7 +16,9 @@ COMMANDS = ("check", "train", "eval", "explain", "init")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse exits 2 itself; keep it one line
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        from logolint.formats import printable
+
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)}\n")
 
 
 def _threshold(text: str) -> float:
@@ -307,6 +309,7 @@ def _eval(args: argparse.Namespace) -> int:
 
     from logolint.check import check_file, resolve_threshold, with_old_labels
     from logolint.evaluate import as_json, as_text, evaluate, labelled_files
+    from logolint.formats import printable
     from logolint.model import load_model
 
     _keep_freed_memory()
@@ -331,7 +334,7 @@ def _eval(args: argparse.Namespace) -> int:
             for path, _ in pairs:
                 results.append(check_file(path, model, threshold, localise=config.localise))
                 if line:
-                    line.update(len(results), len(pairs), path)
+                    line.update(len(results), len(pairs), printable(path))
     evaluation = evaluate([truth for _, truth in pairs], results, threshold)
     _write((as_json if args.format == "json" else as_text)(evaluation), args.output)
     return EXIT_OK
@@ -344,6 +347,8 @@ def _explain(args: argparse.Namespace) -> int:
     _one_blas_thread()
     console = _console(args)
     config = _load_config(args)
+    if not os.path.lexists(args.image):  # a usage error, as `check` has it
+        raise ConfigError(f"no such file or directory: {args.image}")
     model = _model(args, config)
     try:
         explanation = explain(args.image, config, model, args.threshold)
@@ -392,22 +397,40 @@ def hook(argv: Sequence[str] | None = None) -> int:
     """The pre-commit hook's entry. pre-commit runs `entry args... files...` with no
     separator, so a staged file named like an option (`-logo.png`, or
     `--write-baseline=x.png`, which would write a baseline and pass) must still be read
-    as a file: the files are the trailing arguments that name existing image files, or
-    everything after a `--`."""
-    from logolint.imaging import is_image_path
-
+    as a file: the files are the trailing arguments that name existing files (but the
+    value of an option just before them: `--config .logolint.yaml`), or everything
+    after a `--`. No file at all is an error, never a pass."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--" in argv:
         cut = argv.index("--")
         options, files = argv[:cut], argv[cut + 1:]
     else:
         cut = len(argv)
-        while cut and is_image_path(argv[cut - 1]) and os.path.lexists(argv[cut - 1]):
+        while cut and os.path.lexists(argv[cut - 1]):
             cut -= 1
+        if 0 < cut < len(argv) and _takes_value(argv[cut - 1]):
+            cut += 1
         options, files = argv[:cut], argv[cut:]
-    if not files:  # pre-commit passes at least one; without any, check nothing rather than "."
-        return EXIT_OK
+    if not files:
+        print("logolint-hook: error: no file to check among the arguments (pre-commit passes them last)",
+              file=sys.stderr)
+        return EXIT_USAGE
     return main(["check", *options, "--", *files])
+
+
+def _takes_value(token: str) -> bool:
+    """Whether `token` is a `check` option that takes the next argument as its value
+    (argparse also takes a long option's unique prefix)."""
+    if not token.startswith("-") or "=" in token:
+        return False
+    parser = _parser()
+    commands = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    options = [name for action in commands.choices["check"]._actions if action.nargs != 0
+               for name in action.option_strings]
+    if token in options:
+        return True
+    prefixed = [name for name in options if token.startswith("--") and name.startswith(token)]
+    return len(prefixed) == 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -416,15 +439,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv.insert(0, "check")
     args = _parser().parse_args(argv)
     _escaping_streams()
+    from logolint.formats import printable
+
     try:
         commands = {"check": _check, "train": _train, "eval": _eval, "explain": _explain, "init": _init}
         return commands[args.command](args)
-    except LogolintError as exc:
-        print(f"logolint: error: {exc}", file=sys.stderr)
+    except LogolintError as exc:  # messages name files: escaped as every printed name is
+        print(f"logolint: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("logolint: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: one line that can be reported, not a traceback
-        print(f"logolint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"logolint: internal error: {type(exc).__name__}: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE

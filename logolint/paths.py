@@ -96,11 +96,20 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
                 found.append(name)
         else:
             raise ConfigError(f"no such file or directory: {name}")
-    # One file named two ways (a.png, ./a.png, its absolute path) is checked once, as first named.
-    unique: dict[str, str] = {}
+    # One file named two ways (a.png, ./a.png, its absolute path, through a linked folder,
+    # in another case on a file system that ignores case) is checked once, as first named.
+    unique: dict[object, str] = {}
     for name in found:
-        unique.setdefault(os.path.normcase(os.path.abspath(name)), name)
+        unique.setdefault(_identity(name), name)
     return list(unique.values())
+
+
+def _identity(name: str) -> object:
+    try:
+        info = os.stat(name)
+    except OSError:  # a dangling link: it still gets its `not checked`
+        return os.path.normcase(os.path.abspath(name))
+    return info.st_dev, info.st_ino
 
 
 def repository_root(start: Path) -> Path:

@@ -497,10 +497,12 @@ def lookalike(images: dict[str, list], refs: list[Reference]) -> float:
     return min(shares)
 
 
-def choose(images: dict[str, list], limit: int = 4, candidates: int = 12, sample: int = 16) -> dict[str, list]:
+def choose(images: dict[str, list], limit: int = 4, candidates: int = 12, sample: int = 16,
+           workers: int = 2) -> dict[str, list]:
     """The references to keep when training from many example photos: per label, up to
     `limit` of `candidates` photos that verify the most sampled examples of their own
-    label, fewer those of other labels. Few files are all kept."""
+    label, fewer those of other labels (ranked in `workers` threads). Few files are all
+    kept."""
     if all(len(items) <= limit for items in images.values()):
         return images
     from concurrent.futures import ThreadPoolExecutor
@@ -529,7 +531,7 @@ def choose(images: dict[str, list], limit: int = 4, candidates: int = 12, sample
 
         # Candidates in two threads: OpenCV releases the GIL while it matches, and each
         # candidate's rank is its own (RANSAC seeds itself per call), so the choice is the same.
-        with ThreadPoolExecutor(2) as pool:
+        with ThreadPoolExecutor(workers) as pool:
             ranked = list(pool.map(rank, spread(items, candidates)))
         chosen[label] = [items[i] for _, i in sorted(ranked)[:limit]]
     return chosen

@@ -267,13 +267,19 @@ def test_the_hook_entry_reads_option_like_file_names_as_files(tmp_path: Path, mo
     monkeypatch.chdir(tmp_path)
     (tmp_path / "-old.png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())
     (tmp_path / "--write-baseline=x.png").write_bytes((EXAMPLES / "new-logo.png").read_bytes())
-    # As pre-commit runs it: entry, then the user's args, then the staged files.
-    assert hook(["--threshold", "0.9", "--no-cache", "-old.png", "--write-baseline=x.png"]) == 1
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / ".png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())  # the manifest selects it
+    (tmp_path / "c.yaml").write_text("threshold: 0.9\n")
+    # As pre-commit runs it: entry, then the user's args (one an existing file), then the staged files.
+    assert hook(["--config", "c.yaml", "--no-cache", "-old.png", "--write-baseline=x.png", "sub/.png"]) == 1
     out = capsys.readouterr().out
-    assert "-old.png: old logo (1.00 >= 0.90)" in out and "2 images checked" in out
+    assert "-old.png: old logo (1.00 >= 0.90)" in out and "3 images checked, 2 with the old logo" in out
     assert not (tmp_path / "x.png").exists()
+    assert hook(["--conf", "c.yaml", "--no-cache", "-old.png"]) == 1  # an option's unique prefix, as argparse takes it
+    assert "1 image checked, 1 with the old logo" in capsys.readouterr().out
     assert hook(["--no-cache", "--", "-old.png"]) == 1 and "1 image checked" in capsys.readouterr().out
-    assert hook(["--no-cache"]) == 0 and capsys.readouterr().out == ""  # no staged image: nothing to check
+    # No file at all fails rather than passing unchecked.
+    assert hook(["--no-cache"]) == 2 and "no file to check" in capsys.readouterr().err
 
 
 def test_the_hook_manifest_selects_every_extension_logolint_checks():

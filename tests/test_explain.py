@@ -159,3 +159,10 @@ def test_the_overlay_of_a_tiny_or_thin_image_is_drawn(tmp_path: Path, size: tupl
     drawn = Image.open(tmp_path / "overlay.png")
     zoom = max(1, 400 // max(size))  # a small picture is drawn enlarged, by whole pixels
     assert drawn.size == (size[0] * zoom, size[1] * zoom)
+
+
+def test_explain_on_a_missing_file_is_a_usage_error_as_in_check(tmp_path: Path, capsys):
+    assert run_cli("explain", str(tmp_path / "nope.png")) == 2
+    assert capsys.readouterr().err == f"logolint: error: no such file or directory: {tmp_path / 'nope.png'}\n"
+    assert run_cli(str(tmp_path / "nope\x1b[2J.png")) == 2  # and a message names it escaped
+    assert capsys.readouterr().err.endswith("nope\\x1b[2J.png\n")

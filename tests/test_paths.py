@@ -64,3 +64,12 @@ def test_one_file_named_several_ways_is_collected_once(tmp_path: Path, monkeypat
     (tmp_path / "sub").mkdir()
     named = ["a.png", "./a.png", str(tmp_path / "a.png"), "sub/../a.png", "."]
     assert collect(named, (), tmp_path) == ["a.png"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "symlink"), reason="symbolic links")
+def test_one_file_reached_through_a_linked_folder_is_collected_once(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.png").write_bytes(b"x")
+    (tmp_path / "alias").symlink_to(tmp_path / "real")
+    assert collect(["real/a.png", "alias/a.png"], (), tmp_path) == ["real/a.png"]

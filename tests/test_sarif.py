@@ -106,3 +106,15 @@ def test_sarif_edge_cases_validate(tmp_path: Path, monkeypatch):
     # An accepted image opens no alert, and the run still says it was seen and why it passed.
     assert document["runs"][0]["properties"]["accepted"] == [
         {"uri": "kept.png", "sha256": "b" * 64, "reason": "press kit"}]
+
+
+def test_files_are_named_from_the_current_repository_whatever_the_order(tmp_path: Path, monkeypatch, capsys):
+    for name in ("ra", "rb"):
+        (tmp_path / name / ".git").mkdir(parents=True)
+        shutil.copy(EXAMPLES / "old-logo.png", tmp_path / name / f"{name}.png")
+    monkeypatch.chdir(tmp_path / "ra")
+    for paths in (["../rb/rb.png", "ra.png"], ["ra.png", "../rb/rb.png"]):
+        assert run_cli(*paths, "--format", "sarif", "--no-cache") == 1
+        uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                      for r in json.loads(capsys.readouterr().out)["runs"][0]["results"])
+        assert uris == [(tmp_path / "rb" / "rb.png").as_uri(), "ra.png"], paths

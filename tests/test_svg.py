@@ -123,6 +123,7 @@ def test_external_references_are_never_fetched_or_read(tmp_path: Path):
     ('width="100%" height="100%" viewBox="0 0 50 25"', (50, 25)),  # relative: the viewBox tells
     ('viewBox="0,0,30,90"', (30, 90)),
     ('width="300pt" height="150pt"', (400, 200)),  # the renderer refused such units before
+    ('width="+40" height="20."', (40, 20)),  # numbers as the renderer reads them
     ("", (1024, 512)),  # nothing declared: the rendering's size
 ])
 def test_svg_boxes_are_in_the_documents_own_pixels(tmp_path: Path, attributes: str, size: tuple[int, int]):

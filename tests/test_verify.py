@@ -513,3 +513,15 @@ def test_explain_shows_the_keypoint_match_as_the_deciding_view(verifying_model, 
     assert re.search(r"reference keypoints  fired  1 of 1 view, best (0\.99|1\.00)", out)
     decides = next(line for line in out.splitlines() if line.endswith("<- decides"))
     assert decides.split()[0] in ("0.99", "1.00") and decides.split()[1] == "old"
+
+
+def test_references_chosen_in_threads_are_those_chosen_one_by_one():
+    examples = ROOT / "examples"
+    photos = {label: [Image.open(path).convert("RGB") for path in sorted(examples.glob(f"{label}-*"))]
+              for label in ("old", "new")}
+    assert all(len(items) == 4 for items in photos.values())
+    serial = verify.choose(photos, limit=2, workers=1)
+    threaded = verify.choose(photos, limit=2, workers=2)
+    for label, items in photos.items():
+        picked = [items.index(image) for image in threaded[label]]
+        assert len(picked) == 2 and picked == [items.index(image) for image in serial[label]]
