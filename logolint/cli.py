@@ -299,7 +299,8 @@ def _train(args: argparse.Namespace) -> int:
                 line.update(note=message)
 
         summary = train(args.old, args.new, args.other, args.output, seed=args.seed, progress=progress)
-    print(summary)
+    first, *warnings = summary.split("\n")
+    print("\n".join([f"{first}; wrote {os.path.join(args.output, 'model.tflite')}", *warnings]))
     return EXIT_OK
 
 
@@ -316,6 +317,10 @@ def _eval(args: argparse.Namespace) -> int:
     console = _console(args)
     if bool(args.old) != bool(args.new):
         raise LogolintError("eval: --old and --new go together")
+    if args.old and args.model:
+        raise LogolintError("eval: --model or --old/--new (which train a model first), not both")
+    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+        raise LogolintError(f"cannot write {args.output}: no such folder")  # before minutes of work
     config = _load_config(args)
     pairs = labelled_files(args.data)
     with tempfile.TemporaryDirectory() as folder:

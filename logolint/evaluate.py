@@ -50,13 +50,16 @@ class Evaluation:
 def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
     """(path, truth) for every image under FOLDER/{old,new,none|other|negatives}/."""
     root = Path(folder)
+    if not root.is_dir():
+        raise ConfigError(f"{folder}: no such folder")
     pairs = []
     for child in sorted(root.iterdir()) if root.is_dir() else []:
         truth = ALIASES.get(child.name.lower())
         if truth and child.is_dir():
             pairs += [(str(p), truth) for p in sorted(child.rglob("*")) if p.is_file() and is_image_path(p)]
     if not any(truth == "old" for _, truth in pairs):
-        raise ConfigError(f"{folder}: expected labelled sub-folders old/, new/ and optionally none/")
+        raise ConfigError(f"{folder}: expected labelled sub-folders old/, new/ and optionally none/, "
+                          "with images in old/")
     return pairs
 
 

@@ -100,11 +100,13 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
     # in another case on a file system that ignores case) is checked once, as first named.
     unique: dict[object, str] = {}
     for name in found:
-        unique.setdefault(_identity(name), name)
+        unique.setdefault(file_identity(name), name)
     return list(unique.values())
 
 
-def _identity(name: str) -> object:
+def file_identity(name: str | os.PathLike[str]) -> object:
+    """What tells files apart: device and inode (so aliases through links, or in another
+    case on a case-insensitive file system, are one file), else the normalised path."""
     try:
         info = os.stat(name)
     except OSError:  # a dangling link: it still gets its `not checked`

@@ -24,6 +24,7 @@ from logolint.detect import STRIDE, letterbox, square
 from logolint.errors import ConfigError, ImageError
 from logolint.imaging import IMAGE_EXTENSIONS, load_image
 from logolint.model import METADATA_NAME, Model, Runner, backbone_path
+from logolint.paths import file_identity
 
 LABELS = ("old", "new", "other")
 OLD, NEW, OTHER = range(3)
@@ -53,7 +54,10 @@ def gather(paths: list[str], role: str) -> list[Path]:
             files.append(path)
         else:
             raise ConfigError(f"--{role}: no such file or directory: {name}")
-    return list(dict.fromkeys(files))
+    unique: dict[object, Path] = {}
+    for path in files:  # a file named twice (or through a link) is one example, not two
+        unique.setdefault(file_identity(path), path)
+    return list(unique.values())
 
 
 class Backbone:
@@ -87,9 +91,12 @@ def _sources(files: list[Path]) -> list:
             else:
                 image = load_image(path).image
             image.thumbnail((LOGO_SIDE, LOGO_SIDE))
-            sources.append(image)
         except (ImageError, OSError) as exc:
             raise ConfigError(f"cannot train from {path}: {exc}") from None
+        if image.mode == "RGBA" and image.getchannel("A").getextrema()[1] <= 16:
+            # Blank: an empty drawing, or one colour throughout (logo_rgba's cut-out).
+            raise ConfigError(f"cannot train from {path}: nothing is drawn in it")
+        sources.append(image)
     return sources
 
 
@@ -122,7 +129,10 @@ def _is_mark(path: Path) -> bool:
         image = open_raster(read_file(path))
     except ImageError:
         return False
-    return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if "transparency" in image.info:
+        return True
+    # A screenshot saved with an alpha channel but opaque throughout is a photo, not a mark.
+    return image.mode in ("RGBA", "LA", "PA") and image.getchannel("A").getextrema()[0] < 255
 
 
 def _cell_labels(box, scale: float, cells: int) -> np.ndarray:
@@ -366,13 +376,18 @@ def _recommend_threshold(model: Model, rng: np.random.Generator, sources: dict[i
 
 def train(old: list[str], new: list[str], other: list[str], output: str, seed: int = 0,
           progress: Progress = lambda message: None) -> str:
-    """Train and write OUTPUT/model.tflite and OUTPUT/labels.txt; return a summary line."""
+    """Train and write OUTPUT/model.tflite and OUTPUT/labels.txt; return a summary (a
+    line, and a warning line where the old and new logos look alike)."""
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     files = {"old": gather(old, "old"), "new": gather(new, "new"), "other": gather(other, "other")}
     for role in ("old", "new"):
         if not files[role]:
             raise ConfigError(f"--{role}: no supported images found")
+    old_files = {file_identity(path): path for path in files["old"]}
+    for path in files["new"]:
+        if file_identity(path) in old_files:
+            raise ConfigError(f"{path} is given as both --old and --new")
     out = _output_folder(output)
     sources = {OLD: _sources(files["old"]), NEW: _sources(files["new"])}
     others = _other_images(files["other"])
@@ -427,8 +442,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     seconds = time.perf_counter() - start
     counts = ", ".join(f"{len(v)} {k}" for k, v in files.items())
     return (f"trained on {counts} file(s) in {seconds:.1f} s; held-out synthetic scenes: "
-            f"accuracy {accuracy:.1%} at the recommended threshold {threshold:.2f}; wrote {out / 'model.tflite'}"
-            + lookalike_warning(alike))
+            f"accuracy {accuracy:.1%} at the recommended threshold {threshold:.2f}" + lookalike_warning(alike))
 
 
 def lookalike_warning(share: float) -> str:

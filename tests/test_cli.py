@@ -307,3 +307,47 @@ def test_each_command_offers_the_loudness_it_has(capsys):
     with pytest.raises(SystemExit):
         run_cli("train", "--help")
     assert "no progress: print the result only" in capsys.readouterr().out
+
+
+def test_train_refuses_the_same_file_on_both_sides_and_a_blank_logo(tmp_path: Path, capsys, monkeypatch):
+    _no_training(monkeypatch)
+    root = Path(__file__).resolve().parent.parent / "model"
+    (tmp_path / "link.svg").symlink_to(root / "demo-old.svg")
+    assert run_cli("train", "--old", str(root / "demo-old.svg"), "--new", str(tmp_path / "link.svg"),
+                   "--output", str(tmp_path / "o")) == 2
+    assert f"{tmp_path / 'link.svg'} is given as both --old and --new" in capsys.readouterr().err
+    (tmp_path / "blank.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    from PIL import Image
+
+    Image.new("RGB", (64, 64), "white").save(tmp_path / "white.png")  # one colour throughout
+    for blank in ("blank.svg", "white.png"):
+        assert run_cli("train", "--old", str(tmp_path / blank), "--new", str(root / "demo-new.svg"),
+                       "--output", str(tmp_path / "o")) == 2
+        assert f"cannot train from {tmp_path / blank}: nothing is drawn in it" in capsys.readouterr().err
+
+
+def test_train_counts_a_file_named_twice_once_and_tells_photos_from_marks(tmp_path: Path):
+    from PIL import Image
+
+    from logolint.train import _is_mark, gather
+
+    (tmp_path / "logos").mkdir()
+    Image.new("RGBA", (8, 8), (0, 0, 0, 0)).save(tmp_path / "logos" / "mark.png")
+    assert gather([str(tmp_path / "logos"), str(tmp_path / "logos" / "mark.png"),
+                   str(tmp_path / "logos" / ".." / "logos" / "mark.png")], "old") == [tmp_path / "logos" / "mark.png"]
+    assert _is_mark(tmp_path / "logos" / "mark.png")
+    Image.new("RGBA", (8, 8), (10, 20, 30, 255)).save(tmp_path / "screenshot.png")  # alpha, but opaque throughout
+    assert not _is_mark(tmp_path / "screenshot.png")
+
+
+def test_eval_refuses_conflicting_or_unwritable_options_before_any_work(tmp_path: Path, capsys, monkeypatch):
+    _no_training(monkeypatch)
+    data = _labelled(tmp_path / "data")
+    root = Path(__file__).resolve().parent.parent / "model"
+    logos = ["--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg")]
+    assert run_cli("eval", str(data), *logos, "--model", str(root / "demo.tflite")) == 2
+    assert "--model or --old/--new" in capsys.readouterr().err
+    assert run_cli("eval", str(data), *logos, "--output", str(tmp_path / "no" / "such" / "out.json")) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert run_cli("eval", str(tmp_path / "nope")) == 2
+    assert f"{tmp_path / 'nope'}: no such folder" in capsys.readouterr().err
