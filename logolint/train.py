@@ -100,6 +100,23 @@ def _sources(files: list[Path]) -> list:
     return sources
 
 
+def _started(function, *args):
+    """A Future of `function(*args)`, running now in a thread of its own."""
+    import threading
+    from concurrent.futures import Future
+
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(function(*args))
+        except BaseException as exc:  # handed to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True).start()
+    return future
+
+
 def _other_images(files: list[Path]) -> list:
     images = []
     for path in files:
@@ -391,6 +408,10 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     out = _output_folder(output)
     sources = {OLD: _sources(files["old"]), NEW: _sources(files["new"])}
     others = _other_images(files["other"])
+    logos = {"old": sources[OLD], "new": sources[NEW]}
+    # Choosing among example photos is OpenCV work that releases the GIL: it runs beside
+    # the scenes' inferences and Python work instead of after them.
+    chosen = _started(verify.choose, logos)
     backbone = Backbone()
     examples = Examples(rng)
     for label in (OLD, NEW, OTHER):
@@ -423,8 +444,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
                 "fingerprints": _fingerprints(sources), "prototypes": names,
                 "match_range": [round(v, 4) for v in match_range]}
     progress("keypoints and silhouettes of the reference logos")
-    logos = {"old": sources[OLD], "new": sources[NEW]}
-    refs = verify.references(verify.choose(logos))
+    refs = verify.references(chosen.result())
     keypoints = verify.pack(refs)
     alike = verify.lookalike(logos, refs)
     masks = silhouette.masks(logos)
