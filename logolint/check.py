@@ -139,13 +139,13 @@ def check_paths(
 
 
 def _root(paths: list[str]) -> Path:
-    """The repository files are named from: the current folder's; outside any, the one
-    that holds the first path (the action after actions/checkout with `path:`); else the
-    current folder."""
+    """The repository files are named from: the current folder's where it holds any of
+    the paths (whatever their order); else the one that holds the first path (the action
+    after actions/checkout with `path:`, or `check ../other-repo`); else the current folder."""
     here = repository_root(Path.cwd())
-    if (here / ".git").exists() or not paths:
+    if (here / ".git").exists() and (not paths or any(Path(path).resolve().is_relative_to(here) for path in paths)):
         return here
-    first = Path(paths[0])
+    first = Path(paths[0]) if paths else Path.cwd()
     holder = repository_root(first if first.is_dir() else first.parent)
     return holder if (holder / ".git").exists() else here
 

@@ -319,8 +319,8 @@ def _eval(args: argparse.Namespace) -> int:
         raise LogolintError("eval: --old and --new go together")
     if args.old and args.model:
         raise LogolintError("eval: --model or --old/--new (which train a model first), not both")
-    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
-        raise LogolintError(f"cannot write {args.output}: no such folder")  # before minutes of work
+    if args.output and (os.path.isdir(args.output) or not os.path.isdir(os.path.dirname(os.path.abspath(args.output)))):
+        raise LogolintError(f"cannot write {args.output}: a folder, or in no folder")  # before minutes of work
     config = _load_config(args)
     pairs = labelled_files(args.data)
     with tempfile.TemporaryDirectory() as folder:

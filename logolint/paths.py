@@ -105,12 +105,15 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
 
 
 def file_identity(name: str | os.PathLike[str]) -> object:
-    """What tells files apart: device and inode (so aliases through links, or in another
-    case on a case-insensitive file system, are one file), else the normalised path."""
+    """What tells files apart: device and inode (so aliases through linked folders, or in
+    another case on a case-insensitive file system, are one file); the resolved path for
+    a hard-linked file or a dangling link."""
     try:
         info = os.stat(name)
     except OSError:  # a dangling link: it still gets its `not checked`
         return os.path.normcase(os.path.abspath(name))
+    if info.st_nlink > 1:  # hard links are files of their own in a repository: each is reported
+        return os.path.normcase(os.path.realpath(name))
     return info.st_dev, info.st_ino
 
 

@@ -113,7 +113,9 @@ def _started(function, *args):
         except BaseException as exc:  # handed to whoever asks for the result
             future.set_exception(exc)
 
-    threading.Thread(target=run, daemon=True).start()
+    # Not a daemon: one killed inside OpenCV at exit aborts the process. On an error in the
+    # main thread, verify.choose stops after the candidate in hand (see verify._mapped).
+    threading.Thread(target=run, daemon=False).start()
     return future
 
 
@@ -146,10 +148,11 @@ def _is_mark(path: Path) -> bool:
         image = open_raster(read_file(path))
     except ImageError:
         return False
-    if "transparency" in image.info:
-        return True
-    # A screenshot saved with an alpha channel but opaque throughout is a photo, not a mark.
-    return image.mode in ("RGBA", "LA", "PA") and image.getchannel("A").getextrema()[0] < 255
+    if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
+        return False
+    # A screenshot saved with an alpha channel (or a transparent palette entry) but opaque
+    # throughout is a photo, not a mark: the pixels decide.
+    return image.convert("RGBA").getchannel("A").getextrema()[0] < 255
 
 
 def _cell_labels(box, scale: float, cells: int) -> np.ndarray:

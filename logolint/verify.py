@@ -505,7 +505,6 @@ def choose(images: dict[str, list], limit: int = 4, candidates: int = 12, sample
     kept."""
     if all(len(items) <= limit for items in images.values()):
         return images
-    from concurrent.futures import ThreadPoolExecutor
 
     def spread(items: list, count: int) -> list[int]:
         return sorted({round(i * (len(items) - 1) / max(1, count - 1)) for i in range(min(count, len(items)))})
@@ -531,7 +530,44 @@ def choose(images: dict[str, list], limit: int = 4, candidates: int = 12, sample
 
         # Candidates in two threads: OpenCV releases the GIL while it matches, and each
         # candidate's rank is its own (RANSAC seeds itself per call), so the choice is the same.
-        with ThreadPoolExecutor(workers) as pool:
-            ranked = list(pool.map(rank, spread(items, candidates)))
+        ranked = _mapped(rank, spread(items, candidates), workers)
         chosen[label] = [items[i] for _, i in sorted(ranked)[:limit]]
     return chosen
+
+
+def _mapped(function, items: list, workers: int) -> list:
+    """[function(item) for item in items], in `workers` threads. The first error is
+    raised. Each thread stops taking items once the main thread has ended (an error or
+    Ctrl-C while training): the process then exits after the item in hand, not after all
+    of them (a ThreadPoolExecutor's threads would finish the queue first, and daemon
+    threads killed inside OpenCV abort the process)."""
+    import threading
+
+    pending, results, errors = list(enumerate(items)), {}, []
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if errors or not pending or not threading.main_thread().is_alive():
+                    return
+                index, item = pending.pop(0)
+            try:
+                value = function(item)
+            except BaseException as exc:
+                with lock:
+                    errors.append(exc)
+                return
+            with lock:
+                results[index] = value
+
+    threads = [threading.Thread(target=work, daemon=False) for _ in range(max(1, workers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    if len(results) < len(items):
+        raise RuntimeError("stopped: the main thread has ended")
+    return [results[index] for index in range(len(items))]

@@ -338,6 +338,9 @@ def test_train_counts_a_file_named_twice_once_and_tells_photos_from_marks(tmp_pa
     assert _is_mark(tmp_path / "logos" / "mark.png")
     Image.new("RGBA", (8, 8), (10, 20, 30, 255)).save(tmp_path / "screenshot.png")  # alpha, but opaque throughout
     assert not _is_mark(tmp_path / "screenshot.png")
+    opaque = Image.new("RGBA", (8, 8), (10, 20, 30, 255)).quantize()  # a palette PNG with an opaque tRNS chunk
+    opaque.save(tmp_path / "palette.png", transparency=bytes([255] * 256))
+    assert "transparency" in Image.open(tmp_path / "palette.png").info and not _is_mark(tmp_path / "palette.png")
 
 
 def test_eval_refuses_conflicting_or_unwritable_options_before_any_work(tmp_path: Path, capsys, monkeypatch):
@@ -347,7 +350,8 @@ def test_eval_refuses_conflicting_or_unwritable_options_before_any_work(tmp_path
     logos = ["--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg")]
     assert run_cli("eval", str(data), *logos, "--model", str(root / "demo.tflite")) == 2
     assert "--model or --old/--new" in capsys.readouterr().err
-    assert run_cli("eval", str(data), *logos, "--output", str(tmp_path / "no" / "such" / "out.json")) == 2
-    assert "no such folder" in capsys.readouterr().err
+    for output in (tmp_path / "no" / "such" / "out.json", tmp_path):
+        assert run_cli("eval", str(data), *logos, "--output", str(output)) == 2
+        assert f"cannot write {output}: a folder, or in no folder" in capsys.readouterr().err
     assert run_cli("eval", str(tmp_path / "nope")) == 2
     assert f"{tmp_path / 'nope'}: no such folder" in capsys.readouterr().err

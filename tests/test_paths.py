@@ -73,3 +73,12 @@ def test_one_file_reached_through_a_linked_folder_is_collected_once(tmp_path: Pa
     (tmp_path / "real" / "a.png").write_bytes(b"x")
     (tmp_path / "alias").symlink_to(tmp_path / "real")
     assert collect(["real/a.png", "alias/a.png"], (), tmp_path) == ["real/a.png"]
+
+
+def test_hard_linked_files_are_each_collected(tmp_path: Path, monkeypatch):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.png").write_bytes(b"x")
+    os.link(tmp_path / "a.png", tmp_path / "b.png")  # two files of a repository, one inode
+    assert collect(["a.png", "b.png", "./b.png"], (), tmp_path) == ["a.png", "b.png"]

@@ -118,3 +118,7 @@ def test_files_are_named_from_the_current_repository_whatever_the_order(tmp_path
         uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
                       for r in json.loads(capsys.readouterr().out)["runs"][0]["results"])
         assert uris == [(tmp_path / "rb" / "rb.png").as_uri(), "ra.png"], paths
+    # Paths all in another repository are named from it (`check ../other-repo`).
+    assert run_cli("../rb", "--format", "sarif", "--no-cache") == 1
+    (result,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "rb.png"

@@ -525,3 +525,15 @@ def test_references_chosen_in_threads_are_those_chosen_one_by_one():
     for label, items in photos.items():
         picked = [items.index(image) for image in threaded[label]]
         assert len(picked) == 2 and picked == [items.index(image) for image in serial[label]]
+
+
+def test_threaded_ranking_keeps_order_and_raises_the_first_error():
+    assert verify._mapped(lambda x: x * x, list(range(7)), 2) == [0, 1, 4, 9, 16, 25, 36]
+
+    def fails(x):
+        if x == 3:
+            raise ValueError("candidate 3")
+        return x
+
+    with pytest.raises(ValueError, match="candidate 3"):
+        verify._mapped(fails, list(range(7)), 2)
