@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from logolint.formats import printable
 from logolint.results import Result
 
 HEADER = (
@@ -74,8 +75,6 @@ def accept(result: Result, allowed: Mapping[str, str]) -> Result:
 def _note(path: str) -> str:
     """The path as one printable line (control characters, line separators and bytes
     that are not UTF-8 as escapes; a backslash doubled, so escapes stay unambiguous)."""
-    from logolint.formats import printable
-
     return printable(path.replace("\\", "\\\\"))
 
 

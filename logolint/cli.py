@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from typing import Sequence
 
 from logolint import __version__
 from logolint.errors import ConfigError, ImageError, LogolintError
+from logolint.formats import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("check", "train", "eval", "explain", "init")
@@ -16,8 +18,6 @@ COMMANDS = ("check", "train", "eval", "explain", "init")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse exits 2 itself; keep it one line
-        from logolint.formats import printable
-
         self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)}\n")
 
 
@@ -40,6 +40,7 @@ def _shard(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+@functools.lru_cache(maxsize=1)  # built once: the hook asks it about options, then main parses with it
 def _parser() -> argparse.ArgumentParser:
     from logolint.console import COLOR_CHOICES, NORMAL, QUIET, VERBOSE
     from logolint.formats import FORMATS
@@ -228,7 +229,6 @@ def _check(args: argparse.Namespace) -> int:
 
 def _follow(console, line):
     """The on_result callback: advance the progress line; with -v, one line per file."""
-    from logolint.formats import printable
 
     def on_result(result, done: int, total: int) -> None:
         shown = printable(result.path)
@@ -271,7 +271,6 @@ def _write_baseline(report, output: str) -> int:
     from pathlib import Path
 
     from logolint.baseline import baseline_text, read_entries
-    from logolint.formats import printable
 
     try:
         kept = read_entries(Path(output)) if Path(output).is_file() else {}
@@ -310,7 +309,6 @@ def _eval(args: argparse.Namespace) -> int:
 
     from logolint.check import check_file, resolve_threshold, with_old_labels
     from logolint.evaluate import as_json, as_text, evaluate, labelled_files
-    from logolint.formats import printable
     from logolint.model import load_model
 
     _keep_freed_memory()
@@ -358,8 +356,6 @@ def _explain(args: argparse.Namespace) -> int:
     try:
         explanation = explain(args.image, config, model, args.threshold)
     except ImageError as exc:  # reported as `check` reports it, and failing as it would
-        from logolint.formats import printable
-
         console.out.write(f"{printable(args.image)}: not checked: {exc}\n")
         return EXIT_FINDINGS if config.unreadable == "fail" else EXIT_OK
     console.out.write(describe(explanation, console.paint_out, every_view=console.verbosity >= VERBOSE))
@@ -444,8 +440,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv.insert(0, "check")
     args = _parser().parse_args(argv)
     _escaping_streams()
-    from logolint.formats import printable
-
     try:
         commands = {"check": _check, "train": _train, "eval": _eval, "explain": _explain, "init": _init}
         return commands[args.command](args)

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from logolint.errors import ConfigError
+from logolint.formats import printable
 from logolint.imaging import is_image_path
 from logolint.results import Result
 
@@ -105,8 +106,6 @@ def _rate(value: float | None, missing: str) -> str:
 
 
 def as_text(evaluation: Evaluation) -> str:
-    from logolint.formats import printable
-
     e = evaluation
     no_old, no_others = "no old image checked", "no new or none image checked"
     recall = _rate(e.recall, no_old)

@@ -143,16 +143,15 @@ def _output_folder(output: str) -> Path:
 
 def _is_mark(path: Path) -> bool:
     from logolint.imaging import open_raster, read_file
+    from logolint.synth import _has_alpha
 
     try:
         image = open_raster(read_file(path))
     except ImageError:
         return False
-    if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
-        return False
     # A screenshot saved with an alpha channel (or a transparent palette entry) but opaque
     # throughout is a photo, not a mark: the pixels decide.
-    return image.convert("RGBA").getchannel("A").getextrema()[0] < 255
+    return _has_alpha(image) and image.convert("RGBA").getchannel("A").getextrema()[0] < 255
 
 
 def _cell_labels(box, scale: float, cells: int) -> np.ndarray:
