@@ -326,7 +326,11 @@ def _eval(args: argparse.Namespace) -> int:
         if args.old:
             from logolint.train import train
 
-            console.info(train(args.old, args.new, [], folder, seed=args.seed, progress=console.info))
+            summary, *warnings = train(args.old, args.new, [], folder, seed=args.seed,
+                                       progress=console.info).split("\n")
+            console.info(summary)
+            for warning in warnings:  # the look-alike warning bears on the evaluation: -q keeps it
+                console.warn(warning)
             model_path = Path(folder) / "model.tflite"
         model = load_model(model_path, None if args.old else config.model_sha256)
         if config.old_labels is not None:

@@ -156,6 +156,10 @@ class Console:
         if self.verbosity >= NORMAL:
             self._say(message)
 
+    def warn(self, message: str) -> None:
+        """A warning, on stderr; shown even with -q."""
+        self._say(message)
+
     def detail(self, message: str) -> None:
         """Shown only with -v."""
         if self.verbosity >= VERBOSE:

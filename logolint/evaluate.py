@@ -126,9 +126,11 @@ def as_text(evaluation: Evaluation) -> str:
         if sum(row.values()):
             lines.append(f"{truth:<6} {row['flagged']:>8} {row['passed']:>8} {row['error']:>6}")
     missed, false_alarms = e.worst()
-    lines += ["", "old images scored lowest:"]
+    misses = e.confusion["old"]["passed"]
+    wrong = sum(row["flagged"] for truth, row in e.confusion.items() if truth != "old")
+    lines += ["", f"old images scored lowest ({misses} missed at the threshold):"]
     lines += [f"  {s.score}  {printable(s.path)}" for s in missed]
-    lines += ["other images scored highest:"]
+    lines += [f"other images scored highest ({wrong} flagged at the threshold):"]
     lines += [f"  {s.score}  {printable(s.path)}" for s in false_alarms]
     if e.unchecked:
         lines += ["", f"could not be checked ({len(e.unchecked)}, counted in no rate above):"]

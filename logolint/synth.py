@@ -17,9 +17,10 @@ def _has_alpha(image) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
 
 
-def logo_rgba(path: str | os.PathLike[str]):
+def logo_rgba(path: str | os.PathLike[str], side: int | None = None):
     """A logo file as RGBA cropped to its drawing. Opaque files get an alpha mask from
-    their difference to the border colour, so the mark can go on any background."""
+    their difference to the border colour, so the mark can go on any background. With
+    SIDE, a transparent drawing much larger than that is shrunk as it is cropped."""
     from logolint.svg import render_svg
 
     data = read_file(path)
@@ -28,7 +29,9 @@ def logo_rgba(path: str | os.PathLike[str]):
         image = render_svg(data)
     else:
         raw = open_raster(data)
-        image = raw.convert("RGBA") if _has_alpha(raw) else load_image(path, data).image
+        image = (raw if raw.mode == "RGBA" else raw.convert("RGBA")) if _has_alpha(raw) else load_image(path, data).image
+        if image.mode == "RGBA" and image.getchannel("A").getextrema()[0] < 255:
+            return _cut_out(image, side)
     rgba = np.asarray(image.convert("RGBA")).copy()
     if image.mode != "RGBA" or rgba[..., 3].min() == 255:
         rgb = rgba[..., :3].astype(np.int16)
@@ -38,6 +41,16 @@ def logo_rgba(path: str | os.PathLike[str]):
     if len(xs) == 0:
         return Image.fromarray(rgba)
     return Image.fromarray(rgba[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1])
+
+
+def _cut_out(image, side: int | None):
+    """IMAGE (RGBA) cropped to where it is drawn, without full-size copies: an 8000-px
+    transparent logo file would otherwise take over a gigabyte."""
+    drawn = image.getchannel("A").point(lambda a: 255 if a > 16 else 0).getbbox()
+    if drawn is None:
+        return image
+    factor = max(drawn[2] - drawn[0], drawn[3] - drawn[1]) // (2 * side) if side else 0
+    return image.reduce(factor, box=drawn) if factor > 1 else image.crop(drawn)
 
 
 def _colour(rng: np.random.Generator) -> tuple[int, int, int]:

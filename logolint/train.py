@@ -87,7 +87,7 @@ def _sources(files: list[Path]) -> list:
     for path in files:
         try:
             if path.suffix.lower() in (".svg", ".svgz") or len(files) <= 3 or _is_mark(path):
-                image = logo_rgba(path)
+                image = logo_rgba(path, side=LOGO_SIDE)
             else:
                 image = load_image(path).image
             image.thumbnail((LOGO_SIDE, LOGO_SIDE))
@@ -151,7 +151,10 @@ def _is_mark(path: Path) -> bool:
         return False
     # A screenshot saved with an alpha channel (or a transparent palette entry) but opaque
     # throughout is a photo, not a mark: the pixels decide.
-    return _has_alpha(image) and image.convert("RGBA").getchannel("A").getextrema()[0] < 255
+    if not _has_alpha(image):
+        return False
+    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA", "PA") else image.convert("RGBA").getchannel("A")
+    return alpha.getextrema()[0] < 255
 
 
 def _cell_labels(box, scale: float, cells: int) -> np.ndarray:

@@ -355,3 +355,30 @@ def test_eval_refuses_conflicting_or_unwritable_options_before_any_work(tmp_path
         assert f"cannot write {output}: a folder, or in no folder" in capsys.readouterr().err
     assert run_cli("eval", str(tmp_path / "nope")) == 2
     assert f"{tmp_path / 'nope'}: no such folder" in capsys.readouterr().err
+
+
+def test_eval_keeps_the_look_alike_warning_under_quiet_and_counts_its_worst_lists(tmp_path: Path, capsys,
+                                                                                monkeypatch):
+    import shutil
+
+    import logolint.train
+
+    root = Path(__file__).resolve().parent.parent / "model"
+
+    def trained(old, new, other, output, seed=0, progress=print):  # training itself is tested elsewhere
+        shutil.copy(root / "demo.tflite", Path(output) / "model.tflite")
+        return "trained on 1 old, 1 new file(s)\nwarning: the old and new logos look alike to keypoints"
+
+    monkeypatch.setattr(logolint.train, "train", trained)
+    data = _labelled(tmp_path / "data")
+    logos = ["--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg")]
+    assert run_cli("eval", str(data), *logos, "-q") == 0
+    captured = capsys.readouterr()
+    assert "warning: the old and new logos look alike" in captured.err and "trained on" not in captured.err
+    assert "old images scored lowest (0 missed at the threshold):" in captured.out
+    assert "other images scored highest (0 flagged at the threshold):" in captured.out
+    assert run_cli("eval", str(data), *logos, "--threshold", "1.0") == 0
+    captured = capsys.readouterr()
+    assert "trained on" in captured.err and "warning: the old and new logos look alike" in captured.err
+    assert "old recall at threshold: 50.0%" in captured.out  # one of the two old images scores 1.0
+    assert "old images scored lowest (1 missed at the threshold):" in captured.out

@@ -59,3 +59,32 @@ def test_fused_brand_map_is_the_linear_map_of_mid_and_parent_features():
     expected = 1 / (1 + np.exp(-(Backbone().features(canvas) @ weights + 0.3)))
     brand = Model(Path("fused.tflite"), data).locate(canvas)
     assert brand.shape == (32, 32) and np.abs(brand - expected).max() < 1e-4
+
+
+def test_a_transparent_logo_file_is_cut_out_to_its_drawing_and_a_huge_one_shrunk_as_it_is_cut(tmp_path):
+    from PIL import ImageDraw
+
+    from logolint.synth import logo_rgba
+    from logolint.train import LOGO_SIDE, _sources
+
+    def drawn(size: int, box: tuple, path: Path) -> Path:
+        image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+        ImageDraw.Draw(image).ellipse(box, fill=(200, 30, 30, 255))
+        image.save(path)
+        return path
+
+    small = logo_rgba(drawn(300, (40, 60, 139, 159), tmp_path / "small.png"), side=LOGO_SIDE)
+    assert small.size == (100, 100) and small.mode == "RGBA"  # cropped, not shrunk
+    assert small.getpixel((50, 50)) == (200, 30, 30, 255) and small.getpixel((0, 0))[3] == 0
+    huge = drawn(4000, (500, 1000, 3499, 2999), tmp_path / "huge.png")
+    cut = logo_rgba(huge, side=LOGO_SIDE)
+    assert LOGO_SIDE * 2 <= max(cut.size) < 3000 and abs(cut.width / cut.height - 1.5) < 0.01
+    reference = Image.open(huge).crop((500, 1000, 3500, 3000))  # the full-size cut-out, shrunk afterwards
+    (ours,) = _sources([huge])
+    reference.thumbnail((LOGO_SIDE, LOGO_SIDE))
+    assert ours.size == reference.size
+    assert np.abs(np.asarray(ours, float) - np.asarray(reference, float)).mean() < 1.0
+    opaque = Image.new("RGBA", (64, 64), (255, 255, 255, 255))  # alpha, but opaque: cut out from its border
+    ImageDraw.Draw(opaque).rectangle((10, 20, 29, 29), fill=(0, 0, 0, 255))
+    opaque.save(tmp_path / "opaque.png")
+    assert logo_rgba(tmp_path / "opaque.png", side=LOGO_SIDE).size == (20, 10)
