@@ -157,14 +157,53 @@ def _write(text: str, output: str | None) -> None:
         raise LogolintError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
-def _escaping_streams() -> None:
+class _ReaderMayLeave:
+    """A stream whose reader may go away (`logolint . | head -1`): what it no longer reads
+    goes to the null device, and the check goes on to its own result and reports."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._to_null()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._to_null()
+
+    def _to_null(self) -> None:
+        # Python flushes the stream's buffer again at exit: pointed at the null device, that
+        # flush succeeds instead of printing a BrokenPipeError.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+        except (AttributeError, OSError, ValueError):  # no file descriptor: nothing to flush at exit
+            pass
+
+
+def _sturdy_streams() -> None:
     """A file name that is not UTF-8 reaches Python as lone surrogates, which a strict
-    UTF-8 stdout refuses: write them as escapes rather than fail the whole report."""
-    for stream in (sys.stdout, sys.stderr):
+    UTF-8 stdout refuses: write them as escapes rather than fail the whole report. A
+    closed stream (`2>&-`) or one whose reader leaves (see _ReaderMayLeave) is no error."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:  # closed when the process started
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+            continue
         try:
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):  # not a TextIOWrapper, or already in use
             pass
+        if not isinstance(stream, _ReaderMayLeave):
+            setattr(sys, name, _ReaderMayLeave(stream))
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters, from glibc's malloc.h
@@ -443,7 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "check")
     args = _parser().parse_args(argv)
-    _escaping_streams()
+    _sturdy_streams()
     try:
         commands = {"check": _check, "train": _train, "eval": _eval, "explain": _explain, "init": _init}
         return commands[args.command](args)

@@ -77,8 +77,11 @@ def _thumbnail(path: str) -> tuple[str, tuple[int, int], tuple[int, int]] | None
 
 
 def _escape(text: str) -> str:
-    """HTML-escaped, and writable as UTF-8 even when a file name was not (lone surrogates)."""
-    return html.escape(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+    """HTML-escaped, with control and invisible characters and bytes that are not UTF-8
+    as escapes, as every report prints a file name (formats.printable)."""
+    from logolint.formats import printable
+
+    return html.escape(printable(text))
 
 
 def _percent(value: float, whole: int) -> str:
@@ -139,13 +142,17 @@ def render(report: Report) -> str:
             thumbs = pool.map(_thumbnail, [result.path for result in findings])
             parts.extend(_card(result, report.threshold, thumb) for result, thumb in zip(findings, thumbs))
         parts.append("</section>")
+    elif report.errors:
+        parts.append(f"<p>No image checked shows the old logo; {len(report.errors)} could not be checked.</p>")
     else:
         parts.append('<p class="ok">No image shows the old logo.</p>')
-    if report.errors:
-        parts.append(f'<h2>Not checked ({len(report.errors)})</h2>'
-                     '<table class="unreadable"><tr><th>file</th><th>reason</th></tr>')
-        parts.extend(f'<tr><td class="path">{_escape(r.path)}</td><td>{_escape(r.error)}</td></tr>'
-                     for r in sorted(report.errors, key=lambda r: r.path))
-        parts.append("</table>")
+    for title, rows, reason in ((f"Not checked ({len(report.errors)})", report.errors, "error"),
+                                (f"Accepted by the baseline or allow list ({len(report.accepted)})",
+                                 report.accepted, "accepted")):
+        if rows:
+            parts.append(f'<h2>{title}</h2><table class="unreadable"><tr><th>file</th><th>reason</th></tr>')
+            parts.extend(f'<tr><td class="path">{_escape(r.path)}</td><td>{_escape(getattr(r, reason))}</td></tr>'
+                         for r in sorted(rows, key=lambda r: r.path))
+            parts.append("</table>")
     parts.append("</body></html>\n")
     return "\n".join(parts)

@@ -382,3 +382,27 @@ def test_eval_keeps_the_look_alike_warning_under_quiet_and_counts_its_worst_list
     assert "trained on" in captured.err and "warning: the old and new logos look alike" in captured.err
     assert "old recall at threshold: 50.0%" in captured.out  # one of the two old images scores 1.0
     assert "old images scored lowest (1 missed at the threshold):" in captured.out
+
+
+def test_a_reader_that_leaves_early_or_a_closed_stream_changes_neither_the_result_nor_the_report(tmp_path: Path):
+    folder = tmp_path / "clean"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"n{i}.png").write_bytes((EXAMPLES / "new-logo.png").read_bytes())
+    command = [sys.executable, "-m", "logolint", "--no-cache"]
+    report = tmp_path / "r.html"
+    # -v writes a line per file to stderr; its reader reads one and leaves.
+    process = subprocess.Popen([*command, "-v", "--format", "html", "--output", str(report), str(folder)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process.stderr.readline()
+    process.stderr.close()
+    assert process.wait(timeout=120) == 0 and "<html" in report.read_text(encoding="utf-8")
+    # Findings on stdout, whose reader reads nothing: still exit 1, nothing on stderr.
+    process = subprocess.Popen([*command, str(EXAMPLES)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    assert process.wait(timeout=120) == 1
+    assert process.stderr.read() == b""
+    for closed, code in (("new-logo.png", 0), ("old-logo.png", 1)):  # stdout closed at the start
+        done = subprocess.run(["sh", "-c", '"$@" >&-', "sh", *command, str(EXAMPLES / closed)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == code and done.stderr == ""

@@ -72,9 +72,21 @@ def test_page_is_self_contained_and_escapes_file_names(examples: Path):
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
 
 
-def test_undecodable_file_names_still_make_a_utf8_page():
-    page = FORMATS["html"](_report(Result("bad-\udcff.png", None, False, error="corrupt image")))
-    assert "bad-\\udcff.png" in page.encode("utf-8").decode()
+def test_file_names_are_escaped_as_every_report_prints_them():
+    names = ["bad-\udcff.png", "new\nline.png", "rlo\u202egnp.exe-old.png", "esc\x1b[31m.png"]
+    page = FORMATS["html"](_report(*(Result(name, None, False, error="corrupt image") for name in names)))
+    rows = re.findall(r'<td class="path">(.*?)</td>', page.encode("utf-8").decode())
+    assert rows == sorted(["bad-\\xff.png", "new\\nline.png", "rlo\\u202egnp.exe-old.png", "esc\\x1b[31m.png"])
+    assert not re.search("[\x00-\x1f\u202e]", page.replace("\n", ""))
+
+
+def test_a_page_with_nothing_flagged_says_what_was_not_checked_or_accepted():
+    unreadable = FORMATS["html"](_report(Result("a.png", None, False, error="corrupt image")))
+    assert "No image shows the old logo." not in unreadable
+    assert "No image checked shows the old logo; 1 could not be checked." in unreadable
+    accepted = FORMATS["html"](_report(Result("b.png", 0.9, False, label="old", accepted="allow: brand history")))
+    section = accepted.split("Accepted by the baseline or allow list (1)", 1)[1]
+    assert re.findall(r'<td class="path">(.*?)</td><td>(.*?)</td>', section) == [("b.png", "allow: brand history")]
 
 
 def test_unreadable_files_are_listed_apart_and_a_vanished_file_keeps_its_card(tmp_path: Path):
