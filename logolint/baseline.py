@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from logolint.errors import shown
 from logolint.formats import printable
 from logolint.results import Result
 
@@ -51,7 +52,7 @@ def read_entries(path: Path) -> dict[str, str]:
 def parse_allow(value: Any) -> dict[str, str]:
     """The config's `allow` list of `{sha256, reason}` as a mapping sha256 -> reason."""
     if not isinstance(value, list):
-        raise ValueError(f"must be a list of {{sha256: ..., reason: ...}}, got {value!r}")
+        raise ValueError(f"must be a list of {{sha256: ..., reason: ...}}, got {shown(value)}")
     allowed = {}
     for position, entry in enumerate(value, 1):
         if not isinstance(entry, dict) or set(entry) != {"sha256", "reason"}:

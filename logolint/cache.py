@@ -11,7 +11,9 @@ from typing import Any, Callable
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, empty or relative: the XDG spec says to ignore it
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "logolint"
 
 
@@ -34,7 +36,7 @@ class ResultCache:
         try:
             with open(self._path(key), encoding="utf-8") as stream:
                 value = json.load(stream)
-        except (OSError, ValueError):  # missing, unreadable or damaged: recompute
+        except (OSError, ValueError, RecursionError):  # missing, unreadable or damaged: recompute
             self.misses += 1
             return None
         if not isinstance(value, dict) or not valid(value):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from logolint.baseline import parse_allow, read_baseline
-from logolint.errors import ConfigError
+from logolint.errors import ConfigError, shown
 
 CONFIG_NAMES = (".logolint.yaml", ".logolint.yml")
 UNREADABLE_POLICIES = ("fail", "warn")
@@ -35,13 +35,20 @@ class Config:
 
 def _threshold(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ValueError(f"must be a number from 0 to 1, got {value!r}")
+        hint = ""
+        if isinstance(value, str):
+            try:
+                float(value)
+                hint = " (YAML reads it as text: write it with a decimal point, as 0.5)"
+            except ValueError:
+                pass
+        raise ValueError(f"must be a number from 0 to 1, got {shown(value)}{hint}")
     return float(value)
 
 
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"must be true or false, got {value!r}")
+        raise ValueError(f"must be true or false, got {shown(value)}")
     return value
 
 
@@ -49,7 +56,7 @@ def _string_list(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ValueError(f"must be a list of non-empty strings, got {value!r}")
+        raise ValueError(f"must be a list of non-empty strings, got {shown(value)}")
     return tuple(value)
 
 
@@ -67,13 +74,15 @@ def _globs(value: Any) -> tuple[str, ...]:
     for pattern in patterns:
         problem = glob_error(pattern)
         if problem:
-            raise ValueError(f"has a bad pattern {pattern!r}: {problem}")
+            raise ValueError(f"has a bad pattern {shown(pattern)}: {problem}")
     return patterns
 
 
 def _string(value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise ValueError(f"must be a non-empty string, got {value!r}")
+        raise ValueError(f"must be a non-empty string, got {shown(value)}")
+    if "\0" in value:  # no file name holds one
+        raise ValueError(f"must not contain a NUL character, got {shown(value)}")
     return value
 
 
@@ -87,7 +96,7 @@ def _sha256(value: Any) -> str:
 def _choice(*allowed: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(allowed)}, got {value!r}")
+            raise ValueError(f"must be one of {', '.join(allowed)}, got {shown(value)}")
         return value
 
     return check
@@ -118,7 +127,7 @@ def parse_config(data: Any, root: Path, source: Path | None = None) -> Config:
     for key, raw in data.items():
         if key not in _KEYS:
             known = ", ".join(sorted(_KEYS))
-            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")
+            raise ConfigError(f"{where}: unknown key {shown(key)} (known keys: {known})")
         try:
             values[key] = _KEYS[key](raw)
         except ValueError as exc:
@@ -161,10 +170,36 @@ def load_config(path: str | os.PathLike[str] | None = None, cwd: Path | None = N
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{source}: cannot read config: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_unique_keys_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{source}: invalid YAML{line}: {problem}") from None
     return parse_config(data, source.parent, source)
+
+
+def _unique_keys_loader():
+    """yaml.SafeLoader, refusing a key given twice in one mapping: PyYAML keeps the last
+    silently, and a config's first `exclude:` list would be dropped without a word."""
+    import yaml
+
+    class UniqueKeys(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # unhashable: SafeLoader refuses it with its own message
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark, f"key {shown(key)} is given twice",
+                        key_node.start_mark)
+            return super().construct_mapping(node, deep)
+
+    return UniqueKeys

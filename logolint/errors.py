@@ -20,3 +20,14 @@ class ImageError(LogolintError):
 class ImageTimeout(ImageError):
     """A file that took too long to check this time (on a busy machine it may not next
     time): reported like any ImageError, but never cached."""
+
+
+def shown(value: object) -> str:
+    """A bad value as an error message quotes it: its repr, cut short, so that a YAML alias
+    bomb or a long list still gives one readable line."""
+    import reprlib
+
+    quoted = reprlib.Repr()
+    quoted.maxlevel, quoted.maxstring, quoted.maxother = 2, 60, 60
+    quoted.maxlist = quoted.maxdict = quoted.maxtuple = quoted.maxset = 6
+    return quoted.repr(value)

@@ -31,6 +31,10 @@ def test_valid_config_resolves_model_relative_to_file(tmp_path: Path):
         ("localise: 0\n", "key 'localise' must be true or false, got 0"),
         ("- a\n- b\n", "must be a mapping"),
         ("threshold: [0.5\n", "invalid YAML at line"),
+        ("exclude: [a]\nthreshold: 0.3\nexclude: [b]\n", "invalid YAML at line 3: key 'exclude' is given twice"),
+        ('model: "a\\0b"\n', "key 'model' must not contain a NUL character"),
+        ('baseline: "a\\0b"\n', "key 'baseline' must not contain a NUL character"),
+        ("threshold: 5e-1\n", "got '5e-1' (YAML reads it as text: write it with a decimal point, as 0.5)"),
     ],
 )
 def test_bad_config_names_the_problem(tmp_path: Path, text: str, message: str):
@@ -60,3 +64,34 @@ def test_empty_config_gives_defaults(tmp_path: Path):
 
 def test_localise_can_be_switched_off(tmp_path: Path):
     assert parse_config({"localise": False}, tmp_path).localise is False
+
+
+def test_a_value_that_expands_without_end_is_quoted_short(tmp_path: Path):
+    levels = ["  - &l0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    levels += [f"  - &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]" for n in range(1, 9)]  # 10^9 ones, as aliases
+    path = tmp_path / "c.yaml"
+    path.write_text("exclude:\n" + "\n".join(levels) + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "key 'exclude' must be a list of non-empty strings, got [[1, 1," in str(info.value)
+    assert len(str(info.value)) - len(str(path)) < 400
+
+
+def test_yaml_merge_keys_are_not_duplicates(tmp_path: Path):
+    path = tmp_path / "c.yaml"
+    path.write_text("exclude: &e [a]\nallow: []\nunreadable: warn\n")
+    assert load_config(path).exclude == ("a",)
+    from logolint.config import _unique_keys_loader
+    import yaml
+
+    assert yaml.load("a: &a {x: 1}\nb:\n  <<: *a\n  y: 2\n", Loader=_unique_keys_loader())["b"] == {"x": 1, "y": 2}
+
+
+def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    from logolint.cache import default_cache_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", "relcache")
+    assert default_cache_dir() == tmp_path / ".cache" / "logolint"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "logolint"

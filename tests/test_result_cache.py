@@ -49,7 +49,9 @@ def test_rerun_reads_every_result_from_the_cache(tmp_path: Path, monkeypatch: py
 
 
 @pytest.mark.parametrize("damaged", ["{}", '{"score": "0.1"}', '{"score": 7}', '{"score": 0.5, "box": [1, 2]}',
-                                     '{"error": 3}', '{"score": NaN}'])
+                                     '{"error": 3}', '{"score": NaN}',
+                                     '{"score": 1.0, "label": "old", "box": [1%s, 0, 1, 1]}' % ("0" * 400),
+                                     "[" * 100000 + "]" * 100000])
 def test_a_damaged_entry_is_recomputed_and_replaced(tmp_path: Path, damaged: str):
     from logolint.check import check_file
 
