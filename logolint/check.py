@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import hashlib
 import math
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,7 +17,7 @@ from logolint.detect import SETTINGS, Box, detect
 from logolint.errors import ConfigError, ImageError, ImageTimeout, ModelError
 from logolint.imaging import WORK_SIDE, load_image, read_file
 from logolint.paths import collect, repository_root
-from logolint.results import Report, Result
+from logolint.results import Report, Result, repo_relative
 from logolint.shard import Shard
 
 
@@ -129,8 +130,9 @@ def check_paths(
     `on_result(result, done, total)` follows progress."""
     threshold = resolve_threshold(config, model, threshold)
     files = collect(paths, config.exclude, config.root)
+    root = str(_root(paths))
     if shard is not None:
-        files = shard.select(files)
+        files = shard.select(files, lambda path: repo_relative(path, root) or os.path.abspath(path))
     if config.old_labels is not None:
         model = with_old_labels(model, config.old_labels)
     results = []
@@ -139,8 +141,7 @@ def check_paths(
         if on_result:
             on_result(results[-1], len(results), len(files))
     results = tuple(results)
-    return Report(results, threshold, model.sha256, fail_on_error=config.unreadable == "fail",
-                  root=str(_root(paths)))
+    return Report(results, threshold, model.sha256, fail_on_error=config.unreadable == "fail", root=root)
 
 
 def _root(paths: list[str]) -> Path:

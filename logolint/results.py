@@ -50,15 +50,18 @@ class Report:
         return bool(self.findings) or (self.fail_on_error and bool(self.errors))
 
     def repo_path(self, path: str) -> str | None:
-        """`path` relative to the repository root, with `/` separators; None outside it
-        (a relative `path` is taken from the current folder, as check_paths got it)."""
-        if self.root is None:
-            return None
-        folder, name = os.path.split(os.path.abspath(path))
-        try:  # the folder resolved like the root, the file itself not (it may be a symlink)
-            relative = os.path.relpath(os.path.join(os.path.realpath(folder), name), self.root)
-        except ValueError:  # another drive on Windows
-            return None
-        if relative == os.pardir or relative.startswith(os.pardir + os.sep):
-            return None
-        return relative.replace(os.sep, "/")
+        """`path` relative to the repository root (see repo_relative); None outside it."""
+        return None if self.root is None else repo_relative(path, self.root)
+
+
+def repo_relative(path: str, root: str) -> str | None:
+    """`path` relative to `root`, with `/` separators; None outside it (a relative `path`
+    is taken from the current folder, as check_paths got it)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    try:  # the folder resolved like the root, the file itself not (it may be a symlink)
+        relative = os.path.relpath(os.path.join(os.path.realpath(folder), name), root)
+    except ValueError:  # another drive on Windows
+        return None
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return None
+    return relative.replace(os.sep, "/")

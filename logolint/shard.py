@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+from typing import Callable
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,5 +34,7 @@ class Shard:
         name = os.path.normpath(path).replace(os.sep, "/").encode("utf-8", "surrogateescape")
         return int.from_bytes(hashlib.sha256(name).digest()[:8], "big") % self.count == self.index - 1
 
-    def select(self, paths: list[str]) -> list[str]:
-        return [path for path in paths if self.owns(path)]
+    def select(self, paths: list[str], name: Callable[[str], str] = str) -> list[str]:
+        """The paths this shard owns, each by its `name` (the path in its repository, so
+        that `.`, `./x` and an absolute path name a file alike)."""
+        return [path for path in paths if self.owns(name(path))]

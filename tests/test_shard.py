@@ -47,3 +47,21 @@ def test_cli_shards_cover_the_examples(tmp_path, capsys):
         run_cli(str(EXAMPLES), "--shard", "4/3")
     assert info.value.code == 2
     assert "expected I/N with 1 <= I <= N" in capsys.readouterr().err
+
+
+def test_a_file_is_in_the_same_shard_however_its_path_is_spelled(tmp_path, monkeypatch, capsys):
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, repo / "examples")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    owned = {}
+    for cwd, path in ((repo, "examples"), (repo, "./examples"), (repo, str(repo / "examples")),
+                      (repo / "examples", "."), (tmp_path, str(repo / "examples"))):
+        monkeypatch.chdir(cwd)
+        run_cli(path, "--shard", "1/2", "--format", "json", "--no-cache")
+        owned[(str(cwd), path)] = sorted(Path(r["path"]).name for r in json.loads(capsys.readouterr().out)["results"])
+    assert len({tuple(names) for names in owned.values()}) == 1, owned
+    assert 0 < len(next(iter(owned.values()))) < len(list(EXAMPLES.iterdir()))
