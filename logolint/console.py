@@ -117,27 +117,47 @@ class ProgressLine:
             self._drawn_at = None
 
     def _draw(self, now: float) -> None:
-        width = _width(self._stream)
+        # Never wider than the terminal, in cells: a line that wraps is only half erased
+        # by the next redraw, and every redraw leaves a line of junk behind.
+        width = _width(self._stream) - 1
         full, empty, spinner, ellipsis = self._glyphs
         if self._total:
-            share = min(self._done / self._total, 1.0)
-            cells = 24
-            filled = round(share * cells)
-            head = self._paint(full * filled, "bar") + self._paint(empty * (cells - filled), "dim")
-            head += f" {self._done}/{self._total}"
-            visible = cells + len(f" {self._done}/{self._total}")
+            counter = f" {self._done}/{self._total}"
+            cells = max(0, min(24, (width - len(counter)) // 3))  # the file name gets the rest
+            filled = round(min(self._done / self._total, 1.0) * cells)
+            head = self._paint(full * filled, "bar") + self._paint(empty * (cells - filled), "dim") + counter
+            visible = cells + len(counter)
         else:
             frame = spinner[int((now - self._start) / self.REFRESH) % len(spinner)]
             head = self._paint(frame, "bar") + f" {now - self._start:4.0f} s"
             visible = len(frame) + len(f" {now - self._start:4.0f} s")
-        room = width - visible - 3
+        if visible > width:  # narrower than the counter itself: draw nothing
+            return
+        room = width - visible - 2
         note = self._note
-        if len(note) > room:  # keep the end of a long path: the file name
+        if _cells(note) > room:  # keep the end of a long path: the file name
             keep = room - len(ellipsis)
-            note = ellipsis + note[len(note) - keep:] if keep > 0 else ""
+            note = ellipsis + _tail(note, keep) if keep > 0 else ""
         self._stream.write("\r\x1b[K" + head + (f"  {note}" if note else ""))
         self._stream.flush()
         self._drawn_at = now
+
+
+def _cells(text: str) -> int:
+    """How many terminal cells `text` takes: East Asian wide characters two, combining ones none."""
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _tail(text: str, room: int) -> str:
+    """The end of `text` that fits in `room` cells."""
+    used = 0
+    for start in range(len(text) - 1, -1, -1):
+        used += _cells(text[start])
+        if used > room:
+            return text[start + 1:]
+    return text
 
 
 class Console:

@@ -175,3 +175,25 @@ def test_progress_bar_on_a_terminal_and_none_in_a_hook():
     code, out, terminal = _run_on_a_terminal(*argv, PRE_COMMIT="1")
     assert code == 1 and out.splitlines()[-1].startswith(f"{total} images checked")
     assert terminal == ""
+
+
+@pytest.mark.parametrize("columns", [10, 20, 30, 60])
+def test_progress_line_never_wraps_on_narrow_terminals_or_with_wide_names(columns, monkeypatch):
+    import unicodedata
+
+    import logolint.console
+
+    monkeypatch.setattr(logolint.console, "_width", lambda stream: columns)
+    stream, clock = Terminal(), Clock()
+    line = ProgressLine(stream, painter(False), delay=0, clock=clock)
+    for done, note in enumerate(["ファイル名前古い会社のロゴ" * 3 + ".png", "plain-name.png", "e\u0301" * 40], 1):
+        clock.now += 1
+        line.update(done, 7, note)
+    line.close()
+    frames = [frame for frame in stream.getvalue().split("\r\x1b[K") if frame]
+    wide = lambda text: sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1  # noqa: E731
+                            for c in text)
+    assert all(wide(frame) < columns for frame in frames)
+    if columns >= 30:
+        assert len(frames) == 3 and all(f"{done}/7" in frame for done, frame in enumerate(frames, 1))
+        assert frames[0].endswith("ロゴ.png") and frames[1].endswith("plain-name.png")
