@@ -196,7 +196,7 @@ def _sturdy_streams() -> None:
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is None:  # closed when the process started
-            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8", errors="backslashreplace"))
             continue
         try:
             stream.reconfigure(errors="backslashreplace")

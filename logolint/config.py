@@ -38,10 +38,11 @@ def _threshold(value: Any) -> float:
         hint = ""
         if isinstance(value, str):
             try:
-                float(value)
-                hint = " (YAML reads it as text: write it with a decimal point, as 0.5)"
+                number = float(value)
             except ValueError:
-                pass
+                number = -1.0
+            if 0 <= number <= 1:  # `5e-1` or a quoted number: YAML 1.1 reads either as text
+                hint = f" (YAML reads it as text: write it unquoted, with a decimal point, as {number!r})"
         raise ValueError(f"must be a number from 0 to 1, got {shown(value)}{hint}")
     return float(value)
 
@@ -176,30 +177,31 @@ def load_config(path: str | os.PathLike[str] | None = None, cwd: Path | None = N
         line = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{source}: invalid YAML{line}: {problem}") from None
+    except ValueError as exc:  # a value PyYAML cannot convert: an integer of over 4,300 digits
+        raise ConfigError(f"{source}: invalid YAML: {str(exc).split(';')[0]}") from None
     return parse_config(data, source.parent, source)
 
 
 def _unique_keys_loader():
     """yaml.SafeLoader, refusing a key given twice in one mapping: PyYAML keeps the last
-    silently, and a config's first `exclude:` list would be dropped without a word."""
+    silently, and a config's first `exclude:` list would be dropped without a word. Keys
+    are compared as written, when the mapping is composed: merge keys (`<<`) are flattened
+    into mappings later, and their keys may be overridden."""
     import yaml
 
     class UniqueKeys(yaml.SafeLoader):
-        def construct_mapping(self, node, deep=False):
+        def compose_mapping_node(self, anchor):
+            node = super().compose_mapping_node(anchor)
             seen = set()
             for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                     continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    duplicate = key in seen
-                    seen.add(key)
-                except TypeError:  # unhashable: SafeLoader refuses it with its own message
-                    continue
-                if duplicate:
-                    raise yaml.constructor.ConstructorError(
-                        "while constructing a mapping", node.start_mark, f"key {shown(key)} is given twice",
-                        key_node.start_mark)
-            return super().construct_mapping(node, deep)
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.composer.ComposerError(
+                        "while composing a mapping", node.start_mark,
+                        f"key {shown(key_node.value)} is given twice", key_node.start_mark)
+                seen.add(key)
+            return node
 
     return UniqueKeys

@@ -117,6 +117,17 @@ def _card(result: Result, threshold: float, thumb) -> str:
 </article>"""
 
 
+def _unaccounted(report: Report) -> str:
+    """What a page without findings must still own up to, as a clause."""
+    clauses = []
+    if report.errors:
+        clauses.append(f"{len(report.errors)} could not be checked")
+    if report.accepted:
+        clauses.append(f"{len(report.accepted)} with it {'was' if len(report.accepted) == 1 else 'were'} "
+                       "accepted by the baseline or allow list")
+    return " and ".join(clauses)
+
+
 def render(report: Report) -> str:
     from logolint.formats import summary
 
@@ -142,15 +153,15 @@ def render(report: Report) -> str:
             thumbs = pool.map(_thumbnail, [result.path for result in findings])
             parts.extend(_card(result, report.threshold, thumb) for result, thumb in zip(findings, thumbs))
         parts.append("</section>")
-    elif report.errors:
-        parts.append(f"<p>No image checked shows the old logo; {len(report.errors)} could not be checked.</p>")
+    elif report.errors or report.accepted:
+        parts.append(f"<p>No image checked shows the old logo, but {_unaccounted(report)}.</p>")
     else:
         parts.append('<p class="ok">No image shows the old logo.</p>')
-    for title, rows, reason in ((f"Not checked ({len(report.errors)})", report.errors, "error"),
-                                (f"Accepted by the baseline or allow list ({len(report.accepted)})",
-                                 report.accepted, "accepted")):
+    for title, rows, reason, kind in ((f"Not checked ({len(report.errors)})", report.errors, "error", "unreadable"),
+                                      (f"Accepted by the baseline or allow list ({len(report.accepted)})",
+                                       report.accepted, "accepted", "accepted")):
         if rows:
-            parts.append(f'<h2>{title}</h2><table class="unreadable"><tr><th>file</th><th>reason</th></tr>')
+            parts.append(f'<h2>{title}</h2><table class="{kind}"><tr><th>file</th><th>reason</th></tr>')
             parts.extend(f'<tr><td class="path">{_escape(r.path)}</td><td>{_escape(getattr(r, reason))}</td></tr>'
                          for r in sorted(rows, key=lambda r: r.path))
             parts.append("</table>")

@@ -402,7 +402,15 @@ def test_a_reader_that_leaves_early_or_a_closed_stream_changes_neither_the_resul
     process.stdout.close()
     assert process.wait(timeout=120) == 1
     assert process.stderr.read() == b""
+    (tmp_path / "odd").mkdir()
+    odd = os.path.join(os.fsencode(tmp_path / "odd"), b"old-\xff.png")  # not UTF-8: written as an escape
+    with open(odd, "wb") as stream:
+        stream.write((EXAMPLES / "old-logo.png").read_bytes())
     for closed, code in (("new-logo.png", 0), ("old-logo.png", 1)):  # stdout closed at the start
-        done = subprocess.run(["sh", "-c", '"$@" >&-', "sh", *command, str(EXAMPLES / closed)],
-                              capture_output=True, text=True, timeout=120)
-        assert done.returncode == code and done.stderr == ""
+        for extra in ([], ["--format", "github"]):
+            done = subprocess.run(["sh", "-c", '"$@" >&-', "sh", *command, *extra, str(EXAMPLES / closed)],
+                                  capture_output=True, text=True, timeout=120)
+            assert done.returncode == code and done.stderr == ""
+    done = subprocess.run(["sh", "-c", '"$@" >&-', "sh", *command, "--format", "github", str(tmp_path / "odd")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr == ""

@@ -34,7 +34,9 @@ def test_valid_config_resolves_model_relative_to_file(tmp_path: Path):
         ("exclude: [a]\nthreshold: 0.3\nexclude: [b]\n", "invalid YAML at line 3: key 'exclude' is given twice"),
         ('model: "a\\0b"\n', "key 'model' must not contain a NUL character"),
         ('baseline: "a\\0b"\n', "key 'baseline' must not contain a NUL character"),
-        ("threshold: 5e-1\n", "got '5e-1' (YAML reads it as text: write it with a decimal point, as 0.5)"),
+        ("threshold: 5e-1\n", "got '5e-1' (YAML reads it as text: write it unquoted, with a decimal point, as 0.5)"),
+        ('threshold: "0.5"\n', "got '0.5' (YAML reads it as text: write it unquoted, with a decimal point, as 0.5)"),
+        ("threshold: " + "1" * 5000 + "\n", "invalid YAML: Exceeds the limit (4300 digits)"),
     ],
 )
 def test_bad_config_names_the_problem(tmp_path: Path, text: str, message: str):
@@ -77,14 +79,22 @@ def test_a_value_that_expands_without_end_is_quoted_short(tmp_path: Path):
     assert len(str(info.value)) - len(str(path)) < 400
 
 
-def test_yaml_merge_keys_are_not_duplicates(tmp_path: Path):
-    path = tmp_path / "c.yaml"
-    path.write_text("exclude: &e [a]\nallow: []\nunreadable: warn\n")
-    assert load_config(path).exclude == ("a",)
-    from logolint.config import _unique_keys_loader
+def test_yaml_merge_keys_are_not_duplicates_and_hints_are_only_given_where_they_help(tmp_path: Path):
     import yaml
 
-    assert yaml.load("a: &a {x: 1}\nb:\n  <<: *a\n  y: 2\n", Loader=_unique_keys_loader())["b"] == {"x": 1, "y": 2}
+    from logolint.config import _unique_keys_loader
+
+    loader = _unique_keys_loader()
+    assert yaml.load("a: &a {x: 1}\nb:\n  <<: *a\n  y: 2\n", Loader=loader)["b"] == {"x": 1, "y": 2}
+    # A merged mapping overriding a key, itself merged later: flattened before its own turn.
+    nested = "b: &B {x: 1}\na:\n  inner: &X {<<: *B, x: 5}\ny: {<<: *X}\n"
+    assert yaml.load(nested, Loader=loader) == yaml.safe_load(nested)
+    for value in ("'2'", "nan", "'high'"):
+        path = tmp_path / "c.yaml"
+        path.write_text(f"threshold: {value}\n")
+        with pytest.raises(ConfigError) as info:
+            load_config(path)
+        assert "must be a number from 0 to 1" in str(info.value) and "YAML reads it" not in str(info.value)
 
 
 def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):

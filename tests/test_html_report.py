@@ -83,8 +83,10 @@ def test_file_names_are_escaped_as_every_report_prints_them():
 def test_a_page_with_nothing_flagged_says_what_was_not_checked_or_accepted():
     unreadable = FORMATS["html"](_report(Result("a.png", None, False, error="corrupt image")))
     assert "No image shows the old logo." not in unreadable
-    assert "No image checked shows the old logo; 1 could not be checked." in unreadable
+    assert "No image checked shows the old logo, but 1 could not be checked." in unreadable
     accepted = FORMATS["html"](_report(Result("b.png", 0.9, False, label="old", accepted="allow: brand history")))
+    assert "No image shows the old logo." not in accepted
+    assert "No image checked shows the old logo, but 1 with it was accepted by the baseline or allow list." in accepted
     section = accepted.split("Accepted by the baseline or allow list (1)", 1)[1]
     assert re.findall(r'<td class="path">(.*?)</td><td>(.*?)</td>', section) == [("b.png", "allow: brand history")]
 
