@@ -83,9 +83,41 @@ def _info(data: bytes, path: Path) -> ModelInfo:
             prototypes=tuple(str(label) for label in meta.get("prototypes") or ()),
             match_range=tuple(float(v) for v in meta.get("match_range") or (0.0, 1.0)),
         )
-    except (ValueError, KeyError, TypeError) as exc:
+        if len(info.match_range) != 2:
+            raise ValueError(f"match_range must be two numbers, got {len(info.match_range)}")
+        problem = _implausible(info)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ModelError(f"{path}: unreadable logolint metadata: {exc}") from None
+    if problem:  # a damaged value would silently pass (or fail) every image
+        raise ModelError(f"{path}: unreadable logolint metadata: {problem}")
     return info
+
+
+def _implausible(info: ModelInfo) -> str | None:
+    """What is wrong with metadata that parsed, or None."""
+    import math
+
+    def number(value) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+    if not info.labels or len(set(info.labels)) != len(info.labels):
+        return f"labels must be distinct, and at least one: {list(info.labels)}"
+    if not info.old_labels or not set(info.old_labels) <= set(info.labels):
+        return f"old_labels {list(info.old_labels)} must name some of the labels {list(info.labels)}"
+    if not 0.0 <= info.threshold <= 1.0:
+        return f"threshold {info.threshold} is not from 0 to 1"
+    if not (16 <= info.input_size <= 1024 and 16 <= info.locate_size <= 2048):
+        return f"input_size {info.input_size} or locate_size {info.locate_size} out of range"
+    low, high = info.match_range
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        return f"match_range {list(info.match_range)} is not two increasing numbers"
+    for label, prints in info.fingerprints.items():
+        for found in prints:
+            if not (isinstance(found, list) and len(found) == 3 and isinstance(found[0], int)
+                    and isinstance(found[1], list) and all(map(number, found[1]))
+                    and number(found[2]) and found[2] > 0):
+                return f"a fingerprint of {label!r} is damaged"
+    return None
 
 
 @contextlib.contextmanager
@@ -121,8 +153,9 @@ def load_interpreter(data: bytes, path: Path, threads: int | None = None, side: 
             return interpreter
         except (ValueError, RuntimeError) as exc:
             sink.seek(0)
-            detail = sink.read().decode(errors="replace").strip().splitlines()
-            reason = detail[-1] if detail else str(exc).strip().splitlines()[-1]
+            detail = [line for line in sink.read().decode(errors="replace").strip().splitlines()
+                      if line.strip() and not line.startswith("INFO:")]  # "Created ... delegate" says nothing
+            reason = detail[-1] if detail else (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
             raise ModelError(f"{path}: cannot load model: {reason}") from None
 
 
@@ -236,9 +269,16 @@ def _load(path: Path, mtime_ns: int, size: int, expected_sha256: str | None) -> 
 
 def load_model(path: Path | None = None, expected_sha256: str | None = None) -> Model:
     """Load (once per process) the model at `path`, or the bundled demo model."""
+    import errno
+    import stat as kinds
+
     path = Path(path) if path is not None else bundled_model_path()
     try:
         stat = path.stat()
-    except OSError:
-        raise ModelError(f"model file not found: {path}") from None
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            raise ModelError(f"model file not found: {path}") from None
+        raise ModelError(f"cannot read model file {path}: {exc.strerror or exc}") from None
+    if not kinds.S_ISREG(stat.st_mode):  # reading a FIFO or a device would never end
+        raise ModelError(f"{path}: not a regular file")
     return _load(path.resolve(), stat.st_mtime_ns, stat.st_size, expected_sha256)

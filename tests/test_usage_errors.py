@@ -6,6 +6,7 @@ Every case runs the real CLI in a subprocess, so a traceback anywhere would show
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -106,3 +107,29 @@ def test_model_pin_mismatch(tmp_path: Path):
     (tmp_path / ".logolint.yaml").write_text(f"model_sha256: {right}\n")
     done = _run(tmp_path, IMAGE, "--no-cache")
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("before, after, names", [
+    (b'"threshold": 0.35', b'"threshold": 5.35', ["threshold 5.35 is not from 0 to 1"]),
+    (b'"threshold": 0.35', b'"threshold": NaN ', ["threshold nan is not from 0 to 1"]),
+    (b'"old_labels": ["old"]', b'"old_labels": ["olx"]', ["old_labels ['olx'] must name some of the labels"]),
+    (b'"input_size": 224', b'"input_size": -24', ["input_size -24"]),
+    (b'"locate_size": 512', b'"locate_size": 0  ', ["locate_size 0 out of range"]),
+])
+def test_damaged_metadata_values_are_a_model_error_not_a_silent_pass(tmp_path: Path, before: bytes, after: bytes,
+                                                                     names: list[str]):
+    data = bundled_model_path().read_bytes()
+    assert data.count(before) == 1 and len(before) == len(after)  # the flatbuffer keeps its layout
+    damaged = tmp_path / "damaged.tflite"
+    damaged.write_bytes(data.replace(before, after))
+    _one_line(_run(tmp_path, str(EXAMPLES / "old-logo.png"), "--model", str(damaged), "--no-cache"),
+              "unreadable logolint metadata", *names)
+
+
+def test_a_model_path_that_is_no_regular_file_is_refused_at_once(tmp_path: Path):
+    os.mkfifo(tmp_path / "fifo.tflite")  # reading it would wait for a writer forever
+    _one_line(_run(tmp_path, IMAGE, "--model", str(tmp_path / "fifo.tflite"), "--no-cache"), "not a regular file")
+    (tmp_path / "a.tflite").symlink_to(tmp_path / "b.tflite")
+    (tmp_path / "b.tflite").symlink_to(tmp_path / "a.tflite")
+    _one_line(_run(tmp_path, IMAGE, "--model", str(tmp_path / "a.tflite"), "--no-cache"),
+              "cannot read model file", "Too many levels of symbolic links")
