@@ -20,7 +20,7 @@ from logolint.paths import collect, repository_root
 from logolint.results import Report, Result, repo_relative
 from logolint.shard import Shard
 
-
+SCORE_DIGITS = 4  # scores are kept, cached and compared with the threshold rounded to this
 PLAIN = "plain-v1"  # in the cache key of runs without localisation: change it when that path changes
 
 
@@ -52,7 +52,7 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
     except ImageError as exc:
         return {"error": str(exc)}
     box = _to_source(found.box, loaded.image.size, loaded.source_size)
-    return {"score": round(found.score, 4), "label": found.label, "box": list(box), "verified": found.verified,
+    return {"score": round(found.score, SCORE_DIGITS), "label": found.label, "box": list(box), "verified": found.verified,
             "outline": found.outline, "colours": found.colours}
 
 

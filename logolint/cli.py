@@ -248,13 +248,13 @@ def _check(args: argparse.Namespace) -> int:
     console = _console(args)
     config = _load_config(args)
     model = _model(args, config)
-    console.detail(f"model {model.path} (sha256 {model.sha256[:12]})")
+    console.detail(f"model {printable(str(model.path))} (sha256 {model.sha256[:12]})")
     cache = None if args.no_cache else ResultCache(Path(args.cache_dir or default_cache_dir()))
     with console.progress() as line:
         report = check_paths(args.paths, config, model, args.threshold, cache, shard=args.shard,
                              on_result=_follow(console, line))
     if cache:
-        console.detail(f"cache {cache.directory}: {cache.hits} hits, {cache.misses} misses")
+        console.detail(f"cache {printable(str(cache.directory))}: {cache.hits} hits, {cache.misses} misses")
     if args.write_baseline:
         return _write_baseline(report, args.write_baseline)
     name = args.format
@@ -395,6 +395,15 @@ def _explain(args: argparse.Namespace) -> int:
     config = _load_config(args)
     if not os.path.lexists(args.image):  # a usage error, as `check` has it
         raise ConfigError(f"no such file or directory: {args.image}")
+    if args.output and os.path.isdir(args.output):
+        raise LogolintError(f"cannot write {args.output}: a folder")
+    from pathlib import Path
+
+    from logolint.paths import Excluder
+
+    if Excluder(config.exclude, config.root).excluded(Path(args.image)):  # never checked, as `check` has it
+        console.out.write(f"{printable(args.image)}: not checked: excluded by the config's exclude\n")
+        return EXIT_OK
     model = _model(args, config)
     try:
         explanation = explain(args.image, config, model, args.threshold)
@@ -410,7 +419,7 @@ def _explain(args: argparse.Namespace) -> int:
             overlay(explanation).save(args.output)
         except (OSError, ValueError) as exc:  # ValueError: an extension PIL cannot write
             raise LogolintError(f"cannot write {args.output}: {exc}") from None
-        console.info(f"wrote {args.output}")
+        console.info(f"wrote {printable(args.output)}")
     else:
         console.info("add -o overlay.png to see the heat map and box drawn over the image")
     return EXIT_FINDINGS if explanation.failed else EXIT_OK
@@ -419,7 +428,9 @@ def _explain(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from logolint.scaffold import WORKFLOW, pre_commit_snippet, repository_root, write_config
+    import re
+
+    from logolint.scaffold import WORKFLOW, pre_commit_snippet, repos_block, repository_root, write_config
 
     root = repository_root(Path.cwd())
     path = write_config(root, force=args.force)
@@ -428,7 +439,12 @@ def _init(args: argparse.Namespace) -> int:
         existing = hooks.read_text(encoding="utf-8-sig") if hooks.is_file() else None
     except (OSError, UnicodeDecodeError):
         existing = ""
-    where = "under `repos:` in" if existing is not None else "as"
+    if repos_block(existing):
+        where = "under `repos:` in"
+    elif existing is not None and re.search(r"^repos:", existing, re.MULTILINE):
+        where = "in place of the `repos:` line of"
+    else:
+        where = "at the end of" if existing is not None else "as"
     print(f"wrote {path} (every key is optional; the comments explain each)\n")
     print(f"pre-commit: save this {where} {hooks}, then run `pre-commit install`:\n")
     print(pre_commit_snippet(existing))

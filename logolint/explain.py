@@ -7,7 +7,7 @@ import dataclasses
 import hashlib
 from typing import Any, Callable
 
-from logolint.check import _to_source, analysed_side, resolve_threshold, with_old_labels
+from logolint.check import SCORE_DIGITS, _to_source, analysed_side, resolve_threshold, with_old_labels
 from logolint.config import Config
 from logolint.detect import Box, Detection, decide, known_drawing, score_views, verify
 from logolint.formats import printable
@@ -29,7 +29,7 @@ class Explanation:
 
     @property
     def flagged(self) -> bool:
-        return self.verdict.score >= self.threshold
+        return round(self.verdict.score, SCORE_DIGITS) >= self.threshold  # as `check` compares it
 
     @property
     def failed(self) -> bool:

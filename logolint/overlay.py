@@ -67,7 +67,8 @@ def _legend(image: Image.Image, scale: int) -> None:
 def draw(image: Image.Image, scored: Sequence[tuple[Box, float]], box: Box, caption: str,
          flagged: bool) -> Image.Image:
     """The image, muted, under the heat map, with `box` outlined and captioned. A small
-    image is drawn enlarged (whole pixels), so the caption and legend fit beside it."""
+    image is drawn enlarged (whole pixels), and a narrow one on a wider canvas, so the
+    caption and legend fit beside it."""
     zoom = max(1, MIN_SIDE // max(image.size))
     if zoom > 1:
         image = image.resize((image.width * zoom, image.height * zoom), Image.NEAREST)
@@ -80,6 +81,11 @@ def draw(image: Image.Image, scored: Sequence[tuple[Box, float]], box: Box, capt
     colour = LOW * (1 - level) + HIGH * level
     alpha = 0.5 * level**1.5  # low scores stay nearly clear, and the logo shows through high ones
     out = Image.fromarray(np.clip(muted * (1 - alpha) + colour * alpha + 0.5, 0, 255).astype(np.uint8))
+    if out.width < MIN_SIDE or out.height < MIN_SIDE // 4:
+        # Narrow or flat even enlarged (60 x 600, 1 x 300): room beside it for the caption and legend.
+        canvas = Image.new("RGB", (max(out.width, MIN_SIDE), max(out.height, MIN_SIDE // 4)), (255, 255, 255))
+        canvas.paste(out, (0, 0))
+        out = canvas
 
     scale = max(1, round(max(out.size) / 800))
     pen = 3 * scale

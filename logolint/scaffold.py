@@ -88,7 +88,15 @@ def pre_commit_snippet(existing: str | None = None) -> str:
 {lead}  hooks:
 {lead}    - id: logolint
 """
-    return entry if existing is not None else "repos:\n" + entry
+    return entry if repos_block(existing) else "repos:\n" + entry
+
+
+def repos_block(existing: str | None) -> bool:
+    """Whether a `.pre-commit-config.yaml`'s text has a `repos:` list to add an item under
+    (not none, and not `repos: []`)."""
+    import re
+
+    return existing is not None and re.search(r"^repos:[ \t]*(#.*)?$", existing, re.MULTILINE) is not None
 
 
 WORKFLOW = f"""\

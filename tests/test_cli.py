@@ -414,3 +414,18 @@ def test_a_reader_that_leaves_early_or_a_closed_stream_changes_neither_the_resul
     done = subprocess.run(["sh", "-c", '"$@" >&-', "sh", *command, "--format", "github", str(tmp_path / "odd")],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and done.stderr == ""
+
+
+def test_verbose_names_the_model_and_cache_escaped(tmp_path: Path, capsys):
+    import shutil
+
+    from logolint.model import bundled_model_path
+
+    odd = tmp_path / "odd\nname\x1b[31m"
+    odd.mkdir()
+    shutil.copy(bundled_model_path(), odd / "m.tflite")
+    assert run_cli("-v", "--model", str(odd / "m.tflite"), "--cache-dir", str(odd / "cache"),
+                   str(EXAMPLES / "new-logo.png")) == 0
+    err = capsys.readouterr().err
+    assert "odd\\nname\\x1b[31m/m.tflite (sha256" in err and "odd\\nname\\x1b[31m/cache:" in err
+    assert "\x1b[31m" not in err

@@ -149,16 +149,24 @@ def test_explain_errors_are_one_line(tmp_path: Path, capsys):
     assert capsys.readouterr().err.startswith("logolint: error: ")
     assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(tmp_path / "x.unknown")) == 2
     assert "cannot write" in capsys.readouterr().err
+    assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(tmp_path)) == 2
+    assert capsys.readouterr().err == f"logolint: error: cannot write {tmp_path}: a folder\n"
 
 
-@pytest.mark.parametrize("size", [(1, 1), (2, 100), (100, 2), (1, 1500)])
-def test_the_overlay_of_a_tiny_or_thin_image_is_drawn(tmp_path: Path, size: tuple[int, int], capsys):
+@pytest.mark.parametrize("size", [(1, 1), (2, 100), (100, 2), (1, 1500), (60, 600)])
+def test_the_overlay_of_a_tiny_or_thin_image_is_drawn_with_room_for_its_caption(tmp_path: Path,
+                                                                                 size: tuple[int, int], capsys):
+    import numpy as np
+
     image = tmp_path / "thin.png"
     Image.new("RGB", size, "white").save(image)
     assert run_cli("explain", "-q", str(image), "-o", str(tmp_path / "overlay.png")) == 0, capsys.readouterr().err
-    drawn = Image.open(tmp_path / "overlay.png")
+    drawn = np.asarray(Image.open(tmp_path / "overlay.png").convert("RGB"))
     zoom = max(1, 400 // max(size))  # a small picture is drawn enlarged, by whole pixels
-    assert drawn.size == (size[0] * zoom, size[1] * zoom)
+    width, height = size[0] * zoom, size[1] * zoom
+    assert drawn.shape[:2] == (max(height, 100), max(width, 400))  # and a narrow or flat one on a wider canvas
+    if width < 400:  # the caption reaches past the picture, into the room beside it
+        assert (drawn[:, width:] < 200).any()
 
 
 def test_explain_on_a_missing_file_is_a_usage_error_as_in_check(tmp_path: Path, capsys):
@@ -166,3 +174,29 @@ def test_explain_on_a_missing_file_is_a_usage_error_as_in_check(tmp_path: Path, 
     assert capsys.readouterr().err == f"logolint: error: no such file or directory: {tmp_path / 'nope.png'}\n"
     assert run_cli(str(tmp_path / "nope\x1b[2J.png")) == 2  # and a message names it escaped
     assert capsys.readouterr().err.endswith("nope\\x1b[2J.png\n")
+
+
+def test_explain_follows_exclude_and_the_rounding_check_compares_with(tmp_path: Path, capsys, monkeypatch):
+    import shutil
+
+    shutil.copy(EXAMPLES / "old-logo.png", tmp_path / "logo.png")
+    (tmp_path / ".logolint.yaml").write_text('exclude:\n  - "*.png"\n')
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("logo.png", "--no-cache") == 0 and "0 images checked" in capsys.readouterr().out
+    assert run_cli("explain", "logo.png") == 0
+    assert "logo.png: not checked: excluded by the config's exclude" in capsys.readouterr().out
+    (tmp_path / ".logolint.yaml").unlink()
+    from logolint.config import load_config
+    from logolint.explain import explain
+    from logolint.model import load_model
+
+    score = explain(str(EXAMPLES / "other-page.png"), load_config(), load_model()).verdict.score
+    between = (round(score, 4) + score) / 2 if round(score, 4) != score else None
+    if between is None:
+        pytest.skip("the score has no digits past the fourth")
+    verdicts = {}
+    for command in ("check", "explain"):
+        verdicts[command] = run_cli(command, str(EXAMPLES / "other-page.png"), "--threshold", repr(between),
+                                    "--no-cache" if command == "check" else "-q")
+    capsys.readouterr()
+    assert verdicts["check"] == verdicts["explain"]

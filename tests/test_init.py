@@ -70,12 +70,29 @@ def test_init_refuses_to_overwrite_without_force(repo: Path, capsys, monkeypatch
     assert "unreadable: fail" in (repo / ".logolint.yaml").read_text()
 
 
-def test_init_prints_only_the_entry_when_a_pre_commit_config_exists(repo: Path, capsys, monkeypatch):
+def test_init_prints_only_the_entry_when_a_pre_commit_config_has_repos(repo: Path, capsys, monkeypatch):
     monkeypatch.chdir(repo)
-    (repo / ".pre-commit-config.yaml").write_text("repos: []\n")
+    (repo / ".pre-commit-config.yaml").write_text("repos:\n  - repo: local\n    hooks: []\n")
     assert run_cli("init") == 0
     out = capsys.readouterr().out
     assert "under `repos:`" in out and "\nrepos:\n" not in out and f"  - repo: {REPOSITORY}" in out
+
+
+@pytest.mark.parametrize("text, where", [("", "at the end of"), ("# nothing yet\n", "at the end of"),
+                                         ("repos: []\n", "in place of the `repos:` line of")])
+def test_a_pre_commit_config_without_a_repos_list_gets_the_whole_snippet(repo: Path, capsys, monkeypatch,
+                                                                          text: str, where: str):
+    monkeypatch.chdir(repo)
+    (repo / ".pre-commit-config.yaml").write_text(text)
+    assert run_cli("init") == 0
+    out = capsys.readouterr().out
+    assert f"save this {where}" in out
+    snippet = _snippet(out, "repos:\n  - repo:")
+    fixed = text.replace("repos: []\n", "") + snippet  # as the message says
+    (repo / ".pre-commit-config.yaml").write_text(fixed)
+    checked = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_init_force_replaces_the_config_in_use(repo: Path, capsys, monkeypatch):
