@@ -426,9 +426,8 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     import re
+    from pathlib import Path
 
     from logolint.scaffold import WORKFLOW, pre_commit_snippet, repos_block, repository_root, write_config
 
