@@ -426,10 +426,9 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    import re
     from pathlib import Path
 
-    from logolint.scaffold import WORKFLOW, pre_commit_snippet, repos_block, repository_root, write_config
+    from logolint.scaffold import WORKFLOW, placement, pre_commit_snippet, repository_root, write_config
 
     root = repository_root(Path.cwd())
     path = write_config(root, force=args.force)
@@ -438,12 +437,8 @@ def _init(args: argparse.Namespace) -> int:
         existing = hooks.read_text(encoding="utf-8-sig") if hooks.is_file() else None
     except (OSError, UnicodeDecodeError):
         existing = ""
-    if repos_block(existing):
-        where = "under `repos:` in"
-    elif existing is not None and re.search(r"^repos:", existing, re.MULTILINE):
-        where = "in place of the `repos:` line of"
-    else:
-        where = "at the end of" if existing is not None else "as"
+    where = {"under": "under `repos:` in", "into": "as an item of the `repos:` list of",
+             "instead": "in place of the `repos: []` line of", "end": "at the end of", "new": "as"}[placement(existing)]
     print(f"wrote {path} (every key is optional; the comments explain each)\n")
     print(f"pre-commit: save this {where} {hooks}, then run `pre-commit install`:\n")
     print(pre_commit_snippet(existing))

@@ -29,7 +29,7 @@ class Explanation:
 
     @property
     def flagged(self) -> bool:
-        return round(self.verdict.score, SCORE_DIGITS) >= self.threshold  # as `check` compares it
+        return _fires(self.verdict, self.threshold)
 
     @property
     def failed(self) -> bool:
@@ -49,6 +49,10 @@ class Explanation:
         if view.shaped:
             return "region shaped like the logo"
         return "whole image" if view.box == (0, 0, *self.image.size) else "parts of the image"
+
+
+def _fires(view: Detection, threshold: float) -> bool:
+    return round(view.score, SCORE_DIGITS) >= threshold  # as `check` compares a score
 
 
 def explain(path: str, config: Config, model, threshold: float | None = None) -> Explanation:
@@ -106,14 +110,14 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
         stages.setdefault(explanation.stage(view), []).append(view)
     name_width = max(len(name) for name in stages)
     for name, views in stages.items():
-        fired = sum(view.score >= threshold for view in views)
+        fired = sum(_fires(view, threshold) for view in views)
         top = max(view.score for view in views)
         mark = paint("fired", "bad") if fired else paint("quiet", "dim")
         count = f"{len(views)} view{'s' if len(views) != 1 else ''}"
         lines.append(f"  {name:<{name_width}}  {mark}  {fired} of {count}, best {top:.2f}")
     ranked = sorted(explanation.views, key=lambda view: (-view.score, view.box))
     shown = [view for i, view in enumerate(ranked)
-             if every_view or i < RUNNERS_UP or view.score >= threshold or view is decisive]
+             if every_view or i < RUNNERS_UP or _fires(view, threshold) or view is decisive]
     boxes = [explanation.to_source(view.box) for view in shown]
     sizes = [f"{x1 - x0}x{y1 - y0}" for x0, y0, x1, y1 in boxes]
     size_width = max(len("size"), *(len(size) for size in sizes))
@@ -121,7 +125,7 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
     lines += ["", f"  score  label    {'size':<{size_width}}  view (source pixels)"]
     for view, box, size in zip(shown, boxes, sizes):
         score = f"{view.score:.2f}"
-        score = paint(score, "bad") if view.score >= threshold else score
+        score = paint(score, "bad") if _fires(view, threshold) else score
         line = f"  {score}   {view.label:<7}  {size:<{size_width}}  {_box(box):<{box_width}}"
         lines.append((line + ("  <- decides" if view is decisive else "")).rstrip())
     if len(shown) < len(ranked):

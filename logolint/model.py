@@ -102,15 +102,15 @@ def _implausible(info: ModelInfo) -> str | None:
 
     if not info.labels or len(set(info.labels)) != len(info.labels):
         return f"labels must be distinct, and at least one: {list(info.labels)}"
-    if not info.old_labels or not set(info.old_labels) <= set(info.labels):
+    if not set(info.old_labels) <= set(info.labels):  # none: the config's old_labels must name them
         return f"old_labels {list(info.old_labels)} must name some of the labels {list(info.labels)}"
     if not 0.0 <= info.threshold <= 1.0:
         return f"threshold {info.threshold} is not from 0 to 1"
     if not (16 <= info.input_size <= 1024 and 16 <= info.locate_size <= 2048):
         return f"input_size {info.input_size} or locate_size {info.locate_size} out of range"
     low, high = info.match_range
-    if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        return f"match_range {list(info.match_range)} is not two increasing numbers"
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return f"match_range {list(info.match_range)} is not two numbers"
     for label, prints in info.fingerprints.items():
         for found in prints:
             if not (isinstance(found, list) and len(found) == 3 and isinstance(found[0], int)

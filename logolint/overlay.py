@@ -81,13 +81,13 @@ def draw(image: Image.Image, scored: Sequence[tuple[Box, float]], box: Box, capt
     colour = LOW * (1 - level) + HIGH * level
     alpha = 0.5 * level**1.5  # low scores stay nearly clear, and the logo shows through high ones
     out = Image.fromarray(np.clip(muted * (1 - alpha) + colour * alpha + 0.5, 0, 255).astype(np.uint8))
-    if out.width < MIN_SIDE or out.height < MIN_SIDE // 4:
+    scale = max(1, round(max(out.size) / 800))  # of pens and fonts
+    if out.width < MIN_SIDE * scale or out.height < MIN_SIDE // 4 * scale:
         # Narrow or flat even enlarged (60 x 600, 1 x 300): room beside it for the caption and legend.
-        canvas = Image.new("RGB", (max(out.width, MIN_SIDE), max(out.height, MIN_SIDE // 4)), (255, 255, 255))
+        canvas = Image.new("RGB", (max(out.width, MIN_SIDE * scale), max(out.height, MIN_SIDE // 4 * scale)),
+                           (255, 255, 255))
         canvas.paste(out, (0, 0))
         out = canvas
-
-    scale = max(1, round(max(out.size) / 800))
     pen = 3 * scale
     ink = FLAGGED if flagged else PASSED
     draw = ImageDraw.Draw(out)

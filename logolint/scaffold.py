@@ -88,15 +88,22 @@ def pre_commit_snippet(existing: str | None = None) -> str:
 {lead}  hooks:
 {lead}    - id: logolint
 """
-    return entry if repos_block(existing) else "repos:\n" + entry
+    return entry if placement(existing) in ("under", "into") else "repos:\n" + entry
 
 
-def repos_block(existing: str | None) -> bool:
-    """Whether a `.pre-commit-config.yaml`'s text has a `repos:` list to add an item under
-    (not none, and not `repos: []`)."""
+def placement(existing: str | None) -> str:
+    """Where the entry goes in a `.pre-commit-config.yaml` (its text, or None if there is
+    none): "under" a `repos:` block, "into" a flow list (`repos: [...]`), "instead" of
+    `repos: []`, at the "end" of a file without `repos:`, or "new" for a file of its own."""
     import re
 
-    return existing is not None and re.search(r"^repos:[ \t]*(#.*)?$", existing, re.MULTILINE) is not None
+    if existing is None:
+        return "new"
+    line = re.search(r"^[ \t]*repos:[ \t]*(.*?)[ \t]*(#.*)?$", existing, re.MULTILINE)
+    if line is None:
+        return "end"
+    value = line.group(1)
+    return "under" if not value else "instead" if re.fullmatch(r"\[\s*\]", value) else "into"
 
 
 WORKFLOW = f"""\

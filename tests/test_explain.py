@@ -153,7 +153,7 @@ def test_explain_errors_are_one_line(tmp_path: Path, capsys):
     assert capsys.readouterr().err == f"logolint: error: cannot write {tmp_path}: a folder\n"
 
 
-@pytest.mark.parametrize("size", [(1, 1), (2, 100), (100, 2), (1, 1500), (60, 600)])
+@pytest.mark.parametrize("size", [(1, 1), (2, 100), (100, 2), (1, 1500), (60, 600), (60, 1300)])
 def test_the_overlay_of_a_tiny_or_thin_image_is_drawn_with_room_for_its_caption(tmp_path: Path,
                                                                                  size: tuple[int, int], capsys):
     import numpy as np
@@ -161,12 +161,19 @@ def test_the_overlay_of_a_tiny_or_thin_image_is_drawn_with_room_for_its_caption(
     image = tmp_path / "thin.png"
     Image.new("RGB", size, "white").save(image)
     assert run_cli("explain", "-q", str(image), "-o", str(tmp_path / "overlay.png")) == 0, capsys.readouterr().err
-    drawn = np.asarray(Image.open(tmp_path / "overlay.png").convert("RGB"))
+    from logolint.overlay import _legend
+
+    drawn = Image.open(tmp_path / "overlay.png").convert("RGB")
     zoom = max(1, 400 // max(size))  # a small picture is drawn enlarged, by whole pixels
     width, height = size[0] * zoom, size[1] * zoom
-    assert drawn.shape[:2] == (max(height, 100), max(width, 400))  # and a narrow or flat one on a wider canvas
-    if width < 400:  # the caption reaches past the picture, into the room beside it
-        assert (drawn[:, width:] < 200).any()
+    scale = max(1, round(max(width, height) / 800))  # pens and fonts grow with the picture
+    # A narrow or flat one is drawn on a wider canvas.
+    assert drawn.size == (max(width, 400 * scale), max(height, 100 * scale))
+    if width < 400 * scale:  # the caption reaches past the picture, into the room beside it
+        legend_only = Image.new("RGB", drawn.size, "white")
+        _legend(legend_only, scale)
+        beside = np.asarray(drawn)[:, width:] != np.asarray(legend_only)[:, width:]
+        assert beside.any()
 
 
 def test_explain_on_a_missing_file_is_a_usage_error_as_in_check(tmp_path: Path, capsys):

@@ -79,7 +79,7 @@ def test_init_prints_only_the_entry_when_a_pre_commit_config_has_repos(repo: Pat
 
 
 @pytest.mark.parametrize("text, where", [("", "at the end of"), ("# nothing yet\n", "at the end of"),
-                                         ("repos: []\n", "in place of the `repos:` line of")])
+                                         ("repos: []  # none yet\n", "in place of the `repos: []` line of")])
 def test_a_pre_commit_config_without_a_repos_list_gets_the_whole_snippet(repo: Path, capsys, monkeypatch,
                                                                           text: str, where: str):
     monkeypatch.chdir(repo)
@@ -88,7 +88,7 @@ def test_a_pre_commit_config_without_a_repos_list_gets_the_whole_snippet(repo: P
     out = capsys.readouterr().out
     assert f"save this {where}" in out
     snippet = _snippet(out, "repos:\n  - repo:")
-    fixed = text.replace("repos: []\n", "") + snippet  # as the message says
+    fixed = text.replace("repos: []  # none yet\n", "") + snippet  # as the message says
     (repo / ".pre-commit-config.yaml").write_text(fixed)
     checked = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
                              capture_output=True, text=True)
@@ -167,3 +167,20 @@ def test_init_then_the_printed_snippet_gives_a_working_hook(repo: Path, tmp_path
     assert re.search(r"logolint \(old logo\)\.+Failed", output)
     assert "assets/old-logo.png: old logo (" in output
     assert git(repo, "rev-list", "--count", "HEAD").strip() == "1"
+
+
+def test_an_indented_repos_block_gets_an_item_and_a_flow_list_is_not_replaced(repo: Path, capsys, monkeypatch):
+    monkeypatch.chdir(repo)
+    indented = "  repos:\n  - repo: local\n    hooks: []\n"
+    (repo / ".pre-commit-config.yaml").write_text(indented)
+    assert run_cli("init", "--force") == 0
+    out = capsys.readouterr().out
+    assert "save this under `repos:` in" in out
+    (repo / ".pre-commit-config.yaml").write_text(indented + _snippet(out, f"  - repo: {REPOSITORY}"))
+    checked = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    (repo / ".pre-commit-config.yaml").write_text("repos: [{repo: local, hooks: []}]\n")
+    assert run_cli("init", "--force") == 0
+    out = capsys.readouterr().out
+    assert "as an item of the `repos:` list of" in out and "in place of" not in out and "\nrepos:\n" not in out

@@ -133,3 +133,14 @@ def test_a_model_path_that_is_no_regular_file_is_refused_at_once(tmp_path: Path)
     (tmp_path / "b.tflite").symlink_to(tmp_path / "a.tflite")
     _one_line(_run(tmp_path, IMAGE, "--model", str(tmp_path / "a.tflite"), "--no-cache"),
               "cannot read model file", "Too many levels of symbolic links")
+
+
+def test_a_model_with_labels_of_its_own_loads_when_the_config_names_its_old_label(tmp_path: Path):
+    data = bundled_model_path().read_bytes()
+    renamed = data.replace(b'"labels": ["old", "new", "other"]', b'"labels": ["olx", "new", "other"]', 1)
+    renamed = renamed.replace(b'"old_labels": ["old"]', b'"xld_labels": ["old"]', 1)  # no old label of its own
+    assert renamed.count(b'"olx"') == 1 and b'"old_labels"' not in renamed
+    (tmp_path / "own.tflite").write_bytes(renamed)
+    (tmp_path / ".logolint.yaml").write_text("model: own.tflite\nold_labels: [olx]\n")
+    done = _run(tmp_path, str(EXAMPLES / "old-logo.png"), "--no-cache")
+    assert done.returncode in (0, 1) and done.stderr == "" and "1 image checked" in done.stdout, done.stderr
