@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
-import math
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -16,6 +15,7 @@ from logolint.config import Config
 from logolint.detect import SETTINGS, Box, detect
 from logolint.errors import ConfigError, ImageError, ImageTimeout, ModelError
 from logolint.imaging import WORK_SIDE, load_image, read_file
+from logolint.model import finite_number
 from logolint.paths import collect, repository_root
 from logolint.results import Report, Result, repo_relative
 from logolint.shard import Shard
@@ -56,25 +56,16 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
             "outline": found.outline, "colours": found.colours}
 
 
-def _number(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an integer too large for a float
-        return False
-
-
 def _well_formed(outcome: dict[str, Any]) -> bool:
     """Whether a cached outcome has the shape _analyse gives it: a damaged or foreign
     file in the cache is recomputed, not trusted."""
     if outcome.get("error") is not None:
         return isinstance(outcome["error"], str)
     box = outcome.get("box")
-    return (_number(outcome.get("score")) and 0.0 <= outcome["score"] <= 1.0
-            and (box is None or (isinstance(box, list) and len(box) == 4 and all(map(_number, box))))
+    return (finite_number(outcome.get("score")) and 0.0 <= outcome["score"] <= 1.0
+            and (box is None or (isinstance(box, list) and len(box) == 4 and all(map(finite_number, box))))
             and isinstance(outcome.get("label"), (str, type(None)))
-            and all(_number(outcome.get(key, 0)) for key in ("verified", "outline", "colours")))
+            and all(finite_number(outcome.get(key, 0)) for key in ("verified", "outline", "colours")))
 
 
 def _result(path: str, outcome: dict[str, Any], threshold: float, sha256: str | None) -> Result:

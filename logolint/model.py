@@ -93,12 +93,22 @@ def _info(data: bytes, path: Path) -> ModelInfo:
     return info
 
 
+def finite_number(value) -> bool:
+    """Whether a value read from JSON is a real, finite number (not a bool, not an integer
+    too large for a float)."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _implausible(info: ModelInfo) -> str | None:
     """What is wrong with metadata that parsed, or None."""
     import math
-
-    def number(value) -> bool:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
     if not info.labels or len(set(info.labels)) != len(info.labels):
         return f"labels must be distinct, and at least one: {list(info.labels)}"
@@ -114,8 +124,8 @@ def _implausible(info: ModelInfo) -> str | None:
     for label, prints in info.fingerprints.items():
         for found in prints:
             if not (isinstance(found, list) and len(found) == 3 and isinstance(found[0], int)
-                    and isinstance(found[1], list) and all(map(number, found[1]))
-                    and number(found[2]) and found[2] > 0):
+                    and isinstance(found[1], list) and all(map(finite_number, found[1]))
+                    and finite_number(found[2]) and found[2] > 0):
                 return f"a fingerprint of {label!r} is damaged"
     return None
 

@@ -17,6 +17,15 @@ def _has_alpha(image) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
 
 
+def _see_through(image) -> bool:
+    """Whether some pixel is transparent, or partly: a mark, not an opaque picture that
+    happens to carry an alpha channel."""
+    if not _has_alpha(image):
+        return False
+    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA", "PA") else image.convert("RGBA").getchannel("A")
+    return alpha.getextrema()[0] < 255
+
+
 def logo_rgba(path: str | os.PathLike[str], side: int | None = None):
     """A logo file as RGBA cropped to its drawing. Opaque files get an alpha mask from
     their difference to the border colour, so the mark can go on any background. With
@@ -30,7 +39,7 @@ def logo_rgba(path: str | os.PathLike[str], side: int | None = None):
     else:
         raw = open_raster(data)
         image = (raw if raw.mode == "RGBA" else raw.convert("RGBA")) if _has_alpha(raw) else load_image(path, data).image
-        if image.mode == "RGBA" and image.getchannel("A").getextrema()[0] < 255:
+        if _see_through(image):
             return _cut_out(image, side)
     rgba = np.asarray(image.convert("RGBA")).copy()
     if image.mode != "RGBA" or rgba[..., 3].min() == 255:

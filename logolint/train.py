@@ -143,7 +143,7 @@ def _output_folder(output: str) -> Path:
 
 def _is_mark(path: Path) -> bool:
     from logolint.imaging import open_raster, read_file
-    from logolint.synth import _has_alpha
+    from logolint.synth import _see_through
 
     try:
         image = open_raster(read_file(path))
@@ -151,10 +151,7 @@ def _is_mark(path: Path) -> bool:
         return False
     # A screenshot saved with an alpha channel (or a transparent palette entry) but opaque
     # throughout is a photo, not a mark: the pixels decide.
-    if not _has_alpha(image):
-        return False
-    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA", "PA") else image.convert("RGBA").getchannel("A")
-    return alpha.getextrema()[0] < 255
+    return _see_through(image)
 
 
 def _cell_labels(box, scale: float, cells: int) -> np.ndarray:
