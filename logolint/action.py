@@ -11,6 +11,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,8 @@ from logolint.shard import Shard
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 DIFF_EVENTS = ("pull_request", "push")
 NO_COMMIT = "0" * 40
+SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")  # SHA-1 or SHA-256 object names
+GITLINK = "160000"  # a submodule's entry in a tree
 
 
 def _bool(name: str, text: str, default: bool) -> bool:
@@ -89,8 +92,10 @@ class Inputs:
 def _git(*args: str, check: bool = True, where: str = ".") -> subprocess.CompletedProcess:
     process = subprocess.run(["git", "-C", where, "--literal-pathspecs", *args], capture_output=True)
     if check and process.returncode != 0:
-        detail = process.stderr.decode(errors="replace").strip().splitlines()
-        raise LogolintError(f"git {args[0]} failed: {detail[-1] if detail else process.returncode}")
+        # All of it: the last line alone is often advice without its cause ("dubious
+        # ownership" ends in a `git config` line to run).
+        detail = " ".join(line.strip() for line in process.stderr.decode(errors="replace").splitlines() if line.strip())
+        raise LogolintError(f"git {args[0]} failed: {detail or process.returncode}")
     return process
 
 
@@ -103,7 +108,11 @@ def _repository(pathspecs: tuple[str, ...]) -> str:
     current folder (actions/checkout with `path:`)."""
     first = pathspecs[0] if pathspecs else "."
     folder = first if os.path.isdir(first) else os.path.dirname(first) or "."
-    return os.fsdecode(_git("rev-parse", "--show-toplevel", where=folder).stdout.rstrip(b"\n"))
+    top = os.fsdecode(_git("rev-parse", "--show-toplevel", where=folder).stdout.rstrip(b"\n"))
+    if _git("rev-parse", "--show-superproject-working-tree", where=folder).stdout.strip():
+        raise LogolintError(f"paths: {first} is in a submodule, whose history does not hold the event's "
+                            f"commits: set changed-only: false to check it")
+    return top
 
 
 def event_range(env: Mapping[str, str]) -> tuple[str, str, bool] | None:
@@ -116,10 +125,17 @@ def event_range(env: Mapping[str, str]) -> tuple[str, str, bool] | None:
         event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
         if name == "pull_request":
             pull = event["pull_request"]
-            return pull["base"]["sha"], pull["head"]["sha"], True
-        base, head = event["before"], event["after"]
+            base, head = pull["base"]["sha"], pull["head"]["sha"]
+        else:
+            base, head = event["before"], event["after"]
+        for sha in (base, head):
+            # Also keeps a value that git would read as an option (--upload-pack=...) out of git.
+            if not (isinstance(sha, str) and SHA.fullmatch(sha)):
+                raise ValueError(f"not a commit sha: {sha!r:.80}")
     except (KeyError, TypeError, OSError, ValueError) as exc:
         raise LogolintError(f"cannot read the {name} event from GITHUB_EVENT_PATH: {exc}") from None
+    if name == "pull_request":
+        return base, head, True
     return None if base == NO_COMMIT else (base, head, False)
 
 
@@ -127,11 +143,15 @@ def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[
     """Image files added or modified between `base` and `head` under `pathspecs`, relative
     to the current folder. A rename counts as an addition, a deletion not at all, a
     symbolic link not at all (as when folders are walked: git stores the link, not an
-    image, and a link could lead out of the checkout)."""
+    image, and a link could lead out of the checkout). Changed submodules, and changed
+    images a sparse checkout left out, are named in an annotation."""
     from logolint.imaging import is_image_path
 
     if head == NO_COMMIT:  # a push that deleted the branch
         return []
+    for spec in pathspecs:
+        if not os.path.lexists(spec):  # a pathspec that matches nothing would pass every change
+            raise ConfigError(f"no such file or directory: {spec}")
     top = _repository(pathspecs)
     missing = [commit for commit in (base, head) if not _have(commit, top)]
     if missing:
@@ -144,18 +164,41 @@ def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[
         else:
             print("::notice title=logolint::no merge base in this shallow clone: comparing the "
                   "pull request with its base branch as it is now (use fetch-depth: 0 for the exact diff)")
-    within = [os.path.relpath(os.path.abspath(spec), top) for spec in pathspecs]
-    diff = _git("diff", "-z", "--name-only", "--no-renames", "--diff-filter=d", "--no-ext-diff",
+    # Resolved as git resolves `top`: a path through a linked folder would lead out of it.
+    within = [os.path.relpath(os.path.realpath(spec), top) for spec in pathspecs]
+    diff = _git("diff", "-z", "--raw", "--no-abbrev", "--no-renames", "--diff-filter=d", "--no-ext-diff",
                 start, head, "--", *within, where=top)
-    files = []
-    for name in diff.stdout.split(b"\0"):
-        if not name:
-            continue
+    fields = diff.stdout.split(b"\0")
+    files, absent, submodules = [], [], []
+    for status, name in zip(fields[0::2], fields[1::2]):
         path = os.path.relpath(os.path.join(top, os.fsdecode(name)))
-        # Skip what the checkout does not have (e.g. removed again on the base branch).
-        if is_image_path(path) and os.path.lexists(path) and not os.path.islink(path):
-            files.append(path)
+        if status.split(b" ")[1].decode() == GITLINK:
+            submodules.append(path)
+        elif is_image_path(path) and not os.path.islink(path):
+            (files if os.path.lexists(path) else absent).append(path)
+    _name(submodules, "changed submodule", "its images are checked only with changed-only: false")
+    _name(_sparse(absent, top), "changed image", "not in this sparse checkout, so not checked")
     return files
+
+
+def _sparse(paths: list[str], top: str) -> list[str]:
+    """Those of `paths` (missing from the working tree) that a sparse checkout left out, as
+    opposed to ones that are not in the checked-out commit (removed again on the base branch)."""
+    if not paths:
+        return []
+    listed = _git("ls-files", "-z", "-t", "--", *(os.path.relpath(os.path.abspath(p), top) for p in paths),
+                  where=top).stdout.split(b"\0")
+    left_out = {os.path.relpath(os.path.join(top, os.fsdecode(entry[2:]))) for entry in listed if entry[:2] == b"S "}
+    return [path for path in paths if path in left_out]
+
+
+def _name(paths: list[str], what: str, why: str) -> None:
+    from logolint.github import escape_data
+
+    if paths:
+        shown = ", ".join(paths[:10]) + (f" and {len(paths) - 10} more" if len(paths) > 10 else "")
+        print(f"::warning title=logolint::{len(paths)} {what}{'s' if len(paths) != 1 else ''} ({why}): "
+              f"{escape_data(shown)}")
 
 
 def _set_outputs(env: Mapping[str, str], **values: str) -> None:
@@ -210,6 +253,12 @@ def main(env: Mapping[str, str] | None = None) -> int:
         return run(os.environ if env is None else env)
     except LogolintError as exc:
         print(f"::error title=logolint::{escape_data(str(exc))}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:  # a cancelled run
+        print("::error title=logolint::interrupted")
+        return 130
+    except Exception as exc:  # a bug: one line that can be reported, not a traceback
+        print(f"::error title=logolint::internal error: {type(exc).__name__}: {escape_data(str(exc))}")
         return EXIT_USAGE
 
 

@@ -159,10 +159,12 @@ def _write(text: str, output: str | None) -> None:
 
 class _ReaderMayLeave:
     """A stream whose reader may go away (`logolint . | head -1`): what it no longer reads
-    goes to the null device, and the check goes on to its own result and reports."""
+    goes to the null device, and the check goes on to its own result and reports. Standard
+    output that cannot be written otherwise (a full disk) is a usage error, not a bug."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream, name: str = "stdout") -> None:
         self._stream = stream
+        self._name = name
 
     def __getattr__(self, name: str):
         return getattr(self._stream, name)
@@ -170,15 +172,20 @@ class _ReaderMayLeave:
     def write(self, text: str) -> int:
         try:
             return self._stream.write(text)
-        except BrokenPipeError:
-            self._to_null()
+        except OSError as exc:
+            self._failed(exc)
             return len(text)
 
     def flush(self) -> None:
         try:
             self._stream.flush()
-        except BrokenPipeError:
-            self._to_null()
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        self._to_null()
+        if self._name == "stdout" and not isinstance(exc, BrokenPipeError):
+            raise LogolintError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
     def _to_null(self) -> None:
         # Python flushes the stream's buffer again at exit: pointed at the null device, that
@@ -193,17 +200,23 @@ def _sturdy_streams() -> None:
     """A file name that is not UTF-8 reaches Python as lone surrogates, which a strict
     UTF-8 stdout refuses: write them as escapes rather than fail the whole report. A
     closed stream (`2>&-`) or one whose reader leaves (see _ReaderMayLeave) is no error."""
-    for name in ("stdout", "stderr"):
+    for fd, name in ((1, "stdout"), (2, "stderr")):
         stream = getattr(sys, name)
         if stream is None:  # closed when the process started
-            setattr(sys, name, open(os.devnull, "w", encoding="utf-8", errors="backslashreplace"))
+            # Onto its own descriptor, which others use too (the model's loader saves and
+            # restores descriptor 2): opened plainly, the null device could take descriptor 0.
+            null = os.open(os.devnull, os.O_WRONLY)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            setattr(sys, name, open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False))
             continue
         try:
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):  # not a TextIOWrapper, or already in use
             pass
         if not isinstance(stream, _ReaderMayLeave):
-            setattr(sys, name, _ReaderMayLeave(stream))
+            setattr(sys, name, _ReaderMayLeave(stream, name))
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters, from glibc's malloc.h

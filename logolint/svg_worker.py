@@ -3,7 +3,9 @@
 resvg's work is not bounded by the file's size (one small filter can run for minutes) and
 a crash in native code would end the whole run, so the sanitised SVG goes to a long-lived
 worker (started on the first SVG, so the interpreter starts once per run); a worker that
-overruns is killed and the next SVG starts a new one.
+overruns is killed and the next SVG starts a new one. The worker also bounds each render's
+CPU time itself, so a render cannot outlive a parent that was killed before it could kill
+the worker.
 
 Protocol over stdin/stdout, both ways: a 4-byte big-endian length, then that many bytes.
 Requests are UTF-8 SVG text; replies are b"K" + PNG bytes or b"E" + a UTF-8 message.
@@ -51,7 +53,7 @@ class Renderer:
     def _worker(self) -> subprocess.Popen:
         if self._process is None or self._process.poll() is not None:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "logolint.svg_worker"],
+                [sys.executable, "-m", "logolint.svg_worker", str(self.seconds)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             )
         return self._process
@@ -118,8 +120,25 @@ def _limit_memory() -> None:
         pass
 
 
-def serve(stdin, stdout) -> None:
-    """The worker's loop: one reply per request until stdin closes."""
+def _limit_cpu(seconds: float) -> None:
+    """End this process (SIGXCPU) once it has used `seconds` more of CPU time from now: the
+    parent's wall-clock limit does not hold once the parent is gone (SIGTERM to it alone)."""
+    try:
+        import math
+        import resource
+    except ImportError:  # Windows: the parent's limit only
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds) + 1
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+    except (ValueError, OSError):  # a hard limit below it: that one holds
+        pass
+
+
+def serve(stdin, stdout, seconds: float = RENDER_SECONDS) -> None:
+    """The worker's loop: one reply per request until stdin closes, each render bounded to
+    about `seconds` of CPU time."""
     import resvg_py
 
     while True:
@@ -127,6 +146,7 @@ def serve(stdin, stdout) -> None:
             request = _read_frame(stdin)
         except EOFError:
             return
+        _limit_cpu(seconds)
         try:
             png = bytes(resvg_py.svg_to_bytes(
                 svg_string=request.decode("utf-8"), width=RENDER_SIDE, height=RENDER_SIDE,
@@ -141,4 +161,4 @@ def serve(stdin, stdout) -> None:
 
 if __name__ == "__main__":
     _limit_memory()
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    serve(sys.stdin.buffer, sys.stdout.buffer, float(sys.argv[1]) if len(sys.argv) > 1 else RENDER_SECONDS)

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,14 @@ def cache_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("cache")
 
 
+def _step_command() -> list[str]:
+    """The command line of action.yml's check step, with this interpreter for the venv's."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    step = next(step for step in action["runs"]["steps"] if step.get("id") == "check")
+    line = next(line for line in step["run"].splitlines() if "logolint.action" in line and not line.lstrip().startswith("#"))
+    return [sys.executable if word == "$venv_python" else word for word in shlex.split(line)]
+
+
 def _run(repo: Path, tmp: Path, cache_dir: Path, event_name: str, event: dict, **inputs: str):
     """Run the step as action.yml does: a fresh process, inputs only in the environment."""
     (tmp / "event.json").write_text(json.dumps(event))
@@ -75,7 +84,7 @@ def _run(repo: Path, tmp: Path, cache_dir: Path, event_name: str, event: dict, *
         "LOGOLINT_CACHE_DIR": str(cache_dir),
     })
     env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()})
-    done = subprocess.run([sys.executable, "-m", "logolint.action"], cwd=repo, env=env,
+    done = subprocess.run(_step_command(), cwd=repo, env=env,
                           capture_output=True, text=True, timeout=300)
     return done, _outputs((tmp / "output").read_text()), (tmp / "summary").read_text()
 
@@ -298,3 +307,103 @@ def test_files_are_named_from_the_repository_that_holds_them(tmp_path, cache_dir
     sarif = json.loads(Path(outputs["sarif-file"]).read_text())
     location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location["uri"] == "assets/old.png"
+
+
+def _two_commits(repo: Path, files: dict[str, bytes]) -> tuple[str, str]:
+    """An empty first commit and a second adding `files`: (base, head)."""
+    repo.mkdir(parents=True, exist_ok=True)
+    _git(repo, "init", "--quiet")
+    _git(repo, "commit", "--quiet", "--allow-empty", "-m", "base")
+    for name, data in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_bytes(data)
+    _git(repo, "add", "--all")
+    _git(repo, "commit", "--quiet", "-m", "head")
+    return _git(repo, "rev-parse", "HEAD~1"), _git(repo, "rev-parse", "HEAD")
+
+
+def test_a_path_that_does_not_exist_is_an_error_in_changed_only_mode(tmp_path, cache_dir):
+    # As it is when folders are walked: a typo or a glob must not pass every change unchecked.
+    base, head = _two_commits(tmp_path / "repo", {"assets/old.png": OLD})
+    for paths in ("asset", "*.png", "assets/*.png"):
+        done, _, _ = _run(tmp_path / "repo", tmp_path, cache_dir, "push", {"before": base, "after": head}, paths=paths)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert f"::error title=logolint::no such file or directory: {paths}" in done.stdout
+
+
+def test_the_checkout_cannot_stand_in_for_a_module(tmp_path, cache_dir):
+    # action.yml runs from the checkout: its files must not be imported in place of Python's or logolint's.
+    files = {"old.png": OLD, "uuid.py": b"raise SystemExit(0)\n", "logolint.py": b"raise SystemExit(0)\n",
+             "json.py": b"raise SystemExit(0)\n"}
+    base, head = _two_commits(tmp_path / "repo", files)
+    done, outputs, _ = _run(tmp_path / "repo", tmp_path, cache_dir, "push", {"before": base, "after": head})
+    assert done.returncode == 1 and outputs["findings"] == "1", done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("sha", [None, 123, "main", "--upload-pack=touch pwned"])
+def test_an_event_sha_that_is_not_one_is_a_usage_error(tmp_path, cache_dir, sha):
+    base, head = _two_commits(tmp_path / "repo", {"old.png": OLD})
+    for name, event in (("push", {"before": base, "after": sha}),
+                        ("pull_request", {"pull_request": {"base": {"sha": sha}, "head": {"sha": head}}})):
+        done, _, _ = _run(tmp_path / "repo", tmp_path, cache_dir, name, event)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert f"::error title=logolint::cannot read the {name} event from GITHUB_EVENT_PATH: not a commit sha" in done.stdout
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "repo" / "pwned").exists()
+
+
+def test_a_git_failure_names_its_cause(tmp_path, cache_dir):
+    base, _ = _two_commits(tmp_path / "repo", {"old.png": OLD})
+    absent = "0123456789abcdef0123456789abcdef01234567"  # not in the repository, which has no remote
+    done, _, _ = _run(tmp_path / "repo", tmp_path, cache_dir, "push", {"before": base, "after": absent})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "git fetch failed: fatal: 'origin' does not appear to be a git repository" in done.stdout
+
+
+def test_an_absolute_path_through_a_linked_folder(tmp_path, cache_dir):
+    base, head = _two_commits(tmp_path / "real" / "repo", {"assets/old.png": OLD})
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    repo = tmp_path / "link" / "repo"
+    done, outputs, _ = _run(repo, tmp_path, cache_dir, "push", {"before": base, "after": head},
+                            paths=str(repo / "assets"))
+    assert done.returncode == 1 and outputs["findings"] == "1", done.stdout + done.stderr
+
+
+def test_images_a_sparse_checkout_left_out_are_named(tmp_path, cache_dir):
+    base, head = _two_commits(tmp_path / "repo", {"docs/new.png": NEW, "assets/old.png": OLD})
+    _git(tmp_path / "repo", "sparse-checkout", "set", "docs")
+    done, _, _ = _run(tmp_path / "repo", tmp_path, cache_dir, "push", {"before": base, "after": head})
+    assert "logolint: 1 changed image between" in done.stdout, done.stdout + done.stderr
+    assert ("::warning title=logolint::1 changed image (not in this sparse checkout, so not checked): "
+            "assets/old.png") in done.stdout
+
+
+def test_submodules_are_named_not_passed_in_silence(tmp_path, cache_dir):
+    module = tmp_path / "brand"
+    base_module, _ = _two_commits(module, {"logo.png": NEW})
+    repo = tmp_path / "repo"
+    base, _ = _two_commits(repo, {"README.md": b"hi\n"})
+    _git(repo, "-c", "protocol.file.allow=always", "submodule", "--quiet", "add", str(module), "brand")
+    _git(repo, "commit", "--quiet", "-m", "submodule")
+    head = _git(repo, "rev-parse", "HEAD")
+    done, outputs, _ = _run(repo, tmp_path, cache_dir, "push", {"before": base, "after": head})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ("::warning title=logolint::1 changed submodule (its images are checked only with "
+            "changed-only: false): brand") in done.stdout
+    inside, _, _ = _run(repo, tmp_path, cache_dir, "push", {"before": base, "after": head}, paths="brand")
+    assert inside.returncode == 2 and "brand is in a submodule" in inside.stdout, inside.stdout + inside.stderr
+
+
+@pytest.mark.parametrize("raised, code, line", [
+    (KeyboardInterrupt(), 130, "::error title=logolint::interrupted"),
+    (RuntimeError("a bug"), 2, "::error title=logolint::internal error: RuntimeError: a bug"),
+])
+def test_an_interrupt_or_a_bug_is_one_line_not_a_traceback(monkeypatch, capsys, raised, code, line):
+    from logolint import action
+
+    def run(env):
+        raise raised
+
+    monkeypatch.setattr(action, "run", run)
+    assert action.main({}) == code
+    assert capsys.readouterr().out.strip() == line

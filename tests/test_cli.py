@@ -429,3 +429,26 @@ def test_verbose_names_the_model_and_cache_escaped(tmp_path: Path, capsys):
     err = capsys.readouterr().err
     assert "odd\\nname\\x1b[31m/m.tflite (sha256" in err and "odd\\nname\\x1b[31m/cache:" in err
     assert "\x1b[31m" not in err
+
+
+def test_closed_standard_streams_do_not_keep_the_model_from_running(tmp_path: Path):
+    # With stdin and stderr closed, the null device stood in for stderr on descriptor 0, and
+    # the model's loader, which saves descriptor 2, failed on every image it had to classify.
+    command = [sys.executable, "-m", "logolint", "--no-cache", "--format", "json"]
+    photo = str(EXAMPLES / "old-banner.jpg")  # not a known logo file: the model decides
+    for closing in ("<&- 2>&-", "<&- >&- 2>&-"):
+        report = tmp_path / "r.json"
+        done = subprocess.run(["sh", "-c", f'"$@" {closing}', "sh", *command, "--output", str(report), photo],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done
+        [result] = json.loads(report.read_text(encoding="utf-8"))["results"]
+        assert result["error"] is None and result["flagged"] and result["verified"], result
+
+
+def test_a_report_that_cannot_be_written_is_a_usage_error(tmp_path: Path):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    done = subprocess.run(["sh", "-c", '"$@" > /dev/full', "sh", sys.executable, "-m", "logolint", "--no-cache",
+                           str(EXAMPLES / "old-logo.png")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == "logolint: error: cannot write to standard output: No space left on device\n"

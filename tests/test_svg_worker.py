@@ -55,3 +55,22 @@ def test_resvg_errors_are_image_errors(renderer: Renderer):
     with pytest.raises(ImageError, match="cannot render SVG"):
         renderer.render('<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0"/>')
     assert _size(renderer.render(SQUARE)) == (1024, 512)
+
+
+def test_a_worker_whose_parent_is_gone_ends_its_render_itself():
+    # The parent's limit is a thread that kills the worker; if the parent is killed first
+    # (SIGTERM to it alone), the worker's own CPU limit must end the render.
+    import struct
+    import subprocess
+    import sys
+
+    worker = subprocess.Popen([sys.executable, "-m", "logolint.svg_worker", "1"], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    data = SLOW.encode()
+    worker.stdin.write(struct.pack(">I", len(data)) + data)
+    worker.stdin.flush()
+    try:
+        assert worker.wait(timeout=30) != 0  # ended by SIGXCPU, not by a reply
+    finally:
+        worker.kill()
+        worker.stdin.close()
