@@ -26,7 +26,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 DIFF_EVENTS = ("pull_request", "push")
 NO_COMMIT = "0" * 40
 SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")  # SHA-1 or SHA-256 object names
-GITLINK = "160000"  # a submodule's entry in a tree
+GITLINK, SYMLINK = "160000", "120000"  # the modes of a submodule's and a link's entry in a tree
+SPARSE_BATCH = 200
 
 
 def _bool(name: str, text: str, default: bool) -> bool:
@@ -103,15 +104,28 @@ def _have(commit: str, where: str) -> bool:
     return _git("cat-file", "-e", f"{commit}^{{commit}}", check=False, where=where).returncode == 0
 
 
-def _repository(pathspecs: tuple[str, ...]) -> str:
-    """The top folder of the git repository holding the first path, which need not be the
-    current folder (actions/checkout with `path:`)."""
-    first = pathspecs[0] if pathspecs else "."
-    folder = first if os.path.isdir(first) else os.path.dirname(first) or "."
+def _top(path: str) -> str:
+    """The top folder of the git repository holding `path` (or its nearest existing folder)."""
+    folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
+    while not os.path.isdir(folder):  # a path this change removed
+        parent = os.path.dirname(folder)
+        folder = parent if parent and parent != folder else "."
     top = os.fsdecode(_git("rev-parse", "--show-toplevel", where=folder).stdout.rstrip(b"\n"))
-    if _git("rev-parse", "--show-superproject-working-tree", where=folder).stdout.strip():
-        raise LogolintError(f"paths: {first} is in a submodule, whose history does not hold the event's "
+    above = _git("rev-parse", "--show-superproject-working-tree", where=folder).stdout.strip()
+    if above and not above.startswith(b"--"):  # git before 2.13 echoes the option it does not know
+        raise LogolintError(f"paths: {path} is in a submodule, whose history does not hold the event's "
                             f"commits: set changed-only: false to check it")
+    return top
+
+
+def _repository(pathspecs: tuple[str, ...]) -> str:
+    """The top folder of the git repository holding the paths, which need not be the
+    current folder (actions/checkout with `path:`); all of them must be in that one."""
+    top = _top(pathspecs[0] if pathspecs else ".")
+    for spec in pathspecs[1:]:
+        if os.path.lexists(spec) and os.path.realpath(_top(spec)) != os.path.realpath(top):
+            raise LogolintError(f"paths: {spec} is not in the repository of {pathspecs[0]}: changed-only mode "
+                                f"compares one repository's commits; set changed-only: false to check both")
     return top
 
 
@@ -149,9 +163,6 @@ def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[
 
     if head == NO_COMMIT:  # a push that deleted the branch
         return []
-    for spec in pathspecs:
-        if not os.path.lexists(spec):  # a pathspec that matches nothing would pass every change
-            raise ConfigError(f"no such file or directory: {spec}")
     top = _repository(pathspecs)
     missing = [commit for commit in (base, head) if not _have(commit, top)]
     if missing:
@@ -164,21 +175,42 @@ def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[
         else:
             print("::notice title=logolint::no merge base in this shallow clone: comparing the "
                   "pull request with its base branch as it is now (use fetch-depth: 0 for the exact diff)")
-    # Resolved as git resolves `top`: a path through a linked folder would lead out of it.
-    within = [os.path.relpath(os.path.realpath(spec), top) for spec in pathspecs]
+    within = _within(pathspecs, top, start)
+    if not within:
+        return []
     diff = _git("diff", "-z", "--raw", "--no-abbrev", "--no-renames", "--diff-filter=d", "--no-ext-diff",
-                start, head, "--", *within, where=top)
+                "--ignore-submodules=none", start, head, "--", *within, where=top)
     fields = diff.stdout.split(b"\0")
     files, absent, submodules = [], [], []
     for status, name in zip(fields[0::2], fields[1::2]):
         path = os.path.relpath(os.path.join(top, os.fsdecode(name)))
-        if status.split(b" ")[1].decode() == GITLINK:
+        mode = status.split(b" ")[1].decode()
+        if mode == GITLINK:
             submodules.append(path)
-        elif is_image_path(path) and not os.path.islink(path):
+        elif is_image_path(path) and mode != SYMLINK and not os.path.islink(path):
             (files if os.path.lexists(path) else absent).append(path)
     _name(submodules, "changed submodule", "its images are checked only with changed-only: false")
     _name(_sparse(absent, top), "changed image", "not in this sparse checkout, so not checked")
     return files
+
+
+def _within(pathspecs: tuple[str, ...], top: str, start: str) -> list[str]:
+    """The pathspecs relative to `top`. One that does not exist is an error (a typo or a
+    glob would match nothing, and pass every change), unless this change removed it."""
+    from logolint.github import escape_data
+
+    within = []
+    for spec in pathspecs:
+        # Resolved as git resolves `top`: a path through a linked folder would lead out of it.
+        relative = os.path.relpath(os.path.realpath(spec), top)
+        if not os.path.lexists(spec):
+            if relative.startswith("..") or _git("cat-file", "-e", f"{start}:{relative}", check=False,
+                                                  where=top).returncode != 0:
+                raise ConfigError(f"no such file or directory: {spec}")
+            print(f"::notice title=logolint::{escape_data(spec)} was removed by this change: nothing to check there")
+            continue
+        within.append(relative)
+    return within
 
 
 def _sparse(paths: list[str], top: str) -> list[str]:
@@ -186,9 +218,11 @@ def _sparse(paths: list[str], top: str) -> list[str]:
     opposed to ones that are not in the checked-out commit (removed again on the base branch)."""
     if not paths:
         return []
-    listed = _git("ls-files", "-z", "-t", "--", *(os.path.relpath(os.path.abspath(p), top) for p in paths),
-                  where=top).stdout.split(b"\0")
-    left_out = {os.path.relpath(os.path.join(top, os.fsdecode(entry[2:]))) for entry in listed if entry[:2] == b"S "}
+    relative = [os.path.relpath(os.path.abspath(path), top) for path in paths]
+    left_out = set()
+    for i in range(0, len(relative), SPARSE_BATCH):  # within any system's command-line limit
+        listed = _git("ls-files", "-z", "-t", "--", *relative[i:i + SPARSE_BATCH], where=top).stdout.split(b"\0")
+        left_out |= {os.path.relpath(os.path.join(top, os.fsdecode(entry[2:]))) for entry in listed if entry[:2] == b"S "}
     return [path for path in paths if path in left_out]
 
 

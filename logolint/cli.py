@@ -505,7 +505,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "check")
     _sturdy_streams()  # before argparse, which writes help and usage errors
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except LogolintError as exc:  # help or usage that cannot be written (see _ReaderMayLeave)
+        print(f"logolint: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         commands = {"check": _check, "train": _train, "eval": _eval, "explain": _explain, "init": _init}
         return commands[args.command](args)

@@ -128,6 +128,10 @@ def _limit_cpu(seconds: float) -> None:
         import resource
     except ImportError:  # Windows: the parent's limit only
         return
+    try:  # ended by SIGXCPU, it would dump its core into the checkout
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        pass
     usage = resource.getrusage(resource.RUSAGE_SELF)
     soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds) + 1
     try:

@@ -371,6 +371,10 @@ def test_an_absolute_path_through_a_linked_folder(tmp_path, cache_dir):
 
 def test_images_a_sparse_checkout_left_out_are_named(tmp_path, cache_dir):
     base, head = _two_commits(tmp_path / "repo", {"docs/new.png": NEW, "assets/old.png": OLD})
+    (tmp_path / "repo" / "assets" / "link.png").symlink_to("old.png")  # a link, not an image: not named
+    _git(tmp_path / "repo", "add", "--all")
+    _git(tmp_path / "repo", "commit", "--quiet", "--amend", "-m", "head")
+    head = _git(tmp_path / "repo", "rev-parse", "HEAD")
     _git(tmp_path / "repo", "sparse-checkout", "set", "docs")
     done, _, _ = _run(tmp_path / "repo", tmp_path, cache_dir, "push", {"before": base, "after": head})
     assert "logolint: 1 changed image between" in done.stdout, done.stdout + done.stderr
@@ -392,6 +396,13 @@ def test_submodules_are_named_not_passed_in_silence(tmp_path, cache_dir):
             "changed-only: false): brand") in done.stdout
     inside, _, _ = _run(repo, tmp_path, cache_dir, "push", {"before": base, "after": head}, paths="brand")
     assert inside.returncode == 2 and "brand is in a submodule" in inside.stdout, inside.stdout + inside.stderr
+    second, _, _ = _run(repo, tmp_path, cache_dir, "push", {"before": base, "after": head}, paths=".\nbrand")
+    assert second.returncode == 2 and "brand is in a submodule" in second.stdout, second.stdout + second.stderr
+    # A submodule that .gitmodules tells git diff to ignore is named all the same.
+    _git(repo, "config", "-f", ".gitmodules", "submodule.brand.ignore", "all")
+    _git(repo, "commit", "--quiet", "-am", "ignore")
+    ignored, _, _ = _run(repo, tmp_path, cache_dir, "push", {"before": base, "after": _git(repo, "rev-parse", "HEAD")})
+    assert "1 changed submodule" in ignored.stdout, ignored.stdout + ignored.stderr
 
 
 @pytest.mark.parametrize("raised, code, line", [
@@ -407,3 +418,39 @@ def test_an_interrupt_or_a_bug_is_one_line_not_a_traceback(monkeypatch, capsys, 
     monkeypatch.setattr(action, "run", run)
     assert action.main({}) == code
     assert capsys.readouterr().out.strip() == line
+
+
+def test_every_python_in_action_yml_runs_isolated():
+    # The checkout is the current folder of every step: a pip.py or logging.py there must not
+    # stand in for a module while the action installs or runs logolint.
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    lines = [line for step in action["runs"]["steps"] for line in step.get("run", "").splitlines()
+             if re.search(r"\s-m\s", line) and not line.lstrip().startswith("#")]
+    assert len(lines) == 3 and all(re.search(r"python\S*\"? -I -m ", line, re.I) for line in lines), lines
+
+
+def test_a_path_this_change_removed_is_a_notice(tmp_path, cache_dir):
+    repo = tmp_path / "repo"
+    _, base = _two_commits(repo, {"docs/old.png": OLD, "assets/logo.png": NEW})
+    _git(repo, "rm", "--quiet", "-r", "docs")
+    (repo / "assets" / "old.png").write_bytes(OLD)
+    _git(repo, "add", "--all")
+    _git(repo, "commit", "--quiet", "-m", "remove docs")
+    head = _git(repo, "rev-parse", "HEAD")
+    done, outputs, _ = _run(repo, tmp_path, cache_dir, "push", {"before": base, "after": head}, paths="docs\nassets")
+    assert done.returncode == 1 and outputs["findings"] == "1", done.stdout + done.stderr
+    assert "::notice title=logolint::docs was removed by this change: nothing to check there" in done.stdout
+    alone, outputs, _ = _run(repo, tmp_path, cache_dir, "push", {"before": base, "after": head}, paths="docs")
+    assert alone.returncode == 0 and outputs["findings"] == "0", alone.stdout + alone.stderr
+
+
+def test_sparse_checkout_paths_are_listed_in_batches(tmp_path, monkeypatch):
+    from logolint import action
+
+    repo = tmp_path / "repo"
+    _two_commits(repo, {**{f"assets/{i}.png": NEW for i in range(5)}, "docs/a.md": b"a\n"})
+    _git(repo, "sparse-checkout", "set", "docs")
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(action, "SPARSE_BATCH", 2)
+    paths = [f"assets/{i}.png" for i in range(5)]
+    assert action._sparse(paths, str(repo)) == paths

@@ -452,3 +452,8 @@ def test_a_report_that_cannot_be_written_is_a_usage_error(tmp_path: Path):
                            str(EXAMPLES / "old-logo.png")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr == "logolint: error: cannot write to standard output: No space left on device\n"
+    for words in (["--help"], ["--version"], ["check", "--help"]):  # argparse writes these before main's try
+        done = subprocess.run(["sh", "-c", '"$@" > /dev/full', "sh", sys.executable, "-m", "logolint", *words],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr == "logolint: error: cannot write to standard output: No space left on device\n"

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import re
+import signal
+import struct
 import time
 
 import pytest
@@ -60,17 +64,42 @@ def test_resvg_errors_are_image_errors(renderer: Renderer):
 def test_a_worker_whose_parent_is_gone_ends_its_render_itself():
     # The parent's limit is a thread that kills the worker; if the parent is killed first
     # (SIGTERM to it alone), the worker's own CPU limit must end the render.
-    import struct
     import subprocess
     import sys
 
+    import resource
+
+    core = resource.getrlimit(resource.RLIMIT_CORE)[1]  # core dumps on where allowed, to see them turned off
     worker = subprocess.Popen([sys.executable, "-m", "logolint.svg_worker", "1"], stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (core, core)))
     data = SLOW.encode()
     worker.stdin.write(struct.pack(">I", len(data)) + data)
     worker.stdin.flush()
     try:
-        assert worker.wait(timeout=30) != 0  # ended by SIGXCPU, not by a reply
+        time.sleep(0.5)  # the request read and the limits set
+        if core != 0 and os.path.exists(f"/proc/{worker.pid}/limits"):  # no core dump in the checkout
+            limits = open(f"/proc/{worker.pid}/limits").read()
+            assert re.search(r"Max core file size\s+0\s", limits), limits
+        assert worker.wait(timeout=30) == -signal.SIGXCPU  # ended by its own CPU limit, not by a reply
     finally:
         worker.kill()
         worker.stdin.close()
+
+
+def test_the_cpu_limit_is_set_anew_for_each_render(monkeypatch):
+    # A worker lives for the whole run: a limit set once would end it after some renders.
+    import resource
+    import types
+
+    from logolint import svg_worker
+
+    used = iter([0.2, 3.1, 7.4])
+    limits = []
+    monkeypatch.setattr(resource, "getrusage", lambda who: types.SimpleNamespace(ru_utime=next(used), ru_stime=0.0))
+    monkeypatch.setattr(resource, "setrlimit", lambda which, value: limits.append((which, value)))
+    frames = b"".join(struct.pack(">I", len(SQUARE)) + SQUARE.encode() for _ in range(3))
+    replies = io.BytesIO()
+    svg_worker.serve(io.BytesIO(frames), replies, seconds=2.0)
+    assert [value[0] for which, value in limits if which == resource.RLIMIT_CPU] == [4, 7, 11]
+    assert replies.getvalue().count(b"K\x89PNG") == 3
