@@ -177,8 +177,9 @@ def load_config(path: str | os.PathLike[str] | None = None, cwd: Path | None = N
         line = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{source}: invalid YAML{line}: {problem}") from None
-    except ValueError as exc:  # a value PyYAML cannot convert: an integer of over 4,300 digits
-        raise ConfigError(f"{source}: invalid YAML: {str(exc).split(';')[0]}") from None
+    except ValueError:  # a value PyYAML cannot convert: an integer of over 4,300 digits
+        # In our words: Python's own differ between versions.
+        raise ConfigError(f"{source}: invalid YAML: a number too long to read (over 4300 digits)") from None
     return parse_config(data, source.parent, source)
 
 

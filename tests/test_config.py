@@ -36,7 +36,7 @@ def test_valid_config_resolves_model_relative_to_file(tmp_path: Path):
         ('baseline: "a\\0b"\n', "key 'baseline' must not contain a NUL character"),
         ("threshold: 5e-1\n", "got '5e-1' (YAML reads it as text: write it unquoted, with a decimal point, as 0.5)"),
         ('threshold: "0.5"\n', "got '0.5' (YAML reads it as text: write it unquoted, with a decimal point, as 0.5)"),
-        ("threshold: " + "1" * 5000 + "\n", "invalid YAML: Exceeds the limit (4300 digits)"),
+        ("threshold: " + "1" * 5000 + "\n", "invalid YAML: a number too long to read (over 4300 digits)"),
     ],
 )
 def test_bad_config_names_the_problem(tmp_path: Path, text: str, message: str):
