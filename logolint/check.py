@@ -14,13 +14,14 @@ from logolint.cache import ResultCache, cache_key
 from logolint.config import Config
 from logolint.detect import SETTINGS, Box, detect
 from logolint.errors import ConfigError, ImageError, ImageTimeout, ModelError
-from logolint.imaging import WORK_SIDE, load_image, read_file
+from logolint.imaging import WORK_SIDE, load_image, more_frames, read_file
 from logolint.model import finite_number
 from logolint.paths import collect, repository_root
 from logolint.results import Report, Result, repo_relative
 from logolint.shard import Shard
 
 SCORE_DIGITS = 4  # scores are kept, cached and compared with the threshold rounded to this
+FRAMES = "frames-v1"  # in the cache key: every size of an ICO, every page of a TIFF, an APNG's animation
 PLAIN = "plain-v1"  # in the cache key of runs without localisation: change it when that path changes
 
 
@@ -33,7 +34,7 @@ def analysed_side(model, localise: bool) -> int:
 def settings(model, localise: bool) -> str:
     """What besides the content and the model decides a result: part of its cache key."""
     labels = ",".join(model.info.old_labels)
-    return f"{SETTINGS}:{labels}" if localise else f"{SETTINGS}:{PLAIN}:{labels}"
+    return f"{SETTINGS}:{FRAMES}:{labels}" if localise else f"{SETTINGS}:{PLAIN}:{FRAMES}:{labels}"
 
 
 def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> Box:
@@ -43,15 +44,23 @@ def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> 
 
 
 def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
-    """What the model says about one file's content, as a cacheable dict."""
+    """What the model says about one file's content, as a cacheable dict. A file of
+    several images (see imaging.more_frames) scores as its highest-scoring one, its box
+    scaled to the first image's pixels."""
     try:
         loaded = load_image(path, data, analysed_side(model, localise))
         found = detect(model, loaded.image, localise)
+        box = _to_source(found.box, loaded.image.size, loaded.source_size)
+        for frame in range(1, 1 + more_frames(data)):
+            other = load_image(path, data, analysed_side(model, localise), frame)
+            also = detect(model, other.image, localise)
+            if also.score > found.score:
+                found = also
+                box = _to_source(also.box, other.image.size, loaded.source_size)
     except ImageTimeout:
         raise
     except ImageError as exc:
         return {"error": str(exc)}
-    box = _to_source(found.box, loaded.image.size, loaded.source_size)
     return {"score": round(found.score, SCORE_DIGITS), "label": found.label, "box": list(box), "verified": found.verified,
             "outline": found.outline, "colours": found.colours}
 

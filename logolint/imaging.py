@@ -142,7 +142,8 @@ def flatten(image):
 
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         array = np.asarray(image, dtype=np.float64)
-        peak = 65535.0 if array.max() > 255 else 255.0
+        # Floating-point samples mostly run from 0 to 1.
+        peak = 65535.0 if array.max() > 255 else 1.0 if image.mode == "F" and array.max() <= 1.0 else 255.0
         image = Image.fromarray(np.clip(array * (255.0 / peak), 0, 255).astype(np.uint8))
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
@@ -166,23 +167,64 @@ class Loaded(NamedTuple):
     source_size: tuple[int, int]  # (width, height) of the file as a viewer shows it
 
 
-def _decode(data: bytes, side: int) -> Loaded:
+MAX_FRAMES = 16  # of an ICO's sizes or a TIFF's pages, each checked (see more_frames)
+
+
+def _decode(data: bytes, side: int, frame: int = 0) -> Loaded:
+    image = open_raster(data)  # at the first frame, which stands for an animation
+    if frame:
+        _to_frame(image, frame)
+    elif image.format == "PNG" and image.info.get("default_image") and getattr(image, "n_frames", 1) > 1:
+        # An APNG's first image is a fallback that no current browser shows: the animation is.
+        image.seek(1)
+    return _decoded(image, side)
+
+
+def _to_frame(image, frame: int) -> None:
+    with _bombs_refused():
+        if image.format == "ICO":
+            image.size = sorted(image.ico.sizes(), reverse=True)[frame]
+        else:
+            image.seek(frame)
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"image too large ({width}x{height} pixels)")
+
+
+def more_frames(data: bytes) -> int:
+    """How many images besides the first a file holds that a viewer may show: an ICO's other
+    sizes (a browser tab shows the 16- or 32-px one, not the largest that opens first) and a
+    TIFF's other pages; at most MAX_FRAMES - 1. Animations count by their first frame."""
+    if is_svg(data):
+        return 0
+    image = open_raster(data)
+    if image.format == "ICO":
+        count = len(image.ico.sizes())
+    elif image.format == "TIFF":
+        count = getattr(image, "n_frames", 1)
+    else:
+        count = 1
+    return min(count, MAX_FRAMES) - 1
+
+
+def _decoded(image, side: int) -> Loaded:
     from PIL import Image
 
-    image = open_raster(data)  # at the first frame, which stands for an animation
-    width, height = image.size
+    width, height = image.size  # before a JPEG's draft reduces it
     try:
         with _bombs_refused():
+            if image.format == "JPEG":
+                image.draft("RGB", (side, side))
+            with _native_stderr_silenced() if image.format == "TIFF" else contextlib.nullcontext():
+                image.load()
+            # Read once loaded: PIL turns a TIFF by its orientation itself while loading (its
+            # size already turned), and drops the tag.
             try:
                 orientation = image.getexif().get(0x0112, 1)
             except Exception:
                 orientation = 1
             if orientation in (5, 6, 7, 8):  # EXIF orientation turns it
                 width, height = height, width
-            if image.format == "JPEG":
-                image.draft("RGB", (side, side))
-            with _native_stderr_silenced() if image.format == "TIFF" else contextlib.nullcontext():
-                image.load()
             if max(image.size) > side:
                 image.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
             if orientation in range(2, 9):  # turned after reducing: one small copy
@@ -224,8 +266,12 @@ def refuse_placeholders(data: bytes) -> None:
         raise ImageError("Git LFS pointer (run `git lfs pull` first)")
 
 
-def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: int = WORK_SIDE) -> Loaded:
-    """Read `path` (or the given bytes) into an RGB image at most `side` on a side."""
+def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: int = WORK_SIDE,
+               frame: int = 0) -> Loaded:
+    """Read `path` (or the given bytes) into an RGB image at most `side` on a side; with
+    `frame`, another of its images (see more_frames)."""
+    if frame:
+        return _decode(data if data is not None else read_file(path), side, frame)
     if data is None:
         data = read_file(path)
     refuse_placeholders(data)

@@ -21,7 +21,9 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*>", re.IGNORECASE)
 # url(...) that does not point inside the document (url(#id) is kept).
 _EXTERNAL_URL = re.compile(r"url\(\s*(?!['\"]?#)[^)]*\)", re.IGNORECASE)
 _IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
-_RASTER_DATA = re.compile(r"data:image/(png|jpe?g|gif|webp);base64,", re.IGNORECASE)
+# MIME parameters (`;charset=utf-8`) as browsers allow them.
+_RASTER_DATA = re.compile(r"\s*data:image/(png|jpe?g|gif|webp)(;[\w.+-]+=[^;,]*)*;base64,", re.IGNORECASE)
+_SVG_DATA = re.compile(r"\s*data:image/svg\+xml", re.IGNORECASE)
 
 
 def _inflate(data: bytes) -> bytes:
@@ -45,7 +47,7 @@ def _safe_data_uri(value: str) -> bool:
     if not match:
         return False
     try:
-        payload = base64.b64decode(value[match.end():], validate=False)
+        payload = base64.b64decode(re.sub(r"\s+", "", value[match.end():]), validate=False)
         open_raster(payload)
     except (binascii.Error, ValueError, ImageError):
         return False
@@ -62,6 +64,8 @@ def _sanitise(root: ET.Element) -> None:
             raise ImageError("SVG too deeply nested or too many elements")
         for name, value in list(element.attrib.items()):
             if name in ("href", _XLINK):
+                if _SVG_DATA.match(value):  # drawn by viewers: dropped, it could hide a logo
+                    raise ImageError("SVG embeds another SVG (data:image/svg+xml), which logolint does not render")
                 if not (value.startswith("#") or _safe_data_uri(value)):
                     del element.attrib[name]
             elif "url(" in value.lower():

@@ -131,3 +131,22 @@ def test_svg_boxes_are_in_the_documents_own_pixels(tmp_path: Path, attributes: s
 
     text = f'<svg xmlns="http://www.w3.org/2000/svg" {attributes}><rect width="10" height="5" fill="red"/></svg>'
     assert load_image(_svg(tmp_path, text)).source_size == size
+
+
+def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
+    # Viewers draw a data URI with MIME parameters or spaces, and a nested SVG: dropped in
+    # silence, they hid the logo and the file passed.
+    import base64
+
+    from conftest import EXAMPLES
+    from logolint.errors import ImageError
+
+    png = base64.b64encode((EXAMPLES / "old-logo.png").read_bytes()).decode()
+    head = '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200"><image width="400" height="200" href="'
+    plain = load_rgb(_svg(tmp_path, f'{head}data:image/png;base64,{png}"/></svg>', "plain.svg"))
+    assert plain.std() > 20  # the logo is drawn
+    for uri in (f"data:image/png;charset=utf-8;base64,{png}", f" data:image/png;base64,{png}"):
+        assert np.array_equal(load_rgb(_svg(tmp_path, f'{head}{uri}"/></svg>', "odd.svg")), plain), uri
+    nested = base64.b64encode(_svg(tmp_path, RED_SQUARE, "inner.svg").read_bytes()).decode()
+    with pytest.raises(ImageError, match="embeds another SVG"):
+        load_rgb(_svg(tmp_path, f'{head}data:image/svg+xml;base64,{nested}"/></svg>', "nested.svg"))
