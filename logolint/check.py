@@ -14,7 +14,7 @@ from logolint.cache import ResultCache, cache_key
 from logolint.config import Config
 from logolint.detect import SETTINGS, Box, detect
 from logolint.errors import ConfigError, ImageError, ImageTimeout, ModelError
-from logolint.imaging import WORK_SIDE, load_image, more_frames, read_file
+from logolint.imaging import WORK_SIDE, load_image, read_file
 from logolint.model import finite_number
 from logolint.paths import collect, repository_root
 from logolint.results import Report, Result, repo_relative
@@ -45,13 +45,13 @@ def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> 
 
 def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
     """What the model says about one file's content, as a cacheable dict. A file of
-    several images (see imaging.more_frames) scores as its highest-scoring one, its box
+    several images (see imaging.Loaded.frames) scores as its highest-scoring one, its box
     scaled to the first image's pixels."""
     try:
         loaded = load_image(path, data, analysed_side(model, localise))
         found = detect(model, loaded.image, localise)
         box = _to_source(found.box, loaded.image.size, loaded.source_size)
-        for frame in range(1, 1 + more_frames(data)):
+        for frame in range(1, loaded.frames):
             other = load_image(path, data, analysed_side(model, localise), frame)
             also = detect(model, other.image, localise)
             if also.score > found.score:

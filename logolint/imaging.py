@@ -165,9 +165,10 @@ def flatten(image):
 class Loaded(NamedTuple):
     image: Any  # PIL RGB image, reduced to at most WORK_SIDE (or the side asked for) on a side
     source_size: tuple[int, int]  # (width, height) of the file as a viewer shows it
+    frames: int = 1  # images in the file to check, this one first (load_image's `frame`)
 
 
-MAX_FRAMES = 16  # of an ICO's sizes or a TIFF's pages, each checked (see more_frames)
+MAX_FRAMES = 16  # of an ICO's sizes or a TIFF's pages, each checked (see _frames)
 
 
 def _decode(data: bytes, side: int, frame: int = 0) -> Loaded:
@@ -181,30 +182,32 @@ def _decode(data: bytes, side: int, frame: int = 0) -> Loaded:
 
 
 def _to_frame(image, frame: int) -> None:
-    with _bombs_refused():
-        if image.format == "ICO":
-            image.size = sorted(image.ico.sizes(), reverse=True)[frame]
-        else:
-            image.seek(frame)
+    try:
+        with _bombs_refused():
+            if image.format == "ICO":
+                image.size = sorted(image.ico.sizes(), reverse=True)[frame]
+            else:
+                image.seek(frame)
+    except ImageError:
+        raise
+    except Exception as exc:  # a size or page the header lists and the file lacks
+        raise ImageError(f"corrupt image: {exc}") from None
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ImageError(f"image too large ({width}x{height} pixels)")
 
 
-def more_frames(data: bytes) -> int:
-    """How many images besides the first a file holds that a viewer may show: an ICO's other
-    sizes (a browser tab shows the 16- or 32-px one, not the largest that opens first) and a
-    TIFF's other pages; at most MAX_FRAMES - 1. Animations count by their first frame."""
-    if is_svg(data):
-        return 0
-    image = open_raster(data)
+def _frames(image) -> int:
+    """How many images a file holds that a viewer may show: an ICO's sizes (a browser tab
+    shows the 16- or 32-px one, not the largest that opens first) and a TIFF's pages; at
+    most MAX_FRAMES. Animations count by their first frame."""
     if image.format == "ICO":
         count = len(image.ico.sizes())
     elif image.format == "TIFF":
         count = getattr(image, "n_frames", 1)
     else:
         count = 1
-    return min(count, MAX_FRAMES) - 1
+    return min(count, MAX_FRAMES)
 
 
 def _decoded(image, side: int) -> Loaded:
@@ -217,6 +220,7 @@ def _decoded(image, side: int) -> Loaded:
                 image.draft("RGB", (side, side))
             with _native_stderr_silenced() if image.format == "TIFF" else contextlib.nullcontext():
                 image.load()
+                frames = _frames(image)
             # Read once loaded: PIL turns a TIFF by its orientation itself while loading (its
             # size already turned), and drops the tag.
             try:
@@ -231,7 +235,7 @@ def _decoded(image, side: int) -> Loaded:
                 from PIL import ImageOps
 
                 image = ImageOps.exif_transpose(image)
-            return Loaded(flatten(image), (width, height))
+            return Loaded(flatten(image), (width, height), frames)
     except ImageError:
         raise
     except Exception as exc:
@@ -269,7 +273,7 @@ def refuse_placeholders(data: bytes) -> None:
 def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: int = WORK_SIDE,
                frame: int = 0) -> Loaded:
     """Read `path` (or the given bytes) into an RGB image at most `side` on a side; with
-    `frame`, another of its images (see more_frames)."""
+    `frame`, another of its images (see Loaded.frames)."""
     if frame:
         return _decode(data if data is not None else read_file(path), side, frame)
     if data is None:

@@ -400,7 +400,7 @@ def test_every_file_gets_a_score_or_an_error(hostile_run, results):
     for path, result in results.items():
         assert (result["score"] is None) == (result["error"] is not None), path
         assert result["error"] is None or result["error"].strip(), path
-    assert not any(r["error"] and r["error"].startswith("internal error") for r in results.values())
+    assert not any(r["error"] and r["error"].startswith("internal error") for r in results.values()), [(p, r["error"]) for p, r in results.items() if r["error"] and r["error"].startswith("internal error")][:8]
 
 
 def test_valid_files_still_get_scores(hostile_run, results):
