@@ -1,3 +1,3 @@
-from logolint.cli import main
+from logolint.start import main
 
 raise SystemExit(main())

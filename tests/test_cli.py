@@ -457,3 +457,32 @@ def test_a_report_that_cannot_be_written_is_a_usage_error(tmp_path: Path):
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
         assert done.stderr == "logolint: error: cannot write to standard output: No space left on device\n"
+
+
+@pytest.mark.parametrize("entry", ["main", "hook"])
+def test_an_interrupt_while_the_cli_is_imported_is_no_traceback(monkeypatch, capsys, entry):
+    # Ctrl-C in the first tens of milliseconds landed in `from logolint.cli import main`.
+    import builtins
+
+    from logolint import start
+
+    real_import = builtins.__import__
+
+    def interrupted(name, *args, **kwargs):
+        if name == "logolint" and args[2] and "cli" in args[2]:
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "logolint.cli", raising=False)
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    assert getattr(start, entry)() == 130
+    assert capsys.readouterr().err == "logolint: interrupted\n"
+
+
+def test_the_console_scripts_start_through_the_guarded_entry():
+    import re
+
+    from conftest import ROOT
+
+    scripts = dict(re.findall(r'^(logolint(?:-hook)?) = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M))
+    assert scripts == {"logolint": "logolint.start:main", "logolint-hook": "logolint.start:hook"}
