@@ -21,7 +21,7 @@ from logolint.results import Report, Result, repo_relative
 from logolint.shard import Shard
 
 SCORE_DIGITS = 4  # scores are kept, cached and compared with the threshold rounded to this
-FRAMES = "frames-v1"  # in the cache key: every size of an ICO, every page of a TIFF, an APNG's animation
+FRAMES = "frames-v2"  # in the cache key: an ICO's smaller sizes, an APNG's animation
 PLAIN = "plain-v1"  # in the cache key of runs without localisation: change it when that path changes
 
 
@@ -44,17 +44,20 @@ def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> 
 
 
 def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
-    """What the model says about one file's content, as a cacheable dict. A file of
-    several images (see imaging.Loaded.frames) scores as its highest-scoring one, its box
-    scaled to the first image's pixels."""
+    """What the model says about one file's content, as a cacheable dict. An ICO's sizes
+    (see imaging.MAX_ICONS) score as the highest-scoring one, its box scaled to the size
+    that opens first."""
     try:
         loaded = load_image(path, data, analysed_side(model, localise))
         found = detect(model, loaded.image, localise)
         box = _to_source(found.box, loaded.image.size, loaded.source_size)
         for frame in range(1, loaded.frames):
-            other = load_image(path, data, analysed_side(model, localise), frame)
+            try:
+                other = load_image(path, data, analysed_side(model, localise), frame)
+            except ImageError:  # a damaged smaller icon: the icon that opens first was checked
+                continue
             also = detect(model, other.image, localise)
-            if also.score > found.score:
+            if also.score > found.score:  # the same icon at another size: its box, scaled
                 found = also
                 box = _to_source(also.box, other.image.size, loaded.source_size)
     except ImageTimeout:

@@ -165,49 +165,49 @@ def flatten(image):
 class Loaded(NamedTuple):
     image: Any  # PIL RGB image, reduced to at most WORK_SIDE (or the side asked for) on a side
     source_size: tuple[int, int]  # (width, height) of the file as a viewer shows it
-    frames: int = 1  # images in the file to check, this one first (load_image's `frame`)
+    frames: int = 1  # images in the file to check, this one first (load_image's `frame`; see MAX_ICONS)
 
 
-MAX_FRAMES = 16  # of an ICO's sizes or a TIFF's pages, each checked (see _frames)
+# An ICO holds the same icon at several sizes, and a browser tab shows the 16- or 32-px one,
+# not the largest, which opens first: up to this many more sizes, the smallest first, each of
+# at most ICON_PIXELS, are checked too (see Loaded.frames). A TIFF counts by its first page
+# and an animation by its first frame.
+MAX_ICONS = 15
+ICON_PIXELS = 512 * 512
 
 
 def _decode(data: bytes, side: int, frame: int = 0) -> Loaded:
     image = open_raster(data)  # at the first frame, which stands for an animation
-    if frame:
-        _to_frame(image, frame)
-    elif image.format == "PNG" and image.info.get("default_image") and getattr(image, "n_frames", 1) > 1:
-        # An APNG's first image is a fallback that no current browser shows: the animation is.
-        image.seek(1)
+    try:
+        with _bombs_refused():
+            if frame:
+                image = _icon(image, frame)
+            elif image.format == "PNG" and image.info.get("default_image") and getattr(image, "n_frames", 1) > 1:
+                # An APNG's first image is a fallback that no current browser shows: the animation is.
+                image.seek(1)
+    except ImageError:
+        raise
+    except Exception as exc:  # an entry or frame the header lists and the file lacks
+        raise ImageError(f"corrupt image: {exc}") from None
     return _decoded(image, side)
 
 
-def _to_frame(image, frame: int) -> None:
-    try:
-        with _bombs_refused():
-            if image.format == "ICO":
-                image.size = sorted(image.ico.sizes(), reverse=True)[frame]
-            else:
-                image.seek(frame)
-    except ImageError:
-        raise
-    except Exception as exc:  # a size or page the header lists and the file lacks
-        raise ImageError(f"corrupt image: {exc}") from None
-    width, height = image.size
-    if width * height > MAX_PIXELS:
-        raise ImageError(f"image too large ({width}x{height} pixels)")
+def _icons(image) -> list[int]:
+    """The ICO entries checked besides the one that opens first (see MAX_ICONS)."""
+    if image.format != "ICO":
+        return []
+    entries = sorted((entry.width * entry.height, i) for i, entry in enumerate(image.ico.entry)
+                     if entry.width * entry.height <= ICON_PIXELS and (entry.width, entry.height) != image.size)
+    return [i for _, i in entries[:MAX_ICONS]]
 
 
-def _frames(image) -> int:
-    """How many images a file holds that a viewer may show: an ICO's sizes (a browser tab
-    shows the 16- or 32-px one, not the largest that opens first) and a TIFF's pages; at
-    most MAX_FRAMES. Animations count by their first frame."""
-    if image.format == "ICO":
-        count = len(image.ico.sizes())
-    elif image.format == "TIFF":
-        count = getattr(image, "n_frames", 1)
-    else:
-        count = 1
-    return min(count, MAX_FRAMES)
+def _icon(image, frame: int):
+    """The ICO's `frame`-th extra entry (see _icons), as an image of its own."""
+    icon = image.ico.frame(_icons(image)[frame - 1])
+    width, height = icon.size
+    if width * height > ICON_PIXELS:  # the header said otherwise
+        raise ImageError(f"icon too large ({width}x{height} pixels)")
+    return icon
 
 
 def _decoded(image, side: int) -> Loaded:
@@ -220,7 +220,7 @@ def _decoded(image, side: int) -> Loaded:
                 image.draft("RGB", (side, side))
             with _native_stderr_silenced() if image.format == "TIFF" else contextlib.nullcontext():
                 image.load()
-                frames = _frames(image)
+            frames = 1 + len(_icons(image))
             # Read once loaded: PIL turns a TIFF by its orientation itself while loading (its
             # size already turned), and drops the tag.
             try:

@@ -22,8 +22,8 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*>", re.IGNORECASE)
 _EXTERNAL_URL = re.compile(r"url\(\s*(?!['\"]?#)[^)]*\)", re.IGNORECASE)
 _IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
 # MIME parameters (`;charset=utf-8`) as browsers allow them.
-_RASTER_DATA = re.compile(r"\s*data:image/(png|jpe?g|gif|webp)(;[\w.+-]+=[^;,]*)*;base64,", re.IGNORECASE)
-_SVG_DATA = re.compile(r"\s*data:image/svg\+xml", re.IGNORECASE)
+_RASTER_DATA = re.compile(r"data:image/(png|jpe?g|gif|webp)(;[\w.+-]+=[^;,]*)*;base64,", re.IGNORECASE)
+_DATA = re.compile(r"data:([^;,]*)", re.IGNORECASE)
 
 
 def _inflate(data: bytes) -> bytes:
@@ -47,7 +47,7 @@ def _safe_data_uri(value: str) -> bool:
     if not match:
         return False
     try:
-        payload = base64.b64decode(re.sub(r"\s+", "", value[match.end():]), validate=False)
+        payload = base64.b64decode(value[match.end():], validate=False)
         open_raster(payload)
     except (binascii.Error, ValueError, ImageError):
         return False
@@ -64,12 +64,16 @@ def _sanitise(root: ET.Element) -> None:
             raise ImageError("SVG too deeply nested or too many elements")
         for name, value in list(element.attrib.items()):
             if name in ("href", _XLINK):
-                if _SVG_DATA.match(value):  # drawn by viewers: dropped, it could hide a logo
-                    raise ImageError("SVG embeds another SVG (data:image/svg+xml), which logolint does not render")
-                if not (value.startswith("#") or _safe_data_uri(value)):
+                value = element.attrib[name] = re.sub(r"\s", "", value)  # as browsers read a URL
+                embedded = _DATA.match(value)
+                if embedded and not _safe_data_uri(value):  # drawn by viewers: dropped, it could hide a logo
+                    raise ImageError(f"SVG embeds data logolint does not render ({embedded.group(1) or 'no type'})")
+                if not (value.startswith("#") or embedded):
                     del element.attrib[name]
             elif "url(" in value.lower():
                 element.attrib[name] = _EXTERNAL_URL.sub("none", value)
+        if element.tag.rsplit("}", 1)[-1] == "foreignObject" and (len(element) or (element.text or "").strip()):
+            raise ImageError("SVG holds HTML (foreignObject), which logolint does not render")
         if element.tag.rsplit("}", 1)[-1] == "style" and element.text:
             element.text = _IMPORT.sub("", _EXTERNAL_URL.sub("none", element.text))
         stack.extend((child, depth + 1) for child in element)

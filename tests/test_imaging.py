@@ -148,12 +148,35 @@ def test_every_size_of_an_icon_is_checked(tmp_path, capsys):
     assert not _checked(capsys, tmp_path / "new.ico")["flagged"]
 
 
-def test_every_page_of_a_tiff_is_checked(tmp_path, capsys):
-    from PIL import Image
+def _ico(entries) -> bytes:
+    """An ICO file of (declared width, declared height, PNG bytes) entries, as written by hand."""
+    header = struct.pack("<HHH", 0, 1, len(entries))
+    offset, directory, body = 6 + 16 * len(entries), b"", b""
+    for width, height, data in entries:
+        directory += struct.pack("<BBBBHHII", width % 256, height % 256, 0, 0, 1, 32, len(data), offset + len(body))
+        body += data
+    return header + directory + body
 
-    Image.open(EXAMPLES / "other-photo.jpg").save(tmp_path / "pages.tif", save_all=True,
-                                                  append_images=[Image.open(EXAMPLES / "old-banner.jpg")])
-    assert _checked(capsys, tmp_path / "pages.tif")["flagged"]
+
+def _png(image) -> bytes:
+    stream = io.BytesIO()
+    image.save(stream, "PNG")
+    return stream.getvalue()
+
+
+def test_icons_a_viewer_opens_are_checked_whatever_their_neighbours(tmp_path, capsys):
+    # A 512-px PNG entry (its directory can only say 256) opens in every viewer; a damaged
+    # smaller entry must not hide what the others show.
+    old, new = (Image.open(EXAMPLES / f"{name}-logo.png").convert("RGBA") for name in ("old", "new"))
+    small = [(side, side, _png(_square(old, side))) for side in (48, 32, 16)]
+    (tmp_path / "old.ico").write_bytes(_ico([(256, 256, _png(_square(new, 512))), *small]))
+    (tmp_path / "new.ico").write_bytes(_ico([(256, 256, _png(_square(new, 512)))]
+                                            + [(side, side, _png(_square(new, side))) for side in (48, 32, 16)]))
+    (tmp_path / "damaged.ico").write_bytes(_ico([(256, 256, _png(_square(old, 256))),
+                                                 (32, 32, _png(_square(new, 32))[:60])]))
+    for name, flagged in (("old.ico", True), ("new.ico", False), ("damaged.ico", True)):
+        result = _checked(capsys, tmp_path / name)
+        assert result["error"] is None and result["flagged"] == flagged, (name, result)
 
 
 def test_a_tiff_turned_by_its_orientation_has_the_box_a_viewer_sees(tmp_path, capsys):
@@ -164,10 +187,12 @@ def test_a_tiff_turned_by_its_orientation_has_the_box_a_viewer_sees(tmp_path, ca
     banner = Image.open(EXAMPLES / "old-banner.jpg")
     upright = _checked(capsys, EXAMPLES / "old-banner.jpg")["box"]
     banner.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "o6.tif", tiffinfo={274: 6})
+    banner.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "o6-pages.tif", tiffinfo={274: 6}, save_all=True,
+                                                     append_images=[Image.open(EXAMPLES / "new-banner.jpg")])
     exif = Image.Exif()
     exif[274] = 6
     banner.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "o6.jpg", quality=92, exif=exif.tobytes())
-    for name in ("o6.tif", "o6.jpg"):
+    for name in ("o6.tif", "o6-pages.tif", "o6.jpg"):
         result = _checked(capsys, tmp_path / name)
         assert result["flagged"] and all(abs(a - b) <= 3 for a, b in zip(result["box"], upright)), (name, result)
 
@@ -188,3 +213,8 @@ def test_an_apng_is_checked_by_its_animation_not_its_fallback(tmp_path, capsys):
     Image.new("RGBA", old.size, "white").save(tmp_path / "a.png", save_all=True, default_image=True,
                                               append_images=[old, old], duration=500)
     assert _checked(capsys, tmp_path / "a.png")["flagged"]
+    data = bytearray((tmp_path / "a.png").read_bytes())  # a damaged fallback: not checked, no internal error
+    at = data.index(b"IDAT") + 4
+    data[at:at + 40] = bytes(40)
+    (tmp_path / "b.png").write_bytes(bytes(data))
+    assert _checked(capsys, tmp_path / "b.png")["error"].startswith("corrupt")

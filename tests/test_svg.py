@@ -1,4 +1,5 @@
 import http.server
+import re
 import threading
 from pathlib import Path
 
@@ -147,6 +148,14 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
     assert plain.std() > 20  # the logo is drawn
     for uri in (f"data:image/png;charset=utf-8;base64,{png}", f" data:image/png;base64,{png}"):
         assert np.array_equal(load_rgb(_svg(tmp_path, f'{head}{uri}"/></svg>', "odd.svg")), plain), uri
+    assert np.array_equal(load_rgb(_svg(tmp_path, f'{head}data:image/png;base64,\n{png[:80]}\n{png[80:]}"/></svg>',
+                                        "wrapped.svg")), plain)  # a URL's newlines are dropped, as browsers do
     nested = base64.b64encode(_svg(tmp_path, RED_SQUARE, "inner.svg").read_bytes()).decode()
-    with pytest.raises(ImageError, match="embeds another SVG"):
-        load_rgb(_svg(tmp_path, f'{head}data:image/svg+xml;base64,{nested}"/></svg>', "nested.svg"))
+    for uri, kind in ((f"data:image/svg+xml;base64,{nested}", "image/svg+xml"), (f"data:;base64,{png}", "no type"),
+                      ("data:image/png,%89PNG", "image/png")):
+        with pytest.raises(ImageError, match=f"embeds data logolint does not render \\({re.escape(kind)}\\)"):
+            load_rgb(_svg(tmp_path, f'{head}{uri}"/></svg>', "odd.svg"))
+    html = ('<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200"><foreignObject width="400" height="200">'
+            f'<img xmlns="http://www.w3.org/1999/xhtml" src="data:image/png;base64,{png}"/></foreignObject></svg>')
+    with pytest.raises(ImageError, match="foreignObject"):
+        load_rgb(_svg(tmp_path, html, "html.svg"))
