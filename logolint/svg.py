@@ -24,6 +24,7 @@ _IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
 # MIME parameters (`;charset=utf-8`) as browsers allow them.
 _RASTER_DATA = re.compile(r"data:image/(png|jpe?g|gif|webp)(;[\w.+-]+=[^;,]*)*;base64,", re.IGNORECASE)
 _DATA = re.compile(r"data:([^;,]*)", re.IGNORECASE)
+_DRAWS_HREF = frozenset({"image", "feImage", "use"})  # elements whose href a viewer draws (an <a>'s is a link)
 
 
 def _inflate(data: bytes) -> bytes:
@@ -66,9 +67,10 @@ def _sanitise(root: ET.Element) -> None:
             if name in ("href", _XLINK):
                 value = element.attrib[name] = re.sub(r"\s", "", value)  # as browsers read a URL
                 embedded = _DATA.match(value)
-                if embedded and not _safe_data_uri(value):  # drawn by viewers: dropped, it could hide a logo
+                drawn = element.tag.rsplit("}", 1)[-1] in _DRAWS_HREF
+                if embedded and drawn and not _safe_data_uri(value):  # dropped, it could hide a logo
                     raise ImageError(f"SVG embeds data logolint does not render ({embedded.group(1) or 'no type'})")
-                if not (value.startswith("#") or embedded):
+                if not (value.startswith("#") or (embedded and drawn)):
                     del element.attrib[name]
             elif "url(" in value.lower():
                 element.attrib[name] = _EXTERNAL_URL.sub("none", value)

@@ -155,6 +155,10 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
                       ("data:image/png,%89PNG", "image/png")):
         with pytest.raises(ImageError, match=f"embeds data logolint does not render \\({re.escape(kind)}\\)"):
             load_rgb(_svg(tmp_path, f'{head}{uri}"/></svg>', "odd.svg"))
+    image = head[head.index("<image"):]
+    link = (f'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200"><a href="data:text/html,hi">'
+            f'{image}data:image/png;base64,{png}"/></a></svg>')
+    assert np.array_equal(load_rgb(_svg(tmp_path, link, "link.svg")), plain)  # a link's data is no drawing
     html = ('<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200"><foreignObject width="400" height="200">'
             f'<img xmlns="http://www.w3.org/1999/xhtml" src="data:image/png;base64,{png}"/></foreignObject></svg>')
     with pytest.raises(ImageError, match="foreignObject"):
