@@ -14,14 +14,14 @@ from logolint.cache import ResultCache, cache_key
 from logolint.config import Config
 from logolint.detect import SETTINGS, Box, detect
 from logolint.errors import ConfigError, ImageError, ImageTimeout, ModelError
-from logolint.imaging import WORK_SIDE, load_image, read_file
+from logolint.imaging import WORK_SIDE, load_image, read_file, smaller_icons
 from logolint.model import finite_number
 from logolint.paths import collect, repository_root
 from logolint.results import Report, Result, repo_relative
 from logolint.shard import Shard
 
 SCORE_DIGITS = 4  # scores are kept, cached and compared with the threshold rounded to this
-FRAMES = "frames-v2"  # in the cache key: an ICO's smaller sizes, an APNG's animation
+FRAMES = "frames-v3"  # in the cache key: an ICO's smaller sizes, an APNG's animation
 PLAIN = "plain-v1"  # in the cache key of runs without localisation: change it when that path changes
 
 
@@ -51,11 +51,7 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
         loaded = load_image(path, data, analysed_side(model, localise))
         found = detect(model, loaded.image, localise)
         box = _to_source(found.box, loaded.image.size, loaded.source_size)
-        for frame in range(1, loaded.frames):
-            try:
-                other = load_image(path, data, analysed_side(model, localise), frame)
-            except ImageError:  # a damaged smaller icon: the icon that opens first was checked
-                continue
+        for other in smaller_icons(data, analysed_side(model, localise)) if loaded.frames > 1 else ():
             also = detect(model, other.image, localise)
             if also.score > found.score:  # the same icon at another size: its box, scaled
                 found = also

@@ -165,49 +165,83 @@ def flatten(image):
 class Loaded(NamedTuple):
     image: Any  # PIL RGB image, reduced to at most WORK_SIDE (or the side asked for) on a side
     source_size: tuple[int, int]  # (width, height) of the file as a viewer shows it
-    frames: int = 1  # images in the file to check, this one first (load_image's `frame`; see MAX_ICONS)
+    frames: int = 1  # images in the file to check, this one first (see smaller_icons)
 
 
 # An ICO holds the same icon at several sizes, and a browser tab shows the 16- or 32-px one,
-# not the largest, which opens first: up to this many more sizes, the smallest first, each of
-# at most ICON_PIXELS, are checked too (see Loaded.frames). A TIFF counts by its first page
-# and an animation by its first frame.
+# not the one PIL opens (the largest, the fewest colours first): up to MAX_ICONS other
+# entries, the smallest first, each of at most ICON_PIXELS by its own header, are checked
+# too (see Loaded.frames, smaller_icons), in a file of at most MAX_ICON_FILE bytes. A TIFF
+# counts by its first page and an animation by its first frame.
 MAX_ICONS = 15
 ICON_PIXELS = 512 * 512
+MAX_ICON_FILE = 4 * 1024 * 1024
 
 
-def _decode(data: bytes, side: int, frame: int = 0) -> Loaded:
+def _decode(data: bytes, side: int) -> Loaded:
     image = open_raster(data)  # at the first frame, which stands for an animation
-    try:
-        with _bombs_refused():
-            if frame:
-                image = _icon(image, frame)
-            elif image.format == "PNG" and image.info.get("default_image") and getattr(image, "n_frames", 1) > 1:
-                # An APNG's first image is a fallback that no current browser shows: the animation is.
-                image.seek(1)
-    except ImageError:
-        raise
-    except Exception as exc:  # an entry or frame the header lists and the file lacks
-        raise ImageError(f"corrupt image: {exc}") from None
+    if image.format == "PNG" and image.info.get("default_image"):
+        try:
+            with _bombs_refused():
+                if getattr(image, "n_frames", 1) > 1:
+                    # An APNG's first image is a fallback no current browser shows: the animation is.
+                    image.seek(1)
+        except ImageError:
+            raise
+        except Exception as exc:
+            raise ImageError(f"corrupt image: {exc}") from None
     return _decoded(image, side)
 
 
 def _icons(image) -> list[int]:
-    """The ICO entries checked besides the one that opens first (see MAX_ICONS)."""
+    """The ICO entries checked besides the one PIL opened (see MAX_ICONS): each stored
+    image once, sized by its own header, which a directory entry cannot tell past 256."""
     if image.format != "ICO":
         return []
-    entries = sorted((entry.width * entry.height, i) for i, entry in enumerate(image.ico.entry)
-                     if entry.width * entry.height <= ICON_PIXELS and (entry.width, entry.height) != image.size)
-    return [i for _, i in entries[:MAX_ICONS]]
+    buf = image.ico.buf
+    if buf.seek(0, 2) > MAX_ICON_FILE:
+        return []
+    seen = {image.ico.entry[image.ico.getentryindex(image.size)].offset}
+    found = []
+    for i, entry in enumerate(image.ico.entry):
+        if entry.offset in seen:
+            continue
+        seen.add(entry.offset)
+        pixels = _entry_pixels(buf, entry)
+        if pixels is not None and pixels <= ICON_PIXELS:
+            found.append((pixels, i))
+    return [i for _, i in sorted(found)[:MAX_ICONS]]
 
 
-def _icon(image, frame: int):
-    """The ICO's `frame`-th extra entry (see _icons), as an image of its own."""
-    icon = image.ico.frame(_icons(image)[frame - 1])
-    width, height = icon.size
-    if width * height > ICON_PIXELS:  # the header said otherwise
-        raise ImageError(f"icon too large ({width}x{height} pixels)")
-    return icon
+def _entry_pixels(buf, entry) -> int | None:
+    """Width x height from an ICO entry's own PNG or DIB header; None for one that is not
+    read (too short, or a PNG with too many chunks to decode in reasonable time)."""
+    buf.seek(entry.offset)
+    head = buf.read(24)
+    if len(head) < 24:
+        return None
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        buf.seek(entry.offset)
+        if _png_chunks(buf.read(entry.size)) > MAX_PNG_CHUNKS:
+            return None
+        width, height = struct.unpack(">II", head[16:24])
+    else:
+        width, height = struct.unpack("<ii", head[4:12])
+        height = abs(height) // 2  # the colours and the transparency mask, one above the other
+    return abs(width) * height
+
+
+def smaller_icons(data: bytes, side: int):
+    """The other sizes of an ICO (see MAX_ICONS) as Loaded images, smallest first; a
+    damaged one is skipped (the one PIL opens was checked)."""
+    image = open_raster(data)
+    for index in _icons(image):
+        try:
+            with _bombs_refused():
+                icon = image.ico.frame(index)
+            yield _decoded(icon, side)
+        except Exception:  # ImageError, or whatever PIL raises for a damaged entry
+            continue
 
 
 def _decoded(image, side: int) -> Loaded:
@@ -270,12 +304,8 @@ def refuse_placeholders(data: bytes) -> None:
         raise ImageError("Git LFS pointer (run `git lfs pull` first)")
 
 
-def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: int = WORK_SIDE,
-               frame: int = 0) -> Loaded:
-    """Read `path` (or the given bytes) into an RGB image at most `side` on a side; with
-    `frame`, another of its images (see Loaded.frames)."""
-    if frame:
-        return _decode(data if data is not None else read_file(path), side, frame)
+def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: int = WORK_SIDE) -> Loaded:
+    """Read `path` (or the given bytes) into an RGB image at most `side` on a side."""
     if data is None:
         data = read_file(path)
     refuse_placeholders(data)

@@ -13,11 +13,11 @@ def _run(name: str) -> int:
     try:
         from logolint import cli
 
-        entry = getattr(cli, name)
+        # The CLI's own handler is in place only once it has read its arguments.
+        return getattr(cli, name)()
     except KeyboardInterrupt:
         print("logolint: interrupted", file=sys.stderr)
         return INTERRUPTED
-    return entry()
 
 
 def main() -> int:

@@ -477,6 +477,16 @@ def test_an_interrupt_while_the_cli_is_imported_is_no_traceback(monkeypatch, cap
     monkeypatch.setattr(builtins, "__import__", interrupted)
     assert getattr(start, entry)() == 130
     assert capsys.readouterr().err == "logolint: interrupted\n"
+    # Or while the CLI reads its arguments, before its own handler is in place.
+    monkeypatch.setattr(builtins, "__import__", real_import)
+    from logolint import cli
+
+    def reading(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, entry, reading)
+    assert getattr(start, entry)() == 130
+    assert capsys.readouterr().err == "logolint: interrupted\n"
 
 
 def test_the_console_scripts_start_through_the_guarded_entry():

@@ -148,12 +148,14 @@ def test_every_size_of_an_icon_is_checked(tmp_path, capsys):
     assert not _checked(capsys, tmp_path / "new.ico")["flagged"]
 
 
-def _ico(entries) -> bytes:
-    """An ICO file of (declared width, declared height, PNG bytes) entries, as written by hand."""
+def _ico(entries, bits: tuple[int, ...] = ()) -> bytes:
+    """An ICO file of (declared width, declared height, PNG bytes) entries, as written by
+    hand, with the colour depths `bits` declared (32 where not given)."""
     header = struct.pack("<HHH", 0, 1, len(entries))
     offset, directory, body = 6 + 16 * len(entries), b"", b""
-    for width, height, data in entries:
-        directory += struct.pack("<BBBBHHII", width % 256, height % 256, 0, 0, 1, 32, len(data), offset + len(body))
+    for i, (width, height, data) in enumerate(entries):
+        depth = bits[i] if i < len(bits) else 32
+        directory += struct.pack("<BBBBHHII", width % 256, height % 256, 0, 0, 1, depth, len(data), offset + len(body))
         body += data
     return header + directory + body
 
@@ -174,7 +176,10 @@ def test_icons_a_viewer_opens_are_checked_whatever_their_neighbours(tmp_path, ca
                                             + [(side, side, _png(_square(new, side))) for side in (48, 32, 16)]))
     (tmp_path / "damaged.ico").write_bytes(_ico([(256, 256, _png(_square(old, 256))),
                                                  (32, 32, _png(_square(new, 32))[:60])]))
-    for name, flagged in (("old.ico", True), ("new.ico", False), ("damaged.ico", True)):
+    # Two entries of the largest size: PIL opens the one of fewer colours, a browser the other.
+    (tmp_path / "depths.ico").write_bytes(_ico([(256, 256, _png(_square(new, 256))), (256, 256, _png(_square(old, 256)))],
+                                               bits=(8, 32)))
+    for name, flagged in (("old.ico", True), ("new.ico", False), ("damaged.ico", True), ("depths.ico", True)):
         result = _checked(capsys, tmp_path / name)
         assert result["error"] is None and result["flagged"] == flagged, (name, result)
 
@@ -218,3 +223,31 @@ def test_an_apng_is_checked_by_its_animation_not_its_fallback(tmp_path, capsys):
     data[at:at + 40] = bytes(40)
     (tmp_path / "b.png").write_bytes(bytes(data))
     assert _checked(capsys, tmp_path / "b.png")["error"].startswith("corrupt")
+
+
+def test_icons_are_read_once_each_and_never_a_chunk_bomb(monkeypatch):
+    # Entries may all point at one stored image, and a PNG inside an ICO is no PNG file to
+    # the chunk limit: each stored image is read once, and one of too many chunks never.
+    from logolint import imaging
+
+    old = Image.open(EXAMPLES / "old-logo.png").convert("RGBA")
+    large, plain = _png(_square(old, 64)), _png(_square(old, 32))
+    chunky = plain[:33] + b"".join(struct.pack(">I", 0) + b"tEXt" + struct.pack(">I", zlib.crc32(b"tEXt"))
+                                   for _ in range(20)) + plain[33:]
+    data = _ico([(64, 64, large), (32, 32, plain), (16, 16, chunky)])
+    # Fifteen more directory entries, all pointing at the 32-px image: 18 entries in all.
+    first = 6 + 16 * 3
+    directory = data[6:first]
+    shared = directory[16:32]
+    count = 3 + 15
+    offset_shift = 16 * 15
+    entries = [directory[i:i + 16] for i in range(0, len(directory), 16)] + [shared] * 15
+    moved = [entry[:12] + struct.pack("<I", struct.unpack("<I", entry[12:])[0] + offset_shift) for entry in entries]
+    data = struct.pack("<HHH", 0, 1, count) + b"".join(moved) + data[first:]
+    image = imaging.open_raster(data)
+    image.load()
+    monkeypatch.setattr(imaging, "MAX_PNG_CHUNKS", 10)
+    chosen = [image.ico.entry[i].dim for i in imaging._icons(image)]
+    assert chosen == [(32, 32)]  # once, though named 16 times; the chunky 16-px one never
+    monkeypatch.setattr(imaging, "MAX_PNG_CHUNKS", 100_000)
+    assert sorted(image.ico.entry[i].dim for i in imaging._icons(image)) == [(16, 16), (32, 32)]
