@@ -24,7 +24,9 @@ _IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
 # MIME parameters (`;charset=utf-8`) as browsers allow them.
 _RASTER_DATA = re.compile(r"data:image/(png|jpe?g|gif|webp)(;[\w.+-]+=[^;,]*)*;base64,", re.IGNORECASE)
 _DATA = re.compile(r"data:([^;,]*)", re.IGNORECASE)
+_CSS_DATA = re.compile(r"url\(\s*['\"]?\s*data:", re.IGNORECASE)
 _DRAWS_HREF = frozenset({"image", "feImage", "use"})  # elements whose href a viewer draws (an <a>'s is a link)
+_DRAWS_RASTER = frozenset({"image", "feImage"})  # ... and of those, the ones the renderer draws a raster for
 
 
 def _inflate(data: bytes) -> bytes:
@@ -40,19 +42,32 @@ def _inflate(data: bytes) -> bytes:
     return out
 
 
-def _safe_data_uri(value: str) -> bool:
-    """An embedded raster image is kept only when it is small enough to decode safely."""
-    from logolint.imaging import open_raster
+def _safe_data_uri(value: str) -> str | None:
+    """An embedded raster image, as a data URI the renderer reads (its type as its bytes
+    say, not as labelled), if it decodes whole and safely; else None."""
+    from logolint.imaging import _bombs_refused, open_raster
 
     match = _RASTER_DATA.match(value)
     if not match:
-        return False
+        return None
     try:
         payload = base64.b64decode(value[match.end():], validate=False)
-        open_raster(payload)
+        image = open_raster(payload)
+        with _bombs_refused():
+            image.load()  # a truncated one: browsers draw part of it, the renderer nothing
     except (binascii.Error, ValueError, ImageError):
-        return False
-    return True
+        return None
+    except Exception:  # what PIL raises for a damaged image
+        return None
+    kind = {"JPEG": "jpeg", "MPO": "jpeg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}.get(image.format)
+    return None if kind is None else f"data:image/{kind};base64,{base64.b64encode(payload).decode()}"
+
+
+def _no_css_data(css: str) -> None:
+    """ImageError for CSS that draws embedded data (a background image, say): a browser
+    draws it, the renderer does not, and removed it would hide a logo."""
+    if _CSS_DATA.search(css):
+        raise ImageError("SVG draws embedded data through CSS url(), which logolint does not render")
 
 
 def _sanitise(root: ET.Element) -> None:
@@ -67,16 +82,22 @@ def _sanitise(root: ET.Element) -> None:
             if name in ("href", _XLINK):
                 value = element.attrib[name] = re.sub(r"\s", "", value)  # as browsers read a URL
                 embedded = _DATA.match(value)
-                drawn = element.tag.rsplit("}", 1)[-1] in _DRAWS_HREF
-                if embedded and drawn and not _safe_data_uri(value):  # dropped, it could hide a logo
-                    raise ImageError(f"SVG embeds data logolint does not render ({embedded.group(1) or 'no type'})")
-                if not (value.startswith("#") or (embedded and drawn)):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if embedded and tag in _DRAWS_HREF:
+                    readable = _safe_data_uri(value) if tag in _DRAWS_RASTER else None
+                    if readable is None:  # a viewer draws it: removed, it could hide a logo
+                        raise ImageError(f"SVG embeds data logolint does not render "
+                                         f"({embedded.group(1) or 'no type'} in <{tag}>)")
+                    element.attrib[name] = readable
+                elif not value.startswith("#"):
                     del element.attrib[name]
             elif "url(" in value.lower():
+                _no_css_data(value)
                 element.attrib[name] = _EXTERNAL_URL.sub("none", value)
         if element.tag.rsplit("}", 1)[-1] == "foreignObject" and (len(element) or (element.text or "").strip()):
             raise ImageError("SVG holds HTML (foreignObject), which logolint does not render")
         if element.tag.rsplit("}", 1)[-1] == "style" and element.text:
+            _no_css_data(element.text)
             element.text = _IMPORT.sub("", _EXTERNAL_URL.sub("none", element.text))
         stack.extend((child, depth + 1) for child in element)
 

@@ -138,6 +138,9 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
     # Viewers draw a data URI with MIME parameters or spaces, and a nested SVG: dropped in
     # silence, they hid the logo and the file passed.
     import base64
+    import io
+
+    from PIL import Image
 
     from conftest import EXAMPLES
     from logolint.errors import ImageError
@@ -153,8 +156,20 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
     nested = base64.b64encode(_svg(tmp_path, RED_SQUARE, "inner.svg").read_bytes()).decode()
     for uri, kind in ((f"data:image/svg+xml;base64,{nested}", "image/svg+xml"), (f"data:;base64,{png}", "no type"),
                       ("data:image/png,%89PNG", "image/png")):
-        with pytest.raises(ImageError, match=f"embeds data logolint does not render \\({re.escape(kind)}\\)"):
+        with pytest.raises(ImageError, match=f"embeds data logolint does not render \\({re.escape(kind)} in <image>\\)"):
             load_rgb(_svg(tmp_path, f'{head}{uri}"/></svg>', "odd.svg"))
+    # A JPEG labelled PNG is drawn as what it is; a truncated one, or one a <use> names, is not checked.
+    jpeg = io.BytesIO()
+    Image.open(EXAMPLES / "old-logo.png").convert("RGB").save(jpeg, "JPEG")
+    labelled = load_rgb(_svg(tmp_path, f'{head}data:image/png;base64,{base64.b64encode(jpeg.getvalue()).decode()}"/></svg>',
+                             "labelled.svg"))
+    assert np.abs(labelled.astype(int) - plain).mean() < 8
+    truncated = base64.b64encode((EXAMPLES / "old-logo.png").read_bytes()[:2000]).decode()
+    with pytest.raises(ImageError, match="image/png in <image>"):
+        load_rgb(_svg(tmp_path, f'{head}data:image/png;base64,{truncated}"/></svg>', "truncated.svg"))
+    used = head.replace("<image", "<use")
+    with pytest.raises(ImageError, match="image/png in <use>"):
+        load_rgb(_svg(tmp_path, f'{used}data:image/png;base64,{png}"/></svg>', "use.svg"))
     image = head[head.index("<image"):]
     link = (f'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200"><a href="data:text/html,hi">'
             f'{image}data:image/png;base64,{png}"/></a></svg>')
@@ -163,3 +178,8 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
             f'<img xmlns="http://www.w3.org/1999/xhtml" src="data:image/png;base64,{png}"/></foreignObject></svg>')
     with pytest.raises(ImageError, match="foreignObject"):
         load_rgb(_svg(tmp_path, html, "html.svg"))
+    for css in (f'<style>svg {{ background: url("data:image/png;base64,{png}") }}</style>',
+                f'<rect width="9" height="9" style="background-image: url( data:image/png;base64,{png})"/>'):
+        with pytest.raises(ImageError, match="through CSS"):
+            load_rgb(_svg(tmp_path, f'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200">{css}</svg>',
+                          "css.svg"))
