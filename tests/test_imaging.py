@@ -128,8 +128,6 @@ def _checked(capsys, path) -> dict:
 
 
 def _square(image, side: int):
-    from PIL import Image
-
     canvas = Image.new("RGBA", (image.width, image.width), "white")
     canvas.paste(image, (0, (image.width - image.height) // 2))
     return canvas.resize((side, side), Image.LANCZOS)
@@ -137,8 +135,6 @@ def _square(image, side: int):
 
 def test_every_size_of_an_icon_is_checked(tmp_path, capsys):
     # A browser tab shows the 16- or 32-px icon, not the largest, which opens first.
-    from PIL import Image
-
     old, new = (Image.open(EXAMPLES / f"{name}-logo.png").convert("RGBA") for name in ("old", "new"))
     _square(new, 256).save(tmp_path / "favicon.ico", sizes=[(16, 16), (32, 32), (48, 48), (256, 256)],
                            append_images=[_square(old, 16), _square(old, 32), _square(old, 48)])
@@ -187,8 +183,6 @@ def test_icons_a_viewer_opens_are_checked_whatever_their_neighbours(tmp_path, ca
 def test_a_tiff_turned_by_its_orientation_has_the_box_a_viewer_sees(tmp_path, capsys):
     # PIL turns a TIFF by its orientation tag itself while loading: turned twice, the box
     # came out in a 630x1200 frame for a banner shown 1200x630.
-    from PIL import Image
-
     banner = Image.open(EXAMPLES / "old-banner.jpg")
     upright = _checked(capsys, EXAMPLES / "old-banner.jpg")["box"]
     banner.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "o6.tif", tiffinfo={274: 6})
@@ -203,8 +197,6 @@ def test_a_tiff_turned_by_its_orientation_has_the_box_a_viewer_sees(tmp_path, ca
 
 
 def test_a_float_tiff_from_0_to_1(tmp_path, capsys):
-    from PIL import Image
-
     grey = np.asarray(Image.open(EXAMPLES / "old-banner.jpg").convert("L")).astype(np.float32)
     Image.fromarray(grey / 255.0, mode="F").save(tmp_path / "unit.tif")
     Image.fromarray(grey, mode="F").save(tmp_path / "bytes.tif")
@@ -212,8 +204,6 @@ def test_a_float_tiff_from_0_to_1(tmp_path, capsys):
 
 
 def test_an_apng_is_checked_by_its_animation_not_its_fallback(tmp_path, capsys):
-    from PIL import Image
-
     old = Image.open(EXAMPLES / "old-logo.png").convert("RGBA")
     Image.new("RGBA", old.size, "white").save(tmp_path / "a.png", save_all=True, default_image=True,
                                               append_images=[old, old], duration=500)
