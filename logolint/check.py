@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import hashlib
 import os
 from pathlib import Path
 from typing import Any, Callable
 
+from logolint import __version__
 from logolint.baseline import accept
 from logolint.cache import ResultCache, cache_key
 from logolint.config import Config
@@ -34,7 +36,19 @@ def analysed_side(model, localise: bool) -> int:
 def settings(model, localise: bool) -> str:
     """What besides the content and the model decides a result: part of its cache key."""
     labels = ",".join(model.info.old_labels)
-    return f"{SETTINGS}:{FRAMES}:{labels}" if localise else f"{SETTINGS}:{PLAIN}:{FRAMES}:{labels}"
+    mode = f"{SETTINGS}:{FRAMES}" if localise else f"{SETTINGS}:{PLAIN}:{FRAMES}"
+    return f"{mode}:{code_digest()}:{labels}"
+
+
+@functools.lru_cache(maxsize=2)
+def code_digest(folder: Path = Path(__file__).parent) -> str:
+    """A digest of logolint's own source files (about 1 ms): a result that one version
+    cached is never taken for another's, whose checks may differ (the shared cache outlives
+    upgrades, and the action restores older caches), even where no one bumped SETTINGS."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> Box:

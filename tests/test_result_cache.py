@@ -86,3 +86,31 @@ def test_a_render_timeout_is_reported_and_never_cached(tmp_path: Path, monkeypat
     cache = ResultCache(tmp_path / "cache")
     later = check_file(image, model, 0.5, cache)
     assert later.error is None and later.flagged and (cache.hits, cache.misses) == (0, 1)
+
+
+def test_results_of_another_version_of_logolint_are_not_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # The cache outlives upgrades (and the action restores older caches): a change to the
+    # checks that no one marked in SETTINGS let an old logo pass from an older version's result.
+    config = Config(root=tmp_path)
+    path = bundled_model_path()
+    image = tmp_path / "old-logo.png"
+    shutil.copy(EXAMPLES / "old-logo.png", image)
+    monkeypatch.setattr(logolint.check, "code_digest", lambda: "older")
+    first = ResultCache(tmp_path / "cache")
+    check_paths([str(image)], config, Model(path, path.read_bytes()), cache=first)
+    monkeypatch.setattr(logolint.check, "code_digest", lambda: "newer")
+    second = ResultCache(tmp_path / "cache")
+    check_paths([str(image)], config, Model(path, path.read_bytes()), cache=second)
+    assert (second.hits, second.misses) == (0, 1)
+
+
+def test_the_code_digest_follows_the_source(tmp_path: Path):
+    from logolint.check import code_digest
+
+    source = Path(logolint.check.__file__).parent
+    copy = tmp_path / "logolint"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "models"))
+    digest = code_digest.__wrapped__  # not the process's cached answer
+    assert digest(copy) == digest(source)
+    (copy / "svg.py").write_text((copy / "svg.py").read_text() + "\n# changed\n")
+    assert digest(copy) != digest(source)
