@@ -188,9 +188,13 @@ def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[
         if mode == GITLINK:
             submodules.append(path)
         elif is_image_path(path) and mode != SYMLINK and not os.path.islink(path):
-            (files if os.path.lexists(path) else absent).append(path)
+            if os.path.lexists(path):
+                files.append(path)
+            else:
+                absent.append(os.fsdecode(name))
+    left_out = [os.path.relpath(os.path.join(top, name)) for name in _sparse(absent, top)]
     _name(submodules, "changed submodule", "its images are checked only with changed-only: false")
-    _name(_sparse(absent, top), "changed image", "not in this sparse checkout, so not checked")
+    _name(left_out, "changed image", "not in this sparse checkout, so not checked")
     return files
 
 
@@ -213,17 +217,15 @@ def _within(pathspecs: tuple[str, ...], top: str, start: str) -> list[str]:
     return within
 
 
-def _sparse(paths: list[str], top: str) -> list[str]:
-    """Those of `paths` (missing from the working tree) that a sparse checkout left out, as
-    opposed to ones that are not in the checked-out commit (removed again on the base branch)."""
-    if not paths:
-        return []
-    relative = [os.path.relpath(os.path.abspath(path), top) for path in paths]
+def _sparse(names: list[str], top: str) -> list[str]:
+    """Those of `names` (as git gives them, missing from the working tree) that a sparse
+    checkout left out, as opposed to ones not in the checked-out commit (removed again on
+    the base branch)."""
     left_out = set()
-    for i in range(0, len(relative), SPARSE_BATCH):  # within any system's command-line limit
-        listed = _git("ls-files", "-z", "-t", "--", *relative[i:i + SPARSE_BATCH], where=top).stdout.split(b"\0")
-        left_out |= {os.path.relpath(os.path.join(top, os.fsdecode(entry[2:]))) for entry in listed if entry[:2] == b"S "}
-    return [path for path in paths if path in left_out]
+    for i in range(0, len(names), SPARSE_BATCH):  # within any system's command-line limit
+        listed = _git("ls-files", "-z", "-t", "--", *names[i:i + SPARSE_BATCH], where=top).stdout.split(b"\0")
+        left_out |= {os.fsdecode(entry[2:]) for entry in listed if entry[:2] == b"S "}
+    return [name for name in names if name in left_out]
 
 
 def _name(paths: list[str], what: str, why: str) -> None:

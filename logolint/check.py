@@ -14,7 +14,7 @@ from logolint import __version__
 from logolint.baseline import accept
 from logolint.cache import ResultCache, cache_key
 from logolint.config import Config
-from logolint.detect import SETTINGS, Box, detect
+from logolint.detect import Box, detect
 from logolint.errors import ConfigError, ImageError, ImageTimeout, ModelError
 from logolint.imaging import WORK_SIDE, load_image, read_file, smaller_icons
 from logolint.model import finite_number
@@ -23,8 +23,7 @@ from logolint.results import Report, Result, repo_relative
 from logolint.shard import Shard
 
 SCORE_DIGITS = 4  # scores are kept, cached and compared with the threshold rounded to this
-FRAMES = "frames-v3"  # in the cache key: an ICO's smaller sizes, an APNG's animation
-PLAIN = "plain-v1"  # in the cache key of runs without localisation: change it when that path changes
+PLAIN = "plain"  # in the cache key of runs without localisation
 
 
 def analysed_side(model, localise: bool) -> int:
@@ -36,15 +35,14 @@ def analysed_side(model, localise: bool) -> int:
 def settings(model, localise: bool) -> str:
     """What besides the content and the model decides a result: part of its cache key."""
     labels = ",".join(model.info.old_labels)
-    mode = f"{SETTINGS}:{FRAMES}" if localise else f"{SETTINGS}:{PLAIN}:{FRAMES}"
-    return f"{mode}:{code_digest()}:{labels}"
+    return f"{code_digest()}:{labels}" if localise else f"{code_digest()}:{PLAIN}:{labels}"
 
 
 @functools.lru_cache(maxsize=2)
 def code_digest(folder: Path = Path(__file__).parent) -> str:
     """A digest of logolint's own source files (about 1 ms): a result that one version
     cached is never taken for another's, whose checks may differ (the shared cache outlives
-    upgrades, and the action restores older caches), even where no one bumped SETTINGS."""
+    upgrades, and the action restores older caches). No version string to remember to bump."""
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(folder.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())

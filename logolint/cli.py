@@ -506,11 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv.insert(0, "check")
     _sturdy_streams()  # before argparse, which writes help and usage errors
     try:
-        args = _parser().parse_args(argv)
-    except LogolintError as exc:  # help or usage that cannot be written (see _ReaderMayLeave)
-        print(f"logolint: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
+        args = _parser().parse_args(argv)  # its help, too, may not be writable (see _ReaderMayLeave)
         commands = {"check": _check, "train": _train, "eval": _eval, "explain": _explain, "init": _init}
         return commands[args.command](args)
     except LogolintError as exc:  # messages name files: escaped as every printed name is

@@ -20,7 +20,6 @@ from logolint.imaging import edge_colour
 
 Box = tuple[int, int, int, int]
 
-SETTINGS = "proposals-v10-match-max-verify-v10-outline-v10-shaped-v1-svg-own-size"  # part of the cache key: change it when detection changes
 STRIDE = 16  # pixels of the locate canvas per cell of the brand map (32 in older models)
 # The strongest peak only. With keypoints and outlines deciding most logos, a second peak
 # found no old logo more (brands-dev, 12 brands, and seed-google few-shot and three CV folds:

@@ -178,21 +178,6 @@ ICON_PIXELS = 512 * 512
 MAX_ICON_FILE = 4 * 1024 * 1024
 
 
-def _decode(data: bytes, side: int) -> Loaded:
-    image = open_raster(data)  # at the first frame, which stands for an animation
-    if image.format == "PNG" and image.info.get("default_image"):
-        try:
-            with _bombs_refused():
-                if getattr(image, "n_frames", 1) > 1:
-                    # An APNG's first image is a fallback no current browser shows: the animation is.
-                    image.seek(1)
-        except ImageError:
-            raise
-        except Exception as exc:
-            raise ImageError(f"corrupt image: {exc}") from None
-    return _decoded(image, side)
-
-
 def _icons(image) -> list[int]:
     """The ICO entries checked besides the one PIL opened (see MAX_ICONS): each stored
     image once, sized by its own header, which a directory entry cannot tell past 256."""
@@ -247,9 +232,12 @@ def smaller_icons(data: bytes, side: int):
 def _decoded(image, side: int) -> Loaded:
     from PIL import Image
 
-    width, height = image.size  # before a JPEG's draft reduces it
     try:
         with _bombs_refused():
+            if image.format == "PNG" and image.info.get("default_image") and getattr(image, "n_frames", 1) > 1:
+                # An APNG's first image is a fallback no current browser shows: the animation is.
+                image.seek(1)
+            width, height = image.size  # before a JPEG's draft reduces it
             if image.format == "JPEG":
                 image.draft("RGB", (side, side))
             with _native_stderr_silenced() if image.format == "TIFF" else contextlib.nullcontext():
@@ -319,7 +307,7 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
 
             flat.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
         return Loaded(flat, own_size or image.size)  # boxes in the document's own pixels
-    return _decode(data, side)
+    return _decoded(open_raster(data), side)  # at the first frame, which stands for an animation
 
 
 def load_rgb(path: str | os.PathLike[str], data: bytes | None = None):

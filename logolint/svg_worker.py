@@ -110,14 +110,17 @@ def render(svg_text: str) -> bytes:
 
 
 def _limit_memory() -> None:
+    """The worker's address space, and no core dump (one that its CPU limit ends would land
+    in the checkout)."""
     try:
         import resource
     except ImportError:  # Windows: the time limit still holds
         return
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (RENDER_MEMORY, RENDER_MEMORY))
-    except (ValueError, OSError):
-        pass
+    for limit, value in ((resource.RLIMIT_AS, RENDER_MEMORY), (resource.RLIMIT_CORE, 0)):
+        try:
+            resource.setrlimit(limit, (value, value))
+        except (ValueError, OSError):
+            pass
 
 
 def _limit_cpu(seconds: float) -> None:
@@ -128,10 +131,6 @@ def _limit_cpu(seconds: float) -> None:
         import resource
     except ImportError:  # Windows: the parent's limit only
         return
-    try:  # ended by SIGXCPU, it would dump its core into the checkout
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ValueError, OSError):
-        pass
     usage = resource.getrusage(resource.RUSAGE_SELF)
     soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds) + 1
     try:

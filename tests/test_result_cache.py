@@ -90,7 +90,7 @@ def test_a_render_timeout_is_reported_and_never_cached(tmp_path: Path, monkeypat
 
 def test_results_of_another_version_of_logolint_are_not_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     # The cache outlives upgrades (and the action restores older caches): a change to the
-    # checks that no one marked in SETTINGS let an old logo pass from an older version's result.
+    # checks that no settings string marked let an old logo pass from an older version's result.
     config = Config(root=tmp_path)
     path = bundled_model_path()
     image = tmp_path / "old-logo.png"
