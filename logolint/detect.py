@@ -221,6 +221,10 @@ VERIFIED = 0.99  # the least score of an image where the old logo was found in p
 # Verdicts are graded above VERIFIED by their evidence, so that a threshold over 0.99 (or
 # recall at a fixed false-positive rate) tells a strong verdict from a weak one: the new
 # logos that keypoints or outlines decide old are mostly weak verdicts, the old logos not.
+# Half of the grade is the classifier's preference for the old logo over the new one in
+# the verdict's box (old_share). Redesigns that keep the drawing (a colour swap, a recoloured
+# half, the same glyph on a plate) give keypoints and outlines the old logo in the new one,
+# but their colours are in the classifier's view.
 VERIFIED_MOST = 0.9999
 GRADE_LEAD = 40  # a lead of distinct inliers this far beyond MIN_INLIERS - 1 scores VERIFIED_MOST
 DEMOTED = 0.1  # factor on the score of a deciding view that turns out to show the new logo
@@ -369,26 +373,30 @@ def _old(model, matches: dict) -> bool:
     return decided is not None and decided.label in model.info.old_labels
 
 
-def overrule(model, found: Detection, matches: dict, outline=None) -> Detection:
+def overrule(model, found: Detection, matches: dict, outline=None, preference=None) -> Detection:
     """Let the geometry overrule the classifier: an old reference logo found in place,
     by its keypoints or else by its outline (with its colours where the outline alone
     cannot tell), makes the image old, with its box; a new
     one found by its keypoints where the deciding view looked means that view showed
     the new logo. Without a clear lead (verify.verdict) or a fitting outline, old
     keypoints short of a verdict (verify.partial) add to the classifier's score, and
-    without those the classifier decides alone."""
+    without those the classifier decides alone. A verdict is graded by its evidence and,
+    given `preference` (a box -> old_share), half by the classifier's view of its box."""
     from logolint import verify as geometry
+
+    def grade(strength: float, box: Box) -> float:
+        return graded(strength if preference is None else (min(max(strength, 0.0), 1.0) + preference(box)) / 2)
 
     match = geometry.verdict(matches, model.info.old_labels)
     if match is not None and match.label in model.info.old_labels:
         lead = geometry.distinct_lead(matches, model.info.old_labels)[1]
-        score = graded((lead - geometry.MIN_INLIERS + 1) / GRADE_LEAD)
+        score = grade((lead - geometry.MIN_INLIERS + 1) / GRADE_LEAD, match.box)
         return Detection(max(found.score, score), match.label, match.box, verified=match.inliers)
     # The new logo's keypoints where the outline is: the outline was the new logo's.
     if outline is not None and not (match is not None and _contains(match.box, outline.box)):
         from logolint.silhouette import MIN_FIT
 
-        score = graded((outline.fit - MIN_FIT) / (1.0 - MIN_FIT))
+        score = grade((outline.fit - MIN_FIT) / (1.0 - MIN_FIT), outline.box)
         return Detection(max(found.score, score), outline.label, outline.box, outline=outline.fit,
                          colours=outline.colours)
     if match is not None and _contains(found.box, match.box):
@@ -400,6 +408,17 @@ def overrule(model, found: Detection, matches: dict, outline=None) -> Detection:
         if score > found.score:
             return Detection(score, partial.label, partial.box, verified=lead)
     return found
+
+
+def old_share(model, image, box: Box) -> float:
+    """The classifier's old probability over its old and new together (0-1), shown the
+    box with some context (MARGIN) as a view of its own."""
+    view = image.crop(_with_context(box, image.size) or (0, 0, *image.size))
+    probs, _ = model.classify_and_match(square(view, model.info.input_size))
+    old = old_probability(model.info, probs)
+    new = sum(float(p) for label, p in zip(model.info.labels, probs)
+              if label not in model.info.old_labels and label != "other")
+    return old / (old + new + 1e-9)
 
 
 def confirmed(model, image, outline):
@@ -444,7 +463,7 @@ def _verified(model, image, found: Detection, matches: dict, outline, region: Bo
         shaped = shaped_view(model, image, region)
         if shaped is not None and shaped.score > found.score:
             found = shaped
-    return overrule(model, found, matches, confirmed(model, image, outline))
+    return overrule(model, found, matches, confirmed(model, image, outline), lambda box: old_share(model, image, box))
 
 
 def detect(model, image, localise: bool = True) -> Detection:

@@ -86,3 +86,20 @@ def test_check_pins_openblas_to_one_thread_before_numpy_loads(tmp_path: Path):
     done = subprocess.run([sys.executable, "-c", probe, str(EXAMPLES / "old-logo.png")], env=env,
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.stdout.splitlines()[-1] == "1 1", done.stderr
+
+
+def test_the_classifier_tells_the_demo_logos_apart_in_a_verdicts_box(model: Model, monkeypatch):
+    from logolint import detect
+
+    shares = {}
+    for name in ("old-logo.png", "new-logo.png"):
+        image = load_image(EXAMPLES / name).image
+        shares[name] = detect.old_share(model, image, (0, 0, *image.size))
+    assert shares["old-logo.png"] > 0.9 and shares["new-logo.png"] < 0.1
+    # detect grades its verdict by that share: told the classifier calls it new, the same
+    # image stays a verdict, lower down the band.
+    banner = load_image(EXAMPLES / "old-banner.jpg").image
+    backed = detect.detect(model, banner)
+    monkeypatch.setattr(detect, "old_share", lambda *args: 0.0)
+    doubted = detect.detect(model, banner)
+    assert detect.VERIFIED <= doubted.score < backed.score and doubted.box == backed.box

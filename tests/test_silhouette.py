@@ -757,3 +757,16 @@ def test_a_mark_in_one_piece_is_not_searched_with_gaps_closed(shapes, monkeypatc
     assert found(shapes, scene(mark("old"))).label == "old"
     assert found(shapes, scene(mark("new"))) is None
     assert closed == []
+
+
+def test_an_outline_verdict_the_classifier_calls_new_is_graded_lower(outline_model):
+    from logolint.detect import VERIFIED_MOST
+
+    weak = Detection(0.2, "new", (0, 0, 600, 400))
+    outline = silhouette.Outline("old", 1.0, (100, 100, 200, 200))
+    shown = []
+    called_new = overrule(outline_model, weak, {}, outline, lambda box: shown.append(box) or 0.0)
+    called_old = overrule(outline_model, weak, {}, outline, lambda box: 1.0)
+    assert shown == [(100, 100, 200, 200)]
+    assert VERIFIED <= called_new.score < called_old.score == pytest.approx(VERIFIED_MOST)
+    assert called_new.outline == called_old.outline == 1.0

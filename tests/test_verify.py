@@ -537,3 +537,18 @@ def test_threaded_ranking_keeps_order_and_raises_the_first_error():
 
     with pytest.raises(ValueError, match="candidate 3"):
         verify._mapped(fails, list(range(7)), 2)
+
+
+def test_a_verdict_the_classifier_calls_new_is_graded_under_one_it_calls_old(verifying_model):
+    from logolint.detect import VERIFIED, VERIFIED_MOST, Detection, overrule
+
+    weak = Detection(0.2, "other", (0, 0, 200, 200))
+    strong, thin = lead_of(verify.MIN_INLIERS + 40, 0), lead_of(verify.MIN_INLIERS + 4, 0)
+    boxes = []
+    called_new = overrule(verifying_model, weak, strong, preference=lambda box: boxes.append(box) or 0.0)
+    called_old = overrule(verifying_model, weak, thin, preference=lambda box: 1.0)
+    assert boxes == [(40, 40, 90, 90)]  # the verdict's own box is what the classifier is shown
+    # Still verdicts, and still old: a look-alike redesign ranks under the old logo, inside the band.
+    assert VERIFIED <= called_new.score < called_old.score < VERIFIED_MOST
+    assert called_new.label == called_old.label == "old" and called_new.box == (40, 40, 90, 90)
+    assert overrule(verifying_model, weak, strong, preference=lambda box: 1.0).score == pytest.approx(VERIFIED_MOST)
