@@ -218,15 +218,17 @@ def decide(views: list[Detection]) -> Detection:
 
 
 VERIFIED = 0.99  # the least score of an image where the old logo was found in place
-# Verdicts are graded above VERIFIED by their evidence, so that a threshold over 0.99 (or
-# recall at a fixed false-positive rate) tells a strong verdict from a weak one: the new
-# logos that keypoints or outlines decide old are mostly weak verdicts, the old logos not.
-# Half of the grade is the classifier's preference for the old logo over the new one in
-# the verdict's box (old_share). Redesigns that keep the drawing (a colour swap, a recoloured
-# half, the same glyph on a plate) give keypoints and outlines the old logo in the new one,
-# but their colours are in the classifier's view.
+# Verdicts are graded above VERIFIED, so that a threshold over 0.99 (or recall at a fixed
+# false-positive rate) tells a strong verdict from a weak one. Half of the grade is the
+# evidence (the inliers' lead, the outline's fit): the new logos that keypoints or outlines
+# decide old are mostly weaker verdicts than the old logos'. The other half is the
+# classifier's preference for the old logo over the new one in the verdict's box
+# (old_share): redesigns that keep the drawing (a colour swap, a recoloured half, the same
+# glyph on a plate) give keypoints and outlines evidence as strong as the old logo's, but
+# their colours are in the classifier's view.
 VERIFIED_MOST = 0.9999
-GRADE_LEAD = 40  # a lead of distinct inliers this far beyond MIN_INLIERS - 1 scores VERIFIED_MOST
+GRADE_LEAD = 40  # a lead of distinct inliers this far beyond MIN_INLIERS - 1 fills the evidence half
+NEITHER = "other"  # the label `logolint train` gives views of neither logo
 DEMOTED = 0.1  # factor on the score of a deciding view that turns out to show the new logo
 PARTIAL_MOST = 0.98  # keypoint evidence short of a verdict (verify.partial) stays under VERIFIED
 # A region shaped like the brand's logo that the classifier calls old at least this surely
@@ -380,8 +382,9 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
     one found by its keypoints where the deciding view looked means that view showed
     the new logo. Without a clear lead (verify.verdict) or a fitting outline, old
     keypoints short of a verdict (verify.partial) add to the classifier's score, and
-    without those the classifier decides alone. A verdict is graded by its evidence and,
-    given `preference` (a box -> old_share), half by the classifier's view of its box."""
+    without those the classifier decides alone. A verdict is graded half by its evidence
+    and half by `preference` (a box -> its old_share); without one (no image at hand), by
+    its evidence alone."""
     from logolint import verify as geometry
 
     def grade(strength: float, box: Box) -> float:
@@ -411,14 +414,19 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
 
 
 def old_share(model, image, box: Box) -> float:
-    """The classifier's old probability over its old and new together (0-1), shown the
-    box with some context (MARGIN) as a view of its own."""
+    """How much the classifier prefers the old logo to the new one, shown the box with
+    some context (MARGIN; the whole image for a box of a few pixels) as a view of its own:
+    0.5 + (old - new) / 2, in 0-1. A view it says shows neither logo is neutral (0.5), not
+    a ratio of two small numbers: a page decided old by its outline is no evidence either way."""
+    import math
+
     view = image.crop(_with_context(box, image.size) or (0, 0, *image.size))
     probs, _ = model.classify_and_match(square(view, model.info.input_size))
     old = old_probability(model.info, probs)
     new = sum(float(p) for label, p in zip(model.info.labels, probs)
-              if label not in model.info.old_labels and label != "other")
-    return old / (old + new + 1e-9)
+              if label not in model.info.old_labels and label != NEITHER)
+    share = 0.5 + (old - new) / 2
+    return min(max(share, 0.0), 1.0) if math.isfinite(share) else 0.5
 
 
 def confirmed(model, image, outline):

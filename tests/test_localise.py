@@ -92,10 +92,13 @@ def test_the_classifier_tells_the_demo_logos_apart_in_a_verdicts_box(model: Mode
     from logolint import detect
 
     shares = {}
-    for name in ("old-logo.png", "new-logo.png"):
+    for name in ("old-logo.png", "new-logo.png", "other-page.png", "other-photo.jpg"):
         image = load_image(EXAMPLES / name).image
         shares[name] = detect.old_share(model, image, (0, 0, *image.size))
     assert shares["old-logo.png"] > 0.9 and shares["new-logo.png"] < 0.1
+    # A view of neither logo is no evidence either way, however the two small
+    # probabilities compare (the page: old 0.09, new 0.01).
+    assert 0.4 < shares["other-page.png"] < 0.6 and 0.4 < shares["other-photo.jpg"] < 0.6
     # detect grades its verdict by that share: told the classifier calls it new, the same
     # image stays a verdict, lower down the band.
     banner = load_image(EXAMPLES / "old-banner.jpg").image
