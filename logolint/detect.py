@@ -15,6 +15,7 @@ fingerprint at once; anything else goes through three stages.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from logolint.imaging import edge_colour
 
@@ -413,15 +414,18 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
     return found
 
 
+def _view_probabilities(model, image, box: Box):
+    """The classifier's label probabilities for the box, cropped and squared as a view of its own."""
+    probs, _ = model.classify_and_match(square(image.crop(box), model.info.input_size))
+    return probs
+
+
 def old_share(model, image, box: Box) -> float:
     """How much the classifier prefers the old logo to the new one, shown the box with
     some context (MARGIN; the whole image for a box of a few pixels) as a view of its own:
     0.5 + (old - new) / 2, in 0-1. A view it says shows neither logo is neutral (0.5), not
     a ratio of two small numbers: a page decided old by its outline is no evidence either way."""
-    import math
-
-    view = image.crop(_with_context(box, image.size) or (0, 0, *image.size))
-    probs, _ = model.classify_and_match(square(view, model.info.input_size))
+    probs = _view_probabilities(model, image, _with_context(box, image.size) or (0, 0, *image.size))
     old = old_probability(model.info, probs)
     new = sum(float(p) for label, p in zip(model.info.labels, probs)
               if label not in model.info.old_labels and label != NEITHER)
@@ -434,8 +438,7 @@ def confirmed(model, image, outline):
     if outline is None or outline.fit >= CONFIRM_FIT or outline.colours:
         return outline
     x0, y0, x1, y1 = outline.box
-    region = image.crop((x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)))
-    probs, _ = model.classify_and_match(square(region, model.info.input_size))
+    probs = _view_probabilities(model, image, (x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)))
     return outline if old_probability(model.info, probs) >= CONFIRM_OLD else None
 
 
@@ -450,7 +453,7 @@ def shaped_view(model, image, region: Box | None) -> Detection | None:
     box = None if region is None else _with_context(region, image.size)
     if box is None:
         return None
-    probs, _ = model.classify_and_match(square(image.crop(box), model.info.input_size))
+    probs = _view_probabilities(model, image, box)
     old = old_probability(model.info, probs)
     if old < SHAPED_OLD:
         return None
