@@ -204,7 +204,7 @@ def known_drawing(model, image) -> Detection | None:
         return None
     from logolint.fingerprint import fingerprint, nearest
 
-    label = nearest(fingerprint(image), model.info.fingerprints)
+    label = nearest(fingerprint(image), model.info.fingerprints, model.info.fingerprint_limit)
     if label is None:
         return None
     old = label in model.info.old_labels

@@ -13,6 +13,7 @@ WORK_SIDE = 192  # fingerprints are taken on a copy this large at most: trimming
 MIN_SIDE = 48  # a smaller drawing (a favicon) is too blurred to tell look-alikes apart
 MAX_BITS = 6  # of 64 gradient bits that may differ
 MAX_COLOUR = 24.0  # mean absolute difference of the 3x3 colour grid, 0-255
+BACKGROUNDS = (255, 32)  # the two that imaging.flatten chooses between
 
 
 def _trimmed(image):
@@ -55,13 +56,52 @@ def distance(a, b) -> float | None:
     return colour if colour <= MAX_COLOUR else None
 
 
-def nearest(print_, references: dict[str, list]) -> str | None:
+def reference_prints(logo) -> list:
+    """Fingerprints of a logo file (RGBA) as a re-export may show it: on white and on a
+    dark background. A plate or margin the colour of the background merges with it, so
+    the two can show different drawings (Flickr's old file: two dots on a white plate on
+    dark, the two dots alone on white)."""
+    from PIL import Image
+
+    prints = []
+    for shade in BACKGROUNDS:
+        canvas = Image.new("RGBA", logo.size, (shade, shade, shade, 255))
+        found = fingerprint(Image.alpha_composite(canvas, logo.convert("RGBA")).convert("RGB"))
+        if found is not None and found not in prints:
+            prints.append(found)
+    return prints
+
+
+def limit(references: dict[str, list]) -> float:
+    """How near its reference a print must be to be taken for it: half the least colour
+    distance between prints of two labels that distance() compares, else MAX_COLOUR. Where a redesign
+    kept the drawing and changed its shades a little, a re-export is only taken when it
+    is nearer one label's file than the two files are to each other."""
+    prints = [(label, p) for label, found in references.items() for p in found]
+    if len(prints) < 2:
+        return MAX_COLOUR
+    labels = np.array([label for label, _ in prints])
+    hashes = np.array([p[0] for _, p in prints], dtype=np.uint64)
+    colours = np.array([p[1] for _, p in prints], dtype=np.float64)
+    aspects = np.log(np.array([p[2] for _, p in prints], dtype=np.float64))
+    n = len(prints)
+    differ = (hashes[:, None] ^ hashes[None, :]).view(np.uint8).reshape(n, n, 8)
+    comparable = ((np.unpackbits(differ, axis=2).sum(axis=2) <= MAX_BITS)
+                  & (np.abs(aspects[:, None] - aspects[None, :]) <= 0.15)
+                  & (labels[:, None] != labels[None, :]))
+    apart = np.abs(colours[:, None, :] - colours[None, :, :]).mean(axis=2)
+    comparable &= apart <= MAX_COLOUR
+    return float(apart[comparable].min() / 2) if comparable.any() else MAX_COLOUR
+
+
+def nearest(print_, references: dict[str, list], most: float = MAX_COLOUR) -> str | None:
     """The label whose reference drawing this is a re-export of, if any: the closest in
-    colour wins, so a recoloured redesign with the same shape goes to the right side."""
+    colour within MOST (see limit) wins, so a recoloured redesign with the same shape goes
+    to the right side."""
     best = None
     for label, prints in references.items():
         for reference in prints:
             d = distance(print_, reference)
-            if d is not None and (best is None or d < best[0]):
+            if d is not None and d <= most and (best is None or d < best[0]):
                 best = (d, label)
     return best[1] if best else None

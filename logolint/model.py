@@ -59,6 +59,7 @@ class ModelInfo:
     fingerprints: dict  # label -> fingerprints of the logo files it was trained from
     prototypes: tuple[str, ...] = ()  # label of each column of the "similarity" output
     match_range: tuple[float, float] = (0.0, 1.0)  # similarities mapped to 0 and 1
+    fingerprint_limit: float = float("inf")  # see fingerprint.limit: _info works it out
 
 
 def _info(data: bytes, path: Path) -> ModelInfo:
@@ -90,7 +91,9 @@ def _info(data: bytes, path: Path) -> ModelInfo:
         raise ModelError(f"{path}: unreadable logolint metadata: {exc}") from None
     if problem:  # a damaged value would silently pass (or fail) every image
         raise ModelError(f"{path}: unreadable logolint metadata: {problem}")
-    return info
+    from logolint.fingerprint import limit
+
+    return dataclasses.replace(info, fingerprint_limit=limit(info.fingerprints))
 
 
 def finite_number(value) -> bool:
@@ -124,7 +127,8 @@ def _implausible(info: ModelInfo) -> str | None:
     for label, prints in info.fingerprints.items():
         for found in prints:
             if not (isinstance(found, list) and len(found) == 3 and isinstance(found[0], int)
-                    and isinstance(found[1], list) and all(map(finite_number, found[1]))
+                    and 0 <= found[0] < 2**64 and isinstance(found[1], list) and len(found[1]) == 27  # 3x3 RGB
+                    and all(map(finite_number, found[1]))
                     and finite_number(found[2]) and found[2] > 0):
                 return f"a fingerprint of {label!r} is damaged"
     return None

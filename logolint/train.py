@@ -255,16 +255,15 @@ def _photo_examples(examples: Examples, backbone: Backbone, rng: np.random.Gener
 
 def _fingerprints(sources: dict[int, list]) -> dict[str, list]:
     """Fingerprints of the logo files (not photos), for the re-export fast path."""
-    from logolint.fingerprint import fingerprint
-    from logolint.imaging import flatten
+    from logolint.fingerprint import reference_prints
 
     prints: dict[str, list] = {}
     for label, images in sources.items():
         for image in images:
             if image.mode == "RGBA":
-                print_ = fingerprint(flatten(image))  # as the loader would show the file
-                if print_ is not None:
-                    prints.setdefault(LABELS[label], []).append(print_)
+                found = reference_prints(image)
+                if found:
+                    prints.setdefault(LABELS[label], []).extend(found)
     return prints
 
 

@@ -1,0 +1,109 @@
+"""The re-export fast path: a known logo file, resized, recompressed or put on another plain
+background, is recognised by its fingerprint; a redesign that kept the drawing is not taken
+for the file it resembles."""
+
+import io
+from pathlib import Path
+
+from PIL import Image
+
+from logolint.fingerprint import MAX_COLOUR, fingerprint, limit, nearest
+from logolint.train import NEW, OLD, _fingerprints, _sources
+
+# Flickr's redesign, drawn as its two files are: the old dots on a rounded white plate,
+# the new ones a little smaller and of other shades, on an opaque white square.
+OLD_DOTS = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">
+<rect width="512" height="512" rx="15%" fill="#fff"/>
+<circle cx="157" cy="256" fill="#006add" r="93"/><circle cx="355" cy="256" fill="#ff1981" r="93"/></svg>"""
+NEW_DOTS = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">
+<path d="m0 0H512V512H0" fill="#fff"/>
+<circle cx="157" cy="256" fill="#0063dc" r="79"/><circle cx="355" cy="256" fill="#ff0084" r="79"/></svg>"""
+# Another brand's redesign with a new shape: a bar chart for a ring.
+RING = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200">
+<circle cx="100" cy="100" r="80" fill="none" stroke="#c0392b" stroke-width="30"/></svg>"""
+BARS = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 120">
+<rect x="10" y="60" width="40" height="60" fill="#2c3e50"/><rect x="80" y="20" width="40" height="100" fill="#27ae60"/>
+<rect x="150" y="0" width="40" height="120" fill="#2c3e50"/></svg>"""
+
+
+def _references(tmp_path: Path, old: str, new: str) -> dict:
+    (tmp_path / "old.svg").write_text(old)
+    (tmp_path / "new.svg").write_text(new)
+    return _fingerprints({OLD: _sources([tmp_path / "old.svg"]), NEW: _sources([tmp_path / "new.svg"])})
+
+
+def _shown(svg: str, side: int, background: tuple[int, int, int], margin: int = 40, quality: int | None = None):
+    """The logo file rendered at SIDE px, as a re-export would show it: on BACKGROUND with
+    a margin, optionally through JPEG."""
+    from logolint.svg import render_svg
+
+    logo = render_svg(svg.encode()).convert("RGBA")
+    logo = logo.resize((side, round(side * logo.size[1] / logo.size[0])), Image.LANCZOS)
+    canvas = Image.new("RGBA", (logo.size[0] + 2 * margin, logo.size[1] + 2 * margin), background + (255,))
+    canvas.alpha_composite(logo, (margin, margin))
+    image = canvas.convert("RGB")
+    if quality:
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=quality)
+        image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    return image
+
+
+def _decided(references: dict, image) -> str | None:
+    return nearest(fingerprint(image), references, limit(references))
+
+
+def test_re_exports_of_either_file_are_taken_for_it(tmp_path: Path):
+    references = _references(tmp_path, RING, BARS)
+    assert limit(references) == MAX_COLOUR  # the two drawings are not comparable
+    # The colours of a transparent drawing's background count: white, near white and dark.
+    for background in ((255, 255, 255), (246, 244, 238), (24, 24, 30)):
+        assert _decided(references, _shown(RING, 300, background, quality=80)) == "old"
+    for background in ((255, 255, 255), (240, 244, 250)):
+        assert _decided(references, _shown(BARS, 420, background)) == "new"
+    photo = Image.effect_noise((400, 300), 60).convert("RGB")
+    assert _decided(references, photo) is None
+
+
+def test_a_redesign_that_kept_the_drawing_is_not_taken_for_the_other_file(tmp_path: Path):
+    references = _references(tmp_path, OLD_DOTS, NEW_DOTS)
+    assert 0 < limit(references) < MAX_COLOUR / 2  # the dots alone differ a little in shade
+    # On white the old file's plate vanishes and its dots are all that is left; on a
+    # coloured background the new file's white square shows around its dots.
+    for side in (256, 600):
+        assert _decided(references, _shown(OLD_DOTS, side, (255, 255, 255))) != "new"
+        assert _decided(references, _shown(NEW_DOTS, side, (70, 130, 90), quality=85)) != "old"
+    # Re-exports close to one file are still decided at once.
+    assert _decided(references, _shown(OLD_DOTS, 400, (30, 30, 30))) == "old"
+    assert _decided(references, _shown(NEW_DOTS, 400, (255, 255, 255))) == "new"
+
+
+def test_each_logo_file_is_fingerprinted_on_white_and_on_dark(tmp_path: Path):
+    references = _references(tmp_path, OLD_DOTS, NEW_DOTS)
+    # The old file: its plate on dark, its dots alone on white (a square and a 2.1:1 drawing).
+    assert sorted(round(found[2], 1) for found in references["old"]) == [1.0, 2.1]
+    # The new file's white square is cut out as its background: the dots on both.
+    assert {round(found[2], 1) for found in references["new"]} == {2.3}
+
+
+def test_limit_is_half_the_least_distance_between_two_labels_comparable_prints():
+    drawing = (0b1011 << 40, [100.0] * 27, 2.0)
+    assert limit({"old": [list(drawing)]}) == MAX_COLOUR
+    shaded = (drawing[0] ^ 0b111, [110.0] * 27, 2.1)  # 3 bits and 10 shades apart
+    assert limit({"old": [list(drawing)], "new": [list(shaded)]}) == 5.0
+    assert limit({"old": [list(drawing), list(shaded)]}) == MAX_COLOUR  # one label: no limit
+    far = (drawing[0], [150.0] * 27, 2.0)  # beyond what distance() compares
+    assert limit({"old": [list(drawing)], "new": [list(far)]}) == MAX_COLOUR
+
+
+def test_a_model_takes_only_re_exports_within_its_limit_for_its_files(tmp_path: Path):
+    from logolint.detect import detect
+    from logolint.model import load_model
+    from tiny_model import tiny_model
+
+    references = _references(tmp_path, OLD_DOTS, NEW_DOTS)
+    model = load_model(tiny_model(tmp_path, fingerprints=references))
+    assert model.info.fingerprint_limit == limit(references)
+    found = detect(model, _shown(OLD_DOTS, 400, (30, 30, 30)))
+    assert (found.known, found.score, found.label) == (True, 1.0, "old")
+    assert not detect(model, _shown(NEW_DOTS, 400, (70, 130, 90), quality=85), localise=False).known
