@@ -202,13 +202,14 @@ def known_drawing(model, image) -> Detection | None:
     """A re-export of one of the logo files the model was trained from."""
     if not model.info.fingerprints:
         return None
-    from logolint.fingerprint import fingerprint, nearest
+    from logolint.fingerprint import located, nearest
 
-    label = nearest(fingerprint(image), model.info.fingerprints, model.info.fingerprint_limit)
+    found = located(image)
+    label = nearest(found[0], model.info.fingerprints, model.info.fingerprint_limit) if found else None
     if label is None:
         return None
     old = label in model.info.old_labels
-    return Detection(1.0 if old else 0.0, label, (0, 0, *image.size), known=True)
+    return Detection(1.0 if old else 0.0, label, found[1], known=True)
 
 
 def decide(views: list[Detection]) -> Detection:

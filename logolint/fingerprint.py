@@ -16,33 +16,44 @@ MAX_COLOUR = 24.0  # mean absolute difference of the 3x3 colour grid, 0-255
 BACKGROUNDS = (255, 32)  # the two that imaging.flatten chooses between
 
 
-def _trimmed(image):
-    """The image cropped to what differs from its border colour (a logo file's margin
-    depends on who exported it)."""
+def _drawn(image) -> tuple[int, int, int, int] | None:
+    """The box of what differs from the border colour (a logo file's margin depends on
+    who exported it), or None for a blank image."""
     array = np.asarray(image.convert("RGB"), dtype=np.int16)
     distance = np.abs(array - np.array(border_colour(array))).max(axis=2)
     ys, xs = np.nonzero(distance > 24)
     if len(xs) < 16:
         return None
-    return image.crop((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
 
 
-def fingerprint(image) -> tuple[int, list[float], float] | None:
-    """(gradient hash, 3x3 mean colours, aspect ratio) of the drawing, or None for a
-    blank or tiny image."""
+def located(image) -> tuple[tuple[int, list[float], float], tuple[int, int, int, int]] | None:
+    """The fingerprint of the drawing (gradient hash, 3x3 mean colours, aspect ratio) and
+    the drawing's box in IMAGE's pixels, or None for a blank or tiny image."""
     from PIL import Image
 
     scale = min(1.0, WORK_SIDE / max(image.size))
+    small = image
     if scale < 1.0:
-        image = image.resize((max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale))),
+        small = image.resize((max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale))),
                              Image.BILINEAR, reducing_gap=2.0)
-    drawing = _trimmed(image)
-    if drawing is None or max(drawing.size) < MIN_SIDE * scale:
+    box = _drawn(small)
+    if box is None or max(box[2] - box[0], box[3] - box[1]) < MIN_SIDE * scale:
         return None
+    drawing = small.crop(box)
     grey = np.asarray(drawing.convert("L").resize((HASH_SIZE + 1, HASH_SIZE), Image.BILINEAR), np.int16)
     bits = (grey[:, 1:] > grey[:, :-1]).flatten()
     colours = np.asarray(drawing.convert("RGB").resize((3, 3), Image.BOX), np.float32).flatten()
-    return int("".join("1" if b else "0" for b in bits), 2), colours.round(1).tolist(), drawing.size[0] / drawing.size[1]
+    print_ = int("".join("1" if b else "0" for b in bits), 2), colours.round(1).tolist(), drawing.size[0] / drawing.size[1]
+    sx, sy = image.size[0] / small.size[0], image.size[1] / small.size[1]
+    return print_, (int(box[0] * sx), int(box[1] * sy), min(image.size[0], round(box[2] * sx + 0.5)),
+                    min(image.size[1], round(box[3] * sy + 0.5)))
+
+
+def fingerprint(image) -> tuple[int, list[float], float] | None:
+    """The fingerprint of the drawing (see located), or None for a blank or tiny image."""
+    found = located(image)
+    return found[0] if found else None
 
 
 def distance(a, b) -> float | None:

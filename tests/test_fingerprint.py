@@ -106,4 +106,5 @@ def test_a_model_takes_only_re_exports_within_its_limit_for_its_files(tmp_path: 
     assert model.info.fingerprint_limit == limit(references)
     found = detect(model, _shown(OLD_DOTS, 400, (30, 30, 30)))
     assert (found.known, found.score, found.label) == (True, 1.0, "old")
+    assert all(abs(a - b) <= 3 for a, b in zip(found.box, (40, 40, 440, 440)))  # the plate, not the margin
     assert not detect(model, _shown(NEW_DOTS, 400, (70, 130, 90), quality=85), localise=False).known
