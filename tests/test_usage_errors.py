@@ -115,6 +115,8 @@ def test_model_pin_mismatch(tmp_path: Path):
     (b'"old_labels": ["old"]', b'"old_labels": ["olx"]', ["old_labels ['olx'] must name some of the labels"]),
     (b'"input_size": 224', b'"input_size": -24', ["input_size -24"]),
     (b'"locate_size": 512', b'"locate_size": 0  ', ["locate_size 0 out of range"]),
+    (b'[[3474652327480211504,', b'[[-474652327480211504,', ["a fingerprint of 'new' is damaged"]),
+    (b'255.0, 255.0, 255.0], 2.18', b'255.0, 255.00000000], 2.18', ["a fingerprint of 'new' is damaged"]),  # 26 colours
 ])
 def test_damaged_metadata_values_are_a_model_error_not_a_silent_pass(tmp_path: Path, before: bytes, after: bytes,
                                                                      names: list[str]):
