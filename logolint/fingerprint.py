@@ -4,6 +4,8 @@ before and independently of the model."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from logolint.imaging import border_colour
@@ -13,6 +15,7 @@ WORK_SIDE = 192  # fingerprints are taken on a copy this large at most: trimming
 MIN_SIDE = 48  # a smaller drawing (a favicon) is too blurred to tell look-alikes apart
 MAX_BITS = 6  # of 64 gradient bits that may differ
 MAX_COLOUR = 24.0  # mean absolute difference of the 3x3 colour grid, 0-255
+MAX_ASPECT = 0.15  # difference of the drawings' log aspect ratios
 BACKGROUNDS = (255, 32)  # the two that imaging.flatten chooses between
 
 
@@ -46,8 +49,8 @@ def located(image) -> tuple[tuple[int, list[float], float], tuple[int, int, int,
     colours = np.asarray(drawing.convert("RGB").resize((3, 3), Image.BOX), np.float32).flatten()
     print_ = int("".join("1" if b else "0" for b in bits), 2), colours.round(1).tolist(), drawing.size[0] / drawing.size[1]
     sx, sy = image.size[0] / small.size[0], image.size[1] / small.size[1]
-    return print_, (int(box[0] * sx), int(box[1] * sy), min(image.size[0], round(box[2] * sx + 0.5)),
-                    min(image.size[1], round(box[3] * sy + 0.5)))
+    return print_, (math.floor(box[0] * sx), math.floor(box[1] * sy), min(image.size[0], math.ceil(box[2] * sx)),
+                    min(image.size[1], math.ceil(box[3] * sy)))
 
 
 def fingerprint(image) -> tuple[int, list[float], float] | None:
@@ -59,7 +62,7 @@ def fingerprint(image) -> tuple[int, list[float], float] | None:
 def distance(a, b) -> float | None:
     """How far apart two fingerprints are (colour difference), or None when the
     drawings differ in shape or proportions."""
-    if a is None or b is None or abs(np.log(a[2] / b[2])) > 0.15:
+    if a is None or b is None or abs(np.log(a[2] / b[2])) > MAX_ASPECT:
         return None
     if bin(a[0] ^ b[0]).count("1") > MAX_BITS:
         return None
@@ -85,24 +88,25 @@ def reference_prints(logo) -> list:
 
 def limit(references: dict[str, list]) -> float:
     """How near its reference a print must be to be taken for it: half the least colour
-    distance between prints of two labels that distance() compares, else MAX_COLOUR. Where a redesign
-    kept the drawing and changed its shades a little, a re-export is only taken when it
-    is nearer one label's file than the two files are to each other."""
-    prints = [(label, p) for label, found in references.items() for p in found]
-    if len(prints) < 2:
-        return MAX_COLOUR
-    labels = np.array([label for label, _ in prints])
-    hashes = np.array([p[0] for _, p in prints], dtype=np.uint64)
-    colours = np.array([p[1] for _, p in prints], dtype=np.float64)
-    aspects = np.log(np.array([p[2] for _, p in prints], dtype=np.float64))
-    n = len(prints)
-    differ = (hashes[:, None] ^ hashes[None, :]).view(np.uint8).reshape(n, n, 8)
-    comparable = ((np.unpackbits(differ, axis=2).sum(axis=2) <= MAX_BITS)
-                  & (np.abs(aspects[:, None] - aspects[None, :]) <= 0.15)
-                  & (labels[:, None] != labels[None, :]))
-    apart = np.abs(colours[:, None, :] - colours[None, :, :]).mean(axis=2)
-    comparable &= apart <= MAX_COLOUR
-    return float(apart[comparable].min() / 2) if comparable.any() else MAX_COLOUR
+    distance between prints of two labels that distance() compares, else MAX_COLOUR.
+    Where a redesign kept the drawing and changed its shades a little, a re-export is
+    only taken when it is nearer one label's file than the two files are to each other."""
+    least = 2 * MAX_COLOUR
+    labels = list(references)
+    for i, label in enumerate(labels):
+        others = [p for other in labels[i + 1:] for p in references[other]]
+        if not others:
+            continue
+        hashes = np.array([p[0] for p in others], dtype=np.uint64)
+        colours = np.array([p[1] for p in others], dtype=np.float64)
+        aspects = np.log(np.array([p[2] for p in others], dtype=np.float64))
+        for print_ in references[label]:
+            bits = np.unpackbits((hashes ^ np.uint64(print_[0])).view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
+            apart = np.abs(colours - np.asarray(print_[1], np.float64)).mean(axis=1)
+            comparable = (bits <= MAX_BITS) & (np.abs(aspects - np.log(print_[2])) <= MAX_ASPECT) & (apart <= MAX_COLOUR)
+            if comparable.any():
+                least = min(least, float(apart[comparable].min()))
+    return least / 2 if least <= MAX_COLOUR else MAX_COLOUR
 
 
 def nearest(print_, references: dict[str, list], most: float = MAX_COLOUR) -> str | None:
