@@ -205,11 +205,13 @@ def known_drawing(model, image) -> Detection | None:
     from logolint.fingerprint import located, nearest
 
     found = located(image)
-    label = nearest(found[0], model.info.fingerprints, model.info.fingerprint_limit) if found else None
+    if found is None:
+        return None
+    print_, box = found
+    label = nearest(print_, model.info.fingerprints, model.info.fingerprint_limit)
     if label is None:
         return None
-    old = label in model.info.old_labels
-    return Detection(1.0 if old else 0.0, label, found[1], known=True)
+    return Detection(1.0 if label in model.info.old_labels else 0.0, label, box, known=True)
 
 
 def decide(views: list[Detection]) -> Detection:

@@ -77,20 +77,24 @@ def reference_prints(logo) -> list:
     dark, the two dots alone on white)."""
     from PIL import Image
 
-    prints = []
+    margin = max(2, max(logo.size) // 32)  # the file is cropped to its drawing: a square badge's
+    prints = []                             # edge would otherwise be taken for the background
     for shade in BACKGROUNDS:
-        canvas = Image.new("RGBA", logo.size, (shade, shade, shade, 255))
-        found = fingerprint(Image.alpha_composite(canvas, logo.convert("RGBA")).convert("RGB"))
+        canvas = Image.new("RGBA", (logo.size[0] + 2 * margin, logo.size[1] + 2 * margin), (shade, shade, shade, 255))
+        canvas.alpha_composite(logo.convert("RGBA"), (margin, margin))
+        found = fingerprint(canvas.convert("RGB"))
         if found is not None and found not in prints:
             prints.append(found)
     return prints
 
 
 def limit(references: dict[str, list]) -> float:
-    """How near its reference a print must be to be taken for it: half the least colour
-    distance between prints of two labels that distance() compares, else MAX_COLOUR.
-    Where a redesign kept the drawing and changed its shades a little, a re-export is
-    only taken when it is nearer one label's file than the two files are to each other."""
+    """How near its reference a print must be to be taken for it, one limit for all of a
+    model's files: half the least colour distance between prints of two labels that
+    distance() compares, else MAX_COLOUR. Where a redesign kept the drawing and changed its
+    shades a little, a re-export is only taken when it is nearer one file than half the
+    way to the other label's; a model with such a pair is stricter with its other files too.
+    Its cost grows with the square of the prints: about a second for 1,000 a label."""
     least = 2 * MAX_COLOUR
     labels = list(references)
     for i, label in enumerate(labels):

@@ -125,8 +125,10 @@ def _implausible(info: ModelInfo) -> str | None:
     if not (math.isfinite(low) and math.isfinite(high)):
         return f"match_range {list(info.match_range)} is not two numbers"
     for label, prints in info.fingerprints.items():
+        if label not in info.labels:
+            return f"fingerprints of {label!r}, which is none of the labels {list(info.labels)}"
         for found in prints:
-            if not (isinstance(found, list) and len(found) == 3 and isinstance(found[0], int)
+            if not (isinstance(found, list) and len(found) == 3 and type(found[0]) is int
                     and 0 <= found[0] < 2**64 and isinstance(found[1], list) and len(found[1]) == 27  # 3x3 RGB
                     and all(map(finite_number, found[1]))
                     and finite_number(found[2]) and found[2] > 0):
