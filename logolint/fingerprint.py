@@ -59,15 +59,16 @@ def fingerprint(image) -> tuple[int, list[float], float] | None:
     return found[0] if found else None
 
 
-def distance(a, b) -> float | None:
-    """How far apart two fingerprints are (colour difference), or None when the
-    drawings differ in shape or proportions."""
-    if a is None or b is None or abs(np.log(a[2] / b[2])) > MAX_ASPECT:
-        return None
-    if bin(a[0] ^ b[0]).count("1") > MAX_BITS:
-        return None
-    colour = float(np.abs(np.array(a[1]) - np.array(b[1])).mean())
-    return colour if colour <= MAX_COLOUR else None
+def distances(print_, prints: list) -> np.ndarray:
+    """How far PRINT_ is from each of PRINTS in colour, or infinity where the drawings
+    differ in shape or proportions, or in colour by more than MAX_COLOUR."""
+    hashes = np.array([p[0] for p in prints], dtype=np.uint64)
+    colours = np.array([p[1] for p in prints], dtype=np.float64)
+    aspects = np.log(np.array([p[2] for p in prints], dtype=np.float64))
+    bits = np.unpackbits((hashes ^ np.uint64(print_[0])).view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
+    apart = np.abs(colours - np.asarray(print_[1], np.float64)).mean(axis=1)
+    comparable = (bits <= MAX_BITS) & (np.abs(aspects - np.log(print_[2])) <= MAX_ASPECT) & (apart <= MAX_COLOUR)
+    return np.where(comparable, apart, np.inf)
 
 
 def reference_prints(logo) -> list:
@@ -91,26 +92,19 @@ def reference_prints(logo) -> list:
 def limit(references: dict[str, list]) -> float:
     """How near its reference a print must be to be taken for it, one limit for all of a
     model's files: half the least colour distance between prints of two labels that
-    distance() compares, else MAX_COLOUR. Where a redesign kept the drawing and changed its
+    distances() compares, else MAX_COLOUR. Where a redesign kept the drawing and changed its
     shades a little, a re-export is only taken when it is nearer one file than half the
     way to the other label's; a model with such a pair is stricter with its other files too.
     Its cost grows with the square of the prints: about a second for 1,000 a label."""
-    least = 2 * MAX_COLOUR
+    least = np.inf
     labels = list(references)
     for i, label in enumerate(labels):
         others = [p for other in labels[i + 1:] for p in references[other]]
         if not others:
             continue
-        hashes = np.array([p[0] for p in others], dtype=np.uint64)
-        colours = np.array([p[1] for p in others], dtype=np.float64)
-        aspects = np.log(np.array([p[2] for p in others], dtype=np.float64))
         for print_ in references[label]:
-            bits = np.unpackbits((hashes ^ np.uint64(print_[0])).view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
-            apart = np.abs(colours - np.asarray(print_[1], np.float64)).mean(axis=1)
-            comparable = (bits <= MAX_BITS) & (np.abs(aspects - np.log(print_[2])) <= MAX_ASPECT) & (apart <= MAX_COLOUR)
-            if comparable.any():
-                least = min(least, float(apart[comparable].min()))
-    return least / 2 if least <= MAX_COLOUR else MAX_COLOUR
+            least = min(least, float(distances(print_, others).min()))
+    return least / 2 if np.isfinite(least) else MAX_COLOUR
 
 
 def nearest(print_, references: dict[str, list], most: float = MAX_COLOUR) -> str | None:
@@ -119,8 +113,7 @@ def nearest(print_, references: dict[str, list], most: float = MAX_COLOUR) -> st
     to the right side."""
     best = None
     for label, prints in references.items():
-        for reference in prints:
-            d = distance(print_, reference)
-            if d is not None and d <= most and (best is None or d < best[0]):
-                best = (d, label)
+        d = float(distances(print_, prints).min()) if prints else np.inf
+        if np.isfinite(d) and d <= most and (best is None or d < best[0]):
+            best = (d, label)
     return best[1] if best else None

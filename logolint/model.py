@@ -59,7 +59,13 @@ class ModelInfo:
     fingerprints: dict  # label -> fingerprints of the logo files it was trained from
     prototypes: tuple[str, ...] = ()  # label of each column of the "similarity" output
     match_range: tuple[float, float] = (0.0, 1.0)  # similarities mapped to 0 and 1
-    fingerprint_limit: float = float("inf")  # see fingerprint.limit: _info works it out
+
+    @functools.cached_property
+    def fingerprint_limit(self) -> float:
+        """See fingerprint.limit: worked out once, when a fingerprint is first compared."""
+        from logolint.fingerprint import limit
+
+        return limit(self.fingerprints)
 
 
 def _info(data: bytes, path: Path) -> ModelInfo:
@@ -91,9 +97,7 @@ def _info(data: bytes, path: Path) -> ModelInfo:
         raise ModelError(f"{path}: unreadable logolint metadata: {exc}") from None
     if problem:  # a damaged value would silently pass (or fail) every image
         raise ModelError(f"{path}: unreadable logolint metadata: {problem}")
-    from logolint.fingerprint import limit
-
-    return dataclasses.replace(info, fingerprint_limit=limit(info.fingerprints))
+    return info
 
 
 def finite_number(value) -> bool:

@@ -103,7 +103,7 @@ def test_limit_is_half_the_least_distance_between_two_labels_comparable_prints()
     shaded = (drawing[0] ^ 0b111, [110.0] * 27, 2.1)  # 3 bits and 10 shades apart
     assert limit({"old": [list(drawing)], "new": [list(shaded)]}) == 5.0
     assert limit({"old": [list(drawing), list(shaded)]}) == MAX_COLOUR  # one label: no limit
-    far = (drawing[0], [150.0] * 27, 2.0)  # beyond what distance() compares
+    far = (drawing[0], [150.0] * 27, 2.0)  # beyond what distances() compares
     assert limit({"old": [list(drawing)], "new": [list(far)]}) == MAX_COLOUR
 
 
