@@ -357,6 +357,29 @@ def test_detect_flags_a_verified_old_logo_the_classifier_missed(verifying_model)
     assert geometry(verifying_model, scene(None), weak) == weak
 
 
+def test_the_new_logos_keypoints_do_not_demote_a_view_where_the_two_files_look_alike(tmp_path, refs):
+    """One logo inside the other (a wordmark that dropped its disc): the new logo's
+    keypoints are then found in every old logo too, and are no evidence against a view."""
+    from logolint.detect import verify as geometry
+
+    alike = tiny_model(tmp_path, keypoints=verify.pack(refs), lookalike=verify.LOOKALIKE)
+    model = Model(alike, alike.read_bytes())
+    image = scene(NEW)
+    weak = Detection(0.8, "old", (0, 0, *image.size))
+    assert verify.verdict(keypoint_matches(model, image), model.info.old_labels).label == "new"
+    assert geometry(model, image, weak).score == pytest.approx(0.8)
+    (tmp_path / "unlike").mkdir()
+    unlike = tiny_model(tmp_path / "unlike", keypoints=verify.pack(refs), lookalike=verify.LOOKALIKE - 0.01)
+    assert geometry(Model(unlike, unlike.read_bytes()), image, weak).score == pytest.approx(0.8 * DEMOTED)
+
+
+@pytest.mark.parametrize("share", [-0.5, float("nan"), "a lot"])
+def test_a_damaged_lookalike_share_is_a_model_error(tmp_path, share):
+    path = tiny_model(tmp_path, lookalike=share)
+    with pytest.raises(ModelError, match="unreadable logolint metadata"):
+        Model(path, path.read_bytes())
+
+
 def test_blurred_drawings_are_marked_and_stay_marked_through_the_model(refs):
     assert [ref.blurred for ref in refs] == ([False] * 4 + [True] * 4) * 2  # old and new: 4 sharp, then 4 blurred
     unpacked = verify.unpack(verify.pack(refs))
