@@ -382,11 +382,11 @@ def _old(model, matches: dict) -> bool:
 def overrule(model, found: Detection, matches: dict, outline=None, preference=None) -> Detection:
     """Let the geometry overrule the classifier: an old reference logo found in place,
     by its keypoints or else by its outline (with its colours where the outline alone
-    cannot tell), makes the image old, with its box; a new
-    one found by its keypoints where the deciding view looked means that view showed
-    the new logo, unless the two logo files look alike to keypoints. Without a clear lead (verify.verdict) or a fitting outline, old
-    keypoints short of a verdict (verify.partial) add to the classifier's score, and
-    without those the classifier decides alone. A verdict is graded half by its evidence
+    cannot tell), makes the image old, with its box; a new one found by its keypoints
+    where the deciding view looked means that view showed the new logo, unless the two
+    logo files look alike to keypoints. Without a clear lead (verify.verdict) or a
+    fitting outline, old keypoints short of a verdict (verify.partial) add to the
+    classifier's score, and without those the classifier decides alone. A verdict is graded half by its evidence
     and half by `preference` (a box -> its old_share); without one (no image at hand), by
     its evidence alone."""
     from logolint import verify as geometry

@@ -90,12 +90,12 @@ def _info(data: bytes, path: Path) -> ModelInfo:
             fingerprints={str(k): list(v) for k, v in (meta.get("fingerprints") or {}).items()},
             prototypes=tuple(str(label) for label in meta.get("prototypes") or ()),
             match_range=tuple(float(v) for v in meta.get("match_range") or (0.0, 1.0)),
-            lookalike=float(meta.get("lookalike", 0.0)),
+            lookalike=meta.get("lookalike", 0.0),
         )
         if len(info.match_range) != 2:
             raise ValueError(f"match_range must be two numbers, got {len(info.match_range)}")
         problem = _implausible(info)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:  # float(10**400) overflows
         raise ModelError(f"{path}: unreadable logolint metadata: {exc}") from None
     if problem:  # a damaged value would silently pass (or fail) every image
         raise ModelError(f"{path}: unreadable logolint metadata: {problem}")
@@ -130,7 +130,7 @@ def _implausible(info: ModelInfo) -> str | None:
     low, high = info.match_range
     if not (math.isfinite(low) and math.isfinite(high)):
         return f"match_range {list(info.match_range)} is not two numbers"
-    if not (math.isfinite(info.lookalike) and info.lookalike >= 0.0):
+    if not (finite_number(info.lookalike) and info.lookalike >= 0.0):
         return f"lookalike {info.lookalike} is not a share of 0 or more"
     for label, prints in info.fingerprints.items():
         if label not in info.labels:

@@ -373,7 +373,7 @@ def test_the_new_logos_keypoints_do_not_demote_a_view_where_the_two_files_look_a
     assert geometry(Model(unlike, unlike.read_bytes()), image, weak).score == pytest.approx(0.8 * DEMOTED)
 
 
-@pytest.mark.parametrize("share", [-0.5, float("nan"), "a lot"])
+@pytest.mark.parametrize("share", [-0.5, float("nan"), 10**400, True, None, "0.7", [0.7]])
 def test_a_damaged_lookalike_share_is_a_model_error(tmp_path, share):
     path = tiny_model(tmp_path, lookalike=share)
     with pytest.raises(ModelError, match="unreadable logolint metadata"):

@@ -6,11 +6,11 @@ from pathlib import Path
 
 
 def tiny_model(folder: Path, keypoints: bytes = b"", silhouettes: bytes = b"", fingerprints: dict | None = None,
-               **metadata) -> Path:
+               **extra) -> Path:
     """`folder`/tiny.tflite, made like a trained model (train.fuse) around a two-op stand-in
     for the backbone: a thousand files cost seconds instead of minutes. `keypoints`: the
     packed references for geometric verification, `silhouettes` the packed outlines (none
-    by default), `fingerprints` those of the logo files (none by default); `metadata`, more
+    by default), `fingerprints` those of the logo files (none by default); `extra`, more
     entries of its metadata."""
     import numpy as np
 
@@ -37,7 +37,7 @@ def tiny_model(folder: Path, keypoints: bytes = b"", silhouettes: bytes = b"", f
     brand = (np.array([1, -1, 0, 0, 0, 0], np.float32) / 64, np.zeros(1, np.float32))
     prototype_units = np.eye(2, 3, dtype=np.float32)  # "old" is red, "new" is green
     metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5, "input_size": INPUT_SIZE,
-                "prototypes": ["old", "new"], "match_range": [0.0, 1.0], "fingerprints": fingerprints or {}, **metadata}
+                "prototypes": ["old", "new"], "match_range": [0.0, 1.0], "fingerprints": fingerprints or {}, **extra}
     path = folder / "tiny.tflite"
     path.write_bytes(fuse(backbone, head, brand, prototype_units, metadata, keypoints, silhouettes))
     return path
