@@ -380,6 +380,13 @@ def test_a_damaged_lookalike_share_is_a_model_error(tmp_path, share):
         Model(path, path.read_bytes())
 
 
+@pytest.mark.parametrize("entry", [{"threshold": 10**400}, {"match_range": [0, 10**400]}])
+def test_a_number_too_large_for_a_float_is_a_model_error_not_a_traceback(tmp_path, entry):
+    path = tiny_model(tmp_path, **entry)
+    with pytest.raises(ModelError, match="unreadable logolint metadata"):
+        Model(path, path.read_bytes())
+
+
 def test_blurred_drawings_are_marked_and_stay_marked_through_the_model(refs):
     assert [ref.blurred for ref in refs] == ([False] * 4 + [True] * 4) * 2  # old and new: 4 sharp, then 4 blurred
     unpacked = verify.unpack(verify.pack(refs))
