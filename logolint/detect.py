@@ -382,11 +382,11 @@ def _old(model, matches: dict) -> bool:
 def overrule(model, found: Detection, matches: dict, outline=None, preference=None) -> Detection:
     """Let the geometry overrule the classifier: an old reference logo found in place,
     by its keypoints or else by its outline (with its colours where the outline alone
-    cannot tell), makes the image old, with its box; a new one found by its keypoints
-    where the deciding view looked means that view showed the new logo, unless the two
-    logo files look alike to keypoints. Without a clear lead (verify.verdict) or a
-    fitting outline, old keypoints short of a verdict (verify.partial) add to the
-    classifier's score, and without those the classifier decides alone. A verdict is graded half by its evidence
+    cannot tell), makes the image old, with its box; a new
+    one found by its keypoints where the deciding view looked means that view showed
+    the new logo. Without a clear lead (verify.verdict) or a fitting outline, old
+    keypoints short of a verdict (verify.partial) add to the classifier's score, and
+    without those the classifier decides alone. A verdict is graded half by its evidence
     and half by `preference` (a box -> its old_share); without one (no image at hand), by
     its evidence alone."""
     from logolint import verify as geometry
@@ -406,9 +406,7 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
         score = grade((outline.fit - MIN_FIT) / (1.0 - MIN_FIT), outline.box)
         return Detection(max(found.score, score), outline.label, outline.box, outline=outline.fit,
                          colours=outline.colours)
-    # Where the two logo files look alike to keypoints (one inside the other: BugHerd's new
-    # wordmark is its old disc's), the new logo's keypoints are no evidence against the view.
-    if match is not None and _contains(found.box, match.box) and model.info.lookalike < geometry.LOOKALIKE:
+    if match is not None and _contains(found.box, match.box):
         return Detection(found.score * DEMOTED, match.label, found.box, verified=match.inliers)
     evidence = geometry.partial(matches, model.info.old_labels)
     if evidence is not None:

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from conftest import EXAMPLES, run_cli
-from logolint.verify import LOOKALIKE
 
 
 def _json(capsys) -> dict:
@@ -127,10 +126,6 @@ def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Pat
     assert closest == {"old-logo.png": "old", "new-logo.png": "new"}
     references = load_model(out / "model.tflite").references()  # for the verify stage
     assert {ref.label for ref in references} == {"old", "new"} and all(len(ref.points) >= 4 for ref in references)
-    # How alike the two files are to keypoints is kept for check (see detect.overrule), and
-    # the summary warns exactly where check stops demoting.
-    share = load_model(out / "model.tflite").info.lookalike
-    assert share >= 0.0 and ("look alike to keypoints" in captured.out) == (share >= LOOKALIKE)
     shapes = load_model(out / "model.tflite").silhouettes()  # for the outline stage
     assert sorted(set(shapes.labels) - {""}) == ["new", "old"]
 

@@ -357,29 +357,6 @@ def test_detect_flags_a_verified_old_logo_the_classifier_missed(verifying_model)
     assert geometry(verifying_model, scene(None), weak) == weak
 
 
-def test_the_new_logos_keypoints_do_not_demote_a_view_where_the_two_files_look_alike(tmp_path, refs):
-    """One logo inside the other (a wordmark that dropped its disc): the new logo's
-    keypoints are then found in every old logo too, and are no evidence against a view."""
-    from logolint.detect import verify as geometry
-
-    alike = tiny_model(tmp_path, keypoints=verify.pack(refs), lookalike=verify.LOOKALIKE)
-    model = Model(alike, alike.read_bytes())
-    image = scene(NEW)
-    weak = Detection(0.8, "old", (0, 0, *image.size))
-    assert verify.verdict(keypoint_matches(model, image), model.info.old_labels).label == "new"
-    assert geometry(model, image, weak).score == pytest.approx(0.8)
-    (tmp_path / "unlike").mkdir()
-    unlike = tiny_model(tmp_path / "unlike", keypoints=verify.pack(refs), lookalike=verify.LOOKALIKE - 0.01)
-    assert geometry(Model(unlike, unlike.read_bytes()), image, weak).score == pytest.approx(0.8 * DEMOTED)
-
-
-@pytest.mark.parametrize("share", [-0.5, float("nan"), 10**400, True, None, "0.7", [0.7]])
-def test_a_damaged_lookalike_share_is_a_model_error(tmp_path, share):
-    path = tiny_model(tmp_path, lookalike=share)
-    with pytest.raises(ModelError, match="unreadable logolint metadata"):
-        Model(path, path.read_bytes())
-
-
 @pytest.mark.parametrize("entry", [{"threshold": 10**400}, {"match_range": [0, 10**400]}])
 def test_a_number_too_large_for_a_float_is_a_model_error_not_a_traceback(tmp_path, entry):
     path = tiny_model(tmp_path, **entry)
