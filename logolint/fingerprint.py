@@ -78,8 +78,10 @@ def reference_prints(logo) -> list:
     dark, the two dots alone on white)."""
     from PIL import Image
 
-    margin = max(2, max(logo.size) // 32)  # the file is cropped to its drawing: a square badge's
-    prints = []                             # edge would otherwise be taken for the background
+    # The file is cropped to its drawing: without a margin, a square badge's edge would be
+    # taken for the background.
+    margin = max(2, max(logo.size) // 32)
+    prints = []
     for shade in BACKGROUNDS:
         canvas = Image.new("RGBA", (logo.size[0] + 2 * margin, logo.size[1] + 2 * margin), (shade, shade, shade, 255))
         canvas.alpha_composite(logo.convert("RGBA"), (margin, margin))

@@ -5,10 +5,15 @@ for the file it resembles."""
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
+from logolint.detect import detect
+from logolint.errors import ModelError
 from logolint.fingerprint import MAX_COLOUR, fingerprint, limit, nearest
+from logolint.model import load_model
 from logolint.train import NEW, OLD, _fingerprints, _sources
+from tiny_model import tiny_model
 
 # Flickr's redesign, drawn as its two files are: the old dots on a rounded white plate,
 # the new ones a little smaller and of other shades, on an opaque white square.
@@ -108,10 +113,6 @@ def test_limit_is_half_the_least_distance_between_two_labels_comparable_prints()
 
 
 def test_a_model_takes_only_re_exports_within_its_limit_for_its_files(tmp_path: Path):
-    from logolint.detect import detect
-    from logolint.model import load_model
-    from tiny_model import tiny_model
-
     references = _references(tmp_path, OLD_DOTS, NEW_DOTS)
     model = load_model(tiny_model(tmp_path, fingerprints=references))
     assert model.info.fingerprint_limit == limit(references)
@@ -122,12 +123,6 @@ def test_a_model_takes_only_re_exports_within_its_limit_for_its_files(tmp_path: 
 
 
 def test_fingerprints_of_a_label_the_model_lacks_are_a_model_error(tmp_path: Path):
-    import pytest
-
-    from logolint.errors import ModelError
-    from logolint.model import load_model
-    from tiny_model import tiny_model
-
     references = _references(tmp_path, OLD_DOTS, NEW_DOTS)
     with pytest.raises(ModelError, match="fingerprints of 'retired', which is none of the labels"):
         load_model(tiny_model(tmp_path, fingerprints={"retired": references["old"], "new": references["new"]}))
