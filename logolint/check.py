@@ -15,7 +15,7 @@ from logolint.baseline import accept
 from logolint.cache import ResultCache, cache_key
 from logolint.config import Config
 from logolint.detect import Box, detect
-from logolint.errors import ConfigError, ImageError, ImageTimeout, ModelError
+from logolint.errors import ConfigError, ImageError, ImageUnfinished, ModelError
 from logolint.imaging import WORK_SIDE, load_image, read_file, smaller_icons
 from logolint.model import finite_number
 from logolint.paths import collect, repository_root
@@ -68,7 +68,7 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
             if also.score > found.score:  # the same icon at another size: its box, scaled
                 found = also
                 box = _to_source(also.box, other.image.size, loaded.source_size)
-    except ImageTimeout:
+    except ImageUnfinished:
         raise
     except ImageError as exc:
         return {"error": str(exc)}
@@ -113,7 +113,7 @@ def check_file(path: str, model, threshold: float, cache: ResultCache | None = N
             outcome = _analyse(path, data, model, localise)
         except ModelError:
             raise
-        except ImageTimeout as exc:  # not cached: another run may have the time
+        except ImageUnfinished as exc:  # not cached: another run may finish it
             return Result(path, None, False, error=str(exc), sha256=sha256)
         except MemoryError:
             return Result(path, None, False, error="out of memory while checking this image", sha256=sha256)

@@ -17,9 +17,15 @@ class ImageError(LogolintError):
     """One file could not be checked; reported per file, never fatal for the run."""
 
 
-class ImageTimeout(ImageError):
+class ImageUnfinished(ImageError):
+    """A file whose check did not finish this time (its renderer was killed, by a limit or
+    from outside): reported like any ImageError, but never cached, as another run may
+    finish it."""
+
+
+class ImageTimeout(ImageUnfinished):
     """A file that took too long to check this time (on a busy machine it may not next
-    time): reported like any ImageError, but never cached."""
+    time)."""
 
 
 def shown(value: object) -> str:

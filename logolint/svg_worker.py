@@ -14,12 +14,13 @@ Requests are UTF-8 SVG text; replies are b"K" + PNG bytes or b"E" + a UTF-8 mess
 from __future__ import annotations
 
 import atexit
+import os
 import struct
 import subprocess
 import sys
 import threading
 
-from logolint.errors import ImageError, ImageTimeout
+from logolint.errors import ImageError, ImageTimeout, ImageUnfinished
 
 RENDER_SECONDS = 10.0
 RENDER_MEMORY = 1 << 30  # bytes of address space for the worker, where the OS allows a limit
@@ -43,6 +44,18 @@ def _write_frame(stream, payload: bytes) -> None:
     stream.flush()
 
 
+# The checked repository is usually the current folder, and `python -m` imports from it
+# first: a resvg_py.py committed there would render every SVG (and run code). So the
+# worker runs isolated (-I: no current folder, no PYTHON* variables, no user site) and is
+# told where logolint itself lives, after site-packages.
+_BOOT = "import sys; sys.path.append(sys.argv.pop(1)); from logolint.svg_worker import main; main(sys.argv[1:])"
+
+
+def worker_command(seconds: float) -> list[str]:
+    home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return [sys.executable, "-I", "-c", _BOOT, home, str(seconds)]
+
+
 class Renderer:
     """The parent's side: one worker at a time, restarted after a timeout or a crash."""
 
@@ -53,7 +66,7 @@ class Renderer:
     def _worker(self) -> subprocess.Popen:
         if self._process is None or self._process.poll() is not None:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "logolint.svg_worker", str(self.seconds)],
+                worker_command(self.seconds),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             )
         return self._process
@@ -79,7 +92,7 @@ class Renderer:
             raise ImageTimeout(f"SVG took longer than {self.seconds:g} s to render")
         if not reply:
             self.close()
-            raise ImageError("cannot render SVG: the renderer crashed or ran out of memory")
+            raise ImageUnfinished("cannot render SVG: the renderer crashed or ran out of memory")
         status, payload = reply[0][:1], reply[0][1:]
         if status != b"K":
             raise ImageError(f"cannot render SVG: {payload.decode('utf-8', 'replace')}")
@@ -162,6 +175,10 @@ def serve(stdin, stdout, seconds: float = RENDER_SECONDS) -> None:
         _write_frame(stdout, reply)
 
 
-if __name__ == "__main__":
+def main(argv: list[str]) -> None:
     _limit_memory()
-    serve(sys.stdin.buffer, sys.stdout.buffer, float(sys.argv[1]) if len(sys.argv) > 1 else RENDER_SECONDS)
+    serve(sys.stdin.buffer, sys.stdout.buffer, float(argv[0]) if argv else RENDER_SECONDS)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -103,3 +103,40 @@ def test_the_cpu_limit_is_set_anew_for_each_render(monkeypatch):
     svg_worker.serve(io.BytesIO(frames), replies, seconds=2.0)
     assert [value[0] for which, value in limits if which == resource.RLIMIT_CPU] == [4, 7, 11]
     assert replies.getvalue().count(b"K\x89PNG") == 3
+
+
+def test_modules_in_the_checked_folder_are_never_imported(tmp_path, monkeypatch):
+    # The checkout is the current folder in the hook and the action: a resvg_py.py
+    # committed there must not render (or run) anything, nor make an old logo pass.
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import ROOT
+
+    marker = tmp_path / "ran"
+    (tmp_path / "resvg_py.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        "def svg_to_bytes(svg_string, width, height, **kw):\n"
+        "    import io\n    from PIL import Image\n    out = io.BytesIO()\n"
+        "    Image.new('RGB', (width, height), 'white').save(out, 'PNG')\n    return out.getvalue()\n")
+    (tmp_path / "logolint").mkdir()  # a package of the same name, too
+    (tmp_path / "logolint" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    shutil.copy(ROOT / "model" / "demo-old.svg", tmp_path / "brand.svg")
+    done = subprocess.run([str(Path(sys.executable).with_name("logolint")), "--no-cache", "brand.svg"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert not marker.exists()
+    assert done.returncode == 1 and "brand.svg" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_killed_render_is_unfinished_not_a_verdict(renderer: Renderer):
+    import threading
+
+    from logolint.errors import ImageUnfinished
+
+    renderer.seconds = 30.0
+    threading.Timer(1.0, lambda: renderer._process.kill()).start()  # as the OOM killer would
+    with pytest.raises(ImageUnfinished, match="crashed or ran out of memory"):
+        renderer.render(SLOW)
+    assert _size(renderer.render(SQUARE)) == (1024, 512)
