@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,11 +35,17 @@ class ResultCache:
         """The stored value, or None (a miss) where it is missing, unreadable, damaged or
         not `valid`."""
         try:
-            with open(self._path(key), encoding="utf-8") as stream:
-                value = json.load(stream)
+            # Non-blocking and a regular file only: a FIFO put in the cache would hang the run.
+            fd = os.open(self._path(key), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with open(fd, encoding="utf-8") as stream:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise OSError("not a regular file")
+                entry = json.load(stream)
         except (OSError, ValueError, RecursionError):  # missing, unreadable or damaged: recompute
             self.misses += 1
             return None
+        # Each entry names its key: a file copied or moved to another key's place is not taken.
+        value = entry.get("result") if isinstance(entry, dict) and entry.get("key") == key else None
         if not isinstance(value, dict) or not valid(value):
             self.misses += 1
             return None
@@ -55,7 +62,7 @@ class ResultCache:
             fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                    json.dump(value, stream)
+                    json.dump({"key": key, "result": value}, stream)
                 os.replace(temporary, path)  # atomic: readers see the old file or the new one
             except BaseException:
                 os.unlink(temporary)

@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import hashlib
 import os
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -35,7 +36,8 @@ def analysed_side(model, localise: bool) -> int:
 def settings(model, localise: bool) -> str:
     """What besides the content and the model decides a result: part of its cache key."""
     labels = ",".join(model.info.old_labels)
-    return f"{code_digest()}:{labels}" if localise else f"{code_digest()}:{PLAIN}:{labels}"
+    code = f"{code_digest()}:{library_versions()}"
+    return f"{code}:{labels}" if localise else f"{code}:{PLAIN}:{labels}"
 
 
 @functools.lru_cache(maxsize=2)
@@ -47,6 +49,32 @@ def code_digest(folder: Path = Path(__file__).parent) -> str:
     for path in sorted(folder.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+# The libraries a result depends on: the SVG renderer, the decoders, SIFT, the interpreter.
+LIBRARIES = ("ai_edge_litert", "numpy", "opencv_python_headless", "pillow", "resvg_py", "tflite_runtime")
+
+
+@functools.lru_cache(maxsize=1)
+def library_versions() -> str:
+    """The installed versions of LIBRARIES, from their dist-info folders' names (0.5 ms;
+    importlib.metadata takes 90 ms to start): the action reinstalls them on each run and
+    restores older caches, so a result, or a file a renderer could not read, is not
+    taken over from other versions. A library installed otherwise counts as unknown."""
+    found = set()
+    for folder in sys.path:
+        if not folder:  # the current folder: the checked tree, not an install
+            continue
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                project, _, version = name[: -len(".dist-info")].partition("-")
+                if project.lower().replace(".", "_").replace("-", "_") in LIBRARIES:
+                    found.add(f"{project.lower()}={version}")
+    return ",".join(sorted(found))
 
 
 def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> Box:

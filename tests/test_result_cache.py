@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -61,11 +62,49 @@ def test_a_damaged_entry_is_recomputed_and_replaced(tmp_path: Path, damaged: str
     cache = ResultCache(tmp_path / "cache")
     fresh = check_file(image, model, 0.5, cache)
     (entry,) = (tmp_path / "cache").rglob("*.json")
-    entry.write_text(damaged)
+    entry.write_text('{"key": "%s", "result": %s}' % (entry.stem, damaged))  # under its own key
     cache = ResultCache(tmp_path / "cache")
     assert check_file(image, model, 0.5, cache) == fresh and (cache.hits, cache.misses) == (0, 1)
     cache = ResultCache(tmp_path / "cache")  # and written again
     assert check_file(image, model, 0.5, cache) == fresh and (cache.hits, cache.misses) == (1, 0)
+
+
+def test_an_entry_under_another_key_is_not_taken(tmp_path: Path):
+    from logolint.check import check_file
+
+    path = bundled_model_path()
+    model = Model(path, path.read_bytes())
+    cache = ResultCache(tmp_path / "cache")
+    new = check_file(str(EXAMPLES / "new-logo.png"), model, 0.5, cache)
+    old = check_file(str(EXAMPLES / "old-logo.png"), model, 0.5, cache)
+    assert old.flagged and not new.flagged
+    new_entry, old_entry = sorted((tmp_path / "cache").rglob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+    new_entry.write_bytes(old_entry.read_bytes())  # the old logo's result, well formed, in the new logo's place
+    cache = ResultCache(tmp_path / "cache")
+    assert check_file(str(EXAMPLES / "new-logo.png"), model, 0.5, cache) == new and cache.misses == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_in_the_cache_is_a_miss_not_a_hang(tmp_path: Path):
+    import threading
+
+    from logolint.check import check_file
+
+    path = bundled_model_path()
+    model = Model(path, path.read_bytes())
+    image = str(EXAMPLES / "old-logo.png")
+    fresh = check_file(image, model, 0.5, ResultCache(tmp_path / "cache"))
+    (entry,) = (tmp_path / "cache").rglob("*.json")
+    entry.unlink()
+    os.mkfifo(entry)
+    done = []
+    worker = threading.Thread(target=lambda: done.append(check_file(image, model, 0.5, ResultCache(tmp_path / "cache"))),
+                              daemon=True)
+    worker.start()
+    worker.join(60)
+    if worker.is_alive():  # unblock the reader so the test process can end
+        os.close(os.open(entry, os.O_WRONLY | os.O_NONBLOCK))
+    assert done == [fresh]
 
 
 @pytest.mark.parametrize("unfinished", ["SVG took longer than 10 s to render",
@@ -106,6 +145,31 @@ def test_results_of_another_version_of_logolint_are_not_reused(tmp_path: Path, m
     second = ResultCache(tmp_path / "cache")
     check_paths([str(image)], config, Model(path, path.read_bytes()), cache=second)
     assert (second.hits, second.misses) == (0, 1)
+
+
+def test_results_under_other_library_versions_are_not_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # The action reinstalls the renderer, decoders and OpenCV on each run and restores older caches.
+    config = Config(root=tmp_path)
+    path = bundled_model_path()
+    image = tmp_path / "old-logo.png"
+    shutil.copy(EXAMPLES / "old-logo.png", image)
+    counts = []
+    for versions in ("resvg_py=0.5.0", "resvg_py=0.5.0", "resvg_py=0.6.0"):
+        monkeypatch.setattr(logolint.check, "library_versions", lambda: versions)
+        cache = ResultCache(tmp_path / "cache")
+        check_paths([str(image)], config, Model(path, path.read_bytes()), cache=cache)
+        counts.append((cache.hits, cache.misses))
+    assert counts == [(0, 1), (1, 0), (0, 1)]
+
+
+def test_library_versions_are_the_installed_ones():
+    from importlib import metadata
+
+    from logolint.check import library_versions
+
+    listed = dict(item.split("=") for item in library_versions.__wrapped__().split(","))
+    for project in ("ai_edge_litert", "numpy", "opencv_python_headless", "pillow", "resvg_py"):
+        assert listed[project] == metadata.version(project), project
 
 
 def test_the_code_digest_follows_the_source(tmp_path: Path):
