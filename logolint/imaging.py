@@ -18,6 +18,9 @@ from logolint.errors import ImageError
 IMAGE_EXTENSIONS = frozenset(
     ".png .jpg .jpeg .jpe .jfif .gif .webp .bmp .dib .tif .tiff .ico .svg .svgz".split()
 )
+# What PIL may open, whatever a file is named: the formats above and no other plugin (PIL's
+# EPS plugin runs Ghostscript on the file; others widen what hostile bytes can reach).
+RASTER_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "DIB", "TIFF", "ICO")  # JPEG opens MPO too
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # declared size; anything larger is treated as a decompression bomb
 MAX_JPEG_SCANS = 64
@@ -76,7 +79,7 @@ def open_raster(data: bytes):
         raise ImageError(f"PNG has over {MAX_PNG_CHUNKS:,} chunks (possible decoding bomb)")
     try:
         with _bombs_refused():
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=RASTER_FORMATS)
     except ImageError:
         raise
     except Image.UnidentifiedImageError:
@@ -142,8 +145,13 @@ def flatten(image):
 
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         array = np.asarray(image, dtype=np.float64)
-        # Floating-point samples mostly run from 0 to 1.
-        peak = 65535.0 if array.max() > 255 else 1.0 if image.mode == "F" and array.max() <= 1.0 else 255.0
+        finite = np.isfinite(array)
+        # The scale from nearly the brightest sample: one stray one (NaN, inf, 1.5 in an
+        # image of 0 to 1) set it for all and left the picture black. Floating-point
+        # samples mostly run from 0 to 1.
+        top = float(np.percentile(array[finite], 99.9)) if finite.any() else 0.0
+        peak = 65535.0 if top > 255 else 1.0 if image.mode == "F" and top <= 1.0 else 255.0
+        array = np.where(finite, array, 0.0)
         image = Image.fromarray(np.clip(array * (255.0 / peak), 0, 255).astype(np.uint8))
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")

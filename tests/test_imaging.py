@@ -1,5 +1,6 @@
 import io
 import json
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -201,6 +202,29 @@ def test_a_float_tiff_from_0_to_1(tmp_path, capsys):
     Image.fromarray(grey / 255.0, mode="F").save(tmp_path / "unit.tif")
     Image.fromarray(grey, mode="F").save(tmp_path / "bytes.tif")
     assert _checked(capsys, tmp_path / "unit.tif")["flagged"] and _checked(capsys, tmp_path / "bytes.tif")["flagged"]
+
+
+@pytest.mark.parametrize("stray", [float("nan"), float("inf"), 1.5])
+def test_one_stray_sample_does_not_blacken_a_float_tiff(tmp_path, capsys, stray):
+    grey = np.asarray(Image.open(EXAMPLES / "old-banner.jpg").convert("L")).astype(np.float32) / 255.0
+    grey[0, 0] = stray
+    Image.fromarray(grey, mode="F").save(tmp_path / "stray.tif")
+    assert _checked(capsys, tmp_path / "stray.tif")["flagged"]
+
+
+def test_other_formats_are_never_opened_whatever_the_name(tmp_path, monkeypatch):
+    # PIL's EPS plugin runs Ghostscript on the file: an EPS named logo.png must not reach it.
+    gs = tmp_path / "bin" / "gs"
+    gs.parent.mkdir()
+    gs.write_text(f"#!/bin/sh\ntouch {tmp_path / 'ran'}\nexit 1\n")
+    gs.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{gs.parent}{os.pathsep}{os.environ['PATH']}")
+    image = Image.open(EXAMPLES / "old-logo.png").convert("RGB")
+    for name, kind in (("eps.png", "EPS"), ("tga.png", "TGA"), ("sgi.jpg", "SGI")):
+        image.save(tmp_path / name, kind)
+        with pytest.raises(ImageError, match="not a supported image format"):
+            load_image(tmp_path / name)
+    assert not (tmp_path / "ran").exists()
 
 
 def test_an_apng_is_checked_by_its_animation_not_its_fallback(tmp_path, capsys):
