@@ -27,6 +27,11 @@ _DATA = re.compile(r"data:([^;,]*)", re.IGNORECASE)
 _CSS_DATA = re.compile(r"url\(\s*['\"]?\s*data:", re.IGNORECASE)
 _DRAWS_HREF = frozenset({"image", "feImage", "use"})  # elements whose href a viewer draws (an <a>'s is a link)
 _DRAWS_RASTER = frozenset({"image", "feImage"})  # ... and of those, the ones the renderer draws a raster for
+# The renderer draws a document as it stands before any animation; a viewer plays it, so a
+# logo hidden at first and shown by an animation would pass unseen.
+_ANIMATIONS = frozenset({"set", "animate", "animateTransform", "animateMotion", "animateColor"})
+_CSS_ANIMATION = re.compile(r"@keyframes|\banimation(-name)?\s*:", re.IGNORECASE)
+MAX_SIDE_PIXELS = 1e6  # a width or height past this renders blank: the viewBox decides instead
 
 
 def _inflate(data: bytes) -> bytes:
@@ -63,10 +68,12 @@ def _safe_data_uri(value: str) -> str | None:
 
 
 def _no_css_data(css: str) -> None:
-    """ImageError for CSS that draws embedded data (a background image, say): a browser
-    draws it, the renderer does not, and removed it would hide a logo."""
+    """ImageError for CSS that draws embedded data (a background image, say) or animates:
+    a browser draws it, the renderer does not, and removed it would hide a logo."""
     if _CSS_DATA.search(css):
         raise ImageError("SVG draws embedded data through CSS url(), which logolint does not render")
+    if _CSS_ANIMATION.search(css):
+        raise ImageError("SVG is animated by CSS, which logolint does not play")
 
 
 def _sanitise(root: ET.Element) -> None:
@@ -93,6 +100,10 @@ def _sanitise(root: ET.Element) -> None:
             elif "url(" in value.lower():
                 _no_css_data(value)
                 element.attrib[name] = _EXTERNAL_URL.sub("none", value)
+            elif name == "style":
+                _no_css_data(value)
+        if element.tag.rsplit("}", 1)[-1] in _ANIMATIONS:
+            raise ImageError(f"SVG is animated (<{element.tag.rsplit('}', 1)[-1]}>), which logolint does not play")
         if element.tag.rsplit("}", 1)[-1] == "foreignObject" and (len(element) or (element.text or "").strip()):
             raise ImageError("SVG holds HTML (foreignObject), which logolint does not render")
         if element.tag.rsplit("}", 1)[-1] == "style" and element.text:
@@ -201,14 +212,16 @@ def rasterise(data: bytes):
 def _in_pixels(root: ET.Element) -> None:
     """The root's width and height in plain pixels: the renderer refuses "210mm" or "4in"
     (common in files from Inkscape or Illustrator) as an invalid size, and a relative one
-    ("100%") is left to the viewBox."""
+    ("100%") or an absurd one (1e30 renders blank) is left to the viewBox."""
     for name in ("width", "height"):
         value = root.get(name)
         if value is None:
             continue
         pixels = _length(value)
-        if pixels is None:
+        if pixels is None or not 1e-3 <= pixels <= MAX_SIDE_PIXELS and root.get("viewBox"):
             del root.attrib[name]
+        elif not 1e-3 <= pixels <= MAX_SIDE_PIXELS:
+            raise ImageError(f"SVG {name} {value.strip()[:40]!r} is out of range and it has no viewBox")
         else:
             root.set(name, f"{pixels:g}")
 

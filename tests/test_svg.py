@@ -183,3 +183,33 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
         with pytest.raises(ImageError, match="through CSS"):
             load_rgb(_svg(tmp_path, f'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200">{css}</svg>',
                           "css.svg"))
+
+
+@pytest.mark.parametrize("size", ['width="1e30" height="1e30"', 'width="1e11"', 'height="0.0000001"'])
+def test_an_absurd_size_is_left_to_the_viewbox(tmp_path: Path, size: str):
+    # Rendered at such a size the drawing came out blank: an old logo would pass.
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" {size} viewBox="0 0 100 50"><rect width="50" height="50" fill="red"/></svg>'
+    array = load_rgb(_svg(tmp_path, svg))
+    assert array.shape == (512, 1024, 3) and tuple(array[100, 100]) == (255, 0, 0)
+
+
+def test_an_absurd_size_without_a_viewbox_is_not_checked(tmp_path: Path):
+    with pytest.raises(ImageError, match="out of range"):
+        load_rgb(_svg(tmp_path, '<svg xmlns="http://www.w3.org/2000/svg" width="1e30" height="50"><rect width="50" height="50"/></svg>'))
+
+
+HIDDEN = '<g opacity="0"{style}>{animation}<rect width="50" height="50" fill="red"/></g>'
+
+
+@pytest.mark.parametrize("style, animation", [
+    ("", '<set attributeName="opacity" to="1" begin="0s"/>'),
+    ("", '<animate attributeName="opacity" values="0;1" dur="1ms" fill="freeze"/>'),
+    ("", '<animateTransform attributeName="transform" type="scale" to="1"/>'),
+    (' style="animation: show 1ms forwards"', ""),
+    ("", '<style>@keyframes show { to { opacity: 1 } }</style>'),
+])
+def test_an_animated_svg_is_not_checked(tmp_path: Path, style: str, animation: str):
+    # The renderer draws the first frame; a viewer plays the animation and shows the logo.
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">{HIDDEN.format(style=style, animation=animation)}</svg>'
+    with pytest.raises(ImageError, match="animated"):
+        load_rgb(_svg(tmp_path, svg))
