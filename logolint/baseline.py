@@ -14,12 +14,14 @@ from typing import Any, Iterable, Mapping
 
 from logolint.errors import shown
 from logolint.formats import printable
+from logolint.paths import read_text
 from logolint.results import Result
 
 HEADER = (
     "# logolint baseline: images accepted as they are, by content sha256 (the path is a note).\n"
     "# Add to it with `logolint check --write-baseline FILE`; an edited image is checked again.\n"
 )
+MAX_BASELINE_BYTES = 64 << 20  # about 600,000 entries
 _LINE = re.compile(r"([0-9a-f]{64})(?:\s+(.*))?")
 
 
@@ -32,7 +34,7 @@ def read_entries(path: Path) -> dict[str, str]:
     """sha256 -> path note of each entry in a baseline file, or ValueError saying which
     line is wrong."""
     try:
-        text = path.read_text(encoding="utf-8-sig")  # an editor's byte order mark is no entry
+        text = read_text(path, MAX_BASELINE_BYTES, "utf-8-sig")  # an editor's byte order mark is no entry
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     entries: dict[str, str] = {}

@@ -10,9 +10,11 @@ from typing import Any, Callable, Mapping
 
 from logolint.baseline import parse_allow, read_baseline
 from logolint.errors import ConfigError, shown
+from logolint.paths import read_text
 
 CONFIG_NAMES = (".logolint.yaml", ".logolint.yml")
 UNREADABLE_POLICIES = ("fail", "warn")
+MAX_CONFIG_BYTES = 1 << 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,9 +169,9 @@ def load_config(path: str | os.PathLike[str] | None = None, cwd: Path | None = N
     import yaml  # 20 ms, for a file that is there
 
     try:
-        text = source.read_text(encoding="utf-8")
+        text = read_text(source, MAX_CONFIG_BYTES)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot read config: {exc}") from None
+        raise ConfigError(f"{source}: cannot read config: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         data = yaml.load(text, Loader=_unique_keys_loader())
     except yaml.YAMLError as exc:

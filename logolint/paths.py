@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from pathlib import Path
 
 from logolint.errors import ConfigError
@@ -66,7 +68,7 @@ class Excluder:
     def excluded(self, path: Path) -> bool:
         try:
             relative = path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):  # outside the root; a link loop (RuntimeError before 3.13)
             relative = path.as_posix()
         result = False
         for negated, regex in self._rules:
@@ -80,10 +82,21 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
     extension; folders contribute their image files. A missing path is a usage error."""
     excluder = Excluder(exclude, root)
     found: list[str] = []
+
+    def unreadable(error: OSError) -> None:  # listed, so it is reported `not checked`, never skipped
+        if error.filename is not None and not excluder.excluded(Path(error.filename)):
+            found.append(str(error.filename))
+
     for name in paths:
         path = Path(name)
+        try:
+            os.lstat(name)
+        except FileNotFoundError:
+            raise ConfigError(f"no such file or directory: {name}") from None
+        except OSError as exc:  # a name too long, a loop among its folders: said, not a crash
+            raise ConfigError(f"cannot use {name}: {exc.strerror or exc}") from None
         if path.is_dir():
-            for folder, dirs, files in os.walk(path):
+            for folder, dirs, files in os.walk(path, onerror=unreadable):
                 dirs[:] = sorted(d for d in dirs if d != ".git")
                 for file in sorted(files):
                     child = Path(folder, file)
@@ -91,11 +104,8 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
                     # passes one to an image hook) and may point outside the tree.
                     if is_image_path(child) and not child.is_symlink() and not excluder.excluded(child):
                         found.append(str(child))
-        elif path.exists() or path.is_symlink():
-            if not excluder.excluded(path):
-                found.append(name)
-        else:
-            raise ConfigError(f"no such file or directory: {name}")
+        elif not excluder.excluded(path):
+            found.append(name)
     # One file named two ways (a.png, ./a.png, its absolute path, through a linked folder,
     # in another case on a file system that ignores case) is checked once, as first named.
     unique: dict[object, str] = {}
@@ -122,6 +132,22 @@ def repository_root(start: Path) -> Path:
     worktree or submodule), or `start` itself outside any repository."""
     start = start.resolve()
     for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
+        try:
+            if (folder / ".git").exists():
+                return folder
+        except OSError:  # a folder we may not look into holds no repository we could use
+            continue
     return start
+
+
+def read_text(path: str | os.PathLike[str], limit: int, encoding: str = "utf-8") -> str:
+    """A text file's content (config, baseline); OSError for anything but a regular file
+    (a FIFO would block the run for good) or one over `limit` bytes (/dev/zero)."""
+    with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as stream:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit:,} bytes")
+    return data.decode(encoding)

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,38 @@ def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch, t
     assert default_cache_dir() == tmp_path / ".cache" / "logolint"
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "logolint"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("which", ["config", "baseline"])
+def test_a_config_or_baseline_that_is_no_regular_file_is_an_error_not_a_hang(tmp_path: Path, which: str):
+    import threading
+
+    fifo = tmp_path / "x.fifo"
+    os.mkfifo(fifo)
+    if which == "config":
+        path = fifo
+    else:
+        path = tmp_path / ".logolint.yaml"
+        path.write_text("baseline: x.fifo\n")
+    raised = []
+
+    def load():
+        try:
+            load_config(path)
+        except ConfigError as exc:
+            raised.append(str(exc))
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(30)
+    if worker.is_alive():  # let the blocked reader go, so the test process can end
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert raised and "not a regular file" in raised[0]
+
+
+def test_a_config_too_large_is_refused(tmp_path: Path):
+    path = tmp_path / "big.yaml"
+    path.write_text("#" * (2 << 20))
+    with pytest.raises(ConfigError, match="larger than"):
+        load_config(path)

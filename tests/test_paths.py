@@ -82,3 +82,44 @@ def test_hard_linked_files_are_each_collected(tmp_path: Path, monkeypatch):
     (tmp_path / "a.png").write_bytes(b"x")
     os.link(tmp_path / "a.png", tmp_path / "b.png")  # two files of a repository, one inode
     assert collect(["a.png", "b.png", "./b.png"], (), tmp_path) == ["a.png", "b.png"]
+
+
+def test_a_folder_that_cannot_be_read_is_reported_not_skipped(tmp_path: Path, monkeypatch, capsys):
+    import json
+    import os
+    import shutil
+
+    from conftest import EXAMPLES, run_cli
+
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "locked").mkdir()
+    shutil.copy(EXAMPLES / "new-logo.png", tmp_path / "ok" / "new.png")
+    shutil.copy(EXAMPLES / "old-logo.png", tmp_path / "locked" / "old.png")
+    real = os.scandir
+
+    def scandir(path="."):  # as for a folder mode 000 (root, who runs CI, reads it anyway)
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code = run_cli("check", "--no-cache", "--format", "json", str(tmp_path))
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert code == 1
+    assert [(Path(r["path"]).name, r["error"] is not None) for r in results] == [("locked", True), ("new.png", False)]
+
+
+@pytest.mark.parametrize("make", ["loop", "long"])
+def test_a_path_that_cannot_be_used_is_said_not_a_crash(tmp_path: Path, make: str, monkeypatch):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    if make == "loop":
+        os.symlink("loop2", "loop1")
+        os.symlink("loop1", "loop2")
+        with pytest.raises(ConfigError, match="cannot use loop1/x.png"):
+            collect(["loop1/x.png"], (), tmp_path)
+        assert collect(["loop1"], ("*.jpg",), tmp_path) == ["loop1"]  # a link loop itself: checked, so reported
+    else:
+        with pytest.raises(ConfigError, match="cannot use .*name too long"):
+            collect(["a" * 300 + ".png"], (), tmp_path)
