@@ -68,7 +68,7 @@ def text(report: Report, paint: Callable[[str, str], str] = _plain, with_summary
     lines = []
     for result in report.results:
         if result.error is not None:
-            lines.append(f"{printable(result.path)}: {paint('not checked', 'warn')}: {result.error}")
+            lines.append(f"{printable(result.path)}: {paint('not checked', 'warn')}: {printable(result.error)}")
         elif result.flagged:
             lines.append(
                 f"{printable(result.path)}: {paint('old logo', 'bad')} ({result.score:.2f} >= {report.threshold:.2f})"

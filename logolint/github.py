@@ -6,11 +6,20 @@ command early or start another one."""
 
 from __future__ import annotations
 
+import re
+
+from logolint.formats import printable
 from logolint.results import Report, Result
 
 
 def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def visible(text: str) -> str:
+    """`text` with control characters shown as escapes (a log acts on an ESC), but for
+    newlines and carriage returns, which escape_data encodes so the name still links."""
+    return "".join(part if part in ("\r", "\n") else printable(part) for part in re.split(r"([\r\n])", text))
 
 
 def escape_property(text: str) -> str:
@@ -41,9 +50,10 @@ def _message(result: Result, report: Report) -> str:
 
 
 def _command(level: str, result: Result, title: str, message: str, report: Report) -> str:
-    name = report.repo_path(result.path) or result.path
+    # A printable name is left as it is, so that the annotation links to its file.
+    name = visible(report.repo_path(result.path) or result.path)
     return (f"::{level} file={escape_property(name)},title={escape_property(title)}::"
-            f"{escape_data(f'{name}: {message}')}")
+            f"{escape_data(f'{name}: {visible(message)}')}")
 
 
 def annotations(report: Report) -> str:

@@ -50,6 +50,19 @@ def test_a_hostile_file_name_cannot_inject_a_command(tmp_path, monkeypatch):
     assert len(lines) == 2 and not lines[1].startswith("::")
 
 
+def test_control_characters_from_names_and_files_reach_no_log_raw(tmp_path, monkeypatch):
+    # A name or an error message (quoting a file's own bytes) with ESC, a C1 CSI or a bidi
+    # override would act on the log or the terminal showing it.
+    from logolint.formats import text
+
+    monkeypatch.chdir(tmp_path)
+    report = _report(tmp_path, Result("esc\x1b[31m.png", 1.0, True, box=(0, 0, 1, 1)),
+                     Result("bidi.svg", None, False, error="cannot render SVG: data:\u202e\x9b2J"))
+    for output in (annotations(report), text(report)):
+        assert not any(not c.isprintable() and c != "\n" for c in output), repr(output)
+        assert "esc\\x1b[31m.png" in output and "data:\\u202e\\x9b2J" in output
+
+
 def test_paths_are_named_from_the_repository_root(tmp_path, monkeypatch):
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
