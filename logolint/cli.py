@@ -31,6 +31,16 @@ def _threshold(text: str) -> float:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value < 2**63:  # numpy's generators take no negative seed
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
 def _shard(text: str):
     from logolint.shard import Shard
 
@@ -84,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--new", nargs="+", required=True, metavar="PATH", help="new-logo images")
     train.add_argument("--other", nargs="*", default=[], metavar="PATH", help="images with neither")
     train.add_argument("--output", required=True, metavar="DIR", help="folder for model.tflite")
-    train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    train.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
 
     evaluate = sub.add_parser("eval", help="measure a model on labelled folders",
                               parents=[talk("no progress: print the evaluation only")])
@@ -97,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     _localise_flag(evaluate)
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
     evaluate.add_argument("--output", help="write the evaluation to this file instead of stdout")
-    evaluate.add_argument("--seed", type=int, default=0, help="random seed when training (default: 0)")
+    evaluate.add_argument("--seed", type=_seed, default=0, help="random seed when training (default: 0)")
 
     explain = sub.add_parser("explain", help="show why one image is or is not flagged", parents=[talk(
         "no hints: print the breakdown only", "list every view, not only those that fired and the best others")])

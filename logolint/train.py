@@ -138,6 +138,9 @@ def _output_folder(output: str) -> Path:
         raise ConfigError(f"--output {output}: exists and is not a folder") from None
     except OSError as exc:
         raise ConfigError(f"--output {output}: cannot make the folder: {exc.strerror or exc}") from None
+    for name in ("model.tflite", "labels.txt"):
+        if (out / name).is_dir():
+            raise ConfigError(f"--output {output}: {name} there is a folder, where the model would be written")
     return out
 
 

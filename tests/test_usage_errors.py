@@ -73,6 +73,24 @@ def test_argument_errors(tmp_path: Path, argv: list[str], names: list[str]):
     _one_line(_run(tmp_path, *argv, "--no-cache"), *names)
 
 
+OLD_SVG = str(Path(bundled_model_path()).parent / "demo-old.svg")
+NEW_SVG = str(Path(bundled_model_path()).parent / "demo-new.svg")
+
+
+@pytest.mark.parametrize("argv, names", [
+    (["train", "--old", OLD_SVG, "--new", NEW_SVG, "--output", "out", "--seed", "-1"], ["--seed", "0 or more"]),
+    (["train", "--old", OLD_SVG, "--new", NEW_SVG, "--output", "out", "--seed", "x"], ["--seed", "not a whole number"]),
+    (["eval", "--model", str(bundled_model_path()), "--seed", "-5", "data"], ["--seed", "0 or more"]),
+    # found before a minute of training, not after
+    (["train", "--old", OLD_SVG, "--new", NEW_SVG, "--output", "taken"], ["model.tflite there is a folder"]),
+])
+def test_train_and_eval_argument_errors(tmp_path: Path, argv: list[str], names: list[str]):
+    (tmp_path / "taken" / "model.tflite").mkdir(parents=True)
+    (tmp_path / "data" / "old").mkdir(parents=True)
+    done = _run(tmp_path, *argv)
+    _one_line(done, *names)
+
+
 def _model_variants(folder: Path) -> dict[str, Path]:
     data = bundled_model_path().read_bytes()
     variants = {
