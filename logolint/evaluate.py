@@ -57,7 +57,9 @@ def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
     for child in sorted(root.iterdir()) if root.is_dir() else []:
         truth = ALIASES.get(child.name.lower())
         if truth and child.is_dir():
-            pairs += [(str(p), truth) for p in sorted(child.rglob("*")) if p.is_file() and is_image_path(p)]
+            # Not only regular files: a FIFO or a dangling link named like an image is
+            # reported as not checked, never left out of the counts.
+            pairs += [(str(p), truth) for p in sorted(child.rglob("*")) if is_image_path(p) and not p.is_dir()]
     if not any(truth == "old" for _, truth in pairs):
         raise ConfigError(f"{folder}: expected labelled sub-folders old/, new/ and optionally none/, "
                           "with images in old/")

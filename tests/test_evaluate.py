@@ -68,3 +68,18 @@ def test_labelled_folders(tmp_path: Path):
     assert sorted((Path(p).name, t) for p, t in pairs) == [("a.png", "old"), ("b.jpg", "new"), ("c.gif", "none")]
     with pytest.raises(ConfigError, match="expected labelled sub-folders"):
         labelled_files(tmp_path / "new")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_or_a_dangling_link_among_the_examples_is_listed(tmp_path: Path):
+    # listed, so that it is reported not checked rather than left out of the counts
+    import os
+
+    (tmp_path / "old").mkdir()
+    (tmp_path / "none").mkdir()
+    (tmp_path / "old" / "a.png").write_bytes(b"x")
+    os.mkfifo(tmp_path / "old" / "pipe.png")
+    os.symlink("missing.png", tmp_path / "none" / "gone.png")
+    (tmp_path / "none" / "folder.png").mkdir()
+    pairs = labelled_files(tmp_path)
+    assert sorted((Path(p).name, t) for p, t in pairs) == [("a.png", "old"), ("gone.png", "none"), ("pipe.png", "old")]
