@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 from pathlib import Path
 from typing import Any, Callable
+
+MAX_ENTRY_BYTES = 64 << 20  # entries are a few hundred bytes
 
 
 def default_cache_dir() -> Path:
@@ -34,13 +35,10 @@ class ResultCache:
     def get(self, key: str, valid: Callable[[dict[str, Any]], bool] = lambda value: True) -> dict[str, Any] | None:
         """The stored value, or None (a miss) where it is missing, unreadable, damaged or
         not `valid`."""
+        from logolint.paths import read_text
+
         try:
-            # Non-blocking and a regular file only: a FIFO put in the cache would hang the run.
-            fd = os.open(self._path(key), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-            with open(fd, encoding="utf-8") as stream:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    raise OSError("not a regular file")
-                entry = json.load(stream)
+            entry = json.loads(read_text(self._path(key), MAX_ENTRY_BYTES))  # a FIFO put here would hang a plain open
         except (OSError, ValueError, RecursionError):  # missing, unreadable or damaged: recompute
             self.misses += 1
             return None

@@ -72,7 +72,7 @@ def library_versions() -> str:
         for name in names:
             if name.endswith(".dist-info"):
                 project, _, version = name[: -len(".dist-info")].partition("-")
-                if project.lower().replace(".", "_").replace("-", "_") in LIBRARIES:
+                if project.lower().replace(".", "_") in LIBRARIES:
                     found.add(f"{project.lower()}={version}")
     return ",".join(sorted(found))
 
