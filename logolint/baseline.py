@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from logolint.errors import shown
 from logolint.formats import printable
-from logolint.paths import read_text
+from logolint.files import read_text
 from logolint.results import Result
 
 HEADER = (

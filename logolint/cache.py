@@ -35,7 +35,7 @@ class ResultCache:
     def get(self, key: str, valid: Callable[[dict[str, Any]], bool] = lambda value: True) -> dict[str, Any] | None:
         """The stored value, or None (a miss) where it is missing, unreadable, damaged or
         not `valid`."""
-        from logolint.paths import read_text
+        from logolint.files import read_text
 
         try:
             entry = json.loads(read_text(self._path(key), MAX_ENTRY_BYTES))  # a FIFO put here would hang a plain open

@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 
 from logolint.baseline import parse_allow, read_baseline
 from logolint.errors import ConfigError, shown
-from logolint.paths import read_text
+from logolint.files import read_text
 
 CONFIG_NAMES = (".logolint.yaml", ".logolint.yml")
 UNREADABLE_POLICIES = ("fail", "warn")

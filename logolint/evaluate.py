@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from logolint.errors import ConfigError
-from logolint.formats import printable
+from logolint.formats import json_text, printable
 from logolint.imaging import is_image_path
 from logolint.results import Result
 
@@ -141,8 +141,6 @@ def as_text(evaluation: Evaluation) -> str:
 
 
 def as_json(evaluation: Evaluation) -> str:
-    import json
-
     e = evaluation
     document = {
         "threshold": e.threshold,
@@ -155,4 +153,4 @@ def as_json(evaluation: Evaluation) -> str:
         "unchecked": len(e.unchecked),
         "items": [dataclasses.asdict(s) for s in e.items],
     }
-    return json.dumps(document, indent=2) + "\n"
+    return json_text(document)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Callable
 
 from logolint.results import Report, Result
@@ -19,23 +18,39 @@ def register(name: str) -> Callable[[Formatter], Formatter]:
     return add
 
 
+def decodable(text: str) -> str:
+    """`text` with the bytes of a name that is not UTF-8 as `\\xff` escapes. Python keeps
+    them as lone surrogates, which no UTF-8 stream can write and strict JSON readers refuse."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate outside os.fsdecode's range: no file name's
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def printable(text: str) -> str:
     """`text` with what a terminal would act on shown as escapes: control characters
     (a name with ESC or CR in it could rewrite the screen; a newline would split a line),
-    other invisible ones (bidi overrides) and the bytes of a name that is not UTF-8
-    (Python keeps them as lone surrogates, which no UTF-8 stream can write)."""
+    other invisible ones (bidi overrides) and the bytes of a name that is not UTF-8."""
     if text.isprintable():
         return text
-    out = []
-    for char in text:
-        code = ord(char)
-        if char.isprintable():
-            out.append(char)
-        elif 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's escape for a byte that is not UTF-8
-            out.append(f"\\x{code - 0xDC00:02x}")
-        else:
-            out.append(char.encode("unicode_escape").decode("ascii"))
-    return "".join(out)
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+                   for char in decodable(text))
+
+
+def json_text(document: object) -> str:
+    """`document` as indented JSON, every string in it decodable (see there)."""
+    import json
+
+    def clean(value: object) -> object:
+        if isinstance(value, str):
+            return decodable(value)
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+
+    return json.dumps(clean(document), indent=2) + "\n"
 
 
 def _box(result: Result) -> str:
@@ -101,7 +116,7 @@ def as_json(report: Report) -> str:
             for r in report.results
         ],
     }
-    return json.dumps(document, indent=2) + "\n"
+    return json_text(document)
 
 
 @register("github")

@@ -6,7 +6,6 @@ import contextlib
 import io
 import logging
 import os
-import stat
 import struct
 import sys
 import warnings
@@ -274,13 +273,11 @@ def _decoded(image, side: int) -> Loaded:
 
 def read_file(path: str | os.PathLike[str]) -> bytes:
     """The file's bytes, refusing files too large to be images we would check, and
-    anything but a regular file (a FIFO named x.png would block a plain open forever)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    anything but a regular file."""
+    from logolint.files import open_regular
+
     try:
-        with open(os.open(path, flags), "rb") as stream:
-            info = os.fstat(stream.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise ImageError("not a regular file")
+        with open_regular(path) as (stream, info):
             if info.st_size > MAX_FILE_BYTES:
                 raise ImageError(f"file too large (over {MAX_FILE_BYTES:,} bytes)")
             # Sized to the file: read(MAX_FILE_BYTES) would allocate 200 MB for each one.

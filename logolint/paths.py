@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import re
-import stat
 from pathlib import Path
 
 from logolint.errors import ConfigError
@@ -138,16 +136,3 @@ def repository_root(start: Path) -> Path:
         except OSError:  # a folder we may not look into holds no repository we could use
             continue
     return start
-
-
-def read_text(path: str | os.PathLike[str], limit: int, encoding: str = "utf-8") -> str:
-    """A text file's content (config, baseline); OSError for anything but a regular file
-    (a FIFO would block the run for good) or one over `limit` bytes (/dev/zero)."""
-    with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as stream:
-        info = os.fstat(stream.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise OSError(errno.EFBIG, f"larger than {limit:,} bytes")
-    return data.decode(encoding)

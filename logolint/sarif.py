@@ -3,11 +3,11 @@ could not be checked."""
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from pathlib import Path
 
 from logolint import __version__
+from logolint.formats import json_text
 from logolint.results import Report, Result
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -90,4 +90,4 @@ def sarif(report: Report) -> str:
                                         for r in report.results if r.accepted is not None]},
         }],
     }
-    return json.dumps(document, indent=2) + "\n"
+    return json_text(document)

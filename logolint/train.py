@@ -13,6 +13,7 @@ of the logo files (see logolint.silhouette) in its metadata."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Callable
@@ -52,6 +53,8 @@ def gather(paths: list[str], role: str) -> list[Path]:
             files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
         elif path.is_file():
             files.append(path)
+        elif os.path.lexists(name):  # a FIFO, a device, a dangling link
+            raise ConfigError(f"--{role}: not a regular file or folder: {name}")
         else:
             raise ConfigError(f"--{role}: no such file or directory: {name}")
     unique: dict[object, Path] = {}

@@ -259,6 +259,12 @@ def test_odd_file_names_are_reported_escaped(tmp_path: Path):
     done = subprocess.run([*command, "--write-baseline", str(tmp_path / "baseline.txt"), str(folder)],
                           capture_output=True, env=environment)
     assert done.returncode == 0 and b"wrote 1 accepted image" in done.stderr, done.stderr
+    # No lone surrogate, which strict JSON readers refuse; SARIF's URIs carry the byte itself.
+    for kind, name in (("json", r'/\\xff.png"'), ("sarif", "/%FF.png")):
+        done = subprocess.run([*command, "--format", kind, str(folder)], capture_output=True, env=environment)
+        document = json.loads(done.stdout.decode("utf-8"))
+        json.dumps(document, ensure_ascii=False).encode("utf-8")  # a lone surrogate raises here
+        assert done.returncode == 1 and name in json.dumps(document), done.stderr
 
 
 def test_the_hook_entry_reads_option_like_file_names_as_files(tmp_path: Path, monkeypatch, capsys):

@@ -83,9 +83,14 @@ NEW_SVG = str(Path(bundled_model_path()).parent / "demo-new.svg")
     (["eval", "--model", str(bundled_model_path()), "--seed", "-5", "data"], ["--seed", "0 or more"]),
     # found before a minute of training, not after
     (["train", "--old", OLD_SVG, "--new", NEW_SVG, "--output", "taken"], ["model.tflite there is a folder"]),
+    (["train", "--old", "fifo.svg", "--new", NEW_SVG, "--output", "out"], ["--old", "not a regular file", "fifo.svg"]),
+    (["train", "--old", OLD_SVG, "--new", "gone.svg", "--output", "out"], ["--new", "not a regular file", "gone.svg"]),
+    (["train", "--old", OLD_SVG, "--new", "nothing.svg", "--output", "out"], ["--new", "no such file", "nothing.svg"]),
 ])
 def test_train_and_eval_argument_errors(tmp_path: Path, argv: list[str], names: list[str]):
     (tmp_path / "taken" / "model.tflite").mkdir(parents=True)
+    os.mkfifo(tmp_path / "fifo.svg")
+    (tmp_path / "gone.svg").symlink_to(tmp_path / "nothing.svg")  # a dangling link
     (tmp_path / "data" / "old").mkdir(parents=True)
     done = _run(tmp_path, *argv)
     _one_line(done, *names)

@@ -1,0 +1,32 @@
+"""Reading the files a run is given: regular files only, and never more than a bound."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from typing import BinaryIO, Iterator
+
+
+@contextlib.contextmanager
+def open_regular(path: str | os.PathLike[str]) -> Iterator[tuple[BinaryIO, os.stat_result]]:
+    """The open file and its status; OSError for anything but a regular file. Opened
+    without blocking, because a FIFO under an image's or a config's name would otherwise
+    hang the run for good."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    with open(os.open(path, flags), "rb") as stream:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        yield stream, info
+
+
+def read_text(path: str | os.PathLike[str], limit: int, encoding: str = "utf-8") -> str:
+    """A text file's content (config, baseline, cache entry); OSError for anything but a
+    regular file or one over `limit` bytes (/dev/zero)."""
+    with open_regular(path) as (stream, _):
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit:,} bytes")
+    return data.decode(encoding)
