@@ -52,18 +52,11 @@ class ResultCache:
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         """Store `value`; a cache that cannot be written is skipped, never fatal."""
-        import tempfile
+        from logolint.files import write_atomic
 
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                    json.dump({"key": key, "result": value}, stream)
-                os.replace(temporary, path)  # atomic: readers see the old file or the new one
-            except BaseException:
-                os.unlink(temporary)
-                raise
+            write_atomic(path, json.dumps({"key": key, "result": value}).encode("utf-8"))
         except OSError:
             pass

@@ -361,7 +361,7 @@ def _train(args: argparse.Namespace) -> int:
 
         summary = train(args.old, args.new, args.other, args.output, seed=args.seed, progress=progress)
     first, *warnings = summary.split("\n")
-    print("\n".join([f"{first}; wrote {os.path.join(args.output, 'model.tflite')}", *warnings]))
+    print("\n".join([f"{first}; wrote {printable(os.path.join(args.output, 'model.tflite'))}", *warnings]))
     return EXIT_OK
 
 
@@ -379,8 +379,9 @@ def _eval(args: argparse.Namespace) -> int:
         raise LogolintError("eval: --old and --new go together")
     if args.old and args.model:
         raise LogolintError("eval: --model or --old/--new (which train a model first), not both")
-    if args.output and (os.path.isdir(args.output) or not os.path.isdir(os.path.dirname(os.path.abspath(args.output)))):
-        raise LogolintError(f"cannot write {args.output}: a folder, or in no folder")  # before minutes of work
+    folder = os.path.dirname(os.path.abspath(args.output or "."))
+    if args.output and (os.path.isdir(args.output) or not os.path.isdir(folder) or not os.access(folder, os.W_OK)):
+        raise LogolintError(f"cannot write {args.output}: a folder, or in no folder logolint may write to")  # before minutes of work
     config = _load_config(args)
     pairs = labelled_files(args.data)
     with tempfile.TemporaryDirectory() as folder:
@@ -418,8 +419,14 @@ def _explain(args: argparse.Namespace) -> int:
     config = _load_config(args)
     if not os.path.lexists(args.image):  # a usage error, as `check` has it
         raise ConfigError(f"no such file or directory: {args.image}")
-    if args.output and os.path.isdir(args.output):
-        raise LogolintError(f"cannot write {args.output}: a folder")
+    if os.path.isdir(args.image):
+        raise ConfigError(f"{args.image} is a folder: explain takes one image (check takes folders)")
+    if args.output:
+        from logolint.explain import overlay_path_problem
+
+        problem = overlay_path_problem(args.output, args.image)
+        if problem:
+            raise LogolintError(f"cannot write {args.output}: {problem}")
     from pathlib import Path
 
     from logolint.paths import Excluder
@@ -440,7 +447,7 @@ def _explain(args: argparse.Namespace) -> int:
 
         try:
             overlay(explanation).save(args.output)
-        except (OSError, ValueError) as exc:  # ValueError: an extension PIL cannot write
+        except (OSError, ValueError) as exc:  # ValueError: what a format's writer refuses
             raise LogolintError(f"cannot write {args.output}: {exc}") from None
         console.info(f"wrote {printable(args.output)}")
     else:

@@ -87,6 +87,28 @@ def overlay(explanation: Explanation):
     return draw(explanation.image, scored, verdict.box, caption, explanation.flagged)
 
 
+def overlay_path_problem(output: str, image: str) -> str | None:
+    """Why the overlay cannot be written to `output` (a folder, a format PIL cannot write,
+    the very image explained), found before the image is analysed; None if it can."""
+    import os
+
+    from PIL import Image
+
+    if os.path.isdir(output):
+        return "a folder"
+    extension = os.path.splitext(output)[1].lower()
+    if not extension:
+        return "no extension to name the format; use .png or .jpg"
+    if Image.registered_extensions().get(extension) not in Image.SAVE:
+        return f"logolint cannot write {extension} images; use .png or .jpg"
+    try:
+        if os.path.samefile(output, image):
+            return "it is the image being explained"
+    except OSError:  # not there yet
+        pass
+    return None
+
+
 def _box(box: Box) -> str:
     return "[" + ", ".join(map(str, box)) + "]"
 

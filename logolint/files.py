@@ -30,3 +30,21 @@ def read_text(path: str | os.PathLike[str], limit: int, encoding: str = "utf-8")
     if len(data) > limit:
         raise OSError(errno.EFBIG, f"larger than {limit:,} bytes")
     return data.decode(encoding)
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` through a temporary file beside it: a reader sees the old
+    file or the new one, and a write that fails (a full disk) leaves the old one whole."""
+    import secrets
+
+    folder, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(folder, f".tmp-{secrets.token_hex(6)}-{name}")
+    # Opened as a plain file is (mode 0666 less the umask), not 0600 as mkstemp makes it.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

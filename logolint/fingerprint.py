@@ -17,6 +17,7 @@ MAX_BITS = 6  # of 64 gradient bits that may differ
 MAX_COLOUR = 24.0  # mean absolute difference of the 3x3 colour grid, 0-255
 MAX_ASPECT = 0.15  # difference of the drawings' log aspect ratios
 BACKGROUNDS = (255, 32)  # the two that imaging.flatten chooses between
+PLATE = "logolint-plate"  # in the info of a logo file kept on its plate (see synth.logo_rgba)
 
 
 def _drawn(image) -> tuple[int, int, int, int] | None:
@@ -86,6 +87,12 @@ def reference_prints(logo) -> list:
         canvas = Image.new("RGBA", (logo.size[0] + 2 * margin, logo.size[1] + 2 * margin), (shade, shade, shade, 255))
         canvas.alpha_composite(logo.convert("RGBA"), (margin, margin))
         found = fingerprint(canvas.convert("RGB"))
+        if found is not None and found not in prints:
+            prints.append(found)
+    if logo.info.get(PLATE):
+        # A full-bleed app icon (see synth.logo_rgba): the file itself shows the plate as its
+        # background, and the drawing on it.
+        found = fingerprint(logo.convert("RGB"))
         if found is not None and found not in prints:
             prints.append(found)
     return prints

@@ -35,8 +35,8 @@ CONFIG_TEMPLATE = """\
 #   - "*.ico"
 
 # Images accepted as they are, by content: an edited image is checked again.
-# `logolint check --write-baseline .logolint-baseline` writes this file.
-# baseline: .logolint-baseline
+# `logolint check --write-baseline .logolint-baseline.txt` writes this file.
+# baseline: .logolint-baseline.txt
 
 # Single images accepted by content sha256 (sha256sum prints it), each with a reason.
 # allow:

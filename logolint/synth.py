@@ -10,6 +10,8 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
+from logolint.errors import ImageError
+from logolint.fingerprint import PLATE
 from logolint.imaging import border_colour, is_svg, load_image, open_raster, read_file, refuse_placeholders
 
 
@@ -38,18 +40,45 @@ def logo_rgba(path: str | os.PathLike[str], side: int | None = None):
         image = render_svg(data)
     else:
         raw = open_raster(data)
-        image = (raw if raw.mode == "RGBA" else raw.convert("RGBA")) if _has_alpha(raw) else load_image(path, data).image
-        if _see_through(image):
-            return _cut_out(image, side)
+        if not _has_alpha(raw):
+            image = load_image(path, data).image
+        else:
+            try:  # decoded here, not by load_image: its alpha is wanted
+                image = raw if raw.mode == "RGBA" else raw.convert("RGBA")
+                if _see_through(image):
+                    return _cut_out(image, side)
+            except Exception as exc:  # whatever PIL raises for a damaged file
+                raise ImageError(f"corrupt or truncated image: {exc}") from None
     rgba = np.asarray(image.convert("RGBA")).copy()
     if image.mode != "RGBA" or rgba[..., 3].min() == 255:
         rgb = rgba[..., :3].astype(np.int16)
-        distance = np.abs(rgb - np.array(border_colour(rgb))).max(axis=2)
+        colour = border_colour(rgb)
+        distance = np.abs(rgb - np.array(colour)).max(axis=2)
+        if _on_a_plate(colour, distance):
+            plate = Image.fromarray(rgba)
+            plate.info[PLATE] = True  # for the fingerprints: the file shows the plate as its background
+            return plate
         rgba[..., 3] = np.clip(distance * 8, 0, 255).astype(np.uint8)
     ys, xs = np.nonzero(rgba[..., 3] > 16)
     if len(xs) == 0:
         return Image.fromarray(rgba)
     return Image.fromarray(rgba[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1])
+
+
+PLATE_CHROMA = 48  # a border this colourful is the logo's own plate, not a page
+
+
+def _on_a_plate(colour: tuple[int, ...], distance) -> bool:
+    """Whether an opaque drawing is a full-bleed app icon: a square canvas whose whole
+    border is one colourful shade, with something else drawn inside. Such a plate is part
+    of the logo, and often all a redesign changed. A white, grey or black border is the
+    page the logo was exported on, and a wide one a banner (white letters on the brand's
+    colour): both are cut out, so the mark goes on any background."""
+    height, width = distance.shape
+    if max(colour) - min(colour) < PLATE_CHROMA or max(width, height) > 1.25 * min(width, height):
+        return False
+    border = np.concatenate([distance[0], distance[-1], distance[:, 0], distance[:, -1]])
+    return bool((border <= 16).mean() >= 0.98 and (distance > 16).any())
 
 
 def _cut_out(image, side: int | None):
@@ -238,6 +267,9 @@ class Scene(NamedTuple):
     others: list[tuple[int, int, int, int]]  # where the made-up logos are
 
 
+CLOSE_CROP_HEIGHT = 1800  # at most, for a logo file or close crop (a 6x400 bar was 59,000 px)
+
+
 def scene(rng: np.random.Generator, logo, scale: float = 1.0) -> Scene:
     """A realistic image holding `logo` (or none) at a random size and place, with
     made-up logos around it, drawn at `scale` of its nominal size for speed."""
@@ -245,7 +277,10 @@ def scene(rng: np.random.Generator, logo, scale: float = 1.0) -> Scene:
         margin = float(rng.uniform(0.02, 0.4))
         width = int(rng.integers(96, 900))
         logo_w = max(8, int(width / (1 + 2 * margin)))
-        width, height = width, max(32, int(logo_w * logo.size[1] / logo.size[0] + 2 * margin * logo_w))
+        aspect = logo.size[1] / logo.size[0]
+        if logo_w * (aspect + 2 * margin) > CLOSE_CROP_HEIGHT:  # a tall, narrow logo: its height decides
+            logo_w = max(1, int(CLOSE_CROP_HEIGHT / (aspect + 2 * margin)))
+        height = max(32, int(logo_w * aspect + 2 * margin * logo_w))
         canvas = background(rng, width, height)
     else:
         width, height = (round(side * scale) for side in SCENES[int(rng.integers(0, len(SCENES)))])

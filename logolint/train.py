@@ -23,7 +23,7 @@ import numpy as np
 from logolint import silhouette, verify
 from logolint.detect import STRIDE, letterbox, square
 from logolint.errors import ConfigError, ImageError
-from logolint.imaging import IMAGE_EXTENSIONS, load_image
+from logolint.imaging import IMAGE_EXTENSIONS, load_image, read_file
 from logolint.model import METADATA_NAME, Model, Runner, backbone_path
 from logolint.paths import file_identity
 
@@ -40,6 +40,7 @@ BACKGROUND_CELLS = 48  # cells without the logo kept per scene for the brand map
 # fit reads every cell on each of 250 steps, 19 of 54 s for 68,000 cells from two SVGs.
 # Capped, brands-dev trained in 46 s at most with the same recall for 10 of 12 brands.
 BRAND_CELLS = 12000
+OTHER_SIDE = 1024  # --other images are kept this large at most: scenes use them at 512 px
 PROTOTYPES = 64  # training views of each of old and new kept for matching (see detect)
 Progress = Callable[[str], None]
 
@@ -98,7 +99,7 @@ def _sources(files: list[Path]) -> list:
             raise ConfigError(f"cannot train from {path}: {exc}") from None
         if image.mode == "RGBA" and image.getchannel("A").getextrema()[1] <= 16:
             # Blank: an empty drawing, or one colour throughout (logo_rgba's cut-out).
-            raise ConfigError(f"cannot train from {path}: nothing is drawn in it")
+            raise ConfigError(f"cannot train from {path}: nothing is drawn in it (blank, or one colour throughout)")
         sources.append(image)
     return sources
 
@@ -122,11 +123,39 @@ def _started(function, *args):
     return future
 
 
+def _refuse_copies(old: list[Path], new: list[Path]) -> None:
+    """ConfigError for a file whose bytes are given as both old and new (a copy under
+    another name): the model could not tell them apart."""
+    import hashlib
+
+    def digests(paths: list[Path]) -> dict[str, Path]:
+        found = {}
+        for path in paths:
+            try:
+                found.setdefault(hashlib.sha256(read_file(path)).hexdigest(), path)
+            except ImageError:  # said by _sources, naming the file
+                continue
+        return found
+
+    olds = digests(old)
+    for digest, path in digests(new).items():
+        if digest in olds:
+            raise ConfigError(f"{olds[digest]} (--old) and {path} (--new) are the same file's bytes")
+
+
+def _spread(items: list, count: int) -> list:
+    """At most `count` of `items`, evenly spaced: each class draws that many scenes, so a
+    larger folder is sampled across all of it, not read whole for its first names."""
+    if len(items) <= count:
+        return items
+    return [items[i * len(items) // count] for i in range(count)]
+
+
 def _other_images(files: list[Path]) -> list:
     images = []
     for path in files:
         try:
-            images.append(load_image(path).image)
+            images.append(load_image(path, side=OTHER_SIDE).image)
         except ImageError as exc:
             raise ConfigError(f"cannot train from {path}: {exc}") from None
     return images
@@ -148,16 +177,16 @@ def _output_folder(output: str) -> Path:
 
 
 def _is_mark(path: Path) -> bool:
-    from logolint.imaging import open_raster, read_file
+    from logolint.imaging import open_raster
     from logolint.synth import _see_through
 
     try:
         image = open_raster(read_file(path))
-    except ImageError:
+        # A screenshot saved with an alpha channel (or a transparent palette entry) but opaque
+        # throughout is a photo, not a mark: the pixels decide.
+        return _see_through(image)
+    except Exception:  # damaged: loading it as a photo says so, naming the file
         return False
-    # A screenshot saved with an alpha channel (or a transparent palette entry) but opaque
-    # throughout is a photo, not a mark: the pixels decide.
-    return _see_through(image)
 
 
 def _cell_labels(box, scale: float, cells: int) -> np.ndarray:
@@ -404,17 +433,20 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     line, and a warning line where the old and new logos look alike)."""
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
-    files = {"old": gather(old, "old"), "new": gather(new, "new"), "other": gather(other, "other")}
+    found = {"old": gather(old, "old"), "new": gather(new, "new"), "other": gather(other, "other")}
     for role in ("old", "new"):
-        if not files[role]:
+        if not found[role]:
             raise ConfigError(f"--{role}: no supported images found")
-    old_files = {file_identity(path): path for path in files["old"]}
-    for path in files["new"]:
-        if file_identity(path) in old_files:
-            raise ConfigError(f"{path} is given as both --old and --new")
-    out = _output_folder(output)
+    files = {role: _spread(paths, SCENES_PER_CLASS) for role, paths in found.items()}
+    roles: dict[object, str] = {}
+    for role, paths in found.items():
+        for path in paths:
+            if roles.setdefault(file_identity(path), role) != role:
+                raise ConfigError(f"{path} is given as both --{roles[file_identity(path)]} and --{role}")
+    _refuse_copies(files["old"], files["new"])
     sources = {OLD: _sources(files["old"]), NEW: _sources(files["new"])}
     others = _other_images(files["other"])
+    out = _output_folder(output)  # made once the inputs are known good: no empty folder left
     logos = {"old": sources[OLD], "new": sources[NEW]}
     # Choosing among example photos is OpenCV work that releases the GIL: it runs beside
     # the scenes' inferences and Python work instead of after them.
@@ -461,13 +493,16 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
                                                {OLD: sources[OLD], NEW: sources[NEW]})
     metadata["threshold"] = threshold
     data = fuse(backbone.path, head, brand, prototype_units, metadata, keypoints, outlines)
+    from logolint.files import write_atomic
+
     try:
-        (out / "model.tflite").write_bytes(data)
-        (out / "labels.txt").write_text("\n".join(LABELS) + "\n", encoding="utf-8")
+        write_atomic(out / "labels.txt", ("\n".join(LABELS) + "\n").encode("utf-8"))
+        write_atomic(out / "model.tflite", data)  # a check reading it, or a full disk, never sees half
     except OSError as exc:
         raise ConfigError(f"--output {output}: cannot write the model: {exc.strerror or exc}") from None
     seconds = time.perf_counter() - start
-    counts = ", ".join(f"{len(v)} {k}" for k, v in files.items())
+    counts = ", ".join(f"{len(v)}{f' (of {len(found[k])})' if len(found[k]) > len(v) else ''} {k}"
+                       for k, v in files.items())
     return (f"trained on {counts} file(s) in {seconds:.1f} s; held-out synthetic scenes: "
             f"accuracy {accuracy:.1%} at the recommended threshold {threshold:.2f}" + lookalike_warning(alike))
 

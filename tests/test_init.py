@@ -51,7 +51,7 @@ def test_template_documents_every_key_and_each_example_is_valid(repo: Path, monk
     example = re.compile(rf"^# ((?:{keys}): \S.*|(?:{keys}):$|  +\S.*)$")
     uncommented = "\n".join(example.sub(r"\1", line) for line in text.splitlines())
     assert uncommented.count("\n#") < text.count("\n#")
-    (repo / ".logolint-baseline").write_text("")
+    (repo / ".logolint-baseline.txt").write_text("")
     (repo / ".logolint.yaml").write_text(uncommented.replace("\nmodel_sha256:\n", "\n"))
     config = load_config(cwd=repo)
     assert config.threshold is not None and config.exclude and config.old_labels and config.model
