@@ -182,4 +182,4 @@ def test_a_copy_of_the_old_file_given_as_new_is_refused(tmp_path: Path, capsys, 
     copy = tmp_path / "new-logo.svg"
     copy.write_bytes((MODEL / "demo-old.svg").read_bytes())
     assert run_cli("train", "--old", str(MODEL / "demo-old.svg"), "--new", str(copy), "--output", str(tmp_path / "o")) == 2
-    assert f"(--new) are the same file's bytes" in capsys.readouterr().err
+    assert "(--new) are the same file's bytes" in capsys.readouterr().err
