@@ -379,9 +379,10 @@ def _eval(args: argparse.Namespace) -> int:
         raise LogolintError("eval: --old and --new go together")
     if args.old and args.model:
         raise LogolintError("eval: --model or --old/--new (which train a model first), not both")
-    folder = os.path.dirname(os.path.abspath(args.output or "."))
-    if args.output and (os.path.isdir(args.output) or not os.path.isdir(folder) or not os.access(folder, os.W_OK)):
-        raise LogolintError(f"cannot write {args.output}: a folder, or in no folder logolint may write to")  # before minutes of work
+    if args.output:  # checked before minutes of work
+        parent = os.path.dirname(os.path.abspath(args.output))
+        if os.path.isdir(args.output) or not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+            raise LogolintError(f"cannot write {args.output}: a folder, or in no folder logolint may write to")
     config = _load_config(args)
     pairs = labelled_files(args.data)
     with tempfile.TemporaryDirectory() as folder:

@@ -1,4 +1,5 @@
-"""Reading the files a run is given: regular files only, and never more than a bound."""
+"""Files read and written safely: regular files only, never more than a bound, and
+writes that a reader or a failure never sees half done."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from logolint.errors import ImageError
+from logolint.files import open_regular
 
 IMAGE_EXTENSIONS = frozenset(
     ".png .jpg .jpeg .jpe .jfif .gif .webp .bmp .dib .tif .tiff .ico .svg .svgz".split()
@@ -274,8 +275,6 @@ def _decoded(image, side: int) -> Loaded:
 def read_file(path: str | os.PathLike[str]) -> bytes:
     """The file's bytes, refusing files too large to be images we would check, and
     anything but a regular file."""
-    from logolint.files import open_regular
-
     try:
         with open_regular(path) as (stream, info):
             if info.st_size > MAX_FILE_BYTES:

@@ -441,8 +441,9 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     roles: dict[object, str] = {}
     for role, paths in found.items():
         for path in paths:
-            if roles.setdefault(file_identity(path), role) != role:
-                raise ConfigError(f"{path} is given as both --{roles[file_identity(path)]} and --{role}")
+            first = roles.setdefault(file_identity(path), role)
+            if first != role:
+                raise ConfigError(f"{path} is given as both --{first} and --{role}")
     _refuse_copies(files["old"], files["new"])
     sources = {OLD: _sources(files["old"]), NEW: _sources(files["new"])}
     others = _other_images(files["other"])

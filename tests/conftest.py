@@ -26,6 +26,16 @@ def examples(tmp_path: Path) -> Path:
     return target
 
 
+def no_training(monkeypatch) -> None:
+    """Make any training fail the test: bad inputs must be refused before it starts."""
+    import logolint.train
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("bad inputs must be refused before any training")
+
+    monkeypatch.setattr(logolint.train, "Backbone", forbidden)
+
+
 def run_cli(*argv: str) -> int:
     from logolint.cli import main
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import EXAMPLES, run_cli
+from conftest import EXAMPLES, no_training, run_cli
 
 
 def _json(capsys) -> dict:
@@ -164,17 +164,8 @@ def test_eval_counts_unreadable_files_apart_and_follows_the_configs_old_labels(t
     assert "new-logo.png: old logo" in capsys.readouterr().out
 
 
-def _no_training(monkeypatch):
-    import logolint.train
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("bad inputs must be refused before any training")
-
-    monkeypatch.setattr(logolint.train, "Backbone", forbidden)
-
-
 def test_train_refuses_an_output_that_is_a_file_before_training(tmp_path: Path, capsys, monkeypatch):
-    _no_training(monkeypatch)
+    no_training(monkeypatch)
     (tmp_path / "taken").write_text("not a folder")
     root = Path(__file__).resolve().parent.parent / "model"
     assert run_cli("train", "--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg"),
@@ -183,7 +174,7 @@ def test_train_refuses_an_output_that_is_a_file_before_training(tmp_path: Path, 
 
 
 def test_train_names_the_file_it_cannot_use(tmp_path: Path, capsys, monkeypatch):
-    _no_training(monkeypatch)
+    no_training(monkeypatch)
     root = Path(__file__).resolve().parent.parent / "model"
     logos = ["--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg")]
     (tmp_path / "empty.png").write_bytes(b"")
@@ -316,7 +307,7 @@ def test_each_command_offers_the_loudness_it_has(capsys):
 
 
 def test_train_refuses_the_same_file_on_both_sides_and_a_blank_logo(tmp_path: Path, capsys, monkeypatch):
-    _no_training(monkeypatch)
+    no_training(monkeypatch)
     root = Path(__file__).resolve().parent.parent / "model"
     (tmp_path / "link.svg").symlink_to(root / "demo-old.svg")
     assert run_cli("train", "--old", str(root / "demo-old.svg"), "--new", str(tmp_path / "link.svg"),
@@ -350,7 +341,7 @@ def test_train_counts_a_file_named_twice_once_and_tells_photos_from_marks(tmp_pa
 
 
 def test_eval_refuses_conflicting_or_unwritable_options_before_any_work(tmp_path: Path, capsys, monkeypatch):
-    _no_training(monkeypatch)
+    no_training(monkeypatch)
     data = _labelled(tmp_path / "data")
     root = Path(__file__).resolve().parent.parent / "model"
     logos = ["--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg")]

@@ -15,20 +15,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import EXAMPLES, run_cli
+from conftest import EXAMPLES, no_training, run_cli
 
 MODEL = Path(__file__).resolve().parent.parent / "model"
 ICON = ('<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="200"><rect width="{w}" height="200" '
         'fill="{plate}"/><circle cx="100" cy="100" r="50" fill="white"/></svg>')
-
-
-def _no_training(monkeypatch):
-    import logolint.train
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("bad inputs must be refused before any training")
-
-    monkeypatch.setattr(logolint.train, "Backbone", forbidden)
 
 
 def test_a_tall_narrow_logo_makes_scenes_of_bounded_size():
@@ -98,7 +89,7 @@ def _chunk(kind: bytes, body: bytes) -> bytes:
 
 
 def test_a_damaged_transparent_png_is_named_and_no_output_folder_is_left(tmp_path: Path, capsys, monkeypatch):
-    _no_training(monkeypatch)
+    no_training(monkeypatch)
     mark = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
     mark.paste((200, 0, 0, 255), (10, 10, 50, 50))
     buffer = io.BytesIO()
@@ -116,7 +107,7 @@ def test_a_damaged_transparent_png_is_named_and_no_output_folder_is_left(tmp_pat
 
 
 def test_a_file_given_as_old_and_as_other_is_refused(tmp_path: Path, capsys, monkeypatch):
-    _no_training(monkeypatch)
+    no_training(monkeypatch)
     old = str(MODEL / "demo-old.svg")
     assert run_cli("train", "--old", old, "--new", str(MODEL / "demo-new.svg"), "--other", old,
                    "--output", str(tmp_path / "out")) == 2
@@ -178,7 +169,7 @@ def test_explain_takes_one_image_not_a_folder(capsys):
 
 
 def test_a_copy_of_the_old_file_given_as_new_is_refused(tmp_path: Path, capsys, monkeypatch):
-    _no_training(monkeypatch)
+    no_training(monkeypatch)
     copy = tmp_path / "new-logo.svg"
     copy.write_bytes((MODEL / "demo-old.svg").read_bytes())
     assert run_cli("train", "--old", str(MODEL / "demo-old.svg"), "--new", str(copy), "--output", str(tmp_path / "o")) == 2
