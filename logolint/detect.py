@@ -42,7 +42,7 @@ MARGIN = 0.3  # context added around a proposed box, per side, as a fraction of 
 # 13,440 image-brand pairs: of its 16 decisions on images without the old logo, 15 undone
 # (a Yahoo Y in a line of text stands); of its 1,274 on old logos, 7 lost. The false
 # decisions that set these levels came from held-out sets 3 and 4, which are then not clean
-# for this rule.
+# for this rule. A small region is confirmed however closely it fits (silhouette.SMALL_SIDE).
 CONFIRM_FIT = 0.92
 CONFIRM_OLD = 0.05
 
@@ -438,7 +438,7 @@ def old_share(model, image, box: Box) -> float:
 
 def confirmed(model, image, outline):
     """The outline match (in the image's pixels) if it stands (see CONFIRM_FIT), else None."""
-    if outline is None or outline.fit >= CONFIRM_FIT or outline.colours:
+    if outline is None or (outline.fit >= CONFIRM_FIT and not outline.small) or outline.colours:
         return outline
     x0, y0, x1, y1 = outline.box
     probs = _view_probabilities(model, image, (x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)))

@@ -557,6 +557,42 @@ def test_detect_drops_an_outline_the_classifier_does_not_confirm(outline_model, 
     assert detect.detect(outline_model, image).outline == 0.0
 
 
+def test_a_small_region_is_marked_small_where_it_was_searched(shapes, monkeypatch):
+    page = Image.new("RGB", (512, 340), (235, 235, 235))
+    logo = mark("old").resize((30, 30), Image.LANCZOS)
+    page.paste(logo, (100, 100), logo)
+    outline = found(shapes, page)
+    side = max(outline.box[2] - outline.box[0], outline.box[3] - outline.box[1])
+    assert side >= silhouette.SMALL_SIDE and not outline.small
+    monkeypatch.setattr(silhouette, "SMALL_SIDE", side + 1)
+    assert found(shapes, page).small
+
+
+def test_a_small_regions_fit_is_confirmed_however_close(outline_model):
+    # A region of a few pixels has little outline: a blob fits a shield as well as the
+    # shield does. The tiny model's classifier reads colour: red is old, green new.
+    from logolint.detect import confirmed
+
+    page = Image.new("RGB", (600, 400), (0, 200, 0))
+    page.paste((220, 30, 30), (300, 100, 318, 118))
+    close = silhouette.Outline("old", 1.0, (100, 100, 118, 118), small=True)  # over green
+    assert confirmed(outline_model, page, close) is None
+    on_red = dataclasses.replace(close, box=(300, 100, 318, 118))
+    assert confirmed(outline_model, page, on_red) == on_red
+    coloured = dataclasses.replace(close, colours=0.5)  # the old colours back it
+    assert confirmed(outline_model, page, coloured) == coloured
+
+
+def test_detect_confirms_an_outline_of_a_small_region(outline_model, monkeypatch):
+    from logolint import detect
+
+    image = scene(mark("old"), 30, 90)
+    assert detect.detect(outline_model, image).outline >= detect.CONFIRM_FIT  # stands unconfirmed
+    monkeypatch.setattr(silhouette, "SMALL_SIDE", 10_000)  # every region is small,
+    monkeypatch.setattr(detect, "CONFIRM_OLD", 0.99)  # and the tiny classifier never is this sure
+    assert detect.detect(outline_model, image).outline == 0.0
+
+
 def painted(logo: Image.Image, colour: tuple[int, int, int]) -> Image.Image:
     """The logo's silhouette in one colour."""
     out = Image.new("RGBA", logo.size, colour + (255,))
