@@ -55,7 +55,7 @@ class Detection:
     known: bool = False  # decided by the fingerprint of a known logo file, not the model
     verified: int = 0  # keypoints of a reference logo found in place (see verify; verify.partial: the lead), 0 if none counted
     outline: float = 0.0  # how well a region fits an old logo's silhouette (see silhouette), 0 if none decided
-    colours: float = 0.0  # how much better that region shows the old logo's colours, if they decided with it
+    colours: float = 0.0  # the old logo's colours where they decided: an outline's lead in them (see silhouette), or their share of a keypoint tie's box (see recoloured)
     shaped: bool = False  # a region shaped like the brand's logo, classified on its own (see shaped_view)
 
 
@@ -379,16 +379,18 @@ def _old(model, matches: dict) -> bool:
     return decided is not None and decided.label in model.info.old_labels
 
 
-def overrule(model, found: Detection, matches: dict, outline=None, preference=None) -> Detection:
+def overrule(model, found: Detection, matches: dict, outline=None, preference=None, recolour=None) -> Detection:
     """Let the geometry overrule the classifier: an old reference logo found in place,
     by its keypoints or else by its outline (with its colours where the outline alone
     cannot tell), makes the image old, with its box; a new
     one found by its keypoints where the deciding view looked means that view showed
-    the new logo. Without a clear lead (verify.verdict) or a fitting outline, old
-    keypoints short of a verdict (verify.partial) add to the classifier's score, and
-    without those the classifier decides alone. A verdict is graded half by its evidence
-    and half by `preference` (a box -> its old_share); without one (no image at hand), by
-    its evidence alone."""
+    the new logo. Where both logos' keypoints found the same drawing, `recolour` (see
+    recoloured) says whose colours it shows: the old logo's decide as a verdict, the new
+    logo's mean the view that looked there showed the new logo. Without a clear lead
+    (verify.verdict), a fitting outline or colours, old keypoints short of a verdict
+    (verify.partial) add to the classifier's score, and without those the classifier
+    decides alone. A verdict is graded half by its evidence and half by `preference` (a
+    box -> its old_share); without one (no image at hand), by its evidence alone."""
     from logolint import verify as geometry
 
     def grade(strength: float, box: Box) -> float:
@@ -408,6 +410,13 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
                          colours=outline.colours)
     if match is not None and _contains(found.box, match.box):
         return Detection(found.score * DEMOTED, match.label, found.box, verified=match.inliers)
+    if recolour is not None:
+        is_old, share, (old, new) = recolour
+        if is_old:
+            return Detection(max(found.score, grade(share, old.box)), old.label, old.box, verified=old.inliers,
+                             colours=share)
+        if _contains(found.box, new.box):
+            return Detection(found.score * DEMOTED, new.label, found.box, verified=new.inliers)
     evidence = geometry.partial(matches, model.info.old_labels)
     if evidence is not None:
         partial, lead = evidence
@@ -477,7 +486,31 @@ def _verified(model, image, found: Detection, matches: dict, outline, region: Bo
         shaped = shaped_view(model, image, region)
         if shaped is not None and shaped.score > found.score:
             found = shaped
-    return overrule(model, found, matches, confirmed(model, image, outline), lambda box: old_share(model, image, box))
+    return overrule(model, found, matches, confirmed(model, image, outline), lambda box: old_share(model, image, box),
+                    recoloured(model, image, matches))
+
+
+def recoloured(model, image, matches: dict):
+    """Where the old and new logos' keypoints found the same drawing in the same place
+    (verify.tie), whose colours that box shows: (True for the old logo's, their share,
+    (old match, new match)); None where they are not tied or the colours do not tell
+    (silhouette.recoloured)."""
+    from logolint import verify as keypoints
+
+    tied = keypoints.tie(matches, model.info.old_labels)
+    shapes = model.silhouettes() if tied else None
+    if not shapes or not shapes.colours:
+        return None
+    import numpy as np
+
+    from logolint import silhouette
+
+    x0, y0, x1, y1 = tied[0].box
+    box = (max(0, x0), max(0, y0), min(image.size[0], x1), min(image.size[1], y1))
+    if box[2] <= box[0] or box[3] <= box[1]:
+        return None
+    found = silhouette.recoloured(shapes.colours, np.asarray(image.crop(box)), model.info.old_labels)
+    return None if found is None else (*found, tied)
 
 
 def detect(model, image, localise: bool = True) -> Detection:

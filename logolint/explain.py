@@ -43,7 +43,7 @@ class Explanation:
         if view.known:
             return "known logo file"
         if view.verified:
-            return "reference keypoints"
+            return "reference keypoints and colours" if view.colours else "reference keypoints"
         if view.outline:
             return "reference outline and colours" if view.colours else "reference outline"
         if view.shaped:

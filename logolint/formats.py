@@ -56,7 +56,7 @@ def json_text(document: object) -> str:
 def _box(result: Result) -> str:
     where = f" at [{', '.join(map(str, result.box))}]" if result.box else ""
     if result.verified:
-        return f"{where}, {result.verified} keypoints matched"
+        return f"{where}, {result.verified} keypoints matched" + (" in the old colours" if result.colours else "")
     if result.colours:
         return f"{where}, outline fits {result.outline:.2f} in the old colours"
     return f"{where}, outline fits {result.outline:.2f}" if result.outline else where

@@ -22,7 +22,7 @@ class Result:
     accepted: str | None = None  # why a would-be finding passes (baseline or allow list)
     verified: int = 0  # keypoints of a reference logo found in place, when they decided or raised the score
     outline: float = 0.0  # fit of a region to an old logo's silhouette, when it decided
-    colours: float = 0.0  # how much better that region shows the old colours, when they decided with it
+    colours: float = 0.0  # the old colours' evidence, when they decided (see detect.Detection)
 
 
 @dataclasses.dataclass(frozen=True)

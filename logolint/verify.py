@@ -72,6 +72,7 @@ DOMINANCE = 1.5  # one side must have this many times the other's inliers to dec
 # image-brand pairs): a lead of 5-7 came from 34 old logos and 3 images without one; a lead
 # of 4, from 9 and 14.
 PARTIAL_LEAD = 5
+TIE_OVERLAP = 0.5  # of the union of the old and new matches' boxes (see tie)
 # Chance matches collapse a reference into a few pixels (a 32-px favicon gave 21 inliers).
 # A wordmark is long and low, so its size is its area: Nokia's, 140 px wide in a
 # 1920-px screenshot, is 12 px high even at the finer pass, with 30 inliers of 30.
@@ -457,6 +458,26 @@ def distinct_lead(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tup
     if old is None:
         return None
     return old, old.distinct - max((m.distinct for label, m in matches.items() if label not in old_labels), default=0)
+
+
+def tie(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Match, Match] | None:
+    """The old and the new match where both logos' drawings were found in about the same
+    place (TIE_OVERLAP), MIN_INLIERS or more each, and neither leads (see verdict): a
+    redesign that keeps the drawing, which only its colours can tell (see
+    silhouette.recoloured). None otherwise."""
+    old = max((m for label, m in matches.items() if label in old_labels), key=lambda m: m.inliers, default=None)
+    new = max((m for label, m in matches.items() if label not in old_labels), key=lambda m: m.inliers, default=None)
+    if old is None or new is None or min(old.inliers, new.inliers) < MIN_INLIERS or verdict(matches, old_labels):
+        return None
+    return (old, new) if _overlap(old.box, new.box) >= TIE_OVERLAP else None
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two boxes."""
+    width, height = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(0, width) * max(0, height)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def partial(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Match, int] | None:
