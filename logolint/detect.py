@@ -383,8 +383,8 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
     """Let the geometry overrule the classifier: an old reference logo found in place,
     by its keypoints or else by its outline (with its colours where the outline alone
     cannot tell), makes the image old, with its box; a new
-    one found by its keypoints where the deciding view looked means that view showed
-    the new logo. Where both logos' keypoints found the same drawing, `recolour` (see
+    one found by its keypoints where the deciding view looked (or around it) means that
+    view showed the new logo. Where both logos' keypoints found the same drawing, `recolour` (see
     recoloured) says whose colours it shows: the old logo's decide as a verdict, the new
     logo's mean the view that looked there showed the new logo. Without a clear lead
     (verify.verdict), a fitting outline or colours, old keypoints short of a verdict
@@ -408,7 +408,9 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
         score = grade((outline.fit - MIN_FIT) / (1.0 - MIN_FIT), outline.box)
         return Detection(max(found.score, score), outline.label, outline.box, outline=outline.fit,
                          colours=outline.colours)
-    if match is not None and _contains(found.box, match.box):
+    # Or around it: a view of part of the new logo, such as the old mark that a redesign
+    # keeps beside new letters (PyTorch's flame), is the new logo too.
+    if match is not None and (_contains(found.box, match.box) or _contains(match.box, found.box)):
         return Detection(found.score * DEMOTED, match.label, found.box, verified=match.inliers)
     if recolour is not None:
         is_old, share, (old, new) = recolour

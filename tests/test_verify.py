@@ -357,6 +357,16 @@ def test_detect_flags_a_verified_old_logo_the_classifier_missed(verifying_model)
     assert geometry(verifying_model, scene(None), weak) == weak
 
 
+def test_a_view_of_part_of_the_new_logo_is_demoted_too(verifying_model):
+    """The old mark that a redesign keeps beside new letters, seen alone, looks old: the new
+    logo's keypoints around the view say what it is part of."""
+    from logolint.detect import verify as geometry
+
+    part = Detection(0.9, "old", (262, 182, 330, 250))  # the left end of the new logo at (260, 180)
+    assert geometry(verifying_model, scene(NEW), part).score == pytest.approx(0.9 * DEMOTED)
+    assert geometry(verifying_model, scene(NEW, where=(560, 380)), part) == part  # the new logo is elsewhere
+
+
 @pytest.mark.parametrize("entry", [{"threshold": 10**400}, {"match_range": [0, 10**400]}])
 def test_a_number_too_large_for_a_float_is_a_model_error_not_a_traceback(tmp_path, entry):
     path = tiny_model(tmp_path, **entry)

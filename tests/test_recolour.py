@@ -1,0 +1,133 @@
+"""A redesign that keeps the drawing and changes a colour: both logos' keypoints find the
+same drawing in the same place, and the colours there decide."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from logolint import silhouette, verify
+from logolint.detect import DEMOTED, VERIFIED, Detection, detect, overrule, recoloured
+from logolint.model import Model
+from tiny_model import tiny_model
+
+# Red and green of the same grey: to keypoints, which see grey, the two logos are one drawing.
+RED, GREEN, NAVY = (200, 30, 30), (30, 115, 40), (20, 20, 120)
+
+
+def logo(letters: tuple[int, int, int]) -> Image.Image:
+    """A transparent wordmark in `letters`' colour with navy shapes under it: the same
+    drawing whatever the colour."""
+    image = Image.new("RGBA", (360, 150), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.text((10, 30), "Acme!", fill=(*letters, 255), font=ImageFont.load_default(size=72), stroke_width=3,
+              stroke_fill=(*letters, 255))
+    for i in range(4):
+        x = 20 + 70 * i
+        draw.polygon([(x, 120), (x + 30, 140), (x + 50, 110)], fill=(*NAVY, 255))
+    return image
+
+
+OLD, NEW = logo(RED), logo(GREEN)
+
+
+def scene(mark: Image.Image | None, width: int = 240) -> Image.Image:
+    rng = np.random.default_rng(1)
+    page = Image.fromarray(rng.integers(90, 170, (600, 900, 3), dtype=np.uint8)).resize((900, 600), Image.BILINEAR)
+    if mark is not None:
+        placed = mark.resize((width, round(width * mark.size[1] / mark.size[0])), Image.LANCZOS)
+        page.paste(placed, (260, 180), placed)
+    return page
+
+
+@pytest.fixture(scope="module")
+def recolour_model(tmp_path_factory) -> Model:
+    logos = {"old": [OLD], "new": [NEW]}
+    outlines = silhouette.pack(silhouette.masks(logos), silhouette.colours(logos))
+    path = tiny_model(tmp_path_factory.mktemp("recolour"), keypoints=verify.pack(verify.references(logos)),
+                      silhouettes=outlines)
+    return Model(path, path.read_bytes())
+
+
+def test_the_keypoints_of_a_recoloured_redesign_tie(recolour_model):
+    from logolint.detect import keypoint_matches
+
+    matches = keypoint_matches(recolour_model, scene(OLD))
+    assert verify.verdict(matches, ("old",)) is None
+    old, new = verify.tie(matches, ("old",))
+    assert min(old.inliers, new.inliers) >= verify.MIN_INLIERS and 230 <= old.box[0] <= 300
+
+
+def test_the_old_colours_where_the_keypoints_tie_make_the_image_old(recolour_model):
+    found = detect(recolour_model, scene(OLD))
+    assert found.score >= VERIFIED and found.label == "old"
+    assert found.verified >= verify.MIN_INLIERS and found.colours >= silhouette.RECOLOUR_SHARE
+    assert 230 <= found.box[0] <= 300
+
+
+def test_the_new_colours_there_demote_the_view_that_looked_there(recolour_model):
+    image = scene(NEW)
+    is_old, share, (old, new) = recoloured(recolour_model, image, _matches(recolour_model, image))
+    assert not is_old and share >= silhouette.RECOLOUR_SHARE
+    weak = Detection(0.8, "old", (0, 0, *image.size))
+    assert detect(recolour_model, image).score < VERIFIED
+    assert overrule(recolour_model, weak, {old.label: old, new.label: new},
+                    recolour=(is_old, share, (old, new))).score == pytest.approx(0.8 * DEMOTED)
+    elsewhere = Detection(0.8, "old", (0, 0, 100, 100))  # a view away from the logo is not demoted
+    assert overrule(recolour_model, elsewhere, {}, recolour=(is_old, share, (old, new))) == elsewhere
+
+
+def test_in_grey_the_colours_cannot_tell_and_decide_nothing(recolour_model):
+    image = scene(OLD).convert("L").convert("RGB")
+    assert verify.tie(_matches(recolour_model, image), ("old",)) is not None
+    assert recoloured(recolour_model, image, _matches(recolour_model, image)) is None
+    assert detect(recolour_model, image).score < VERIFIED
+
+
+def _matches(model, image):
+    from logolint.detect import keypoint_matches
+
+    return keypoint_matches(model, image)
+
+
+def palette(*colours: tuple[int, int, int]) -> np.ndarray:
+    lab = silhouette._lab(np.array([colours], np.uint8))[0]
+    return np.column_stack([lab, np.full(len(colours), 1 / len(colours))]).astype(np.float32)
+
+
+def pixels(*parts: tuple[tuple[int, int, int], int]) -> np.ndarray:
+    """An image (1 x n RGB) of `count` pixels of each colour."""
+    return np.array([[colour for colour, count in parts for _ in range(count)]], np.uint8)
+
+
+@pytest.mark.parametrize("parts, expected", [
+    ([(RED, 30), ((128, 128, 128), 70)], True),  # the old colour over a grey page
+    ([(GREEN, 30), ((128, 128, 128), 70)], False),
+    ([(RED, 5), ((128, 128, 128), 95)], None),  # too little of it to be the logo
+    ([(RED, 30), (GREEN, 30), ((128, 128, 128), 40)], None),  # both: no lead
+    ([((90, 90, 90), 100)], None),  # grey
+])
+def test_the_colours_each_logo_changed_decide_when_one_side_clearly_shows(parts, expected):
+    colours = {"old": palette(RED, NAVY), "new": palette(GREEN, NAVY)}
+    found = silhouette.recoloured(colours, pixels(*parts), ("old",))
+    assert (found and found[0]) == expected if expected is not None else found is None
+
+
+def test_colours_both_logos_share_never_decide():
+    same = {"old": palette(RED, NAVY), "new": palette(RED, NAVY)}
+    assert silhouette.recoloured(same, pixels((RED, 50), (NAVY, 50)), ("old",)) is None
+    # The new logo adds a colour but keeps all the old ones: the old logo has none of its own.
+    added = {"old": palette(RED), "new": palette(RED, GREEN)}
+    assert silhouette.recoloured(added, pixels((RED, 50), (NAVY, 50)), ("old",)) is None
+    assert silhouette.recoloured({"old": palette(RED)}, pixels((RED, 50)), ("old",)) is None
+
+
+def test_a_tie_needs_both_drawings_in_the_same_place_and_neither_ahead():
+    def matches(old: int, new: int, new_box=(0, 0, 100, 50)) -> dict[str, verify.Match]:
+        return {"old": verify.Match("old", old, (0, 0, 100, 50)), "new": verify.Match("new", new, new_box)}
+
+    assert verify.tie(matches(20, 19), ("old",)) is not None
+    assert verify.tie(matches(30, 12), ("old",)) is None  # the old logo leads: a verdict, no tie
+    assert verify.tie(matches(7, 7), ("old",)) is None  # too few inliers on either side
+    assert verify.tie(matches(20, 19, (200, 0, 300, 50)), ("old",)) is None  # in two places
