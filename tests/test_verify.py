@@ -357,14 +357,18 @@ def test_detect_flags_a_verified_old_logo_the_classifier_missed(verifying_model)
     assert geometry(verifying_model, scene(None), weak) == weak
 
 
-def test_a_view_of_part_of_the_new_logo_is_demoted_too(verifying_model):
+def test_a_view_of_part_of_the_new_logo_is_demoted_where_its_keypoints_are_many(verifying_model):
     """The old mark that a redesign keeps beside new letters, seen alone, looks old: the new
-    logo's keypoints around the view say what it is part of."""
-    from logolint.detect import verify as geometry
+    logo's keypoints around the view say what it is part of, unless they are few."""
+    from logolint.detect import AROUND_INLIERS, overrule
 
-    part = Detection(0.9, "old", (262, 182, 330, 250))  # the left end of the new logo at (260, 180)
-    assert geometry(verifying_model, scene(NEW), part).score == pytest.approx(0.9 * DEMOTED)
-    assert geometry(verifying_model, scene(NEW, where=(560, 380)), part) == part  # the new logo is elsewhere
+    def new_logo(inliers: int, box=(260, 180, 500, 280)) -> dict[str, verify.Match]:
+        return {"new": verify.Match("new", inliers, box, inliers)}
+
+    part = Detection(0.9, "old", (262, 182, 330, 250))  # the left end of the new logo
+    assert overrule(verifying_model, part, new_logo(AROUND_INLIERS)).score == pytest.approx(0.9 * DEMOTED)
+    assert overrule(verifying_model, part, new_logo(AROUND_INLIERS - 1)) == part  # a weak match spread wide
+    assert overrule(verifying_model, part, new_logo(40, (560, 380, 800, 480))) == part  # the new logo is elsewhere
 
 
 @pytest.mark.parametrize("entry", [{"threshold": 10**400}, {"match_range": [0, 10**400]}])
