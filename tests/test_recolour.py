@@ -3,6 +3,8 @@ same drawing in the same place, and the colours there decide."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -131,3 +133,20 @@ def test_a_tie_needs_both_drawings_in_the_same_place_and_neither_ahead():
     assert verify.tie(matches(30, 12), ("old",)) is None  # the old logo leads: a verdict, no tie
     assert verify.tie(matches(7, 7), ("old",)) is None  # too few inliers on either side
     assert verify.tie(matches(20, 19, (200, 0, 300, 50)), ("old",)) is None  # in two places
+
+
+def test_check_and_explain_say_the_old_colours_decided(recolour_model, tmp_path, capsys, monkeypatch):
+    from conftest import run_cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "images").mkdir()
+    scene(OLD).save(tmp_path / "images/old.png")
+    scene(NEW).save(tmp_path / "images/new.png")
+    model = str(recolour_model.path)
+    assert run_cli("check", "images", "--model", model, "--no-cache") == 1
+    out = capsys.readouterr().out
+    flagged = [line for line in out.splitlines() if "old.png" in line]
+    assert flagged and re.search(r"\d+ keypoints matched in the old colours", flagged[0])
+    assert "new.png: old logo" not in out
+    assert run_cli("explain", "images/old.png", "--model", model) == 1
+    assert re.search(r"reference keypoints and colours +fired", capsys.readouterr().out)
