@@ -55,7 +55,7 @@ class Detection:
     known: bool = False  # decided by the fingerprint of a known logo file, not the model
     verified: int = 0  # keypoints of a reference logo found in place (see verify; verify.partial: the lead), 0 if none counted
     outline: float = 0.0  # how well a region fits an old logo's silhouette (see silhouette), 0 if none decided
-    colours: float = 0.0  # the old logo's colours where they decided: an outline's lead in them (see silhouette), or their share of a keypoint tie's box (see recoloured)
+    colours: float = 0.0  # the old colours where they decided: an outline's lead in them, or their share of a tie's box (recoloured)
     shaped: bool = False  # a region shaped like the brand's logo, classified on its own (see shaped_view)
 
 
