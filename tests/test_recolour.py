@@ -53,9 +53,7 @@ def recolour_model(tmp_path_factory) -> Model:
 
 
 def test_the_keypoints_of_a_recoloured_redesign_tie(recolour_model):
-    from logolint.detect import keypoint_matches
-
-    matches = keypoint_matches(recolour_model, scene(OLD))
+    matches = _matches(recolour_model, scene(OLD))
     assert verify.verdict(matches, ("old",)) is None
     old, new = verify.tie(matches, ("old",))
     assert min(old.inliers, new.inliers) >= verify.MIN_INLIERS and 230 <= old.box[0] <= 300
