@@ -440,9 +440,15 @@ def verdict(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | N
     return _lead(distinct, old_labels) or _lead(matches, old_labels)
 
 
-def _lead(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | None:
+def _sides(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Match | None, Match | None]:
+    """The old labels' match with the most inliers and the other labels', each None if absent."""
     old = max((m for label, m in matches.items() if label in old_labels), key=lambda m: m.inliers, default=None)
     other = max((m for label, m in matches.items() if label not in old_labels), key=lambda m: m.inliers, default=None)
+    return old, other
+
+
+def _lead(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | None:
+    old, other = _sides(matches, old_labels)
     old_count, other_count = (old.inliers if old else 0), (other.inliers if other else 0)
     if old and old_count >= MIN_INLIERS and old_count >= DOMINANCE * other_count:
         return old
@@ -465,8 +471,7 @@ def tie(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Match, 
     place (TIE_OVERLAP), MIN_INLIERS or more each, and neither leads (see verdict): a
     redesign that keeps the drawing, which only its colours can tell (see
     silhouette.recoloured). None otherwise."""
-    old = max((m for label, m in matches.items() if label in old_labels), key=lambda m: m.inliers, default=None)
-    new = max((m for label, m in matches.items() if label not in old_labels), key=lambda m: m.inliers, default=None)
+    old, new = _sides(matches, old_labels)
     if old is None or new is None or min(old.inliers, new.inliers) < MIN_INLIERS or verdict(matches, old_labels):
         return None
     return (old, new) if _overlap(old.box, new.box) >= TIE_OVERLAP else None
