@@ -292,7 +292,8 @@ def coarse_matches(model, grey) -> tuple[dict, int]:
 def finer_matches(model, image, grey, found: dict) -> dict:
     """`found`, with each label's match replaced where one of two more passes matched
     more: the image (RGB, as every image here; `grey` its "L" copy) at a finer scale
-    (verify.FINE_SIDE), and its colourfulness (verify.COLOURFUL_PASS)."""
+    (verify.FINE_SIDE), and its colourfulness (verify.COLOURFUL_PASS); and where they
+    decide nothing, its closeness to the logo files' colours (verify.LOGO_COLOUR_PASS)."""
     import numpy as np
 
     from logolint import verify as geometry
@@ -302,11 +303,17 @@ def finer_matches(model, image, grey, found: dict) -> dict:
     fine, scale = _scaled(grey, geometry.FINE_SIDE, geometry.FINE_ENLARGE)
     if scale > min(1.0, geometry.IMAGE_SIDE / max(image.size)):  # finer than the first pass
         passes.append((geometry.match_fine(refs, np.asarray(fine)), scale))
+    rgb, rgb_scale = _scaled(image, geometry.IMAGE_SIDE)
     if geometry.COLOURFUL_PASS:
-        rgb, scale = _scaled(image, geometry.IMAGE_SIDE)
-        passes.append((geometry.match_colourful(refs, np.asarray(rgb)), scale))
+        passes.append((geometry.match_colourful(refs, np.asarray(rgb)), rgb_scale))
     for matches, scale in passes:
         found = geometry.better(found, _in_image(matches, scale, image.size))
+    shapes = model.silhouettes()
+    # Only where the others decided nothing: in its own colour, a new logo can look like
+    # the old drawing (Swagger's green braces and ring, without the dark disc between).
+    if geometry.LOGO_COLOUR_PASS and shapes and geometry.verdict(found, model.info.old_labels) is None:
+        matches = geometry.match_logo_colours(refs, np.asarray(rgb), shapes.palette())
+        found = geometry.better(found, _in_image(matches, rgb_scale, image.size))
     return found
 
 

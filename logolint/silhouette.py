@@ -463,6 +463,13 @@ class Silhouettes:
     def __bool__(self) -> bool:
         return bool(self.spreads)
 
+    def palette(self) -> np.ndarray:
+        """Every label's main colours (Lab rows), each left out within NEAR of one before it."""
+        kept: list[np.ndarray] = []
+        for rows in self.colours.values():
+            kept += [row[:3] for row in rows if all(np.linalg.norm(row[:3] - other) > NEAR for other in kept)]
+        return np.array(kept, np.float32).reshape(-1, 3)
+
 
 class _ClosedSilhouettes:
     """Every silhouette closed at each of CLOSED_RADII, every rotation (see CLOSED_RADII)."""
