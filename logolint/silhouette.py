@@ -579,6 +579,14 @@ def _distance(planes: np.ndarray, colour: np.ndarray) -> np.ndarray:
     return np.sqrt(distance, out=distance)
 
 
+def closeness(rgb: np.ndarray, colours: np.ndarray, distance: float):
+    """Per Lab row of `colours`, how close each pixel of the (RGB) image is to it: 255 at
+    the colour, falling to 0 at `distance` (a generator; see verify.LOGO_COLOUR_PASS)."""
+    planes = np.ascontiguousarray(_lab(rgb).transpose(2, 0, 1))
+    for colour in colours:
+        yield np.clip(255.0 * (1.0 - _distance(planes, colour[:3]) / distance), 0, 255).astype(np.uint8)
+
+
 def _flat(lab: np.ndarray):
     """The image's flat areas (see FLAT) as they are and with their holes filled."""
     import cv2

@@ -125,10 +125,11 @@ COLOURFUL_PASS = True
 # chroma would be compression noise (in the spike, skipping them lost nothing).
 COLOURFUL_MIN_CHROMA = 32
 # Where the finer passes decide nothing, the image is also matched in its closeness to each
-# main colour of the logo files (see `closeness`): a navy wordmark over a dark red cup is as
-# dark as the cup in grey and as colourful in colourfulness, but the only navy there. Keypoint
-# stage alone over 6,884 image-brand pairs of four held-out sets: 21 more old verdicts on old
-# logos, 20 more new ones on new logos, 3 new logos decided old, no page without a logo.
+# main colour of the logo files (see silhouette.closeness): a navy wordmark over a dark red
+# cup is as dark as the cup in grey and as colourful in colourfulness, but the only navy
+# there. Keypoint stage alone over 6,884 image-brand pairs of four held-out sets: 21 more old
+# verdicts on old logos, 20 more new ones on new logos, 3 new logos decided old, no page
+# without a logo.
 LOGO_COLOUR_PASS = True
 LOGO_COLOUR_DISTANCE = 40.0  # Lab (OpenCV's 8-bit scale): a pixel this far from the colour is 0
 # Two logos whose drawings each match the other's references nearly as well as their own
@@ -326,21 +327,14 @@ def match_colourful(refs: list[Reference], rgb: np.ndarray) -> dict[str, Match]:
     return {} if colour is None else _match(refs, *keypoints(colour), rgb.shape)[0]
 
 
-def closeness(lab: np.ndarray, colour: np.ndarray) -> np.ndarray:
-    """Each pixel's closeness to `colour` (both Lab, OpenCV's 8-bit scale): 255 at the
-    colour, falling to 0 at LOGO_COLOUR_DISTANCE."""
-    distance = np.sqrt(np.square(lab - np.asarray(colour[:3], np.float32)).sum(axis=2))
-    return np.clip(255.0 * (1.0 - distance / LOGO_COLOUR_DISTANCE), 0, 255).astype(np.uint8)
-
-
 def match_logo_colours(refs: list[Reference], rgb: np.ndarray, colours: np.ndarray) -> dict[str, Match]:
     """Per label, the best match in the image's closeness to any of `colours` (rows of
     Lab; see LOGO_COLOUR_PASS)."""
-    cv2 = _cv2()
-    lab = cv2.cvtColor(np.ascontiguousarray(rgb, dtype=np.uint8), cv2.COLOR_RGB2LAB).astype(np.float32)
+    from logolint import silhouette
+
     best: dict[str, Match] = {}
-    for colour in colours:
-        best = better(best, _match(refs, *keypoints(closeness(lab, colour)), rgb.shape)[0])
+    for near in silhouette.closeness(rgb, colours, LOGO_COLOUR_DISTANCE):
+        best = better(best, _match(refs, *keypoints(near), rgb.shape)[0])
     return best
 
 

@@ -89,8 +89,10 @@ def test_one_pass_per_logo_colour_and_only_with_the_finer_passes(navy_model, tmp
 
 
 def test_closeness_is_full_at_the_colour_and_none_from_the_distance_on():
-    lab = np.float32([[[100, 150, 90], [110, 150, 90], [100 + verify.LOGO_COLOUR_DISTANCE, 150, 90], [0, 0, 0]]])
-    near = verify.closeness(lab, np.float32([100, 150, 90]))
+    rgb = np.uint8([[NAVY, (30, 35, 115), (105, 120, 115), (0, 0, 0)]])
+    lab = silhouette._lab(rgb)[0]
+    assert np.linalg.norm(lab[2] - lab[0]) >= verify.LOGO_COLOUR_DISTANCE
+    near = next(silhouette.closeness(rgb, lab[:1], verify.LOGO_COLOUR_DISTANCE))
     assert near[0, 0] == 255 and 0 < near[0, 1] < 255 and near[0, 2] == 0 and near[0, 3] == 0
 
 
