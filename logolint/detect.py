@@ -330,8 +330,8 @@ def _in_image(found: dict, scale: float, size: tuple[int, int]) -> dict:
 
 def outline_match(model, image, stop=None, shrunk: Shrunk | None = None):
     """The region of the image that fits an old logo's silhouette (a silhouette.Outline)
-    or None, and where none does, the box of a region shaped like the brand's logo
-    (silhouette.search) or None; boxes in the image's pixels. (None, None) for a model
+    or None, and where none does, a region shaped like the brand's logo (an Outline too,
+    see silhouette.search) or None; boxes in the image's pixels. (None, None) for a model
     without silhouettes, or once `stop` is set. A tiny image is also searched enlarged
     (silhouette.TINY_SIDE)."""
     shapes = model.silhouettes()
@@ -353,7 +353,8 @@ def outline_match(model, image, stop=None, shrunk: Shrunk | None = None):
             region, region_scale = enlarged_region, larger
     if found is not None:
         return dataclasses.replace(found, box=_to_image(found.box, scale, image.size)), None
-    return None, None if region is None else _to_image(region, region_scale, image.size)
+    return None, None if region is None else dataclasses.replace(region, box=_to_image(region.box, region_scale,
+                                                                                         image.size))
 
 
 def keypoint_matches(model, image) -> dict:
@@ -396,8 +397,9 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
     by its keypoints or else by its outline (with its colours where the outline alone
     cannot tell), makes the image old, with its box; a new
     one found by its keypoints where the deciding view looked (or around it) means that
-    view showed the new logo. Where both logos' keypoints found the same drawing, `recolour` (see
-    recoloured) says whose colours it shows: the old logo's decide as a verdict, the new
+    view showed the new logo. Where both logos' keypoints found the same drawing, or the
+    region shaped like a logo that kept its outline shows it, `recolour` (a Recolour) says
+    whose colours it shows: the old logo's decide as a verdict, the new
     logo's mean the view that looked there showed the new logo. Without a clear lead
     (verify.verdict), a fitting outline or colours, old keypoints short of a verdict
     (verify.partial) add to the classifier's score, and without those the classifier
@@ -427,12 +429,11 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
                               or (match.inliers >= AROUND_INLIERS and _contains(match.box, found.box))):
         return Detection(found.score * DEMOTED, match.label, found.box, verified=match.inliers)
     if recolour is not None:
-        is_old, share, (old, new) = recolour
-        if is_old:
-            return Detection(max(found.score, grade(share, old.box)), old.label, old.box, verified=old.inliers,
-                             colours=share)
-        if _contains(found.box, new.box):
-            return Detection(found.score * DEMOTED, new.label, found.box, verified=new.inliers)
+        if recolour.old:
+            return Detection(max(found.score, grade(recolour.share, recolour.box)), recolour.label, recolour.box,
+                             verified=recolour.verified, outline=recolour.outline, colours=recolour.share)
+        if _contains(found.box, recolour.box):
+            return Detection(found.score * DEMOTED, recolour.label, found.box, verified=recolour.verified)
     evidence = geometry.partial(matches, model.info.old_labels)
     if evidence is not None:
         partial, lead = evidence
@@ -470,7 +471,7 @@ def confirmed(model, image, outline):
     return outline if old_probability(model.info, probs) >= CONFIRM_OLD else None
 
 
-def shaped_view(model, image, region: Box | None) -> Detection | None:
+def shaped_view(model, image, region) -> Detection | None:
     """The region shaped like the brand's logo (see silhouette.search), with some context,
     as a view of its own, scored by its old probability alone where the classifier, shown
     that region, calls it old (SHAPED_OLD); else None. Matching views with the prototypes
@@ -478,7 +479,7 @@ def shaped_view(model, image, region: Box | None) -> Detection | None:
     white 1Password ring on a spacesuit, classified old at 0.94 and 0.999 from their own
     regions, scored 0. A region of the brand's shape is no longer just anything. Short of
     a verdict, it stays under VERIFIED."""
-    box = None if region is None else _with_context(region, image.size)
+    box = None if region is None else _with_context(region.box, image.size)
     if box is None:
         return None
     probs = _view_probabilities(model, image, box)
@@ -493,40 +494,62 @@ def verify(model, image, found: Detection) -> Detection:
     return _verified(model, image, found, matches, outline, region)
 
 
-def _verified(model, image, found: Detection, matches: dict, outline, region: Box | None) -> Detection:
+def _verified(model, image, found: Detection, matches: dict, outline, region) -> Detection:
     """overrule, once the region shaped like the brand's logo has been seen where neither
     keypoints nor outline decide."""
     from logolint import verify as keypoints
 
-    if outline is None and keypoints.verdict(matches, model.info.old_labels) is None:
+    undecided = outline is None and keypoints.verdict(matches, model.info.old_labels) is None
+    if undecided:
         shaped = shaped_view(model, image, region)
         if shaped is not None and shaped.score > found.score:
             found = shaped
     return overrule(model, found, matches, confirmed(model, image, outline), lambda box: old_share(model, image, box),
-                    recoloured(model, image, matches))
+                    recoloured(model, image, matches, region if undecided else None))
 
 
-def recoloured(model, image, matches: dict):
-    """Where the old and new logos' keypoints found the same drawing in the same place
-    (verify.tie), whose colours that box shows: (True for the old logo's, their share,
-    (old match, new match)); None where they are not tied or the colours do not tell
-    (silhouette.recoloured)."""
+@dataclasses.dataclass(frozen=True)
+class Recolour:
+    """Whose colours a drawing shows that the old and new logos share (see recoloured)."""
+    old: bool  # the old logo's changed colours, else the new one's
+    share: float  # those colours' share of the box's pixels
+    label: str  # the logo whose colours they are
+    box: Box  # that logo's keypoint match where the two tied, else the region shaped like the logo
+    verified: int = 0  # that match's inliers
+    outline: float = 0.0  # the region's fit to the brand's silhouette
+
+
+def recoloured(model, image, matches: dict, region=None) -> Recolour | None:
+    """Whose colours the drawing shows where the old and new logos' keypoints found it in
+    the same place (verify.tie), or else, for a redesign that kept the outline
+    (silhouette.KEPT_OUTLINE), in the region shaped like the brand's logo (an Outline in
+    the image's pixels, see outline_match); None where neither is found or the colours do
+    not tell (silhouette.recoloured)."""
     from logolint import verify as keypoints
 
-    tied = keypoints.tie(matches, model.info.old_labels)
-    shapes = model.silhouettes() if tied else None
-    if not shapes or not shapes.colours:
+    old_labels = model.info.old_labels
+    tied = keypoints.tie(matches, old_labels)
+    shapes = model.silhouettes() if tied or region is not None else None
+    if not shapes or not shapes.colours or not (tied or shapes.kept(old_labels)):
         return None
     import numpy as np
 
     from logolint import silhouette
 
-    x0, y0, x1, y1 = tied[0].box
+    x0, y0, x1, y1 = tied[0].box if tied else region.box
     box = (max(0, x0), max(0, y0), min(image.size[0], x1), min(image.size[1], y1))
     if box[2] <= box[0] or box[3] <= box[1]:
         return None
-    found = silhouette.recoloured(shapes.colours, np.asarray(image.crop(box)), model.info.old_labels)
-    return None if found is None else (*found, tied)
+    found = silhouette.recoloured(shapes.colours, np.asarray(image.crop(box)), old_labels)
+    if found is None:
+        return None
+    is_old, share = found
+    if tied:
+        match = tied[0] if is_old else tied[1]
+        return Recolour(is_old, share, match.label, match.box, verified=match.inliers)
+    side = [label for label in model.info.labels if (label in old_labels) == is_old and label != NEITHER]
+    label = region.label if region.label in side else side[0]
+    return Recolour(is_old, share, label, region.box, outline=region.fit)
 
 
 def detect(model, image, localise: bool = True) -> Detection:

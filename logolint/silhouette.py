@@ -145,6 +145,14 @@ RECOLOUR_DISTANCE = 2 * NEAR
 RECOLOUR_SHARE = 0.1  # of the box's pixels
 RECOLOUR_LEAD = 4.0  # times the other side's changed colours
 RECOLOUR_PIXELS = 40_000  # a larger box is sampled down to about this many pixels
+# A redesign that kept the outline and changed the colour (Crate.io's plus, light blue before
+# and darker now) also leaves keypoints little to tie on: a plus has few corners. Where an
+# old silhouette, upright, fits a new one this well at some rotation, the region shaped like
+# the logo shows the brand's outline, and its colours decide as a tie's do (detect.recoloured).
+# Old against new silhouettes over 108 brands (brands-dev and eight held-out sets): 1.0 for
+# Crate.io, Rancher, Kotlin and Twilio, 0.98-0.995 for Chrome, Swagger, IntelliJ IDEA and W3C, then
+# 0.91 (Firefox) and below.
+KEPT_OUTLINE = 0.95
 # A blurred mark, thresholded, has rounded corners and filled-in gaps: its outline fits a
 # blurred silhouette (Gaussian, this many pixels at MASK_SIDE) better than the sharp one.
 # Only for regions of BLUR_MIN_SIDE or more: a small region is coarse anyway, and small
@@ -441,6 +449,7 @@ class Silhouettes:
         if not found:
             return
         stacks, labels, blurred = [], [], []
+        self.upright: dict[str, list[np.ndarray]] = {}  # per label, each sharp silhouette's unrotated view
         for label, items in found.items():
             for mask in items:
                 self.pieces[label] = max(self.pieces.get(label, 0), _pieces(mask))
@@ -449,6 +458,8 @@ class Silhouettes:
                         stacks.append(normalised(view, ROTATIONS))
                         labels += [label] * ROTATIONS
                         blurred += [soft] * ROTATIONS
+                        if not soft:
+                            self.upright.setdefault(label, []).append(stacks[-1][0])
                 self.spreads.setdefault(label, []).append(_spread(mask))
         stacks.append(_generic())
         labels += [""] * len(stacks[-1])
@@ -462,6 +473,17 @@ class Silhouettes:
 
     def __bool__(self) -> bool:
         return bool(self.spreads)
+
+    def kept(self, old_labels: tuple[str, ...]) -> bool:
+        """Whether the redesign kept the outline: an old silhouette fits a new one at
+        KEPT_OUTLINE or better (see KEPT_OUTLINE)."""
+        if not self:
+            return False
+        old = [view for label in old_labels for view in self.upright.get(label, [])]
+        new = ~np.isin(self.labels, old_labels) & (self.labels != "") & ~self.blurred
+        if not old or not new.any():
+            return False
+        return bool(_fits(np.array(old), self.stack[new], self.areas[new]).max() >= KEPT_OUTLINE)
 
     def palette(self) -> np.ndarray:
         """Every label's main colours (Lab rows), each left out within NEAR of one before it."""
@@ -723,12 +745,13 @@ def _in_group(binaries, low: float, high: float, stop, parts: bool = True,
 
 
 def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
-           stop=None) -> tuple[Outline | None, tuple[int, int, int, int] | None]:
+           stop=None) -> tuple[Outline | None, Outline | None]:
     """The old outline that decides: of the regions that fit an old silhouette at MIN_FIT
     or better and MARGIN better than every other shape, the one that fits it best. Where
-    none does, the box of the region that best fits a silhouette of any of the brand's
-    logos, old or new, at MIN_FIT or better and MARGIN better than every plain shape: where
-    the brand's logo is, though its outline cannot tell which (see detect.shaped_view).
+    none does, the region that best fits a silhouette of any of the brand's logos, old or
+    new, at MIN_FIT or better and MARGIN better than every plain shape, as the Outline of
+    the label it fits best: where the brand's logo is, though its outline cannot tell
+    which (see detect.shaped_view and detect.recoloured).
     (None, None) once `stop` (a threading.Event) is set: the caller no longer needs the
     answer."""
     if not any(shapes.spreads.get(label) for label in old_labels):
@@ -796,7 +819,9 @@ def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
     shaped = (brand_fit >= MIN_FIT) & (brand_fit - plain_fit >= MARGIN) & ~inside_new  # the new logo it is in shows more
     if not shaped.any():
         return None, None
-    return None, found[int(np.argmax(np.where(shaped, brand_fit, 0.0)))][1]
+    best = int(np.argmax(np.where(shaped, brand_fit, 0.0)))
+    label = str(labels[int(np.argmax(np.where(labels != "", fit[best], 0.0)))])
+    return None, Outline(label, round(float(brand_fit[best]), 3), found[best][1], small=_small(found[best][1]))
 
 
 def _small(box: tuple[int, int, int, int]) -> bool:

@@ -68,14 +68,15 @@ def test_the_old_colours_where_the_keypoints_tie_make_the_image_old(recolour_mod
 
 def test_the_new_colours_there_demote_the_view_that_looked_there(recolour_model):
     image = scene(NEW)
-    is_old, share, (old, new) = recoloured(recolour_model, image, _matches(recolour_model, image))
-    assert not is_old and share >= silhouette.RECOLOUR_SHARE
+    matches = _matches(recolour_model, image)
+    found = recoloured(recolour_model, image, matches)
+    assert not found.old and found.label == "new" and found.share >= silhouette.RECOLOUR_SHARE
+    assert found.box == matches["new"].box and found.verified == matches["new"].inliers
     weak = Detection(0.8, "old", (0, 0, *image.size))
     assert detect(recolour_model, image).score < VERIFIED
-    assert overrule(recolour_model, weak, {old.label: old, new.label: new},
-                    recolour=(is_old, share, (old, new))).score == pytest.approx(0.8 * DEMOTED)
+    assert overrule(recolour_model, weak, matches, recolour=found).score == pytest.approx(0.8 * DEMOTED)
     elsewhere = Detection(0.8, "old", (0, 0, 100, 100))  # a view away from the logo is not demoted
-    assert overrule(recolour_model, elsewhere, {}, recolour=(is_old, share, (old, new))) == elsewhere
+    assert overrule(recolour_model, elsewhere, {}, recolour=found) == elsewhere
 
 
 def test_in_grey_the_colours_cannot_tell_and_decide_nothing(recolour_model):

@@ -373,7 +373,8 @@ def test_a_favicon_is_searched_enlarged_too(outline_model, kind):
     outline, region = outline_match(outline_model, icon)
     if kind == "new":
         assert outline is None
-        assert region is not None and iou(region, (4, 5, 20, 19)) > 0.8  # shaped like the brand's logo
+        assert region is not None and iou(region.box, (4, 5, 20, 19)) > 0.8  # shaped like the brand's logo
+        assert region.label == "new" and region.fit >= silhouette.MIN_FIT
     else:
         assert region is None
         assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
@@ -603,7 +604,8 @@ def painted(logo: Image.Image, colour: tuple[int, int, int]) -> Image.Image:
 def test_where_no_outline_decides_the_region_shaped_like_the_brands_logo_is_found(shapes):
     outline, region = silhouette.search(shapes, np.asarray(scene(mark("new"), 30, 150)), ("old",))
     opaque = mark("new").resize((150, 150)).rotate(30, expand=True).getchannel("A").getbbox()
-    assert outline is None and iou(region, (120 + opaque[0], 60 + opaque[1], 120 + opaque[2], 60 + opaque[3])) > 0.85
+    assert outline is None and iou(region.box, (120 + opaque[0], 60 + opaque[1], 120 + opaque[2], 60 + opaque[3])) > 0.85
+    assert region.label == "new" and region.fit >= silhouette.MIN_FIT
     outline, region = silhouette.search(shapes, np.asarray(scene(mark("old"))), ("old",))
     assert outline is not None and outline.label == "old" and region is None  # the outline decided
     assert silhouette.search(shapes, np.asarray(scene(None)), ("old",)) == (None, None)  # the photo alone
@@ -714,7 +716,7 @@ def test_the_old_glyph_within_the_new_logo_is_the_new_logo(monkeypatch):
     # Rounder corners than its file's: the glyph fits the old silhouette better than the
     # plate fits the new one, but the region shaped like the brand's logo is the plate.
     outline, region = silhouette.search(shapes, np.asarray(on_page(cut_out_of_a_plate(old, 90), (245, 245, 245))), ("old",))
-    assert outline is None and iou(region, (100, 40, 300, 240)) > 0.9
+    assert outline is None and iou(region.box, (100, 40, 300, 240)) > 0.9 and region.label == "new"
     outline = found(shapes, on_page(on_plate(old, round_plate=True), (245, 245, 245)))  # a plate of another shape
     assert outline is not None and outline.label == "old"
     monkeypatch.setattr(silhouette, "INSIDE_NEW", False)
