@@ -35,8 +35,9 @@ is not a red, yellow and green one, nor a blue button with white text an old blu
 with white in it.
 
 Where nothing decides, the region shaped most like any of the brand's logos, old or new,
-is still where the logo is: `search` hands its box on for the classifier to judge on its
-own (detect.shaped_view).
+is still where the logo is: `search` hands it on for the classifier to judge on its own
+(detect.shaped_view) and, where the redesign kept the outline, for the colours that
+changed to decide (detect.recoloured).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """A redesign that keeps the drawing and changes a colour: both logos' keypoints find the
-same drawing in the same place, and the colours there decide."""
+same drawing in the same place, or, for a drawing with too few corners to tie on, the
+outline finds the shape both logos share; the colours there decide."""
 
 from __future__ import annotations
 
@@ -149,3 +150,79 @@ def test_check_and_explain_say_the_old_colours_decided(recolour_model, tmp_path,
     assert "new.png: old logo" not in out
     assert run_cli("explain", "images/old.png", "--model", model) == 1
     assert re.search(r"reference keypoints and colours +fired", capsys.readouterr().out)
+
+
+# A redesign that kept the outline and changed the colour, as Crate.io's plus did: a flat
+# shape with few corners, so the keypoints find too little to tie on.
+CYAN, BLUE = (84, 210, 244), (0, 157, 199)
+PLUS = [(128, 0), (192, 0), (192, 64), (256, 64), (256, 128), (128, 128), (128, 192), (64, 192), (64, 128), (0, 128),
+        (0, 64), (128, 64)]
+
+
+def plus(colour: tuple[int, int, int], points=PLUS) -> Image.Image:
+    image = Image.new("RGBA", (256, 192), (0, 0, 0, 0))
+    ImageDraw.Draw(image).polygon(points, fill=(*colour, 255))
+    return image
+
+
+def kept_model(folder, new: Image.Image) -> Model:
+    logos = {"old": [plus(CYAN)], "new": [new]}
+    outlines = silhouette.pack(silhouette.masks(logos), silhouette.colours(logos))
+    path = tiny_model(folder, keypoints=verify.pack(verify.references(logos)), silhouettes=outlines)
+    return Model(path, path.read_bytes())
+
+
+@pytest.fixture(scope="module")
+def plus_model(tmp_path_factory) -> Model:
+    return kept_model(tmp_path_factory.mktemp("plus"), plus(BLUE))
+
+
+def test_a_redesign_that_kept_the_outline_is_told_from_one_that_did_not(plus_model, tmp_path):
+    assert plus_model.silhouettes().kept(("old",))
+    bar = plus(BLUE, [(0, 60), (256, 60), (256, 132), (0, 132)])
+    assert not kept_model(tmp_path, bar).silhouettes().kept(("old",))
+
+
+@pytest.mark.parametrize("angle", [0, 20])
+def test_where_nothing_else_decides_the_old_colour_of_the_kept_outline_makes_the_image_old(plus_model, monkeypatch,
+                                                                                        angle):
+    image = scene(plus(CYAN).rotate(angle, expand=True))
+    matches = _matches(plus_model, image)
+    assert verify.verdict(matches, ("old",)) is None and verify.tie(matches, ("old",)) is None
+    found = detect(plus_model, image)
+    assert found.score >= VERIFIED and found.label == "old"
+    assert found.outline >= silhouette.MIN_FIT and found.colours >= silhouette.RECOLOUR_SHARE and not found.verified
+    assert 240 <= found.box[0] <= 280 and 160 <= found.box[1] <= 200  # the plus, pasted at (260, 180)
+    monkeypatch.setattr(silhouette, "KEPT_OUTLINE", 1.01)  # as if the redesign had changed the outline
+    assert detect(plus_model, image).score < VERIFIED
+
+
+def test_the_new_colour_there_demotes_the_view_that_looked_there(plus_model):
+    from logolint.detect import outline_match
+
+    image = scene(plus(BLUE))
+    outline, region = outline_match(plus_model, image)
+    assert outline is None and region is not None
+    found = recoloured(plus_model, image, {}, region)
+    assert not found.old and found.label == "new" and found.box == region.box and found.outline == region.fit
+    weak = Detection(0.8, "old", (0, 0, *image.size))
+    assert overrule(plus_model, weak, {}, recolour=found).score == pytest.approx(0.8 * DEMOTED)
+    assert detect(plus_model, image).score < VERIFIED
+
+
+@pytest.mark.parametrize("image", [
+    scene(plus(CYAN).convert("LA").convert("RGBA")),  # grey: the colours cannot tell
+    scene(Image.new("RGBA", (180, 180), (*CYAN, 255))),  # the old colour, not the logo's shape
+    scene(None),
+], ids=["grey copy", "old colour, plain square", "no logo"])
+def test_without_the_old_colour_in_the_logos_shape_nothing_is_decided(plus_model, image):
+    assert detect(plus_model, image).score < VERIFIED
+
+
+def test_check_says_the_outline_and_the_old_colours_decided(plus_model, tmp_path, capsys, monkeypatch):
+    from conftest import run_cli
+
+    monkeypatch.chdir(tmp_path)
+    scene(plus(CYAN)).save(tmp_path / "old.png")
+    assert run_cli("check", "old.png", "--model", str(plus_model.path), "--no-cache") == 1
+    assert re.search(r"old\.png: old logo .*, outline fits 0\.\d\d in the old colours", capsys.readouterr().out)
