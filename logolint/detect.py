@@ -54,9 +54,22 @@ class Detection:
     box: Box  # the view, in the coordinates of the analysed image
     known: bool = False  # decided by the fingerprint of a known logo file, not the model
     verified: int = 0  # keypoints of a reference logo found in place (see verify; verify.partial: the lead), 0 if none counted
-    outline: float = 0.0  # how well a region fits an old logo's silhouette (see silhouette), 0 if none decided
-    colours: float = 0.0  # the old colours where they decided: an outline's lead in them, or their share of a tie's box (recoloured)
+    outline: float = 0.0  # how well a region fits an old logo's silhouette (see silhouette), or the brand's where
+    # its colours decided (recoloured); 0 if no outline decided
+    colours: float = 0.0  # the old colours where they decided: an outline's lead in them, or their share of a tie's box
+    # or of a kept outline's region (recoloured)
     shaped: bool = False  # a region shaped like the brand's logo, classified on its own (see shaped_view)
+
+
+@dataclasses.dataclass(frozen=True)
+class Recolour:
+    """Whose colours a drawing shows that the old and new logos share (see recoloured)."""
+    old: bool  # the old logo's changed colours, else the new one's
+    share: float  # those colours' share of the box's pixels
+    label: str  # the logo whose colours they are
+    box: Box  # that logo's keypoint match where the two tied, else the region shaped like the logo
+    verified: int = 0  # that match's inliers
+    outline: float = 0.0  # the region's fit to the brand's silhouette
 
 
 def square(image, size: int):
@@ -506,17 +519,6 @@ def _verified(model, image, found: Detection, matches: dict, outline, region) ->
             found = shaped
     return overrule(model, found, matches, confirmed(model, image, outline), lambda box: old_share(model, image, box),
                     recoloured(model, image, matches, region if undecided else None))
-
-
-@dataclasses.dataclass(frozen=True)
-class Recolour:
-    """Whose colours a drawing shows that the old and new logos share (see recoloured)."""
-    old: bool  # the old logo's changed colours, else the new one's
-    share: float  # those colours' share of the box's pixels
-    label: str  # the logo whose colours they are
-    box: Box  # that logo's keypoint match where the two tied, else the region shaped like the logo
-    verified: int = 0  # that match's inliers
-    outline: float = 0.0  # the region's fit to the brand's silhouette
 
 
 def recoloured(model, image, matches: dict, region=None) -> Recolour | None:

@@ -151,8 +151,8 @@ RECOLOUR_PIXELS = 40_000  # a larger box is sampled down to about this many pixe
 # old silhouette, upright, fits a new one this well at some rotation, the region shaped like
 # the logo shows the brand's outline, and its colours decide as a tie's do (detect.recoloured).
 # Old against new silhouettes over 108 brands (brands-dev and eight held-out sets): 1.0 for
-# Crate.io, Rancher, Kotlin and Twilio, 0.98-0.995 for Chrome, Swagger, IntelliJ IDEA and W3C, then
-# 0.91 (Firefox) and below.
+# Crate.io, Rancher, Kotlin and Twilio, 0.98-0.995 for Chrome, Swagger, IntelliJ IDEA and
+# W3C, then 0.91 (Firefox) and below.
 KEPT_OUTLINE = 0.95
 # A blurred mark, thresholded, has rounded corners and filled-in gaps: its outline fits a
 # blurred silhouette (Gaussian, this many pixels at MASK_SIDE) better than the sharp one.
