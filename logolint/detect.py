@@ -366,8 +366,9 @@ def outline_match(model, image, stop=None, shrunk: Shrunk | None = None):
             region, region_scale = enlarged_region, larger
     if found is not None:
         return dataclasses.replace(found, box=_to_image(found.box, scale, image.size)), None
-    return None, None if region is None else dataclasses.replace(region, box=_to_image(region.box, region_scale,
-                                                                                         image.size))
+    if region is not None:
+        region = dataclasses.replace(region, box=_to_image(region.box, region_scale, image.size))
+    return None, region
 
 
 def keypoint_matches(model, image) -> dict:
