@@ -260,9 +260,10 @@ PARTIAL_MOST = 0.98  # keypoint evidence short of a verdict (verify.partial) sta
 SHAPED_OLD = 0.8
 
 
-def graded(strength: float) -> float:
-    """The score of a geometric verdict whose evidence has `strength` (0-1, clipped)."""
-    return VERIFIED + (VERIFIED_MOST - VERIFIED) * min(max(strength, 0.0), 1.0)
+def graded(strength: float, least: float = VERIFIED, most: float = VERIFIED_MOST) -> float:
+    """The score of a geometric verdict whose evidence has `strength` (0-1, clipped), from
+    `least` to `most`."""
+    return least + (most - least) * min(max(strength, 0.0), 1.0)
 
 
 def _contains(outer: Box, inner: Box) -> bool:
@@ -421,8 +422,8 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
     box -> its old_share); without one (no image at hand), by its evidence alone."""
     from logolint import verify as geometry
 
-    def grade(strength: float, box: Box) -> float:
-        return graded(strength if preference is None else (min(max(strength, 0.0), 1.0) + preference(box)) / 2)
+    def grade(strength: float, box: Box, *band: float) -> float:
+        return graded(strength if preference is None else (min(max(strength, 0.0), 1.0) + preference(box)) / 2, *band)
 
     match = geometry.verdict(matches, model.info.old_labels)
     if match is not None and match.label in model.info.old_labels:
@@ -433,7 +434,9 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
     if outline is not None and not (match is not None and _contains(match.box, outline.box)):
         from logolint.silhouette import MIN_FIT
 
-        score = grade((outline.fit - MIN_FIT) / (1.0 - MIN_FIT), outline.box)
+        # An outline the classifier had to confirm is graded under every verdict.
+        band = (PARTIAL_MOST, VERIFIED) if _loose(outline) else ()
+        score = grade((outline.fit - MIN_FIT) / (1.0 - MIN_FIT), outline.box, *band)
         return Detection(max(found.score, score), outline.label, outline.box, outline=outline.fit,
                          colours=outline.colours)
     # Or around it, where the new logo's keypoints are many (AROUND_INLIERS): a view of part
@@ -476,9 +479,14 @@ def old_share(model, image, box: Box) -> float:
     return min(max(share, 0.0), 1.0) if math.isfinite(share) else 0.5
 
 
+def _loose(outline) -> bool:
+    """Whether the outline needed the classifier to stand (see confirmed)."""
+    return not outline.colours and (outline.fit < CONFIRM_FIT or outline.small)
+
+
 def confirmed(model, image, outline):
     """The outline match (in the image's pixels) if it stands (see CONFIRM_FIT), else None."""
-    if outline is None or (outline.fit >= CONFIRM_FIT and not outline.small) or outline.colours:
+    if outline is None or not _loose(outline):
         return outline
     x0, y0, x1, y1 = outline.box
     probs = _view_probabilities(model, image, (x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)))
