@@ -424,7 +424,9 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
     (verify.verdict), a fitting outline or colours, old keypoints short of a verdict
     (verify.partial) add to the classifier's score, and without those the classifier
     decides alone. A verdict is graded half by its evidence and half by `preference` (a
-    box -> its old_share); without one (no image at hand), by its evidence alone."""
+    box -> its old_share); without one (no image at hand), by its evidence alone. An
+    outline the classifier had to confirm (see confirmed) is graded the same way, but from
+    PARTIAL_MOST to VERIFIED: evidence short of a verdict."""
     from logolint import verify as geometry
 
     def grade(strength: float, box: Box, *band: float) -> float:
@@ -439,7 +441,6 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
     if outline is not None and not (match is not None and _contains(match.box, outline.box)):
         from logolint.silhouette import MIN_FIT
 
-        # An outline the classifier had to confirm is graded under every verdict.
         band = (PARTIAL_MOST, VERIFIED) if _loose(outline) else ()
         score = grade((outline.fit - MIN_FIT) / (1.0 - MIN_FIT), outline.box, *band)
         return Detection(max(found.score, score), outline.label, outline.box, outline=outline.fit,
