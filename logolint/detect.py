@@ -429,8 +429,9 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
     PARTIAL_MOST to VERIFIED: evidence short of a verdict."""
     from logolint import verify as geometry
 
-    def grade(strength: float, box: Box, *band: float) -> float:
-        return graded(strength if preference is None else (min(max(strength, 0.0), 1.0) + preference(box)) / 2, *band)
+    def grade(strength: float, box: Box, least: float = VERIFIED, most: float = VERIFIED_MOST) -> float:
+        return graded(strength if preference is None else (min(max(strength, 0.0), 1.0) + preference(box)) / 2,
+                      least, most)
 
     match = geometry.verdict(matches, model.info.old_labels)
     if match is not None and match.label in model.info.old_labels:
@@ -441,8 +442,8 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
     if outline is not None and not (match is not None and _contains(match.box, outline.box)):
         from logolint.silhouette import MIN_FIT
 
-        band = (PARTIAL_MOST, VERIFIED) if _loose(outline) else ()
-        score = grade((outline.fit - MIN_FIT) / (1.0 - MIN_FIT), outline.box, *band)
+        least, most = (PARTIAL_MOST, VERIFIED) if _loose(outline) else (VERIFIED, VERIFIED_MOST)
+        score = grade((outline.fit - MIN_FIT) / (1.0 - MIN_FIT), outline.box, least, most)
         return Detection(max(found.score, score), outline.label, outline.box, outline=outline.fit,
                          colours=outline.colours)
     # Or around it, where the new logo's keypoints are many (AROUND_INLIERS): a view of part
