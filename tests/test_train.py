@@ -5,7 +5,8 @@ from PIL import Image
 
 from logolint.detect import letterbox, old_match
 from logolint.model import Model, ModelInfo, backbone_path
-from logolint.train import LABELS, NEW, OLD, OTHER, PROTOTYPES, Backbone, Examples, fuse, prototypes
+from logolint import train
+from logolint.train import LABELS, NEW, OLD, OTHER, PROTOTYPES, Backbone, Examples, fit_softmax, fuse, prototypes, softmax
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -31,6 +32,48 @@ def test_old_match_maps_the_range_to_0_1_and_is_1_without_prototypes():
     assert abs(old_match(info, {"old": 0.7, "new": 0.99}) - 0.5) < 1e-9
     assert old_match(info, {"old": 0.5}) == 0.0 and old_match(info, {"old": 0.95}) == 1.0
     assert old_match(info, {}) == 1.0
+
+
+def _separable(rng, count=301, dim=12, classes=3):
+    labels = rng.integers(0, classes, count)
+    centres = rng.normal(size=(classes, dim)) * 2
+    return (centres[labels] + rng.normal(size=(count, dim)) + 5).astype(np.float32), labels
+
+
+def test_gradients_a_block_of_rows_at_a_time_are_those_of_all_rows_at_once(monkeypatch):
+    rng = np.random.default_rng(3)
+    z, labels = _separable(rng)
+    onehot = np.eye(3, dtype=np.float32)[labels]
+    weights = rng.uniform(0.5, 2, len(z)).astype(np.float32)[:, None]
+    w, b = rng.normal(size=(12, 3)).astype(np.float32) * 0.1, rng.normal(size=3).astype(np.float32)
+    grad_logits = (softmax(z @ w + b) - onehot) * weights
+    monkeypatch.setattr(train, "GRADIENT_ROWS", 40)  # 301 rows: the last block is short
+    grad_w, grad_b = train._gradients(z, w, b, onehot, weights)
+    assert np.allclose(grad_w, z.T @ grad_logits / len(z), atol=1e-5)
+    assert np.allclose(grad_b, grad_logits.sum(axis=0) / len(z), atol=1e-6)
+
+
+def test_fit_softmax_learns_the_classes_whatever_the_blocks_and_in_place_on_request(monkeypatch):
+    rng = np.random.default_rng(4)
+    x, labels = _separable(rng)
+    monkeypatch.setattr(train, "GRADIENT_ROWS", 40)
+    weights, bias = fit_softmax(x, labels, 3, steps=200)
+    assert ((x @ weights.T + bias).argmax(axis=1) == labels).mean() > 0.95
+    monkeypatch.setattr(train, "GRADIENT_ROWS", 10_000)  # one block
+    assert np.allclose(fit_softmax(x, labels, 3, steps=200)[0], weights, atol=1e-4)
+    copy = x.copy()
+    assert np.allclose(fit_softmax(copy, labels, 3, steps=200, overwrite=True)[0], weights, atol=1e-4)
+    assert abs(copy.mean()) < 1e-4 and not np.allclose(copy, x)  # standardised in place, not copied
+    assert np.allclose(train._deviation(x - x.mean(axis=0)), x.astype(np.float64).std(axis=0), rtol=1e-5)
+
+
+def test_rows_of_blocks_are_those_of_the_stacked_blocks_in_their_order():
+    rng = np.random.default_rng(5)
+    blocks = [rng.normal(size=(int(rng.integers(1, 9)), 4)).astype(np.float16) for _ in range(20)]
+    stacked = np.concatenate(blocks)
+    rows = rng.choice(len(stacked), 40, replace=False)
+    chosen = train._rows(blocks, rows)
+    assert chosen.dtype == np.float32 and np.array_equal(chosen, stacked[rows].astype(np.float32))
 
 
 def test_examples_keep_every_logo_cell_and_a_sample_of_the_rest():
