@@ -219,6 +219,46 @@ def test_freed_image_memory_is_kept_for_reuse(mode, environment, returned):
     assert (freed_mib >= 40) == returned, freed_mib
 
 
+REUSE_ACROSS_THREADS = """
+import resource, threading
+import numpy as np
+from logolint.cli import _keep_freed_memory
+
+_keep_freed_memory()
+freed, finished, faulted = threading.Event(), threading.Event(), []
+
+def first():  # an image's stage that freed its arrays and goes on with other work
+    block = np.ones(40 << 20, np.uint8)
+    del block
+    freed.set()
+    finished.wait()
+
+def second():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    block = np.ones(40 << 20, np.uint8)
+    faulted.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+
+one = threading.Thread(target=first)
+one.start()
+freed.wait()
+two = threading.Thread(target=second)
+two.start()
+two.join()
+finished.set()
+one.join()
+print(faulted[0])
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or __import__("platform").libc_ver()[0] != "glibc",
+                    reason="glibc's mallopt")
+def test_memory_one_thread_freed_is_reused_by_another():
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MALLOC_")}
+    result = subprocess.run([sys.executable, "-c", REUSE_ACROSS_THREADS], capture_output=True, text=True,
+                            env=env, check=True)
+    assert int(result.stdout) < 16  # pages faulted in; a heap of its own for each thread: hundreds
+
+
 def test_printable_names_escape_what_a_terminal_would_act_on():
     from logolint.formats import printable
 
