@@ -246,10 +246,10 @@ def _keep_freed_memory() -> None:
     glibc's malloc maps such blocks fresh from the kernel and unmaps them when freed (and
     trims freed heap tops), so every image faulted the same pages in again: 2.3 s of
     kernel time in a check of forty 1-MP pictures. Freed memory is kept for reuse
-    instead (see the README's Performance), in one heap for all threads: a heap per thread
-    gave back its freed memory on its own terms, and a check of forty pictures faulted
-    130,000 to 540,000 pages in from run to run. glibc only; an explicit MALLOC_ setting
-    in the environment is kept."""
+    instead (see the README's Performance), in one heap for all threads: with a heap per
+    thread, memory one thread had freed was faulted in afresh by another, and a check of
+    forty pictures faulted 130,000 to 540,000 pages in from run to run. glibc only; an
+    explicit MALLOC_ setting in the environment is kept."""
     if any(name in os.environ for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX")):
         return
     import ctypes
