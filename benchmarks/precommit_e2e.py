@@ -27,7 +27,7 @@ CONFIG = """repos:
         entry: logolint-hook
         language: python
         additional_dependencies: ["{root}"]
-        files: (?i)\\.(bmp|dib|gif|ico|jfif|jpe|jpeg|jpg|png|svg|svgz|tif|tiff|webp)$
+        files: (?i)\\.(apng|bmp|dib|gif|ico|jfif|jpe|jpeg|jpg|png|svg|svgz|tif|tiff|webp)$
         require_serial: true
       - id: check-added-large-files
         name: check-added-large-files

@@ -22,7 +22,7 @@ HEADER = (
     "# Add to it with `logolint check --write-baseline FILE`; an edited image is checked again.\n"
 )
 MAX_BASELINE_BYTES = 64 << 20  # about 600,000 entries
-_LINE = re.compile(r"([0-9a-f]{64})(?:\s+(.*))?")
+_LINE = re.compile(r"([0-9a-fA-F]{64})(?:\s+(.*))?")  # uppercase too: PowerShell's Get-FileHash
 
 
 def read_baseline(path: Path) -> frozenset[str]:
@@ -47,7 +47,7 @@ def read_entries(path: Path) -> dict[str, str]:
         match = _LINE.fullmatch(line)
         if not match:
             raise ValueError(f"{path}: line {number}: expected a sha256 and a path")
-        entries[match.group(1)] = match.group(2) or ""
+        entries[match.group(1).lower()] = match.group(2) or ""
     return entries
 
 

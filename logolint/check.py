@@ -17,7 +17,7 @@ from logolint.cache import ResultCache, cache_key
 from logolint.config import Config
 from logolint.detect import Box, detect
 from logolint.errors import ConfigError, ImageError, ImageUnfinished, ModelError
-from logolint.imaging import WORK_SIDE, load_image, read_file, smaller_icons
+from logolint.imaging import WORK_SIDE, load_image, other_images, read_file
 from logolint.model import finite_number
 from logolint.paths import collect, repository_root
 from logolint.results import Report, Result, repo_relative
@@ -84,24 +84,30 @@ def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> 
 
 
 def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
-    """What the model says about one file's content, as a cacheable dict. An ICO's sizes
-    (see imaging.MAX_ICONS) score as the highest-scoring one, its box scaled to the size
-    that opens first."""
+    """What the model says about one file's content, as a cacheable dict. A file of several
+    images (see imaging.other_images) scores as its highest-scoring one, the box scaled to
+    the image that opens first; "unchecked" says why some were not checked."""
+    unchecked = None
     try:
-        loaded = load_image(path, data, analysed_side(model, localise))
+        side = analysed_side(model, localise)
+        loaded = load_image(path, data, side)
         found = detect(model, loaded.image, localise)
         box = _to_source(found.box, loaded.image.size, loaded.source_size)
-        for other in smaller_icons(data, analysed_side(model, localise)) if loaded.frames > 1 else ():
-            also = detect(model, other.image, localise)
-            if also.score > found.score:  # the same icon at another size: its box, scaled
-                found = also
-                box = _to_source(also.box, other.image.size, loaded.source_size)
+        try:
+            for _, other in other_images(data, side, loaded.image) if loaded.others else ():
+                also = detect(model, other.image, localise)
+                if also.score > found.score:
+                    found = also
+                    box = _to_source(also.box, other.image.size, loaded.source_size)
+        except ImageError as exc:
+            unchecked = str(exc)
     except ImageUnfinished:
         raise
     except ImageError as exc:
         return {"error": str(exc)}
-    return {"score": round(found.score, SCORE_DIGITS), "label": found.label, "box": list(box), "verified": found.verified,
-            "outline": found.outline, "colours": found.colours}
+    outcome = {"score": round(found.score, SCORE_DIGITS), "label": found.label, "box": list(box),
+               "verified": found.verified, "outline": found.outline, "colours": found.colours}
+    return outcome | ({"unchecked": unchecked} if unchecked else {})
 
 
 def _well_formed(outcome: dict[str, Any]) -> bool:
@@ -109,6 +115,8 @@ def _well_formed(outcome: dict[str, Any]) -> bool:
     file in the cache is recomputed, not trusted."""
     if outcome.get("error") is not None:
         return isinstance(outcome["error"], str)
+    if not isinstance(outcome.get("unchecked", ""), str):
+        return False
     box = outcome.get("box")
     return (finite_number(outcome.get("score")) and 0.0 <= outcome["score"] <= 1.0
             and (box is None or (isinstance(box, list) and len(box) == 4 and all(map(finite_number, box))))
@@ -120,6 +128,8 @@ def _result(path: str, outcome: dict[str, Any], threshold: float, sha256: str | 
     if outcome.get("error") is not None:
         return Result(path, None, False, error=outcome["error"], sha256=sha256)
     score = outcome["score"]
+    if outcome.get("unchecked") and score < threshold:  # what was checked does not flag it: the rest might
+        return Result(path, None, False, error=outcome["unchecked"], sha256=sha256)
     box = tuple(outcome["box"]) if outcome.get("box") else None
     return Result(path, score, score >= threshold, label=outcome.get("label"), box=box, sha256=sha256,
                   verified=int(outcome.get("verified") or 0), outline=float(outcome.get("outline") or 0.0),

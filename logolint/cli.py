@@ -10,7 +10,7 @@ from typing import Sequence
 
 from logolint import __version__
 from logolint.errors import ConfigError, ImageError, LogolintError
-from logolint.formats import printable
+from logolint.formats import printable, shown_score
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("check", "train", "eval", "explain", "init")
@@ -267,7 +267,7 @@ def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from logolint.cache import ResultCache, default_cache_dir
-    from logolint.check import check_paths
+    from logolint.check import check_paths, resolve_threshold
 
     _one_blas_thread()
     _keep_freed_memory()
@@ -278,7 +278,7 @@ def _check(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else ResultCache(Path(args.cache_dir or default_cache_dir()))
     with console.progress() as line:
         report = check_paths(args.paths, config, model, args.threshold, cache, shard=args.shard,
-                             on_result=_follow(console, line))
+                             on_result=_follow(console, line, resolve_threshold(config, model, args.threshold)))
     if cache:
         console.detail(f"cache {printable(str(cache.directory))}: {cache.hits} hits, {cache.misses} misses")
     if args.write_baseline:
@@ -292,7 +292,7 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
-def _follow(console, line):
+def _follow(console, line, threshold: float):
     """The on_result callback: advance the progress line; with -v, one line per file."""
 
     def on_result(result, done: int, total: int) -> None:
@@ -303,7 +303,7 @@ def _follow(console, line):
             console.detail(f"{shown}: not checked: {result.error}")
         else:
             verdict = console.paint_err("old logo", "bad") if result.flagged else "ok"
-            console.detail(f"{shown}: {result.score:.2f} {result.label} ({verdict})")
+            console.detail(f"{shown}: {shown_score(result.score, threshold)} {result.label} ({verdict})")
 
     return on_result
 

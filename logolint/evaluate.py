@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from logolint.errors import ConfigError
-from logolint.formats import json_text, printable
+from logolint.formats import json_text, printable, shown_threshold
 from logolint.imaging import is_image_path
 from logolint.results import Result
 
@@ -114,8 +114,13 @@ def as_text(evaluation: Evaluation) -> str:
     if e.false_positive_rate is not None:
         recall += f" (false positives {e.false_positive_rate:.1%})"
     suggested = f"{e.suggested_threshold:.4f}" if e.suggested_threshold is not None else f"n/a ({no_others})"
+    others = sum(1 for s in e.items if s.truth != "old" and s.score is not None)
+    if others and others * TARGET_FPR < 1:
+        # With under 100 of them, "at most 1%" means none: the rate is not measured.
+        suggested += (f" (from {others} new or none image{'s' if others != 1 else ''}: {TARGET_FPR:.0%} false "
+                      f"positives takes {round(1 / TARGET_FPR)} or more to measure; this only keeps those below it)")
     lines = [
-        f"images: {len(e.items)}  threshold: {e.threshold:.2f}",
+        f"images: {len(e.items)}  threshold: {shown_threshold(e.threshold)}",
         f"accuracy: {_rate(e.accuracy, 'no image checked')}",
         f"old recall at threshold: {recall}",
         f"old recall at {TARGET_FPR:.0%} false positives: "
@@ -149,6 +154,7 @@ def as_json(evaluation: Evaluation) -> str:
         "false_positive_rate": e.false_positive_rate,
         "recall_at_1pct_fpr": e.recall_at_target_fpr,
         "suggested_threshold": e.suggested_threshold,
+        "others_checked": sum(1 for s in e.items if s.truth != "old" and s.score is not None),
         "confusion": e.confusion,
         "unchecked": len(e.unchecked),
         "items": [dataclasses.asdict(s) for s in e.items],

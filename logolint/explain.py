@@ -10,8 +10,9 @@ from typing import Any, Callable
 from logolint.check import SCORE_DIGITS, _to_source, analysed_side, resolve_threshold, with_old_labels
 from logolint.config import Config
 from logolint.detect import Box, Detection, decide, known_drawing, score_views, verify
-from logolint.formats import printable
-from logolint.imaging import load_image, read_file
+from logolint.errors import ImageError
+from logolint.formats import printable, shown_score, shown_threshold
+from logolint.imaging import load_image, other_images, read_file
 
 Paint = Callable[[str, str], str]
 RUNNERS_UP = 5  # views listed by default besides those that fired
@@ -26,6 +27,7 @@ class Explanation:
     verdict: Detection  # the view that decides, as `check` picks it
     threshold: float
     accepted: str | None = None  # why the baseline or allow list accepts a flagged image
+    part: str | None = None  # which of the file's images, where not the one that opens first ("frame 3")
 
     @property
     def flagged(self) -> bool:
@@ -56,24 +58,40 @@ def _fires(view: Detection, threshold: float) -> bool:
 
 
 def explain(path: str, config: Config, model, threshold: float | None = None) -> Explanation:
-    """Score every view of one image as `check` would, with the same settings."""
+    """Score every view of one image as `check` would, with the same settings. In a file
+    of several images (see imaging.other_images) the one `check` scores the file by is
+    explained; raises ImageError where `check` would report the file not checked."""
     threshold = resolve_threshold(config, model, threshold)
     if config.old_labels is not None:
         model = with_old_labels(model, config.old_labels)
     data = read_file(path)
-    loaded = load_image(path, data, side=analysed_side(model, config.localise))
-    known = known_drawing(model, loaded.image)
-    views = tuple(score_views(model, loaded.image, config.localise))
+    side = analysed_side(model, config.localise)
+    loaded = load_image(path, data, side=side)
+    best = _explained(path, loaded.image, loaded.source_size, config, model, threshold)
+    try:
+        for what, other in other_images(data, side, loaded.image) if loaded.others else ():
+            also = _explained(path, other.image, loaded.source_size, config, model, threshold, what)
+            if also.verdict.score > best.verdict.score:
+                best = also
+    except ImageError:
+        if not best.flagged:
+            raise
+    accepted = config.allowed.get(hashlib.sha256(data).hexdigest()) if best.flagged else None
+    return dataclasses.replace(best, accepted=accepted)
+
+
+def _explained(path: str, image, source_size: tuple[int, int], config: Config, model, threshold: float,
+               part: str | None = None) -> Explanation:
+    known = known_drawing(model, image)
+    views = tuple(score_views(model, image, config.localise))
     verdict = known or decide(list(views))
     if not known and config.localise:
-        checked = verify(model, loaded.image, verdict)
+        checked = verify(model, image, verdict)
         if checked.verified or checked.outline or checked.shaped:  # the geometry overruled the views: a view of its own
             views += (checked,)
         verdict = checked
     views = ((known,) if known else ()) + views
-    explanation = Explanation(path, loaded.image, loaded.source_size, views, verdict, threshold)
-    accepted = config.allowed.get(hashlib.sha256(data).hexdigest()) if explanation.flagged else None
-    return dataclasses.replace(explanation, accepted=accepted)
+    return Explanation(path, image, source_size, views, verdict, threshold, part=part)
 
 
 def overlay(explanation: Explanation):
@@ -82,7 +100,8 @@ def overlay(explanation: Explanation):
 
     verdict = explanation.verdict
     what, relation = ("old logo", ">=") if explanation.flagged else ("no old logo", "<")
-    caption = f"{what} {verdict.score:.2f} {relation} {explanation.threshold:.2f}"
+    threshold = explanation.threshold
+    caption = f"{what} {shown_score(verdict.score, threshold)} {relation} {shown_threshold(threshold)}"
     scored = [(view.box, view.score) for view in explanation.views]
     return draw(explanation.image, scored, verdict.box, caption, explanation.flagged)
 
@@ -117,14 +136,16 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
     """The score breakdown as text: the verdict, whether the whole image and its parts
     fired, then the deciding view, those that fired and the runners-up (`every_view`: all)."""
     decisive, threshold = explanation.verdict, explanation.threshold
+    limit = shown_threshold(threshold)
     width, height = explanation.source_size
     if explanation.flagged:
-        verdict = f"{paint('old logo', 'bad')} ({decisive.score:.2f} >= {threshold:.2f})"
+        verdict = f"{paint('old logo', 'bad')} ({shown_score(decisive.score, threshold)} >= {limit})"
     else:
-        verdict = f"{paint('no old logo', 'good')} ({decisive.score:.2f} < {threshold:.2f})"
-    lines = [f"{printable(explanation.path)}: {verdict} at {_box(explanation.to_source(decisive.box))}",
+        verdict = f"{paint('no old logo', 'good')} ({shown_score(decisive.score, threshold)} < {limit})"
+    where = f" in {explanation.part}" if explanation.part else ""
+    lines = [f"{printable(explanation.path)}: {verdict}{where} at {_box(explanation.to_source(decisive.box))}",
              f"{len(explanation.views)} views of the {width}x{height} image scored; "
-             f"a view fires at score >= {threshold:.2f}", ""]
+             f"a view fires at score >= {limit}", ""]
     if explanation.accepted is not None:
         lines.insert(1, f"accepted ({explanation.accepted}): `check` passes it")
     stages: dict[str, list[Detection]] = {}
@@ -136,7 +157,7 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
         top = max(view.score for view in views)
         mark = paint("fired", "bad") if fired else paint("quiet", "dim")
         count = f"{len(views)} view{'s' if len(views) != 1 else ''}"
-        lines.append(f"  {name:<{name_width}}  {mark}  {fired} of {count}, best {top:.2f}")
+        lines.append(f"  {name:<{name_width}}  {mark}  {fired} of {count}, best {shown_score(top, threshold)}")
     ranked = sorted(explanation.views, key=lambda view: (-view.score, view.box))
     shown = [view for i, view in enumerate(ranked)
              if every_view or i < RUNNERS_UP or _fires(view, threshold) or view is decisive]
@@ -146,11 +167,11 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
     box_width = max(len(_box(box)) for box in boxes)
     lines += ["", f"  score  label    {'size':<{size_width}}  view (source pixels)"]
     for view, box, size in zip(shown, boxes, sizes):
-        score = f"{view.score:.2f}"
+        score = shown_score(view.score, threshold)
         score = paint(score, "bad") if _fires(view, threshold) else score
         line = f"  {score}   {view.label:<7}  {size:<{size_width}}  {_box(box):<{box_width}}"
         lines.append((line + ("  <- decides" if view is decisive else "")).rstrip())
     if len(shown) < len(ranked):
         lines.append(paint(f"  ... {len(ranked) - len(shown)} more views, scoring "
-                           f"{max(v.score for v in ranked if v not in shown):.2f} or less (-v lists them)", "dim"))
+                           f"{shown_score(max(v.score for v in ranked if v not in shown), threshold)} or less (-v lists them)", "dim"))
     return "\n".join(lines) + "\n"

@@ -37,6 +37,25 @@ def printable(text: str) -> str:
                    for char in decodable(text))
 
 
+def shown_threshold(threshold: float) -> str:
+    """The threshold with as many decimals as it has, from 2 to 4 (scores are kept to 4)."""
+    for digits in (2, 3):
+        if round(threshold, digits) == threshold:
+            return f"{threshold:.{digits}f}"
+    return f"{threshold:.4f}"
+
+
+def shown_score(score: float, threshold: float) -> str:
+    """The score with the threshold's decimals, or more where fewer would show it equal to
+    the threshold or on its other side ("1.00 < 1.00" at a threshold of 0.9975)."""
+    limit = shown_threshold(threshold)
+    for digits in range(len(limit) - 2, 5):
+        text = f"{score:.{digits}f}"
+        if (float(text) >= threshold) == (score >= threshold) and (text != limit or score == threshold):
+            return text
+    return f"{score:.4f}"
+
+
 def json_text(document: object) -> str:
     """`document` as indented JSON, every string in it decodable (see there)."""
     import json
@@ -86,7 +105,7 @@ def text(report: Report, paint: Callable[[str, str], str] = _plain, with_summary
             lines.append(f"{printable(result.path)}: {paint('not checked', 'warn')}: {printable(result.error)}")
         elif result.flagged:
             lines.append(
-                f"{printable(result.path)}: {paint('old logo', 'bad')} ({result.score:.2f} >= {report.threshold:.2f})"
+                f"{printable(result.path)}: {paint('old logo', 'bad')} ({shown_score(result.score, report.threshold)} >= {shown_threshold(report.threshold)})"
                 + _box(result)
             )
     if with_summary:

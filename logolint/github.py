@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from logolint.formats import printable
+from logolint.formats import printable, shown_score, shown_threshold
 from logolint.results import Report, Result
 
 
@@ -27,7 +27,7 @@ def escape_property(text: str) -> str:
 
 
 def _score(result: Result, report: Report) -> str:
-    return f"{result.score:.2f} >= {report.threshold:.2f}"
+    return f"{shown_score(result.score, report.threshold)} >= {shown_threshold(report.threshold)}"
 
 
 def _box(result: Result) -> str:
@@ -117,7 +117,7 @@ def job_summary(report: Report) -> str:
         lines += ["| File | Score | Box | Verdict |", "| --- | --- | --- | --- |"]
         for result in rows:
             name = report.repo_path(result.path) or result.path
-            score = f"{result.score:.2f}" if result.score is not None else "–"
+            score = shown_score(result.score, report.threshold) if result.score is not None else "–"
             lines.append(f"| {_cell(name)} | {score} | {_box(result) or '–'} | {_cell(_outcome(result))} |")
         lines.append("")
     return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from logolint import __version__
+from logolint.formats import shown_score, shown_threshold
 from logolint.results import Report, Result
 
 FRAME = (300, 200)  # CSS pixels a thumbnail is fitted into
@@ -109,8 +110,8 @@ def _card(result: Result, threshold: float, thumb) -> str:
 <div class="frame">{picture}</div>
 <div class="meta">
 <p class="path">{path}</p>
-<div class="score"><b>{result.score:.2f}</b><span>&ge; {threshold:.2f}</span>
-<div class="meter" title="score {result.score:.2f}, threshold {threshold:.2f}">\
+<div class="score"><b>{shown_score(result.score, threshold)}</b><span>&ge; {shown_threshold(threshold)}</span>
+<div class="meter" title="score {shown_score(result.score, threshold)}, threshold {shown_threshold(threshold)}">\
 <span style="width:{_percent(result.score, 1)}"></span><i style="left:{_percent(threshold, 1)}"></i></div></div>
 <p class="where">{label}{where}{size}</p>
 </div>
@@ -143,7 +144,7 @@ def render(report: Report) -> str:
         f"<style>{CSS}</style></head><body>",
         "<header><h1>logolint report</h1>",
         f'<p class="verdict">{html.escape(summary(report))}</p>',
-        f"<p>threshold {report.threshold:.2f} · model sha256 {report.model_sha256[:12]}… · "
+        f"<p>threshold {shown_threshold(report.threshold)} · model sha256 {report.model_sha256[:12]}… · "
         f"logolint {__version__}</p></header>",
     ]
     if findings:

@@ -16,7 +16,7 @@ from logolint.errors import ImageError
 from logolint.files import open_regular
 
 IMAGE_EXTENSIONS = frozenset(
-    ".png .jpg .jpeg .jpe .jfif .gif .webp .bmp .dib .tif .tiff .ico .svg .svgz".split()
+    ".png .apng .jpg .jpeg .jpe .jfif .gif .webp .bmp .dib .tif .tiff .ico .svg .svgz".split()
 )
 # What PIL may open, whatever a file is named: the formats above and no other plugin (PIL's
 # EPS plugin runs Ghostscript on the file; others widen what hostile bytes can reach).
@@ -173,29 +173,34 @@ def flatten(image):
 class Loaded(NamedTuple):
     image: Any  # PIL RGB image, reduced to at most WORK_SIDE (or the side asked for) on a side
     source_size: tuple[int, int]  # (width, height) of the file as a viewer shows it
-    frames: int = 1  # images in the file to check, this one first (see smaller_icons)
+    others: bool = False  # whether the file holds other images a viewer shows (see other_images)
 
 
-# An ICO holds the same icon at several sizes, and a browser tab shows the 16- or 32-px one,
-# not the one PIL opens (the largest, the fewest colours first): up to MAX_ICONS other
-# entries, the smallest first, each of at most ICON_PIXELS by its own header, are checked
-# too (see Loaded.frames, smaller_icons), in a file of at most MAX_ICON_FILE bytes. A TIFF
-# counts by its first page and an animation by its first frame.
+# Besides the image that opens first, a file may hold others that a viewer shows: an ICO's
+# other sizes (a browser tab shows the 16- or 32-px one, not the one PIL opens, the largest),
+# an animation's later frames, a TIFF's later pages. They are checked too (other_images), and
+# the file scores as its highest. An ICO's other entries are checked up to MAX_ICONS, the
+# smallest first, each of at most ICON_PIXELS by its own header, in a file of at most
+# MAX_ICON_FILE bytes. A later frame is checked where it differs from the last one checked
+# (CHANGED_LEVELS on more than CHANGED_SHARE of its pixels: a moving cursor does not count, a
+# logo coming in does), up to MAX_FRAMES of them and MAX_FRAME_PIXELS decoded in all. Whatever
+# is left over is reported: the file is not checked unless what was checked flags it.
 MAX_ICONS = 15
 ICON_PIXELS = 512 * 512
 MAX_ICON_FILE = 4 * 1024 * 1024
+MAX_FRAMES = 32
+MAX_FRAME_PIXELS = 500_000_000
+CHANGED_LEVELS = 24
+CHANGED_SHARE = 0.001
 
 
-def _icons(image) -> list[int]:
-    """The ICO entries checked besides the one PIL opened (see MAX_ICONS): each stored
-    image once, sized by its own header, which a directory entry cannot tell past 256."""
-    if image.format != "ICO":
-        return []
+def _icons(image) -> tuple[list[int], int]:
+    """The ICO entries checked besides the one PIL opened (see MAX_ICONS), each stored image
+    once, sized by its own header, which a directory entry cannot tell past 256; and how
+    many other entries are left unchecked."""
     buf = image.ico.buf
-    if buf.seek(0, 2) > MAX_ICON_FILE:
-        return []
     seen = {image.ico.entry[image.ico.getentryindex(image.size)].offset}
-    found = []
+    found, left = [], 0
     for i, entry in enumerate(image.ico.entry):
         if entry.offset in seen:
             continue
@@ -203,7 +208,12 @@ def _icons(image) -> list[int]:
         pixels = _entry_pixels(buf, entry)
         if pixels is not None and pixels <= ICON_PIXELS:
             found.append((pixels, i))
-    return [i for _, i in sorted(found)[:MAX_ICONS]]
+        else:
+            left += 1
+    if buf.seek(0, 2) > MAX_ICON_FILE:
+        return [], left + len(found)
+    found.sort()
+    return [i for _, i in found[:MAX_ICONS]], left + len(found[MAX_ICONS:])
 
 
 def _entry_pixels(buf, entry) -> int | None:
@@ -224,17 +234,84 @@ def _entry_pixels(buf, entry) -> int | None:
     return abs(width) * height
 
 
-def smaller_icons(data: bytes, side: int):
-    """The other sizes of an ICO (see MAX_ICONS) as Loaded images, smallest first; a
-    damaged one is skipped (the one PIL opens was checked)."""
+def other_images(data: bytes, side: int, first):
+    """The file's images besides `first` (the PIL image load_image gave) that a viewer
+    shows, as (what it is, Loaded), e.g. ("frame 3", ...); see MAX_FRAMES. Raises
+    ImageError, after yielding those it checks, where any are left unchecked."""
     image = open_raster(data)
-    for index in _icons(image):
+    if image.format == "ICO":
+        yield from _other_icons(image, side)
+    else:
+        yield from _other_frames(image, side, first)
+
+
+def _other_icons(image, side: int):
+    indices, left = _icons(image)
+    total = 1 + len(indices) + left
+    for index in indices:
         try:
             with _bombs_refused():
                 icon = image.ico.frame(index)
-            yield _decoded(icon, side)
+            loaded = _decoded(icon, side)
         except Exception:  # ImageError, or whatever PIL raises for a damaged entry
+            left += 1
             continue
+        yield f"the {icon.size[0]}x{icon.size[1]} size", loaded
+    if left:
+        raise ImageError(f"{left} of the ICO's {total} sizes not checked (damaged, over 512x512, past the "
+                         f"{MAX_ICONS + 1} smallest, or in a file over {MAX_ICON_FILE // 2**20} MB)")
+
+
+def _other_frames(image, side: int, first):
+    import numpy as np
+
+    if image.format == "PNG" and image.info.get("default_image"):
+        image.seek(1)  # as _decoded: the APNG's fallback image is not shown
+    what = "page" if image.format == "TIFF" else "frame"
+    last, checked, decoded, index = np.asarray(first), 0, 0, image.tell()
+    while True:
+        index += 1
+        try:
+            image.seek(index)
+        except EOFError:
+            return
+        except Exception as exc:
+            raise ImageError(f"{what} {index + 1} and after not checked: corrupt ({exc})") from None
+        width, height = image.size
+        decoded += width * height
+        if width * height > MAX_PIXELS or decoded > MAX_FRAME_PIXELS:
+            raise ImageError(f"{what} {index + 1} and after not checked: over {MAX_FRAME_PIXELS:,} pixels to decode")
+        try:
+            with _bombs_refused(), _native_stderr_silenced() if what == "page" else contextlib.nullcontext():
+                image.load()
+            loaded = _decoded(image.copy(), side)
+        except Exception as exc:
+            raise ImageError(f"{what} {index + 1} and after not checked: corrupt ({exc})") from None
+        pixels = np.asarray(loaded.image)
+        if pixels.shape == last.shape and not _changed(pixels, last):
+            continue
+        if checked == MAX_FRAMES:
+            raise ImageError(f"{what} {index + 1} and after not checked: at most {MAX_FRAMES} that change are")
+        checked, last = checked + 1, pixels
+        yield f"{what} {index + 1}", loaded
+
+
+def _changed(a, b) -> bool:
+    import numpy as np
+
+    moved = np.abs(a.astype(np.int16) - b).max(axis=2) > CHANGED_LEVELS
+    return int(np.count_nonzero(moved)) > CHANGED_SHARE * moved.size
+
+
+def _others(image) -> bool:
+    """Whether other_images has anything to look at (cheap: no frame is decoded)."""
+    if image.format == "ICO":
+        return len(image.ico.entry) > 1
+    if image.format not in ("GIF", "WEBP", "PNG", "TIFF"):  # not MPO: a JPEG's depth map or preview
+        return False
+    if image.tell() == 0:
+        return bool(getattr(image, "is_animated", False))
+    return getattr(image, "n_frames", 1) > 1 + image.tell()
 
 
 def _decoded(image, side: int) -> Loaded:
@@ -246,11 +323,11 @@ def _decoded(image, side: int) -> Loaded:
                 # An APNG's first image is a fallback no current browser shows: the animation is.
                 image.seek(1)
             width, height = image.size  # before a JPEG's draft reduces it
+            others = _others(image)
             if image.format == "JPEG":
                 image.draft("RGB", (side, side))
             with _native_stderr_silenced() if image.format == "TIFF" else contextlib.nullcontext():
                 image.load()
-            frames = 1 + len(_icons(image))
             # Read once loaded: PIL turns a TIFF by its orientation itself while loading (its
             # size already turned), and drops the tag.
             try:
@@ -265,7 +342,7 @@ def _decoded(image, side: int) -> Loaded:
                 from PIL import ImageOps
 
                 image = ImageOps.exif_transpose(image)
-            return Loaded(flatten(image), (width, height), frames)
+            return Loaded(flatten(image), (width, height), others)
     except ImageError:
         raise
     except Exception as exc:
@@ -311,7 +388,7 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
 
             flat.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
         return Loaded(flat, own_size or image.size)  # boxes in the document's own pixels
-    return _decoded(open_raster(data), side)  # at the first frame, which stands for an animation
+    return _decoded(open_raster(data), side)  # at the first frame shown (see other_images)
 
 
 def load_rgb(path: str | os.PathLike[str], data: bytes | None = None):

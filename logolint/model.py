@@ -69,10 +69,11 @@ class ModelInfo:
 
 
 def _info(data: bytes, path: Path) -> ModelInfo:
-    from logolint.tflite_metadata import read_metadata
+    from logolint.tflite_metadata import check_buffers, read_metadata
 
     try:
         raw = read_metadata(data, METADATA_NAME)
+        check_buffers(data)
     except Exception as exc:  # a corrupt flatbuffer fails in many ways
         raise ModelError(f"{path}: corrupt model file: {exc}") from None
     if raw is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from logolint.errors import ConfigError
@@ -94,9 +95,8 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
         except OSError as exc:  # a name too long, a loop among its folders: said, not a crash
             raise ConfigError(f"cannot use {name}: {exc.strerror or exc}") from None
         if path.is_dir():
-            for folder, dirs, files in os.walk(path, onerror=unreadable):
-                dirs[:] = sorted(d for d in dirs if d != ".git")
-                for file in sorted(files):
+            for folder, files in _walk(str(path), unreadable):
+                for file in files:
                     child = Path(folder, file)
                     # A symlink is not image content (git stores the link; pre-commit never
                     # passes one to an image hook) and may point outside the tree.
@@ -110,6 +110,32 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
     for name in found:
         unique.setdefault(file_identity(name), name)
     return list(unique.values())
+
+
+def _walk(top: str, onerror: Callable[[OSError], None]) -> Iterator[tuple[str, list[str]]]:
+    """(folder, its file names) for `top` and every folder under it, sorted, depth first,
+    skipping `.git` and not following linked folders: os.walk without its recursion, which
+    a tree some thousand folders deep took past Python's limit before 3.12."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        dirs, files = [], []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if not is_dir:
+                        files.append(entry.name)
+                    elif entry.name != ".git" and not entry.is_symlink():
+                        dirs.append(entry.name)
+        except OSError as exc:
+            onerror(exc)
+            continue
+        yield folder, sorted(files)
+        stack.extend(os.path.join(folder, name) for name in sorted(dirs, reverse=True))
 
 
 def file_identity(name: str | os.PathLike[str]) -> object:

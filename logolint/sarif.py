@@ -7,7 +7,7 @@ import urllib.parse
 from pathlib import Path
 
 from logolint import __version__
-from logolint.formats import json_text
+from logolint.formats import json_text, shown_score, shown_threshold
 from logolint.results import Report, Result
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -49,7 +49,8 @@ def _result(result: Result, report: Report) -> dict:
         message = f"Not checked: {result.error}"
         properties = {}
     else:
-        message = f"Old logo (confidence {result.score:.2f}, threshold {report.threshold:.2f})"
+        message = (f"Old logo (confidence {shown_score(result.score, report.threshold)}, "
+                   f"threshold {shown_threshold(report.threshold)})")
         if result.box:
             message += f" at [{', '.join(map(str, result.box))}]"
         properties = {"score": result.score, "label": result.label, "box": list(result.box or ())}

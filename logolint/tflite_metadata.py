@@ -81,3 +81,24 @@ def read_metadata(data: bytes, name: str) -> bytes | None:
             raise ValueError("a buffer runs past the end of the file")
         return data[offset:offset + size]
     return None
+
+
+def check_buffers(data: bytes) -> None:
+    """ValueError unless every buffer of the model lies within the file: a truncated model
+    whose metadata still reads would otherwise pass until an image needs the interpreter."""
+    reader = _Reader(data)
+    model = reader.target(0)
+    buffers = reader.field(model, _MODEL_BUFFERS)
+    if buffers is None:
+        return
+    first, count = reader.vector(buffers)
+    for i in range(count):
+        buffer = reader.target(first + 4 * i)
+        inline = reader.field(buffer, _BUFFER_DATA)
+        if inline is not None:
+            reader.blob(inline)
+            continue
+        offset_at, size_at = reader.field(buffer, _BUFFER_OFFSET), reader.field(buffer, _BUFFER_SIZE)
+        if offset_at is not None and size_at is not None:
+            if reader._unpack("<Q", offset_at) + reader._unpack("<Q", size_at) > len(data):
+                raise ValueError(f"buffer {i} runs past the end of the file")

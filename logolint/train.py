@@ -123,24 +123,21 @@ def _started(function, *args):
     return future
 
 
-def _refuse_copies(old: list[Path], new: list[Path]) -> None:
-    """ConfigError for a file whose bytes are given as both old and new (a copy under
-    another name): the model could not tell them apart."""
+def _refuse_copies(files: dict[str, list[Path]]) -> None:
+    """ConfigError for a file whose bytes are given in two roles (a copy under another
+    name): the model could not tell old from new, or would learn the old logo as other."""
     import hashlib
 
-    def digests(paths: list[Path]) -> dict[str, Path]:
-        found = {}
+    first: dict[str, tuple[Path, str]] = {}
+    for role, paths in files.items():
         for path in paths:
             try:
-                found.setdefault(hashlib.sha256(read_file(path)).hexdigest(), path)
+                digest = hashlib.sha256(read_file(path)).hexdigest()
             except ImageError:  # said by _sources, naming the file
                 continue
-        return found
-
-    olds = digests(old)
-    for digest, path in digests(new).items():
-        if digest in olds:
-            raise ConfigError(f"{olds[digest]} (--old) and {path} (--new) are the same file's bytes")
+            seen, seen_role = first.setdefault(digest, (path, role))
+            if seen_role != role:
+                raise ConfigError(f"{seen} (--{seen_role}) and {path} (--{role}) are the same file's bytes")
 
 
 def _spread(items: list, count: int) -> list:
@@ -477,8 +474,8 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     found = {"old": gather(old, "old"), "new": gather(new, "new"), "other": gather(other, "other")}
-    for role in ("old", "new"):
-        if not found[role]:
+    for role, named in (("old", old), ("new", new), ("other", other)):
+        if not found[role] and (named or role != "other"):  # --other is optional, but not an empty one
             raise ConfigError(f"--{role}: no supported images found")
     files = {role: _spread(paths, SCENES_PER_CLASS) for role, paths in found.items()}
     roles: dict[object, str] = {}
@@ -487,7 +484,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
             first = roles.setdefault(file_identity(path), role)
             if first != role:
                 raise ConfigError(f"{path} is given as both --{first} and --{role}")
-    _refuse_copies(files["old"], files["new"])
+    _refuse_copies(files)
     sources = {OLD: _sources(files["old"]), NEW: _sources(files["new"])}
     others = _other_images(files["other"])
     out = _output_folder(output)  # made once the inputs are known good: no empty folder left

@@ -172,3 +172,10 @@ def test_sharded_runs_add_to_the_baseline_and_keep_each_others_entries(repo: Pat
     (repo / "sharded.txt").write_text("not a baseline\n")
     assert run_cli("img", "--cache-dir", cache, "--write-baseline", "sharded.txt") == 2
     assert "cannot add to the baseline" in capsys.readouterr().err
+
+
+def test_a_baseline_of_uppercase_hashes_is_read_as_allow_reads_them(tmp_path: Path):
+    # PowerShell's Get-FileHash prints uppercase; results carry lowercase hashes.
+    (tmp_path / "b.txt").write_text(f"{'AB' * 32}  x.png\n")
+    (tmp_path / "c.yaml").write_text("baseline: b.txt\n")
+    assert dict(load_config(tmp_path / "c.yaml").allowed) == {"ab" * 32: "in the baseline b.txt"}

@@ -83,3 +83,12 @@ def test_a_fifo_or_a_dangling_link_among_the_examples_is_listed(tmp_path: Path):
     (tmp_path / "none" / "folder.png").mkdir()
     pairs = labelled_files(tmp_path)
     assert sorted((Path(p).name, t) for p, t in pairs) == [("a.png", "old"), ("gone.png", "none"), ("pipe.png", "old")]
+
+
+def test_a_threshold_from_too_few_others_to_measure_1pct_says_so():
+    few = evaluate(["old", "new", "none"], _results([0.9, 0.0017, 0.001]), threshold=0.5)
+    text = as_text(few)
+    assert "suggested threshold: 0.0018 (from 2 new or none images: 1% false positives takes 100 or more" in text
+    assert '"others_checked": 2' in as_json(few)
+    enough = evaluate(["old"] + ["none"] * 100, _results([0.9] + [0.001] * 100), threshold=0.5)
+    assert "takes 100 or more" not in as_text(enough)

@@ -207,3 +207,17 @@ def test_explain_follows_exclude_and_the_rounding_check_compares_with(tmp_path: 
                                     "--no-cache" if command == "check" else "-q")
     capsys.readouterr()
     assert verdicts["check"] == verdicts["explain"]
+
+
+@pytest.mark.parametrize("score, threshold, shown", [
+    (0.42, 0.35, ("0.42", "0.35")),
+    (0.3499, 0.35, ("0.3499", "0.35")),  # not "0.35 < 0.35"
+    (0.996, 0.9975, ("0.9960", "0.9975")),  # a threshold in the verdict band, as eval suggests
+    (0.9975, 0.9975, ("0.9975", "0.9975")),
+    (1.0, 0.5, ("1.00", "0.50")),
+    (0.125, 0.125, ("0.125", "0.125")),
+])
+def test_scores_are_shown_with_the_decimals_their_comparison_needs(score, threshold, shown):
+    from logolint.formats import shown_score, shown_threshold
+
+    assert (shown_score(score, threshold), shown_threshold(threshold)) == shown

@@ -261,7 +261,72 @@ def test_icons_are_read_once_each_and_never_a_chunk_bomb(monkeypatch):
     image = imaging.open_raster(data)
     image.load()
     monkeypatch.setattr(imaging, "MAX_PNG_CHUNKS", 10)
-    chosen = [image.ico.entry[i].dim for i in imaging._icons(image)]
-    assert chosen == [(32, 32)]  # once, though named 16 times; the chunky 16-px one never
+    chosen, left = imaging._icons(image)
+    assert [image.ico.entry[i].dim for i in chosen] == [(32, 32)]  # once, though named 16 times
+    assert left == 1  # the chunky 16-px one is never decoded, and counts as not checked
     monkeypatch.setattr(imaging, "MAX_PNG_CHUNKS", 100_000)
-    assert sorted(image.ico.entry[i].dim for i in imaging._icons(image)) == [(16, 16), (32, 32)]
+    chosen, left = imaging._icons(image)
+    assert sorted(image.ico.entry[i].dim for i in chosen) == [(16, 16), (32, 32)] and left == 0
+
+
+def test_a_damaged_or_extra_icon_size_is_reported_where_the_others_pass(tmp_path, capsys, monkeypatch):
+    from logolint import imaging
+
+    new = Image.open(EXAMPLES / "new-logo.png").convert("RGBA")
+    old = Image.open(EXAMPLES / "old-logo.png").convert("RGBA")
+    (tmp_path / "damaged.ico").write_bytes(_ico([(256, 256, _png(_square(new, 256))),
+                                                 (32, 32, _png(_square(old, 32))[:60])]))
+    result = _checked(capsys, tmp_path / "damaged.ico")
+    assert not result["flagged"] and "1 of the ICO's 2 sizes not checked" in result["error"], result
+    # The old logo at the one size past the limit: reported, never passed.
+    monkeypatch.setattr(imaging, "MAX_ICONS", 2)
+    sizes = [(side, side, _png(_square(new, side))) for side in (16, 20, 24)]
+    (tmp_path / "hidden.ico").write_bytes(_ico([(256, 256, _png(_square(new, 256))), *sizes,
+                                                (32, 32, _png(_square(old, 32)))]))
+    result = _checked(capsys, tmp_path / "hidden.ico")
+    assert not result["flagged"] and "2 of the ICO's 5 sizes not checked" in result["error"], result
+    monkeypatch.setattr(imaging, "MAX_ICONS", 15)
+    result = _checked(capsys, tmp_path / "hidden.ico")
+    assert result["flagged"] and result["error"] is None, result
+
+
+def _animation(tmp_path, suffix: str, frames, **options) -> Path:
+    path = tmp_path / f"anim{suffix}"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=[20] * (len(frames) - 1) + [5000],
+                   loop=0, **options)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".webp", ".png", ".tif"])
+def test_an_old_logo_in_a_later_frame_is_found(tmp_path, capsys, suffix):
+    old = Image.open(EXAMPLES / "old-logo.png").convert("RGB")
+    blank = Image.new("RGB", old.size, "white")
+    path = _animation(tmp_path, suffix, [blank, blank, old])
+    result = _checked(capsys, path)
+    assert result["flagged"] and result["error"] is None, result
+    from conftest import run_cli
+
+    assert run_cli("explain", str(path)) == 1  # as check: it names the frame that decides
+    assert "old logo" in capsys.readouterr().out.splitlines()[0]
+    assert not _checked(capsys, _animation(tmp_path, suffix, [blank, blank.copy()]))["flagged"]
+
+
+def test_an_animation_with_more_changing_frames_than_checked_is_reported(tmp_path, capsys, monkeypatch):
+    from logolint import imaging
+
+    old = Image.open(EXAMPLES / "old-logo.png").convert("RGB")
+    new = Image.open(EXAMPLES / "new-logo.png").convert("RGB")
+    turned = [new.rotate(angle, fillcolor="white") for angle in (0, 10, 20, 30)]
+    monkeypatch.setattr(imaging, "MAX_FRAMES", 2)
+    result = _checked(capsys, _animation(tmp_path, ".gif", turned + [old]))
+    assert result["error"] == "frame 4 and after not checked: at most 2 that change are", result
+    # What was checked flags it: the rest cannot undo that.
+    assert _checked(capsys, _animation(tmp_path, ".gif", [turned[0], old] + turned[1:]))["flagged"]
+    # Frames that barely change (a cursor moving) cost no check and count for nothing.
+    moving = []
+    for x in range(0, 60, 10):
+        frame = new.copy()
+        frame.paste((0, 0, 0), (x, 0, x + 4, 4))
+        moving.append(frame)
+    result = _checked(capsys, _animation(tmp_path, ".gif", moving))
+    assert result["error"] is None and not result["flagged"], result

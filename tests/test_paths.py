@@ -123,3 +123,34 @@ def test_a_path_that_cannot_be_used_is_said_not_a_crash(tmp_path: Path, make: st
     else:
         with pytest.raises(ConfigError, match="cannot use .*name too long"):
             collect(["a" * 300 + ".png"], (), tmp_path)
+
+
+def test_a_tree_deeper_than_pythons_recursion_limit_is_walked(tmp_path: Path, monkeypatch):
+    import os
+    import sys
+
+    (tmp_path / "top.png").write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    deep = "d"
+    for _ in range(sys.getrecursionlimit() + 100):  # Path.mkdir(parents=True) recurses too
+        os.mkdir(deep)
+        deep += "/d"
+    deep = Path(deep).parent
+    (deep / "bottom.png").write_bytes(b"x")
+    (Path("d") / "mid.png").write_bytes(b"x")
+    try:
+        assert collect(["."], (), tmp_path) == ["top.png", "d/mid.png", str(deep / "bottom.png")]
+    finally:  # shutil.rmtree recurses too (before 3.12): pytest could not clean the tree up
+        (deep / "bottom.png").unlink()
+        (Path("d") / "mid.png").unlink()
+        while str(deep) != ".":
+            os.rmdir(deep)
+            deep = deep.parent
+
+
+def test_folders_are_walked_depth_first_in_name_order(tmp_path: Path):
+    for name in ("b/x.png", "a/z/y.png", "a/w.png", "c.png", "a.png/real.png"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    found = [Path(p).relative_to(tmp_path).as_posix() for p in collect([str(tmp_path)], (), tmp_path)]
+    assert found == ["c.png", "a/w.png", "a/z/y.png", "a.png/real.png", "b/x.png"]

@@ -174,3 +174,22 @@ def test_a_copy_of_the_old_file_given_as_new_is_refused(tmp_path: Path, capsys, 
     copy.write_bytes((MODEL / "demo-old.svg").read_bytes())
     assert run_cli("train", "--old", str(MODEL / "demo-old.svg"), "--new", str(copy), "--output", str(tmp_path / "o")) == 2
     assert "(--new) are the same file's bytes" in capsys.readouterr().err
+
+
+def test_a_copy_of_the_old_file_given_as_other_is_refused(tmp_path: Path, capsys, monkeypatch):
+    no_training(monkeypatch)
+    copy = tmp_path / "photo.svg"
+    copy.write_bytes((MODEL / "demo-old.svg").read_bytes())
+    assert run_cli("train", "--old", str(MODEL / "demo-old.svg"), "--new", str(MODEL / "demo-new.svg"),
+                   "--other", str(copy), "--output", str(tmp_path / "o")) == 2
+    assert "(--old) and " in (err := capsys.readouterr().err) and "(--other) are the same file's bytes" in err
+
+
+def test_an_other_folder_without_images_is_refused_as_old_and_new_are(tmp_path: Path, capsys, monkeypatch):
+    no_training(monkeypatch)
+    (tmp_path / "others").mkdir()
+    (tmp_path / "others" / "notes.txt").write_text("no images here")
+    assert run_cli("train", "--old", str(MODEL / "demo-old.svg"), "--new", str(MODEL / "demo-new.svg"),
+                   "--other", str(tmp_path / "others"), "--output", str(tmp_path / "o")) == 2
+    assert "--other: no supported images found" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

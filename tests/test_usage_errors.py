@@ -118,6 +118,17 @@ def test_broken_model_files(tmp_path: Path, variant: str):
     _one_line(_run(tmp_path, IMAGE, "--model", str(model), "--no-cache"), str(model))
 
 
+def test_a_truncated_model_is_refused_where_no_image_needs_its_interpreter(tmp_path: Path):
+    # The logo files themselves are recognised from the model's metadata alone, which a
+    # truncated file can still hold: the cut is found when the model loads, not never.
+    model = tmp_path / "cut.tflite"
+    data = bundled_model_path().read_bytes()
+    model.write_bytes(data[: len(data) * 9 // 10])
+    for image in ("old-logo.png", "new-logo.png"):
+        _one_line(_run(tmp_path, str(EXAMPLES / image), "--model", str(model), "--no-cache"), str(model),
+                  "corrupt model file")
+
+
 def test_model_pin_mismatch(tmp_path: Path):
     bundled = bundled_model_path()
     other = tmp_path / "other.tflite"
