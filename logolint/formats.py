@@ -82,11 +82,13 @@ def _box(result: Result) -> str:
 
 
 def summary(report: Report) -> str:
-    checked = len(report.results)
+    total = len(report.results)
     found, errors = len(report.findings), len(report.errors)
-    parts = [f"{checked} image{'s' if checked != 1 else ''} checked", f"{found} with the old logo"]
-    if errors:
-        parts.append(f"{errors} could not be checked")
+    images = f"{total} image{'s' if total != 1 else ''}"
+    if errors:  # "3 images checked, ..., 2 could not be checked" would count them twice
+        parts = [f"{images}: {total - errors} checked", f"{found} with the old logo", f"{errors} could not be checked"]
+    else:
+        parts = [f"{images} checked", f"{found} with the old logo"]
     if report.accepted:
         parts.append(f"{len(report.accepted)} accepted by the baseline or allow list")
     return ", ".join(parts)

@@ -6,6 +6,7 @@ import contextlib
 import io
 import logging
 import os
+import re
 import struct
 import sys
 import warnings
@@ -62,12 +63,18 @@ def is_image_path(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
 
 
+_MARKUP = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<")  # a match reads no further than the first "<"
+# The first bytes of each raster format, to say "truncated" rather than "not supported".
+_MAGIC = {b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF", b"BM": "BMP", b"II*\0": "TIFF",
+          b"MM\0*": "TIFF", b"\0\0\1\0": "ICO"}
+
+
 def is_svg(data: bytes) -> bool:
     """Markup or gzip (SVGZ) by content alone, whatever the name: results are cached by
     content, and a PNG named .svg is still a PNG."""
     if data.startswith((b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")):  # gzip, UTF-16
         return True
-    return data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
+    return _MARKUP.match(data) is not None
 
 
 def open_raster(data: bytes):
@@ -83,7 +90,10 @@ def open_raster(data: bytes):
     except ImageError:
         raise
     except Image.UnidentifiedImageError:
-        raise ImageError("not a supported image format") from None
+        kind = next((name for magic, name in _MAGIC.items() if data.startswith(magic)), None)
+        if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            kind = "WebP"
+        raise ImageError(f"corrupt or truncated {kind} file" if kind else "not a supported image format") from None
     except Exception as exc:  # PIL raises many types for corrupt headers
         raise ImageError(f"corrupt image: {exc}") from None
     width, height = image.size

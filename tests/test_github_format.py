@@ -34,7 +34,7 @@ def test_annotations_for_findings_and_unreadable_files(tmp_path, monkeypatch):
     assert annotations(report).splitlines() == [
         "::error file=docs/old.png,title=old logo::docs/old.png: old logo (0.91 >= 0.65) at [1, 2, 30, 40]",
         "::error file=bad.png,title=not checked::bad.png: not checked: corrupt image: broken",
-        "4 images checked, 1 with the old logo, 1 could not be checked, 1 accepted by the baseline or allow list",
+        "4 images: 3 checked, 1 with the old logo, 1 could not be checked, 1 accepted by the baseline or allow list",
     ]
     warn = _report(tmp_path, Result("bad.png", None, False, error="x"), fail_on_error=False)
     assert annotations(warn).splitlines()[0] == "::warning file=bad.png,title=not checked::bad.png: not checked: x"

@@ -88,6 +88,8 @@ def _png_header_only(width: int, height: int) -> bytes:
     [
         (b"", "empty file"),
         (b"not an image at all", "not a supported image format"),
+        ((EXAMPLES / "other-photo.jpg").read_bytes()[:20], "corrupt or truncated JPEG file"),
+        ((EXAMPLES / "old-logo.png").read_bytes()[:12], "corrupt or truncated PNG file"),
         (_png_header_only(100_000, 100_000), "too large"),
         (b"version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12\n", "Git LFS pointer"),
     ],
@@ -330,3 +332,9 @@ def test_an_animation_with_more_changing_frames_than_checked_is_reported(tmp_pat
         moving.append(frame)
     result = _checked(capsys, _animation(tmp_path, ".gif", moving))
     assert result["error"] is None and not result["flagged"], result
+
+
+def test_an_svg_after_more_than_a_kilobyte_of_blank_space_is_still_an_svg(tmp_path: Path):
+    path = tmp_path / "logo.svg"
+    path.write_bytes(b"\n" + b" " * 3000 + (EXAMPLES.parent / "model" / "demo-old.svg").read_bytes())
+    assert load_image(path).image.size[0] > 0

@@ -28,7 +28,7 @@ def test_pointers_are_not_checked_and_fail_by_default(tmp_path: Path, capsys, mo
         "assets/logo.png: not checked: Git LFS pointer (run `git lfs pull` first)",
         "assets/logo.svg: not checked: Git LFS pointer (run `git lfs pull` first)",
     ]
-    assert lines[2] == "2 images checked, 0 with the old logo, 2 could not be checked"
+    assert lines[2] == "2 images: 0 checked, 0 with the old logo, 2 could not be checked"
 
 
 def test_warn_reports_pointers_without_failing(tmp_path: Path, capsys, monkeypatch):
