@@ -83,29 +83,39 @@ def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> 
     return (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
 
 
+def highest(data: bytes, loaded, side: int, judge: Callable[[Any, str | None], Any],
+            score: Callable[[Any], float]) -> tuple[Any, str | None]:
+    """What `judge(image, what)` makes of the file's image that scores highest: `loaded`
+    (what None) or one of the others a viewer shows (see imaging.other_images); and why
+    some of them were not checked, or None."""
+    best = judge(loaded, None)
+    try:
+        for what, other in other_images(data, side, loaded.image) if loaded.others else ():
+            also = judge(other, what)
+            if score(also) > score(best):
+                best = also
+    except ImageError as exc:
+        return best, str(exc)
+    return best, None
+
+
 def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
     """What the model says about one file's content, as a cacheable dict. A file of several
-    images (see imaging.other_images) scores as its highest-scoring one, the box scaled to
-    the image that opens first; "unchecked" says why some were not checked."""
-    unchecked = None
+    images scores as its highest-scoring one (see highest), the box scaled to the image
+    that opens first; "unchecked" says why some were not checked."""
+    def judge(image, _what):
+        return detect(model, image.image, localise), image.image.size
+
     try:
         side = analysed_side(model, localise)
         loaded = load_image(path, data, side)
-        found = detect(model, loaded.image, localise)
-        box = _to_source(found.box, loaded.image.size, loaded.source_size)
-        try:
-            for _, other in other_images(data, side, loaded.image) if loaded.others else ():
-                also = detect(model, other.image, localise)
-                if also.score > found.score:
-                    found = also
-                    box = _to_source(also.box, other.image.size, loaded.source_size)
-        except ImageError as exc:
-            unchecked = str(exc)
+        (found, size), unchecked = highest(data, loaded, side, judge, lambda judged: judged[0].score)
     except ImageUnfinished:
         raise
     except ImageError as exc:
         return {"error": str(exc)}
-    outcome = {"score": round(found.score, SCORE_DIGITS), "label": found.label, "box": list(box),
+    outcome = {"score": round(found.score, SCORE_DIGITS), "label": found.label,
+               "box": list(_to_source(found.box, size, loaded.source_size)),
                "verified": found.verified, "outline": found.outline, "colours": found.colours}
     return outcome | ({"unchecked": unchecked} if unchecked else {})
 

@@ -40,6 +40,11 @@ class Evaluation:
     def unchecked(self) -> list[Scored]:
         return [s for s in self.items if s.score is None]
 
+    @property
+    def others_checked(self) -> int:
+        """New and none images that could be checked: what the false-positive rates count."""
+        return sum(1 for s in self.items if s.truth != "old" and s.score is not None)
+
     def worst(self, count: int = 5) -> tuple[list[Scored], list[Scored]]:
         """The old images scored lowest and the other images scored highest."""
         checked = [s for s in self.items if s.score is not None]
@@ -114,7 +119,7 @@ def as_text(evaluation: Evaluation) -> str:
     if e.false_positive_rate is not None:
         recall += f" (false positives {e.false_positive_rate:.1%})"
     suggested = f"{e.suggested_threshold:.4f}" if e.suggested_threshold is not None else f"n/a ({no_others})"
-    others = sum(1 for s in e.items if s.truth != "old" and s.score is not None)
+    others = e.others_checked
     if others and others * TARGET_FPR < 1:
         # With under 100 of them, "at most 1%" means none: the rate is not measured.
         suggested += (f" (from {others} new or none image{'s' if others != 1 else ''}: {TARGET_FPR:.0%} false "
@@ -154,7 +159,7 @@ def as_json(evaluation: Evaluation) -> str:
         "false_positive_rate": e.false_positive_rate,
         "recall_at_1pct_fpr": e.recall_at_target_fpr,
         "suggested_threshold": e.suggested_threshold,
-        "others_checked": sum(1 for s in e.items if s.truth != "old" and s.score is not None),
+        "others_checked": e.others_checked,
         "confusion": e.confusion,
         "unchecked": len(e.unchecked),
         "items": [dataclasses.asdict(s) for s in e.items],

@@ -7,12 +7,12 @@ import dataclasses
 import hashlib
 from typing import Any, Callable
 
-from logolint.check import SCORE_DIGITS, _to_source, analysed_side, resolve_threshold, with_old_labels
+from logolint.check import SCORE_DIGITS, _to_source, analysed_side, highest, resolve_threshold, with_old_labels
 from logolint.config import Config
 from logolint.detect import Box, Detection, decide, known_drawing, score_views, verify
 from logolint.errors import ImageError
 from logolint.formats import printable, shown_score, shown_threshold
-from logolint.imaging import load_image, other_images, read_file
+from logolint.imaging import load_image, read_file
 
 Paint = Callable[[str, str], str]
 RUNNERS_UP = 5  # views listed by default besides those that fired
@@ -59,7 +59,7 @@ def _fires(view: Detection, threshold: float) -> bool:
 
 def explain(path: str, config: Config, model, threshold: float | None = None) -> Explanation:
     """Score every view of one image as `check` would, with the same settings. In a file
-    of several images (see imaging.other_images) the one `check` scores the file by is
+    of several images (see check.highest) the one `check` scores the file by is
     explained; raises ImageError where `check` would report the file not checked."""
     threshold = resolve_threshold(config, model, threshold)
     if config.old_labels is not None:
@@ -67,15 +67,12 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
     data = read_file(path)
     side = analysed_side(model, config.localise)
     loaded = load_image(path, data, side=side)
-    best = _explained(path, loaded.image, loaded.source_size, config, model, threshold)
-    try:
-        for what, other in other_images(data, side, loaded.image) if loaded.others else ():
-            also = _explained(path, other.image, loaded.source_size, config, model, threshold, what)
-            if also.verdict.score > best.verdict.score:
-                best = also
-    except ImageError:
-        if not best.flagged:
-            raise
+    def judge(image, what):
+        return _explained(path, image.image, loaded.source_size, config, model, threshold, what)
+
+    best, unchecked = highest(data, loaded, side, judge, lambda explanation: explanation.verdict.score)
+    if unchecked and not best.flagged:  # as `check` reports it
+        raise ImageError(unchecked)
     accepted = config.allowed.get(hashlib.sha256(data).hexdigest()) if best.flagged else None
     return dataclasses.replace(best, accepted=accepted)
 
