@@ -22,7 +22,9 @@ HEADER = (
     "# Add to it with `logolint check --write-baseline FILE`; an edited image is checked again.\n"
 )
 MAX_BASELINE_BYTES = 64 << 20  # about 600,000 entries
-_LINE = re.compile(r"([0-9a-fA-F]{64})(?:\s+(.*))?")  # uppercase too: PowerShell's Get-FileHash
+# Uppercase too, as PowerShell's Get-FileHash prints it; sha256sum starts the line with a
+# backslash where it escapes a name's backslashes or newlines.
+_LINE = re.compile(r"\\?([0-9a-fA-F]{64})(?:\s+(.*))?")
 
 
 def read_baseline(path: Path) -> frozenset[str]:

@@ -135,7 +135,7 @@ def _load_config(args: argparse.Namespace):
 
     from logolint.config import load_config
 
-    config = load_config(args.config)
+    config = load_config(args.config, new_baseline=bool(getattr(args, "write_baseline", None)))
     if args.localise is not None:
         config = dataclasses.replace(config, localise=args.localise)
     return config

@@ -119,8 +119,10 @@ _KEYS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def parse_config(data: Any, root: Path, source: Path | None = None) -> Config:
-    """Validate a mapping (parsed YAML) into a Config; raise ConfigError naming the key."""
+def parse_config(data: Any, root: Path, source: Path | None = None, new_baseline: bool = False) -> Config:
+    """Validate a mapping (parsed YAML) into a Config; raise ConfigError naming the key.
+    With `new_baseline` (the run writes a baseline), a baseline file not there yet accepts
+    nothing: it is the file about to be written, deleted to start afresh."""
     where = str(source) if source else "config"
     if data is None:
         data = {}
@@ -140,8 +142,12 @@ def parse_config(data: Any, root: Path, source: Path | None = None) -> Config:
     allowed = {}
     if "baseline" in values:
         values["baseline"] = (root / values["baseline"]).resolve()
+        missing = not os.path.lexists(values["baseline"])
+        if missing and not new_baseline:
+            raise ConfigError(f"{where}: key 'baseline': {values['baseline']} does not exist "
+                              "(`logolint check --write-baseline FILE` writes one)")
         try:
-            hashes = read_baseline(values["baseline"])
+            hashes = frozenset() if missing else read_baseline(values["baseline"])
         except ValueError as exc:
             raise ConfigError(f"{where}: key 'baseline' {exc}") from None
         allowed = dict.fromkeys(hashes, f"in the baseline {values['baseline'].name}")
@@ -160,8 +166,10 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Config:
-    """Load `path`, or the config found from `cwd` upward, or the defaults."""
+def load_config(path: str | os.PathLike[str] | None = None, cwd: Path | None = None,
+                new_baseline: bool = False) -> Config:
+    """Load `path`, or the config found from `cwd` upward, or the defaults (see parse_config
+    for `new_baseline`)."""
     cwd = (cwd or Path.cwd()).resolve()
     source = Path(path).resolve() if path is not None else find_config(cwd)
     if source is None:
@@ -182,7 +190,9 @@ def load_config(path: str | os.PathLike[str] | None = None, cwd: Path | None = N
     except ValueError:  # a value PyYAML cannot convert: an integer of over 4,300 digits
         # In our words: Python's own differ between versions.
         raise ConfigError(f"{source}: invalid YAML: a number too long to read (over 4300 digits)") from None
-    return parse_config(data, source.parent, source)
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
+    return parse_config(data, source.parent, source, new_baseline)
 
 
 def _unique_keys_loader():

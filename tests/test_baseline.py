@@ -111,7 +111,8 @@ def test_baseline_text_is_sorted_and_escapes_the_path_note():
 
 
 @pytest.mark.parametrize("text, files, message", [
-    ("baseline: missing.txt\n", {}, "key 'baseline' cannot read"),
+    ("baseline: missing.txt\n", {}, "missing.txt does not exist (`logolint check --write-baseline FILE` writes one)"),
+    ("baseline: b.txt\n", {"b.txt/x": ""}, "key 'baseline' cannot read"),  # a folder
     ("baseline: b.txt\n", {"b.txt": "not-a-hash  x.png\n"}, "key 'baseline'"),
     ("baseline: b.txt\n", {"b.txt": "# ok\n\nzz\n"}, "line 3: expected a sha256"),
     ("allow: abc\n", {}, "key 'allow' must be a list"),
@@ -121,6 +122,7 @@ def test_baseline_text_is_sorted_and_escapes_the_path_note():
 ])
 def test_bad_baseline_or_allow_is_refused_at_load(tmp_path: Path, text: str, files: dict, message: str):
     for name, content in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(content)
     (tmp_path / "c.yaml").write_text(text)
     with pytest.raises(ConfigError) as info:
@@ -151,6 +153,29 @@ def test_a_baseline_with_odd_path_notes_reads_back(repo: Path, cache: str, capsy
     (repo / ".logolint.yaml").write_text("baseline: base.txt\n")
     assert run_cli("img", "--cache-dir", cache, "--format", "text") == 0
     assert "6 images checked, 0 with the old logo, 5 accepted" in capsys.readouterr().out
+
+
+def test_a_baseline_set_in_the_config_is_written_afresh_once_deleted(repo: Path, cache: str, capsys):
+    (repo / ".logolint.yaml").write_text("baseline: .logolint-baseline.txt\n")
+    assert run_cli("img", "--cache-dir", cache) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert run_cli("img", "--cache-dir", cache, "--write-baseline", ".logolint-baseline.txt") == 0
+    assert run_cli("img", "--cache-dir", cache, "--format", "text") == 0
+    assert "2 accepted by the baseline" in capsys.readouterr().out
+
+
+def test_sha256sum_lines_with_escaped_names_are_read(tmp_path: Path):
+    import subprocess
+
+    for name in ("back\\slash.png", "new\nline.png"):
+        (tmp_path / name).write_bytes(name.encode())
+    listing = subprocess.run(["sha256sum", "--", *sorted(p.name for p in tmp_path.iterdir())], cwd=tmp_path,
+                             capture_output=True, text=True, check=True).stdout
+    assert [line[0] for line in listing.splitlines()] == ["\\", "\\"]  # both names escaped
+    (tmp_path / "b.txt").write_text(listing)
+    (tmp_path / "c.yaml").write_text("baseline: b.txt\n")
+    expected = {hashlib.sha256(p.name.encode()).hexdigest() for p in tmp_path.iterdir() if p.suffix == ".png"}
+    assert set(load_config(tmp_path / "c.yaml").allowed) == expected
 
 
 def test_a_baseline_saved_with_a_byte_order_mark_is_read(tmp_path: Path):

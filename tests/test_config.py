@@ -38,6 +38,7 @@ def test_valid_config_resolves_model_relative_to_file(tmp_path: Path):
         ("threshold: 5e-1\n", "got '5e-1' (YAML reads it as text: write it unquoted, with a decimal point, as 0.5)"),
         ('threshold: "0.5"\n', "got '0.5' (YAML reads it as text: write it unquoted, with a decimal point, as 0.5)"),
         ("threshold: " + "1" * 5000 + "\n", "invalid YAML: a number too long to read (over 4300 digits)"),
+        ("threshold: " + "[" * 100_000 + "]" * 100_000 + "\n", "invalid YAML: nested too deeply"),
     ],
 )
 def test_bad_config_names_the_problem(tmp_path: Path, text: str, message: str):
