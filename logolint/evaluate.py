@@ -8,6 +8,7 @@ from pathlib import Path
 from logolint.errors import ConfigError
 from logolint.formats import json_text, printable, shown_threshold
 from logolint.imaging import is_image_path
+from logolint.paths import files_under
 from logolint.results import Result
 
 CLASSES = ("old", "new", "none")
@@ -62,9 +63,12 @@ def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
     for child in sorted(root.iterdir()) if root.is_dir() else []:
         truth = ALIASES.get(child.name.lower())
         if truth and child.is_dir():
-            # Not only regular files: a FIFO or a dangling link named like an image is
-            # reported as not checked, never left out of the counts.
-            pairs += [(str(p), truth) for p in sorted(child.rglob("*")) if is_image_path(p) and not p.is_dir()]
+            # Not only regular files: a FIFO or a dangling link named like an image, and a
+            # folder that cannot be listed, are reported as not checked, never left out of
+            # the counts.
+            unlisted: list[str] = []
+            found = files_under(child, lambda exc: unlisted.append(str(exc.filename)))
+            pairs += [(name, truth) for name in unlisted] + [(str(p), truth) for p in found if is_image_path(p)]
     if not any(truth == "old" for _, truth in pairs):
         raise ConfigError(f"{folder}: expected labelled sub-folders old/, new/ and optionally none/, "
                           "with images in old/")

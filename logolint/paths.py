@@ -112,6 +112,12 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
     return list(unique.values())
 
 
+def files_under(top: str | os.PathLike[str], onerror: Callable[[OSError], None]) -> list[Path]:
+    """Every file under the folder `top`, sorted (see _walk); `onerror` gets each folder
+    that cannot be listed, as pathlib's rglob would skip it without a word."""
+    return sorted(Path(folder, name) for folder, names in _walk(str(top), onerror) for name in names)
+
+
 def _walk(top: str, onerror: Callable[[OSError], None]) -> Iterator[tuple[str, list[str]]]:
     """(folder, its file names) for `top` and every folder under it, sorted, depth first,
     skipping `.git` and not following linked folders: os.walk without its recursion, which

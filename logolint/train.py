@@ -25,7 +25,7 @@ from logolint.detect import STRIDE, letterbox, square
 from logolint.errors import ConfigError, ImageError
 from logolint.imaging import IMAGE_EXTENSIONS, load_image, read_file
 from logolint.model import METADATA_NAME, Model, Runner, backbone_path
-from logolint.paths import file_identity
+from logolint.paths import file_identity, files_under
 
 LABELS = ("old", "new", "other")
 OLD, NEW, OTHER = range(3)
@@ -51,7 +51,8 @@ def gather(paths: list[str], role: str) -> list[Path]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+            files += [p for p in files_under(path, lambda exc: _unlisted(role, exc))
+                      if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file()]
         elif path.is_file():
             files.append(path)
         elif os.path.lexists(name):  # a FIFO, a device, a dangling link
@@ -62,6 +63,12 @@ def gather(paths: list[str], role: str) -> list[Path]:
     for path in files:  # a file named twice (or through a link) is one example, not two
         unique.setdefault(file_identity(path), path)
     return list(unique.values())
+
+
+def _unlisted(role: str, exc: OSError) -> None:
+    """A folder of examples that cannot be listed: a model quietly trained from fewer
+    files than given would be worse without a word."""
+    raise ConfigError(f"--{role}: cannot list {exc.filename}: {exc.strerror or exc}")
 
 
 class Backbone:

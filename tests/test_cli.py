@@ -164,6 +164,42 @@ def test_eval_counts_unreadable_files_apart_and_follows_the_configs_old_labels(t
     assert "new-logo.png: old logo" in capsys.readouterr().out
 
 
+def _locked(monkeypatch, name: str) -> None:
+    """Folders named `name` cannot be listed, as with mode 000 (root, who runs CI, reads them anyway)."""
+    import os
+
+    real = os.scandir
+
+    def scandir(path="."):
+        if not isinstance(path, int) and os.path.basename(os.fspath(path)) == name:  # rmtree lists by descriptor
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_eval_reports_a_folder_it_cannot_list_as_not_checked(tmp_path: Path, capsys, monkeypatch):
+    data = _labelled(tmp_path / "data")
+    (data / "old" / "locked").mkdir()
+    (data / "old" / "locked" / "old.png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())
+    _locked(monkeypatch, "locked")
+    (tmp_path / "none.yaml").write_text("{}\n")
+    assert run_cli("eval", str(data), "--format", "json", "--config", str(tmp_path / "none.yaml")) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["unchecked"] == 1 and report["confusion"]["old"] == {"flagged": 2, "passed": 0, "error": 1}
+
+
+def test_train_refuses_a_folder_of_examples_it_cannot_list(tmp_path: Path, capsys, monkeypatch):
+    no_training(monkeypatch)
+    root = Path(__file__).resolve().parent.parent / "model"
+    (tmp_path / "old" / "locked").mkdir(parents=True)
+    (tmp_path / "old" / "old.svg").write_bytes((root / "demo-old.svg").read_bytes())
+    _locked(monkeypatch, "locked")
+    assert run_cli("train", "--old", str(tmp_path / "old"), "--new", str(root / "demo-new.svg"),
+                   "--output", str(tmp_path / "o")) == 2
+    assert f"--old: cannot list {tmp_path / 'old' / 'locked'}: Permission denied" in capsys.readouterr().err
+
+
 def test_train_refuses_an_output_that_is_a_file_before_training(tmp_path: Path, capsys, monkeypatch):
     no_training(monkeypatch)
     (tmp_path / "taken").write_text("not a folder")
