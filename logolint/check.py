@@ -215,12 +215,16 @@ def _root(paths: list[str]) -> Path:
     return holder if (holder / ".git").exists() else here
 
 
+def known_old_labels(old_labels: tuple[str, ...], labels) -> None:
+    """ConfigError unless every one of the config's old labels is one of the model's `labels`."""
+    unknown = [label for label in old_labels if label not in labels]
+    if unknown:
+        raise ConfigError(f"old_labels: {', '.join(unknown)} not in the model's labels ({', '.join(labels)})")
+
+
 def with_old_labels(model, old_labels: tuple[str, ...]):
     """A view of `model` whose old labels come from the config."""
-    unknown = [label for label in old_labels if label not in model.info.labels]
-    if unknown:
-        known = ", ".join(model.info.labels)
-        raise ConfigError(f"old_labels: {', '.join(unknown)} not in the model's labels ({known})")
+    known_old_labels(old_labels, model.info.labels)
     view = copy.copy(model)
     view.info = dataclasses.replace(model.info, old_labels=old_labels)
     return view

@@ -373,7 +373,7 @@ def _eval(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from logolint.check import check_file, resolve_threshold, with_old_labels
+    from logolint.check import check_file, known_old_labels, resolve_threshold, with_old_labels
     from logolint.evaluate import as_json, as_text, evaluate, labelled_files
     from logolint.model import load_model
 
@@ -392,8 +392,10 @@ def _eval(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as folder:
         model_path = Path(args.model) if args.model else config.model
         if args.old:
-            from logolint.train import train
+            from logolint.train import LABELS, train
 
+            if config.old_labels is not None:  # before minutes of training, as for a model given
+                known_old_labels(config.old_labels, LABELS)
             summary, *warnings = train(args.old, args.new, [], folder, seed=args.seed,
                                        progress=console.info).split("\n")
             console.info(summary)

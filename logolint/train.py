@@ -177,6 +177,12 @@ def _output_folder(output: str) -> Path:
     for name in ("model.tflite", "labels.txt"):
         if (out / name).is_dir():
             raise ConfigError(f"--output {output}: {name} there is a folder, where the model would be written")
+    probe = out / f".logolint-probe-{os.getpid()}"  # a folder's mode does not tell (root, ACLs, read-only mounts)
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(f"--output {output}: cannot write there: {exc.strerror or exc}") from None
     return out
 
 

@@ -209,6 +209,36 @@ def test_train_refuses_an_output_that_is_a_file_before_training(tmp_path: Path, 
     assert f"--output {tmp_path / 'taken'}: exists and is not a folder" in capsys.readouterr().err
 
 
+def test_train_refuses_an_output_it_cannot_write_to_before_training(tmp_path: Path, capsys, monkeypatch):
+    import os
+
+    no_training(monkeypatch)
+    real = os.open
+
+    def fake_open(path, *args, **kwargs):  # as a read-only folder is (root, who runs CI, writes anyway)
+        if ".logolint-probe-" in os.fspath(path):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", fake_open)
+    root = Path(__file__).resolve().parent.parent / "model"
+    assert run_cli("train", "--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg"),
+                   "--output", str(tmp_path / "o")) == 2
+    assert f"--output {tmp_path / 'o'}: cannot write there: Permission denied" in capsys.readouterr().err
+    monkeypatch.setattr(os, "open", real)
+    assert not [p for p in (tmp_path / "o").iterdir()]  # the probe of a folder that can be written is gone
+
+
+def test_eval_refuses_old_labels_a_trained_model_cannot_have_before_training(tmp_path: Path, capsys, monkeypatch):
+    no_training(monkeypatch)
+    root = Path(__file__).resolve().parent.parent / "model"
+    data = _labelled(tmp_path / "data")
+    (tmp_path / "c.yaml").write_text("old_labels: [retired]\n")
+    assert run_cli("eval", str(data), "--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg"),
+                   "--config", str(tmp_path / "c.yaml")) == 2
+    assert "old_labels: retired not in the model's labels (old, new, other)" in capsys.readouterr().err
+
+
 def test_train_names_the_file_it_cannot_use(tmp_path: Path, capsys, monkeypatch):
     no_training(monkeypatch)
     root = Path(__file__).resolve().parent.parent / "model"
