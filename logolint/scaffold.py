@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from logolint import __version__
@@ -63,12 +64,16 @@ def repository_root(start: Path) -> Path:
 
 def write_config(folder: Path, force: bool = False) -> Path:
     """Write the commented config into `folder`; an existing one is kept unless `force`."""
-    existing = [folder / name for name in CONFIG_NAMES if (folder / name).exists()]
+    from logolint.files import write_atomic
+
+    existing = [folder / name for name in CONFIG_NAMES if os.path.lexists(folder / name)]
     if existing and not force:
         raise ConfigError(f"{existing[0]} already exists (use --force to overwrite it)")
     path = existing[0] if existing else folder / CONFIG_NAMES[0]  # --force replaces the one in use
     try:
-        path.write_text(CONFIG_TEMPLATE.format(repository=REPOSITORY), encoding="utf-8")
+        # Replaced, never written through: a config that is a link (in a repository one did
+        # not make) leaves the file it points to, perhaps outside the repository, alone.
+        write_atomic(path, CONFIG_TEMPLATE.format(repository=REPOSITORY).encode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path

@@ -70,6 +70,18 @@ def test_init_refuses_to_overwrite_without_force(repo: Path, capsys, monkeypatch
     assert "unreadable: fail" in (repo / ".logolint.yaml").read_text()
 
 
+def test_init_never_writes_through_a_config_that_is_a_link(repo: Path, tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.chdir(repo)
+    outside = tmp_path / "outside.txt"
+    os.symlink(outside, repo / ".logolint.yaml")  # dangling: init would have made the file outside
+    assert run_cli("init") == 2
+    assert "already exists" in capsys.readouterr().err and not outside.exists()
+    outside.write_text("precious\n")
+    assert run_cli("init", "--force") == 0
+    assert outside.read_text() == "precious\n"
+    assert not (repo / ".logolint.yaml").is_symlink() and "unreadable: fail" in (repo / ".logolint.yaml").read_text()
+
+
 def test_init_prints_only_the_entry_when_a_pre_commit_config_has_repos(repo: Path, capsys, monkeypatch):
     monkeypatch.chdir(repo)
     (repo / ".pre-commit-config.yaml").write_text("repos:\n  - repo: local\n    hooks: []\n")
