@@ -303,7 +303,7 @@ def _follow(console, line, threshold: float):
             console.detail(f"{shown}: not checked: {result.error}")
         else:
             verdict = console.paint_err("old logo", "bad") if result.flagged else "ok"
-            console.detail(f"{shown}: {shown_score(result.score, threshold)} {result.label} ({verdict})")
+            console.detail(f"{shown}: {shown_score(result.score, threshold)} {printable(result.label)} ({verdict})")
 
     return on_result
 

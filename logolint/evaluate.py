@@ -150,7 +150,7 @@ def as_text(evaluation: Evaluation) -> str:
     lines += [f"  {s.score}  {printable(s.path)}" for s in false_alarms]
     if e.unchecked:
         lines += ["", f"could not be checked ({len(e.unchecked)}, counted in no rate above):"]
-        lines += [f"  {printable(s.path)}: {s.error}" for s in e.unchecked]
+        lines += [f"  {printable(s.path)}: {printable(s.error)}" for s in e.unchecked]
     return "\n".join(lines) + "\n"
 
 

@@ -144,7 +144,7 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
              f"{len(explanation.views)} views of the {width}x{height} image scored; "
              f"a view fires at score >= {limit}", ""]
     if explanation.accepted is not None:
-        lines.insert(1, f"accepted ({explanation.accepted}): `check` passes it")
+        lines.insert(1, f"accepted ({printable(explanation.accepted)}): `check` passes it")
     stages: dict[str, list[Detection]] = {}
     for view in explanation.views:
         stages.setdefault(explanation.stage(view), []).append(view)

@@ -50,6 +50,12 @@ def test_unreadable_negatives_are_not_counted_as_passed():
     assert everything_unreadable.false_positive_rate is None and everything_unreadable.suggested_threshold is None
 
 
+def test_the_reason_an_image_was_not_checked_is_printed_as_escapes():
+    results = [Result("a.png", 0.9, True), Result("b.svg", None, False, error="cannot render: <\x1b[2J>")]
+    text = as_text(evaluate(["old", "none"], results, threshold=0.5))
+    assert "\x1b" not in text and "  b.svg: cannot render: <\\x1b[2J>" in text
+
+
 def test_without_new_or_none_images_no_rate_or_threshold_is_made_up():
     e = evaluate(["old", "old"], _results([0.9, 0.2]), threshold=0.5)
     assert e.recall == 0.5 and e.false_positive_rate is None

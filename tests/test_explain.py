@@ -142,6 +142,10 @@ def test_explain_says_when_the_baseline_or_allow_list_accepts_the_image(tmp_path
     assert run_cli(str(image), "--config", str(tmp_path / "allow.yaml"), "--no-cache", "--format", "json") == 0
     (result,) = __import__("json").loads(capsys.readouterr().out)["results"]
     assert result["flagged"] is False and result["accepted"] == "the 2019 press kit" and result["score"] >= 0.99
+    # A reason the terminal would act on (YAML's "\e" is ESC) is shown as escapes, as paths are.
+    (tmp_path / "allow.yaml").write_text(f'allow:\n  - sha256: {sha256}\n    reason: "kit\\e[31m"\n')
+    assert run_cli("explain", str(image), "--config", str(tmp_path / "allow.yaml"), "--color", "never") == 0
+    assert capsys.readouterr().out.splitlines()[1] == "accepted (kit\\x1b[31m): `check` passes it"
 
 
 def test_explain_errors_are_one_line(tmp_path: Path, capsys):
