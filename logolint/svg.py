@@ -6,6 +6,7 @@ import base64
 import gzip
 import io
 import re
+import urllib.parse
 import xml.etree.ElementTree as ET
 import zlib
 
@@ -22,7 +23,7 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*>", re.IGNORECASE)
 _EXTERNAL_URL = re.compile(r"url\(\s*(?!['\"]?#)[^)]*\)", re.IGNORECASE)
 _IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
 # MIME parameters (`;charset=utf-8`) as browsers allow them.
-_RASTER_DATA = re.compile(r"data:image/(png|jpe?g|gif|webp)(;[\w.+-]+=[^;,]*)*;base64,", re.IGNORECASE)
+_RASTER_DATA = re.compile(r"data:image/(png|jpe?g|gif|webp)(;[\w.+-]+=[^;,]*)*(;base64)?,", re.IGNORECASE)
 _DATA = re.compile(r"data:([^;,]*)", re.IGNORECASE)
 _CSS_DATA = re.compile(r"url\(\s*['\"]?\s*data:", re.IGNORECASE)
 _DRAWS_HREF = frozenset({"image", "feImage", "use"})  # elements whose href a viewer draws (an <a>'s is a link)
@@ -56,7 +57,9 @@ def _safe_data_uri(value: str) -> str | None:
     if not match:
         return None
     try:
-        payload = base64.b64decode(value[match.end():], validate=False)
+        data = value[match.end():]
+        # Without ";base64" the bytes are percent-encoded, as a browser reads them too.
+        payload = base64.b64decode(data, validate=False) if match.group(3) else urllib.parse.unquote_to_bytes(data)
         image = open_raster(payload)
         if image.size[0] * image.size[1] <= CHECKED_EMBEDDED_PIXELS:
             with _bombs_refused():

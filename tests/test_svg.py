@@ -153,6 +153,10 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
         assert np.array_equal(load_rgb(_svg(tmp_path, f'{head}{uri}"/></svg>', "odd.svg")), plain), uri
     assert np.array_equal(load_rgb(_svg(tmp_path, f'{head}data:image/png;base64,\n{png[:80]}\n{png[80:]}"/></svg>',
                                         "wrapped.svg")), plain)  # a URL's newlines are dropped, as browsers do
+    import urllib.parse
+
+    encoded = urllib.parse.quote_from_bytes((EXAMPLES / "old-logo.png").read_bytes())  # data without ";base64"
+    assert np.array_equal(load_rgb(_svg(tmp_path, f'{head}data:image/png,{encoded}"/></svg>', "percent.svg")), plain)
     nested = base64.b64encode(_svg(tmp_path, RED_SQUARE, "inner.svg").read_bytes()).decode()
     for uri, kind in ((f"data:image/svg+xml;base64,{nested}", "image/svg+xml"), (f"data:;base64,{png}", "no type"),
                       ("data:image/png,%89PNG", "image/png")):
