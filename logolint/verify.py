@@ -148,6 +148,7 @@ class Match:
     inliers: int
     box: tuple[int, int, int, int]  # the reference's outline mapped into the image
     distinct: int = 0  # inliers among the pairs that tell the labels apart (see CROSS_RATIO)
+    spread: tuple[int, int, int, int] | None = None  # the box of its inliers' image points
 
 
 @dataclasses.dataclass(frozen=True)
@@ -407,7 +408,7 @@ def _fits(cv2, ref: Reference, points: np.ndarray, pairs: list, distinct: list, 
     where `pairs` fit the reference with more, and its distinct inliers where `distinct` do."""
     fit = _fit(cv2, ref, points, pairs, found.inliers if found else 0, size)
     if fit is not None:
-        found = Match(ref.label, *fit, distinct=found.distinct if found else 0)
+        found = Match(ref.label, fit[0], fit[1], distinct=found.distinct if found else 0, spread=fit[2])
     if found is None:
         return None
     fit = _fit(cv2, ref, points, distinct, found.distinct, size)
@@ -429,7 +430,7 @@ def _nearest_others(cv2, refs, paired, image_descriptors) -> dict[str, dict[int,
 
 
 def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
-         size: tuple[int, int]) -> tuple[int, tuple[int, int, int, int]] | None:
+         size: tuple[int, int]) -> tuple[int, tuple[int, int, int, int], tuple[int, int, int, int]] | None:
     """The inliers and box of the homography the pairs `chosen` give the reference in the
     image, if it is plausible and has more inliers than `so_far`; an inlier is a point of
     the reference and one of the image that no other inlier pair uses."""
@@ -447,8 +448,10 @@ def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
     if quad is None or inliers <= so_far:
         return None
     width, height = size
+    found = points[[m.trainIdx for m in kept]]
+    spread = (int(found[:, 0].min()), int(found[:, 1].min()), int(np.ceil(found[:, 0].max())), int(np.ceil(found[:, 1].max())))
     return inliers, (max(0, int(quad[:, 0].min())), max(0, int(quad[:, 1].min())),
-                     min(width, int(np.ceil(quad[:, 0].max()))), min(height, int(np.ceil(quad[:, 1].max()))))
+                     min(width, int(np.ceil(quad[:, 0].max()))), min(height, int(np.ceil(quad[:, 1].max())))), spread
 
 
 def verdict(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | None:

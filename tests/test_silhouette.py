@@ -389,6 +389,16 @@ def test_the_new_logos_keypoints_in_the_same_place_cancel_the_outline(outline_mo
     assert overrule(outline_model, weak, here, outline).outline == 0.0
     flagged = overrule(outline_model, weak, elsewhere, outline)
     assert flagged.score >= VERIFIED and flagged.box == outline.box and flagged.outline == 0.95
+    # Their inliers all on the old mark's region (a part both logos share, as a redesign
+    # keeps the old star beside a new wordmark) are no evidence against the old outline;
+    # inliers beyond it (on the new wordmark) are.
+    shared = {"new": verify.Match("new", 20, (90, 90, 420, 210), spread=(105, 110, 195, 190))}
+    assert overrule(outline_model, weak, shared, outline).outline == 0.95
+    beyond = {"new": verify.Match("new", 20, (90, 90, 420, 210), spread=(105, 110, 400, 190))}
+    assert overrule(outline_model, weak, beyond, outline).outline == 0.0
+    # A new logo no larger than the region, found there, is that region (a redesign that kept the outline).
+    same = {"new": verify.Match("new", 20, (95, 95, 205, 205), spread=(105, 110, 195, 190))}
+    assert overrule(outline_model, weak, same, outline).outline == 0.0
 
 
 def test_an_outline_verdict_scores_higher_the_closer_it_fits(outline_model):

@@ -128,6 +128,10 @@ def test_a_small_logo_is_matched_at_the_finer_scale(sharp_model, monkeypatch, si
     assert found is not None and found.label == "old" and found.inliers >= verify.MIN_INLIERS
     x, y = size[0] // 3, size[1] // 2  # the box is in the image's own pixels
     assert iou(found.box, (x, y, x + width, y + round(width * OLD.size[1] / OLD.size[0]))) > 0.6, found.box
+    # Its inliers' own box too, inside the logo's (see detect.SHARED_PART).
+    assert found.spread[0] >= found.box[0] - 2 and found.spread[1] >= found.box[1] - 2
+    assert found.spread[2] <= found.box[2] + 2 and found.spread[3] <= found.box[3] + 2
+    assert (found.spread[2] - found.spread[0]) * 2 > found.box[2] - found.box[0]
     new = verify.verdict(keypoint_matches(sharp_model, big_page(grey(NEW), size, width)), ("old",))
     assert new is None or new.label == "new"
     monkeypatch.setattr(verify, switch, {"FINE_SIDE": 0, "FINE_ENLARGE": 1.0}[switch])
