@@ -206,7 +206,8 @@ class Picker:
             for rank, icon in enumerate(ranked):
                 if got == wanted:
                     break
-                names = [icon] + ([self.title(icon)] if package == "simple-icons" and self.title(icon) else [])
+                title = self.title(icon) if package == "simple-icons" else None
+                names = [icon] + ([title] if title else [])
                 found = set().union(*(keys(name) for name in names))
                 why = next((f"brand used ({k} ~ {used[k]!r})" for k in sorted(found) if k in used), None)
                 why = why or next((f"brand already picked ({taken[k]})" for k in sorted(found) if k in taken), None)
