@@ -75,6 +75,7 @@ class Recolour:
     box: Box  # that logo's keypoint match where the two tied, else the region shaped like the logo
     verified: int = 0  # that match's inliers
     outline: float = 0.0  # the region's fit to the brand's silhouette
+    overrules: bool = False  # the colours contradict a keypoint verdict (see LOOKALIKE_COLOURS)
 
 
 def square(image, size: int):
@@ -268,6 +269,11 @@ AROUND_INLIERS = 16
 SHARED_PART = True
 SHARED_SLACK = 0.1
 SHARED_EXTENT = 1.5
+# Logo files that look alike to keypoints (verify.LOOKALIKE, measured by `train`) are told
+# apart by chance in their keypoints, however large the lead. Where their files also have
+# colours of their own (a colour swap: Stellar, Buffer), the colours in a keypoint verdict's
+# box overrule it when they say the other logo (silhouette.recoloured), as they decide a tie.
+LOOKALIKE_COLOURS = True
 PARTIAL_MOST = 0.98  # keypoint evidence short of a verdict (verify.partial) stays under VERIFIED
 # A region shaped like the brand's logo that the classifier calls old at least this surely
 # is scored by that probability (shaped_view), up to PARTIAL_MOST. At 0.5, new logos of
@@ -467,7 +473,7 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
         return graded(strength if preference is None else (min(max(strength, 0.0), 1.0) + preference(box)) / 2,
                       least, most)
 
-    match = geometry.verdict(matches, model.info.old_labels)
+    match = None if recolour is not None and recolour.overrules else geometry.verdict(matches, model.info.old_labels)
     if match is not None and match.label in model.info.old_labels:
         lead = geometry.distinct_lead(matches, model.info.old_labels)[1]
         score = grade((lead - geometry.MIN_INLIERS + 1) / GRADE_LEAD, match.box)
@@ -575,35 +581,51 @@ def _verified(model, image, found: Detection, matches: dict, outline, region) ->
 
 def recoloured(model, image, matches: dict, region=None) -> Recolour | None:
     """Whose colours the drawing shows where the old and new logos' keypoints found it in
-    the same place (verify.tie), or else, for a redesign that kept the outline
-    (silhouette.KEPT_OUTLINE), in the region shaped like the brand's logo (an Outline in
-    the image's pixels, see outline_match); None where neither is found or the colours do
-    not tell (silhouette.recoloured)."""
+    the same place (verify.tie), or, for logo files that look alike to keypoints
+    (LOOKALIKE_COLOURS), where they decided for one of them; or else, for a redesign that
+    kept the outline (silhouette.KEPT_OUTLINE), in the region shaped like the brand's logo
+    (an Outline in the image's pixels, see outline_match). None where none of these is
+    found or the colours do not tell (silhouette.recoloured), and where they agree with a
+    keypoint verdict."""
     from logolint import verify as keypoints
 
     old_labels = model.info.old_labels
     tied = keypoints.tie(matches, old_labels)
-    shapes = model.silhouettes() if tied or region is not None else None
-    if not shapes or not shapes.colours or not (tied or shapes.kept(old_labels)):
+    decided = None
+    if not tied and LOOKALIKE_COLOURS and model.info.lookalike >= keypoints.LOOKALIKE:
+        decided = keypoints.verdict(matches, old_labels)
+    shapes = model.silhouettes() if tied or decided or region is not None else None
+    if not shapes or not shapes.colours or not (tied or decided or shapes.kept(old_labels)):
         return None
     import numpy as np
 
     from logolint import silhouette
 
-    x0, y0, x1, y1 = tied[0].box if tied else region.box
+    x0, y0, x1, y1 = tied[0].box if tied else decided.box if decided else region.box
     box = (max(0, x0), max(0, y0), min(image.size[0], x1), min(image.size[1], y1))
     if box[2] <= box[0] or box[3] <= box[1]:
         return None
-    found = silhouette.recoloured(shapes.colours, np.asarray(image.crop(box)), old_labels)
+    found = silhouette.recoloured(shapes.colours, np.asarray(image.crop(box)), old_labels, hues_only=bool(decided))
     if found is None:
         return None
     is_old, share = found
+    if decided:
+        if (decided.label in old_labels) == is_old:
+            return None
+        # The keypoints found the drawing there; its colours say whose it is.
+        return Recolour(is_old, share, _side_label(model, is_old, matches.get), decided.box,
+                        verified=decided.inliers, overrules=True)
     if tied:
         match = tied[0] if is_old else tied[1]
         return Recolour(is_old, share, match.label, match.box, verified=match.inliers)
-    side = [label for label in model.info.labels if (label in old_labels) == is_old and label != NEITHER]
-    label = region.label if region.label in side else side[0]
-    return Recolour(is_old, share, label, region.box, outline=region.fit)
+    return Recolour(is_old, share, _side_label(model, is_old, {region.label: True}.get), region.box, outline=region.fit)
+
+
+def _side_label(model, is_old: bool, prefer=lambda label: None) -> str:
+    """A label of the old side (`is_old`) or the new one, the first that `prefer` gives a
+    value for, else the first."""
+    side = [label for label in model.info.labels if (label in model.info.old_labels) == is_old and label != NEITHER]
+    return next((label for label in side if prefer(label) is not None), side[0])
 
 
 def detect(model, image, localise: bool = True) -> Detection:

@@ -59,6 +59,7 @@ class ModelInfo:
     fingerprints: dict  # label -> fingerprints of the logo files it was trained from
     prototypes: tuple[str, ...] = ()  # label of each column of the "similarity" output
     match_range: tuple[float, float] = (0.0, 1.0)  # similarities mapped to 0 and 1
+    lookalike: float = 0.0  # how alike the old and new logo files are to keypoints (verify.lookalike)
 
     @functools.cached_property
     def fingerprint_limit(self) -> float:
@@ -90,6 +91,7 @@ def _info(data: bytes, path: Path) -> ModelInfo:
             fingerprints={str(k): list(v) for k, v in (meta.get("fingerprints") or {}).items()},
             prototypes=tuple(str(label) for label in meta.get("prototypes") or ()),
             match_range=tuple(float(v) for v in meta.get("match_range") or (0.0, 1.0)),
+            lookalike=float(meta.get("lookalike", 0.0)),
         )
         if len(info.match_range) != 2:
             raise ValueError(f"match_range must be two numbers, got {len(info.match_range)}")
@@ -129,6 +131,8 @@ def _implausible(info: ModelInfo) -> str | None:
     low, high = info.match_range
     if not (math.isfinite(low) and math.isfinite(high)):
         return f"match_range {list(info.match_range)} is not two numbers"
+    if not 0.0 <= info.lookalike <= 10.0:  # a share of inliers: more than 1 where the other file matches better
+        return f"lookalike {info.lookalike} is not from 0 to 10"
     for label, prints in info.fingerprints.items():
         if label not in info.labels:
             return f"fingerprints of {label!r}, which is none of the labels {list(info.labels)}"

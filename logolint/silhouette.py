@@ -146,6 +146,7 @@ RECOLOUR_DISTANCE = 2 * NEAR
 RECOLOUR_SHARE = 0.1  # of the box's pixels
 RECOLOUR_LEAD = 4.0  # times the other side's changed colours
 RECOLOUR_PIXELS = 40_000  # a larger box is sampled down to about this many pixels
+OWN_COVER = 1.0 - MIN_SHARE  # see recoloured's hues_only
 # A redesign that kept the outline and changed the colour (Crate.io's plus, light blue before
 # and darker now) also leaves keypoints little to tie on: a plus has few corners. Where an
 # old silhouette, upright, fits a new one this well at some rotation, the region shaped like
@@ -875,12 +876,16 @@ def _colour_agreement(colours: dict[str, np.ndarray], pixels: np.ndarray,
 
 
 def recoloured(colours: dict[str, np.ndarray], rgb: np.ndarray,
-               old_labels: tuple[str, ...]) -> tuple[bool, float] | None:
+               old_labels: tuple[str, ...], hues_only: bool = False) -> tuple[bool, float] | None:
     """Whether the (RGB) pixels show the old logo's changed colours or the new one's (see
     RECOLOUR_DISTANCE), and their share of the pixels: (True, share) for the old, (False,
     share) for the new, where that side shows RECOLOUR_SHARE or more and RECOLOUR_LEAD times
     the other's. None where neither does, or the old and new logos have no colour of their
-    own (the same colours, or a logo file without transparency)."""
+    own (the same colours, or a logo file without transparency). With `hues_only`, only
+    changed colours that are hues (MIN_CHROMA) count, and one side's are enough: white,
+    grey and black are also what a greyed or one-colour copy, a page or a shadow shows. A
+    colour then counts as changed only where the other side's main colours cover nearly all
+    of its logo (OWN_COVER): the colours left out of them, each under MIN_SHARE, may be it."""
     old = [values for label, values in colours.items() if label in old_labels]
     new = [values for label, values in colours.items() if label not in old_labels]
     if not old or not new or not rgb.size:
@@ -888,7 +893,12 @@ def recoloured(colours: dict[str, np.ndarray], rgb: np.ndarray,
     old, new = np.concatenate(old), np.concatenate(new)
     apart = np.linalg.norm(old[:, None, :3] - new[None, :, :3], axis=2) >= RECOLOUR_DISTANCE
     old_own, new_own = apart.all(1), apart.all(0)
-    if not old_own.any() or not new_own.any():
+    if hues_only:
+        old_own &= (np.hypot(old[:, 1] - 128, old[:, 2] - 128) >= MIN_CHROMA) & (new[:, 3].sum() >= OWN_COVER)
+        new_own &= (np.hypot(new[:, 1] - 128, new[:, 2] - 128) >= MIN_CHROMA) & (old[:, 3].sum() >= OWN_COVER)
+        if not old_own.any() and not new_own.any():
+            return None
+    elif not old_own.any() or not new_own.any():
         return None
     step = max(1, round(math.sqrt(rgb.shape[0] * rgb.shape[1] / RECOLOUR_PIXELS)))
     shown = _shares(_lab(rgb[::step, ::step]).reshape(-1, 3), np.concatenate([old, new]))

@@ -541,6 +541,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     refs = verify.references(chosen.result())
     keypoints = verify.pack(refs)
     alike = verify.lookalike(logos, refs)
+    metadata["lookalike"] = round(alike, 3)
     masks = silhouette.masks(logos)
     outlines = silhouette.pack(masks, silhouette.colours(logos)) if masks.get("old") else b""
     data = fuse(backbone.path, head, brand, prototype_units, metadata, keypoints, outlines)

@@ -128,6 +128,12 @@ def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Pat
     assert {ref.label for ref in references} == {"old", "new"} and all(len(ref.points) >= 4 for ref in references)
     shapes = load_model(out / "model.tflite").silhouettes()  # for the outline stage
     assert sorted(set(shapes.labels) - {""}) == ["new", "old"]
+    # How alike the files look to keypoints is kept for detection (detect.LOOKALIKE_COLOURS);
+    # the demo's two logos are not alike, and training did not warn.
+    from logolint import verify
+
+    assert 0.0 <= load_model(out / "model.tflite").info.lookalike < verify.LOOKALIKE
+    assert "look alike" not in captured.out
 
     assert run_cli(str(EXAMPLES / "old-logo.png"), "--model", str(out / "model.tflite"), "--no-cache") == 1
 

@@ -125,6 +125,18 @@ def test_colours_both_logos_share_never_decide():
     assert silhouette.recoloured({"old": palette(RED)}, pixels((RED, 50)), ("old",)) is None
 
 
+def test_against_a_verdict_only_hues_count_and_one_side_of_them_is_enough():
+    # The old logo was blue, the new one is black: black is also any greyed copy or shadow.
+    colours = {"old": palette((22, 142, 234)), "new": palette((35, 31, 32))}
+    black = pixels(((35, 31, 32), 40), ((128, 128, 128), 60))
+    assert silhouette.recoloured(colours, black, ("old",)) == (False, pytest.approx(0.4))
+    assert silhouette.recoloured(colours, black, ("old",), hues_only=True) is None
+    blue = pixels(((22, 142, 234), 40), ((128, 128, 128), 60))
+    assert silhouette.recoloured(colours, blue, ("old",), hues_only=True) == (True, pytest.approx(0.4))
+    white = {"old": palette((255, 255, 255)), "new": palette((35, 31, 32))}  # no hue on either side
+    assert silhouette.recoloured(white, pixels(((255, 255, 255), 100)), ("old",), hues_only=True) is None
+
+
 def test_a_tie_needs_both_drawings_in_the_same_place_and_neither_ahead():
     def matches(old: int, new: int, new_box=(0, 0, 100, 50)) -> dict[str, verify.Match]:
         return {"old": verify.Match("old", old, (0, 0, 100, 50)), "new": verify.Match("new", new, new_box)}
@@ -226,3 +238,73 @@ def test_check_says_the_outline_and_the_old_colours_decided(plus_model, tmp_path
     scene(plus(CYAN)).save(tmp_path / "old.png")
     assert run_cli("check", "old.png", "--model", str(plus_model.path), "--no-cache") == 1
     assert re.search(r"old\.png: old logo .*, outline fits 0\.\d\d in the old colours", capsys.readouterr().out)
+
+
+# Logo files that look alike to keypoints (verify.LOOKALIKE): a keypoint verdict between them
+# is chance, and colours that say the other logo overrule it (detect.LOOKALIKE_COLOURS).
+PLACED = (260, 180, 500, 280)  # where scene() pastes a 240-px wordmark
+
+
+def alike_model(folder, lookalike: float) -> Model:
+    folder.mkdir(exist_ok=True)
+    logos = {"old": [OLD], "new": [NEW]}
+    outlines = silhouette.pack(silhouette.masks(logos), silhouette.colours(logos))
+    path = tiny_model(folder, keypoints=verify.pack(verify.references(logos)), silhouettes=outlines,
+                      lookalike=lookalike)
+    return Model(path, path.read_bytes())
+
+
+def verdict_for(label: str) -> dict[str, verify.Match]:
+    """Keypoints that decided for `label` where the wordmark is, far ahead of the other."""
+    return {label: verify.Match(label, 30, PLACED, distinct=30)}
+
+
+def test_colours_overrule_a_keypoint_verdict_for_the_old_logo_between_files_that_look_alike(tmp_path):
+    image, matches = scene(NEW), verdict_for("old")
+    alike = alike_model(tmp_path / "alike", 0.7)
+    found = recoloured(alike, image, matches)
+    assert found.overrules and not found.old and found.label == "new" and found.box == PLACED
+    weak = Detection(0.8, "old", (0, 0, *image.size))
+    assert overrule(alike, weak, matches, recolour=found).score == pytest.approx(0.8 * DEMOTED)
+    # Files that do not look alike: the keypoints' lead is evidence, and the verdict stands.
+    unlike = alike_model(tmp_path / "unlike", verify.LOOKALIKE - 0.01)
+    assert recoloured(unlike, image, matches) is None
+    assert overrule(unlike, weak, matches).score >= VERIFIED
+
+
+def test_the_old_colours_overrule_a_keypoint_verdict_for_the_new_logo_between_files_that_look_alike(tmp_path):
+    image, matches = scene(OLD), verdict_for("new")
+    alike = alike_model(tmp_path, 0.7)
+    found = recoloured(alike, image, matches)
+    assert found.overrules and found.old and found.label == "old"
+    decided = overrule(alike, Detection(0.3, "new", PLACED), matches, recolour=found)
+    assert decided.score >= VERIFIED and decided.label == "old" and decided.box == PLACED
+    assert decided.verified == 30 and decided.colours >= silhouette.RECOLOUR_SHARE
+
+
+@pytest.mark.parametrize("image, label", [(scene(OLD), "old"), (scene(NEW), "new"),
+                                          (scene(OLD).convert("L").convert("RGB"), "old"),
+                                          (scene(NEW).convert("L").convert("RGB"), "old")])
+def test_colours_that_agree_with_the_verdict_or_cannot_tell_leave_it_standing(tmp_path, image, label):
+    alike = alike_model(tmp_path, 0.7)
+    matches = verdict_for(label)
+    assert recoloured(alike, image, matches) is None
+    assert (overrule(alike, Detection(0.5, label, PLACED), matches).score >= VERIFIED) == (label == "old")
+
+
+def test_a_model_says_how_alike_its_logo_files_look_and_a_damaged_value_is_refused(tmp_path):
+    from logolint.model import ModelError, load_model
+
+    assert alike_model(tmp_path / "a", 0.7).info.lookalike == pytest.approx(0.7)
+    assert tiny_model_info(tmp_path / "b").lookalike == 0.0  # models trained before it was kept
+    for i, bad in enumerate((-1, float("nan"), "many")):
+        (tmp_path / str(i)).mkdir()
+        path = tiny_model(tmp_path / str(i), lookalike=bad)
+        with pytest.raises(ModelError, match="unreadable logolint metadata"):
+            load_model(path)
+
+
+def tiny_model_info(folder):
+    folder.mkdir()
+    path = tiny_model(folder)
+    return Model(path, path.read_bytes()).info
