@@ -616,19 +616,19 @@ def recoloured(model, image, matches: dict, region=None) -> Recolour | None:
         if (decided.label in old_labels) == is_old:
             return None
         # The keypoints found the drawing there; its colours say whose it is.
-        return Recolour(is_old, share, _side_label(model, is_old, matches.get), decided.box,
+        return Recolour(is_old, share, _side_label(model, is_old, matches), decided.box,
                         verified=decided.inliers, overrules=True)
     if tied:
         match = tied[0] if is_old else tied[1]
         return Recolour(is_old, share, match.label, match.box, verified=match.inliers)
-    return Recolour(is_old, share, _side_label(model, is_old, {region.label: True}.get), region.box, outline=region.fit)
+    return Recolour(is_old, share, _side_label(model, is_old, {region.label}), region.box, outline=region.fit)
 
 
-def _side_label(model, is_old: bool, prefer=lambda label: None) -> str:
-    """A label of the old side (`is_old`) or the new one, the first that `prefer` gives a
-    value for, else the first."""
+def _side_label(model, is_old: bool, prefer) -> str:
+    """A label of the old side (`is_old`) or the new one: the first that is in `prefer`,
+    else the first."""
     side = [label for label in model.info.labels if (label in model.info.old_labels) == is_old and label != NEITHER]
-    return next((label for label in side if prefer(label) is not None), side[0])
+    return next((label for label in side if label in prefer), side[0])
 
 
 def detect(model, image, localise: bool = True) -> Detection:

@@ -431,9 +431,9 @@ def _nearest_others(cv2, refs, paired, image_descriptors) -> dict[str, dict[int,
 
 def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
          size: tuple[int, int]) -> tuple[int, tuple[int, int, int, int], tuple[int, int, int, int]] | None:
-    """The inliers and box of the homography the pairs `chosen` give the reference in the
-    image, if it is plausible and has more inliers than `so_far`; an inlier is a point of
-    the reference and one of the image that no other inlier pair uses."""
+    """The inliers, box and inliers' box (Match.spread) of the homography the pairs `chosen`
+    give the reference in the image, if it is plausible and has more inliers than `so_far`;
+    an inlier is a point of the reference and one of the image that no other inlier pair uses."""
     if len(chosen) < 4 or len(chosen) <= so_far:  # cannot beat the best drawing of its label
         return None
     source = ref.points[[m.queryIdx for m in chosen]]
