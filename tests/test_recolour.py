@@ -282,6 +282,31 @@ def test_the_old_colours_overrule_a_keypoint_verdict_for_the_new_logo_between_fi
     assert decided.verified == 30 and decided.colours >= silhouette.RECOLOUR_SHARE
 
 
+def test_a_keypoint_verdict_between_files_that_look_alike_is_graded_by_the_classifier_alone(tmp_path):
+    from logolint.detect import GRADE_LEAD, VERIFIED_MOST, graded
+
+    image, matches = scene(OLD), verdict_for("old")  # a lead of 30 distinct inliers
+    weak, boxes = Detection(0.2, "other", (0, 0, *image.size)), []
+
+    def prefers(share: float):
+        return lambda box: boxes.append(box) or share
+
+    alike = alike_model(tmp_path / "alike", 0.7)
+    assert overrule(alike, weak, matches, preference=prefers(0.0)).score == pytest.approx(VERIFIED)
+    assert overrule(alike, weak, matches, preference=prefers(0.6)).score == pytest.approx(graded(0.6))
+    assert boxes == [PLACED, PLACED]  # the classifier is shown the verdict's box
+    thin = {"old": verify.Match("old", verify.MIN_INLIERS, PLACED, distinct=verify.MIN_INLIERS)}
+    assert (overrule(alike, weak, thin, preference=prefers(0.9)).score
+            > overrule(alike, weak, matches, preference=prefers(0.3)).score)
+    # Still a verdict either way; and graded by its lead where the classifier was not asked.
+    lead = (30 - verify.MIN_INLIERS + 1) / GRADE_LEAD
+    assert overrule(alike, weak, matches).score == pytest.approx(graded(lead))
+    # Between files that do not look alike, the lead is evidence: half of the grade.
+    unlike = alike_model(tmp_path / "unlike", verify.LOOKALIKE - 0.01)
+    assert overrule(unlike, weak, matches, preference=prefers(0.0)).score == pytest.approx(graded(lead / 2))
+    assert overrule(unlike, weak, matches, preference=prefers(1.0)).score < VERIFIED_MOST
+
+
 @pytest.mark.parametrize("image, label", [(scene(OLD), "old"), (scene(NEW), "new"),
                                           (scene(OLD).convert("L").convert("RGB"), "old"),
                                           (scene(NEW).convert("L").convert("RGB"), "old")])
