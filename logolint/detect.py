@@ -455,6 +455,13 @@ def geometry(model, image, shrunk: Shrunk | None = None) -> tuple[dict, object, 
         return (matches, *outline.result())
 
 
+def _files_alike(model) -> bool:
+    """Whether the model's old and new logo files look alike to keypoints (see LOOKALIKE_COLOURS)."""
+    from logolint import verify
+
+    return model.info.lookalike >= verify.LOOKALIKE
+
+
 def _old(model, matches: dict) -> bool:
     from logolint import verify
 
@@ -486,7 +493,7 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
 
     match = None if recolour is not None and recolour.overrules else geometry.verdict(matches, model.info.old_labels)
     if match is not None and match.label in model.info.old_labels:
-        if LOOKALIKE_GRADE and preference is not None and model.info.lookalike >= geometry.LOOKALIKE:
+        if LOOKALIKE_GRADE and preference is not None and _files_alike(model):
             score = graded(preference(match.box))
         else:
             lead = geometry.distinct_lead(matches, model.info.old_labels)[1]
@@ -606,7 +613,7 @@ def recoloured(model, image, matches: dict, region=None) -> Recolour | None:
     old_labels = model.info.old_labels
     tied = keypoints.tie(matches, old_labels)
     decided = None
-    if not tied and LOOKALIKE_COLOURS and model.info.lookalike >= keypoints.LOOKALIKE:
+    if not tied and LOOKALIKE_COLOURS and _files_alike(model):
         decided = keypoints.verdict(matches, old_labels)
     shapes = model.silhouettes() if tied or decided or region is not None else None
     if not shapes or not shapes.colours or not (tied or decided or shapes.kept(old_labels)):
