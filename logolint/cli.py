@@ -424,8 +424,12 @@ def _explain(args: argparse.Namespace) -> int:
     _one_blas_thread()
     console = _console(args)
     config = _load_config(args)
-    if not os.path.lexists(args.image):  # a usage error, as `check` has it
-        raise ConfigError(f"no such file or directory: {args.image}")
+    try:
+        os.lstat(args.image)
+    except FileNotFoundError:  # a usage error, as `check` has it
+        raise ConfigError(f"no such file or directory: {args.image}") from None
+    except OSError:  # in a folder we may not search: reading it will say why
+        pass
     if os.path.isdir(args.image):
         raise ConfigError(f"{args.image} is a folder: explain takes one image (check takes folders)")
     if args.output:
@@ -465,7 +469,8 @@ def _explain(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from logolint.scaffold import WORKFLOW, placement, pre_commit_snippet, repository_root, write_config
+    from logolint.paths import repository_root
+    from logolint.scaffold import WORKFLOW, placement, pre_commit_snippet, write_config
 
     root = repository_root(Path.cwd())
     path = write_config(root, force=args.force)

@@ -156,12 +156,16 @@ def parse_config(data: Any, root: Path, source: Path | None = None, new_baseline
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest config file from `start` upward, stopping at the repository root."""
+    """The nearest config file from `start` upward, stopping at the repository root. Anything
+    under a config's name counts (a folder, a dangling link), so that load_config says it
+    cannot be read instead of running with the defaults."""
+    from logolint.paths import holds_git
+
     for folder in (start, *start.parents):
         for name in CONFIG_NAMES:
-            if (folder / name).is_file():
+            if os.path.lexists(folder / name):
                 return folder / name
-        if (folder / ".git").exists():
+        if holds_git(folder):
             return None
     return None
 

@@ -369,10 +369,20 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
             # Sized to the file: read(MAX_FILE_BYTES) would allocate 200 MB for each one.
             data = stream.read(info.st_size + 1)
     except OSError as exc:
+        if os.path.isdir(path):  # named because it could not be listed (paths.collect): say why
+            raise ImageError(f"cannot list folder: {_listing_error(path)}") from None
         raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
     if len(data) > MAX_FILE_BYTES:  # it grew while being read
         raise ImageError(f"file too large (over {MAX_FILE_BYTES:,} bytes)")
     return data
+
+
+def _listing_error(folder: str | os.PathLike[str]) -> str:
+    try:
+        os.listdir(folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return "it changed while it was being read"
 
 
 def refuse_placeholders(data: bytes) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
 
     def unreadable(error: OSError) -> None:  # listed, so it is reported `not checked`, never skipped
         if error.filename is not None and not excluder.excluded(Path(error.filename)):
-            found.append(str(error.filename))
+            found.append(str(Path(error.filename)))  # imgs, not ./imgs, as the files are named
 
     for name in paths:
         path = Path(name)
@@ -92,6 +93,9 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
             os.lstat(name)
         except FileNotFoundError:
             raise ConfigError(f"no such file or directory: {name}") from None
+        except PermissionError:  # in a folder we may not search: reported `not checked`
+            found.append(name)
+            continue
         except OSError as exc:  # a name too long, a loop among its folders: said, not a crash
             raise ConfigError(f"cannot use {name}: {exc.strerror or exc}") from None
         if path.is_dir():
@@ -100,7 +104,7 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
                     child = Path(folder, file)
                     # A symlink is not image content (git stores the link; pre-commit never
                     # passes one to an image hook) and may point outside the tree.
-                    if is_image_path(child) and not child.is_symlink() and not excluder.excluded(child):
+                    if is_image_path(child) and not _is_link(child) and not excluder.excluded(child):
                         found.append(str(child))
         elif not excluder.excluded(path):
             found.append(name)
@@ -110,6 +114,22 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
     for name in found:
         unique.setdefault(file_identity(name), name)
     return list(unique.values())
+
+
+def _is_link(path: Path) -> bool:
+    """Whether `path` is a symlink; False where its folder may be listed but not searched,
+    so that the file is listed and reported `not checked` rather than crash the run."""
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def holds_git(folder: Path) -> bool:
+    """Whether `folder` holds `.git` (a folder, or a file in a worktree or submodule); False
+    for a folder that may not be searched, which holds no repository we could use (Path.exists
+    raises there before Python 3.12; os.path.exists says False)."""
+    return os.path.exists(folder / ".git")
 
 
 def files_under(top: str | os.PathLike[str], onerror: Callable[[OSError], None]) -> list[Path]:
@@ -161,10 +181,4 @@ def repository_root(start: Path) -> Path:
     """The nearest folder from `start` upward that holds `.git` (a folder, or a file in a
     worktree or submodule), or `start` itself outside any repository."""
     start = start.resolve()
-    for folder in (start, *start.parents):
-        try:
-            if (folder / ".git").exists():
-                return folder
-        except OSError:  # a folder we may not look into holds no repository we could use
-            continue
-    return start
+    return next((folder for folder in (start, *start.parents) if holds_git(folder)), start)

@@ -54,14 +54,6 @@ unreadable: fail
 """
 
 
-def repository_root(start: Path) -> Path:
-    """Where the hook runs and looks for the config: the git work tree holding `start`."""
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return start
-
-
 def write_config(folder: Path, force: bool = False) -> Path:
     """Write the commented config into `folder`; an existing one is kept unless `force`."""
     from logolint.files import write_atomic

@@ -61,6 +61,18 @@ def test_config_is_found_upward_but_not_past_the_repository(tmp_path: Path):
     assert load_config(cwd=repo / "a" / "b").threshold == 0.6
 
 
+@pytest.mark.parametrize("make", ["folder", "dangling link"])
+def test_something_under_a_config_name_that_is_no_file_is_an_error_not_the_defaults(tmp_path: Path, make: str):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "a").mkdir()
+    if make == "folder":
+        (tmp_path / ".logolint.yaml").mkdir()
+    else:
+        (tmp_path / ".logolint.yaml").symlink_to("gone.yaml")
+    with pytest.raises(ConfigError, match=r"\.logolint\.yaml: cannot read config: (Is a directory|No such file)"):
+        load_config(cwd=tmp_path / "a")
+
+
 def test_empty_config_gives_defaults(tmp_path: Path):
     config = parse_config(None, tmp_path)
     assert config.threshold is None and config.model is None and config.unreadable == "fail" and config.localise

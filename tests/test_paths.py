@@ -154,3 +154,56 @@ def test_folders_are_walked_depth_first_in_name_order(tmp_path: Path):
         (tmp_path / name).write_bytes(b"x")
     found = [Path(p).relative_to(tmp_path).as_posix() for p in collect([str(tmp_path)], (), tmp_path)]
     assert found == ["c.png", "a/w.png", "a/z/y.png", "a.png/real.png", "b/x.png"]
+
+
+def _without_privilege() -> list[str]:
+    """A command prefix under which file modes apply: none for an ordinary user; for root
+    (who runs CI), setpriv dropping the capabilities that let root read any folder."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("root without setpriv: file modes cannot be made to apply")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--"]
+
+
+def test_folders_that_cannot_be_searched_or_listed_are_reported_and_the_rest_checked(tmp_path: Path):
+    """A real run with real modes: a folder that lists its names but may not be searched
+    (mode 644) and one that may not even be listed (mode 000) crashed the run or sent
+    `explain` to say the file did not exist."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import EXAMPLES
+
+    for folder, name in (("ok", "new.png"), ("unsearchable", "old.png"), ("locked", "old.png")):
+        (tmp_path / folder).mkdir()
+        shutil.copy(EXAMPLES / f"{name[:3]}-logo.png", tmp_path / folder / name)
+    (tmp_path / "unsearchable").chmod(0o644)
+    (tmp_path / "locked").chmod(0o000)
+
+    def logolint(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*_without_privilege(), sys.executable, "-m", "logolint", *args], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300)
+
+    try:
+        checked = logolint("check", "--no-cache", "--format", "json", ".")
+        named = logolint("check", "--no-cache", "--format", "json", "unsearchable/old.png")
+        explained = logolint("explain", "unsearchable/old.png")
+    finally:
+        for folder in ("unsearchable", "locked"):
+            (tmp_path / folder).chmod(0o755)
+    assert checked.returncode == 1, checked.stderr
+    assert [(r["path"], r["error"]) for r in json.loads(checked.stdout)["results"]] == [
+        ("locked", "cannot list folder: Permission denied"), ("ok/new.png", None),
+        (os.path.join("unsearchable", "old.png"), "cannot read file: Permission denied")]
+    assert named.returncode == 1 and "internal error" not in named.stderr + named.stdout
+    assert json.loads(named.stdout)["results"][0]["error"] == "cannot read file: Permission denied"
+    assert explained.returncode == 1 and "no such file" not in explained.stderr
+    assert "unsearchable/old.png: not checked: cannot read file: Permission denied" in explained.stdout
