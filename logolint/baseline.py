@@ -36,8 +36,10 @@ def read_entries(path: Path) -> dict[str, str]:
     """sha256 -> path note of each entry in a baseline file, or ValueError saying which
     line is wrong."""
     try:
-        text = read_text(path, MAX_BASELINE_BYTES, "utf-8-sig")  # an editor's byte order mark is no entry
-    except (OSError, UnicodeDecodeError) as exc:
+        # An editor's byte order mark is no entry; a name that is not UTF-8, as sha256sum
+        # writes it, only spoils its note.
+        text = read_text(path, MAX_BASELINE_BYTES, "utf-8-sig", "replace")
+    except OSError as exc:
         raise ValueError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     entries: dict[str, str] = {}
     # Lines end at "\n" (and "\r\n") only: splitlines() would also break at the form feeds
@@ -83,6 +85,12 @@ def _note(path: str) -> str:
     return printable(path.replace("\\", "\\\\"))
 
 
+def _line(sha256: str, note: str) -> str:
+    """One entry as sha256sum writes it: a name with escapes in it starts the line with a
+    backslash, so that `sha256sum -c` reads its backslashes and newlines back."""
+    return ("\\" if "\\" in note else "") + f"{sha256}  {note}".rstrip() + "\n"
+
+
 def baseline_text(results: Iterable[Result], kept: Mapping[str, str] | None = None) -> str:
     """A baseline accepting every result the model flags, already accepted ones included,
     and the `kept` entries (sha256 -> note, as read_entries gives them) of contents this
@@ -93,4 +101,4 @@ def baseline_text(results: Iterable[Result], kept: Mapping[str, str] | None = No
         if (result.flagged or result.accepted is not None) and result.sha256:
             found.setdefault(result.sha256, _note(result.path))
     entries = {**(kept or {}), **found}
-    return HEADER + "".join(f"{sha}  {entries[sha]}".rstrip() + "\n" for sha in sorted(entries))
+    return HEADER + "".join(_line(sha, entries[sha]) for sha in sorted(entries))

@@ -156,6 +156,23 @@ def _model(args: argparse.Namespace, config):
     return load_model(Path(args.model) if args.model else config.model, config.model_sha256)
 
 
+def _refuse_unwritable(output: str | None, option: str = "--output") -> None:
+    """LogolintError, before minutes of work, for a report or baseline that could not be
+    written there, or that would overwrite an image: `check --output old.png .` wrote its
+    report over the image it had just checked."""
+    if not output:
+        return
+    from logolint.imaging import is_image_path
+
+    parent = os.path.dirname(os.path.abspath(output))
+    problem = ("it is a folder" if os.path.isdir(output) else
+               "an image's name: logolint checks such files, and this would overwrite one" if is_image_path(output) else
+               "its folder does not exist" if not os.path.isdir(parent) else
+               "its folder cannot be written to" if not os.access(parent, os.W_OK) else None)
+    if problem:
+        raise LogolintError(f"{option} {output}: cannot write there: {problem}")
+
+
 def _write(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -272,6 +289,12 @@ def _check(args: argparse.Namespace) -> int:
     _one_blas_thread()
     _keep_freed_memory()
     console = _console(args)
+    if args.write_baseline and (args.format != "auto" or args.output):
+        # The findings it accepts would be reported as failures: one job or the other.
+        raise LogolintError("--write-baseline writes the baseline only: leave out --format and --output, "
+                            "and run the report on its own once the baseline is written")
+    _refuse_unwritable(args.output)
+    _refuse_unwritable(args.write_baseline, "--write-baseline")
     config = _load_config(args)
     model = _model(args, config)
     console.detail(f"model {printable(str(model.path))} (sha256 {model.sha256[:12]})")
@@ -383,10 +406,7 @@ def _eval(args: argparse.Namespace) -> int:
         raise LogolintError("eval: --old and --new go together")
     if args.old and args.model:
         raise LogolintError("eval: --model or --old/--new (which train a model first), not both")
-    if args.output:  # checked before minutes of work
-        parent = os.path.dirname(os.path.abspath(args.output))
-        if os.path.isdir(args.output) or not os.path.isdir(parent) or not os.access(parent, os.W_OK):
-            raise LogolintError(f"cannot write {args.output}: a folder, or in no folder logolint may write to")
+    _refuse_unwritable(args.output)
     config = _load_config(args)
     pairs = labelled_files(args.data)
     with tempfile.TemporaryDirectory() as folder:

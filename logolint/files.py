@@ -23,14 +23,14 @@ def open_regular(path: str | os.PathLike[str]) -> Iterator[tuple[BinaryIO, os.st
         yield stream, info
 
 
-def read_text(path: str | os.PathLike[str], limit: int, encoding: str = "utf-8") -> str:
+def read_text(path: str | os.PathLike[str], limit: int, encoding: str = "utf-8", errors: str = "strict") -> str:
     """A text file's content (config, baseline, cache entry); OSError for anything but a
     regular file or one over `limit` bytes (/dev/zero)."""
     with open_regular(path) as (stream, _):
         data = stream.read(limit + 1)
     if len(data) > limit:
         raise OSError(errno.EFBIG, f"larger than {limit:,} bytes")
-    return data.decode(encoding)
+    return data.decode(encoding, errors)
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:

@@ -40,6 +40,26 @@ def _results(capsys) -> dict[str, dict]:
     return {Path(r["path"]).name: r for r in json.loads(capsys.readouterr().out)["results"]}
 
 
+@pytest.mark.parametrize("extra, message", [
+    (["--format", "sarif", "--output", "report.sarif"], "--write-baseline writes the baseline only"),
+    (["--format", "json"], "--write-baseline writes the baseline only"),
+    (["--output", "report.txt"], "--write-baseline writes the baseline only"),
+])
+def test_write_baseline_refuses_a_report_it_would_not_write(repo: Path, cache: str, capsys, extra, message):
+    """The report was silently dropped: no SARIF file, no JSON on stdout, exit 0."""
+    assert run_cli("img", "--cache-dir", cache, "--write-baseline", "b.txt", *extra) == 2
+    assert message in capsys.readouterr().err
+    assert not (repo / "b.txt").exists() and not (repo / "report.sarif").exists()
+
+
+@pytest.mark.parametrize("option", ["--output", "--write-baseline"])
+def test_a_report_or_baseline_is_never_written_over_an_image(repo: Path, cache: str, capsys, option):
+    before = (repo / "img" / "new.png").read_bytes()
+    assert run_cli("img", "--cache-dir", cache, option, "img/new.png") == 2
+    assert f"{option} img/new.png: cannot write there: an image's name" in capsys.readouterr().err
+    assert (repo / "img" / "new.png").read_bytes() == before
+
+
 def test_write_baseline_then_those_contents_pass(repo: Path, cache: str, capsys):
     assert run_cli("img", "--cache-dir", cache, "--format", "text") == 1
     capsys.readouterr()
@@ -107,7 +127,7 @@ def test_baseline_text_is_sorted_and_escapes_the_path_note():
     results = [Result("b\nc.png", 0.9, True, sha256="f" * 64), Result("a.png", 0.9, True, sha256="0" * 64),
                Result("dup.png", 0.9, True, sha256="0" * 64), Result("n.png", 0.1, False, sha256="1" * 64)]
     lines = [line for line in baseline_text(results).splitlines() if not line.startswith("#")]
-    assert lines == [f"{'0' * 64}  a.png", f"{'f' * 64}  b\\nc.png"]
+    assert lines == [f"{'0' * 64}  a.png", f"\\{'f' * 64}  b\\nc.png"]  # sha256sum's mark of an escaped name
 
 
 @pytest.mark.parametrize("text, files, message", [
@@ -165,17 +185,33 @@ def test_a_baseline_set_in_the_config_is_written_afresh_once_deleted(repo: Path,
 
 
 def test_sha256sum_lines_with_escaped_names_are_read(tmp_path: Path):
+    import os
+    import subprocess
+
+    names = ("back\\slash.png", "new\nline.png", os.fsdecode(b"ff\xff.png"))
+    for name in names:
+        (tmp_path / name).write_bytes(os.fsencode(name))
+    listing = subprocess.run(["sha256sum", "--", *sorted(p.name for p in tmp_path.iterdir())], cwd=tmp_path,
+                             capture_output=True, check=True).stdout
+    assert [line[:1] == b"\\" for line in listing.splitlines()].count(True) == 2  # two names escaped
+    (tmp_path / "b.txt").write_bytes(listing)  # with the byte that is not UTF-8, as sha256sum wrote it
+    (tmp_path / "c.yaml").write_text("baseline: b.txt\n")
+    expected = {hashlib.sha256(os.fsencode(name)).hexdigest() for name in names}
+    assert set(load_config(tmp_path / "c.yaml").allowed) == expected
+
+
+def test_sha256sum_checks_a_baseline_that_logolint_wrote(repo: Path, cache: str, capsys):
+    """The baseline is written as sha256sum writes: an escaped name's line starts with a
+    backslash, which `sha256sum -c` needs to read the name back."""
     import subprocess
 
     for name in ("back\\slash.png", "new\nline.png"):
-        (tmp_path / name).write_bytes(name.encode())
-    listing = subprocess.run(["sha256sum", "--", *sorted(p.name for p in tmp_path.iterdir())], cwd=tmp_path,
-                             capture_output=True, text=True, check=True).stdout
-    assert [line[0] for line in listing.splitlines()] == ["\\", "\\"]  # both names escaped
-    (tmp_path / "b.txt").write_text(listing)
-    (tmp_path / "c.yaml").write_text("baseline: b.txt\n")
-    expected = {hashlib.sha256(p.name.encode()).hexdigest() for p in tmp_path.iterdir() if p.suffix == ".png"}
-    assert set(load_config(tmp_path / "c.yaml").allowed) == expected
+        shutil.copy(EXAMPLES / "old-banner.jpg", repo / "img" / name)
+    assert run_cli("img", "--cache-dir", cache, "--write-baseline", "base.txt") == 0
+    lines = [line for line in (repo / "base.txt").read_text().split("\n") if line and not line.startswith("#")]
+    assert len(lines) == 2 and lines[0].startswith("\\") != lines[1].startswith("\\")  # the banner's name escaped
+    checked = subprocess.run(["sha256sum", "-c", "base.txt"], cwd=repo, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_a_baseline_saved_with_a_byte_order_mark_is_read(tmp_path: Path):

@@ -461,7 +461,7 @@ def test_eval_refuses_conflicting_or_unwritable_options_before_any_work(tmp_path
     assert "--model or --old/--new" in capsys.readouterr().err
     for output in (tmp_path / "no" / "such" / "out.json", tmp_path):
         assert run_cli("eval", str(data), *logos, "--output", str(output)) == 2
-        assert f"cannot write {output}: a folder, or in no folder" in capsys.readouterr().err
+        assert f"--output {output}: cannot write there: " in capsys.readouterr().err
     assert run_cli("eval", str(tmp_path / "nope")) == 2
     assert f"{tmp_path / 'nope'}: no such folder" in capsys.readouterr().err
 
