@@ -253,6 +253,7 @@ def run(env: Mapping[str, str]) -> int:
     from logolint.cli import write_step_summary
     from logolint.config import load_config
     from logolint.formats import FORMATS
+    from logolint.github import escape_data
     from logolint.model import load_model
 
     inputs = Inputs.from_env(env)
@@ -270,7 +271,8 @@ def run(env: Mapping[str, str]) -> int:
     cache = ResultCache(Path(inputs.cache_dir or default_cache_dir()))
     report = check_paths(paths, config, model, inputs.threshold, cache, shard=inputs.shard)
     sys.stdout.write(FORMATS["github"](report))
-    write_step_summary(report)
+    if problem := write_step_summary(report):
+        print(f"::warning title=logolint::{escape_data(problem)}")
     try:
         Path(inputs.sarif_file).parent.mkdir(parents=True, exist_ok=True)
         Path(inputs.sarif_file).write_text(FORMATS["sarif"](report), encoding="utf-8")

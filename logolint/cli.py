@@ -310,8 +310,8 @@ def _check(args: argparse.Namespace) -> int:
     if name == "auto":
         name = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     _write(_render(report, name, console, args.output), args.output)
-    if name == "github":
-        write_step_summary(report)
+    if name == "github" and (problem := write_step_summary(report)):
+        print(f"logolint: warning: {problem}", file=sys.stderr)
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
@@ -341,18 +341,21 @@ def _render(report, name: str, console, output: str | None) -> str:
     return formats.text(report, paint=paint, with_summary=console.verbosity > QUIET)
 
 
-def write_step_summary(report) -> None:
-    """Append the job summary to `$GITHUB_STEP_SUMMARY`, when GitHub Actions provides one."""
+def write_step_summary(report) -> str | None:
+    """Append the job summary to `$GITHUB_STEP_SUMMARY`, when GitHub Actions provides one;
+    why it could not be written, or None. The summary repeats the annotations, so a
+    failure to write it is a warning, not the run's outcome."""
     from logolint.github import job_summary
 
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not path:
-        return
+        return None
     try:
         with open(path, "a", encoding="utf-8", errors="backslashreplace") as stream:
             stream.write(job_summary(report))
     except OSError as exc:
-        raise LogolintError(f"cannot write the job summary {path}: {exc.strerror or exc}") from None
+        return f"cannot write the job summary {printable(path)}: {exc.strerror or exc}"
+    return None
 
 
 def _write_baseline(report, output: str) -> int:

@@ -58,10 +58,12 @@ def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
     """(path, truth) for every image under FOLDER/{old,new,none|other|negatives}/."""
     root = Path(folder)
     if not root.is_dir():
-        raise ConfigError(f"{folder}: no such folder")
-    pairs = []
-    for child in sorted(root.iterdir()) if root.is_dir() else []:
+        raise ConfigError(f"{folder}: {'not a folder' if root.exists() else 'no such folder'}")
+    pairs, others = [], []
+    for child in sorted(root.iterdir()):
         truth = ALIASES.get(child.name.lower())
+        if not truth and child.is_dir():
+            others.append(f"{child.name}/")
         if truth and child.is_dir():
             # Not only regular files: a FIFO or a dangling link named like an image, and a
             # folder that cannot be listed, are reported as not checked, never left out of
@@ -70,8 +72,9 @@ def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
             found = files_under(child, lambda exc: unlisted.append(str(exc.filename)))
             pairs += [(name, truth) for name in unlisted] + [(str(p), truth) for p in found if is_image_path(p)]
     if not any(truth == "old" for _, truth in pairs):
-        raise ConfigError(f"{folder}: expected labelled sub-folders old/, new/ and optionally none/, "
-                          "with images in old/")
+        found = f" (it has {', '.join(others)})" if others else ""
+        raise ConfigError(f"{folder}: no images in old/{found}: expected labelled sub-folders old/ and "
+                          "optionally new/ and none/ (or other/ or negatives/)")
     return pairs
 
 
@@ -107,7 +110,8 @@ def evaluate(truths: list[str], results: list[Result], threshold: float) -> Eval
         recall=_share(sum(s >= threshold for s in old), len(old)),
         false_positive_rate=_share(sum(s >= threshold for s in others), len(others)),
         recall_at_target_fpr=None if at_target is None else _share(sum(s >= at_target for s in old), len(old)),
-        suggested_threshold=None if at_target is None else round(min(1.0, at_target), 4),
+        # Over 1 where new or none images score 1.0: no threshold passes them.
+        suggested_threshold=None if at_target is None or at_target > 1 else round(at_target, 4),
         confusion=confusion,
     )
 
@@ -122,9 +126,11 @@ def as_text(evaluation: Evaluation) -> str:
     recall = _rate(e.recall, no_old)
     if e.false_positive_rate is not None:
         recall += f" (false positives {e.false_positive_rate:.1%})"
-    suggested = f"{e.suggested_threshold:.4f}" if e.suggested_threshold is not None else f"n/a ({no_others})"
+    suggested = (f"{e.suggested_threshold:.4f}" if e.suggested_threshold is not None else
+                 f"n/a ({no_others})" if not e.others_checked else
+                 "none: new or none images score 1.0, which every threshold flags")
     others = e.others_checked
-    if others and others * TARGET_FPR < 1:
+    if e.suggested_threshold is not None and others and others * TARGET_FPR < 1:
         # With under 100 of them, "at most 1%" means none: the rate is not measured.
         suggested += (f" (from {others} new or none image{'s' if others != 1 else ''}: {TARGET_FPR:.0%} false "
                       f"positives takes {round(1 / TARGET_FPR)} or more to measure; this only keeps those below it)")
@@ -133,7 +139,7 @@ def as_text(evaluation: Evaluation) -> str:
         f"accuracy: {_rate(e.accuracy, 'no image checked')}",
         f"old recall at threshold: {recall}",
         f"old recall at {TARGET_FPR:.0%} false positives: "
-        + (_rate(e.recall_at_target_fpr, no_old) if e.suggested_threshold is not None else f"n/a ({no_others})"),
+        + (_rate(e.recall_at_target_fpr, no_old) if e.others_checked else f"n/a ({no_others})"),
         f"suggested threshold: {suggested}",
         "",
         f"{'truth':<6} {'flagged':>8} {'passed':>8} {'error':>6}",

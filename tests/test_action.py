@@ -71,7 +71,8 @@ def _step_command() -> list[str]:
     return [sys.executable if word == "$venv_python" else word for word in shlex.split(line)]
 
 
-def _run(repo: Path, tmp: Path, cache_dir: Path, event_name: str, event: dict, **inputs: str):
+def _run(repo: Path, tmp: Path, cache_dir: Path, event_name: str, event: dict, env_extra: dict | None = None,
+         **inputs: str):
     """Run the step as action.yml does: a fresh process, inputs only in the environment."""
     (tmp / "event.json").write_text(json.dumps(event))
     for name in ("output", "summary"):
@@ -83,7 +84,7 @@ def _run(repo: Path, tmp: Path, cache_dir: Path, event_name: str, event: dict, *
         "GITHUB_STEP_SUMMARY": str(tmp / "summary"), "RUNNER_TEMP": str(tmp),
         "LOGOLINT_CACHE_DIR": str(cache_dir),
     })
-    env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()})
+    env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()} | (env_extra or {}))
     done = subprocess.run(_step_command(), cwd=repo, env=env,
                           capture_output=True, text=True, timeout=300)
     return done, _outputs((tmp / "output").read_text()), (tmp / "summary").read_text()
@@ -174,6 +175,16 @@ def test_inputs_paths_threshold_and_fail_on_findings(repo, cache_dir, tmp_path):
     # Threshold 0 flags any image: the input reaches the check.
     done, outputs, _ = _run(path, tmp_path, cache_dir, "pull_request", event, threshold="0", paths="fine.png")
     assert done.returncode == 1 and outputs["findings"] == "1" and "file=fine.png," in done.stdout
+
+
+def test_a_job_summary_that_cannot_be_written_is_a_warning_and_the_rest_is_done(repo, cache_dir, tmp_path):
+    path, _, _ = repo
+    (tmp_path / "a-folder").mkdir()
+    done, outputs, _ = _run(path, tmp_path, cache_dir, "workflow_dispatch", {}, paths="legacy",
+                            env_extra={"GITHUB_STEP_SUMMARY": str(tmp_path / "a-folder")})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "::warning title=logolint::cannot write the job summary " in done.stdout
+    assert outputs["findings"] == "1" and Path(outputs["sarif-file"]).is_file()
 
 
 def test_other_events_check_every_image(repo, cache_dir, tmp_path):

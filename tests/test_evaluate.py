@@ -20,6 +20,12 @@ def test_threshold_for_fpr_lets_through_at_most_the_allowed_share():
 
 def test_negatives_at_one_leave_no_threshold_in_range():
     assert threshold_for_fpr([1.0] * 10 + [0.1] * 90, 0.01) > 1.0
+    # Not "suggested threshold: 1.0000", which flags them all the same.
+    e = evaluate(["old"] * 2 + ["new"] * 100, _results([1.0, 0.5] + [1.0] * 10 + [0.1] * 90), threshold=0.5)
+    assert e.suggested_threshold is None and e.recall_at_target_fpr == 0.0
+    text = as_text(e)
+    assert "suggested threshold: none: new or none images score 1.0, which every threshold flags" in text
+    assert "old recall at 1% false positives: 0.0%" in text and '"suggested_threshold": null' in as_json(e)
 
 
 def test_evaluation_counts_and_suggests():
@@ -72,8 +78,13 @@ def test_labelled_folders(tmp_path: Path):
         (tmp_path / name).write_bytes(b"x")
     pairs = labelled_files(tmp_path)
     assert sorted((Path(p).name, t) for p, t in pairs) == [("a.png", "old"), ("b.jpg", "new"), ("c.gif", "none")]
-    with pytest.raises(ConfigError, match="expected labelled sub-folders"):
+    with pytest.raises(ConfigError, match="no images in old/: expected labelled sub-folders old/ and optionally"):
         labelled_files(tmp_path / "new")
+    (tmp_path / "typo" / "olds").mkdir(parents=True)
+    with pytest.raises(ConfigError, match=r"typo: no images in old/ \(it has olds/\)"):
+        labelled_files(tmp_path / "typo")
+    with pytest.raises(ConfigError, match="a.png: not a folder"):
+        labelled_files(tmp_path / "old" / "a.png")
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")

@@ -110,6 +110,15 @@ def test_cli_github_format_appends_the_job_summary(tmp_path, monkeypatch, capsys
     assert r"| examples\/old\-logo\.png |" in text and "new-logo" not in text
 
 
+def test_a_job_summary_that_cannot_be_written_is_a_warning_not_the_outcome(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "no" / "such" / "summary.md"))
+    assert run_cli(str(EXAMPLES / "new-logo.png"), "--format", "github", "--cache-dir", str(tmp_path / "c")) == 0
+    assert run_cli(str(EXAMPLES / "old-logo.png"), "--format", "github", "--cache-dir", str(tmp_path / "c")) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("1 image checked, 0 with the old logo\n::error file=")
+    assert captured.err.count("logolint: warning: cannot write the job summary ") == 2
+
+
 @pytest.mark.parametrize("actions, expected", [("true", "::error file="), (None, "old-logo.png: old logo (")])
 def test_auto_format_picks_github_under_actions(tmp_path, monkeypatch, capsys, actions, expected):
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
