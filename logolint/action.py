@@ -280,6 +280,9 @@ def run(env: Mapping[str, str]) -> int:
         raise LogolintError(f"cannot write {inputs.sarif_file}: {exc.strerror or exc}") from None
     _set_outputs(env, findings=str(len(report.findings)), sarif_file=inputs.sarif_file)
     print(f"logolint: {cache.hits} result{'s' if cache.hits != 1 else ''} from the cache")
+    if cache.unwritable:
+        print(f"::warning title=logolint::results not cached: cannot write to "
+              f"{escape_data(str(cache.directory))}: {escape_data(cache.unwritable)}")
     return EXIT_FINDINGS if report.failed and inputs.fail_on_findings else EXIT_OK
 
 

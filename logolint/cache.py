@@ -28,6 +28,7 @@ class ResultCache:
         self.directory = Path(directory)
         self.hits = 0
         self.misses = 0
+        self.unwritable: str | None = None  # why the first entry could not be stored, if one could not
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
@@ -51,12 +52,12 @@ class ResultCache:
         return value
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        """Store `value`; a cache that cannot be written is skipped, never fatal."""
+        """Store `value`; a cache that cannot be written is skipped, never fatal (see unwritable)."""
         from logolint.files import write_atomic
 
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, json.dumps({"key": key, "result": value}).encode("utf-8"))
-        except OSError:
-            pass
+        except OSError as exc:
+            self.unwritable = self.unwritable or (exc.strerror or str(exc))

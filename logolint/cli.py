@@ -304,6 +304,9 @@ def _check(args: argparse.Namespace) -> int:
                              on_result=_follow(console, line, resolve_threshold(config, model, args.threshold)))
     if cache:
         console.detail(f"cache {printable(str(cache.directory))}: {cache.hits} hits, {cache.misses} misses")
+        if cache.unwritable:
+            print(f"logolint: warning: results not cached: cannot write to {printable(str(cache.directory))}: "
+                  f"{cache.unwritable}", file=sys.stderr)
     if args.write_baseline:
         return _write_baseline(report, args.write_baseline)
     name = args.format

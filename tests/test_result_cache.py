@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 import logolint.check
 import logolint.model
-from conftest import EXAMPLES
+from conftest import EXAMPLES, run_cli
 from logolint.cache import ResultCache
 from logolint.check import check_paths
 from logolint.config import Config
@@ -182,3 +183,16 @@ def test_the_code_digest_follows_the_source(tmp_path: Path):
     assert digest(copy) == digest(source)
     (copy / "svg.py").write_text((copy / "svg.py").read_text() + "\n# changed\n")
     assert digest(copy) != digest(source)
+
+
+def test_a_cache_that_cannot_be_written_is_said_once_and_the_check_goes_on(tmp_path: Path, capsys):
+    """A cache dir that is a file (or read-only) cached nothing, with no word even under -v."""
+    (tmp_path / "cachefile").write_text("not a folder")
+    for _ in range(2):
+        assert run_cli(str(EXAMPLES), "--format", "json", "--cache-dir", str(tmp_path / "cachefile")) == 1
+        captured = capsys.readouterr()
+        assert len(json.loads(captured.out)["results"]) == len(list(EXAMPLES.iterdir()))
+        assert captured.err.count("logolint: warning: results not cached: cannot write to ") == 1
+        assert f"{tmp_path / 'cachefile'}: Not a directory" in captured.err
+    assert run_cli(str(EXAMPLES / "old-logo.png"), "--cache-dir", str(tmp_path / "ok")) == 1
+    assert "warning" not in capsys.readouterr().err
