@@ -28,7 +28,7 @@ def _threshold(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"must be from 0 to 1, got {text}")
-    return value
+    return value + 0.0  # -0.0 is 0
 
 
 def _seed(text: str) -> int:

@@ -38,11 +38,12 @@ def printable(text: str) -> str:
 
 
 def shown_threshold(threshold: float) -> str:
-    """The threshold with as many decimals as it has, from 2 to 4 (scores are kept to 4)."""
-    for digits in (2, 3):
+    """The threshold with as many decimals as it has, from 2 to 4 (scores are kept to 4);
+    more where 4 would round it (0.99999 is not 1.0000, which no score passes)."""
+    for digits in (2, 3, 4):
         if round(threshold, digits) == threshold:
             return f"{threshold:.{digits}f}"
-    return f"{threshold:.4f}"
+    return f"{threshold:.10f}".rstrip("0")
 
 
 def shown_score(score: float, threshold: float) -> str:

@@ -44,6 +44,8 @@ def test_threshold_option_overrides_the_model(capsys):
     assert run_cli(str(EXAMPLES / "new-logo.png"), "--threshold", "0", "--no-cache", "--format", "json") == 1
     document = _json(capsys)
     assert document["threshold"] == 0.0 and document["results"][0]["flagged"]
+    assert run_cli(str(EXAMPLES / "new-logo.png"), "--threshold", "-0", "--no-cache", "--format", "text") == 1
+    assert ">= 0.00)" in capsys.readouterr().out  # not "-0.00"
 
 
 def test_unreadable_file_is_reported_and_fails(tmp_path: Path, capsys):

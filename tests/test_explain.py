@@ -220,6 +220,9 @@ def test_explain_follows_exclude_and_the_rounding_check_compares_with(tmp_path: 
     (0.9975, 0.9975, ("0.9975", "0.9975")),
     (1.0, 0.5, ("1.00", "0.50")),
     (0.125, 0.125, ("0.125", "0.125")),
+    (1.0, 0.99999, ("1.0000", "0.99999")),  # not "1.0000 >= 1.0000"
+    (0.9999, 0.99999, ("0.9999", "0.99999")),
+    (0.0, 0.00001, ("0.0000", "0.00001")),  # not "0.0000 < 0.0000"
 ])
 def test_scores_are_shown_with_the_decimals_their_comparison_needs(score, threshold, shown):
     from logolint.formats import shown_score, shown_threshold
