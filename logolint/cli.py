@@ -160,12 +160,12 @@ def _refuse_unwritable(output: str | None, option: str = "--output") -> None:
     """LogolintError, before minutes of work, for a report or baseline that could not be
     written there, or that would overwrite an image: `check --output old.png .` wrote its
     report over the image it had just checked."""
-    if not output:
+    if output is None:
         return
     from logolint.imaging import is_image_path
 
     parent = os.path.dirname(os.path.abspath(output))
-    problem = ("it is a folder" if os.path.isdir(output) else
+    problem = ("an empty file name" if not output else "it is a folder" if os.path.isdir(output) else
                "an image's name: logolint checks such files, and this would overwrite one" if is_image_path(output) else
                "its folder does not exist" if not os.path.isdir(parent) else
                "its folder cannot be written to" if not os.access(parent, os.W_OK) else None)
@@ -458,7 +458,7 @@ def _explain(args: argparse.Namespace) -> int:
         pass
     if os.path.isdir(args.image):
         raise ConfigError(f"{args.image} is a folder: explain takes one image (check takes folders)")
-    if args.output:
+    if args.output is not None:
         from logolint.explain import overlay_path_problem
 
         problem = overlay_path_problem(args.output, args.image)

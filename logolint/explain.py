@@ -110,8 +110,15 @@ def overlay_path_problem(output: str, image: str) -> str | None:
 
     from PIL import Image
 
+    if not output:
+        return "an empty file name"
     if os.path.isdir(output):
         return "a folder"
+    parent = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(parent):
+        return "its folder does not exist"
+    if not os.access(parent, os.W_OK):
+        return "its folder cannot be written to"
     extension = os.path.splitext(output)[1].lower()
     if not extension:
         return "no extension to name the format; use .png or .jpg"
@@ -141,7 +148,8 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
         verdict = f"{paint('no old logo', 'good')} ({shown_score(decisive.score, threshold)} < {limit})"
     where = f" in {explanation.part}" if explanation.part else ""
     lines = [f"{printable(explanation.path)}: {verdict}{where} at {_box(explanation.to_source(decisive.box))}",
-             f"{len(explanation.views)} views of the {width}x{height} image scored; "
+             f"{len(explanation.views)} view{'s' if len(explanation.views) != 1 else ''} of the {width}x{height} "
+             "image scored; "
              f"a view fires at score >= {limit}", ""]
     if explanation.accepted is not None:
         lines.insert(1, f"accepted ({printable(explanation.accepted)}): `check` passes it")

@@ -155,6 +155,13 @@ def test_explain_errors_are_one_line(tmp_path: Path, capsys):
     assert "cannot write" in capsys.readouterr().err
     assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(tmp_path)) == 2
     assert capsys.readouterr().err == f"logolint: error: cannot write {tmp_path}: a folder\n"
+    # Said before the image is analysed: no breakdown, then an error; and "" is no file name, not no option.
+    for output, problem in ((tmp_path / "no" / "o.png", "its folder does not exist"), ("", "an empty file name")):
+        assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(output)) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err == f"logolint: error: cannot write {output}: {problem}\n"
+    assert run_cli(str(EXAMPLES / "old-logo.png"), "--output", "") == 2
+    assert "--output : cannot write there: an empty file name" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("size", [(1, 1), (2, 100), (100, 2), (1, 1500), (60, 600), (60, 1300)])
