@@ -95,6 +95,11 @@ def open_raster(data: bytes):
             kind = "WebP"
         raise ImageError(f"corrupt or truncated {kind} file" if kind else "not a supported image format") from None
     except Exception as exc:  # PIL raises many types for corrupt headers
+        if "MAX_TEXT_CHUNK" in str(exc):  # Pillow's own bound, in Pillow's words
+            from PIL import PngImagePlugin
+
+            raise ImageError(f"PNG text chunk over {PngImagePlugin.MAX_TEXT_CHUNK:,} bytes once decompressed "
+                             "(possible decompression bomb)") from None
         raise ImageError(f"corrupt image: {exc}") from None
     width, height = image.size
     if width * height > MAX_PIXELS or width <= 0 or height <= 0:
@@ -286,22 +291,22 @@ def _other_frames(image, side: int, first):
         except EOFError:
             return
         except Exception as exc:
-            raise ImageError(f"{what} {index + 1} and after not checked: corrupt ({exc})") from None
+            raise ImageError(f"{what}s from {index + 1} on: corrupt ({exc})") from None
         width, height = image.size
         decoded += width * height
         if width * height > MAX_PIXELS or decoded > MAX_FRAME_PIXELS:
-            raise ImageError(f"{what} {index + 1} and after not checked: over {MAX_FRAME_PIXELS:,} pixels to decode")
+            raise ImageError(f"{what}s from {index + 1} on: over {MAX_FRAME_PIXELS:,} pixels to decode")
         try:
             with _bombs_refused(), _native_stderr_silenced() if what == "page" else contextlib.nullcontext():
                 image.load()
             loaded = _decoded(image.copy(), side)
         except Exception as exc:
-            raise ImageError(f"{what} {index + 1} and after not checked: corrupt ({exc})") from None
+            raise ImageError(f"{what}s from {index + 1} on: corrupt ({exc})") from None
         pixels = np.asarray(loaded.image)
         if pixels.shape == last.shape and not _changed(pixels, last):
             continue
         if checked == MAX_FRAMES:
-            raise ImageError(f"{what} {index + 1} and after not checked: at most {MAX_FRAMES} that change are")
+            raise ImageError(f"{what}s from {index + 1} on: at most {MAX_FRAMES} that change are checked")
         checked, last = checked + 1, pixels
         yield f"{what} {index + 1}", loaded
 

@@ -152,7 +152,15 @@ def _scan(data: bytes) -> None:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
-        raise ImageError(f"invalid SVG: {exc}") from None
+        raise _invalid(data, exc) from None
+
+
+def _invalid(data: bytes, exc: Exception) -> ImageError:
+    """Markup that does not parse: a broken SVG, or no SVG at all (an HTML page saved as a
+    .png), which is no image, not an SVG with a mismatched tag."""
+    if b"<svg" not in data.lower():
+        return ImageError(f"not an SVG document, nor any image: markup without an <svg> element ({exc})")
+    return ImageError(f"invalid SVG: {exc}")
 
 
 def _parse(data: bytes) -> ET.Element:
@@ -165,7 +173,7 @@ def _parse(data: bytes) -> ET.Element:
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise ImageError(f"invalid SVG: {exc}") from None
+        raise _invalid(data, exc) from None
     if root.tag.rsplit("}", 1)[-1] != "svg":
         raise ImageError("not an SVG document")
     return root
@@ -181,16 +189,26 @@ def _length(value: str | None) -> float | None:
 
 
 def intrinsic_size(root: ET.Element) -> tuple[int, int] | None:
-    """The document's own size in CSS pixels, from width and height, else its viewBox;
-    None where it declares neither (or only relative lengths)."""
-    width, height = _length(root.get("width")), _length(root.get("height"))
-    if not (width and height):
-        box = (root.get("viewBox") or "").replace(",", " ").split()
-        try:
-            width, height = (float(v) for v in box[2:4]) if len(box) == 4 else (0.0, 0.0)
-        except ValueError:
-            return None
-    if not (width > 0 and height > 0 and max(width, height) < 1e7):
+    """The document's own size in CSS pixels, as it is rendered (see _in_pixels): its width
+    and height; one of them and the viewBox's aspect; else the viewBox. A size the
+    renderer leaves to the viewBox is not the document's (boxes scaled to a declared
+    5,000,000 x 5,000,000 of a 560 x 320 drawing came out stretched). None where it
+    declares neither (or only relative lengths)."""
+    width, height = ((pixels if pixels is not None and 1e-3 <= pixels <= MAX_SIDE_PIXELS else None)
+                     for pixels in (_length(root.get("width")), _length(root.get("height"))))
+    box = (root.get("viewBox") or "").replace(",", " ").split()
+    try:
+        aspect_w, aspect_h = (float(v) for v in box[2:4]) if len(box) == 4 else (0.0, 0.0)
+    except ValueError:
+        aspect_w = aspect_h = 0.0
+    if aspect_w > 0 and aspect_h > 0:
+        if width is None and height is None:
+            width, height = aspect_w, aspect_h
+        elif height is None:
+            height = width * aspect_h / aspect_w
+        elif width is None:
+            width = height * aspect_w / aspect_h
+    if not (width and height and max(width, height) < 1e7):
         return None
     return max(1, round(width)), max(1, round(height))
 

@@ -321,7 +321,7 @@ def test_an_animation_with_more_changing_frames_than_checked_is_reported(tmp_pat
     turned = [new.rotate(angle, fillcolor="white") for angle in (0, 10, 20, 30)]
     monkeypatch.setattr(imaging, "MAX_FRAMES", 2)
     result = _checked(capsys, _animation(tmp_path, ".gif", turned + [old]))
-    assert result["error"] == "frame 4 and after not checked: at most 2 that change are", result
+    assert result["error"] == "frames from 4 on: at most 2 that change are checked", result
     # What was checked flags it: the rest cannot undo that.
     assert _checked(capsys, _animation(tmp_path, ".gif", [turned[0], old] + turned[1:]))["flagged"]
     # Frames that barely change (a cursor moving) cost no check and count for nothing.
@@ -338,3 +338,14 @@ def test_an_svg_after_more_than_a_kilobyte_of_blank_space_is_still_an_svg(tmp_pa
     path = tmp_path / "logo.svg"
     path.write_bytes(b"\n" + b" " * 3000 + (EXAMPLES.parent / "model" / "demo-old.svg").read_bytes())
     assert load_image(path).image.size[0] > 0
+
+
+def test_a_png_text_chunk_bomb_is_said_in_our_words():
+    from logolint import imaging
+    from logolint.errors import ImageError
+
+    payload = b"Comment\0\0" + zlib.compress(b"a" * (8 << 20))  # 8 MB of text from 8 KB
+    chunk = struct.pack(">I", len(payload)) + b"zTXt" + payload + struct.pack(">I", zlib.crc32(b"zTXt" + payload))
+    plain = _png(Image.new("RGB", (8, 8), "red"))
+    with pytest.raises(ImageError, match=r"^PNG text chunk over [\d,]+ bytes once decompressed \(possible decompression"):
+        imaging.open_raster(plain[:33] + chunk + plain[33:])

@@ -28,6 +28,14 @@ def test_svg_detected_by_content_under_another_name(tmp_path: Path):
     assert load_rgb(_svg(tmp_path, RED_SQUARE, "logo.png")).shape[2] == 3
 
 
+def test_a_web_page_saved_under_an_image_name_is_no_image_not_a_broken_svg(tmp_path: Path):
+    page = _svg(tmp_path, "<!doctype html>\n<html><body><p>Moved<br></body></html>", "logo.png")
+    with pytest.raises(ImageError, match=r"^not an SVG document, nor any image: markup without an <svg> element"):
+        load_rgb(page)
+    with pytest.raises(ImageError, match="^invalid SVG: mismatched tag"):
+        load_rgb(_svg(tmp_path, '<svg xmlns="http://www.w3.org/2000/svg"><g></svg>'))
+
+
 def test_entity_bomb_is_refused(tmp_path: Path):
     bomb = (
         '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">'
@@ -126,6 +134,10 @@ def test_external_references_are_never_fetched_or_read(tmp_path: Path):
     ('width="300pt" height="150pt"', (400, 200)),  # the renderer refused such units before
     ('width="+40" height="20."', (40, 20)),  # numbers as the renderer reads them
     ("", (1024, 512)),  # nothing declared: the rendering's size
+    ('width="200" viewBox="0 0 560 320"', (200, 114)),  # one side and the viewBox's aspect, as rendered
+    ('height="200" viewBox="0 0 560 320"', (350, 200)),
+    ('width="5000000" height="5000000" viewBox="0 0 560 320"', (560, 320)),  # left to the viewBox, as rendered
+    ('width="5000000" height="200" viewBox="0 0 560 320"', (350, 200)),
 ])
 def test_svg_boxes_are_in_the_documents_own_pixels(tmp_path: Path, attributes: str, size: tuple[int, int]):
     from logolint.imaging import load_image
