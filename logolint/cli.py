@@ -557,9 +557,16 @@ def _takes_value(token: str) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
-        argv.insert(0, "check")
     _sturdy_streams()  # before argparse, which writes help and usage errors
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        # `logolint --config c.yaml explain x.png` would check a file named "explain".
+        before = argv[:argv.index("--")] if "--" in argv else argv
+        late = next((token for token in before if token in COMMANDS and not os.path.lexists(token)), None)
+        if late is not None:
+            print(f"logolint: error: {late} is a command: name it first, then its options "
+                  f"(logolint {late} [options] ...)", file=sys.stderr)
+            return EXIT_USAGE
+        argv.insert(0, "check")
     try:
         args = _parser().parse_args(argv)  # its help, too, may not be writable (see _ReaderMayLeave)
         commands = {"check": _check, "train": _train, "eval": _eval, "explain": _explain, "init": _init}

@@ -60,6 +60,7 @@ def test_config_file_given_but_missing(tmp_path: Path):
 
 @pytest.mark.parametrize("argv, names", [
     (["--threshold", "1.5", IMAGE], ["--threshold", "from 0 to 1", "1.5"]),
+    (["--config", "c.yaml", "explain", IMAGE], ["explain is a command: name it first"]),  # not "no such file"
     (["--threshold", "-1", IMAGE], ["--threshold", "from 0 to 1"]),
     (["--threshold", "nan", IMAGE], ["--threshold", "from 0 to 1"]),
     (["--threshold", "high", IMAGE], ["--threshold", "not a number: 'high'"]),
