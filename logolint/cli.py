@@ -162,13 +162,11 @@ def _refuse_unwritable(output: str | None, option: str = "--output") -> None:
     report over the image it had just checked."""
     if output is None:
         return
+    from logolint.files import write_problem
     from logolint.imaging import is_image_path
 
-    parent = os.path.dirname(os.path.abspath(output))
-    problem = ("an empty file name" if not output else "it is a folder" if os.path.isdir(output) else
-               "an image's name: logolint checks such files, and this would overwrite one" if is_image_path(output) else
-               "its folder does not exist" if not os.path.isdir(parent) else
-               "its folder cannot be written to" if not os.access(parent, os.W_OK) else None)
+    problem = write_problem(output) or (
+        "an image's name: logolint checks such files, and this would overwrite one" if is_image_path(output) else None)
     if problem:
         raise LogolintError(f"{option} {output}: cannot write there: {problem}")
 

@@ -61,16 +61,18 @@ def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
         raise ConfigError(f"{folder}: {'not a folder' if root.exists() else 'no such folder'}")
     pairs, others = [], []
     for child in sorted(root.iterdir()):
+        if not child.is_dir():
+            continue
         truth = ALIASES.get(child.name.lower())
-        if not truth and child.is_dir():
+        if not truth:
             others.append(f"{child.name}/")
-        if truth and child.is_dir():
-            # Not only regular files: a FIFO or a dangling link named like an image, and a
-            # folder that cannot be listed, are reported as not checked, never left out of
-            # the counts.
-            unlisted: list[str] = []
-            found = files_under(child, lambda exc: unlisted.append(str(exc.filename)))
-            pairs += [(name, truth) for name in unlisted] + [(str(p), truth) for p in found if is_image_path(p)]
+            continue
+        # Not only regular files: a FIFO or a dangling link named like an image, and a
+        # folder that cannot be listed, are reported as not checked, never left out of
+        # the counts.
+        unlisted: list[str] = []
+        found = files_under(child, lambda exc: unlisted.append(str(exc.filename)))
+        pairs += [(name, truth) for name in unlisted] + [(str(p), truth) for p in found if is_image_path(p)]
     if not any(truth == "old" for _, truth in pairs):
         found = f" (it has {', '.join(others)})" if others else ""
         raise ConfigError(f"{folder}: no images in old/{found}: expected labelled sub-folders old/ and "

@@ -110,15 +110,11 @@ def overlay_path_problem(output: str, image: str) -> str | None:
 
     from PIL import Image
 
-    if not output:
-        return "an empty file name"
-    if os.path.isdir(output):
-        return "a folder"
-    parent = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(parent):
-        return "its folder does not exist"
-    if not os.access(parent, os.W_OK):
-        return "its folder cannot be written to"
+    from logolint.files import write_problem
+
+    problem = write_problem(output)
+    if problem:
+        return problem
     extension = os.path.splitext(output)[1].lower()
     if not extension:
         return "no extension to name the format; use .png or .jpg"

@@ -49,3 +49,18 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def write_problem(path: str) -> str | None:
+    """Why a file could not be written at `path` (no name, a folder, a folder that is not
+    there or may not be written to), found before the work whose result it is; None if it can."""
+    if not path:
+        return "an empty file name"
+    if os.path.isdir(path):
+        return "it is a folder"
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        return "its folder does not exist"
+    if not os.access(parent, os.W_OK):
+        return "its folder cannot be written to"
+    return None

@@ -154,7 +154,7 @@ def test_explain_errors_are_one_line(tmp_path: Path, capsys):
     assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(tmp_path / "x.unknown")) == 2
     assert "cannot write" in capsys.readouterr().err
     assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(tmp_path)) == 2
-    assert capsys.readouterr().err == f"logolint: error: cannot write {tmp_path}: a folder\n"
+    assert capsys.readouterr().err == f"logolint: error: cannot write {tmp_path}: it is a folder\n"
     # Said before the image is analysed: no breakdown, then an error; and "" is no file name, not no option.
     for output, problem in ((tmp_path / "no" / "o.png", "its folder does not exist"), ("", "an empty file name")):
         assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(output)) == 2
