@@ -76,7 +76,7 @@ def test_flag_overrides_the_config(tmp_path: Path, capsys):
     assert run_cli("check", "--no-cache", "--no-localise", banner) == 0
     capsys.readouterr()
     assert run_cli("explain", "--no-localise", banner) == 0
-    assert "1 views" in capsys.readouterr().out
+    assert "1 view of" in capsys.readouterr().out
 
 
 def test_check_pins_openblas_to_one_thread_before_numpy_loads(tmp_path: Path):
