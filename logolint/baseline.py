@@ -8,6 +8,7 @@ wherever they move, and an edited image is checked again. The path is a note for
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -91,14 +92,36 @@ def _line(sha256: str, note: str) -> str:
     return ("\\" if "\\" in note else "") + f"{sha256}  {note}".rstrip() + "\n"
 
 
-def baseline_text(results: Iterable[Result], kept: Mapping[str, str] | None = None) -> str:
-    """A baseline accepting every result the model flags, already accepted ones included,
-    and the `kept` entries (sha256 -> note, as read_entries gives them) of contents this
-    run did not see: a run over some paths or one shard adds to a baseline, never drops
-    what other runs accepted."""
-    found: dict[str, str] = {}
+def _relative(path: str, folder: str | None) -> str:
+    """`path` as seen from the baseline's `folder` (as `sha256sum -c` run there reads it),
+    with `/` between folders; as it was named without a folder."""
+    if folder is None:
+        return path
+    try:
+        return os.path.relpath(os.path.abspath(path), folder).replace(os.sep, "/")
+    except ValueError:  # another drive on Windows
+        return os.path.abspath(path)
+
+
+def baseline_entries(results: Iterable[Result], kept: Mapping[str, str] | None = None,
+                     folder: str | None = None) -> dict[str, str]:
+    """sha256 -> path note of a baseline accepting every result the model flags, already
+    accepted ones included, and the `kept` entries (as read_entries gives them) of
+    contents this run did not see: a run over some paths or one shard adds to a baseline,
+    never drops what other runs accepted. Notes name files from `folder`, the baseline's;
+    a kept note stays while it names a file there, so a copy seen first does not move it."""
+    kept = dict(kept or {})
+    entries = dict(kept)
     for result in results:
-        if (result.flagged or result.accepted is not None) and result.sha256:
-            found.setdefault(result.sha256, _note(result.path))
-    entries = {**(kept or {}), **found}
+        if not ((result.flagged or result.accepted is not None) and result.sha256):
+            continue
+        note = entries.get(result.sha256)
+        moved = result.sha256 in kept and folder is not None and not os.path.lexists(os.path.join(folder, note))
+        if note is None or moved:
+            entries[result.sha256] = _note(_relative(result.path, folder))
+    return entries
+
+
+def baseline_text(entries: Mapping[str, str]) -> str:
+    """The baseline file's text for `entries` (see baseline_entries), sorted by hash."""
     return HEADER + "".join(_line(sha, entries[sha]) for sha in sorted(entries))

@@ -362,16 +362,17 @@ def write_step_summary(report) -> str | None:
 def _write_baseline(report, output: str) -> int:
     from pathlib import Path
 
-    from logolint.baseline import baseline_text, read_entries
+    from logolint.baseline import baseline_entries, baseline_text, read_entries
 
     try:
         kept = read_entries(Path(output)) if Path(output).is_file() else {}
     except ValueError as exc:
         raise LogolintError(f"cannot add to the baseline: {exc}") from None
-    text = baseline_text(report.results, kept)
-    _write(text, output)
-    count = sum(1 for line in text.split("\n") if line and not line.startswith("#"))
-    print(f"logolint: wrote {count} accepted image{'s' if count != 1 else ''} to {output}", file=sys.stderr)
+    entries = baseline_entries(report.results, kept, os.path.dirname(os.path.abspath(output)))
+    _write(baseline_text(entries), output)
+    count, added = len(entries), len(entries.keys() - kept.keys())
+    print(f"logolint: wrote {count} accepted image{'s' if count != 1 else ''} to {printable(output)} "
+          f"({added} new)", file=sys.stderr)
     for result in report.errors:
         print(f"{printable(result.path)}: not checked: {result.error}", file=sys.stderr)
     return EXIT_FINDINGS if report.fail_on_error and report.errors else EXIT_OK

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from conftest import EXAMPLES, run_cli
-from logolint.baseline import accept, baseline_text
+from logolint.baseline import accept, baseline_entries, baseline_text
 from logolint.config import load_config
 from logolint.errors import ConfigError
 from logolint.results import Result
@@ -126,7 +126,7 @@ def test_accept_touches_only_findings():
 def test_baseline_text_is_sorted_and_escapes_the_path_note():
     results = [Result("b\nc.png", 0.9, True, sha256="f" * 64), Result("a.png", 0.9, True, sha256="0" * 64),
                Result("dup.png", 0.9, True, sha256="0" * 64), Result("n.png", 0.1, False, sha256="1" * 64)]
-    lines = [line for line in baseline_text(results).splitlines() if not line.startswith("#")]
+    lines = [line for line in baseline_text(baseline_entries(results)).splitlines() if not line.startswith("#")]
     assert lines == [f"{'0' * 64}  a.png", f"\\{'f' * 64}  b\\nc.png"]  # sha256sum's mark of an escaped name
 
 
@@ -240,3 +240,30 @@ def test_a_baseline_of_uppercase_hashes_is_read_as_allow_reads_them(tmp_path: Pa
     (tmp_path / "b.txt").write_text(f"{'AB' * 32}  x.png\n")
     (tmp_path / "c.yaml").write_text("baseline: b.txt\n")
     assert dict(load_config(tmp_path / "c.yaml").allowed) == {"ab" * 32: "in the baseline b.txt"}
+
+
+def test_notes_name_files_from_the_baseline_and_follow_a_move_not_a_copy(repo: Path, cache: str, capsys):
+    """Written from a subfolder, the notes named files from there, and `sha256sum -c` in the
+    baseline's folder failed; a copy seen first took over the note of a file still there."""
+    import os
+    import subprocess
+
+    os.chdir(repo / "img")
+    assert run_cli(".", "--cache-dir", cache, "--write-baseline", "../base.txt") == 0
+    assert "wrote 1 accepted image to ../base.txt (1 new)" in capsys.readouterr().err
+    assert (repo / "base.txt").read_text().splitlines()[-1] == f"{OLD_SHA}  img/old-copy.png"
+    checked = subprocess.run(["sha256sum", "-c", "base.txt"], cwd=repo, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    os.chdir(repo)
+    shutil.copy(repo / "img" / "old.png", repo / "a-copy.png")  # seen first, in sorted order
+    assert run_cli(".", "--cache-dir", cache, "--write-baseline", "base.txt") == 0
+    assert "wrote 1 accepted image to base.txt (0 new)" in capsys.readouterr().err
+    assert (repo / "base.txt").read_text().splitlines()[-1] == f"{OLD_SHA}  img/old-copy.png"
+    (repo / "img" / "old-copy.png").rename(repo / "moved.png")
+    (repo / "img" / "old.png").unlink()
+    (repo / "a-copy.png").unlink()
+    assert run_cli(".", "--cache-dir", cache, "--write-baseline", "base.txt") == 0
+    assert (repo / "base.txt").read_text().splitlines()[-1] == f"{OLD_SHA}  moved.png"
+    checked = subprocess.run(["sha256sum", "-c", "base.txt"], cwd=repo, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
