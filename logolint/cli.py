@@ -494,11 +494,13 @@ def _explain(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from logolint.config import find_config
     from logolint.paths import repository_root
-    from logolint.scaffold import WORKFLOW, placement, pre_commit_snippet, write_config
+    from logolint.scaffold import ACTION, WORKFLOW, placement, pre_commit_problem, pre_commit_snippet, write_config
 
     root = repository_root(Path.cwd())
-    path = write_config(root, force=args.force)
+    in_use = find_config(Path.cwd().resolve())  # one in a subfolder overrides the root's here
+    path = write_config(in_use.parent if in_use else root, force=args.force)
     hooks = root / ".pre-commit-config.yaml"
     try:
         existing = hooks.read_text(encoding="utf-8-sig") if hooks.is_file() else None
@@ -506,10 +508,17 @@ def _init(args: argparse.Namespace) -> int:
         existing = ""
     where = {"under": "under `repos:` in", "into": "as an item of the `repos:` list of",
              "instead": "in place of the `repos: []` line of", "end": "at the end of", "new": "as"}[placement(existing)]
-    print(f"wrote {path} (every key is optional; the comments explain each)\n")
-    print(f"pre-commit: save this {where} {hooks}, then run `pre-commit install`:\n")
-    print(pre_commit_snippet(existing))
-    print(f"GitHub Actions: save this as {root / '.github/workflows/logolint.yml'}:\n")
+    print(f"wrote {printable(str(path))} (every key is optional; the comments explain each)\n")
+    owner = f"with {ACTION.split('/')[0]} replaced by the account logolint is published under"
+    problem = pre_commit_problem(existing)
+    if problem:
+        print(f"pre-commit: {printable(str(hooks))} {problem}\n")
+    else:
+        print(f"pre-commit: save this {where} {printable(str(hooks))}, then run `pre-commit install` "
+              f"({owner}):\n")
+        print(pre_commit_snippet(existing))
+    print(f"GitHub Actions: save this as {printable(str(root / '.github/workflows/logolint.yml'))} ({owner}; "
+          "pin it to a commit, as the checkout step is):\n")
     print(WORKFLOW, end="")
     return EXIT_OK
 

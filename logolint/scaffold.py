@@ -77,6 +77,9 @@ def pre_commit_snippet(existing: str | None = None) -> str:
     sample-config` puts their dashes at column 0; an item at another column breaks it)."""
     import re
 
+    where = placement(existing)
+    if where == "into":  # an item of a flow list is a flow mapping: a block one cannot go there
+        return f"{{repo: {REPOSITORY}, rev: {REV}, hooks: [{{id: logolint}}]}}\n"
     found = re.search(r"^( *)-\s+repo:", existing or "", re.MULTILINE)
     lead = found.group(1) if found else "  "
     entry = f"""\
@@ -85,7 +88,31 @@ def pre_commit_snippet(existing: str | None = None) -> str:
 {lead}  hooks:
 {lead}    - id: logolint
 """
-    return entry if placement(existing) in ("under", "into") else "repos:\n" + entry
+    return entry if where == "under" else "repos:\n" + entry
+
+
+def pre_commit_problem(existing: str | None) -> str | None:
+    """Why the entry should not be pasted into an existing `.pre-commit-config.yaml` (its
+    text): it is no YAML mapping, or it has the logolint hook already; None if it can."""
+    if existing is None or not existing.strip():
+        return None
+    import yaml
+
+    try:
+        document = yaml.safe_load(existing)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return f"is not valid YAML{f' at line {mark.line + 1}' if mark else ''}: fix it first"
+    if document is None:
+        return None
+    if not isinstance(document, dict):
+        return "is not a YAML mapping with a `repos:` list: fix it first"
+    repos = document.get("repos")
+    hooks = [hook for repo in repos if isinstance(repo, dict) for hook in repo.get("hooks") or []
+             if isinstance(hook, dict)] if isinstance(repos, list) else []
+    if any(hook.get("id") == "logolint" for hook in hooks):
+        return "has the logolint hook already"
+    return None
 
 
 def placement(existing: str | None) -> str:
@@ -111,11 +138,20 @@ permissions:
 jobs:
   logolint:
     runs-on: ubuntu-latest
+    permissions:
+      contents: read
+      security-events: write  # only for the SARIF upload
     steps:
       - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0
         with:
           fetch-depth: 0  # the exact pull-request diff needs the merge base
           lfs: true  # images kept in Git LFS: pointers would fail as "not checked"
           persist-credentials: false
-      - uses: {ACTION}@{REV}
+      - id: logolint
+        uses: {ACTION}@{REV}
+      - if: ${{{{ !cancelled() }}}}
+        uses: github/codeql-action/upload-sarif@f443b600d91635bebf5b0d9ebc620189c0d6fba5 # v4.30.8
+        with:
+          sarif_file: ${{{{ steps.logolint.outputs.sarif-file }}}}
+          category: logolint
 """

@@ -192,7 +192,42 @@ def test_an_indented_repos_block_gets_an_item_and_a_flow_list_is_not_replaced(re
     checked = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
                              capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    (repo / ".pre-commit-config.yaml").write_text("repos: [{repo: local, hooks: []}]\n")
+    flow = "repos: [{repo: local, hooks: []}]\n"
+    (repo / ".pre-commit-config.yaml").write_text(flow)
     assert run_cli("init", "--force") == 0
     out = capsys.readouterr().out
     assert "as an item of the `repos:` list of" in out and "in place of" not in out and "\nrepos:\n" not in out
+    item = _snippet(out, "{repo: ").strip()  # a flow mapping: a block item cannot go inside [...]
+    end = flow.rindex("]")
+    (repo / ".pre-commit-config.yaml").write_text(f"{flow[:end]}, {item}{flow[end:]}")
+    checked = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize("text, said", [
+    ("repos:\n  - repo: local\n  hooks: [\n", "is not valid YAML at line"),
+    ("- just\n- a list\n", "is not a YAML mapping with a `repos:` list"),
+    (f"repos:\n  - repo: {REPOSITORY}\n    rev: {REV}\n    hooks:\n      - id: logolint\n", "has the logolint hook already"),
+])
+def test_a_pre_commit_config_the_entry_cannot_be_pasted_into_is_said_and_no_entry_printed(
+        repo: Path, capsys, monkeypatch, text: str, said: str):
+    monkeypatch.chdir(repo)
+    (repo / ".pre-commit-config.yaml").write_text(text)
+    assert run_cli("init") == 0
+    out = capsys.readouterr().out
+    assert f"pre-commit: {repo / '.pre-commit-config.yaml'} {said}" in out
+    assert "- id: logolint" not in out.split("GitHub Actions:")[0].split(said)[1]
+
+
+def test_init_from_a_subfolder_keeps_to_the_config_in_use_there(repo: Path, capsys, monkeypatch):
+    """`init --force` from a subfolder with a config of its own replaced the root's, and left
+    the one in use alone."""
+    (repo / "sub").mkdir()
+    (repo / "sub" / ".logolint.yaml").write_text("threshold: 0.9\n")
+    monkeypatch.chdir(repo / "sub")
+    assert run_cli("init") == 2
+    assert f"{repo / 'sub' / '.logolint.yaml'} already exists" in capsys.readouterr().err
+    assert run_cli("init", "--force") == 0
+    assert "unreadable: fail" in (repo / "sub" / ".logolint.yaml").read_text()
+    assert not (repo / ".logolint.yaml").exists()
