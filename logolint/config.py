@@ -162,9 +162,11 @@ def find_config(start: Path) -> Path | None:
     from logolint.paths import holds_git
 
     for folder in (start, *start.parents):
-        for name in CONFIG_NAMES:
-            if os.path.lexists(folder / name):
-                return folder / name
+        found = [folder / name for name in CONFIG_NAMES if os.path.lexists(folder / name)]
+        if len(found) > 1:  # which one counts would be a guess
+            raise ConfigError(f"{found[0]} and {found[1].name} are both there: keep one")
+        if found:
+            return found[0]
         if holds_git(folder):
             return None
     return None

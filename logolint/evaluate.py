@@ -153,9 +153,9 @@ def as_text(evaluation: Evaluation) -> str:
     misses = e.confusion["old"]["passed"]
     wrong = sum(row["flagged"] for truth, row in e.confusion.items() if truth != "old")
     lines += ["", f"old images scored lowest ({misses} missed at the threshold):"]
-    lines += [f"  {s.score}  {printable(s.path)}" for s in missed]
+    lines += [f"  {s.score:.4f}  {printable(s.path)}" for s in missed]
     lines += [f"other images scored highest ({wrong} flagged at the threshold):"]
-    lines += [f"  {s.score}  {printable(s.path)}" for s in false_alarms]
+    lines += [f"  {s.score:.4f}  {printable(s.path)}" for s in false_alarms]
     if e.unchecked:
         lines += ["", f"could not be checked ({len(e.unchecked)}, counted in no rate above):"]
         lines += [f"  {printable(s.path)}: {printable(s.error)}" for s in e.unchecked]

@@ -168,6 +168,8 @@ def _other_images(files: list[Path]) -> list:
 def _output_folder(output: str) -> Path:
     """The model's folder, made now: a bad --output fails before a minute of training."""
     out = Path(output)
+    if out.suffix.lower() == ".tflite" and not out.is_dir():  # it would be made a folder of that name
+        raise ConfigError(f"--output {output}: names a model file; --output is the folder model.tflite goes into")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except FileExistsError:

@@ -215,6 +215,10 @@ def test_train_refuses_an_output_that_is_a_file_before_training(tmp_path: Path, 
     assert run_cli("train", "--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg"),
                    "--output", str(tmp_path / "taken")) == 2
     assert f"--output {tmp_path / 'taken'}: exists and is not a folder" in capsys.readouterr().err
+    assert run_cli("train", "--old", str(root / "demo-old.svg"), "--new", str(root / "demo-new.svg"),
+                   "--output", str(tmp_path / "brand" / "model.tflite")) == 2  # made a folder of that name
+    assert "names a model file; --output is the folder model.tflite goes into" in capsys.readouterr().err
+    assert not (tmp_path / "brand").exists()
 
 
 def test_train_refuses_an_output_it_cannot_write_to_before_training(tmp_path: Path, capsys, monkeypatch):

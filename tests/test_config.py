@@ -74,6 +74,14 @@ def test_something_under_a_config_name_that_is_no_file_is_an_error_not_the_defau
         load_config(cwd=tmp_path / "a")
 
 
+def test_two_configs_in_one_folder_are_an_error_not_a_guess(tmp_path: Path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".logolint.yaml").write_text("threshold: 0.9\n")
+    (tmp_path / ".logolint.yml").write_text("threshold: 0.1\n")
+    with pytest.raises(ConfigError, match=r"\.logolint\.yaml and \.logolint\.yml are both there: keep one"):
+        load_config(cwd=tmp_path)
+
+
 def test_empty_config_gives_defaults(tmp_path: Path):
     config = parse_config(None, tmp_path)
     assert config.threshold is None and config.model is None and config.unreadable == "fail" and config.localise

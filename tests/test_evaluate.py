@@ -44,6 +44,7 @@ def test_evaluation_counts_and_suggests():
     assert missed[0].path == "1.png" and alarms[0].path == "3.png"
     text = as_text(e)
     assert "accuracy: 66.7%" in text and "could not be checked (1, counted in no rate above):\n  2.png: broken" in text
+    assert "\n  0.7000  1.png\n" in text and "\n  0.8000  3.png\n" in text  # one number format: not 0.7 beside 0.9959
     assert '"recall_at_1pct_fpr"' in as_json(e) and '"unchecked": 1' in as_json(e)
 
 

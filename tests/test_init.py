@@ -64,6 +64,9 @@ def test_init_refuses_to_overwrite_without_force(repo: Path, capsys, monkeypatch
     assert "already exists (use --force" in capsys.readouterr().err
     assert not (repo / ".logolint.yaml").exists()
     (repo / ".logolint.yaml").write_text("threshold: 0.9\n")
+    assert run_cli("init", "--force") == 2  # two configs: which one counts would be a guess
+    assert ".logolint.yml are both there: keep one" in capsys.readouterr().err
+    (repo / ".logolint.yml").unlink()
     assert run_cli("init") == 2
     assert (repo / ".logolint.yaml").read_text() == "threshold: 0.9\n"
     assert run_cli("init", "--force") == 0
