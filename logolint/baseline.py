@@ -23,6 +23,9 @@ HEADER = (
     "# Add to it with `logolint check --write-baseline FILE`; an edited image is checked again.\n"
 )
 MAX_BASELINE_BYTES = 64 << 20  # about 600,000 entries
+# How a baseline is decoded and encoded: the bytes of a name that is not UTF-8 in a line
+# sha256sum wrote go back unchanged. logolint's own notes escape such bytes (see _note).
+BASELINE_ERRORS = "surrogateescape"
 # Uppercase too, as PowerShell's Get-FileHash prints it; sha256sum starts the line with a
 # backslash where it escapes a name's backslashes or newlines.
 _LINE = re.compile(r"\\?([0-9a-fA-F]{64})(?:\s+(.*))?")
@@ -38,8 +41,8 @@ def read_entries(path: Path) -> dict[str, str]:
     line is wrong."""
     try:
         # An editor's byte order mark is no entry; a name that is not UTF-8, as sha256sum
-        # writes it, only spoils its note.
-        text = read_text(path, MAX_BASELINE_BYTES, "utf-8-sig", "replace")
+        # writes it, is kept as its bytes (see BASELINE_ERRORS).
+        text = read_text(path, MAX_BASELINE_BYTES, "utf-8-sig", BASELINE_ERRORS)
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     entries: dict[str, str] = {}
@@ -86,6 +89,16 @@ def _note(path: str) -> str:
     return printable(path.replace("\\", "\\\\"))
 
 
+def _named(note: str) -> str:
+    """The file name a note stands for: a note with escapes (see _note) unescaped."""
+    if "\\" not in note:
+        return note
+    try:
+        return note.encode("latin-1", "backslashreplace").decode("unicode_escape")
+    except (UnicodeDecodeError, UnicodeEncodeError):  # not an escape logolint wrote
+        return note
+
+
 def _line(sha256: str, note: str) -> str:
     """One entry as sha256sum writes it: a name with escapes in it starts the line with a
     backslash, so that `sha256sum -c` reads its backslashes and newlines back."""
@@ -116,7 +129,8 @@ def baseline_entries(results: Iterable[Result], kept: Mapping[str, str] | None =
         if not ((result.flagged or result.accepted is not None) and result.sha256):
             continue
         note = entries.get(result.sha256)
-        moved = result.sha256 in kept and folder is not None and not os.path.lexists(os.path.join(folder, note))
+        moved = result.sha256 in kept and folder is not None and not (
+            note and os.path.lexists(os.path.join(folder, _named(note))))
         if note is None or moved:
             entries[result.sha256] = _note(_relative(result.path, folder))
     return entries

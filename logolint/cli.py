@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import shlex
 import sys
 from typing import Sequence
 
@@ -156,27 +157,39 @@ def _model(args: argparse.Namespace, config):
     return load_model(Path(args.model) if args.model else config.model, config.model_sha256)
 
 
-def _refuse_unwritable(output: str | None, option: str = "--output") -> None:
+def _cannot_write(option: str, output: str, problem: str) -> LogolintError:
+    return LogolintError(f"{option} {shlex.quote(output)}: cannot write there: {problem}")
+
+
+def _refuse_unwritable(output: str | None, option: str = "--output", checked: Sequence[str] = ()) -> None:
     """LogolintError, before minutes of work, for a report or baseline that could not be
-    written there, or that would overwrite an image: `check --output old.png .` wrote its
-    report over the image it had just checked."""
+    written there, or that would overwrite an image or a file `checked` names: `check
+    --output old.png .` wrote its report over the image it had just checked."""
     if output is None:
         return
     from logolint.files import write_problem
     from logolint.imaging import is_image_path
 
     problem = write_problem(output) or (
-        "an image's name: logolint checks such files, and this would overwrite one" if is_image_path(output) else None)
+        "an image's name: logolint checks such files, and this would overwrite one" if is_image_path(output) else
+        "it is a file being checked" if any(_same_file(output, path) for path in checked) else None)
     if problem:
-        raise LogolintError(f"{option} {output}: cannot write there: {problem}")
+        raise _cannot_write(option, output, problem)
 
 
-def _write(text: str, output: str | None) -> None:
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them is not there (yet)
+        return False
+
+
+def _write(text: str, output: str | None, errors: str = "backslashreplace") -> None:
     if output is None:
         sys.stdout.write(text)
         return
     try:
-        with open(output, "w", encoding="utf-8", errors="backslashreplace") as stream:
+        with open(output, "w", encoding="utf-8", errors=errors) as stream:
             stream.write(text)
     except OSError as exc:
         raise LogolintError(f"cannot write {output}: {exc.strerror or exc}") from None
@@ -291,8 +304,8 @@ def _check(args: argparse.Namespace) -> int:
         # The findings it accepts would be reported as failures: one job or the other.
         raise LogolintError("--write-baseline writes the baseline only: leave out --format and --output, "
                             "and run the report on its own once the baseline is written")
-    _refuse_unwritable(args.output)
-    _refuse_unwritable(args.write_baseline, "--write-baseline")
+    _refuse_unwritable(args.output, checked=args.paths)
+    _refuse_unwritable(args.write_baseline, "--write-baseline", checked=args.paths)
     config = _load_config(args)
     model = _model(args, config)
     console.detail(f"model {printable(str(model.path))} (sha256 {model.sha256[:12]})")
@@ -362,14 +375,14 @@ def write_step_summary(report) -> str | None:
 def _write_baseline(report, output: str) -> int:
     from pathlib import Path
 
-    from logolint.baseline import baseline_entries, baseline_text, read_entries
+    from logolint.baseline import BASELINE_ERRORS, baseline_entries, baseline_text, read_entries
 
     try:
         kept = read_entries(Path(output)) if Path(output).is_file() else {}
     except ValueError as exc:
         raise LogolintError(f"cannot add to the baseline: {exc}") from None
     entries = baseline_entries(report.results, kept, os.path.dirname(os.path.abspath(output)))
-    _write(baseline_text(entries), output)
+    _write(baseline_text(entries), output, BASELINE_ERRORS)
     count, added = len(entries), len(entries.keys() - kept.keys())
     print(f"logolint: wrote {count} accepted image{'s' if count != 1 else ''} to {printable(output)} "
           f"({added} new)", file=sys.stderr)
@@ -462,7 +475,7 @@ def _explain(args: argparse.Namespace) -> int:
 
         problem = overlay_path_problem(args.output, args.image)
         if problem:
-            raise LogolintError(f"cannot write {args.output}: {problem}")
+            raise _cannot_write("-o", args.output, problem)
     from pathlib import Path
 
     from logolint.paths import Excluder
@@ -500,6 +513,8 @@ def _init(args: argparse.Namespace) -> int:
 
     root = repository_root(Path.cwd())
     in_use = find_config(Path.cwd().resolve())  # one in a subfolder overrides the root's here
+    if in_use is not None and not in_use.parent.is_relative_to(root):  # outside any repository: an ancestor's
+        in_use = None
     path = write_config(in_use.parent if in_use else root, force=args.force)
     hooks = root / ".pre-commit-config.yaml"
     try:

@@ -44,7 +44,9 @@ def _threshold(value: Any) -> float:
             except ValueError:
                 number = -1.0
             if 0 <= number <= 1:  # `5e-1` or a quoted number: YAML 1.1 reads either as text
-                hint = f" (YAML reads it as text: write it unquoted, as {number!r})"
+                from logolint.formats import plain_number
+
+                hint = f" (YAML reads it as text: write it unquoted, as {plain_number(number)})"
         raise ValueError(f"must be a number from 0 to 1, got {shown(value)}{hint}")
     return float(value) + 0.0  # -0.0 is 0
 

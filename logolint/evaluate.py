@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 from logolint.errors import ConfigError
@@ -57,11 +58,12 @@ class Evaluation:
 def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
     """(path, truth) for every image under FOLDER/{old,new,none|other|negatives}/."""
     root = Path(folder)
-    if not root.is_dir():
-        raise ConfigError(f"{folder}: {'not a folder' if root.exists() else 'no such folder'}")
+    # os.path, not Path: before Python 3.12, Path.is_dir raises in a folder we may list but not search.
+    if not os.path.isdir(root):
+        raise ConfigError(f"{folder}: {'not a folder' if os.path.lexists(root) else 'no such folder'}")
     pairs, others = [], []
     for child in sorted(root.iterdir()):
-        if not child.is_dir():
+        if not os.path.isdir(child):
             continue
         truth = ALIASES.get(child.name.lower())
         if not truth:

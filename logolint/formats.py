@@ -37,13 +37,20 @@ def printable(text: str) -> str:
                    for char in decodable(text))
 
 
+def plain_number(value: float) -> str:
+    """`value` in full, without an exponent: 0.00001, not 1e-05 (which YAML 1.1 reads as text)."""
+    from decimal import Decimal
+
+    return format(Decimal(repr(float(value))), "f")
+
+
 def shown_threshold(threshold: float) -> str:
     """The threshold with as many decimals as it has, from 2 to 4 (scores are kept to 4);
-    more where 4 would round it (0.99999 is not 1.0000, which no score passes)."""
+    in full where 4 would round it (0.99999 is not 1.0000, which no score passes)."""
     for digits in (2, 3, 4):
         if round(threshold, digits) == threshold:
             return f"{threshold:.{digits}f}"
-    return f"{threshold:.10f}".rstrip("0")
+    return plain_number(threshold)
 
 
 def shown_score(score: float, threshold: float) -> str:

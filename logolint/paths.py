@@ -94,7 +94,8 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
         except FileNotFoundError:
             raise ConfigError(f"no such file or directory: {name}") from None
         except PermissionError:  # in a folder we may not search: reported `not checked`
-            found.append(name)
+            if not excluder.excluded(path):
+                found.append(name)
             continue
         except OSError as exc:  # a name too long, a loop among its folders: said, not a crash
             raise ConfigError(f"cannot use {name}: {exc.strerror or exc}") from None

@@ -105,11 +105,11 @@ def pre_commit_problem(existing: str | None) -> str | None:
         return f"is not valid YAML{f' at line {mark.line + 1}' if mark else ''}: fix it first"
     if document is None:
         return None
-    if not isinstance(document, dict):
+    repos = document.get("repos", []) if isinstance(document, dict) else None
+    if not isinstance(repos, list):
         return "is not a YAML mapping with a `repos:` list: fix it first"
-    repos = document.get("repos")
-    hooks = [hook for repo in repos if isinstance(repo, dict) for hook in repo.get("hooks") or []
-             if isinstance(hook, dict)] if isinstance(repos, list) else []
+    hooks = [hook for repo in repos if isinstance(repo, dict) and isinstance(repo.get("hooks"), list)
+             for hook in repo["hooks"] if isinstance(hook, dict)]
     if any(hook.get("id") == "logolint" for hook in hooks):
         return "has the logolint hook already"
     return None

@@ -188,13 +188,18 @@ def _length(value: str | None) -> float | None:
     return float(match.group(1)) * _PIXELS_PER[match.group(2)] if match else None  # not %, em
 
 
+def _renderable(pixels: float | None) -> bool:
+    """Whether the renderer draws a width or height of this many pixels (else the viewBox decides)."""
+    return pixels is not None and 1e-3 <= pixels <= MAX_SIDE_PIXELS
+
+
 def intrinsic_size(root: ET.Element) -> tuple[int, int] | None:
     """The document's own size in CSS pixels, as it is rendered (see _in_pixels): its width
     and height; one of them and the viewBox's aspect; else the viewBox. A size the
     renderer leaves to the viewBox is not the document's (boxes scaled to a declared
     5,000,000 x 5,000,000 of a 560 x 320 drawing came out stretched). None where it
     declares neither (or only relative lengths)."""
-    width, height = ((pixels if pixels is not None and 1e-3 <= pixels <= MAX_SIDE_PIXELS else None)
+    width, height = ((pixels if _renderable(pixels) else None)
                      for pixels in (_length(root.get("width")), _length(root.get("height"))))
     box = (root.get("viewBox") or "").replace(",", " ").split()
     try:
@@ -239,9 +244,9 @@ def _in_pixels(root: ET.Element) -> None:
         if value is None:
             continue
         pixels = _length(value)
-        if pixels is None or not 1e-3 <= pixels <= MAX_SIDE_PIXELS and root.get("viewBox"):
+        if not _renderable(pixels) and (pixels is None or root.get("viewBox")):
             del root.attrib[name]
-        elif not 1e-3 <= pixels <= MAX_SIDE_PIXELS:
+        elif not _renderable(pixels):
             raise ImageError(f"SVG {name} {value.strip()[:40]!r} is out of range and it has no viewBox")
         else:
             root.set(name, f"{pixels:g}")

@@ -1,4 +1,5 @@
 import re
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -154,14 +155,15 @@ def test_explain_errors_are_one_line(tmp_path: Path, capsys):
     assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(tmp_path / "x.unknown")) == 2
     assert "cannot write" in capsys.readouterr().err
     assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(tmp_path)) == 2
-    assert capsys.readouterr().err == f"logolint: error: cannot write {tmp_path}: it is a folder\n"
+    assert capsys.readouterr().err == f"logolint: error: -o {tmp_path}: cannot write there: it is a folder\n"
     # Said before the image is analysed: no breakdown, then an error; and "" is no file name, not no option.
     for output, problem in ((tmp_path / "no" / "o.png", "its folder does not exist"), ("", "an empty file name")):
         assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "-o", str(output)) == 2
         captured = capsys.readouterr()
-        assert captured.out == "" and captured.err == f"logolint: error: cannot write {output}: {problem}\n"
+        expected = f"logolint: error: -o {shlex.quote(str(output))}: cannot write there: {problem}\n"
+        assert captured.out == "" and captured.err == expected
     assert run_cli(str(EXAMPLES / "old-logo.png"), "--output", "") == 2
-    assert "--output : cannot write there: an empty file name" in capsys.readouterr().err
+    assert "--output '': cannot write there: an empty file name" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("size", [(1, 1), (2, 100), (100, 2), (1, 1500), (60, 600), (60, 1300)])
@@ -230,6 +232,8 @@ def test_explain_follows_exclude_and_the_rounding_check_compares_with(tmp_path: 
     (1.0, 0.99999, ("1.0000", "0.99999")),  # not "1.0000 >= 1.0000"
     (0.9999, 0.99999, ("0.9999", "0.99999")),
     (0.0, 0.00001, ("0.0000", "0.00001")),  # not "0.0000 < 0.0000"
+    (1.0, 0.99999999999, ("1.0000", "0.99999999999")),  # not "1 >= 1."
+    (0.0, 1e-11, ("0.0000", "0.00000000001")),
 ])
 def test_scores_are_shown_with_the_decimals_their_comparison_needs(score, threshold, shown):
     from logolint.formats import shown_score, shown_threshold

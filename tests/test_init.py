@@ -212,6 +212,8 @@ def test_an_indented_repos_block_gets_an_item_and_a_flow_list_is_not_replaced(re
     ("repos:\n  - repo: local\n  hooks: [\n", "is not valid YAML at line"),
     ("- just\n- a list\n", "is not a YAML mapping with a `repos:` list"),
     (f"repos:\n  - repo: {REPOSITORY}\n    rev: {REV}\n    hooks:\n      - id: logolint\n", "has the logolint hook already"),
+    ("repos: 5\n", "is not a YAML mapping with a `repos:` list"),
+    ("repos:\n  - repo: local\n    hooks: 5\n", None),  # pre-commit's to refuse; init must not crash on it
 ])
 def test_a_pre_commit_config_the_entry_cannot_be_pasted_into_is_said_and_no_entry_printed(
         repo: Path, capsys, monkeypatch, text: str, said: str):
@@ -219,6 +221,9 @@ def test_a_pre_commit_config_the_entry_cannot_be_pasted_into_is_said_and_no_entr
     (repo / ".pre-commit-config.yaml").write_text(text)
     assert run_cli("init") == 0
     out = capsys.readouterr().out
+    if said is None:
+        assert "save this under `repos:` in" in out
+        return
     assert f"pre-commit: {repo / '.pre-commit-config.yaml'} {said}" in out
     assert "- id: logolint" not in out.split("GitHub Actions:")[0].split(said)[1]
 
@@ -234,3 +239,23 @@ def test_init_from_a_subfolder_keeps_to_the_config_in_use_there(repo: Path, caps
     assert run_cli("init", "--force") == 0
     assert "unreadable: fail" in (repo / "sub" / ".logolint.yaml").read_text()
     assert not (repo / ".logolint.yaml").exists()
+
+
+def test_init_outside_a_repository_writes_here_not_over_an_ancestors_config(tmp_path: Path, capsys, monkeypatch):
+    (tmp_path / ".logolint.yaml").write_text("threshold: 0.9\n")  # as ~/.logolint.yaml would be
+    (tmp_path / "project").mkdir()
+    monkeypatch.chdir(tmp_path / "project")
+    assert run_cli("init", "--force") == 0
+    assert (tmp_path / ".logolint.yaml").read_text() == "threshold: 0.9\n"
+    assert "unreadable: fail" in (tmp_path / "project" / ".logolint.yaml").read_text()
+
+
+def test_the_printed_workflow_is_the_readmes():
+    import yaml
+
+    from logolint.scaffold import WORKFLOW
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Use it in GitHub Actions\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    assert {**yaml.safe_load(block), "name": "logolint"} == yaml.safe_load(WORKFLOW)
+

@@ -170,6 +170,7 @@ def _without_privilege() -> list[str]:
     return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--"]
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid"), reason="POSIX file modes")
 def test_folders_that_cannot_be_searched_or_listed_are_reported_and_the_rest_checked(tmp_path: Path):
     """A real run with real modes: a folder that lists its names but may not be searched
     (mode 644) and one that may not even be listed (mode 000) crashed the run or sent
@@ -207,3 +208,20 @@ def test_folders_that_cannot_be_searched_or_listed_are_reported_and_the_rest_che
     assert json.loads(named.stdout)["results"][0]["error"] == "cannot read file: Permission denied"
     assert explained.returncode == 1 and "no such file" not in explained.stderr
     assert "unsearchable/old.png: not checked: cannot read file: Permission denied" in explained.stdout
+
+
+def test_a_named_file_in_a_folder_that_cannot_be_searched_is_excluded_as_any_other(tmp_path: Path, monkeypatch):
+    import os
+
+    real = os.lstat
+
+    def lstat(path, *args, **kwargs):  # as in a folder of mode 644 (root, who runs CI, reads it anyway)
+        if os.fspath(path).startswith("locked" + os.sep):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "lstat", lstat)
+    named = [os.path.join("locked", "legacy.png"), os.path.join("locked", "x.png")]
+    assert collect(named, ("legacy.png",), tmp_path) == [os.path.join("locked", "x.png")]
+
