@@ -159,7 +159,7 @@ def test_explain_refuses_an_overlay_path_it_cannot_use_before_any_work(tmp_path:
     image.write_bytes((EXAMPLES / "old-logo.png").read_bytes())
     monkeypatch.chdir(tmp_path)
     assert run_cli("explain", str(image), "-o", output) == 2
-    assert f"cannot write {output}: {problem}" in capsys.readouterr().err
+    assert f"-o {output}: cannot write there: {problem}" in capsys.readouterr().err
     assert image.read_bytes() == (EXAMPLES / "old-logo.png").read_bytes()
 
 
