@@ -12,9 +12,52 @@ from logolint.errors import ConfigError
 from logolint.imaging import is_image_path
 
 
+_CLASSES = {"alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "blank": " \\t", "digit": "0-9", "lower": "a-z",
+            "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"), "space": " \\t\\n\\r\\f\\v",
+            "upper": "A-Z", "xdigit": "0-9a-fA-F"}
+
+
+def _bracket(pattern: str, i: int) -> tuple[str, int] | None:
+    """The regex class for the bracket expression at `pattern[i]` ("["), as git reads it
+    (`!` or `^` first negates, `]` first is itself, POSIX classes, backslash escapes; a
+    class never matches "/"), and the index after it; None where it is not closed."""
+    j = i + 1
+    negate = j < len(pattern) and pattern[j] in "!^"
+    j += negate
+    parts, first = [], True
+    while j < len(pattern) and (pattern[j] != "]" or first):
+        first = False
+        if pattern.startswith("[:", j) and (close := pattern.find(":]", j + 2)) > 0:
+            name = pattern[j + 2:close]
+            if name not in _CLASSES:
+                raise re.error(f"unknown character class [:{name}:]")
+            parts.append(_CLASSES[name])
+            j = close + 2
+            continue
+        if pattern[j] == "\\" and j + 1 < len(pattern):
+            j += 1
+        if pattern[j] == "-" and parts and j + 1 < len(pattern) and pattern[j + 1] != "]":
+            parts.append("-")
+        elif pattern[j] != "/":
+            parts.append(re.escape(pattern[j]))
+        j += 1
+    if j >= len(pattern):
+        return None
+    body = "".join(parts)
+    if negate:
+        return f"[^/{body}]", j + 1
+    return (f"[{body}]" if body else "(?!)"), j + 1
+
+
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     """gitignore semantics: `*` stays in one folder, `**` crosses folders, a pattern
-    without an inner slash matches at any depth, a trailing slash means a folder."""
+    without an inner slash matches at any depth, a trailing slash means a folder, a
+    backslash makes the next character itself, and trailing spaces are dropped unless so
+    escaped."""
+    stripped = pattern.rstrip(" ")
+    if stripped.endswith("\\") and len(stripped) < len(pattern):
+        stripped += " "  # "a\\ " keeps its escaped space
+    pattern = stripped
     folder_only = pattern.endswith("/")
     pattern = pattern.rstrip("/")
     anchored = "/" in pattern  # a slash anywhere but the end anchors to the root
@@ -33,14 +76,12 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
         elif pattern[i] == "?":
             out.append("[^/]")
             i += 1
-        elif pattern[i] == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                out.append(re.escape("["))
-                i += 1
-            else:
-                out.append("[" + pattern[i + 1 : end].replace("!", "^", 1) + "]")
-                i = end + 1
+        elif pattern[i] == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+        elif pattern[i] == "[" and (found := _bracket(pattern, i)) is not None:
+            out.append(found[0])
+            i = found[1]
         else:
             out.append(re.escape(pattern[i]))
             i += 1
@@ -51,10 +92,15 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{prefix}{body}{suffix}$", re.DOTALL)
 
 
+def _inside(path: str, root: Path) -> str | None:
+    relative = os.path.relpath(path, root)
+    return None if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative.replace(os.sep, "/")
+
+
 def glob_error(pattern: str) -> str | None:
     """Why `pattern` is no usable exclude glob (a bracket range such as [z-a]), or None."""
     try:
-        _glob_regex(pattern.lstrip("!"))
+        _glob_regex(pattern[1:] if pattern.startswith("!") else pattern)
     except re.error as exc:
         return exc.msg
     return None
@@ -63,18 +109,30 @@ def glob_error(pattern: str) -> str | None:
 class Excluder:
     def __init__(self, patterns: tuple[str, ...], root: Path) -> None:
         self.root = root
-        self._rules = [(p.startswith("!"), _glob_regex(p.lstrip("!"))) for p in patterns]
+        self._rules = [(p.startswith("!"), _glob_regex(p[1:] if p.startswith("!") else p)) for p in patterns]
 
     def excluded(self, path: Path) -> bool:
-        try:
-            relative = path.resolve().relative_to(self.root).as_posix()
-        except (ValueError, OSError, RuntimeError):  # outside the root; a link loop (RuntimeError before 3.13)
-            relative = path.as_posix()
+        """Whether the patterns exclude `path`, named as it is typed and reported (a link by
+        its own name, as git names it), from the config's folder; a path outside it never."""
+        relative = self._relative(path)
+        if relative is None:
+            return False
         result = False
         for negated, regex in self._rules:
             if regex.match(relative):
                 result = not negated
         return result
+
+    def _relative(self, path: Path) -> str | None:
+        """`path` from the root with `/` between folders: as typed where that lies inside it,
+        else through its folder's real path (the root is resolved; a path typed through a
+        link to it is not); None outside the root."""
+        typed = os.path.abspath(path)
+        try:
+            return _inside(typed, self.root) or _inside(
+                os.path.join(os.path.realpath(os.path.dirname(typed)), os.path.basename(typed)), self.root)
+        except ValueError:  # another drive on Windows
+            return None
 
 
 def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]:

@@ -225,3 +225,39 @@ def test_a_named_file_in_a_folder_that_cannot_be_searched_is_excluded_as_any_oth
     named = [os.path.join("locked", "legacy.png"), os.path.join("locked", "x.png")]
     assert collect(named, ("legacy.png",), tmp_path) == [os.path.join("locked", "x.png")]
 
+
+
+def test_a_link_is_excluded_by_its_own_name_and_a_path_outside_the_root_never(tmp_path: Path, monkeypatch):
+    """Patterns were matched against a link's target, and outside the root against the
+    path as typed, so `../o.png` and its absolute path got different answers."""
+    import os
+
+    repo = tmp_path / "repo"
+    _touch(repo, "sub/a.png", "sub/deep/b.png")
+    _touch(tmp_path, "outside/o.png")
+    os.symlink("sub/a.png", repo / "link.png")
+    os.symlink("sub", repo / "linkdir")
+    monkeypatch.chdir(repo)
+    assert collect(["link.png", "linkdir"], ("link.png", "linkdir/"), repo) == []
+    assert collect(["link.png"], ("sub/",), repo) == ["link.png"]
+    assert collect(["../outside/o.png", str(tmp_path / "outside" / "o.png")], ("outside/", "o.png"), repo) == [
+        "../outside/o.png"]  # one file named two ways, checked once, never excluded
+
+
+@pytest.mark.parametrize("pattern, names", [  # each as `git ls-files -i -o` gives it
+    (r"\#hash.png", ["#hash.png"]),
+    (r"\!bang.png", ["!bang.png"]),  # a file whose name starts with "!" can be excluded
+    ("trail\\ .png", ["trail .png"]),
+    (r"odd\[1\].png", ["odd[1].png"]),
+    ("[]]x.png", ["]x.png"]),
+    ("[x!]bang.png", ["!bang.png"]),  # "!" past a class's start is itself
+    ("a[[:digit:]].png", ["a1.png"]),
+    ("a[!0-9].png", ["ab.png"]),
+    ("sub[/]a.png", []),  # a class never matches "/"
+    ("a.png   ", ["a.png", "sub/a.png"]),  # trailing spaces dropped
+])
+def test_exclude_patterns_read_as_git_reads_them(tmp_path: Path, pattern: str, names: list[str]):
+    files = ["#hash.png", "!bang.png", "trail .png", "odd[1].png", "]x.png", "a1.png", "ab.png", "a.png", "sub/a.png"]
+    _touch(tmp_path, *files)
+    found = collect([str(tmp_path)], (pattern,), tmp_path)
+    assert sorted(set(files) - {Path(p).relative_to(tmp_path).as_posix() for p in found}) == sorted(names)
