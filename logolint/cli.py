@@ -99,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="measure a model on labelled folders",
                               parents=[talk("no progress: print the evaluation only")])
-    evaluate.add_argument("data", help="a folder with old/, new/ and optionally none/ inside")
+    evaluate.add_argument("data", help="a folder with old/, new/ and optionally none/ (or other/ or negatives/) inside")
     evaluate.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
     evaluate.add_argument("--old", nargs="+", metavar="PATH", help="train from these first (with --new)")
     evaluate.add_argument("--new", nargs="+", metavar="PATH", help="train from these first (with --old)")

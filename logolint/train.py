@@ -104,11 +104,26 @@ def _sources(files: list[Path]) -> list:
             image.thumbnail((LOGO_SIDE, LOGO_SIDE))
         except (ImageError, OSError) as exc:
             raise ConfigError(f"cannot train from {path}: {exc}") from None
-        if image.mode == "RGBA" and image.getchannel("A").getextrema()[1] <= 16:
-            # Blank: an empty drawing, or one colour throughout (logo_rgba's cut-out).
-            raise ConfigError(f"cannot train from {path}: nothing is drawn in it (blank, or one colour throughout)")
+        # Blank: an empty drawing, or one colour throughout (logo_rgba's cut-out, or a photo).
+        if image.mode == "RGBA" and image.getchannel("A").getextrema()[1] <= 16 or image.mode == "RGB" and all(
+                low == high for low, high in image.getextrema()):
+            frames = _frames(path)
+            where = f"its first frame, the one train reads of an animation ({frames} frames)" if frames > 1 else "it"
+            raise ConfigError(f"cannot train from {path}: nothing is drawn in {where} (blank, or one colour "
+                              "throughout)" + ("; save the frame that shows the logo as an image" if frames > 1 else ""))
         sources.append(image)
     return sources
+
+
+def _frames(path: Path) -> int:
+    """How many frames the image file holds (1 for an SVG or a file that will not open)."""
+    from logolint.imaging import is_svg, open_raster
+
+    try:
+        data = read_file(path)
+        return 1 if is_svg(data) else int(getattr(open_raster(data), "n_frames", 1))
+    except (ImageError, OSError):
+        return 1
 
 
 def _started(function, *args):

@@ -439,6 +439,19 @@ def test_train_refuses_the_same_file_on_both_sides_and_a_blank_logo(tmp_path: Pa
         assert run_cli("train", "--old", str(tmp_path / blank), "--new", str(root / "demo-new.svg"),
                        "--output", str(tmp_path / "o")) == 2
         assert f"cannot train from {tmp_path / blank}: nothing is drawn in it" in capsys.readouterr().err
+    # An animation whose logo comes in a later frame: the first is the one read, and said so.
+    logo = Image.open(EXAMPLES / "old-logo.png").convert("RGB")
+    Image.new("RGB", logo.size, "white").save(tmp_path / "late.gif", save_all=True, append_images=[logo])
+    assert run_cli("train", "--old", str(tmp_path / "late.gif"), "--new", str(root / "demo-new.svg"),
+                   "--output", str(tmp_path / "o")) == 2
+    assert (f"cannot train from {tmp_path / 'late.gif'}: nothing is drawn in its first frame, the one train reads "
+            "of an animation (2 frames)") in capsys.readouterr().err
+    # Among more than three examples a file is a photo, and a blank one was taken as one.
+    for i in range(3):
+        logo.save(tmp_path / f"photo{i}.png")
+    assert run_cli("train", "--old", *(str(tmp_path / f"photo{i}.png") for i in range(3)), str(tmp_path / "late.gif"),
+                   "--new", str(root / "demo-new.svg"), "--output", str(tmp_path / "o")) == 2
+    assert f"cannot train from {tmp_path / 'late.gif'}: nothing is drawn in its first frame" in capsys.readouterr().err
 
 
 def test_train_counts_a_file_named_twice_once_and_tells_photos_from_marks(tmp_path: Path):

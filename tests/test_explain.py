@@ -54,6 +54,15 @@ def test_breakdown_groups_views_and_reports_boxes_in_source_pixels():
     assert len(every.splitlines()) == 7 + len(views) and "more views" not in every
 
 
+def test_the_views_table_stays_aligned_when_scores_need_four_decimals():
+    views = (Detection(0.42, "other", (0, 0, 200, 100)), Detection(0.9952, "old", (10, 10, 50, 50)))
+    explanation = Explanation("d.png", Image.new("RGB", (200, 100)), (200, 100), views, views[1], 0.9975)
+    lines = describe(explanation, lambda text, style: text).splitlines()
+    table = lines[lines.index(next(line for line in lines if line.lstrip().startswith("score"))):]
+    assert [row[:18] for row in table[1:3]] == ["  0.9952  old     ", "  0.4200  other   "]
+    assert {row.index("old") if "old" in row else row.index("other") for row in table[1:3]} == {table[0].index("label")}
+
+
 def test_each_stage_that_scored_a_view_has_its_line():
     views = (Detection(0.10, "other", (0, 0, 200, 100)), Detection(0.62, "old", (20, 10, 80, 60), shaped=True),
              Detection(0.995, "old", (30, 20, 70, 50), outline=0.93))
