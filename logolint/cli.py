@@ -427,6 +427,10 @@ def _eval(args: argparse.Namespace) -> int:
     _refuse_unwritable(args.output)
     config = _load_config(args)
     pairs = labelled_files(args.data)
+    loose = _loose_images(args.data)
+    if loose:
+        console.warn(f"logolint: warning: {loose} image{'s' if loose != 1 else ''} directly in {printable(args.data)} "
+                     "not counted: only those in its old/, new/ and none/ folders are")
     with tempfile.TemporaryDirectory() as folder:
         model_path = Path(args.model) if args.model else config.model
         if args.old:
@@ -453,6 +457,17 @@ def _eval(args: argparse.Namespace) -> int:
     evaluation = evaluate([truth for _, truth in pairs], results, threshold)
     _write((as_json if args.format == "json" else as_text)(evaluation), args.output)
     return EXIT_OK
+
+
+def _loose_images(folder: str) -> int:
+    """How many image files lie in `folder` itself, outside its labelled sub-folders."""
+    from logolint.imaging import is_image_path
+
+    try:
+        with os.scandir(folder) as entries:
+            return sum(1 for entry in entries if is_image_path(entry.name) and not entry.is_dir())
+    except OSError:
+        return 0
 
 
 def _explain(args: argparse.Namespace) -> int:

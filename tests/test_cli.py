@@ -159,9 +159,18 @@ def test_eval_counts_unreadable_files_apart_and_follows_the_configs_old_labels(t
     (data / "none" / "broken.png").write_bytes(b"")
     (tmp_path / "none.yaml").write_text("{}\n")
     assert run_cli("eval", str(data), "--format", "json", "--config", str(tmp_path / "none.yaml")) == 0
-    plain = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    plain = json.loads(captured.out)
     assert plain["unchecked"] == 1 and plain["confusion"]["none"] == {"flagged": 0, "passed": 1, "error": 1}
     assert plain["recall"] == 1.0 and plain["false_positive_rate"] == 0.0 and plain["accuracy"] == 1.0
+    assert "warning" not in captured.err
+    # An image beside the labelled folders counts for none of them: said, not passed over in silence.
+    (data / "stray.png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())
+    assert run_cli("eval", str(data), "--format", "json", "-q", "--config", str(tmp_path / "none.yaml")) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["confusion"] == plain["confusion"]
+    assert f"warning: 1 image directly in {data} not counted: only those in its old/, new/ and none/" in captured.err
+    (data / "stray.png").unlink()
 
     # With the new logo named old, eval scores as check does: the new image is the one flagged.
     (tmp_path / "swapped.yaml").write_text("old_labels: [new]\n")
