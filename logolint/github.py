@@ -18,8 +18,9 @@ def escape_data(text: str) -> str:
 
 def visible(text: str) -> str:
     """`text` with control characters shown as escapes (a log acts on an ESC), but for
-    newlines and carriage returns, which escape_data encodes so the name still links."""
-    return "".join(part if part in ("\r", "\n") else printable(part) for part in re.split(r"([\r\n])", text))
+    newlines and carriage returns, which escape_data encodes, and tabs, which no log acts
+    on: a name holding them still links to its file."""
+    return "".join(part if part in ("\r", "\n", "\t") else printable(part) for part in re.split(r"([\r\n\t])", text))
 
 
 def escape_property(text: str) -> str:

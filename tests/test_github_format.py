@@ -63,6 +63,13 @@ def test_control_characters_from_names_and_files_reach_no_log_raw(tmp_path, monk
         assert "esc\\x1b[31m.png" in output and "data:\\u202e\\x9b2J" in output
 
 
+def test_a_name_with_a_tab_links_to_its_file(tmp_path, monkeypatch):
+    """`file=` named the printed escape (tab\\there.png), a file that does not exist."""
+    monkeypatch.chdir(tmp_path)
+    report = _report(tmp_path, Result("tab\there.png", 1.0, True, box=(0, 0, 1, 1)))
+    assert annotations(report).startswith("::error file=tab\there.png,title=old logo::tab\there.png: old logo (")
+
+
 def test_paths_are_named_from_the_repository_root(tmp_path, monkeypatch):
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
