@@ -231,7 +231,15 @@ def test_action_yml_passes_inputs_only_through_env():
     for step in steps:
         assert "${{" not in step.get("run", ""), step["name"]
         if "uses" in step:
-            assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+            assert re.fullmatch(r"[\w-]+/[\w-]+(/[\w-]+)?@[0-9a-f]{40}", step["uses"]), step["uses"]
+    # The result cache is saved after the check whatever it found: actions/cache's own
+    # post step saves only after success, and a run with findings fails.
+    names = [step.get("uses", "").split("@")[0] or step.get("id") for step in steps]
+    assert names.index("actions/cache/restore") < names.index("check") < names.index("actions/cache/save")
+    save = steps[names.index("actions/cache/save")]
+    assert save["if"] == "${{ !cancelled() }}" and "actions/cache" not in names
+    restore = steps[names.index("actions/cache/restore")]
+    assert save["with"]["key"] == restore["with"]["key"] and save["with"]["path"] == restore["with"]["path"]
     check = next(step for step in steps if step.get("id") == "check")
     assert check["run"].rstrip().endswith('-m logolint.action')
     for name in action["inputs"]:
