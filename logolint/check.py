@@ -103,13 +103,13 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
     """What the model says about one file's content, as a cacheable dict. A file of several
     images scores as its highest-scoring one (see highest), the box scaled to the image
     that opens first; "unchecked" says why some were not checked."""
-    def judge(image, _what):
-        return detect(model, image.image, localise), image.image.size
+    def judge(image, what):
+        return detect(model, image.image, localise), image.image.size, what
 
     try:
         side = analysed_side(model, localise)
         loaded = load_image(path, data, side)
-        (found, size), unchecked = highest(data, loaded, side, judge, lambda judged: judged[0].score)
+        (found, size, part), unchecked = highest(data, loaded, side, judge, lambda judged: judged[0].score)
     except ImageUnfinished:
         raise
     except ImageError as exc:
@@ -117,7 +117,7 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
     outcome = {"score": round(found.score, SCORE_DIGITS), "label": found.label,
                "box": list(_to_source(found.box, size, loaded.source_size)),
                "verified": found.verified, "outline": found.outline, "colours": found.colours}
-    return outcome | ({"unchecked": unchecked} if unchecked else {})
+    return outcome | ({"unchecked": unchecked} if unchecked else {}) | ({"part": part} if part else {})
 
 
 def _well_formed(outcome: dict[str, Any]) -> bool:
@@ -125,7 +125,7 @@ def _well_formed(outcome: dict[str, Any]) -> bool:
     file in the cache is recomputed, not trusted."""
     if outcome.get("error") is not None:
         return isinstance(outcome["error"], str)
-    if not isinstance(outcome.get("unchecked", ""), str):
+    if not isinstance(outcome.get("unchecked", ""), str) or not isinstance(outcome.get("part", ""), str):
         return False
     box = outcome.get("box")
     return (finite_number(outcome.get("score")) and 0.0 <= outcome["score"] <= 1.0
@@ -143,7 +143,7 @@ def _result(path: str, outcome: dict[str, Any], threshold: float, sha256: str | 
     box = tuple(outcome["box"]) if outcome.get("box") else None
     return Result(path, score, score >= threshold, label=outcome.get("label"), box=box, sha256=sha256,
                   verified=int(outcome.get("verified") or 0), outline=float(outcome.get("outline") or 0.0),
-                  colours=float(outcome.get("colours") or 0.0))
+                  colours=float(outcome.get("colours") or 0.0), part=outcome.get("part"))
 
 
 def check_file(path: str, model, threshold: float, cache: ResultCache | None = None,

@@ -81,7 +81,7 @@ def json_text(document: object) -> str:
 
 
 def _box(result: Result) -> str:
-    where = f" at [{', '.join(map(str, result.box))}]" if result.box else ""
+    where = (f" in {result.part}" if result.part else "") + (f" at [{', '.join(map(str, result.box))}]" if result.box else "")
     if result.verified:
         return f"{where}, {result.verified} keypoints matched" + (" in the old colours" if result.colours else "")
     if result.colours:
@@ -138,6 +138,7 @@ def as_json(report: Report) -> str:
                 "error": r.error,
                 "label": r.label,
                 "box": list(r.box) if r.box else None,
+                "part": r.part,
                 "verified": r.verified,
                 "outline": r.outline,
                 "colours": r.colours,

@@ -46,7 +46,7 @@ def _outcome(result: Result) -> str:
 def _message(result: Result, report: Report) -> str:
     if result.error is not None:
         return _outcome(result)
-    at = f" at {_box(result)}" if result.box else ""
+    at = (f" in {result.part}" if result.part else "") + (f" at {_box(result)}" if result.box else "")
     return f"old logo ({_score(result, report)}){at}"
 
 

@@ -56,17 +56,24 @@ td.path { margin: 0; }
 """
 
 
-def _thumbnail(path: str) -> tuple[str, tuple[int, int], tuple[int, int]] | None:
-    """(data URI, thumbnail size, the file's source size), or None if it cannot be read now."""
+def _thumbnail(path: str, part: str | None = None) -> tuple[str, tuple[int, int], tuple[int, int]] | None:
+    """(data URI, thumbnail size, the file's source size), or None if it cannot be read now.
+    Of `part` ("frame 3", see Result.part) where that is what scored, so the box lies over
+    the logo, not over the first frame; the box is in the first image's pixels, scaled."""
     from PIL import Image
 
-    from logolint.imaging import load_image
+    from logolint.imaging import WORK_SIDE, load_image, other_images, read_file
 
     try:
-        loaded = load_image(path)
+        data = read_file(path)
+        loaded = load_image(path, data)
+        shown = loaded.image
+        if part:
+            shown = next((other.image for what, other in other_images(data, WORK_SIDE, loaded.image) if what == part),
+                         shown)
     except Exception:  # changed or removed since the check: the card shows no picture
         return None
-    image = loaded.image.copy()
+    image = shown.copy()
     image.thumbnail(FRAME, Image.LANCZOS, reducing_gap=3.0)
     for quality in QUALITIES:
         buffer = io.BytesIO()
@@ -151,7 +158,7 @@ def render(report: Report) -> str:
         parts.append(f'<h2>Old logo ({len(findings)})</h2><section class="cards">')
         # Decoding dominates and PIL releases the GIL while it decodes.
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            thumbs = pool.map(_thumbnail, [result.path for result in findings])
+            thumbs = pool.map(_thumbnail, [result.path for result in findings], [result.part for result in findings])
             parts.extend(_card(result, report.threshold, thumb) for result, thumb in zip(findings, thumbs))
         parts.append("</section>")
     elif report.errors or report.accepted:

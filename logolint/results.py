@@ -23,6 +23,7 @@ class Result:
     verified: int = 0  # keypoints of a reference logo found in place, when they decided or raised the score
     outline: float = 0.0  # fit of a region to an old logo's silhouette, when it decided
     colours: float = 0.0  # the old colours' evidence, when they decided (see detect.Detection)
+    part: str | None = None  # the frame or page that scored, where not the one a viewer opens on ("frame 3")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -51,6 +51,8 @@ def _result(result: Result, report: Report) -> dict:
     else:
         message = (f"Old logo (confidence {shown_score(result.score, report.threshold)}, "
                    f"threshold {shown_threshold(report.threshold)})")
+        if result.part:
+            message += f" in {result.part}"
         if result.box:
             message += f" at [{', '.join(map(str, result.box))}]"
         properties = {"score": result.score, "label": result.label, "box": list(result.box or ())}

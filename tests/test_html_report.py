@@ -175,3 +175,26 @@ def test_report_renders_in_chromium(examples: Path, tmp_path: Path, chromium: st
     assert len(colours) > 500 and screenshot.std() > 20  # thumbnails and text, not a blank page
     reddish = (screenshot[..., 0] > 180) & (screenshot[..., 1] < 80) & (screenshot[..., 2] < 80)
     assert reddish.sum() > 1000  # the boxes and score bars are drawn
+
+
+def test_an_animation_decided_by_a_later_frame_shows_that_frame_and_names_it(tmp_path: Path, capsys):
+    """The card showed the first frame, blank here, with the box over nothing."""
+    from conftest import EXAMPLES
+
+    logo = Image.open(EXAMPLES / "old-logo.png").convert("RGB")
+    Image.new("RGB", logo.size, "white").save(tmp_path / "late.gif", save_all=True, append_images=[logo])
+    assert run_cli(str(tmp_path / "late.gif"), "--no-cache", "--format", "json") == 1
+    (result,) = json.loads(capsys.readouterr().out)["results"]
+    assert result["part"] == "frame 2" and result["box"]
+    assert run_cli(str(tmp_path / "late.gif"), "--no-cache", "--format", "text") == 1
+    assert f"{tmp_path / 'late.gif'}: old logo (1.00 >= 0.35) in frame 2 at [" in capsys.readouterr().out
+    assert run_cli(str(tmp_path / "late.gif"), "--no-cache", "--format", "html", "--output", str(tmp_path / "r.html")) == 1
+    uri = re.search(r"data:image/jpeg;base64,([A-Za-z0-9+/=]+)", (tmp_path / "r.html").read_text()).group(1)
+    thumbnail = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("L"))
+    assert thumbnail.min() < 100  # the logo's frame, not the white first one
+    assert run_cli(str(EXAMPLES / "old-logo.png"), "--no-cache", "--format", "json") == 1
+    assert json.loads(capsys.readouterr().out)["results"][0]["part"] is None
+    for name, said in (("github", ": old logo (1.00 >= 0.35) in frame 2 at ["), ("sarif", ") in frame 2 at [")):
+        assert run_cli(str(tmp_path / "late.gif"), "--no-cache", "--format", name) == 1
+        assert said in capsys.readouterr().out
+
