@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import shlex
 import sys
 from typing import Sequence
 
@@ -158,6 +157,8 @@ def _model(args: argparse.Namespace, config):
 
 
 def _cannot_write(option: str, output: str, problem: str) -> LogolintError:
+    import shlex
+
     return LogolintError(f"{option} {shlex.quote(output)}: cannot write there: {problem}")
 
 

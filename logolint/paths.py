@@ -10,6 +10,7 @@ from pathlib import Path
 
 from logolint.errors import ConfigError
 from logolint.imaging import is_image_path
+from logolint.results import repo_relative
 
 
 _CLASSES = {"alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "blank": " \\t", "digit": "0-9", "lower": "a-z",
@@ -92,11 +93,6 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{prefix}{body}{suffix}$", re.DOTALL)
 
 
-def _inside(path: str, root: Path) -> str | None:
-    relative = os.path.relpath(path, root)
-    return None if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative.replace(os.sep, "/")
-
-
 def glob_error(pattern: str) -> str | None:
     """Why `pattern` is no usable exclude glob (a bracket range such as [z-a]), or None."""
     try:
@@ -124,15 +120,10 @@ class Excluder:
         return result
 
     def _relative(self, path: Path) -> str | None:
-        """`path` from the root with `/` between folders: as typed where that lies inside it,
-        else through its folder's real path (the root is resolved; a path typed through a
-        link to it is not); None outside the root."""
-        typed = os.path.abspath(path)
-        try:
-            return _inside(typed, self.root) or _inside(
-                os.path.join(os.path.realpath(os.path.dirname(typed)), os.path.basename(typed)), self.root)
-        except ValueError:  # another drive on Windows
-            return None
+        """`path` from the root: as typed where that lies inside it, else through its
+        folder's real path (the root is resolved; a path typed through a link to it is
+        not); None outside the root."""
+        return repo_relative(path, self.root, resolve=False) or repo_relative(path, self.root)
 
 
 def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]:

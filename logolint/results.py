@@ -55,12 +55,13 @@ class Report:
         return None if self.root is None else repo_relative(path, self.root)
 
 
-def repo_relative(path: str, root: str) -> str | None:
+def repo_relative(path: str | os.PathLike[str], root: str | os.PathLike[str], resolve: bool = True) -> str | None:
     """`path` relative to `root`, with `/` separators; None outside it (a relative `path`
-    is taken from the current folder, as check_paths got it)."""
+    is taken from the current folder, as check_paths got it). With `resolve`, its folder is
+    resolved as the root is; without, the path is taken as typed."""
     folder, name = os.path.split(os.path.abspath(path))
     try:  # the folder resolved like the root, the file itself not (it may be a symlink)
-        relative = os.path.relpath(os.path.join(os.path.realpath(folder), name), root)
+        relative = os.path.relpath(os.path.join(os.path.realpath(folder) if resolve else folder, name), root)
     except ValueError:  # another drive on Windows
         return None
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
