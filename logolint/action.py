@@ -270,6 +270,7 @@ def run(env: Mapping[str, str]) -> int:
     model = load_model(config.model, config.model_sha256)
     cache = ResultCache(Path(inputs.cache_dir or default_cache_dir()))
     report = check_paths(paths, config, model, inputs.threshold, cache, shard=inputs.shard)
+    cache.prune()  # before actions/cache saves it
     sys.stdout.write(FORMATS["github"](report))
     if problem := write_step_summary(report):
         print(f"::warning title=logolint::{escape_data(problem)}")

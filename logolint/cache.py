@@ -6,10 +6,24 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable
 
 MAX_ENTRY_BYTES = 64 << 20  # entries are a few hundred bytes
+DAY = 24 * 3600
+# An entry not read or written for this long is removed: results of images since changed,
+# and of older models, settings or logolint versions, are never read again, and the
+# action's saved cache would otherwise grow with every run.
+MAX_AGE = 30 * DAY
+PRUNED = "pruned"  # its time stamp: when the cache was last pruned (once a day at most)
+
+
+def _is_entry(folder: str, name: str) -> bool:
+    """Whether `name` in `folder` is one of our entries: only those are pruned, whatever
+    else --cache-dir may hold."""
+    key = name.removesuffix(".json")
+    return name.endswith(".json") and len(key) == 64 and key.startswith(folder) and set(key) <= set("0123456789abcdef")
 
 
 def default_cache_dir() -> Path:
@@ -49,7 +63,50 @@ class ResultCache:
             self.misses += 1
             return None
         self.hits += 1
+        self._touch(self._path(key))
         return value
+
+    @staticmethod
+    def _touch(path: Path) -> None:
+        """Mark an entry as used (its time stamp is its age), at most once a day."""
+        try:
+            if os.stat(path).st_mtime < time.time() - DAY:
+                os.utime(path)
+        except OSError:  # a read-only cache is still read
+            pass
+
+    def prune(self) -> int:
+        """Remove the entries unused for MAX_AGE; at most once a day. The number removed."""
+        stamp = self.directory / PRUNED
+        now = time.time()
+        try:
+            if os.stat(stamp).st_mtime > now - DAY:
+                return 0
+        except OSError:
+            pass
+        try:
+            stamp.touch()
+        except OSError:
+            return 0  # not ours to tidy
+        removed = 0
+        try:
+            folders = [entry for entry in os.scandir(self.directory) if len(entry.name) == 2 and entry.is_dir()]
+        except OSError:
+            return 0
+        for folder in folders:
+            try:
+                with os.scandir(folder.path) as entries:
+                    stale = [entry.path for entry in entries if _is_entry(folder.name, entry.name)
+                             and entry.stat(follow_symlinks=False).st_mtime < now - MAX_AGE]
+            except OSError:
+                continue
+            for path in stale:
+                try:
+                    os.unlink(path)
+                    removed += 1
+                except OSError:
+                    pass
+        return removed
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         """Store `value`; a cache that cannot be written is skipped, never fatal (see unwritable)."""

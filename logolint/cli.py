@@ -295,7 +295,7 @@ def _keep_freed_memory() -> None:
 def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from logolint.cache import ResultCache, default_cache_dir
+    from logolint.cache import DAY, MAX_AGE, ResultCache, default_cache_dir
     from logolint.check import check_paths, resolve_threshold
 
     _one_blas_thread()
@@ -315,7 +315,9 @@ def _check(args: argparse.Namespace) -> int:
         report = check_paths(args.paths, config, model, args.threshold, cache, shard=args.shard,
                              on_result=_follow(console, line, resolve_threshold(config, model, args.threshold)))
     if cache:
-        console.detail(f"cache {printable(str(cache.directory))}: {cache.hits} hits, {cache.misses} misses")
+        pruned = cache.prune()
+        console.detail(f"cache {printable(str(cache.directory))}: {cache.hits} hits, {cache.misses} misses"
+                       + (f", {pruned} entries unused for {MAX_AGE // DAY} days removed" if pruned else ""))
         if cache.unwritable:
             print(f"logolint: warning: results not cached: cannot write to {printable(str(cache.directory))}: "
                   f"{cache.unwritable}", file=sys.stderr)

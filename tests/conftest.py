@@ -55,3 +55,17 @@ def repo(tmp_path: Path) -> Path:
     git(repo, "config", "user.email", "t@example.com")
     git(repo, "config", "user.name", "t")
     return repo
+
+
+def without_privilege() -> list[str]:
+    """A command prefix under which file modes apply: none for an ordinary user; for root
+    (who runs CI), setpriv dropping the capabilities that let root read any folder."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("root without setpriv: file modes cannot be made to apply")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--"]

@@ -11,6 +11,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,24 @@ def test_other_events_check_every_image(repo, cache_dir, tmp_path):
     done, outputs, _ = _run(path, tmp_path, cache_dir, "workflow_dispatch", {}, paths="legacy")
     assert done.returncode == 1
     assert outputs["findings"] == "1" and "file=legacy/old.png," in done.stdout
+
+
+def test_the_saved_cache_keeps_what_was_used_and_drops_entries_unused_for_thirty_days(repo, tmp_path):
+    """Each run saves the cache it restored: without pruning it would grow with every run."""
+    path, _, _ = repo
+    cache = tmp_path / "own-cache"
+    done, _, _ = _run(path, tmp_path, cache, "workflow_dispatch", {}, paths="legacy")
+    assert done.returncode == 1
+    used = {entry.name for entry in cache.glob("??/*.json")}
+    stale = cache / "ab" / ("ab" + "0" * 62 + ".json")
+    stale.parent.mkdir(exist_ok=True)
+    stale.write_text("{}")
+    old = time.time() - 31 * 24 * 3600
+    for entry in [*cache.glob("??/*.json"), cache / "pruned"]:
+        os.utime(entry, (old, old))
+    done, _, _ = _run(path, tmp_path, cache, "workflow_dispatch", {}, paths="legacy")
+    assert done.returncode == 1 and "logolint: 1 result from the cache" in done.stdout
+    assert {entry.name for entry in cache.glob("??/*.json")} == used
 
 
 def test_bad_input_is_one_error_annotation(repo, cache_dir, tmp_path):

@@ -156,20 +156,6 @@ def test_folders_are_walked_depth_first_in_name_order(tmp_path: Path):
     assert found == ["c.png", "a/w.png", "a/z/y.png", "a.png/real.png", "b/x.png"]
 
 
-def _without_privilege() -> list[str]:
-    """A command prefix under which file modes apply: none for an ordinary user; for root
-    (who runs CI), setpriv dropping the capabilities that let root read any folder."""
-    import os
-    import shutil
-
-    if os.geteuid() != 0:
-        return []
-    if not shutil.which("setpriv"):
-        pytest.skip("root without setpriv: file modes cannot be made to apply")
-    caps = "-dac_override,-dac_read_search"
-    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--"]
-
-
 @pytest.mark.skipif(not hasattr(__import__("os"), "geteuid"), reason="POSIX file modes")
 def test_folders_that_cannot_be_searched_or_listed_are_reported_and_the_rest_checked(tmp_path: Path):
     """A real run with real modes: a folder that lists its names but may not be searched
@@ -181,7 +167,7 @@ def test_folders_that_cannot_be_searched_or_listed_are_reported_and_the_rest_che
     import subprocess
     import sys
 
-    from conftest import EXAMPLES
+    from conftest import EXAMPLES, without_privilege
 
     for folder, name in (("ok", "new.png"), ("unsearchable", "old.png"), ("locked", "old.png")):
         (tmp_path / folder).mkdir()
@@ -190,7 +176,7 @@ def test_folders_that_cannot_be_searched_or_listed_are_reported_and_the_rest_che
     (tmp_path / "locked").chmod(0o000)
 
     def logolint(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([*_without_privilege(), sys.executable, "-m", "logolint", *args], cwd=tmp_path,
+        return subprocess.run([*without_privilege(), sys.executable, "-m", "logolint", *args], cwd=tmp_path,
                               capture_output=True, text=True, timeout=300)
 
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,88 @@ def test_a_cache_that_cannot_be_written_is_said_once_and_the_check_goes_on(tmp_p
         assert f"{tmp_path / 'cachefile'}: Not a directory" in captured.err
     assert run_cli(str(EXAMPLES / "old-logo.png"), "--cache-dir", str(tmp_path / "ok")) == 1
     assert "warning" not in capsys.readouterr().err
+
+
+def _age(path: Path, days: float) -> None:
+    when = time.time() - days * 24 * 3600
+    os.utime(path, (when, when))
+
+
+def _entries(cache: Path) -> set[str]:
+    return {path.name for path in cache.glob("??/*.json")}
+
+
+def test_entries_unused_for_thirty_days_are_pruned_once_a_day(tmp_path: Path, capsys):
+    """The cache does not grow for ever: an entry no run has read or written for 30 days
+    goes (an image since changed, an older model or logolint); one read is kept."""
+    cache = tmp_path / "cache"
+    images = tmp_path / "images"
+    images.mkdir()
+    for name in ("old-logo.png", "new-logo.png"):
+        shutil.copy(EXAMPLES / name, images / name)
+    assert run_cli(str(images), "--cache-dir", str(cache)) == 1
+    first = _entries(cache)
+    assert len(first) == 2
+    for path in cache.glob("??/*.json"):
+        _age(path, 40)
+    (images / "new-logo.png").unlink()  # its entry is never read again
+    theirs = [cache / "ab" / "notes.json", cache / "ab" / ("cd" + "0" * 62 + ".json"), cache / "ab" / "ab.txt"]
+    for path in theirs:  # not ours: --cache-dir may name a folder that holds other files
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("{}")
+        _age(path, 400)
+    _age(cache / "pruned", 2)
+    assert run_cli(str(images), "--cache-dir", str(cache), "-v") == 1
+    err = capsys.readouterr().err
+    assert "1 hits, 0 misses, 1 entries unused for 30 days removed" in err
+    kept = _entries(cache) - {"notes.json", "cd" + "0" * 62 + ".json"}
+    assert len(kept) == 1 and kept < first  # the one read was touched, so it stays
+    assert all(path.exists() for path in theirs)
+    assert os.stat(next(cache.glob("??/*.json"))).st_mtime > time.time() - 3600
+
+    # Pruned at most once a day: an entry gone stale within the day stays until then.
+    for path in cache.glob("??/*.json"):
+        _age(path, 40)
+    stale = ResultCache(cache)
+    assert stale.prune() == 0 and _entries(cache) >= kept
+    _age(cache / "pruned", 1.5)
+    assert ResultCache(cache).prune() == 1 and not _entries(cache) & kept
+
+
+def test_a_recent_entry_is_not_rewritten_on_every_read(tmp_path: Path):
+    """A hit marks its entry used at most once a day: a warm rerun writes nothing."""
+    cache = tmp_path / "cache"
+    assert run_cli(str(EXAMPLES / "old-logo.png"), "--cache-dir", str(cache)) == 1
+    entry = next(cache.glob("??/*.json"))
+    _age(entry, 0.5)
+    before = os.stat(entry).st_mtime
+    assert run_cli(str(EXAMPLES / "old-logo.png"), "--cache-dir", str(cache)) == 1
+    assert os.stat(entry).st_mtime == before
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX file modes")
+def test_a_read_only_cache_is_read_and_not_pruned(tmp_path: Path):
+    """A shared cache the user may read but not write (real modes, in a real process)."""
+    import subprocess
+    import sys
+
+    from conftest import without_privilege
+
+    cache = tmp_path / "cache"
+    assert run_cli(str(EXAMPLES / "old-logo.png"), "--cache-dir", str(cache)) == 1
+    for path in cache.glob("??/*.json"):
+        _age(path, 40)
+    _age(cache / "pruned", 2)
+    folders = [cache, *cache.glob("??")]
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        run = subprocess.run([*without_privilege(), sys.executable, "-m", "logolint", "check", "-v",
+                              "--cache-dir", str(cache), str(EXAMPLES / "old-logo.png")],
+                             capture_output=True, text=True, timeout=300)
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+    assert run.returncode == 1, run.stderr
+    assert "1 hits, 0 misses\n" in run.stderr and "Traceback" not in run.stderr
+    assert len(_entries(cache)) == 1
