@@ -10,7 +10,7 @@ from typing import Sequence
 
 from logolint import __version__
 from logolint.errors import ConfigError, ImageError, LogolintError
-from logolint.formats import printable, shown_score
+from logolint.formats import printable, shown_score, summary
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("check", "train", "eval", "explain", "init")
@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     _localise_flag(check)
     check.add_argument("--format", choices=["auto", *sorted(FORMATS)], default="auto",
                        help="auto (default): github under GitHub Actions, else text")
-    check.add_argument("--output", help="write the report to this file instead of stdout")
+    check.add_argument("-o", "--output", help="write the report to this file instead of stdout")
     check.add_argument("--cache-dir", help="result cache folder (default: $XDG_CACHE_HOME/logolint)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--shard", type=_shard, metavar="I/N", help="check only part I of N (for CI matrix jobs)")
@@ -327,6 +327,12 @@ def _check(args: argparse.Namespace) -> int:
     if name == "auto":
         name = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     _write(_render(report, name, console, args.output), args.output)
+    if args.output:  # stdout is silent then: say where the report went
+        console.info(f"logolint: wrote {printable(args.output)}: {summary(report)}")
+    if report.results and not args.model and config.model is None:
+        from logolint.model import DEMO_MODEL
+
+        console.warn(f"logolint: warning: {DEMO_MODEL}")
     if name == "github" and (problem := write_step_summary(report)):
         print(f"logolint: warning: {problem}", file=sys.stderr)
     return EXIT_FINDINGS if report.failed else EXIT_OK
@@ -574,6 +580,8 @@ def hook(argv: Sequence[str] | None = None) -> int:
         if 0 < cut < len(argv) and _takes_value(argv[cut - 1]):
             cut += 1
         options, files = argv[:cut], argv[cut:]
+    if not files and {"-h", "--help"} & set(options):
+        return main(["check", "--help"])
     if not files:
         print("logolint-hook: error: no file to check among the arguments (pre-commit passes them last)",
               file=sys.stderr)

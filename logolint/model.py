@@ -27,6 +27,12 @@ def _shipped(name: str) -> Path:
     return Path(str(folder.joinpath(name)))
 
 
+# Said whenever it checks: a hook left on the demo model passes every real old logo.
+DEMO_MODEL = ("no model is configured, so the bundled demo model is used: it knows only logolint's "
+              "fictional demo brand, not your logo. Train yours with `logolint train` and name it "
+              "in .logolint.yaml (model: ...)")
+
+
 def bundled_model_path() -> Path:
     return _shipped("demo.tflite")
 

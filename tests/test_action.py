@@ -20,6 +20,7 @@ import yaml
 from conftest import EXAMPLES, ROOT
 from logolint.action import Inputs
 from logolint.errors import ConfigError
+from logolint.model import DEMO_MODEL
 
 OLD = (EXAMPLES / "old-logo.png").read_bytes()
 NEW = (EXAMPLES / "new-logo.png").read_bytes()
@@ -112,6 +113,10 @@ def _data(text: str) -> str:
 def _check_run(done, outputs: dict, summary: str, tmp: Path):
     assert done.returncode == 1, done.stderr
     commands = [line for line in done.stdout.splitlines() if line.startswith("::")]
+    # No model is configured: the demo model checked, and the run says it once, as a warning.
+    demo = f"::warning title=logolint::{_data(DEMO_MODEL)}"
+    assert commands.count(demo) == 1
+    commands.remove(demo)
     # Exactly one annotation per added or renamed old logo: not the deleted one, not the
     # untouched one, not the new logo, not the README.
     assert len(commands) == len(ADDED), done.stdout
@@ -121,7 +126,7 @@ def _check_run(done, outputs: dict, summary: str, tmp: Path):
         assert line is not None, (name, commands)
         assert re.fullmatch(r"\d\.\d\d >= \d\.\d\d\) at \[\d+, \d+, \d+, \d+\]", line[len(prefix):]), line
     # The hostile name's newline and `::` stayed inside its own command.
-    assert not any(line.startswith("::warning") for line in done.stdout.splitlines())
+    assert not any(line.startswith("::warning") for line in commands)
     assert "5 images checked, 4 with the old logo" in done.stdout.splitlines()  # and fine.png
     assert "gone.png" not in done.stdout and "legacy" not in done.stdout
 

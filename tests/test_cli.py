@@ -23,6 +23,39 @@ def test_examples_flag_exactly_the_old_images(capsys):
     assert out[-1] == f"{len(list(EXAMPLES.iterdir()))} images checked, {len(flagged)} with the old logo"
 
 
+def test_the_demo_model_is_said_whenever_it_checks_and_no_model_was_chosen(tmp_path: Path, capsys):
+    """A hook left on the bundled demo model passes every real old logo: say so, on stderr,
+    even under -q, but not when no image was checked or a model was named."""
+    from logolint.model import bundled_model_path
+
+    warning = "logolint: warning: no model is configured, so the bundled demo model is used"
+    assert run_cli(str(EXAMPLES / "new-logo.png"), "--no-cache", "-q") == 0
+    assert capsys.readouterr().err.startswith(warning)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_cli(str(empty), "--no-cache") == 0 and warning not in capsys.readouterr().err
+    assert run_cli(str(EXAMPLES / "new-logo.png"), "--no-cache", "--model", str(bundled_model_path())) == 0
+    assert capsys.readouterr().err == ""
+    (tmp_path / "m.tflite").write_bytes(bundled_model_path().read_bytes())
+    (tmp_path / "c.yaml").write_text("model: m.tflite\n")
+    assert run_cli(str(EXAMPLES / "new-logo.png"), "--no-cache", "--config", str(tmp_path / "c.yaml")) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_report_written_to_a_file_is_said_on_stderr(tmp_path: Path, capsys):
+    """stdout is empty with --output (or -o): a line says where the report went, and what it found."""
+    from logolint.model import bundled_model_path
+
+    model = ["--no-cache", "--model", str(bundled_model_path())]
+    assert run_cli(str(EXAMPLES), *model, "--format", "html", "-o", str(tmp_path / "r.html")) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "<html" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    images, old = len(list(EXAMPLES.iterdir())), len(list(EXAMPLES.glob("old-*")))
+    assert captured.err == f"logolint: wrote {tmp_path / 'r.html'}: {images} images checked, {old} with the old logo\n"
+    assert run_cli(str(EXAMPLES), *model, "-q", "--output", str(tmp_path / "r.txt")) == 1
+    assert capsys.readouterr().err == ""
+
+
 def test_json_contract(capsys):
     assert run_cli(str(EXAMPLES), "--format", "json", "--no-cache") == 1
     document = _json(capsys)
@@ -404,6 +437,9 @@ def test_the_hook_entry_reads_option_like_file_names_as_files(tmp_path: Path, mo
     assert hook(["--no-cache", "--", "-old.png"]) == 1 and "1 image checked" in capsys.readouterr().out
     # No file at all fails rather than passing unchecked.
     assert hook(["--no-cache"]) == 2 and "no file to check" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as done:  # as `logolint-hook --help` is run by hand
+        hook(["--help"])
+    assert done.value.code == 0 and "usage: logolint check" in capsys.readouterr().out
 
 
 def test_the_hook_manifest_selects_every_extension_logolint_checks():
@@ -526,7 +562,10 @@ def test_a_reader_that_leaves_early_or_a_closed_stream_changes_neither_the_resul
     folder.mkdir()
     for i in range(12):
         (folder / f"n{i}.png").write_bytes((EXAMPLES / "new-logo.png").read_bytes())
-    command = [sys.executable, "-m", "logolint", "--no-cache"]
+    from logolint.model import bundled_model_path
+
+    # The model named, so that stderr has nothing to say (no model configured is a warning).
+    command = [sys.executable, "-m", "logolint", "--no-cache", "--model", str(bundled_model_path())]
     report = tmp_path / "r.html"
     # -v writes a line per file to stderr; its reader reads one and leaves.
     process = subprocess.Popen([*command, "-v", "--format", "html", "--output", str(report), str(folder)],

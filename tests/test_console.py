@@ -11,6 +11,7 @@ import pytest
 
 from conftest import EXAMPLES, ROOT, run_cli
 from logolint.console import Console, ProgressLine, color_enabled, painter, progress_enabled
+from logolint.model import bundled_model_path
 
 TERMINAL = {"TERM": "xterm-256color"}
 
@@ -115,7 +116,8 @@ def test_console_quiet_and_verbose():
 def test_quiet_check_prints_findings_only_and_verbose_adds_every_file(capsys, monkeypatch):
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     old, new = str(EXAMPLES / "old-logo.png"), str(EXAMPLES / "new-logo.png")
-    assert run_cli("-q", old, new, "--no-cache") == 1
+    model = str(bundled_model_path())  # named: with no model configured, a warning is said even under -q
+    assert run_cli("-q", old, new, "--no-cache", "--model", model) == 1
     captured = capsys.readouterr()
     assert captured.out.startswith(f"{old}: old logo (")
     assert len(captured.out.splitlines()) == 1 and captured.err == ""
@@ -165,7 +167,8 @@ def _run_on_a_terminal(*argv: str, **env: str) -> tuple[int, str, str]:
 
 
 def test_progress_bar_on_a_terminal_and_none_in_a_hook():
-    argv = ("check", "examples", "--no-cache")  # ten uncached images: longer than the bar's delay
+    # Ten uncached images: longer than the bar's delay. The model named, so no warning follows the bar.
+    argv = ("check", "examples", "--no-cache", "--model", str(bundled_model_path()))
     code, out, terminal = _run_on_a_terminal(*argv)
     total = len(list(EXAMPLES.iterdir()))
     assert code == 1 and out.splitlines()[-1].startswith(f"{total} images checked")

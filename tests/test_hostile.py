@@ -28,6 +28,7 @@ import pytest
 from PIL import Image
 
 from conftest import EXAMPLES, ROOT
+from logolint.model import bundled_model_path
 from tiny_model import tiny_model
 
 PER_FILE_SECONDS = 20.0  # the SVG render watchdog is 10 s; everything else is far faster
@@ -494,7 +495,7 @@ def test_bundled_model_run_with_hostile_files(tmp_path: Path):
         (tmp_path / name).write_bytes(data)
     measured = tmp_path.parent / f"{tmp_path.name}-measured.json"
     done = subprocess.run([sys.executable, "-c", _MEASURE, str(measured), sys.executable, "-m", "logolint",
-                           "check", ".", "--format", "json", "--no-cache"],
+                           "check", ".", "--format", "json", "--no-cache", "--model", str(bundled_model_path())],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1 and done.stderr == "", done.stderr
     assert json.loads(measured.read_text())["peak_rss"] <= PEAK_RSS_BYTES
