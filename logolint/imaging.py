@@ -287,7 +287,8 @@ def _other_frames(image, side: int, first):
     while True:
         index += 1
         try:
-            image.seek(index)
+            with _bombs_refused():  # its other warnings too: a TIFF's broken tags printed them
+                image.seek(index)
         except EOFError:
             return
         except Exception as exc:
@@ -306,7 +307,8 @@ def _other_frames(image, side: int, first):
         if pixels.shape == last.shape and not _changed(pixels, last):
             continue
         if checked == MAX_FRAMES:
-            raise ImageError(f"{what}s from {index + 1} on: at most {MAX_FRAMES} that change are checked")
+            raise ImageError(f"{what}s from {index + 1} on: at most {MAX_FRAMES + 1} {what}s are checked "
+                             f"(the first and {MAX_FRAMES} that change)")
         checked, last = checked + 1, pixels
         yield f"{what} {index + 1}", loaded
 

@@ -13,7 +13,7 @@ import zlib
 from logolint.errors import ImageError
 
 MAX_SVG_BYTES = 20 * 1024 * 1024
-MAX_DEPTH = 256
+MAX_DEPTH = 128  # the renderer itself crashed on groups about 250 deep
 MAX_ELEMENTS = 200_000
 CHECKED_EMBEDDED_PIXELS = 16_000_000  # embedded images up to this size are decoded whole here, to see that they are
 
@@ -94,6 +94,9 @@ def _sanitise(root: ET.Element) -> None:
                 tag = element.tag.rsplit("}", 1)[-1]
                 if embedded and tag in _DRAWS_HREF:
                     readable = _safe_data_uri(value) if tag in _DRAWS_RASTER else None
+                    if readable is None and tag in _DRAWS_RASTER and _RASTER_DATA.match(value):
+                        raise ImageError(f"SVG embeds an image that is damaged or too large to check "
+                                         f"({embedded.group(1)} in <{tag}>)")
                     if readable is None:  # a viewer draws it: removed, it could hide a logo
                         raise ImageError(f"SVG embeds data logolint does not render "
                                          f"({embedded.group(1) or 'no type'} in <{tag}>)")
@@ -153,6 +156,15 @@ def _scan(data: bytes) -> None:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
         raise _invalid(data, exc) from None
+    except (LookupError, ValueError, UnicodeError):  # Python's codecs, for an encoding expat lacks
+        raise _unsupported_encoding(data) from None
+
+
+def _unsupported_encoding(data: bytes) -> ImageError:
+    declared = re.search(rb"""encoding\s*=\s*["']([^"']{1,40})""", data[:200])
+    if not declared:
+        return ImageError("invalid SVG: unsupported encoding")
+    return ImageError(f"invalid SVG: unsupported encoding {declared.group(1).decode('ascii', 'backslashreplace')!r}")
 
 
 def _invalid(data: bytes, exc: Exception) -> ImageError:
@@ -174,6 +186,8 @@ def _parse(data: bytes) -> ET.Element:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise _invalid(data, exc) from None
+    except (LookupError, ValueError, UnicodeError):
+        raise _unsupported_encoding(data) from None
     if root.tag.rsplit("}", 1)[-1] != "svg":
         raise ImageError("not an SVG document")
     return root

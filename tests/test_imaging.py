@@ -321,7 +321,7 @@ def test_an_animation_with_more_changing_frames_than_checked_is_reported(tmp_pat
     turned = [new.rotate(angle, fillcolor="white") for angle in (0, 10, 20, 30)]
     monkeypatch.setattr(imaging, "MAX_FRAMES", 2)
     result = _checked(capsys, _animation(tmp_path, ".gif", turned + [old]))
-    assert result["error"] == "frames from 4 on: at most 2 that change are checked", result
+    assert result["error"] == "frames from 4 on: at most 3 frames are checked (the first and 2 that change)", result
     # What was checked flags it: the rest cannot undo that.
     assert _checked(capsys, _animation(tmp_path, ".gif", [turned[0], old] + turned[1:]))["flagged"]
     # Frames that barely change (a cursor moving) cost no check and count for nothing.
@@ -349,3 +349,27 @@ def test_a_png_text_chunk_bomb_is_said_in_our_words():
     plain = _png(Image.new("RGB", (8, 8), "red"))
     with pytest.raises(ImageError, match=r"^PNG text chunk over [\d,]+ bytes once decompressed \(possible decompression"):
         imaging.open_raster(plain[:33] + chunk + plain[33:])
+
+
+def test_a_broken_later_page_says_why_without_the_decoders_warnings(tmp_path: Path):
+    """A TIFF whose next-page offset points past its end: PIL's warnings about its tags went
+    to stderr, naming no file, before the file's own result."""
+    import struct
+    import warnings
+
+    from logolint.check import check_file
+    from logolint.model import Model, bundled_model_path
+
+    path = tmp_path / "page.tif"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(path, compression="tiff_lzw")
+    data = bytearray(path.read_bytes())
+    ifd = struct.unpack("<I", data[4:8])[0]
+    after = ifd + 2 + 12 * struct.unpack("<H", data[ifd:ifd + 2])[0]
+    data[after:after + 4] = struct.pack("<I", 0x02000000)
+    path.write_bytes(bytes(data))
+    model = bundled_model_path()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = check_file(str(path), Model(model, model.read_bytes()), 0.5)
+    assert result.error is not None and result.error.startswith("pages from 2 on: corrupt (")
+    assert [str(w.message) for w in caught] == []

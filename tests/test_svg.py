@@ -170,10 +170,11 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
     encoded = urllib.parse.quote_from_bytes((EXAMPLES / "old-logo.png").read_bytes())  # data without ";base64"
     assert np.array_equal(load_rgb(_svg(tmp_path, f'{head}data:image/png,{encoded}"/></svg>', "percent.svg")), plain)
     nested = base64.b64encode(_svg(tmp_path, RED_SQUARE, "inner.svg").read_bytes()).decode()
-    for uri, kind in ((f"data:image/svg+xml;base64,{nested}", "image/svg+xml"), (f"data:;base64,{png}", "no type"),
-                      ("data:image/png,%89PNG", "image/png")):
+    for uri, kind in ((f"data:image/svg+xml;base64,{nested}", "image/svg+xml"), (f"data:;base64,{png}", "no type")):
         with pytest.raises(ImageError, match=f"embeds data logolint does not render \\({re.escape(kind)} in <image>\\)"):
             load_rgb(_svg(tmp_path, f'{head}{uri}"/></svg>', "odd.svg"))
+    with pytest.raises(ImageError, match=r"embeds an image that is damaged or too large to check \(image/png in <image>\)"):
+        load_rgb(_svg(tmp_path, f'{head}data:image/png,%89PNG"/></svg>', "odd.svg"))
     # A JPEG labelled PNG is drawn as what it is; a truncated one, or one a <use> names, is not checked.
     jpeg = io.BytesIO()
     Image.open(EXAMPLES / "old-logo.png").convert("RGB").save(jpeg, "JPEG")
@@ -181,7 +182,7 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
                              "labelled.svg"))
     assert np.abs(labelled.astype(int) - plain).mean() < 8
     truncated = base64.b64encode((EXAMPLES / "old-logo.png").read_bytes()[:2000]).decode()
-    with pytest.raises(ImageError, match="image/png in <image>"):
+    with pytest.raises(ImageError, match="damaged or too large to check \\(image/png in <image>"):
         load_rgb(_svg(tmp_path, f'{head}data:image/png;base64,{truncated}"/></svg>', "truncated.svg"))
     used = head.replace("<image", "<use")
     with pytest.raises(ImageError, match="image/png in <use>"):
@@ -229,3 +230,22 @@ def test_an_animated_svg_is_not_checked(tmp_path: Path, style: str, animation: s
     svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">{HIDDEN.format(style=style, animation=animation)}</svg>'
     with pytest.raises(ImageError, match="animated"):
         load_rgb(_svg(tmp_path, svg))
+
+
+@pytest.mark.parametrize("encoding", ["x-no-such", "rot13", "utf-7", "punycode", "UTF-32"])
+def test_an_encoding_the_parser_cannot_read_is_an_invalid_svg(tmp_path: Path, encoding: str):
+    """Python's codec errors came out as `internal error: LookupError: ...`."""
+    text = f'<?xml version="1.0" encoding="{encoding}"?>\n' + RED_SQUARE
+    with pytest.raises(ImageError, match=rf"^invalid SVG: unsupported encoding '{encoding}'$"):
+        load_rgb(_svg(tmp_path, text))
+
+
+def test_nesting_the_renderer_cannot_draw_is_refused_before_it_crashes(tmp_path: Path):
+    """Groups about 250 deep crashed the renderer's process, under the old limit of 256."""
+    def nested(depth: int) -> str:
+        return ('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">' + "<g>" * depth
+                + '<rect width="64" height="64" fill="red"/>' + "</g>" * depth + "</svg>")
+
+    with pytest.raises(ImageError, match="^SVG too deeply nested$"):
+        load_rgb(_svg(tmp_path, nested(250)))
+    assert tuple(load_rgb(_svg(tmp_path, nested(100)))[10, 10]) == (255, 0, 0)
