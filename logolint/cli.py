@@ -415,8 +415,29 @@ def _train(args: argparse.Namespace) -> int:
 
         summary = train(args.old, args.new, args.other, args.output, seed=args.seed, progress=progress)
     first, *warnings = summary.split("\n")
-    print("\n".join([f"{first}; wrote {printable(os.path.join(args.output, 'model.tflite'))}", *warnings]))
+    model = os.path.join(args.output, "model.tflite")
+    print("\n".join([f"{first}; wrote {printable(model)}", *warnings]))
+    console.info(_next_steps(model, args.old))
     return EXIT_OK
+
+
+def _next_steps(model: str, old: Sequence[str]) -> str:
+    """What to put in .logolint.yaml: the model, and the old examples excluded (they show
+    the old logo, so a check of the repository would flag them)."""
+    import json
+
+    def quoted(path: str) -> str:  # a YAML flow scalar whatever the name (JSON is YAML)
+        relative = os.path.relpath(path)
+        shown = relative if not relative.startswith("..") else os.path.abspath(path)
+        shown = shown.replace(os.sep, "/") + ("/" if os.path.isdir(path) else "")
+        return json.dumps(shown, ensure_ascii=False)
+
+    inside = [path for path in old if not os.path.relpath(path).startswith("..")]
+    lines = ["logolint: next, in .logolint.yaml:", f"  model: {quoted(model)}"]
+    if inside:
+        lines.append(f"  exclude: [{', '.join(quoted(path) for path in inside)}]  "
+                     "# the old examples show the old logo: a check would flag them")
+    return "\n".join(printable(line) for line in lines)
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -138,6 +138,7 @@ def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Pat
                    "--output", str(out)) == 0
     captured = capsys.readouterr()
     assert "trained on 1 old, 1 new, 0 other file(s) in " in captured.out
+    assert "logolint: next, in .logolint.yaml:\n  model: " in captured.err
     assert "recommended threshold" in captured.out
     assert (out / "labels.txt").read_text().split() == ["old", "new", "other"]
 
@@ -171,6 +172,25 @@ def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Pat
     assert "look alike" not in captured.out
 
     assert run_cli(str(EXAMPLES / "old-logo.png"), "--model", str(out / "model.tflite"), "--no-cache") == 1
+
+
+def test_train_ends_with_the_config_that_uses_its_model(tmp_path: Path, monkeypatch):
+    """The model's path, and the old examples inside the repository excluded: kept beside
+    it (brand/old.svg), they showed the old logo and failed the next check."""
+    import yaml
+
+    from logolint.cli import _next_steps
+
+    (tmp_path / "repo" / "brand" / "old photos").mkdir(parents=True)
+    (tmp_path / "repo" / "brand" / "old.svg").write_text("<svg/>")
+    (tmp_path / "elsewhere.png").write_bytes(b"")
+    monkeypatch.chdir(tmp_path / "repo")
+    text = _next_steps("brand/model.tflite", ["brand/old.svg", "brand/old photos", str(tmp_path / "elsewhere.png")])
+    first, *config = text.splitlines()
+    assert first == "logolint: next, in .logolint.yaml:"
+    assert yaml.safe_load("\n".join(line[2:] for line in config)) == {
+        "model": "brand/model.tflite", "exclude": ["brand/old.svg", "brand/old photos/"]}
+    assert "exclude" not in _next_steps("brand/model.tflite", [str(tmp_path / "elsewhere.png")])
 
 
 def test_train_reports_missing_inputs(tmp_path: Path, capsys):
