@@ -537,10 +537,10 @@ def _explain(args: argparse.Namespace) -> int:
     console.out.write(describe(explanation, console.paint_out, every_view=console.verbosity >= VERBOSE))
     console.out.flush()
     if args.output:
-        from logolint.explain import overlay
+        from logolint.explain import overlay, save_overlay
 
         try:
-            overlay(explanation).save(args.output)
+            save_overlay(overlay(explanation), args.output)
         except (OSError, ValueError) as exc:  # ValueError: what a format's writer refuses
             raise LogolintError(f"cannot write {args.output}: {exc}") from None
         console.info(f"wrote {printable(args.output)}")

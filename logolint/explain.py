@@ -124,8 +124,38 @@ def overlay_path_problem(output: str, image: str) -> str | None:
         if os.path.samefile(output, image):
             return "it is the image being explained"
     except OSError:  # not there yet
-        pass
+        return None
+    if not _written_by_explain(output):
+        return "the file exists and is not an overlay explain wrote; remove it or choose another name"
     return None
+
+
+MARK = "logolint explain"  # in each overlay (PNG text, JPEG comment): only such files are overwritten
+
+
+def save_overlay(picture, output: str) -> None:
+    """Write the overlay with MARK in it, where its format keeps text."""
+    from PIL import PngImagePlugin
+
+    extension = output.rsplit(".", 1)[-1].lower()
+    if extension == "png":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Software", MARK)
+        picture.save(output, pnginfo=info)
+    elif extension in ("jpg", "jpeg"):
+        picture.save(output, comment=MARK.encode())
+    else:
+        picture.save(output)
+
+
+def _written_by_explain(path: str) -> bool:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as existing:
+            return existing.info.get("Software") == MARK or existing.info.get("comment") == MARK.encode()
+    except Exception:  # not an image PIL reads: not ours
+        return False
 
 
 def _box(box: Box) -> str:

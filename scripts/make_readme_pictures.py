@@ -44,6 +44,7 @@ def main() -> None:
                         "--window-size=1280,900", f"--screenshot={DOCS / 'report.png'}",
                         (work / "report.html").as_uri()],
                        check=True, capture_output=True, timeout=120)
+    (DOCS / "explain.png").unlink(missing_ok=True)  # explain overwrites only overlays it marked
     logolint("explain", EXPLAINED, "-q", "-o", str(DOCS / "explain.png"), cwd=ROOT)
     for picture in ("report.png", "explain.png"):
         print(f"wrote docs/{picture} ({(DOCS / picture).stat().st_size:,} bytes)")

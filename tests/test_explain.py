@@ -158,6 +158,26 @@ def test_explain_says_when_the_baseline_or_allow_list_accepts_the_image(tmp_path
     assert capsys.readouterr().out.splitlines()[1] == "accepted (kit\\x1b[31m): `check` passes it"
 
 
+def test_an_existing_file_is_overwritten_only_if_explain_wrote_it(tmp_path: Path, capsys):
+    """`-o examples/old-logo.png` wrote an overlay over a tracked image of another name."""
+    kept = tmp_path / "kept.png"
+    kept.write_bytes((EXAMPLES / "old-logo.png").read_bytes())
+    notes = tmp_path / "notes.jpg"
+    notes.write_text("not even an image")
+    for output in (kept, notes):
+        before = output.read_bytes()
+        assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(output)) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err.endswith(
+            "cannot write there: the file exists and is not an overlay explain wrote; remove it or choose another name\n")
+        assert output.read_bytes() == before
+    for name in ("overlay.png", "overlay.jpg"):  # written, then written again
+        for _ in range(2):
+            assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(tmp_path / name)) == 1
+            assert capsys.readouterr().err == ""
+            assert Image.open(tmp_path / name).size == Image.open(EXAMPLES / "old-banner.jpg").size
+
+
 def test_explain_errors_are_one_line(tmp_path: Path, capsys):
     assert run_cli("explain", str(EXAMPLES / "old-logo.png"), "--model", str(tmp_path / "none.tflite")) == 2
     assert capsys.readouterr().err.startswith("logolint: error: ")
