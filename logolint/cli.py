@@ -105,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
     evaluate.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
     _localise_flag(evaluate)
-    evaluate.add_argument("--format", choices=("text", "json"), default="text")
+    evaluate.add_argument("--format", choices=("text", "json"), default="text",
+                          help="text (default) for people, json for scripts")
     evaluate.add_argument("--output", help="write the evaluation to this file instead of stdout")
     evaluate.add_argument("--seed", type=_seed, default=0, help="random seed when training (default: 0)")
 

@@ -135,9 +135,15 @@ def as_text(evaluation: Evaluation) -> str:
                  "none: new or none images score 1.0, which every threshold flags")
     others = e.others_checked
     if e.suggested_threshold is not None and others and others * TARGET_FPR < 1:
-        # With under 100 of them, "at most 1%" means none: the rate is not measured.
-        suggested += (f" (from {others} new or none image{'s' if others != 1 else ''}: {TARGET_FPR:.0%} false "
-                      f"positives takes {round(1 / TARGET_FPR)} or more to measure; this only keeps those below it)")
+        # With under 100 of them, "at most 1%" means none: the rate is not measured, and a
+        # lower threshold than the one in use would be a guess from a handful of images.
+        few = (f"from {others} new or none image{'s' if others != 1 else ''}: {TARGET_FPR:.0%} false positives "
+               f"takes {round(1 / TARGET_FPR)} or more to measure")
+        if e.suggested_threshold < e.threshold:
+            suggested = (f"keep {shown_threshold(e.threshold)} ({few}; {suggested} is only the least that "
+                         f"keeps these below it)")
+        else:
+            suggested += f" ({few}; this only keeps those below it)"
     lines = [
         f"images: {len(e.items)}  threshold: {shown_threshold(e.threshold)}",
         f"accuracy: {_rate(e.accuracy, 'no image checked')}",
@@ -154,10 +160,14 @@ def as_text(evaluation: Evaluation) -> str:
     missed, false_alarms = e.worst()
     misses = e.confusion["old"]["passed"]
     wrong = sum(row["flagged"] for truth, row in e.confusion.items() if truth != "old")
-    lines += ["", f"old images scored lowest ({misses} missed at the threshold):"]
-    lines += [f"  {s.score:.4f}  {printable(s.path)}" for s in missed]
-    lines += [f"other images scored highest ({wrong} flagged at the threshold):"]
-    lines += [f"  {s.score:.4f}  {printable(s.path)}" for s in false_alarms]
+    if missed or false_alarms:  # a list with nothing in it is not shown
+        lines.append("")
+    if missed:
+        lines += [f"old images scored lowest ({misses} missed at the threshold):"]
+        lines += [f"  {s.score:.4f}  {printable(s.path)}" for s in missed]
+    if false_alarms:
+        lines += [f"other images scored highest ({wrong} flagged at the threshold):"]
+        lines += [f"  {s.score:.4f}  {printable(s.path)}" for s in false_alarms]
     if e.unchecked:
         lines += ["", f"could not be checked ({len(e.unchecked)}, counted in no rate above):"]
         lines += [f"  {printable(s.path)}: {printable(s.error)}" for s in e.unchecked]
@@ -167,6 +177,7 @@ def as_text(evaluation: Evaluation) -> str:
 def as_json(evaluation: Evaluation) -> str:
     e = evaluation
     document = {
+        "version": 1,
         "threshold": e.threshold,
         "accuracy": e.accuracy,
         "recall": e.recall,

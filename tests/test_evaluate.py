@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -104,9 +105,23 @@ def test_a_fifo_or_a_dangling_link_among_the_examples_is_listed(tmp_path: Path):
 
 
 def test_a_threshold_from_too_few_others_to_measure_1pct_says_so():
+    # Lower than the threshold in use: a guess from two images, so the one in use is kept.
     few = evaluate(["old", "new", "none"], _results([0.9, 0.0017, 0.001]), threshold=0.5)
     text = as_text(few)
-    assert "suggested threshold: 0.0018 (from 2 new or none images: 1% false positives takes 100 or more" in text
-    assert '"others_checked": 2' in as_json(few)
+    assert ("suggested threshold: keep 0.50 (from 2 new or none images: 1% false positives takes 100 or more to "
+            "measure; 0.0018 is only the least that keeps these below it)") in text
+    assert '"others_checked": 2' in as_json(few) and json.loads(as_json(few))["suggested_threshold"] == 0.0018
+    higher = evaluate(["old", "new", "none"], _results([0.9, 0.7, 0.001]), threshold=0.5)
+    assert ("suggested threshold: 0.7001 (from 2 new or none images: 1% false positives takes 100 or more to "
+            "measure; this only keeps those below it)") in as_text(higher)
     enough = evaluate(["old"] + ["none"] * 100, _results([0.9] + [0.001] * 100), threshold=0.5)
     assert "takes 100 or more" not in as_text(enough)
+
+
+def test_a_list_with_nothing_in_it_is_not_shown():
+    only_old = as_text(evaluate(["old", "old"], _results([0.9, 0.1]), threshold=0.5))
+    assert "old images scored lowest (1 missed at the threshold):\n  0.1000  1.png" in only_old
+    assert "other images scored highest" not in only_old
+    only_others = as_text(evaluate(["new"], _results([0.2]), threshold=0.5))
+    assert "old images scored lowest" not in only_others and "other images scored highest (0 flagged" in only_others
+    assert json.loads(as_json(evaluate(["new"], _results([0.2]), threshold=0.5)))["version"] == 1
