@@ -323,7 +323,11 @@ def _check(args: argparse.Namespace) -> int:
             print(f"logolint: warning: results not cached: cannot write to {printable(str(cache.directory))}: "
                   f"{cache.unwritable}", file=sys.stderr)
     if args.write_baseline:
-        return _write_baseline(report, args.write_baseline)
+        code = _write_baseline(report, args.write_baseline)
+        if config.baseline is None or not _same_file(config.baseline, args.write_baseline):
+            console.info(f"logolint: add to .logolint.yaml, so that checks accept them: "
+                         f"baseline: {_yaml_path(args.write_baseline, config.root)}")
+        return code
     name = args.format
     if name == "auto":
         name = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
@@ -382,6 +386,23 @@ def write_step_summary(report) -> str | None:
     return None
 
 
+def _same_file(a, b) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _yaml_path(path: str, root) -> str:
+    """`path` as the config at `root` names files (relative to it where inside it, a folder
+    with a trailing slash), as a YAML scalar: JSON is YAML, whatever the name."""
+    import json
+
+    relative = os.path.relpath(os.path.abspath(path), root)
+    shown = relative.replace(os.sep, "/") if not relative.startswith("..") else os.path.abspath(path)
+    return json.dumps(shown + ("/" if os.path.isdir(path) else ""), ensure_ascii=False)
+
+
 def _write_baseline(report, output: str) -> int:
     from pathlib import Path
 
@@ -394,8 +415,11 @@ def _write_baseline(report, output: str) -> int:
     entries = baseline_entries(report.results, kept, os.path.dirname(os.path.abspath(output)))
     _write(baseline_text(entries), output, BASELINE_ERRORS)
     count, added = len(entries), len(entries.keys() - kept.keys())
+    # One entry per content: copies of an image are accepted together.
+    files = sum(1 for result in report.results if result.sha256 in entries)
+    copies = f"; {files} files here show {'it' if count == 1 else 'them'}" if files > count else ""
     print(f"logolint: wrote {count} accepted image{'s' if count != 1 else ''} to {printable(output)} "
-          f"({added} new)", file=sys.stderr)
+          f"({added} new){copies}", file=sys.stderr)
     for result in report.errors:
         print(f"{printable(result.path)}: not checked: {result.error}", file=sys.stderr)
     return EXIT_FINDINGS if report.fail_on_error and report.errors else EXIT_OK
@@ -425,18 +449,11 @@ def _train(args: argparse.Namespace) -> int:
 def _next_steps(model: str, old: Sequence[str]) -> str:
     """What to put in .logolint.yaml: the model, and the old examples excluded (they show
     the old logo, so a check of the repository would flag them)."""
-    import json
-
-    def quoted(path: str) -> str:  # a YAML flow scalar whatever the name (JSON is YAML)
-        relative = os.path.relpath(path)
-        shown = relative if not relative.startswith("..") else os.path.abspath(path)
-        shown = shown.replace(os.sep, "/") + ("/" if os.path.isdir(path) else "")
-        return json.dumps(shown, ensure_ascii=False)
-
+    here = os.getcwd()
     inside = [path for path in old if not os.path.relpath(path).startswith("..")]
-    lines = ["logolint: next, in .logolint.yaml:", f"  model: {quoted(model)}"]
+    lines = ["logolint: next, in .logolint.yaml:", f"  model: {_yaml_path(model, here)}"]
     if inside:
-        lines.append(f"  exclude: [{', '.join(quoted(path) for path in inside)}]  "
+        lines.append(f"  exclude: [{', '.join(_yaml_path(path, here) for path in inside)}]  "
                      "# the old examples show the old logo: a check would flag them")
     return "\n".join(printable(line) for line in lines)
 

@@ -70,7 +70,9 @@ def test_write_baseline_then_those_contents_pass(repo: Path, cache: str, capsys)
     assert run_cli("img", "--cache-dir", cache, "--format", "text") == 1
     capsys.readouterr()
     assert run_cli("img", "--cache-dir", cache, "--write-baseline", ".logolint-baseline.txt") == 0
-    assert "wrote 1 accepted image to .logolint-baseline.txt" in capsys.readouterr().err
+    assert capsys.readouterr().err.splitlines() == [
+        "logolint: wrote 1 accepted image to .logolint-baseline.txt (1 new); 2 files here show it",
+        'logolint: add to .logolint.yaml, so that checks accept them: baseline: ".logolint-baseline.txt"']
     text = (repo / ".logolint-baseline.txt").read_text()
     entries = [line for line in text.splitlines() if not line.startswith("#")]
     assert entries == [f"{OLD_SHA}  img/old-copy.png"]  # one line per content, no date
@@ -92,9 +94,10 @@ def test_write_baseline_then_those_contents_pass(repo: Path, cache: str, capsys)
     results = _results(capsys)
     assert results["renamed.png"]["flagged"] is True and results["old-copy.png"]["flagged"] is False
 
-    # Rewriting the baseline keeps what it accepted and adds the edited image, sorted.
+    # Rewriting the baseline keeps what it accepted and adds the edited image, sorted; the
+    # config names it already, so no hint.
     assert run_cli(".", "--cache-dir", cache, "--write-baseline", ".logolint-baseline.txt") == 0
-    capsys.readouterr()
+    assert "add to .logolint.yaml" not in capsys.readouterr().err
     hashes = [line.split()[0] for line in (repo / ".logolint-baseline.txt").read_text().splitlines()
               if not line.startswith("#")]
     assert len(hashes) == 2 and hashes == sorted(hashes) and OLD_SHA in hashes
