@@ -110,3 +110,25 @@ def test_the_hook_never_modifies_a_file(repo: Path, pre_commit_home: Path):
     assert "files were modified by this hook" not in done.stdout
     assert "assets/pointer.png: not checked: Git LFS pointer" in done.stdout
     assert _fingerprint(repo) == before
+
+
+def test_the_readmes_local_hook_runs_the_installed_logolint(repo: Path, pre_commit_home: Path):
+    """The README's `repo: local` snippet, as written there, with this environment's logolint."""
+    import re
+
+    import yaml
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = next(block for block in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "repo: local" in block)
+    assert yaml.safe_load(snippet)["repos"][0]["hooks"][0]["entry"] == "logolint-hook"
+    (repo / ".pre-commit-config.yaml").write_text(snippet)
+    shutil.copyfile(EXAMPLES / "old-logo.png", repo / "old.PNG")
+    shutil.copyfile(EXAMPLES / "new-logo.png", repo / "new.png")
+    git(repo, "add", ".")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home),
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    env.pop("GITHUB_ACTIONS", None)
+    done = subprocess.run([*PRE_COMMIT, "run", "--verbose"], cwd=repo, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "old.PNG: old logo (" in done.stdout and "2 images checked, 1 with the old logo" in done.stdout
