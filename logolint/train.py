@@ -506,7 +506,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     found = {"old": gather(old, "old"), "new": gather(new, "new"), "other": gather(other, "other")}
     for role, named in (("old", old), ("new", new), ("other", other)):
         if not found[role] and (named or role != "other"):  # --other is optional, but not an empty one
-            raise ConfigError(f"--{role}: no supported images found")
+            raise ConfigError(f"--{role}: no supported images found in {', '.join(named)}")
     files = {role: _spread(paths, SCENES_PER_CLASS) for role, paths in found.items()}
     roles: dict[object, str] = {}
     for role, paths in found.items():
@@ -536,7 +536,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
                 examples.add_scene(backbone, other_image, None)
                 _photo_examples(examples, backbone, rng, other_image, OTHER)
         progress(f"{LABELS[label]}: {len(files[LABELS[label]])} file(s), {SCENES_PER_CLASS} scenes "
-                 f"({time.perf_counter() - start:.0f} s)")
+                 f"({time.perf_counter() - start:.0f} s in all)")
     cells_y = np.concatenate(examples.cell_labels)
     negatives, positives = np.flatnonzero(cells_y == 0), np.flatnonzero(cells_y == 1)
     positives = rng.choice(positives, min(len(positives), BRAND_CELLS), replace=False)

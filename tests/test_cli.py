@@ -195,7 +195,7 @@ def test_train_ends_with_the_config_that_uses_its_model(tmp_path: Path, monkeypa
 
 def test_train_reports_missing_inputs(tmp_path: Path, capsys):
     assert run_cli("train", "--old", str(tmp_path), "--new", str(tmp_path), "--output", str(tmp_path / "o")) == 2
-    assert "--old: no supported images found" in capsys.readouterr().err
+    assert f"logolint: error: --old: no supported images found in {tmp_path}\n" == capsys.readouterr().err
 
 
 def _labelled(folder: Path) -> Path:

@@ -191,5 +191,5 @@ def test_an_other_folder_without_images_is_refused_as_old_and_new_are(tmp_path: 
     (tmp_path / "others" / "notes.txt").write_text("no images here")
     assert run_cli("train", "--old", str(MODEL / "demo-old.svg"), "--new", str(MODEL / "demo-new.svg"),
                    "--other", str(tmp_path / "others"), "--output", str(tmp_path / "o")) == 2
-    assert "--other: no supported images found" in capsys.readouterr().err
+    assert f"--other: no supported images found in {tmp_path / 'others'}\n" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
