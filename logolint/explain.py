@@ -189,6 +189,9 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
         mark = paint("fired", "bad") if fired else paint("quiet", "dim")
         count = f"{len(views)} view{'s' if len(views) != 1 else ''}"
         lines.append(f"  {name:<{name_width}}  {mark}  {fired} of {count}, best {shown_score(top, threshold)}")
+    if decisive.verified and not explanation.flagged:  # the table would show a 0.00 deciding over higher scores
+        lines.append(f"  {decisive.verified} keypoints of the {decisive.label} logo matched in the deciding "
+                     f"view's box: it shows the {decisive.label} logo")
     ranked = sorted(explanation.views, key=lambda view: (-view.score, view.box))
     shown = [view for i, view in enumerate(ranked)
              if every_view or i < RUNNERS_UP or _fires(view, threshold) or view is decisive]

@@ -268,3 +268,15 @@ def test_scores_are_shown_with_the_decimals_their_comparison_needs(score, thresh
     from logolint.formats import shown_score, shown_threshold
 
     assert (shown_score(score, threshold), shown_threshold(threshold)) == shown
+
+
+def test_a_verdict_of_the_new_logos_keypoints_is_said(capsys):
+    """The deciding view of new-banner.jpg scores 0.00 under views of 0.01: the new logo's
+    keypoints decided it, which the breakdown said nowhere."""
+    assert run_cli("explain", str(EXAMPLES / "new-banner.jpg"), "-q", "--color", "never") == 0
+    out = capsys.readouterr().out
+    said = re.search(r"^  (\d+) keypoints of the new logo matched in the deciding view's box: it shows the new logo$",
+                     out, re.M)
+    assert said and int(said.group(1)) >= 8, out
+    assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "--color", "never") == 1
+    assert "keypoints of the" not in capsys.readouterr().out
