@@ -324,9 +324,14 @@ def _check(args: argparse.Namespace) -> int:
                   f"{cache.unwritable}", file=sys.stderr)
     if args.write_baseline:
         code = _write_baseline(report, args.write_baseline)
-        if config.baseline is None or not _same_file(config.baseline, args.write_baseline):
-            console.info(f"logolint: add to .logolint.yaml, so that checks accept them: "
-                         f"baseline: {_yaml_path(args.write_baseline, config.root)}")
+        home, root = _config_home(config)
+        value = _yaml_value(args.write_baseline, root)
+        if config.baseline is None:
+            console.info(printable(f"logolint: so that checks accept them, add to {_shown(home)}: baseline: {value}"))
+        elif not _same_file(config.baseline, args.write_baseline):
+            console.info(printable(f"logolint: checks read the baseline {_shown(config.baseline)}; to use this one, "
+                                   f"set baseline: {value} in {_shown(home)}"))
+        _warn_if_demo(console, report, args, config)
         return code
     name = args.format
     if name == "auto":
@@ -334,13 +339,17 @@ def _check(args: argparse.Namespace) -> int:
     _write(_render(report, name, console, args.output), args.output)
     if args.output:  # stdout is silent then: say where the report went
         console.info(f"logolint: wrote {printable(args.output)}: {summary(report)}")
+    _warn_if_demo(console, report, args, config)
+    if name == "github" and (problem := write_step_summary(report)):
+        print(f"logolint: warning: {problem}", file=sys.stderr)
+    return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+def _warn_if_demo(console, report, args: argparse.Namespace, config) -> None:
     if report.results and not args.model and config.model is None:
         from logolint.model import DEMO_MODEL
 
         console.warn(f"logolint: warning: {DEMO_MODEL}")
-    if name == "github" and (problem := write_step_summary(report)):
-        print(f"logolint: warning: {problem}", file=sys.stderr)
-    return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
 def _follow(console, line, threshold: float):
@@ -386,21 +395,36 @@ def write_step_summary(report) -> str | None:
     return None
 
 
-def _same_file(a, b) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
+def _config_home(config=None):
+    """The config file a hint asks to edit and the folder its paths are named from: the
+    config in use (found from here when `config` is None), else a new .logolint.yaml at
+    the repository root, where `check` finds it."""
+    from pathlib import Path
+
+    from logolint.config import find_config
+    from logolint.paths import repository_root
+
+    source = config.source if config is not None else find_config(Path.cwd().resolve())
+    if source is not None:
+        return Path(source), Path(source).parent
+    root = repository_root(Path.cwd())
+    return root / ".logolint.yaml", root
 
 
-def _yaml_path(path: str, root) -> str:
-    """`path` as the config at `root` names files (relative to it where inside it, a folder
-    with a trailing slash), as a YAML scalar: JSON is YAML, whatever the name."""
+def _shown(path) -> str:
+    from logolint.results import repo_relative
+
+    return repo_relative(path, os.getcwd()) or os.path.abspath(path)
+
+
+def _yaml_value(path: str, root) -> str:
+    """`path` as a config at `root` names a file (relative to it where inside), as a YAML
+    scalar: JSON is YAML, whatever the name."""
     import json
 
-    relative = os.path.relpath(os.path.abspath(path), root)
-    shown = relative.replace(os.sep, "/") if not relative.startswith("..") else os.path.abspath(path)
-    return json.dumps(shown + ("/" if os.path.isdir(path) else ""), ensure_ascii=False)
+    from logolint.results import repo_relative
+
+    return json.dumps(repo_relative(path, root) or os.path.abspath(path), ensure_ascii=False)
 
 
 def _write_baseline(report, output: str) -> int:
@@ -447,13 +471,19 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _next_steps(model: str, old: Sequence[str]) -> str:
-    """What to put in .logolint.yaml: the model, and the old examples excluded (they show
-    the old logo, so a check of the repository would flag them)."""
-    here = os.getcwd()
-    inside = [path for path in old if not os.path.relpath(path).startswith("..")]
-    lines = ["logolint: next, in .logolint.yaml:", f"  model: {_yaml_path(model, here)}"]
-    if inside:
-        lines.append(f"  exclude: [{', '.join(_yaml_path(path, here) for path in inside)}]  "
+    """The config lines that use the model, and exclude the old examples inside the
+    config's folder (they show the old logo, so a check there would flag them)."""
+    import json
+
+    from logolint.paths import literal_pattern
+    from logolint.results import repo_relative
+
+    home, root = _config_home()
+    patterns = [literal_pattern(relative) + ("/" if os.path.isdir(path) else "")
+                for path in old if (relative := repo_relative(path, root)) is not None]
+    lines = [f"logolint: next, in {_shown(home)}:", f"  model: {_yaml_value(model, root)}"]
+    if patterns:
+        lines.append(f"  exclude: [{', '.join(json.dumps(pattern, ensure_ascii=False) for pattern in patterns)}]  "
                      "# the old examples show the old logo: a check would flag them")
     return "\n".join(printable(line) for line in lines)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from typing import Any, Callable
 
 from logolint.check import SCORE_DIGITS, _to_source, analysed_side, highest, resolve_threshold, with_old_labels
@@ -28,6 +29,7 @@ class Explanation:
     threshold: float
     accepted: str | None = None  # why the baseline or allow list accepts a flagged image
     part: str | None = None  # which of the file's images, where not the one that opens first ("frame 3")
+    old_labels: tuple[str, ...] = ("old",)
 
     @property
     def flagged(self) -> bool:
@@ -88,7 +90,8 @@ def _explained(path: str, image, source_size: tuple[int, int], config: Config, m
             views += (checked,)
         verdict = checked
     views = ((known,) if known else ()) + views
-    return Explanation(path, image, source_size, views, verdict, threshold, part=part)
+    return Explanation(path, image, source_size, views, verdict, threshold, part=part,
+                       old_labels=tuple(model.info.old_labels))
 
 
 def overlay(explanation: Explanation):
@@ -106,8 +109,6 @@ def overlay(explanation: Explanation):
 def overlay_path_problem(output: str, image: str) -> str | None:
     """Why the overlay cannot be written to `output` (a folder, a format PIL cannot write,
     the very image explained), found before the image is analysed; None if it can."""
-    import os
-
     from PIL import Image
 
     from logolint.files import write_problem
@@ -126,36 +127,52 @@ def overlay_path_problem(output: str, image: str) -> str | None:
     except OSError:  # not there yet
         return None
     if not _written_by_explain(output):
-        return "the file exists and is not an overlay explain wrote; remove it or choose another name"
+        return ("the file exists and is not an overlay explain wrote (it marks its PNG, JPEG, GIF, WebP "
+                "and TIFF files); remove it or choose another name")
     return None
 
 
-MARK = "logolint explain"  # in each overlay (PNG text, JPEG comment): only such files are overwritten
+MARK = "logolint explain"  # in each overlay it writes: only such files are overwritten
+_SOFTWARE = 0x0131  # the EXIF/TIFF tag for the program that wrote the file
 
 
 def save_overlay(picture, output: str) -> None:
-    """Write the overlay with MARK in it, where its format keeps text."""
-    from PIL import PngImagePlugin
+    """Write the overlay with MARK in it (PNG text, a JPEG or GIF comment, the Software tag
+    of WebP and TIFF); other formats carry none, so they are never overwritten."""
+    from PIL import Image, PngImagePlugin
 
-    extension = output.rsplit(".", 1)[-1].lower()
-    if extension == "png":
+    kind = Image.registered_extensions().get(os.path.splitext(output)[1].lower())
+    if kind == "PNG":
         info = PngImagePlugin.PngInfo()
         info.add_text("Software", MARK)
         picture.save(output, pnginfo=info)
-    elif extension in ("jpg", "jpeg"):
+    elif kind in ("JPEG", "GIF"):
         picture.save(output, comment=MARK.encode())
+    elif kind in ("WEBP", "TIFF"):
+        exif = Image.Exif()
+        exif[_SOFTWARE] = MARK
+        picture.save(output, exif=exif)
     else:
         picture.save(output)
 
 
 def _written_by_explain(path: str) -> bool:
+    import stat
+
     from PIL import Image
 
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would hang the read
+            return False
         with Image.open(path) as existing:
-            return existing.info.get("Software") == MARK or existing.info.get("comment") == MARK.encode()
+            return MARK in (existing.info.get("Software"), _text(existing.info.get("comment")),
+                            existing.getexif().get(_SOFTWARE))
     except Exception:  # not an image PIL reads: not ours
         return False
+
+
+def _text(value) -> str | None:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
 def _box(box: Box) -> str:
@@ -189,7 +206,7 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
         mark = paint("fired", "bad") if fired else paint("quiet", "dim")
         count = f"{len(views)} view{'s' if len(views) != 1 else ''}"
         lines.append(f"  {name:<{name_width}}  {mark}  {fired} of {count}, best {shown_score(top, threshold)}")
-    if decisive.verified and not explanation.flagged:  # the table would show a 0.00 deciding over higher scores
+    if decisive.verified and decisive.label not in explanation.old_labels:  # a 0.00 deciding over higher scores
         lines.append(f"  {decisive.verified} keypoints of the {decisive.label} logo matched in the deciding "
                      f"view's box: it shows the {decisive.label} logo")
     ranked = sorted(explanation.views, key=lambda view: (-view.score, view.box))

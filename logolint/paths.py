@@ -93,6 +93,15 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{prefix}{body}{suffix}$", re.DOTALL)
 
 
+def literal_pattern(relative: str) -> str:
+    """An exclude pattern that matches exactly the file `relative` (from the config's
+    folder, `/` separators): anchored, with the characters a glob reads escaped."""
+    escaped = re.sub(r"([\\\[\]*?])", r"\\\1", relative)
+    if escaped.endswith(" "):
+        escaped = escaped[:-1] + "\\ "  # trailing spaces are dropped unless escaped
+    return "/" + escaped
+
+
 def glob_error(pattern: str) -> str | None:
     """Why `pattern` is no usable exclude glob (a bracket range such as [z-a]), or None."""
     try:

@@ -15,6 +15,7 @@ from conftest import EXAMPLES, run_cli
 from logolint.baseline import accept, baseline_entries, baseline_text
 from logolint.config import load_config
 from logolint.errors import ConfigError
+from logolint.model import DEMO_MODEL
 from logolint.results import Result
 
 OLD_SHA = hashlib.sha256((EXAMPLES / "old-logo.png").read_bytes()).hexdigest()
@@ -72,7 +73,8 @@ def test_write_baseline_then_those_contents_pass(repo: Path, cache: str, capsys)
     assert run_cli("img", "--cache-dir", cache, "--write-baseline", ".logolint-baseline.txt") == 0
     assert capsys.readouterr().err.splitlines() == [
         "logolint: wrote 1 accepted image to .logolint-baseline.txt (1 new); 2 files here show it",
-        'logolint: add to .logolint.yaml, so that checks accept them: baseline: ".logolint-baseline.txt"']
+        'logolint: so that checks accept them, add to .logolint.yaml: baseline: ".logolint-baseline.txt"',
+        f"logolint: warning: {DEMO_MODEL}"]  # the demo model's findings accepted: said as every check says it
     text = (repo / ".logolint-baseline.txt").read_text()
     entries = [line for line in text.splitlines() if not line.startswith("#")]
     assert entries == [f"{OLD_SHA}  img/old-copy.png"]  # one line per content, no date
@@ -98,6 +100,11 @@ def test_write_baseline_then_those_contents_pass(repo: Path, cache: str, capsys)
     # config names it already, so no hint.
     assert run_cli(".", "--cache-dir", cache, "--write-baseline", ".logolint-baseline.txt") == 0
     assert "add to .logolint.yaml" not in capsys.readouterr().err
+    # Another baseline than the config's: the hint is to change the config's line, not to add a second.
+    assert run_cli(".", "--cache-dir", cache, "--write-baseline", "other.txt") == 0
+    assert capsys.readouterr().err.splitlines()[-2] == (
+        'logolint: checks read the baseline .logolint-baseline.txt; to use this one, set baseline: "other.txt" in '
+        '.logolint.yaml')
     hashes = [line.split()[0] for line in (repo / ".logolint-baseline.txt").read_text().splitlines()
               if not line.startswith("#")]
     assert len(hashes) == 2 and hashes == sorted(hashes) and OLD_SHA in hashes

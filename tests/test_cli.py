@@ -176,21 +176,46 @@ def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Pat
 
 def test_train_ends_with_the_config_that_uses_its_model(tmp_path: Path, monkeypatch):
     """The model's path, and the old examples inside the repository excluded: kept beside
-    it (brand/old.svg), they showed the old logo and failed the next check."""
+    it (brand/old.svg), they showed the old logo and failed the next check. Paths are named
+    as the config reads them, from its folder, and as exclude patterns that match those
+    files only, whatever their names."""
     import yaml
 
     from logolint.cli import _next_steps
+    from logolint.paths import Excluder
 
-    (tmp_path / "repo" / "brand" / "old photos").mkdir(parents=True)
-    (tmp_path / "repo" / "brand" / "old.svg").write_text("<svg/>")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    odd = ["brand/old.svg", "brand/logo[1].svg", "brand/old*.svg", "brand/old.svg ", "!x.svg", "brand/old photos"]
+    for name in odd:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        if name.endswith("photos"):
+            (repo / name).mkdir()
+            (repo / name / "p.jpg").write_bytes(b"")
+        else:
+            (repo / name).write_text("<svg/>")
+    (repo / "brand" / "oldX.svg").write_text("<svg/>")
     (tmp_path / "elsewhere.png").write_bytes(b"")
-    monkeypatch.chdir(tmp_path / "repo")
-    text = _next_steps("brand/model.tflite", ["brand/old.svg", "brand/old photos", str(tmp_path / "elsewhere.png")])
-    first, *config = text.splitlines()
-    assert first == "logolint: next, in .logolint.yaml:"
-    assert yaml.safe_load("\n".join(line[2:] for line in config)) == {
-        "model": "brand/model.tflite", "exclude": ["brand/old.svg", "brand/old photos/"]}
+
+    def config(text: str) -> dict:
+        first, *lines = text.splitlines()
+        assert first == "logolint: next, in .logolint.yaml:" or first.startswith("logolint: next, in ")
+        return yaml.safe_load("\n".join(line[2:] for line in lines))
+
+    monkeypatch.chdir(repo)
+    made = config(_next_steps("brand/model.tflite", [*odd, str(tmp_path / "elsewhere.png")]))
+    assert made["model"] == "brand/model.tflite"
+    excluder = Excluder(tuple(made["exclude"]), repo)
+    assert all(excluder.excluded(repo / name) for name in odd if not name.endswith("photos"))
+    assert excluder.excluded(repo / "brand" / "old photos" / "p.jpg")
+    assert not any(excluder.excluded(repo / name) for name in ("brand/oldX.svg", "sub/old.svg", "brand/logo1.svg"))
     assert "exclude" not in _next_steps("brand/model.tflite", [str(tmp_path / "elsewhere.png")])
+
+    # From a subfolder, the paths are still named from the repository root, where check finds the config.
+    monkeypatch.chdir(repo / "brand")
+    text = _next_steps("model.tflite", ["old.svg"])
+    assert text.splitlines()[0] == f"logolint: next, in {repo / '.logolint.yaml'}:"
+    assert config(text) == {"model": "brand/model.tflite", "exclude": ["/brand/old.svg"]}
 
 
 def test_train_reports_missing_inputs(tmp_path: Path, capsys):

@@ -1,3 +1,4 @@
+import os
 import re
 import shlex
 from pathlib import Path
@@ -169,13 +170,19 @@ def test_an_existing_file_is_overwritten_only_if_explain_wrote_it(tmp_path: Path
         assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(output)) == 2
         captured = capsys.readouterr()
         assert captured.out == "" and captured.err.endswith(
-            "cannot write there: the file exists and is not an overlay explain wrote; remove it or choose another name\n")
+            "cannot write there: the file exists and is not an overlay explain wrote (it marks its PNG, JPEG, GIF, "
+            "WebP and TIFF files); remove it or choose another name\n")
         assert output.read_bytes() == before
-    for name in ("overlay.png", "overlay.jpg"):  # written, then written again
+    for name in ("o.png", "o.jpg", "o.jpe", "o.gif", "o.webp", "o.tif"):  # written, then written again
         for _ in range(2):
-            assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(tmp_path / name)) == 1
+            assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(tmp_path / name)) == 1, name
             assert capsys.readouterr().err == ""
             assert Image.open(tmp_path / name).size == Image.open(EXAMPLES / "old-banner.jpg").size
+    # A format that keeps no mark is written once; a FIFO is refused, not read (it hung).
+    assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(tmp_path / "o.bmp")) == 1
+    assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(tmp_path / "o.bmp")) == 2
+    os.mkfifo(tmp_path / "pipe.png")
+    assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(tmp_path / "pipe.png")) == 2
 
 
 def test_explain_errors_are_one_line(tmp_path: Path, capsys):
@@ -278,5 +285,8 @@ def test_a_verdict_of_the_new_logos_keypoints_is_said(capsys):
     said = re.search(r"^  (\d+) keypoints of the new logo matched in the deciding view's box: it shows the new logo$",
                      out, re.M)
     assert said and int(said.group(1)) >= 8, out
-    assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "--color", "never") == 1
-    assert "keypoints of the" not in capsys.readouterr().out
+    # Nor for the old logo's keypoints, flagged or (over a threshold inside the verdict band) not.
+    for threshold, code in (("0.35", 1), ("0.99999", 0)):
+        assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "--color", "never",
+                       "--threshold", threshold) == code
+        assert "keypoints of the" not in capsys.readouterr().out
