@@ -90,9 +90,10 @@ def _parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a model from old and new examples",
                            parents=[talk("no progress: print the result only")])
-    train.add_argument("--old", nargs="+", required=True, metavar="PATH", help="old-logo images")
-    train.add_argument("--new", nargs="+", required=True, metavar="PATH", help="new-logo images")
-    train.add_argument("--other", nargs="*", default=[], metavar="PATH", help="images with neither")
+    # extend: `--old a.svg --old photos/` gives both (store kept the last one in silence).
+    train.add_argument("--old", nargs="+", action="extend", required=True, metavar="PATH", help="old-logo images")
+    train.add_argument("--new", nargs="+", action="extend", required=True, metavar="PATH", help="new-logo images")
+    train.add_argument("--other", nargs="*", action="extend", default=[], metavar="PATH", help="images with neither")
     train.add_argument("--output", required=True, metavar="DIR", help="folder for model.tflite")
     train.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
 
@@ -100,8 +101,8 @@ def _parser() -> argparse.ArgumentParser:
                               parents=[talk("no progress: print the evaluation only")])
     evaluate.add_argument("data", help="a folder with old/, new/ and optionally none/ (or other/ or negatives/) inside")
     evaluate.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
-    evaluate.add_argument("--old", nargs="+", metavar="PATH", help="train from these first (with --new)")
-    evaluate.add_argument("--new", nargs="+", metavar="PATH", help="train from these first (with --old)")
+    evaluate.add_argument("--old", nargs="+", action="extend", metavar="PATH", help="train from these first (with --new)")
+    evaluate.add_argument("--new", nargs="+", action="extend", metavar="PATH", help="train from these first (with --old)")
     evaluate.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
     evaluate.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
     _localise_flag(evaluate)
@@ -302,6 +303,8 @@ def _check(args: argparse.Namespace) -> int:
     _one_blas_thread()
     _keep_freed_memory()
     console = _console(args)
+    if args.output == "-":  # as most tools read it: standard output
+        args.output = None
     if args.write_baseline and (args.format != "auto" or args.output):
         # The findings it accepts would be reported as failures: one job or the other.
         raise LogolintError("--write-baseline writes the baseline only: leave out --format and --output, "
@@ -412,19 +415,23 @@ def _config_home(config=None):
 
 
 def _shown(path) -> str:
-    from logolint.results import repo_relative
-
-    return repo_relative(path, os.getcwd()) or os.path.abspath(path)
+    """`path` as a hint names it: from the current folder."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return os.path.abspath(path)
 
 
 def _yaml_value(path: str, root) -> str:
-    """`path` as a config at `root` names a file (relative to it where inside), as a YAML
-    scalar: JSON is YAML, whatever the name."""
+    """`path` as a config at `root` names a file (relative to its folder, `..` included),
+    as a YAML scalar: JSON is YAML, whatever the name."""
     import json
 
-    from logolint.results import repo_relative
-
-    return json.dumps(repo_relative(path, root) or os.path.abspath(path), ensure_ascii=False)
+    try:
+        named = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+    except ValueError:  # another drive on Windows
+        named = os.path.abspath(path)
+    return json.dumps(named, ensure_ascii=False)
 
 
 def _write_baseline(report, output: str) -> int:
@@ -481,9 +488,11 @@ def _next_steps(model: str, old: Sequence[str]) -> str:
     home, root = _config_home()
     patterns = [literal_pattern(relative) + ("/" if os.path.isdir(path) else "")
                 for path in old if (relative := repo_relative(path, root)) is not None]
-    lines = [f"logolint: next, in {_shown(home)}:", f"  model: {_yaml_value(model, root)}"]
+    # Unindented, so that they can be pasted as they are; an existing exclude list takes the patterns instead.
+    lines = [f"logolint: next, in {_shown(home)} (an exclude: list there takes these patterns too):",
+             f"model: {_yaml_value(model, root)}"]
     if patterns:
-        lines.append(f"  exclude: [{', '.join(json.dumps(pattern, ensure_ascii=False) for pattern in patterns)}]  "
+        lines.append(f"exclude: [{', '.join(json.dumps(pattern, ensure_ascii=False) for pattern in patterns)}]  "
                      "# the old examples show the old logo: a check would flag them")
     return "\n".join(printable(line) for line in lines)
 

@@ -297,3 +297,20 @@ def test_a_note_with_escapes_stays_with_its_file_when_a_copy_is_seen_first(repo:
     assert run_cli(".", "--cache-dir", cache, "--write-baseline", "base.txt") == 0
     assert (repo / "base.txt").read_text().splitlines()[-1] == f"\\{OLD_SHA}  img/z\\\\old.png"
 
+
+
+def test_the_baseline_hint_followed_literally_makes_checks_accept_them(repo: Path, cache: str, capsys, monkeypatch):
+    """Named from the config's folder (`..` included) and naming the config in use: a hint
+    relative to where the command ran, or naming .logolint.yaml for --config ci.yaml, sent
+    users to write a line that pointed elsewhere."""
+    (repo / "conf").mkdir()
+    (repo / "conf" / "ci.yaml").write_text("threshold: 0.5\n")
+    (repo / "site").mkdir()
+    monkeypatch.chdir(repo / "site")
+    argv = ["../img", "--config", "../conf/ci.yaml", "--cache-dir", cache]
+    assert run_cli(*argv, "--write-baseline", "../top.txt") == 0
+    hint = capsys.readouterr().err.splitlines()[1]
+    assert hint == 'logolint: so that checks accept them, add to ../conf/ci.yaml: baseline: "../top.txt"'
+    with open(repo / "conf" / "ci.yaml", "a") as config:
+        config.write(hint.split(": ", 2)[2] + "\n")
+    assert run_cli(*argv) == 0

@@ -54,6 +54,8 @@ def test_a_report_written_to_a_file_is_said_on_stderr(tmp_path: Path, capsys):
     assert captured.err == f"logolint: wrote {tmp_path / 'r.html'}: {images} images checked, {old} with the old logo\n"
     assert run_cli(str(EXAMPLES), *model, "-q", "--output", str(tmp_path / "r.txt")) == 1
     assert capsys.readouterr().err == ""
+    assert run_cli(str(EXAMPLES), *model, "--format", "json", "-o", "-") == 1  # "-" is standard output
+    assert len(json.loads(capsys.readouterr().out)["results"]) == images and not Path("-").exists()
 
 
 def test_json_contract(capsys):
@@ -138,7 +140,7 @@ def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Pat
                    "--output", str(out)) == 0
     captured = capsys.readouterr()
     assert "trained on 1 old, 1 new, 0 other file(s) in " in captured.out
-    assert "logolint: next, in .logolint.yaml:\n  model: " in captured.err
+    assert "logolint: next, in " in captured.err and "\nmodel: " in captured.err
     assert "recommended threshold" in captured.out
     assert (out / "labels.txt").read_text().split() == ["old", "new", "other"]
 
@@ -197,10 +199,11 @@ def test_train_ends_with_the_config_that_uses_its_model(tmp_path: Path, monkeypa
     (repo / "brand" / "oldX.svg").write_text("<svg/>")
     (tmp_path / "elsewhere.png").write_bytes(b"")
 
-    def config(text: str) -> dict:
+    def config(text: str) -> dict:  # the lines after the first, pasted as they are
         first, *lines = text.splitlines()
-        assert first == "logolint: next, in .logolint.yaml:" or first.startswith("logolint: next, in ")
-        return yaml.safe_load("\n".join(line[2:] for line in lines))
+        assert first.startswith("logolint: next, in ") and first.endswith(
+            " (an exclude: list there takes these patterns too):")
+        return yaml.safe_load("\n".join(lines))
 
     monkeypatch.chdir(repo)
     made = config(_next_steps("brand/model.tflite", [*odd, str(tmp_path / "elsewhere.png")]))
@@ -209,12 +212,12 @@ def test_train_ends_with_the_config_that_uses_its_model(tmp_path: Path, monkeypa
     assert all(excluder.excluded(repo / name) for name in odd if not name.endswith("photos"))
     assert excluder.excluded(repo / "brand" / "old photos" / "p.jpg")
     assert not any(excluder.excluded(repo / name) for name in ("brand/oldX.svg", "sub/old.svg", "brand/logo1.svg"))
-    assert "exclude" not in _next_steps("brand/model.tflite", [str(tmp_path / "elsewhere.png")])
+    assert "exclude" not in config(_next_steps("brand/model.tflite", [str(tmp_path / "elsewhere.png")]))
 
     # From a subfolder, the paths are still named from the repository root, where check finds the config.
     monkeypatch.chdir(repo / "brand")
     text = _next_steps("model.tflite", ["old.svg"])
-    assert text.splitlines()[0] == f"logolint: next, in {repo / '.logolint.yaml'}:"
+    assert text.splitlines()[0].startswith("logolint: next, in ../.logolint.yaml (")
     assert config(text) == {"model": "brand/model.tflite", "exclude": ["/brand/old.svg"]}
 
 
@@ -717,3 +720,21 @@ def test_the_console_scripts_start_through_the_guarded_entry():
 
     scripts = dict(re.findall(r'^(logolint(?:-hook)?) = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M))
     assert scripts == {"logolint": "logolint.start:main", "logolint-hook": "logolint.start:hook"}
+
+
+def test_an_option_of_examples_given_twice_counts_every_use(tmp_path: Path, capsys, monkeypatch):
+    """`--old a.svg --old b.svg` trained without a.svg: argparse kept the last use only."""
+    import logolint.train
+
+    seen = {}
+
+    def recorded(old, new, other, output, **kwargs):
+        seen.update(old=old, new=new, other=other)
+        return "trained"
+
+    monkeypatch.setattr(logolint.train, "train", recorded)
+    model = Path(__file__).resolve().parent.parent / "model"
+    old, new = str(model / "demo-old.svg"), str(model / "demo-new.svg")
+    assert run_cli("train", "--old", old, "--old", new, "--new", new, "--new", old, "--other", old, "--other", new,
+                   "--output", str(tmp_path / "o")) == 0
+    assert seen == {"old": [old, new], "new": [new, old], "other": [old, new]}
