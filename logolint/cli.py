@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--shard", type=_shard, metavar="I/N", help="check only part I of N (for CI matrix jobs)")
     check.add_argument("--write-baseline", metavar="FILE",
                        help="accept every current finding: write their content hashes to FILE")
+    check.add_argument("--hook", action="store_true", help=argparse.SUPPRESS)  # set by logolint-hook
 
     train = sub.add_parser("train", help="train a model from old and new examples",
                            parents=[talk("no progress: print the result only")])
@@ -312,6 +313,11 @@ def _check(args: argparse.Namespace) -> int:
     _refuse_unwritable(args.output, checked=args.paths)
     _refuse_unwritable(args.write_baseline, "--write-baseline", checked=args.paths)
     config = _load_config(args)
+    if args.hook and not args.model and config.model is None:
+        # pre-commit shows a passing hook's output to no one: a warning there would be lost.
+        raise LogolintError("no model is configured: the bundled demo model knows only logolint's fictional demo "
+                            "brand, so this hook would pass your old logo. Train yours with `logolint train` and "
+                            "name it in .logolint.yaml (model: ...)")
     model = _model(args, config)
     console.detail(f"model {printable(str(model.path))} (sha256 {model.sha256[:12]})")
     cache = None if args.no_cache else ResultCache(Path(args.cache_dir or default_cache_dir()))
@@ -658,13 +664,17 @@ def hook(argv: Sequence[str] | None = None) -> int:
         if 0 < cut < len(argv) and _takes_value(argv[cut - 1]):
             cut += 1
         options, files = argv[:cut], argv[cut:]
-    if not files and {"-h", "--help"} & set(options):
+    if {"-h", "--help"} & set(options):
+        if files:  # argparse would print the help and exit 0: every staged file passed unchecked
+            print("logolint-hook: error: --help with files to check; leave it out of the hook's args",
+                  file=sys.stderr)
+            return EXIT_USAGE
         return main(["check", "--help"])
     if not files:
         print("logolint-hook: error: no file to check among the arguments (pre-commit passes them last)",
               file=sys.stderr)
         return EXIT_USAGE
-    return main(["check", *options, "--", *files])
+    return main(["check", "--hook", *options, "--", *files])
 
 
 def _takes_value(token: str) -> bool:

@@ -17,7 +17,8 @@ CONFIG_TEMPLATE = """\
 # logolint settings. Every key is optional; a commented line shows a key and an example.
 # Paths are relative to this file. Docs: {repository}#configure
 
-# The model that knows your old logo; without it, logolint uses its bundled demo model.
+# The model that knows your old logo (logolint train writes it). Without it, logolint uses
+# its bundled demo model, which knows only a fictional brand, and the hook refuses to run.
 # Train one with: logolint train --old brand/old-logo.svg --new brand/new-logo.svg --output brand/
 # model: brand/model.tflite
 

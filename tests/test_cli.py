@@ -42,7 +42,7 @@ def test_the_demo_model_is_said_whenever_it_checks_and_no_model_was_chosen(tmp_p
     assert capsys.readouterr().err == ""
 
 
-def test_a_report_written_to_a_file_is_said_on_stderr(tmp_path: Path, capsys):
+def test_a_report_written_to_a_file_is_said_on_stderr(tmp_path: Path, capsys, monkeypatch):
     """stdout is empty with --output (or -o): a line says where the report went, and what it found."""
     from logolint.model import bundled_model_path
 
@@ -54,6 +54,7 @@ def test_a_report_written_to_a_file_is_said_on_stderr(tmp_path: Path, capsys):
     assert captured.err == f"logolint: wrote {tmp_path / 'r.html'}: {images} images checked, {old} with the old logo\n"
     assert run_cli(str(EXAMPLES), *model, "-q", "--output", str(tmp_path / "r.txt")) == 1
     assert capsys.readouterr().err == ""
+    monkeypatch.chdir(tmp_path)
     assert run_cli(str(EXAMPLES), *model, "--format", "json", "-o", "-") == 1  # "-" is standard output
     assert len(json.loads(capsys.readouterr().out)["results"]) == images and not Path("-").exists()
 
@@ -474,7 +475,10 @@ def test_the_hook_entry_reads_option_like_file_names_as_files(tmp_path: Path, mo
     (tmp_path / "--write-baseline=x.png").write_bytes((EXAMPLES / "new-logo.png").read_bytes())
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / ".png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())  # the manifest selects it
-    (tmp_path / "c.yaml").write_text("threshold: 0.9\n")
+    from logolint.model import bundled_model_path
+
+    (tmp_path / "m.tflite").write_bytes(bundled_model_path().read_bytes())
+    (tmp_path / "c.yaml").write_text("threshold: 0.9\nmodel: m.tflite\n")
     # As pre-commit runs it: entry, then the user's args (one an existing file), then the staged files.
     assert hook(["--config", "c.yaml", "--no-cache", "-old.png", "--write-baseline=x.png", "sub/.png"]) == 1
     out = capsys.readouterr().out
@@ -482,12 +486,19 @@ def test_the_hook_entry_reads_option_like_file_names_as_files(tmp_path: Path, mo
     assert not (tmp_path / "x.png").exists()
     assert hook(["--conf", "c.yaml", "--no-cache", "-old.png"]) == 1  # an option's unique prefix, as argparse takes it
     assert "1 image checked, 1 with the old logo" in capsys.readouterr().out
-    assert hook(["--no-cache", "--", "-old.png"]) == 1 and "1 image checked" in capsys.readouterr().out
+    assert hook(["--model", "m.tflite", "--no-cache", "--", "-old.png"]) == 1
+    assert "1 image checked" in capsys.readouterr().out
+    # No model configured: pre-commit shows a passing hook's output to no one, so the demo
+    # model's warning would be lost while it passed every real old logo. It stops instead.
+    assert hook(["--no-cache", "--", "-old.png"]) == 2
+    assert capsys.readouterr().err.startswith("logolint: error: no model is configured: the bundled demo model ")
     # No file at all fails rather than passing unchecked.
     assert hook(["--no-cache"]) == 2 and "no file to check" in capsys.readouterr().err
     with pytest.raises(SystemExit) as done:  # as `logolint-hook --help` is run by hand
         hook(["--help"])
     assert done.value.code == 0 and "usage: logolint check" in capsys.readouterr().out
+    # In a hook's args, --help would print the help and exit 0: every staged file passed.
+    assert hook(["--help", "-old.png"]) == 2 and "--help with files to check" in capsys.readouterr().err
 
 
 def test_the_hook_manifest_selects_every_extension_logolint_checks():

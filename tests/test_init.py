@@ -169,6 +169,17 @@ def test_init_then_the_printed_snippet_gives_a_working_hook(repo: Path, tmp_path
 
     shutil.copyfile(EXAMPLES / "new-logo.png", repo / "new-logo.png")
     git(repo, "add", "-A")
+    # The config init wrote names no model yet: the hook refuses the demo model's pass.
+    refused = run("git", "commit", "-m", "config and the new logo")
+    assert refused.returncode != 0 and "no model is configured" in refused.stdout + refused.stderr
+    # Then the model, as `logolint train` would write it, named as init's comment says.
+    from logolint.model import bundled_model_path
+
+    (repo / "brand").mkdir()
+    shutil.copyfile(bundled_model_path(), repo / "brand" / "model.tflite")
+    config = (repo / ".logolint.yaml").read_text()
+    (repo / ".logolint.yaml").write_text(config + "model: brand/model.tflite\n")
+    git(repo, "add", "-A")
     passed = run("git", "commit", "-m", "config and the new logo")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert re.search(r"logolint \(old logo\)\.+Passed", passed.stdout + passed.stderr)

@@ -23,6 +23,15 @@ def pre_commit_home(tmp_path_factory) -> Path:
 
 
 
+def _configured(repo: Path) -> None:
+    """The repository's model: the demo brand's, as `logolint train` would have written one."""
+    from logolint.model import bundled_model_path
+
+    (repo / "brand").mkdir(exist_ok=True)
+    shutil.copyfile(bundled_model_path(), repo / "brand" / "model.tflite")
+    (repo / ".logolint.yaml").write_text("model: brand/model.tflite\n")
+
+
 def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
     env.pop("GITHUB_ACTIONS", None)
@@ -39,6 +48,7 @@ def test_manifest_is_valid():
 
 
 def test_hook_blocks_an_old_logo_and_passes_a_new_one(repo: Path, pre_commit_home: Path):
+    _configured(repo)
     target = repo / "assets" / "hero banner.jpg"
     target.parent.mkdir()
     shutil.copyfile(EXAMPLES / "old-banner.jpg", target)
@@ -59,6 +69,7 @@ def test_hook_blocks_an_old_logo_and_passes_a_new_one(repo: Path, pre_commit_hom
 
 
 def test_hook_checks_every_image_kind_and_reads_option_like_names_as_files(repo: Path, pre_commit_home: Path):
+    _configured(repo)
     from PIL import Image
 
     Image.open(EXAMPLES / "old-logo.png").save(repo / "favicon.ico", sizes=[(64, 64)])
@@ -93,6 +104,7 @@ def _fingerprint(repo: Path) -> dict[str, tuple[str, int, int]]:
 
 
 def test_the_hook_never_modifies_a_file(repo: Path, pre_commit_home: Path):
+    _configured(repo)
     assets = repo / "assets"
     assets.mkdir()
     for name in ("old-logo.png", "new-logo.png", "other-photo.jpg", "old-card.webp"):
@@ -112,6 +124,16 @@ def test_the_hook_never_modifies_a_file(repo: Path, pre_commit_home: Path):
     assert _fingerprint(repo) == before
 
 
+def test_without_a_model_the_hook_fails_and_says_why(repo: Path, pre_commit_home: Path):
+    """The demo model would pass the user's old logo, and pre-commit shows a passing hook's
+    output to no one: the hook fails, saying to train a model."""
+    shutil.copyfile(EXAMPLES / "new-logo.png", repo / "new.png")
+    git(repo, "add", ".")
+    done = _try_repo(repo, pre_commit_home)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Failed" in done.stdout and "no model is configured: the bundled demo model knows only" in done.stdout
+
+
 def test_the_readmes_local_hook_runs_the_installed_logolint(repo: Path, pre_commit_home: Path):
     """The README's `repo: local` snippet, as written there, with this environment's logolint."""
     import re
@@ -122,6 +144,7 @@ def test_the_readmes_local_hook_runs_the_installed_logolint(repo: Path, pre_comm
     snippet = next(block for block in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "repo: local" in block)
     assert yaml.safe_load(snippet)["repos"][0]["hooks"][0]["entry"] == "logolint-hook"
     (repo / ".pre-commit-config.yaml").write_text(snippet)
+    _configured(repo)
     shutil.copyfile(EXAMPLES / "old-logo.png", repo / "old.PNG")
     shutil.copyfile(EXAMPLES / "new-logo.png", repo / "new.png")
     git(repo, "add", ".")
