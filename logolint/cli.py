@@ -340,7 +340,7 @@ def _check(args: argparse.Namespace) -> int:
         elif not _same_file(config.baseline, args.write_baseline):
             console.info(printable(f"logolint: checks read the baseline {_shown(config.baseline)}; to use this one, "
                                    f"set baseline: {value} in {_shown(home)}"))
-        _warn_if_demo(console, report, args, config)
+        _warn_if_demo(console, report.results, args, config)
         return code
     name = args.format
     if name == "auto":
@@ -348,14 +348,15 @@ def _check(args: argparse.Namespace) -> int:
     _write(_render(report, name, console, args.output), args.output)
     if args.output:  # stdout is silent then: say where the report went
         console.info(f"logolint: wrote {printable(args.output)}: {summary(report)}")
-    _warn_if_demo(console, report, args, config)
+    _warn_if_demo(console, report.results, args, config)
     if name == "github" and (problem := write_step_summary(report)):
         print(f"logolint: warning: {problem}", file=sys.stderr)
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
-def _warn_if_demo(console, report, args: argparse.Namespace, config) -> None:
-    if report.results and not args.model and config.model is None:
+def _warn_if_demo(console, results, args: argparse.Namespace, config) -> None:
+    """The demo model's warning, where it judged any of `results` because no model was chosen."""
+    if any(result.score is not None for result in results) and not args.model and config.model is None:
         from logolint.model import DEMO_MODEL
 
         console.warn(f"logolint: warning: {DEMO_MODEL}")
@@ -549,6 +550,8 @@ def _eval(args: argparse.Namespace) -> int:
                     line.update(len(results), len(pairs), printable(path))
     evaluation = evaluate([truth for _, truth in pairs], results, threshold)
     _write((as_json if args.format == "json" else as_text)(evaluation), args.output)
+    if not args.old:
+        _warn_if_demo(console, results, args, config)
     return EXIT_OK
 
 
@@ -599,6 +602,7 @@ def _explain(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS if config.unreadable == "fail" else EXIT_OK
     console.out.write(describe(explanation, console.paint_out, every_view=console.verbosity >= VERBOSE))
     console.out.flush()
+    _warn_if_demo(console, [explanation.verdict], args, config)
     if args.output:
         from logolint.explain import overlay, save_overlay
 

@@ -47,6 +47,19 @@ class Evaluation:
         """New and none images that could be checked: what the false-positive rates count."""
         return sum(1 for s in self.items if s.truth != "old" and s.score is not None)
 
+    @property
+    def measured(self) -> bool:
+        """Whether enough new and none images were checked for TARGET_FPR to be one of them."""
+        return self.others_checked * TARGET_FPR >= 1
+
+    @property
+    def advised_threshold(self) -> float | None:
+        """The suggestion: suggested_threshold, but from too few images to measure the rate,
+        never lower than the threshold in use (a guess from a handful of images)."""
+        if self.suggested_threshold is None or self.measured:
+            return self.suggested_threshold
+        return max(self.suggested_threshold, self.threshold)
+
     def worst(self, count: int = 5) -> tuple[list[Scored], list[Scored]]:
         """The old images scored lowest and the other images scored highest."""
         checked = [s for s in self.items if s.score is not None]
@@ -134,12 +147,11 @@ def as_text(evaluation: Evaluation) -> str:
                  f"n/a ({no_others})" if not e.others_checked else
                  "none: new or none images score 1.0, which every threshold flags")
     others = e.others_checked
-    if e.suggested_threshold is not None and others and others * TARGET_FPR < 1:
-        # With under 100 of them, "at most 1%" means none: the rate is not measured, and a
-        # lower threshold than the one in use would be a guess from a handful of images.
+    if e.suggested_threshold is not None and others and not e.measured:
+        # With under 100 of them, "at most 1%" means none: the rate is not measured.
         few = (f"from {others} new or none image{'s' if others != 1 else ''}: {TARGET_FPR:.0%} false positives "
                f"takes {round(1 / TARGET_FPR)} or more to measure")
-        if e.suggested_threshold < e.threshold:
+        if e.suggested_threshold <= e.threshold:
             suggested = (f"keep {shown_threshold(e.threshold)} ({few}; {suggested} is only the least that "
                          f"keeps these below it)")
         else:
@@ -183,7 +195,11 @@ def as_json(evaluation: Evaluation) -> str:
         "recall": e.recall,
         "false_positive_rate": e.false_positive_rate,
         "recall_at_1pct_fpr": e.recall_at_target_fpr,
-        "suggested_threshold": e.suggested_threshold,
+        # What the text suggests; the lowest threshold that keeps the false positives at
+        # TARGET_FPR, and whether there were images enough to measure that.
+        "suggested_threshold": e.advised_threshold,
+        "threshold_at_1pct_fpr": e.suggested_threshold,
+        "suggestion_measured": e.measured,
         "others_checked": e.others_checked,
         "confusion": e.confusion,
         "unchecked": len(e.unchecked),

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import EXAMPLES, no_training, run_cli
+from logolint.model import DEMO_MODEL
 
 
 def _json(capsys) -> dict:
@@ -34,6 +35,10 @@ def test_the_demo_model_is_said_whenever_it_checks_and_no_model_was_chosen(tmp_p
     empty = tmp_path / "empty"
     empty.mkdir()
     assert run_cli(str(empty), "--no-cache") == 0 and warning not in capsys.readouterr().err
+    (empty / "broken.png").write_bytes(b"\x89PNG")  # nothing judged, nothing to warn about
+    assert run_cli(str(empty), "--no-cache") == 1 and warning not in capsys.readouterr().err
+    assert run_cli("explain", "-q", str(EXAMPLES / "new-logo.png")) == 0  # explain judges with it too
+    assert capsys.readouterr().err.startswith(warning)
     assert run_cli(str(EXAMPLES / "new-logo.png"), "--no-cache", "--model", str(bundled_model_path())) == 0
     assert capsys.readouterr().err == ""
     (tmp_path / "m.tflite").write_bytes(bundled_model_path().read_bytes())
@@ -245,7 +250,8 @@ def test_eval_counts_unreadable_files_apart_and_follows_the_configs_old_labels(t
     plain = json.loads(captured.out)
     assert plain["unchecked"] == 1 and plain["confusion"]["none"] == {"flagged": 0, "passed": 1, "error": 1}
     assert plain["recall"] == 1.0 and plain["false_positive_rate"] == 0.0 and plain["accuracy"] == 1.0
-    assert "warning" not in captured.err
+    # The one warning: no model was named, so the demo model's verdicts are what was measured.
+    assert captured.err == f"logolint: warning: {DEMO_MODEL}\n"
     # An image beside the labelled folders counts for none of them: said, not passed over in silence.
     (data / "stray.png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())
     assert run_cli("eval", str(data), "--format", "json", "-q", "--config", str(tmp_path / "none.yaml")) == 0

@@ -110,12 +110,18 @@ def test_a_threshold_from_too_few_others_to_measure_1pct_says_so():
     text = as_text(few)
     assert ("suggested threshold: keep 0.50 (from 2 new or none images: 1% false positives takes 100 or more to "
             "measure; 0.0018 is only the least that keeps these below it)") in text
-    assert '"others_checked": 2' in as_json(few) and json.loads(as_json(few))["suggested_threshold"] == 0.0018
+    document = json.loads(as_json(few))  # scripts get the same advice
+    assert document["others_checked"] == 2 and document["suggestion_measured"] is False
+    assert document["suggested_threshold"] == 0.5 and document["threshold_at_1pct_fpr"] == 0.0018
+    equal = evaluate(["old", "new"], _results([0.9, 0.4999]), threshold=0.5)
+    assert "suggested threshold: keep 0.50 (from 1 new or none image" in as_text(equal)
     higher = evaluate(["old", "new", "none"], _results([0.9, 0.7, 0.001]), threshold=0.5)
     assert ("suggested threshold: 0.7001 (from 2 new or none images: 1% false positives takes 100 or more to "
             "measure; this only keeps those below it)") in as_text(higher)
     enough = evaluate(["old"] + ["none"] * 100, _results([0.9] + [0.001] * 100), threshold=0.5)
     assert "takes 100 or more" not in as_text(enough)
+    measured = json.loads(as_json(enough))
+    assert measured["suggestion_measured"] is True and measured["suggested_threshold"] == 0.0011
 
 
 def test_a_list_with_nothing_in_it_is_not_shown():

@@ -173,9 +173,13 @@ def test_an_existing_file_is_overwritten_only_if_explain_wrote_it(tmp_path: Path
             "cannot write there: the file exists and is not an overlay explain wrote (it marks its PNG, JPEG, GIF, "
             "WebP and TIFF files); remove it or choose another name\n")
         assert output.read_bytes() == before
+    from logolint.model import bundled_model_path
+
+    model = str(bundled_model_path())  # named: no demo-model warning on stderr
     for name in ("o.png", "o.jpg", "o.jpe", "o.gif", "o.webp", "o.tif"):  # written, then written again
         for _ in range(2):
-            assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(tmp_path / name)) == 1, name
+            assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "--model", model,
+                           "-o", str(tmp_path / name)) == 1, name
             assert capsys.readouterr().err == ""
             assert Image.open(tmp_path / name).size == Image.open(EXAMPLES / "old-banner.jpg").size
     # A format that keeps no mark is written once; a FIFO is refused, not read (it hung).
