@@ -80,7 +80,9 @@ class ResultCache:
         stamp = self.directory / PRUNED
         now = time.time()
         try:
-            if os.stat(stamp).st_mtime > now - DAY:
+            if stamp.is_symlink():  # touched, it would make or change a file elsewhere
+                return 0
+            if now - DAY < os.stat(stamp).st_mtime <= now + DAY:  # a stamp from the future: a clock was wrong
                 return 0
         except OSError:
             pass
@@ -90,14 +92,15 @@ class ResultCache:
             return 0  # not ours to tidy
         removed = 0
         try:
-            folders = [entry for entry in os.scandir(self.directory) if len(entry.name) == 2 and entry.is_dir()]
+            folders = [entry for entry in os.scandir(self.directory)
+                       if len(entry.name) == 2 and entry.is_dir(follow_symlinks=False)]
         except OSError:
             return 0
         for folder in folders:
             try:
                 with os.scandir(folder.path) as entries:
                     stale = [entry.path for entry in entries if _is_entry(folder.name, entry.name)
-                             and entry.stat(follow_symlinks=False).st_mtime < now - MAX_AGE]
+                             and not now - MAX_AGE <= entry.stat(follow_symlinks=False).st_mtime <= now + DAY]
             except OSError:
                 continue
             for path in stale:

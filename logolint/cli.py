@@ -327,7 +327,8 @@ def _check(args: argparse.Namespace) -> int:
     if cache:
         pruned = cache.prune()
         console.detail(f"cache {printable(str(cache.directory))}: {cache.hits} hits, {cache.misses} misses"
-                       + (f", {pruned} entries unused for {MAX_AGE // DAY} days removed" if pruned else ""))
+                       + (f", {pruned} {'entry' if pruned == 1 else 'entries'} unused for {MAX_AGE // DAY} days removed"
+                          if pruned else ""))
         if cache.unwritable:
             print(f"logolint: warning: results not cached: cannot write to {printable(str(cache.directory))}: "
                   f"{cache.unwritable}", file=sys.stderr)

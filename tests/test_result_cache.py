@@ -230,7 +230,7 @@ def test_entries_unused_for_thirty_days_are_pruned_once_a_day(tmp_path: Path, ca
     _age(cache / "pruned", 2)
     assert run_cli(str(images), "--cache-dir", str(cache), "-v") == 1
     err = capsys.readouterr().err
-    assert "1 hits, 0 misses, 1 entries unused for 30 days removed" in err
+    assert "1 hits, 0 misses, 1 entry unused for 30 days removed" in err
     kept = _entries(cache) - {"notes.json", "cd" + "0" * 62 + ".json"}
     assert len(kept) == 1 and kept < first  # the one read was touched, so it stays
     assert all(path.exists() for path in theirs)
@@ -266,9 +266,12 @@ def test_a_read_only_cache_is_read_and_not_pruned(tmp_path: Path):
 
     cache = tmp_path / "cache"
     assert run_cli(str(EXAMPLES / "old-logo.png"), "--cache-dir", str(cache)) == 1
+    unread = cache / "ab" / ("ab" + "0" * 62 + ".json")  # stale, and not read by the run below
+    unread.parent.mkdir(exist_ok=True)
+    unread.write_text("{}")
     for path in cache.glob("??/*.json"):
         _age(path, 40)
-    _age(cache / "pruned", 2)
+    (cache / "pruned").unlink()  # it would be made: the folder may not be written
     folders = [cache, *cache.glob("??")]
     for folder in folders:
         folder.chmod(0o555)
@@ -281,4 +284,18 @@ def test_a_read_only_cache_is_read_and_not_pruned(tmp_path: Path):
             folder.chmod(0o755)
     assert run.returncode == 1, run.stderr
     assert "1 hits, 0 misses\n" in run.stderr and "Traceback" not in run.stderr
-    assert len(_entries(cache)) == 1
+    assert len(_entries(cache)) == 2 and unread.exists() and not (cache / "pruned").exists()
+
+
+def test_a_clock_that_was_wrong_does_not_stop_pruning_and_a_linked_stamp_is_left_alone(tmp_path: Path):
+    cache = tmp_path / "cache"
+    (cache / "ab").mkdir(parents=True)
+    future = cache / "ab" / ("ab" + "1" * 62 + ".json")
+    future.write_text("{}")
+    _age(future, -400)  # written under a clock a year ahead: it would never age
+    (cache / "pruned").write_text("")
+    _age(cache / "pruned", -400)
+    assert ResultCache(cache).prune() == 1 and not future.exists()
+    (cache / "pruned").unlink()
+    (cache / "pruned").symlink_to(tmp_path / "elsewhere")
+    assert ResultCache(cache).prune() == 0 and not (tmp_path / "elsewhere").exists()
