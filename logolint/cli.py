@@ -605,10 +605,13 @@ def _explain(args: argparse.Namespace) -> int:
     console.out.flush()
     _warn_if_demo(console, [explanation.verdict], args, config)
     if args.output:
-        from logolint.explain import overlay, save_overlay
+        from logolint.explain import overlay
+        from logolint.overlay_file import encode, kind
 
         try:
-            save_overlay(overlay(explanation), args.output)
+            data = encode(overlay(explanation), kind(args.output))
+            with open(args.output, "wb") as stream:
+                stream.write(data)
         except (OSError, ValueError) as exc:  # ValueError: what a format's writer refuses
             raise LogolintError(f"cannot write {args.output}: {exc}") from None
         console.info(f"wrote {printable(args.output)}")

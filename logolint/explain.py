@@ -126,53 +126,13 @@ def overlay_path_problem(output: str, image: str) -> str | None:
             return "it is the image being explained"
     except OSError:  # not there yet
         return None
-    if not _written_by_explain(output):
-        return ("the file exists and is not an overlay explain wrote (it marks its PNG, JPEG, GIF, WebP "
-                "and TIFF files); remove it or choose another name")
-    return None
+    from logolint import overlay_file
 
-
-MARK = "logolint explain"  # in each overlay it writes: only such files are overwritten
-_SOFTWARE = 0x0131  # the EXIF/TIFF tag for the program that wrote the file
-
-
-def save_overlay(picture, output: str) -> None:
-    """Write the overlay with MARK in it (PNG text, a JPEG or GIF comment, the Software tag
-    of WebP and TIFF); other formats carry none, so they are never overwritten."""
-    from PIL import Image, PngImagePlugin
-
-    kind = Image.registered_extensions().get(os.path.splitext(output)[1].lower())
-    if kind == "PNG":
-        info = PngImagePlugin.PngInfo()
-        info.add_text("Software", MARK)
-        picture.save(output, pnginfo=info)
-    elif kind in ("JPEG", "GIF"):
-        picture.save(output, comment=MARK.encode())
-    elif kind in ("WEBP", "TIFF"):
-        exif = Image.Exif()
-        exif[_SOFTWARE] = MARK
-        picture.save(output, exif=exif)
-    else:
-        picture.save(output)
-
-
-def _written_by_explain(path: str) -> bool:
-    import stat
-
-    from PIL import Image
-
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would hang the read
-            return False
-        with Image.open(path) as existing:
-            return MARK in (existing.info.get("Software"), _text(existing.info.get("comment")),
-                            existing.getexif().get(_SOFTWARE))
-    except Exception:  # not an image PIL reads: not ours
-        return False
-
-
-def _text(value) -> str | None:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    if overlay_file.ours(output):
+        return None
+    if overlay_file.kind(output) not in overlay_file.MARKED:
+        return f"the file exists, and explain cannot mark {extension} files as its own; remove it or choose another name"
+    return "the file exists and is not an overlay explain wrote (or it was edited since); remove it or choose another name"
 
 
 def _box(box: Box) -> str:

@@ -170,8 +170,8 @@ def test_an_existing_file_is_overwritten_only_if_explain_wrote_it(tmp_path: Path
         assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(output)) == 2
         captured = capsys.readouterr()
         assert captured.out == "" and captured.err.endswith(
-            "cannot write there: the file exists and is not an overlay explain wrote (it marks its PNG, JPEG, GIF, "
-            "WebP and TIFF files); remove it or choose another name\n")
+            "cannot write there: the file exists and is not an overlay explain wrote (or it was edited since); "
+            "remove it or choose another name\n")
         assert output.read_bytes() == before
     from logolint.model import bundled_model_path
 
@@ -182,9 +182,20 @@ def test_an_existing_file_is_overwritten_only_if_explain_wrote_it(tmp_path: Path
                            "-o", str(tmp_path / name)) == 1, name
             assert capsys.readouterr().err == ""
             assert Image.open(tmp_path / name).size == Image.open(EXAMPLES / "old-banner.jpg").size
+    # Edited since, in a program that keeps the JPEG's comment (Pillow does): the mark no
+    # longer matches the pixels, so the edit is kept.
+    from PIL import ImageDraw
+
+    edited = Image.open(tmp_path / "o.jpg")
+    ImageDraw.Draw(edited).rectangle((0, 0, 50, 50), fill=(0, 0, 255))
+    edited.save(tmp_path / "o.jpg", comment=Image.open(tmp_path / "o.jpg").info["comment"])
+    before = (tmp_path / "o.jpg").read_bytes()
+    assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(tmp_path / "o.jpg")) == 2
+    assert "(or it was edited since)" in capsys.readouterr().err and (tmp_path / "o.jpg").read_bytes() == before
     # A format that keeps no mark is written once; a FIFO is refused, not read (it hung).
     assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(tmp_path / "o.bmp")) == 1
     assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(tmp_path / "o.bmp")) == 2
+    assert "explain cannot mark .bmp files as its own" in capsys.readouterr().err
     os.mkfifo(tmp_path / "pipe.png")
     assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "-o", str(tmp_path / "pipe.png")) == 2
 
