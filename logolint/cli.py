@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         return options
 
     check = sub.add_parser("check", help="check images for the old logo (the default)", parents=[talk(
-        "print findings only: no progress, no summary", "also print every file's score, the model and cache use")])
+        "print findings (and warnings) only: no progress, no summary", "also print every file's score, the model and cache use")])
     check.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
     check.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
     check.add_argument("--model", help="a .tflite model (default: config, then the demo model)")

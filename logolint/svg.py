@@ -95,8 +95,8 @@ def _sanitise(root: ET.Element) -> None:
                 if embedded and tag in _DRAWS_HREF:
                     readable = _safe_data_uri(value) if tag in _DRAWS_RASTER else None
                     if readable is None and tag in _DRAWS_RASTER and _RASTER_DATA.match(value):
-                        raise ImageError(f"SVG embeds an image that is damaged or too large to check "
-                                         f"({embedded.group(1)} in <{tag}>)")
+                        raise ImageError(f"SVG embeds an image logolint cannot check: damaged, too large, or "
+                                         f"not PNG, JPEG, GIF or WebP ({embedded.group(1)} in <{tag}>)")
                     if readable is None:  # a viewer draws it: removed, it could hide a logo
                         raise ImageError(f"SVG embeds data logolint does not render "
                                          f"({embedded.group(1) or 'no type'} in <{tag}>)")

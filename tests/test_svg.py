@@ -173,7 +173,7 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
     for uri, kind in ((f"data:image/svg+xml;base64,{nested}", "image/svg+xml"), (f"data:;base64,{png}", "no type")):
         with pytest.raises(ImageError, match=f"embeds data logolint does not render \\({re.escape(kind)} in <image>\\)"):
             load_rgb(_svg(tmp_path, f'{head}{uri}"/></svg>', "odd.svg"))
-    with pytest.raises(ImageError, match=r"embeds an image that is damaged or too large to check \(image/png in <image>\)"):
+    with pytest.raises(ImageError, match=r"embeds an image logolint cannot check: damaged, too large, or not PNG, JPEG, GIF or WebP \(image/png in <image>\)"):
         load_rgb(_svg(tmp_path, f'{head}data:image/png,%89PNG"/></svg>', "odd.svg"))
     # A JPEG labelled PNG is drawn as what it is; a truncated one, or one a <use> names, is not checked.
     jpeg = io.BytesIO()
@@ -182,7 +182,7 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
                              "labelled.svg"))
     assert np.abs(labelled.astype(int) - plain).mean() < 8
     truncated = base64.b64encode((EXAMPLES / "old-logo.png").read_bytes()[:2000]).decode()
-    with pytest.raises(ImageError, match="damaged or too large to check \\(image/png in <image>"):
+    with pytest.raises(ImageError, match="not PNG, JPEG, GIF or WebP \\(image/png in <image>"):
         load_rgb(_svg(tmp_path, f'{head}data:image/png;base64,{truncated}"/></svg>', "truncated.svg"))
     used = head.replace("<image", "<use")
     with pytest.raises(ImageError, match="image/png in <use>"):
