@@ -96,7 +96,7 @@ def highest(data: bytes, loaded, side: int, judge: Callable[[Any, str | None], A
                 best = also
     except ImageError as exc:
         return best, str(exc)
-    return best, None
+    return best, loaded.left_out
 
 
 def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
@@ -108,7 +108,7 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
 
     try:
         side = analysed_side(model, localise)
-        loaded = load_image(path, data, side)
+        loaded = load_image(path, data, side, partial=True)
         (found, size, part), unchecked = highest(data, loaded, side, judge, lambda judged: judged[0].score)
     except ImageUnfinished:
         raise

@@ -68,7 +68,7 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
         model = with_old_labels(model, config.old_labels)
     data = read_file(path)
     side = analysed_side(model, config.localise)
-    loaded = load_image(path, data, side=side)
+    loaded = load_image(path, data, side=side, partial=True)
     def judge(image, what):
         return _explained(path, image.image, loaded.source_size, config, model, threshold, what)
 

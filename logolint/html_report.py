@@ -66,7 +66,7 @@ def _thumbnail(path: str, part: str | None = None) -> tuple[str, tuple[int, int]
 
     try:
         data = read_file(path)
-        loaded = load_image(path, data)
+        loaded = load_image(path, data, partial=True)  # a flagged SVG is shown as it was checked
         shown = loaded.image
         if part:
             shown = next((other.image for what, other in other_images(data, WORK_SIDE, loaded.image) if what == part),

@@ -189,6 +189,7 @@ class Loaded(NamedTuple):
     image: Any  # PIL RGB image, reduced to at most WORK_SIDE (or the side asked for) on a side
     source_size: tuple[int, int]  # (width, height) of the file as a viewer shows it
     others: bool = False  # whether the file holds other images a viewer shows (see other_images)
+    left_out: str | None = None  # what a viewer shows that the image leaves out (an SVG's), or None
 
 
 # Besides the image that opens first, a file may hold others that a viewer shows: an ICO's
@@ -400,21 +401,26 @@ def refuse_placeholders(data: bytes) -> None:
         raise ImageError("Git LFS pointer (run `git lfs pull` first)")
 
 
-def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: int = WORK_SIDE) -> Loaded:
-    """Read `path` (or the given bytes) into an RGB image at most `side` on a side."""
+def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: int = WORK_SIDE,
+               partial: bool = False) -> Loaded:
+    """Read `path` (or the given bytes) into an RGB image at most `side` on a side. An SVG
+    whose drawing leaves out something a viewer shows is an ImageError, or with `partial`
+    (for a check, which can still flag what it draws) says so in `left_out`."""
     if data is None:
         data = read_file(path)
     refuse_placeholders(data)
     if is_svg(data):
         from logolint.svg import rasterise
 
-        image, own_size = rasterise(data)
+        image, own_size, left_out = rasterise(data)
+        if left_out and not partial:
+            raise ImageError(left_out)
         flat = flatten(image)
         if max(flat.size) > side:
             from PIL import Image
 
             flat.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
-        return Loaded(flat, own_size or image.size)  # boxes in the document's own pixels
+        return Loaded(flat, own_size or image.size, left_out=left_out)  # boxes in the document's own pixels
     return _decoded(open_raster(data), side)  # at the first frame shown (see other_images)
 
 

@@ -70,16 +70,27 @@ def _safe_data_uri(value: str) -> str | None:
     return None if kind is None else f"data:image/{kind};base64,{base64.b64encode(payload).decode()}"
 
 
-def _no_css_data(css: str) -> None:
-    """ImageError for CSS that draws embedded data (a background image, say) or animates:
-    a browser draws it, the renderer does not, and removed it would hide a logo."""
+def _css_left_out(css: str) -> str | None:
+    """What of CSS a browser draws and the renderer does not: embedded data (a background
+    image, say) or an animation."""
     if _CSS_DATA.search(css):
-        raise ImageError("SVG draws embedded data through CSS url(), which logolint does not render")
+        return "SVG draws embedded data through CSS url(), which logolint does not render"
     if _CSS_ANIMATION.search(css):
-        raise ImageError("SVG is animated by CSS, which logolint does not play")
+        return "SVG is animated by CSS, which logolint does not play"
+    return None
 
 
-def _sanitise(root: ET.Element) -> None:
+def _sanitise(root: ET.Element) -> list[str]:
+    """Remove what would read or fetch anything outside the document; refuse a tree too
+    deep or too large. What a viewer would show and the renderer does not draw (embedded
+    data it cannot read, CSS images, animations, HTML) is left out of the drawing, and said:
+    the list returned."""
+    left_out: list[str] = []
+
+    def leave_out(why: str | None) -> None:
+        if why and why not in left_out:
+            left_out.append(why)
+
     count = 0
     stack = [(root, 0)]
     while stack:
@@ -95,27 +106,33 @@ def _sanitise(root: ET.Element) -> None:
                 if embedded and tag in _DRAWS_HREF:
                     readable = _safe_data_uri(value) if tag in _DRAWS_RASTER else None
                     if readable is None and tag in _DRAWS_RASTER and _RASTER_DATA.match(value):
-                        raise ImageError(f"SVG embeds an image logolint cannot check: damaged, too large, or "
-                                         f"not PNG, JPEG, GIF or WebP ({embedded.group(1)} in <{tag}>)")
-                    if readable is None:  # a viewer draws it: removed, it could hide a logo
-                        raise ImageError(f"SVG embeds data logolint does not render "
-                                         f"({embedded.group(1) or 'no type'} in <{tag}>)")
-                    element.attrib[name] = readable
+                        leave_out(f"SVG embeds an image logolint cannot check: damaged, too large, or "
+                                  f"not PNG, JPEG, GIF or WebP ({embedded.group(1)} in <{tag}>)")
+                    elif readable is None:  # a viewer draws it: left out, it could hide a logo
+                        leave_out(f"SVG embeds data logolint does not render "
+                                  f"({embedded.group(1) or 'no type'} in <{tag}>)")
+                    if readable is None:
+                        del element.attrib[name]
+                    else:
+                        element.attrib[name] = readable
                 elif not value.startswith("#"):
                     del element.attrib[name]
             elif "url(" in value.lower():
-                _no_css_data(value)
+                leave_out(_css_left_out(value))
                 element.attrib[name] = _EXTERNAL_URL.sub("none", value)
             elif name == "style":
-                _no_css_data(value)
-        if element.tag.rsplit("}", 1)[-1] in _ANIMATIONS:
-            raise ImageError(f"SVG is animated (<{element.tag.rsplit('}', 1)[-1]}>), which logolint does not play")
-        if element.tag.rsplit("}", 1)[-1] == "foreignObject" and (len(element) or (element.text or "").strip()):
-            raise ImageError("SVG holds HTML (foreignObject), which logolint does not render")
-        if element.tag.rsplit("}", 1)[-1] == "style" and element.text:
-            _no_css_data(element.text)
+                leave_out(_css_left_out(value))
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag in _ANIMATIONS:  # the renderer draws the document as it stands before any
+            leave_out(f"SVG is animated (<{tag}>), which logolint does not play")
+        if tag == "foreignObject" and (len(element) or (element.text or "").strip()):
+            leave_out("SVG holds HTML (foreignObject), which logolint does not render")
+            element.clear()
+        if tag == "style" and element.text:
+            leave_out(_css_left_out(element.text))
             element.text = _IMPORT.sub("", _EXTERNAL_URL.sub("none", element.text))
         stack.extend((child, depth + 1) for child in element)
+    return left_out
 
 
 def _scan(data: bytes) -> None:
@@ -233,8 +250,9 @@ def intrinsic_size(root: ET.Element) -> tuple[int, int] | None:
 
 
 def rasterise(data: bytes):
-    """A PIL RGBA image of the SVG, fitted in a RENDER_SIDE square (svg_worker), and the
-    document's own size (intrinsic_size; None if it has none)."""
+    """A PIL RGBA image of the SVG, fitted in a RENDER_SIDE square (svg_worker); the
+    document's own size (intrinsic_size; None if it has none); and what a viewer shows
+    that the drawing leaves out (see _sanitise), or None."""
     from PIL import Image
 
     from logolint.svg_worker import render
@@ -242,11 +260,11 @@ def rasterise(data: bytes):
     if len(data) > MAX_SVG_BYTES:
         raise ImageError("SVG file too large")
     root = _parse(_inflate(data))
-    _sanitise(root)
+    left_out = _sanitise(root)
     size = intrinsic_size(root)
     _in_pixels(root)
     png = render(ET.tostring(root, encoding="unicode"))
-    return Image.open(io.BytesIO(png)).convert("RGBA"), size
+    return Image.open(io.BytesIO(png)).convert("RGBA"), size, "; ".join(left_out) or None
 
 
 def _in_pixels(root: ET.Element) -> None:
@@ -267,5 +285,9 @@ def _in_pixels(root: ET.Element) -> None:
 
 
 def render_svg(data: bytes):
-    """A PIL RGBA image of the SVG, fitted in a RENDER_SIDE square (see rasterise)."""
-    return rasterise(data)[0]
+    """A PIL RGBA image of the whole SVG, fitted in a RENDER_SIDE square (see rasterise):
+    ImageError where the drawing leaves out anything a viewer shows."""
+    image, _, left_out = rasterise(data)
+    if left_out:
+        raise ImageError(left_out)
+    return image

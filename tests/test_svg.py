@@ -1,4 +1,5 @@
 import http.server
+import json
 import re
 import threading
 from pathlib import Path
@@ -249,3 +250,39 @@ def test_nesting_the_renderer_cannot_draw_is_refused_before_it_crashes(tmp_path:
     with pytest.raises(ImageError, match="^SVG too deeply nested$"):
         load_rgb(_svg(tmp_path, nested(250)))
     assert tuple(load_rgb(_svg(tmp_path, nested(100)))[10, 10]) == (255, 0, 0)
+
+
+def test_what_a_check_can_draw_still_flags_an_svg_that_leaves_something_out(tmp_path: Path, capsys):
+    """An SVG that shows the old logo beside something the renderer does not draw (a damaged
+    embedded image, an animation, HTML) was only `not checked`, and passed under
+    `unreadable: warn`. Now a check draws the rest: the old logo flags it; without one, the
+    file is still not checked, saying what was left out. Training still refuses such a file."""
+    import base64
+
+    from conftest import EXAMPLES, run_cli
+    from logolint.model import bundled_model_path
+    from logolint.train import train
+
+    def embedded(name: str) -> str:
+        png = base64.b64encode((EXAMPLES / name).read_bytes()).decode()
+        return f'<image x="0" y="0" width="560" height="320" href="data:image/png;base64,{png}"/>'
+
+    damaged = '<image x="0" y="330" width="10" height="10" href="data:image/png;base64,iVBORw0KGgo="/>'
+    animated = '<rect width="5" height="5"><set attributeName="fill" to="red" begin="1s"/></rect>'
+    html = '<foreignObject width="9" height="9"><p xmlns="http://www.w3.org/1999/xhtml">hi</p></foreignObject>'
+    model = ["--model", str(bundled_model_path()), "--no-cache", "--format", "json"]
+    for extra, why in ((damaged, "SVG embeds an image logolint cannot check"), (animated, "SVG is animated (<set>)"),
+                       (html, "SVG holds HTML (foreignObject)")):
+        for logo, flagged in (("old-logo.png", True), ("new-logo.png", False)):
+            path = _svg(tmp_path, '<svg xmlns="http://www.w3.org/2000/svg" width="560" height="340">'
+                        f'{embedded(logo)}{extra}</svg>', "page.svg")
+            assert run_cli(str(path), *model) == 1
+            [result] = json.loads(capsys.readouterr().out)["results"]
+            if flagged:
+                assert result["flagged"] and result["error"] is None, result
+            else:
+                assert not result["flagged"] and result["error"].startswith(why), result
+        with pytest.raises(ImageError, match=re.escape(why)):
+            load_rgb(path)  # what training and thumbnails of unflagged files read: the whole or nothing
+    with pytest.raises(Exception, match=re.escape("SVG holds HTML")):
+        train([str(path)], [str(EXAMPLES / "new-logo.png")], [], str(tmp_path / "model"))
