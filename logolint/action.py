@@ -272,7 +272,7 @@ def run(env: Mapping[str, str]) -> int:
     report = check_paths(paths, config, model, inputs.threshold, cache, shard=inputs.shard)
     cache.prune()  # before actions/cache saves it
     sys.stdout.write(FORMATS["github"](report))
-    if report.results and config.model is None:
+    if any(result.score is not None for result in report.results) and config.model is None:
         print(f"::warning title=logolint::{escape_data(DEMO_MODEL)}")
     if problem := write_step_summary(report):
         print(f"::warning title=logolint::{escape_data(problem)}")

@@ -80,8 +80,8 @@ class ResultCache:
         stamp = self.directory / PRUNED
         now = time.time()
         try:
-            if stamp.is_symlink():  # touched, it would make or change a file elsewhere
-                return 0
+            if stamp.is_symlink():  # touched, it would make or change a file elsewhere: replaced
+                stamp.unlink()
             if now - DAY < os.stat(stamp).st_mtime <= now + DAY:  # a stamp from the future: a clock was wrong
                 return 0
         except OSError:

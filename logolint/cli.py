@@ -21,6 +21,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)}\n")
 
 
+class _Help(argparse.Action):
+    """check's -h/--help, in any spelling argparse takes (--hel, -qh): under the hook it is
+    an error, since printing the help exits 0 and every staged file would pass unchecked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, "hook", False):
+            parser.error(f"{option_string} among the hook's args would pass the staged files unchecked; leave it out")
+        parser.print_help()
+        parser.exit()
+
+
 def _threshold(text: str) -> float:
     try:
         value = float(text)
@@ -72,8 +86,9 @@ def _parser() -> argparse.ArgumentParser:
                              help="auto (default): on a terminal unless NO_COLOR is set")
         return options
 
-    check = sub.add_parser("check", help="check images for the old logo (the default)", parents=[talk(
+    check = sub.add_parser("check", help="check images for the old logo (the default)", add_help=False, parents=[talk(
         "print findings (and warnings) only: no progress, no summary", "also print every file's score, the model and cache use")])
+    check.add_argument("-h", "--help", action=_Help, help="show this help message and exit")
     check.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
     check.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
     check.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
@@ -81,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     _localise_flag(check)
     check.add_argument("--format", choices=["auto", *sorted(FORMATS)], default="auto",
                        help="auto (default): github under GitHub Actions, else text")
-    check.add_argument("-o", "--output", help="write the report to this file instead of stdout")
+    check.add_argument("-o", "--output", help="write the report to this file instead of stdout (- is stdout)")
     check.add_argument("--cache-dir", help="result cache folder (default: $XDG_CACHE_HOME/logolint)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--shard", type=_shard, metavar="I/N", help="check only part I of N (for CI matrix jobs)")
@@ -109,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     _localise_flag(evaluate)
     evaluate.add_argument("--format", choices=("text", "json"), default="text",
                           help="text (default) for people, json for scripts")
-    evaluate.add_argument("--output", help="write the evaluation to this file instead of stdout")
+    evaluate.add_argument("-o", "--output", help="write the evaluation to this file instead of stdout (- is stdout)")
     evaluate.add_argument("--seed", type=_seed, default=0, help="random seed when training (default: 0)")
 
     explain = sub.add_parser("explain", help="show why one image is or is not flagged", parents=[talk(
@@ -317,7 +332,7 @@ def _check(args: argparse.Namespace) -> int:
         # pre-commit shows a passing hook's output to no one: a warning there would be lost.
         raise LogolintError("no model is configured: the bundled demo model knows only logolint's fictional demo "
                             "brand, so this hook would pass your old logo. Train yours with `logolint train` and "
-                            "name it in .logolint.yaml (model: ...)")
+                            f"name it in {_shown(_config_home(config)[0])} (model: ...)")
     model = _model(args, config)
     console.detail(f"model {printable(str(model.path))} (sha256 {model.sha256[:12]})")
     cache = None if args.no_cache else ResultCache(Path(args.cache_dir or default_cache_dir()))
@@ -336,7 +351,10 @@ def _check(args: argparse.Namespace) -> int:
         code = _write_baseline(report, args.write_baseline)
         home, root = _config_home(config)
         value = _yaml_value(args.write_baseline, root)
-        if config.baseline is None:
+        if value is None:
+            console.warn(f"logolint: warning: a YAML config cannot spell the baseline's name "
+                         f"{printable(args.write_baseline)}: rename it to use it")
+        elif config.baseline is None:
             console.info(printable(f"logolint: so that checks accept them, add to {_shown(home)}: baseline: {value}"))
         elif not _same_file(config.baseline, args.write_baseline):
             console.info(printable(f"logolint: checks read the baseline {_shown(config.baseline)}; to use this one, "
@@ -430,16 +448,16 @@ def _shown(path) -> str:
         return os.path.abspath(path)
 
 
-def _yaml_value(path: str, root) -> str:
+def _yaml_value(path: str, root) -> str | None:
     """`path` as a config at `root` names a file (relative to its folder, `..` included),
-    as a YAML scalar: JSON is YAML, whatever the name."""
+    as a YAML scalar (JSON is YAML, whatever the name); None where no config can spell it."""
     import json
 
     try:
         named = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
     except ValueError:  # another drive on Windows
         named = os.path.abspath(path)
-    return json.dumps(named, ensure_ascii=False)
+    return json.dumps(named, ensure_ascii=False) if _spelled(named) else None
 
 
 def _write_baseline(report, output: str) -> int:
@@ -469,6 +487,7 @@ def _train(args: argparse.Namespace) -> int:
 
     _keep_freed_memory()
     console = _console(args)
+    home = _config_home()  # a config problem said now, not after a minute of training
     # Training reports stages, not counts: a spinner with the elapsed time shows it is alive.
     with console.progress(ticking=True) as line:
 
@@ -481,11 +500,11 @@ def _train(args: argparse.Namespace) -> int:
     first, *warnings = summary.split("\n")
     model = os.path.join(args.output, "model.tflite")
     print("\n".join([f"{first}; wrote {printable(model)}", *warnings]))
-    console.info(_next_steps(model, args.old))
+    console.info(_next_steps(model, args.old, home))
     return EXIT_OK
 
 
-def _next_steps(model: str, old: Sequence[str]) -> str:
+def _next_steps(model: str, old: Sequence[str], home=None) -> str:
     """The config lines that use the model, and exclude the old examples inside the
     config's folder (they show the old logo, so a check there would flag them)."""
     import json
@@ -493,16 +512,25 @@ def _next_steps(model: str, old: Sequence[str]) -> str:
     from logolint.paths import literal_pattern
     from logolint.results import repo_relative
 
-    home, root = _config_home()
+    config, root = home or _config_home()
+    named = _yaml_value(model, root)
+    if named is None:
+        return f"logolint: name {printable(model)} in {_shown(config)} as model: (YAML cannot spell its name)"
     patterns = [literal_pattern(relative) + ("/" if os.path.isdir(path) else "")
-                for path in old if (relative := repo_relative(path, root)) is not None]
-    # Unindented, so that they can be pasted as they are; an existing exclude list takes the patterns instead.
-    lines = [f"logolint: next, in {_shown(home)} (an exclude: list there takes these patterns too):",
-             f"model: {_yaml_value(model, root)}"]
+                for path in old if (relative := repo_relative(path, root)) is not None and _spelled(relative)]
+    # Unindented, so that they can be pasted as they are.
+    lines = [f"logolint: next, in {_shown(config)}"
+             + (" (an exclude: list there takes these patterns too):" if patterns else ":"), f"model: {named}"]
     if patterns:
         lines.append(f"exclude: [{', '.join(json.dumps(pattern, ensure_ascii=False) for pattern in patterns)}]  "
                      "# the old examples show the old logo: a check would flag them")
     return "\n".join(printable(line) for line in lines)
+
+
+def _spelled(name: str) -> bool:
+    """Whether a UTF-8 config can name `name`: one that is not UTF-8 (its bytes kept as
+    surrogate escapes) would be printed as escapes that YAML reads as other characters."""
+    return not any("\udc80" <= char <= "\udcff" for char in name)
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -515,6 +543,8 @@ def _eval(args: argparse.Namespace) -> int:
 
     _keep_freed_memory()
     console = _console(args)
+    if args.output == "-":
+        args.output = None
     if bool(args.old) != bool(args.new):
         raise LogolintError("eval: --old and --new go together")
     if args.old and args.model:
@@ -672,11 +702,7 @@ def hook(argv: Sequence[str] | None = None) -> int:
         if 0 < cut < len(argv) and _takes_value(argv[cut - 1]):
             cut += 1
         options, files = argv[:cut], argv[cut:]
-    if {"-h", "--help"} & set(options):
-        if files:  # argparse would print the help and exit 0: every staged file passed unchecked
-            print("logolint-hook: error: --help with files to check; leave it out of the hook's args",
-                  file=sys.stderr)
-            return EXIT_USAGE
+    if not files and {"-h", "--help"} & set(options):  # run by hand; with files, see _Help
         return main(["check", "--help"])
     if not files:
         print("logolint-hook: error: no file to check among the arguments (pre-commit passes them last)",

@@ -90,7 +90,7 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     prefix = "" if anchored else "(?:.*/)?"
     # A match on a folder also excludes everything below it.
     suffix = "/.*" if folder_only else "(?:/.*)?"
-    return re.compile(f"^{prefix}{body}{suffix}$", re.DOTALL)
+    return re.compile(f"^{prefix}{body}{suffix}\\Z", re.DOTALL)  # $ would also match before a final newline
 
 
 def literal_pattern(relative: str) -> str:

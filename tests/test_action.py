@@ -198,6 +198,16 @@ def test_other_events_check_every_image(repo, cache_dir, tmp_path):
     done, outputs, _ = _run(path, tmp_path, cache_dir, "workflow_dispatch", {}, paths="legacy")
     assert done.returncode == 1
     assert outputs["findings"] == "1" and "file=legacy/old.png," in done.stdout
+    assert done.stdout.count(DEMO_MODEL.split(":")[0]) == 1  # no model configured: said once
+
+
+def test_no_demo_model_warning_where_no_image_could_be_judged(repo, cache_dir, tmp_path):
+    path, _, _ = repo
+    (path / "stub").mkdir()
+    (path / "stub" / "logo.png").write_text(f"version https://git-lfs.github.com/spec/v1\noid sha256:{'0' * 64}\n")
+    done, _, _ = _run(path, tmp_path, cache_dir, "workflow_dispatch", {}, paths="stub")
+    assert done.returncode == 1 and "Git LFS pointer" in done.stdout
+    assert DEMO_MODEL.split(":")[0] not in done.stdout
 
 
 def test_the_saved_cache_keeps_what_was_used_and_drops_entries_unused_for_thirty_days(repo, tmp_path):

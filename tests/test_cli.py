@@ -194,7 +194,8 @@ def test_train_ends_with_the_config_that_uses_its_model(tmp_path: Path, monkeypa
 
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
-    odd = ["brand/old.svg", "brand/logo[1].svg", "brand/old*.svg", "brand/old.svg ", "!x.svg", "brand/old photos"]
+    odd = ["brand/old.svg", "brand/logo[1].svg", "brand/old*.svg", "brand/old.svg ", "!x.svg", "brand/old photos",
+           "brand/q?.svg", "brand/a\\b.svg"]
     for name in odd:
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         if name.endswith("photos"):
@@ -207,8 +208,8 @@ def test_train_ends_with_the_config_that_uses_its_model(tmp_path: Path, monkeypa
 
     def config(text: str) -> dict:  # the lines after the first, pasted as they are
         first, *lines = text.splitlines()
-        assert first.startswith("logolint: next, in ") and first.endswith(
-            " (an exclude: list there takes these patterns too):")
+        assert first.startswith("logolint: next, in ")
+        assert first.endswith(" (an exclude: list there takes these patterns too):") == ("exclude:" in text)
         return yaml.safe_load("\n".join(lines))
 
     monkeypatch.chdir(repo)
@@ -217,7 +218,8 @@ def test_train_ends_with_the_config_that_uses_its_model(tmp_path: Path, monkeypa
     excluder = Excluder(tuple(made["exclude"]), repo)
     assert all(excluder.excluded(repo / name) for name in odd if not name.endswith("photos"))
     assert excluder.excluded(repo / "brand" / "old photos" / "p.jpg")
-    assert not any(excluder.excluded(repo / name) for name in ("brand/oldX.svg", "sub/old.svg", "brand/logo1.svg"))
+    others = ("brand/oldX.svg", "sub/old.svg", "brand/logo1.svg", "brand/qa.svg", "brand/ab.svg")
+    assert not any(excluder.excluded(repo / name) for name in others)
     assert "exclude" not in config(_next_steps("brand/model.tflite", [str(tmp_path / "elsewhere.png")]))
 
     # From a subfolder, the paths are still named from the repository root, where check finds the config.
@@ -225,6 +227,9 @@ def test_train_ends_with_the_config_that_uses_its_model(tmp_path: Path, monkeypa
     text = _next_steps("model.tflite", ["old.svg"])
     assert text.splitlines()[0].startswith("logolint: next, in ../.logolint.yaml (")
     assert config(text) == {"model": "brand/model.tflite", "exclude": ["/brand/old.svg"]}
+    # A name that is not UTF-8 would be printed as escapes that YAML reads as other characters.
+    assert "exclude" not in _next_steps("model.tflite", ["old-\udcff.svg"])
+    assert "YAML cannot spell its name" in _next_steps("m-\udcff.tflite", ["old.svg"])
 
 
 def test_train_reports_missing_inputs(tmp_path: Path, capsys):
@@ -503,8 +508,13 @@ def test_the_hook_entry_reads_option_like_file_names_as_files(tmp_path: Path, mo
     with pytest.raises(SystemExit) as done:  # as `logolint-hook --help` is run by hand
         hook(["--help"])
     assert done.value.code == 0 and "usage: logolint check" in capsys.readouterr().out
-    # In a hook's args, --help would print the help and exit 0: every staged file passed.
-    assert hook(["--help", "-old.png"]) == 2 and "--help with files to check" in capsys.readouterr().err
+    # In a hook's args, help would print itself and exit 0: every staged file passed. In any
+    # spelling argparse takes.
+    for spelling in ("--help", "--hel", "-h", "-qh", "-vh"):
+        with pytest.raises(SystemExit) as done:
+            hook([spelling, "-old.png"])
+        assert done.value.code == 2, spelling
+        assert "among the hook's args would pass the staged files unchecked" in capsys.readouterr().err
 
 
 def test_the_hook_manifest_selects_every_extension_logolint_checks():

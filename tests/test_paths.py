@@ -247,3 +247,12 @@ def test_exclude_patterns_read_as_git_reads_them(tmp_path: Path, pattern: str, n
     _touch(tmp_path, *files)
     found = collect([str(tmp_path)], (pattern,), tmp_path)
     assert sorted(set(files) - {Path(p).relative_to(tmp_path).as_posix() for p in found}) == sorted(names)
+
+
+def test_a_pattern_matches_its_name_and_not_the_name_with_a_newline_after_it(tmp_path: Path):
+    """Python's $ also matches before a final newline: `old.png` excluded `old.png\\n` too."""
+    from logolint.paths import Excluder
+
+    excluder = Excluder(("old.png", "/logo\\[1].svg"), tmp_path)
+    assert excluder.excluded(tmp_path / "old.png") and excluder.excluded(tmp_path / "logo[1].svg")
+    assert not excluder.excluded(tmp_path / "old.png\n") and not excluder.excluded(tmp_path / "logo[1].svg\n")

@@ -234,7 +234,7 @@ def test_entries_unused_for_thirty_days_are_pruned_once_a_day(tmp_path: Path, ca
     kept = _entries(cache) - {"notes.json", "cd" + "0" * 62 + ".json"}
     assert len(kept) == 1 and kept < first  # the one read was touched, so it stays
     assert all(path.exists() for path in theirs)
-    assert os.stat(next(cache.glob("??/*.json"))).st_mtime > time.time() - 3600
+    assert os.stat(next(path for path in cache.glob("??/*.json") if path.name in kept)).st_mtime > time.time() - 3600
 
     # Pruned at most once a day: an entry gone stale within the day stays until then.
     for path in cache.glob("??/*.json"):
@@ -296,6 +296,14 @@ def test_a_clock_that_was_wrong_does_not_stop_pruning_and_a_linked_stamp_is_left
     (cache / "pruned").write_text("")
     _age(cache / "pruned", -400)
     assert ResultCache(cache).prune() == 1 and not future.exists()
+    # A linked stamp is replaced, not followed (touched, it made a file at its target); a
+    # linked two-letter folder is not walked.
     (cache / "pruned").unlink()
     (cache / "pruned").symlink_to(tmp_path / "elsewhere")
-    assert ResultCache(cache).prune() == 0 and not (tmp_path / "elsewhere").exists()
+    (tmp_path / "outside").mkdir()
+    theirs = tmp_path / "outside" / ("cd" + "2" * 62 + ".json")
+    theirs.write_text("{}")
+    _age(theirs, 400)
+    (cache / "cd").symlink_to(tmp_path / "outside")
+    assert ResultCache(cache).prune() == 0 and theirs.exists()
+    assert not (tmp_path / "elsewhere").exists() and not (cache / "pruned").is_symlink()
