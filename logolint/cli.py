@@ -329,10 +329,12 @@ def _check(args: argparse.Namespace) -> int:
     _refuse_unwritable(args.write_baseline, "--write-baseline", checked=args.paths)
     config = _load_config(args)
     if args.hook and not args.model and config.model is None:
+        from logolint.hints import config_home, shown
+
         # pre-commit shows a passing hook's output to no one: a warning there would be lost.
         raise LogolintError("no model is configured: the bundled demo model knows only logolint's fictional demo "
                             "brand, so this hook would pass your old logo. Train yours with `logolint train` and "
-                            f"name it in {_shown(_config_home(config)[0])} (model: ...)")
+                            f"name it in {shown(config_home(config)[0])} (model: ...)")
     model = _model(args, config)
     console.detail(f"model {printable(str(model.path))} (sha256 {model.sha256[:12]})")
     cache = None if args.no_cache else ResultCache(Path(args.cache_dir or default_cache_dir()))
@@ -349,16 +351,18 @@ def _check(args: argparse.Namespace) -> int:
                   f"{cache.unwritable}", file=sys.stderr)
     if args.write_baseline:
         code = _write_baseline(report, args.write_baseline)
-        home, root = _config_home(config)
-        value = _yaml_value(args.write_baseline, root)
+        from logolint.hints import config_home, shown, yaml_value
+
+        home, root = config_home(config)
+        value = yaml_value(args.write_baseline, root)
         if value is None:
             console.warn(f"logolint: warning: a YAML config cannot spell the baseline's name "
                          f"{printable(args.write_baseline)}: rename it to use it")
         elif config.baseline is None:
-            console.info(printable(f"logolint: so that checks accept them, add to {_shown(home)}: baseline: {value}"))
+            console.info(printable(f"logolint: so that checks accept them, add to {shown(home)}: baseline: {value}"))
         elif not _same_file(config.baseline, args.write_baseline):
-            console.info(printable(f"logolint: checks read the baseline {_shown(config.baseline)}; to use this one, "
-                                   f"set baseline: {value} in {_shown(home)}"))
+            console.info(printable(f"logolint: checks read the baseline {shown(config.baseline)}; to use this one, "
+                                   f"set baseline: {value} in {shown(home)}"))
         _warn_if_demo(console, report.results, args, config)
         return code
     name = args.format
@@ -424,42 +428,6 @@ def write_step_summary(report) -> str | None:
     return None
 
 
-def _config_home(config=None):
-    """The config file a hint asks to edit and the folder its paths are named from: the
-    config in use (found from here when `config` is None), else a new .logolint.yaml at
-    the repository root, where `check` finds it."""
-    from pathlib import Path
-
-    from logolint.config import find_config
-    from logolint.paths import repository_root
-
-    source = config.source if config is not None else find_config(Path.cwd().resolve())
-    if source is not None:
-        return Path(source), Path(source).parent
-    root = repository_root(Path.cwd())
-    return root / ".logolint.yaml", root
-
-
-def _shown(path) -> str:
-    """`path` as a hint names it: from the current folder."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return os.path.abspath(path)
-
-
-def _yaml_value(path: str, root) -> str | None:
-    """`path` as a config at `root` names a file (relative to its folder, `..` included),
-    as a YAML scalar (JSON is YAML, whatever the name); None where no config can spell it."""
-    import json
-
-    try:
-        named = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
-    except ValueError:  # another drive on Windows
-        named = os.path.abspath(path)
-    return json.dumps(named, ensure_ascii=False) if _spelled(named) else None
-
-
 def _write_baseline(report, output: str) -> int:
     from pathlib import Path
 
@@ -487,7 +455,9 @@ def _train(args: argparse.Namespace) -> int:
 
     _keep_freed_memory()
     console = _console(args)
-    home = _config_home()  # a config problem said now, not after a minute of training
+    from logolint.hints import config_home, next_steps
+
+    home = config_home()  # a config problem said now, not after a minute of training
     # Training reports stages, not counts: a spinner with the elapsed time shows it is alive.
     with console.progress(ticking=True) as line:
 
@@ -500,37 +470,8 @@ def _train(args: argparse.Namespace) -> int:
     first, *warnings = summary.split("\n")
     model = os.path.join(args.output, "model.tflite")
     print("\n".join([f"{first}; wrote {printable(model)}", *warnings]))
-    console.info(_next_steps(model, args.old, home))
+    console.info(next_steps(model, args.old, home))
     return EXIT_OK
-
-
-def _next_steps(model: str, old: Sequence[str], home=None) -> str:
-    """The config lines that use the model, and exclude the old examples inside the
-    config's folder (they show the old logo, so a check there would flag them)."""
-    import json
-
-    from logolint.paths import literal_pattern
-    from logolint.results import repo_relative
-
-    config, root = home or _config_home()
-    named = _yaml_value(model, root)
-    if named is None:
-        return f"logolint: name {printable(model)} in {_shown(config)} as model: (YAML cannot spell its name)"
-    patterns = [literal_pattern(relative) + ("/" if os.path.isdir(path) else "")
-                for path in old if (relative := repo_relative(path, root)) is not None and _spelled(relative)]
-    # Unindented, so that they can be pasted as they are.
-    lines = [f"logolint: next, in {_shown(config)}"
-             + (" (an exclude: list there takes these patterns too):" if patterns else ":"), f"model: {named}"]
-    if patterns:
-        lines.append(f"exclude: [{', '.join(json.dumps(pattern, ensure_ascii=False) for pattern in patterns)}]  "
-                     "# the old examples show the old logo: a check would flag them")
-    return "\n".join(printable(line) for line in lines)
-
-
-def _spelled(name: str) -> bool:
-    """Whether a UTF-8 config can name `name`: one that is not UTF-8 (its bytes kept as
-    surrogate escapes) would be printed as escapes that YAML reads as other characters."""
-    return not any("\udc80" <= char <= "\udcff" for char in name)
 
 
 def _eval(args: argparse.Namespace) -> int:

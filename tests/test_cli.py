@@ -189,7 +189,7 @@ def test_train_ends_with_the_config_that_uses_its_model(tmp_path: Path, monkeypa
     files only, whatever their names."""
     import yaml
 
-    from logolint.cli import _next_steps
+    from logolint.hints import next_steps as _next_steps
     from logolint.paths import Excluder
 
     repo = tmp_path / "repo"
