@@ -610,7 +610,8 @@ def _init(args: argparse.Namespace) -> int:
         existing = ""
     where = {"under": "under `repos:` in", "into": "as an item of the `repos:` list of",
              "instead": "in place of the `repos: []` line of", "end": "at the end of", "new": "as"}[placement(existing)]
-    print(f"wrote {printable(str(path))} (every key is optional; the comments explain each)\n")
+    print(f"wrote {printable(str(path))}: name your model there (model:) once `logolint train` has made it, "
+          "or the hook refuses to run; every other key is optional, and the comments explain each\n")
     owner = f"with {ACTION.split('/')[0]} replaced by the account logolint is published under"
     problem = pre_commit_problem(existing)
     if problem:

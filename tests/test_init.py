@@ -26,7 +26,7 @@ def test_init_writes_a_config_that_loads_at_the_repository_root(repo: Path, caps
     assert run_cli("init") == 0
     out = capsys.readouterr().out
     written = repo / ".logolint.yaml"
-    assert written.is_file() and f"wrote {written}" in out
+    assert written.is_file() and f"wrote {written}: name your model there (model:) once `logolint train`" in out
     config = load_config(cwd=repo / "docs")
     assert config.source == written and config.unreadable == "fail" and config.model is None
     pre_commit = _snippet(out, "repos:")
