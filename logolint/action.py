@@ -254,7 +254,7 @@ def run(env: Mapping[str, str]) -> int:
     from logolint.config import load_config
     from logolint.formats import FORMATS
     from logolint.github import escape_data
-    from logolint.model import DEMO_MODEL, load_model
+    from logolint.model import DEMO_MODEL, judged_by_demo, load_model
 
     inputs = Inputs.from_env(env)
     paths = list(inputs.paths)
@@ -272,7 +272,7 @@ def run(env: Mapping[str, str]) -> int:
     report = check_paths(paths, config, model, inputs.threshold, cache, shard=inputs.shard)
     cache.prune()  # before actions/cache saves it
     sys.stdout.write(FORMATS["github"](report))
-    if any(result.score is not None for result in report.results) and config.model is None:
+    if judged_by_demo(report.results, config.model is not None):
         print(f"::warning title=logolint::{escape_data(DEMO_MODEL)}")
     if problem := write_step_summary(report):
         print(f"::warning title=logolint::{escape_data(problem)}")

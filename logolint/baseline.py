@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 from logolint.errors import shown
 from logolint.formats import printable
 from logolint.files import read_text
-from logolint.results import Result
+from logolint.results import Result, relative_from
 
 HEADER = (
     "# logolint baseline: images accepted as they are, by content sha256 (the path is a note).\n"
@@ -105,17 +105,6 @@ def _line(sha256: str, note: str) -> str:
     return ("\\" if "\\" in note else "") + f"{sha256}  {note}".rstrip() + "\n"
 
 
-def _relative(path: str, folder: str | None) -> str:
-    """`path` as seen from the baseline's `folder` (as `sha256sum -c` run there reads it),
-    with `/` between folders; as it was named without a folder."""
-    if folder is None:
-        return path
-    try:
-        return os.path.relpath(os.path.abspath(path), folder).replace(os.sep, "/")
-    except ValueError:  # another drive on Windows
-        return os.path.abspath(path)
-
-
 def baseline_entries(results: Iterable[Result], kept: Mapping[str, str] | None = None,
                      folder: str | None = None) -> dict[str, str]:
     """sha256 -> path note of a baseline accepting every result the model flags, already
@@ -132,7 +121,8 @@ def baseline_entries(results: Iterable[Result], kept: Mapping[str, str] | None =
         moved = result.sha256 in kept and folder is not None and not (
             note and os.path.lexists(os.path.join(folder, _named(note))))
         if note is None or moved:
-            entries[result.sha256] = _note(_relative(result.path, folder))
+            # Named from the baseline's folder, as `sha256sum -c` run there reads it.
+            entries[result.sha256] = _note(result.path if folder is None else relative_from(result.path, folder))
     return entries
 
 

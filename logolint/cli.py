@@ -35,6 +35,11 @@ class _Help(argparse.Action):
         parser.exit()
 
 
+def _output(text: str) -> str | None:
+    """An --output value: a file, or None (standard output) for "-", as most tools read it."""
+    return None if text == "-" else text
+
+
 def _threshold(text: str) -> float:
     try:
         value = float(text)
@@ -96,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     _localise_flag(check)
     check.add_argument("--format", choices=["auto", *sorted(FORMATS)], default="auto",
                        help="auto (default): github under GitHub Actions, else text")
-    check.add_argument("-o", "--output", help="write the report to this file instead of stdout (- is stdout)")
+    check.add_argument("-o", "--output", type=_output, help="write the report to this file instead of stdout (- is stdout)")
     check.add_argument("--cache-dir", help="result cache folder (default: $XDG_CACHE_HOME/logolint)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--shard", type=_shard, metavar="I/N", help="check only part I of N (for CI matrix jobs)")
@@ -124,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     _localise_flag(evaluate)
     evaluate.add_argument("--format", choices=("text", "json"), default="text",
                           help="text (default) for people, json for scripts")
-    evaluate.add_argument("-o", "--output", help="write the evaluation to this file instead of stdout (- is stdout)")
+    evaluate.add_argument("-o", "--output", type=_output, help="write the evaluation to this file instead of stdout (- is stdout)")
     evaluate.add_argument("--seed", type=_seed, default=0, help="random seed when training (default: 0)")
 
     explain = sub.add_parser("explain", help="show why one image is or is not flagged", parents=[talk(
@@ -319,8 +324,6 @@ def _check(args: argparse.Namespace) -> int:
     _one_blas_thread()
     _keep_freed_memory()
     console = _console(args)
-    if args.output == "-":  # as most tools read it: standard output
-        args.output = None
     if args.write_baseline and (args.format != "auto" or args.output):
         # The findings it accepts would be reported as failures: one job or the other.
         raise LogolintError("--write-baseline writes the baseline only: leave out --format and --output, "
@@ -379,9 +382,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _warn_if_demo(console, results, args: argparse.Namespace, config) -> None:
     """The demo model's warning, where it judged any of `results` because no model was chosen."""
-    if any(result.score is not None for result in results) and not args.model and config.model is None:
-        from logolint.model import DEMO_MODEL
+    from logolint.model import DEMO_MODEL, judged_by_demo
 
+    if judged_by_demo(results, bool(args.model) or config.model is not None):
         console.warn(f"logolint: warning: {DEMO_MODEL}")
 
 
@@ -484,8 +487,6 @@ def _eval(args: argparse.Namespace) -> int:
 
     _keep_freed_memory()
     console = _console(args)
-    if args.output == "-":
-        args.output = None
     if bool(args.old) != bool(args.new):
         raise LogolintError("eval: --old and --new go together")
     if args.old and args.model:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from logolint.formats import printable
+from logolint.results import relative_from
 
 
 def config_home(config=None):
@@ -27,19 +28,13 @@ def config_home(config=None):
 
 def shown(path) -> str:
     """`path` as a hint names it: from the current folder."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return os.path.abspath(path)
+    return relative_from(path, os.getcwd())
 
 
 def yaml_value(path: str, root) -> str | None:
     """`path` as a config at `root` names a file (relative to its folder, `..` included),
     as a YAML scalar (JSON is YAML, whatever the name); None where no config can spell it."""
-    try:
-        named = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
-    except ValueError:  # another drive on Windows
-        named = os.path.abspath(path)
+    named = relative_from(path, root)
     return json.dumps(named, ensure_ascii=False) if spelled(named) else None
 
 

@@ -33,6 +33,11 @@ DEMO_MODEL = ("no model is configured, so the bundled demo model is used: it kno
               "in .logolint.yaml (model: ...)")
 
 
+def judged_by_demo(results, chosen: bool) -> bool:
+    """Whether the demo model judged any of `results` because no model was `chosen`."""
+    return not chosen and any(result.score is not None for result in results)
+
+
 def bundled_model_path() -> Path:
     return _shipped("demo.tflite")
 

@@ -31,15 +31,12 @@ def encode(picture, format_: str) -> bytes:
 
 def ours(path: str) -> bool:
     """Whether the file at `path` is an overlay logolint wrote, unedited since."""
-    import stat
-
     from PIL import Image
 
+    from logolint.imaging import read_file
+
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would hang the read
-            return False
-        with open(path, "rb") as stream:
-            data = stream.read()
+        data = read_file(path)  # a regular file only: a FIFO would hang the read
         with Image.open(io.BytesIO(data)) as existing:
             mark = _mark(existing)
     except Exception:  # not an image PIL reads: not ours

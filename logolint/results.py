@@ -67,3 +67,12 @@ def repo_relative(path: str | os.PathLike[str], root: str | os.PathLike[str], re
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
         return None
     return relative.replace(os.sep, "/")
+
+
+def relative_from(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> str:
+    """`path` as seen from `folder` (`..` where outside it), with `/` separators; absolute
+    where no relative path leads there (another drive on Windows)."""
+    try:
+        return os.path.relpath(os.path.abspath(path), folder).replace(os.sep, "/")
+    except ValueError:
+        return os.path.abspath(path)

@@ -98,11 +98,11 @@ def _sanitise(root: ET.Element) -> list[str]:
         count += 1
         if depth > MAX_DEPTH or count > MAX_ELEMENTS:
             raise ImageError("SVG too deeply nested or too many elements")
+        tag = element.tag.rsplit("}", 1)[-1]
         for name, value in list(element.attrib.items()):
             if name in ("href", _XLINK):
                 value = element.attrib[name] = re.sub(r"\s", "", value)  # as browsers read a URL
                 embedded = _DATA.match(value)
-                tag = element.tag.rsplit("}", 1)[-1]
                 if embedded and tag in _DRAWS_HREF:
                     readable = _safe_data_uri(value) if tag in _DRAWS_RASTER else None
                     if readable is None and tag in _DRAWS_RASTER and _RASTER_DATA.match(value):
@@ -122,7 +122,6 @@ def _sanitise(root: ET.Element) -> list[str]:
                 element.attrib[name] = _EXTERNAL_URL.sub("none", value)
             elif name == "style":
                 leave_out(_css_left_out(value))
-        tag = element.tag.rsplit("}", 1)[-1]
         if tag in _ANIMATIONS:  # the renderer draws the document as it stands before any
             leave_out(f"SVG is animated (<{tag}>), which logolint does not play")
         if tag == "foreignObject" and (len(element) or (element.text or "").strip()):
