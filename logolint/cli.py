@@ -185,10 +185,13 @@ def _cannot_write(option: str, output: str, problem: str) -> LogolintError:
     return LogolintError(f"{option} {shlex.quote(output)}: cannot write there: {problem}")
 
 
-def _refuse_unwritable(output: str | None, option: str = "--output", checked: Sequence[str] = ()) -> None:
+def _refuse_unwritable(output: str | None, option: str = "--output", checked: Sequence[str] = (),
+                       inputs: Sequence[tuple[str, object]] = ()) -> None:
     """LogolintError, before minutes of work, for a report or baseline that could not be
-    written there, or that would overwrite an image or a file `checked` names: `check
-    --output old.png .` wrote its report over the image it had just checked."""
+    written there, or that would overwrite an image, a file `checked` names, or one of the
+    run's own `inputs` ((what, path) pairs: the model, the config): `check --output old.png .`
+    wrote its report over the image it had just checked, and `-o` completed to the model's
+    name replaced the model with the report."""
     if output is None:
         return
     from logolint.files import write_problem
@@ -196,9 +199,18 @@ def _refuse_unwritable(output: str | None, option: str = "--output", checked: Se
 
     problem = write_problem(output) or (
         "an image's name: logolint checks such files, and this would overwrite one" if is_image_path(output) else
-        "it is a file being checked" if any(_same_file(output, path) for path in checked) else None)
+        "it is a file being checked" if any(_same_file(output, path) for path in checked) else
+        next((f"it is {what} in use" for what, path in inputs if path is not None and _same_file(output, path)), None))
     if problem:
         raise _cannot_write(option, output, problem)
+
+
+def _inputs(args: argparse.Namespace, config, baseline: bool = True) -> list[tuple[str, object]]:
+    """The files a run reads besides its images, for _refuse_unwritable."""
+    from logolint.model import bundled_model_path
+
+    found = [("the model", args.model or config.model or bundled_model_path()), ("the config", config.source)]
+    return found + [("the baseline", config.baseline)] if baseline else found
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -328,9 +340,11 @@ def _check(args: argparse.Namespace) -> int:
         # The findings it accepts would be reported as failures: one job or the other.
         raise LogolintError("--write-baseline writes the baseline only: leave out --format and --output, "
                             "and run the report on its own once the baseline is written")
-    _refuse_unwritable(args.output, checked=args.paths)
-    _refuse_unwritable(args.write_baseline, "--write-baseline", checked=args.paths)
     config = _load_config(args)
+    _refuse_unwritable(args.output, checked=args.paths, inputs=_inputs(args, config))
+    # --write-baseline may name the baseline in use: it is updated, its notes kept.
+    _refuse_unwritable(args.write_baseline, "--write-baseline", checked=args.paths,
+                       inputs=_inputs(args, config, baseline=False))
     if args.hook and not args.model and config.model is None:
         from logolint.hints import config_home, shown
 
@@ -491,8 +505,8 @@ def _eval(args: argparse.Namespace) -> int:
         raise LogolintError("eval: --old and --new go together")
     if args.old and args.model:
         raise LogolintError("eval: --model or --old/--new (which train a model first), not both")
-    _refuse_unwritable(args.output)
     config = _load_config(args)
+    _refuse_unwritable(args.output, inputs=_inputs(args, config))
     pairs = labelled_files(args.data)
     loose = _loose_images(args.data)
     if loose:

@@ -67,6 +67,30 @@ def test_a_report_or_baseline_is_never_written_over_an_image(repo: Path, cache: 
     assert (repo / "logo.dat").read_bytes() == before
 
 
+def test_a_report_or_baseline_is_never_written_over_the_runs_own_model_or_config(repo: Path, cache: str, capsys):
+    """A tab-completed `-o` replaced the trained model, the config or the baseline with the
+    report, and the next run failed or used the demo model."""
+    from logolint.model import bundled_model_path
+
+    shutil.copy(bundled_model_path(), repo / "brand.tflite")
+    (repo / "accepted.txt").write_text(f"{OLD_SHA}  img/old.png\n")
+    (repo / ".logolint.yaml").write_text("model: brand.tflite\nbaseline: accepted.txt\n")
+    kept = {name: (repo / name).read_bytes() for name in ("brand.tflite", "accepted.txt", ".logolint.yaml")}
+    for option, output, what in [("--output", "brand.tflite", "the model"), ("--output", ".logolint.yaml", "the config"),
+                                 ("--output", "accepted.txt", "the baseline"),
+                                 ("--write-baseline", "./brand.tflite", "the model"),
+                                 ("--write-baseline", ".logolint.yaml", "the config")]:
+        assert run_cli("img", "--cache-dir", cache, option, output) == 2
+        assert f"{option} {output}: cannot write there: it is {what} in use" in capsys.readouterr().err
+    assert run_cli("img", "--cache-dir", cache, "--model", str(repo / "brand.tflite"), "-o", "brand.tflite") == 2
+    assert "it is the model in use" in capsys.readouterr().err
+    assert run_cli("eval", "img", "--model", "brand.tflite", "-o", "brand.tflite") == 2
+    assert "--output brand.tflite: cannot write there: it is the model in use" in capsys.readouterr().err
+    assert {name: (repo / name).read_bytes() for name in kept} == kept
+    # The baseline in use is what --write-baseline updates.
+    assert run_cli("img", "--cache-dir", cache, "--write-baseline", "accepted.txt") == 0
+
+
 def test_write_baseline_then_those_contents_pass(repo: Path, cache: str, capsys):
     assert run_cli("img", "--cache-dir", cache, "--format", "text") == 1
     capsys.readouterr()
