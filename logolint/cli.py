@@ -345,6 +345,10 @@ def _check(args: argparse.Namespace) -> int:
     # --write-baseline may name the baseline in use: it is updated, its notes kept.
     _refuse_unwritable(args.write_baseline, "--write-baseline", checked=args.paths,
                        inputs=_inputs(args, config, baseline=False))
+    if args.hook and (args.write_baseline or args.shard):
+        # Each passes the staged files with exit 0: all of them accepted, or some left to other shards.
+        raise LogolintError(f"{'--write-baseline' if args.write_baseline else '--shard'} among the hook's args would "
+                            "pass staged files unchecked; leave it out")
     if args.hook and not args.model and config.model is None:
         from logolint.hints import config_home, shown
 
@@ -675,10 +679,18 @@ def _takes_value(token: str) -> bool:
         return False
     parser = _parser()
     commands = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
-    options = [name for action in commands.choices["check"]._actions if action.nargs != 0
-               for name in action.option_strings]
+    actions = commands.choices["check"]._actions
+    options = [name for action in actions if action.nargs != 0 for name in action.option_strings]
     if token in options:
         return True
+    if not token.startswith("--") and len(token) > 2:  # flags run together, the last may take a value: -qo
+        flags = [name for action in actions if action.nargs == 0 for name in action.option_strings]
+        for i, letter in enumerate(token[1:], 1):
+            if f"-{letter}" in options:
+                return i == len(token) - 1  # else the rest of the token is its value
+            if f"-{letter}" not in flags:
+                return False
+        return False
     prefixed = [name for name in options if token.startswith("--") and name.startswith(token)]
     return len(prefixed) == 1
 

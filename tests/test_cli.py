@@ -517,6 +517,41 @@ def test_the_hook_entry_reads_option_like_file_names_as_files(tmp_path: Path, mo
         assert "among the hook's args would pass the staged files unchecked" in capsys.readouterr().err
 
 
+def test_hook_args_that_would_pass_staged_files_are_refused(tmp_path: Path, monkeypatch, capsys):
+    """--write-baseline accepted every staged old logo and --shard left some to shards that
+    never run, each with exit 0, which pre-commit shows to no one."""
+    from logolint.cli import hook
+    from logolint.model import bundled_model_path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old.png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())
+    (tmp_path / "m.tflite").write_bytes(bundled_model_path().read_bytes())
+    for args, option in ((["--write-baseline", "b.txt"], "--write-baseline"), (["--write-baseline=b.txt"], "--write-baseline"),
+                         (["--shard", "2/2"], "--shard")):
+        assert hook(["--model", "m.tflite", "--no-cache", *args, "old.png"]) == 2
+        assert f"{option} among the hook's args would pass staged files unchecked" in capsys.readouterr().err
+    assert not (tmp_path / "b.txt").exists()
+
+
+def test_hook_reads_flags_run_together_with_an_option_that_takes_a_value(tmp_path: Path, monkeypatch, capsys):
+    """`-qo report.txt` worked once; then report.txt existed and was taken for a staged file."""
+    from logolint.cli import hook
+    from logolint.model import bundled_model_path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old.png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())
+    (tmp_path / "m.tflite").write_bytes(bundled_model_path().read_bytes())
+    for _ in range(2):
+        assert hook(["--model", "m.tflite", "--no-cache", "-qo", "report.txt", "old.png"]) == 1
+        assert (tmp_path / "report.txt").read_text().startswith("old.png: old logo (1.00 >= 0.35)")
+        (tmp_path / "report.txt").write_text("")
+    assert hook(["--model", "m.tflite", "--no-cache", "-oreport.txt", "old.png"]) == 1  # the value attached
+    assert "1 image checked, 1 with the old logo" in (tmp_path / "report.txt").read_text()
+    capsys.readouterr()
+    assert hook(["--model", "m.tflite", "--no-cache", "-qq", "old.png"]) == 1  # flags only
+    assert capsys.readouterr().out == "old.png: old logo (1.00 >= 0.35) at [37, 37, 523, 274]\n"
+
+
 def test_the_hook_manifest_selects_every_extension_logolint_checks():
     import re
 
