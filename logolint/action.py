@@ -81,8 +81,11 @@ class Inputs:
             paths=paths or (".",),
             config=env.get("INPUT_CONFIG", "").strip() or None,
             threshold=threshold,
+            # Not on push: code scanning takes each upload as its branch's whole state, so a
+            # SARIF of the pushed images alone would close every other image's alert as fixed.
+            # On a pull request it compares the upload with the base branch's.
             changed_only=_bool("changed-only", env.get("INPUT_CHANGED_ONLY", ""),
-                               env.get("GITHUB_EVENT_NAME") in DIFF_EVENTS),
+                               env.get("GITHUB_EVENT_NAME") == "pull_request"),
             sarif_file=sarif_file,
             fail_on_findings=_bool("fail-on-findings", env.get("INPUT_FAIL_ON_FINDINGS", ""), True),
             shard=shard,

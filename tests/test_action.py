@@ -86,6 +86,8 @@ def _run(repo: Path, tmp: Path, cache_dir: Path, event_name: str, event: dict, e
         "GITHUB_STEP_SUMMARY": str(tmp / "summary"), "RUNNER_TEMP": str(tmp),
         "LOGOLINT_CACHE_DIR": str(cache_dir),
     })
+    if event_name == "push":  # these runs compare the pushed commits; `auto` checks every image on push
+        inputs.setdefault("changed_only", "true")
     env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()} | (env_extra or {}))
     done = subprocess.run(_step_command(), cwd=repo, env=env,
                           capture_output=True, text=True, timeout=300)
@@ -257,6 +259,19 @@ def test_input_defaults_follow_the_event():
     assert not other.changed_only and other.paths == (".",) and other.sarif_file == "/r/logolint-2-of-4.sarif"
     forced = Inputs.from_env({"GITHUB_EVENT_NAME": "pull_request", "INPUT_CHANGED_ONLY": "False"})
     assert not forced.changed_only
+    push = Inputs.from_env({"GITHUB_EVENT_NAME": "push"})  # see the next test
+    assert not push.changed_only and Inputs.from_env({"GITHUB_EVENT_NAME": "push", "INPUT_CHANGED_ONLY": "true"}).changed_only
+
+
+def test_a_push_uploads_every_images_alert(repo, cache_dir, tmp_path):
+    """Code scanning takes an upload as its branch's whole state: a SARIF of the pushed
+    images alone closed the alert of every old logo the push did not touch."""
+    path, base, head = repo
+    done, outputs, _ = _run(path, tmp_path, cache_dir, "push", {"before": base, "after": head}, changed_only="auto")
+    assert done.returncode == 1, done.stdout + done.stderr
+    sarif = json.loads(Path(outputs["sarif-file"]).read_text())
+    uris = {result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for result in sarif["runs"][0]["results"]}
+    assert "legacy/old.png" in uris and "added%20old.png" in uris  # untouched by the push, and pushed
 
 
 def test_action_yml_passes_inputs_only_through_env():
