@@ -132,6 +132,23 @@ def _repository(pathspecs: tuple[str, ...]) -> str:
     return top
 
 
+def config_start(paths: tuple[str, ...]) -> Path | None:
+    """Where the config is looked up from when the config input is not set: the top of the
+    repository holding the first path where the working folder lies outside it
+    (actions/checkout with `path:`), else None (the working folder). Its `.logolint.yaml`
+    had been passed over: the demo model checked the repository, without its baseline."""
+    first = paths[0] if paths else "."
+    folder = first if os.path.isdir(first) else os.path.dirname(first) or "."
+    if not os.path.isdir(folder):
+        return None
+    found = _git("rev-parse", "--show-toplevel", check=False, where=folder)
+    if found.returncode != 0:
+        return None
+    top = Path(os.fsdecode(found.stdout.rstrip(b"\n"))).resolve()
+    here = Path.cwd().resolve()
+    return None if here == top or top in here.parents else top
+
+
 def event_range(env: Mapping[str, str]) -> tuple[str, str, bool] | None:
     """(base, head, from_merge_base) for the event, or None when it has no diff to check
     (another event, or a push that created a branch)."""
@@ -269,7 +286,7 @@ def run(env: Mapping[str, str]) -> int:
             paths = changed_files(*span, inputs.paths)
             print(f"logolint: {len(paths)} changed image{'s' if len(paths) != 1 else ''} "
                   f"between {span[0][:12]} and {span[1][:12]}")
-    config = load_config(inputs.config)
+    config = load_config(inputs.config, cwd=None if inputs.config else config_start(inputs.paths))
     model = load_model(config.model, config.model_sha256)
     cache = ResultCache(Path(inputs.cache_dir or default_cache_dir()))
     report = check_paths(paths, config, model, inputs.threshold, cache, shard=inputs.shard)

@@ -337,6 +337,32 @@ def test_a_file_name_that_is_not_utf8(tmp_path, cache_dir):
     assert location["artifactLocation"]["uri"] == "bad%FF%20name.png"
 
 
+def test_the_config_of_a_repository_checked_out_under_a_path_is_used(tmp_path, cache_dir):
+    """With actions/checkout's `path: repo`, the repository's .logolint.yaml was passed
+    over: the demo model checked it, and the baseline it names did not count."""
+    repo = tmp_path / "work" / "repo"
+    repo.mkdir(parents=True)
+    _git(repo, "init", "--quiet")
+    (repo / "accepted.png").write_bytes(OLD)
+    (repo / "legacy").mkdir()
+    (repo / "legacy" / "old.png").write_bytes(OLD + b"\0")  # another content, excluded
+    (repo / "baseline.txt").write_text(f"{hashlib.sha256(OLD).hexdigest()}  accepted.png\n")
+    (repo / ".logolint.yaml").write_text("threshold: 0.5\nbaseline: baseline.txt\nexclude: ['legacy/']\n")
+    _git(repo, "add", "--all")
+    _git(repo, "commit", "--quiet", "-m", "base")
+    out = tmp_path / "out"
+    out.mkdir()
+    done, outputs, _ = _run(repo.parent, out, cache_dir, "schedule", {}, paths="repo")
+    assert done.returncode == 0 and outputs["findings"] == "0", done.stdout + done.stderr
+    assert "1 image checked, 0 with the old logo, 1 accepted" in done.stdout
+    sarif = json.loads(Path(outputs["sarif-file"]).read_text())
+    assert sarif["runs"][0]["properties"]["threshold"] == 0.5
+    # A config named by the input still counts as it is given (from the working folder).
+    (repo.parent / "strict.yaml").write_text("threshold: 0.4\n")
+    done, outputs, _ = _run(repo.parent, out, cache_dir, "schedule", {}, paths="repo", config="strict.yaml")
+    assert done.returncode == 1 and outputs["findings"] == "2", done.stdout + done.stderr
+
+
 def test_changed_only_skips_links_and_finds_the_repository_under_paths(tmp_path, cache_dir):
     outside = tmp_path / "outside.png"  # an old logo out of the checkout
     outside.write_bytes(OLD)
