@@ -173,9 +173,9 @@ def event_range(env: Mapping[str, str]) -> tuple[str, str, bool] | None:
     return None if base == NO_COMMIT else (base, head, False)
 
 
-def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[str, ...]) -> list[str]:
+def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[str, ...]) -> list[str] | None:
     """Image files added or modified between `base` and `head` under `pathspecs`, relative
-    to the current folder. A rename counts as an addition, a deletion not at all, a
+    to the current folder; None where `base` cannot be fetched. A rename counts as an addition, a deletion not at all, a
     symbolic link not at all (as when folders are walked: git stores the link, not an
     image, and a link could lead out of the checkout). Changed submodules, and changed
     images a sparse checkout left out, are named in an annotation."""
@@ -184,9 +184,12 @@ def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[
     if head == NO_COMMIT:  # a push that deleted the branch
         return []
     top = _repository(pathspecs)
-    missing = [commit for commit in (base, head) if not _have(commit, top)]
-    if missing:
-        _git("fetch", "--no-tags", "--quiet", "origin", *missing, where=top)
+    if not _have(head, top):
+        _git("fetch", "--no-tags", "--quiet", "origin", head, where=top)
+    if not _have(base, top) and _git("fetch", "--no-tags", "--quiet", "origin", base, check=False,
+                                     where=top).returncode != 0:
+        # A force-push's `before` that the server has since dropped: no diff to take.
+        return None
     start = base
     if from_merge_base:
         found = _git("merge-base", base, head, check=False, where=top)
@@ -282,8 +285,11 @@ def run(env: Mapping[str, str]) -> int:
         span = event_range(env)
         if span is None:
             print("::notice title=logolint::no diff for this event: checking every image under the paths")
+        elif (changed := changed_files(*span, inputs.paths)) is None:
+            print(f"::notice title=logolint::the event's base commit {span[0][:12]} cannot be fetched (a force-push "
+                  "replaced it?): checking every image under the paths")
         else:
-            paths = changed_files(*span, inputs.paths)
+            paths = changed
             print(f"logolint: {len(paths)} changed image{'s' if len(paths) != 1 else ''} "
                   f"between {span[0][:12]} and {span[1][:12]}")
     config = load_config(inputs.config, cwd=None if inputs.config else config_start(inputs.paths))

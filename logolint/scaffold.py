@@ -150,7 +150,7 @@ jobs:
           persist-credentials: false
       - id: logolint
         uses: {ACTION}@{REV}
-      - if: ${{{{ !cancelled() }}}}
+      - if: ${{{{ !cancelled() && steps.logolint.outputs.sarif-file != '' }}}}  # none after a usage error
         uses: github/codeql-action/upload-sarif@f443b600d91635bebf5b0d9ebc620189c0d6fba5 # v4.30.8
         with:
           sarif_file: ${{{{ steps.logolint.outputs.sarif-file }}}}

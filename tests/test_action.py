@@ -236,6 +236,13 @@ def test_bad_input_is_one_error_annotation(repo, cache_dir, tmp_path):
     assert done.returncode == 2
     assert done.stdout.startswith("::error title=logolint::input threshold must be a number")
     assert outputs == {}
+    # So the README's upload step, which runs after a failed step, is skipped instead of
+    # failing a second time on a file that was never written.
+    from logolint.scaffold import WORKFLOW
+
+    upload = next(step for step in yaml.safe_load(WORKFLOW)["jobs"]["logolint"]["steps"]
+                  if "upload-sarif" in step.get("uses", ""))
+    assert upload["if"] == "${{ !cancelled() && steps.logolint.outputs.sarif-file != '' }}"
 
 
 @pytest.mark.parametrize("name, value, message", [
@@ -452,6 +459,20 @@ def test_a_git_failure_names_its_cause(tmp_path, cache_dir):
     done, _, _ = _run(tmp_path / "repo", tmp_path, cache_dir, "push", {"before": base, "after": absent})
     assert done.returncode == 2, done.stdout + done.stderr
     assert "git fetch failed: fatal: 'origin' does not appear to be a git repository" in done.stdout
+
+
+def test_a_push_whose_base_commit_is_gone_checks_every_image(tmp_path, cache_dir):
+    """After a force-push, `before` may no longer be on the server: the run failed with
+    `not our ref` instead of checking what it could."""
+    _, head = _two_commits(tmp_path / "origin", {"old.png": OLD, "new.png": NEW})
+    _git(tmp_path, "clone", "--quiet", str(tmp_path / "origin"), "clone")
+    gone = "0123456789abcdef0123456789abcdef01234567"
+    done, outputs, _ = _run(tmp_path / "clone", tmp_path, cache_dir, "push", {"before": gone, "after": head})
+    assert done.returncode == 1 and outputs["findings"] == "1", done.stdout + done.stderr
+    assert (f"::notice title=logolint::the event's base commit {gone[:12]} cannot be fetched (a force-push "
+            "replaced it?): checking every image under the paths") in done.stdout
+    assert "2 images checked, 1 with the old logo" in done.stdout
+    # The head is what is checked out: one that cannot be fetched is still an error (above).
 
 
 def test_an_absolute_path_through_a_linked_folder(tmp_path, cache_dir):
