@@ -80,6 +80,12 @@ def _css_left_out(css: str) -> str | None:
     return None
 
 
+def _fonts() -> tuple:
+    from logolint.fonts import generic_families
+
+    return generic_families()
+
+
 def _sanitise(root: ET.Element) -> list[str]:
     """Remove what would read or fetch anything outside the document; refuse a tree too
     deep or too large. What a viewer would show and the renderer does not draw (embedded
@@ -127,6 +133,8 @@ def _sanitise(root: ET.Element) -> list[str]:
         if tag == "foreignObject" and (len(element) or (element.text or "").strip()):
             leave_out("SVG holds HTML (foreignObject), which logolint does not render")
             element.clear()
+        if tag == "text" and not _fonts() and "".join(element.itertext()).strip():
+            leave_out("SVG has text, and no font was found on this machine to draw it")
         if tag == "style" and element.text:
             leave_out(_css_left_out(element.text))
             element.text = _IMPORT.sub("", _EXTERNAL_URL.sub("none", element.text))

@@ -51,9 +51,12 @@ def _write_frame(stream, payload: bytes) -> None:
 _BOOT = "import sys; sys.path.append(sys.argv.pop(1)); from logolint.svg_worker import main; main(sys.argv[1:])"
 
 
-def worker_command(seconds: float) -> list[str]:
+def worker_command(seconds: float, families: tuple[tuple[str, str], ...] = ()) -> list[str]:
+    """The worker's command line; `families` are resvg's font options (see logolint.fonts)."""
+    import json
+
     home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return [sys.executable, "-I", "-c", _BOOT, home, str(seconds)]
+    return [sys.executable, "-I", "-c", _BOOT, home, str(seconds), json.dumps(dict(families))]
 
 
 class Renderer:
@@ -65,8 +68,10 @@ class Renderer:
 
     def _worker(self) -> subprocess.Popen:
         if self._process is None or self._process.poll() is not None:
+            from logolint.fonts import generic_families
+
             self._process = subprocess.Popen(
-                worker_command(self.seconds),
+                worker_command(self.seconds, generic_families()),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             )
         return self._process
@@ -152,9 +157,9 @@ def _limit_cpu(seconds: float) -> None:
         pass
 
 
-def serve(stdin, stdout, seconds: float = RENDER_SECONDS) -> None:
+def serve(stdin, stdout, seconds: float = RENDER_SECONDS, families: dict[str, str] | None = None) -> None:
     """The worker's loop: one reply per request until stdin closes, each render bounded to
-    about `seconds` of CPU time."""
+    about `seconds` of CPU time, with `families` as resvg's font options."""
     import resvg_py
 
     while True:
@@ -165,7 +170,7 @@ def serve(stdin, stdout, seconds: float = RENDER_SECONDS) -> None:
         _limit_cpu(seconds)
         try:
             png = bytes(resvg_py.svg_to_bytes(
-                svg_string=request.decode("utf-8"), width=RENDER_SIDE, height=RENDER_SIDE,
+                svg_string=request.decode("utf-8"), width=RENDER_SIDE, height=RENDER_SIDE, **(families or {}),
             ))
             reply = b"K" + png
         except BaseException as exc:  # ValueError, or a Rust panic
@@ -177,7 +182,10 @@ def serve(stdin, stdout, seconds: float = RENDER_SECONDS) -> None:
 
 def main(argv: list[str]) -> None:
     _limit_memory()
-    serve(sys.stdin.buffer, sys.stdout.buffer, float(argv[0]) if argv else RENDER_SECONDS)
+    import json
+
+    serve(sys.stdin.buffer, sys.stdout.buffer, float(argv[0]) if argv else RENDER_SECONDS,
+          json.loads(argv[1]) if len(argv) > 1 else None)
 
 
 if __name__ == "__main__":

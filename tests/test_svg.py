@@ -286,3 +286,44 @@ def test_what_a_check_can_draw_still_flags_an_svg_that_leaves_something_out(tmp_
             load_rgb(path)  # what training and thumbnails of unflagged files read: the whole or nothing
     with pytest.raises(Exception, match=re.escape("SVG holds HTML")):
         train([str(path)], [str(EXAMPLES / "new-logo.png")], [], str(tmp_path / "model"))
+
+
+TEXT = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
+        '<text x="10" y="70" font-size="60"{family}>ACME</text></svg>')
+
+
+@pytest.mark.parametrize("family", ["", ' font-family="sans-serif"', ' font-family="serif"',
+                                    ' font-family="Helvetica, Arial, sans-serif"', ' font-family="No Such Font"'])
+def test_text_is_drawn_in_a_font_the_machine_has(tmp_path: Path, family: str):
+    """resvg's generic fonts are Arial, Times New Roman...: where those are not installed,
+    text in sans-serif, in a font the machine lacks, or in none was drawn as nothing, and
+    an old wordmark set in <text> passed as "ok"."""
+    from logolint.fonts import generic_families
+
+    if not generic_families():
+        pytest.skip("no known font on this machine (the next test covers that case)")
+    array = load_rgb(_svg(tmp_path, TEXT.format(family=family)))
+    assert (array < 128).all(axis=2).mean() > 0.05  # dark ink of four large letters
+
+
+def test_text_without_any_font_is_said_to_be_left_out(tmp_path: Path, monkeypatch):
+    from logolint import fonts
+
+    assert fonts.generic_families((str(tmp_path),)) == ()  # a folder without fonts
+    monkeypatch.setattr(fonts, "generic_families", lambda: ())
+    with pytest.raises(ImageError, match="^SVG has text, and no font was found on this machine to draw it$"):
+        load_rgb(_svg(tmp_path, TEXT.format(family="")))
+    # Shapes alone need no font; an empty text element draws nothing either way.
+    load_rgb(_svg(tmp_path, RED_SQUARE.replace("</svg>", "<text> </text></svg>")))
+
+
+def test_fonts_are_found_by_their_files(tmp_path: Path):
+    from logolint.fonts import generic_families
+
+    (tmp_path / "truetype" / "liberation").mkdir(parents=True)
+    for name in ("LiberationSans-Regular.ttf", "LiberationMono-Regular.ttf"):
+        (tmp_path / "truetype" / "liberation" / name).write_bytes(b"")
+    found = dict(generic_families((str(tmp_path),)))
+    assert found == {"font_family": "Liberation Sans", "sans_serif_family": "Liberation Sans",
+                     "serif_family": "Liberation Sans", "monospace_family": "Liberation Mono",
+                     "cursive_family": "Liberation Sans", "fantasy_family": "Liberation Sans"}

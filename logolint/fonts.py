@@ -1,0 +1,67 @@
+"""Fonts for the text in SVG files.
+
+resvg's generic font families are named fonts (Times New Roman, Arial, Courier New), and a
+font-family it cannot find falls back to them. Where they are not installed (most Linux
+machines, every CI image), text in `sans-serif`, in a font the machine lacks, or in no
+font-family at all was drawn as nothing, and an old wordmark set in <text> passed as "ok".
+So the generic families are named after fonts found on the machine; a font named in the
+file and installed still wins.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+# (file name, family) in the order preferred, per resvg option: fonts that ship with the
+# common systems or their usual packages.
+_SANS = (("DejaVuSans.ttf", "DejaVu Sans"), ("LiberationSans-Regular.ttf", "Liberation Sans"),
+         ("Arial.ttf", "Arial"), ("arial.ttf", "Arial"), ("Helvetica.ttc", "Helvetica"),
+         ("NotoSans-Regular.ttf", "Noto Sans"), ("FreeSans.ttf", "FreeSans"), ("FreeSans.otf", "FreeSans"),
+         ("Verdana.ttf", "Verdana"), ("verdana.ttf", "Verdana"))
+_SERIF = (("DejaVuSerif.ttf", "DejaVu Serif"), ("LiberationSerif-Regular.ttf", "Liberation Serif"),
+          ("Times New Roman.ttf", "Times New Roman"), ("times.ttf", "Times New Roman"), ("Times.ttc", "Times"),
+          ("NotoSerif-Regular.ttf", "Noto Serif"), ("FreeSerif.ttf", "FreeSerif"), ("FreeSerif.otf", "FreeSerif"),
+          ("Georgia.ttf", "Georgia"), ("georgia.ttf", "Georgia"))
+_MONO = (("DejaVuSansMono.ttf", "DejaVu Sans Mono"), ("LiberationMono-Regular.ttf", "Liberation Mono"),
+         ("Courier New.ttf", "Courier New"), ("cour.ttf", "Courier New"), ("Menlo.ttc", "Menlo"),
+         ("NotoSansMono-Regular.ttf", "Noto Sans Mono"), ("FreeMono.ttf", "FreeMono"), ("FreeMono.otf", "FreeMono"))
+MAX_FILES = 50_000  # a font folder is walked this far at most
+
+
+def font_dirs() -> list[str]:
+    """Where this system keeps fonts (the folders resvg's own font database reads)."""
+    home = os.path.expanduser("~")
+    if sys.platform == "win32":
+        return [os.path.join(os.environ.get("WINDIR", r"C:\Windows"), "Fonts"),
+                os.path.join(os.environ.get("LOCALAPPDATA", home), "Microsoft", "Windows", "Fonts")]
+    if sys.platform == "darwin":
+        return ["/System/Library/Fonts", "/Library/Fonts", os.path.join(home, "Library", "Fonts")]
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
+    return ["/usr/share/fonts", "/usr/local/share/fonts", os.path.join(data, "fonts"), os.path.join(home, ".fonts")]
+
+
+@functools.lru_cache(maxsize=1)
+def generic_families(folders: tuple[str, ...] | None = None) -> tuple[tuple[str, str], ...]:
+    """(resvg option, family) pairs naming a font found in `folders` (default font_dirs())
+    for each generic family and the default one; () where no known font is there."""
+    names = set()
+    seen = 0
+    for folder in folders if folders is not None else font_dirs():
+        for _, _, files in os.walk(folder):
+            names.update(files)
+            seen += len(files)
+            if seen > MAX_FILES:
+                break
+    found = {option: next((family for name, family in choices if name in names), None)
+             for option, choices in (("sans_serif_family", _SANS), ("serif_family", _SERIF),
+                                     ("monospace_family", _MONO))}
+    fallback = found["sans_serif_family"] or found["serif_family"] or found["monospace_family"]
+    if fallback is None:
+        return ()
+    sans, serif = found["sans_serif_family"] or fallback, found["serif_family"] or fallback
+    # The default (no font-family, or none installed) is serif, as in browsers and resvg.
+    return (("font_family", serif), ("sans_serif_family", sans), ("serif_family", serif),
+            ("monospace_family", found["monospace_family"] or fallback), ("cursive_family", sans),
+            ("fantasy_family", sans))
