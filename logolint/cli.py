@@ -500,7 +500,7 @@ def _eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from logolint.check import check_file, known_old_labels, resolve_threshold, with_old_labels
-    from logolint.evaluate import as_json, as_text, evaluate, labelled_files
+    from logolint.evaluate import as_json, as_text, evaluate, labelled_files, unlabelled_folders
     from logolint.model import load_model
 
     _keep_freed_memory()
@@ -516,6 +516,10 @@ def _eval(args: argparse.Namespace) -> int:
     if loose:
         console.warn(f"logolint: warning: {loose} image{'s' if loose != 1 else ''} directly in {printable(args.data)} "
                      "not counted: only those in its old/, new/ and none/ folders are")
+    skipped = unlabelled_folders(args.data)
+    if skipped:  # negative/ for negatives/: the user believes those were measured
+        console.warn(f"logolint: warning: {', '.join(printable(name) + '/' for name in skipped)} in "
+                     f"{printable(args.data)} not counted: only old/, new/ and none/ (or other/ or negatives/) are")
     with tempfile.TemporaryDirectory() as folder:
         model_path = Path(args.model) if args.model else config.model
         if args.old:
@@ -541,6 +545,8 @@ def _eval(args: argparse.Namespace) -> int:
                     line.update(len(results), len(pairs), printable(path))
     evaluation = evaluate([truth for _, truth in pairs], results, threshold)
     _write((as_json if args.format == "json" else as_text)(evaluation), args.output)
+    if evaluation.recall is None:  # every old image unreadable: the accuracy is of the rest alone
+        console.warn("logolint: warning: no image in old/ could be checked, so the old logo's recall is unknown")
     if not args.old:
         _warn_if_demo(console, results, args, config)
     return EXIT_OK

@@ -95,6 +95,16 @@ def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
     return pairs
 
 
+def unlabelled_folders(folder: str | Path) -> list[str]:
+    """The sub-folders of FOLDER that labelled_files passes over (hidden ones aside)."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entry.name for entry in entries if entry.is_dir() and not entry.name.startswith(".")
+                          and entry.name.lower() not in ALIASES)
+    except OSError:
+        return []
+
+
 def threshold_for_fpr(negatives: list[float], fpr: float = TARGET_FPR) -> float:
     """The lowest threshold at which at most `fpr` of the negatives reach it. Above 1
     when negatives score 1.0 themselves: then no threshold keeps to `fpr`. 0 for no
@@ -158,7 +168,8 @@ def as_text(evaluation: Evaluation) -> str:
             suggested += f" ({few}; this only keeps those below it)"
     lines = [
         f"images: {len(e.items)}  threshold: {shown_threshold(e.threshold)}",
-        f"accuracy: {_rate(e.accuracy, 'no image checked')}",
+        f"accuracy: {_rate(e.accuracy, 'no image checked')}"
+        + (f" (of the {len(e.items) - len(e.unchecked)} images checked)" if e.unchecked and e.accuracy is not None else ""),
         f"old recall at threshold: {recall}",
         f"old recall at {TARGET_FPR:.0%} false positives: "
         + (_rate(e.recall_at_target_fpr, no_old) if e.others_checked else f"n/a ({no_others})"),

@@ -264,6 +264,22 @@ def test_eval_counts_unreadable_files_apart_and_follows_the_configs_old_labels(t
     assert json.loads(captured.out)["confusion"] == plain["confusion"]
     assert f"warning: 1 image directly in {data} not counted: only those in its old/, new/ and none/" in captured.err
     (data / "stray.png").unlink()
+    # So does a folder under another name: negative/ for negatives/ was passed over in silence.
+    (data / "negative").mkdir()
+    (data / ".cache").mkdir()
+    assert run_cli("eval", str(data), "--format", "json", "-q", "--config", str(tmp_path / "none.yaml")) == 0
+    assert (f"warning: negative/ in {data} not counted: only old/, new/ and none/ (or other/ or negatives/) are"
+            in capsys.readouterr().err)
+    (data / "negative").rmdir()
+    # No old image checked: the accuracy is of the rest alone, and the recall unknown.
+    unreadable = _labelled(tmp_path / "unreadable")
+    for image in (unreadable / "old").iterdir():
+        image.write_bytes(b"not an image")
+    assert run_cli("eval", str(unreadable), "--config", str(tmp_path / "none.yaml")) == 0
+    captured = capsys.readouterr()
+    assert "accuracy: 100.0% (of the 2 images checked)" in captured.out
+    assert "old recall at threshold: n/a (no old image checked)" in captured.out
+    assert "warning: no image in old/ could be checked, so the old logo's recall is unknown" in captured.err
 
     # With the new logo named old, eval scores as check does: the new image is the one flagged.
     (tmp_path / "swapped.yaml").write_text("old_labels: [new]\n")
