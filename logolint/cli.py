@@ -35,6 +35,14 @@ class _Help(argparse.Action):
         parser.exit()
 
 
+def _named(text: str) -> str:
+    """A file option's value: an empty one (`--model "$MODEL"` with the variable unset) is
+    refused, not read as absent, which silently fell back to the config's model."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty file name")
+    return text
+
+
 def _output(text: str) -> str | None:
     """An --output value: a file, or None (standard output) for "-", as most tools read it."""
     return None if text == "-" else text
@@ -95,8 +103,8 @@ def _parser() -> argparse.ArgumentParser:
         "print findings (and warnings) only: no progress, no summary", "also print every file's score, the model and cache use")])
     check.add_argument("-h", "--help", action=_Help, help="show this help message and exit")
     check.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
-    check.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
-    check.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
+    check.add_argument("--config", type=_named, help="config file (default: .logolint.yaml found upward)")
+    check.add_argument("--model", type=_named, help="a .tflite model (default: config, then the demo model)")
     check.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
     _localise_flag(check)
     check.add_argument("--format", choices=["auto", *sorted(FORMATS)], default="auto",
@@ -121,10 +129,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="measure a model on labelled folders",
                               parents=[talk("no progress: print the evaluation only")])
     evaluate.add_argument("data", help="a folder with old/, new/ and optionally none/ (or other/ or negatives/) inside")
-    evaluate.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
+    evaluate.add_argument("--model", type=_named, help="a .tflite model (default: config, then the demo model)")
     evaluate.add_argument("--old", nargs="+", action="extend", metavar="PATH", help="train from these first (with --new)")
     evaluate.add_argument("--new", nargs="+", action="extend", metavar="PATH", help="train from these first (with --old)")
-    evaluate.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
+    evaluate.add_argument("--config", type=_named, help="config file (default: .logolint.yaml found upward)")
     evaluate.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
     _localise_flag(evaluate)
     evaluate.add_argument("--format", choices=("text", "json"), default="text",
@@ -136,8 +144,8 @@ def _parser() -> argparse.ArgumentParser:
         "no hints: print the breakdown only", "list every view, not only those that fired and the best others")])
     explain.add_argument("image", help="the image to explain")
     explain.add_argument("-o", "--output", metavar="PNG", help="draw the heat map and box over the image here")
-    explain.add_argument("--config", help="config file (default: .logolint.yaml found upward)")
-    explain.add_argument("--model", help="a .tflite model (default: config, then the demo model)")
+    explain.add_argument("--config", type=_named, help="config file (default: .logolint.yaml found upward)")
+    explain.add_argument("--model", type=_named, help="a .tflite model (default: config, then the demo model)")
     explain.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
     _localise_flag(explain)
 

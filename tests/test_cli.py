@@ -117,6 +117,10 @@ def test_config_threshold_and_model_are_used(tmp_path: Path, capsys):
         (["--format", "yaml", "x.png"], "invalid choice"),
         (["/does/not/exist.png"], "no such file or directory: /does/not/exist.png"),
         (["--model", "/does/not/exist.tflite", "x.png"], "model file not found"),
+        # `--model "$MODEL"` with the variable unset fell back to the config's model in silence.
+        (["--model", "", "x.png"], "argument --model: an empty file name"),
+        (["eval", "x", "--model", ""], "argument --model: an empty file name"),
+        (["explain", "x.png", "--config", ""], "argument --config: an empty file name"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(argv, message):
