@@ -24,6 +24,9 @@ IMAGE_EXTENSIONS = frozenset(
 RASTER_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "DIB", "TIFF", "ICO")  # JPEG opens MPO too
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # declared size; anything larger is treated as a decompression bomb
+# A JPEG is decoded at reduced size (its draft, down to an eighth per side) and never whole:
+# a 70-MP print photo needs no more memory than a 4-MP one, and was refused as a bomb.
+JPEG_REDUCTION = 64
 MAX_JPEG_SCANS = 64
 MAX_PNG_CHUNKS = 100_000  # an 8 KB IDAT each would make 800 MB
 WORK_SIDE = 2048  # longer side kept for detection; larger images are reduced on load
@@ -86,7 +89,12 @@ def open_raster(data: bytes):
         raise ImageError(f"PNG has over {MAX_PNG_CHUNKS:,} chunks (possible decoding bomb)")
     try:
         with _bombs_refused():
-            image = Image.open(io.BytesIO(data), formats=RASTER_FORMATS)
+            if data.startswith(b"\xff\xd8"):  # checked below, once the format is known
+                Image.MAX_IMAGE_PIXELS = MAX_PIXELS * JPEG_REDUCTION
+            try:
+                image = Image.open(io.BytesIO(data), formats=RASTER_FORMATS)
+            finally:
+                Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     except ImageError:
         raise
     except Image.UnidentifiedImageError:
@@ -102,7 +110,9 @@ def open_raster(data: bytes):
                              "(possible decompression bomb)") from None
         raise ImageError(f"corrupt image: {exc}") from None
     width, height = image.size
-    if width * height > MAX_PIXELS or width <= 0 or height <= 0:
+    # Not an MPO's: its other frames are decoded whole (see other_images).
+    limit = MAX_PIXELS * JPEG_REDUCTION if image.format == "JPEG" else MAX_PIXELS
+    if width * height > limit or width <= 0 or height <= 0:
         raise ImageError(f"image too large or empty ({width}x{height} pixels)")
     # Each progressive scan walks every block of the image again: a small file of
     # repeated scans takes minutes to decode. Real files have about ten.

@@ -227,7 +227,8 @@ def hostile_specials(url: str, outside: Path) -> dict[str, bytes]:
         "png-at-limit-rgba.png": _png(7999, 7999, colour=6),
         "png-chunk-bomb.png": _png(8, 8)[:33] + _png_chunk(b"zzZz", b"") * 2_000_000 + _png(8, 8)[33:],
         "jpeg-huge-declared.jpg": _jpeg_with_size(jpeg, 65000, 65000),
-        "jpeg-over-limit.jpg": _jpeg_with_size(jpeg, 9000, 9000),
+        # JPEGs are decoded at reduced size (imaging.JPEG_REDUCTION): their limit is 64 times higher.
+        "jpeg-over-limit.jpg": _jpeg_with_size(jpeg, 64000, 64001),
         "jpeg-scan-bomb.jpg": _scan_bomb(),
         "gif-3000-frames.gif": _many_frames_gif(),
         "ico-huge-png.ico": _ico_with_huge_png(),

@@ -373,3 +373,23 @@ def test_a_broken_later_page_says_why_without_the_decoders_warnings(tmp_path: Pa
         result = check_file(str(path), Model(model, model.read_bytes()), 0.5)
     assert result.error is not None and result.error.startswith("pages from 2 on: corrupt (")
     assert [str(w.message) for w in caught] == []
+
+
+def test_a_jpeg_past_the_pixel_limit_is_checked_at_reduced_size(tmp_path: Path, capsys):
+    """A 70-MP print photo was refused as a decompression bomb: a JPEG is decoded at reduced
+    size (down to an eighth per side), never whole, so it costs no more than a small one."""
+    from PIL import Image
+
+    from conftest import EXAMPLES, run_cli
+    from logolint.imaging import MAX_PIXELS
+
+    page = Image.new("RGB", (10_000, 7_000), "white")
+    logo = Image.open(EXAMPLES / "old-logo.png").convert("RGB")
+    page.paste(logo.resize((6000, round(6000 * logo.height / logo.width))), (2000, 1500))
+    page.save(tmp_path / "print.jpg", quality=85)
+    page.save(tmp_path / "print.png")  # the same pixels in PNG, decoded whole: still refused
+    assert page.width * page.height > MAX_PIXELS
+    assert run_cli(str(tmp_path / "print.jpg"), str(tmp_path / "print.png"), "--no-cache", "--format", "json") == 1
+    results = {Path(r["path"]).name: r for r in json.loads(capsys.readouterr().out)["results"]}
+    assert results["print.jpg"]["flagged"] and results["print.jpg"]["error"] is None, results["print.jpg"]
+    assert results["print.png"]["error"] == "image too large (over 64,000,000 pixels)"
