@@ -17,11 +17,12 @@ from logolint.errors import ImageError
 from logolint.files import open_regular
 
 IMAGE_EXTENSIONS = frozenset(
-    ".png .apng .jpg .jpeg .jpe .jfif .gif .webp .bmp .dib .tif .tiff .ico .svg .svgz".split()
+    ".png .apng .jpg .jpeg .jpe .jfif .gif .webp .avif .bmp .dib .tif .tiff .ico .svg .svgz".split()
 )
 # What PIL may open, whatever a file is named: the formats above and no other plugin (PIL's
 # EPS plugin runs Ghostscript on the file; others widen what hostile bytes can reach).
 RASTER_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "DIB", "TIFF", "ICO")  # JPEG opens MPO too
+AVIF_BRANDS = (b"avif", b"avis")  # an ISO media file's major brand (bytes 8-12) that makes it AVIF
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # declared size; anything larger is treated as a decompression bomb
 # A JPEG is decoded at reduced size (its draft, down to an eighth per side) and never whole:
@@ -92,7 +93,7 @@ def open_raster(data: bytes):
             if data.startswith(b"\xff\xd8"):  # checked below, once the format is known
                 Image.MAX_IMAGE_PIXELS = MAX_PIXELS * JPEG_REDUCTION
             try:
-                image = Image.open(io.BytesIO(data), formats=RASTER_FORMATS)
+                image = Image.open(io.BytesIO(data), formats=RASTER_FORMATS + _avif(data))
             finally:
                 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     except ImageError:
@@ -119,6 +120,21 @@ def open_raster(data: bytes):
     if image.format in ("JPEG", "MPO") and data.count(b"\xff\xda") > MAX_JPEG_SCANS:
         raise ImageError(f"JPEG has over {MAX_JPEG_SCANS} scans (possible decoding bomb)")
     return image
+
+
+def _avif(data: bytes) -> tuple[str, ...]:
+    """("AVIF",) for AVIF data where this Pillow reads it (11.3 and later, with libavif);
+    an ImageError naming what is missing where it does not; () for other data."""
+    if data[4:8] != b"ftyp" or data[8:12] not in AVIF_BRANDS:
+        return ()
+    from PIL import features
+
+    if not features.check("avif"):
+        import PIL
+
+        raise ImageError(f"AVIF cannot be read with this Pillow ({PIL.__version__}; AVIF needs 11.3 or later, "
+                         "built with libavif)")
+    return ("AVIF",)
 
 
 def _png_chunks(data: bytes) -> int:

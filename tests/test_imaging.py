@@ -393,3 +393,20 @@ def test_a_jpeg_past_the_pixel_limit_is_checked_at_reduced_size(tmp_path: Path, 
     results = {Path(r["path"]).name: r for r in json.loads(capsys.readouterr().out)["results"]}
     assert results["print.jpg"]["flagged"] and results["print.jpg"]["error"] is None, results["print.jpg"]
     assert results["print.png"]["error"] == "image too large (over 64,000,000 pixels)"
+
+
+def test_avif_is_checked_and_found_in_folders(tmp_path: Path, capsys, monkeypatch):
+    """Folder scans passed .avif files over in silence, though Pillow reads them."""
+    from PIL import features
+
+    from conftest import run_cli
+
+    if not features.check("avif"):
+        pytest.skip("this Pillow has no AVIF (the message is tested below)")
+    Image.open(EXAMPLES / "old-logo.png").convert("RGB").save(tmp_path / "banner.avif")
+    assert run_cli(str(tmp_path), "--no-cache", "--format", "json") == 1
+    [result] = json.loads(capsys.readouterr().out)["results"]
+    assert result["flagged"] and result["path"].endswith("banner.avif")
+    monkeypatch.setattr(features, "check", lambda name: False)
+    with pytest.raises(ImageError, match=r"^AVIF cannot be read with this Pillow \(.*AVIF needs 11.3 or later"):
+        load_rgb(tmp_path / "banner.avif")
