@@ -83,6 +83,22 @@ def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> 
     return (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
 
 
+def detect_tiled(model, image, localise: bool, side: int):
+    """detect, or for a tall image its highest-scoring tile's (see logolint.tiles), the box
+    in the whole image."""
+    from logolint.tiles import boxes, shifted
+
+    parts = boxes(image.size, side) if localise else []
+    if not parts:
+        return detect(model, image, localise)
+    best = None
+    for part in parts:
+        found = detect(model, image.crop(part), localise)
+        if best is None or found.score > best.score:
+            best = dataclasses.replace(found, box=shifted(found.box, part))
+    return best
+
+
 def highest(data: bytes, loaded, side: int, judge: Callable[[Any, str | None], Any],
             score: Callable[[Any], float]) -> tuple[Any, str | None]:
     """What `judge(image, what)` makes of the file's image that scores highest: `loaded`
@@ -104,11 +120,11 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
     images scores as its highest-scoring one (see highest), the box scaled to the image
     that opens first; "unchecked" says why some were not checked."""
     def judge(image, what):
-        return detect(model, image.image, localise), image.image.size, what
+        return detect_tiled(model, image.image, localise, side), image.image.size, what
 
     try:
         side = analysed_side(model, localise)
-        loaded = load_image(path, data, side, partial=True)
+        loaded = load_image(path, data, side, partial=True, tiled=localise)
         (found, size, part), unchecked = highest(data, loaded, side, judge, lambda judged: judged[0].score)
     except ImageUnfinished:
         raise

@@ -68,15 +68,36 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
         model = with_old_labels(model, config.old_labels)
     data = read_file(path)
     side = analysed_side(model, config.localise)
-    loaded = load_image(path, data, side=side, partial=True)
+    loaded = load_image(path, data, side=side, partial=True, tiled=config.localise)
+
     def judge(image, what):
-        return _explained(path, image.image, loaded.source_size, config, model, threshold, what)
+        return _tiled(path, image.image, loaded.source_size, config, model, threshold, side, what)
 
     best, unchecked = highest(data, loaded, side, judge, lambda explanation: explanation.verdict.score)
     if unchecked and not best.flagged:  # as `check` reports it
         raise ImageError(unchecked)
     accepted = config.allowed.get(hashlib.sha256(data).hexdigest()) if best.flagged else None
     return dataclasses.replace(best, accepted=accepted)
+
+
+def _tiled(path: str, image, source_size: tuple[int, int], config: Config, model, threshold: float, side: int,
+           part: str | None = None) -> Explanation:
+    """_explained, or for a tall image (see logolint.tiles) every tile's views and the verdict
+    of the tile `check` scores it by, in the whole image's pixels."""
+    from logolint.tiles import boxes, shifted
+
+    tiles = boxes(image.size, side) if config.localise else []
+    if not tiles:
+        return _explained(path, image, source_size, config, model, threshold, part)
+    views, best = [], None
+    for tile in tiles:
+        one = _explained(path, image.crop(tile), source_size, config, model, threshold, part)
+        moved = {id(view): dataclasses.replace(view, box=shifted(view.box, tile)) for view in one.views}
+        views += moved.values()
+        if best is None or one.verdict.score > best.verdict.score:  # the very view listed, where it is one
+            verdict = moved.get(id(one.verdict)) or dataclasses.replace(one.verdict, box=shifted(one.verdict.box, tile))
+            best = dataclasses.replace(one, verdict=verdict)
+    return dataclasses.replace(best, image=image, views=tuple(views))
 
 
 def _explained(path: str, image, source_size: tuple[int, int], config: Config, model, threshold: float,

@@ -428,8 +428,9 @@ def refuse_placeholders(data: bytes) -> None:
 
 
 def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: int = WORK_SIDE,
-               partial: bool = False) -> Loaded:
-    """Read `path` (or the given bytes) into an RGB image at most `side` on a side. An SVG
+               partial: bool = False, tiled: bool = False) -> Loaded:
+    """Read `path` (or the given bytes) into an RGB image at most `side` on a side, or with
+    `tiled`, a tall raster image as tall as its tiles need (see logolint.tiles). An SVG
     whose drawing leaves out something a viewer shows is an ImageError, or with `partial`
     (for a check, which can still flag what it draws) says so in `left_out`."""
     if data is None:
@@ -447,7 +448,12 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
 
             flat.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
         return Loaded(flat, own_size or image.size, left_out=left_out)  # boxes in the document's own pixels
-    return _decoded(open_raster(data), side)  # at the first frame shown (see other_images)
+    image = open_raster(data)
+    if tiled:
+        from logolint.tiles import decode_side
+
+        side = decode_side(image.size, side)
+    return _decoded(image, side)  # at the first frame shown (see other_images)
 
 
 def load_rgb(path: str | os.PathLike[str], data: bytes | None = None):

@@ -81,7 +81,9 @@ def draw(image: Image.Image, scored: Sequence[tuple[Box, float]], box: Box, capt
     colour = LOW * (1 - level) + HIGH * level
     alpha = 0.5 * level**1.5  # low scores stay nearly clear, and the logo shows through high ones
     out = Image.fromarray(np.clip(muted * (1 - alpha) + colour * alpha + 0.5, 0, 255).astype(np.uint8))
-    scale = max(1, round(max(out.size) / 800))  # of pens and fonts
+    # Of pens and fonts; for a tall page (see logolint.tiles) by its width, or the canvas widened
+    # to fit them would be a picture of 72 megapixels.
+    scale = max(1, round(min(max(out.size), 3 * min(out.size)) / 800))
     if out.width < MIN_SIDE * scale or out.height < MIN_SIDE // 4 * scale:
         # Narrow or flat even enlarged (60 x 600, 1 x 300): room beside it for the caption and legend.
         canvas = Image.new("RGB", (max(out.width, MIN_SIDE * scale), max(out.height, MIN_SIDE // 4 * scale)),

@@ -230,7 +230,8 @@ def test_the_overlay_of_a_tiny_or_thin_image_is_drawn_with_room_for_its_caption(
     drawn = Image.open(tmp_path / "overlay.png").convert("RGB")
     zoom = max(1, 400 // max(size))  # a small picture is drawn enlarged, by whole pixels
     width, height = size[0] * zoom, size[1] * zoom
-    scale = max(1, round(max(width, height) / 800))  # pens and fonts grow with the picture
+    # Pens and fonts grow with the picture, a tall one's no more than with three times its width.
+    scale = max(1, round(min(max(width, height), 3 * min(width, height)) / 800))
     # A narrow or flat one is drawn on a wider canvas.
     assert drawn.size == (max(width, 400 * scale), max(height, 100 * scale))
     if width < 400 * scale:  # the caption reaches past the picture, into the room beside it
