@@ -151,7 +151,7 @@ def test_train_writes_one_fused_model_that_a_bare_interpreter_runs(tmp_path: Pat
     captured = capsys.readouterr()
     assert "trained on 1 old, 1 new, 0 other file(s) in " in captured.out
     assert "logolint: next, in " in captured.err and "\nmodel: " in captured.err
-    assert "recommended threshold" in captured.out
+    assert "recommended threshold" in captured.out and "warning" not in captured.out  # it flags its own old file
     assert (out / "labels.txt").read_text().split() == ["old", "new", "other"]
 
     interpreter = Interpreter(model_path=str(out / "model.tflite"))
@@ -234,6 +234,20 @@ def test_train_ends_with_the_config_that_uses_its_model(tmp_path: Path, monkeypa
     # A name that is not UTF-8 would be printed as escapes that YAML reads as other characters.
     assert "exclude" not in _next_steps("model.tflite", ["old-\udcff.svg"])
     assert "YAML cannot spell its name" in _next_steps("m-\udcff.tflite", ["old.svg"])
+
+
+def test_a_model_that_does_not_flag_its_own_old_file_is_said(tmp_path: Path):
+    """A 3x3 PNG of one red pixel trained without a word, "80% accurate" on synthetic
+    scenes, into a model that flagged nothing, not even that file."""
+    from PIL import Image
+
+    from logolint.model import bundled_model_path
+    from logolint.train import _own_misses
+
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGB", (3, 3), "white").save(tiny)
+    assert _own_misses(bundled_model_path(), [EXAMPLES / "old-logo.png", tiny], 0.35) == [
+        (str(tiny), "score 0.00 under its threshold 0.35")]
 
 
 def test_train_reports_missing_inputs(tmp_path: Path, capsys):
