@@ -173,16 +173,18 @@ def event_range(env: Mapping[str, str]) -> tuple[str, str, bool] | None:
     return None if base == NO_COMMIT else (base, head, False)
 
 
-def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[str, ...]) -> list[str] | None:
+def changed_files(base: str, head: str, from_merge_base: bool,
+                  pathspecs: tuple[str, ...]) -> tuple[list[str], list[str]] | None:
     """Image files added or modified between `base` and `head` under `pathspecs`, relative
-    to the current folder; None where `base` cannot be fetched. A rename counts as an addition, a deletion not at all, a
+    to the current folder, and those of them a sparse checkout left out; None where `base`
+    cannot be fetched. A rename counts as an addition, a deletion not at all, a
     symbolic link not at all (as when folders are walked: git stores the link, not an
-    image, and a link could lead out of the checkout). Changed submodules, and changed
-    images a sparse checkout left out, are named in an annotation."""
+    image, and a link could lead out of the checkout). Changed submodules are named in an
+    annotation."""
     from logolint.imaging import is_image_path
 
     if head == NO_COMMIT:  # a push that deleted the branch
-        return []
+        return [], []
     top = _repository(pathspecs)
     if not _have(head, top):
         _git("fetch", "--no-tags", "--quiet", "origin", head, where=top)
@@ -200,7 +202,7 @@ def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[
                   "pull request with its base branch as it is now (use fetch-depth: 0 for the exact diff)")
     within = _within(pathspecs, top, start)
     if not within:
-        return []
+        return [], []
     diff = _git("diff", "-z", "--raw", "--no-abbrev", "--no-renames", "--diff-filter=d", "--no-ext-diff",
                 "--ignore-submodules=none", start, head, "--", *within, where=top)
     fields = diff.stdout.split(b"\0")
@@ -217,8 +219,7 @@ def changed_files(base: str, head: str, from_merge_base: bool, pathspecs: tuple[
                 absent.append(os.fsdecode(name))
     left_out = [os.path.relpath(os.path.join(top, name)) for name in _sparse(absent, top)]
     _name(submodules, "changed submodule", "its images are checked only with changed-only: false")
-    _name(left_out, "changed image", "not in this sparse checkout, so not checked")
-    return files
+    return files, left_out
 
 
 def _within(pathspecs: tuple[str, ...], top: str, start: str) -> list[str]:
@@ -260,6 +261,20 @@ def _name(paths: list[str], what: str, why: str) -> None:
               f"{escape_data(shown)}")
 
 
+def _left_out(paths: list[str], config, shard: Shard | None, root: str | None) -> tuple:
+    """Results for changed images a sparse checkout left out, those the config excludes (or
+    another shard has, naming files from `root` as check_paths does) aside."""
+    from logolint.paths import Excluder
+    from logolint.results import Result, repo_relative
+
+    excluder = Excluder(config.exclude, config.root)
+    kept = [path for path in paths if not excluder.excluded(Path(path))]
+    if shard is not None:
+        kept = shard.select(kept, lambda path: (root and repo_relative(path, root)) or os.path.abspath(path))
+    return tuple(Result(path, None, False, error="not in this sparse checkout, so not checked (check it out, "
+                                                 "or set changed-only: false)") for path in kept)
+
+
 def _set_outputs(env: Mapping[str, str], **values: str) -> None:
     path = env.get("GITHUB_OUTPUT")
     if not path:
@@ -280,7 +295,7 @@ def run(env: Mapping[str, str]) -> int:
     from logolint.model import DEMO_MODEL, judged_by_demo, load_model
 
     inputs = Inputs.from_env(env)
-    paths = list(inputs.paths)
+    paths, left_out = list(inputs.paths), []
     if inputs.changed_only:
         span = event_range(env)
         if span is None:
@@ -289,13 +304,16 @@ def run(env: Mapping[str, str]) -> int:
             print(f"::notice title=logolint::the event's base commit {span[0][:12]} cannot be fetched (a force-push "
                   "replaced it?): checking every image under the paths")
         else:
-            paths = changed
-            print(f"logolint: {len(paths)} changed image{'s' if len(paths) != 1 else ''} "
+            paths, left_out = changed
+            print(f"logolint: {len(paths) + len(left_out)} changed image{'s' if len(paths) + len(left_out) != 1 else ''} "
                   f"between {span[0][:12]} and {span[1][:12]}")
     config = load_config(inputs.config, cwd=None if inputs.config else config_start(inputs.paths))
     model = load_model(config.model, config.model_sha256)
     cache = ResultCache(Path(inputs.cache_dir or default_cache_dir()))
     report = check_paths(paths, config, model, inputs.threshold, cache, shard=inputs.shard)
+    if left_out:  # changed images that cannot be checked here are reported, never passed over
+        report = dataclasses.replace(report, results=report.results + _left_out(left_out, config, inputs.shard,
+                                                                                report.root))
     cache.prune()  # before actions/cache saves it
     sys.stdout.write(FORMATS["github"](report))
     if judged_by_demo(report.results, config.model is not None):

@@ -491,10 +491,20 @@ def test_images_a_sparse_checkout_left_out_are_named(tmp_path, cache_dir):
     _git(tmp_path / "repo", "commit", "--quiet", "--amend", "-m", "head")
     head = _git(tmp_path / "repo", "rev-parse", "HEAD")
     _git(tmp_path / "repo", "sparse-checkout", "set", "docs")
+    done, outputs, _ = _run(tmp_path / "repo", tmp_path, cache_dir, "push", {"before": base, "after": head})
+    # Not checked, so failing as any file that cannot be checked does: the step had passed
+    # with a warning while the push added an old logo.
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "logolint: 2 changed images between" in done.stdout
+    assert ("::error file=assets/old.png,title=not checked::assets/old.png: not checked: not in this sparse "
+            "checkout, so not checked (check it out, or set changed-only: false)") in done.stdout
+    assert "2 images: 1 checked, 0 with the old logo, 1 could not be checked" in done.stdout
+    sarif = json.loads(Path(outputs["sarif-file"]).read_text())
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["unreadable-image"]
+    # Excluded by the config, it is left alone, as a checked-out one would be.
+    (tmp_path / "repo" / ".logolint.yaml").write_text("exclude: ['assets/']\n")
     done, _, _ = _run(tmp_path / "repo", tmp_path, cache_dir, "push", {"before": base, "after": head})
-    assert "logolint: 1 changed image between" in done.stdout, done.stdout + done.stderr
-    assert ("::warning title=logolint::1 changed image (not in this sparse checkout, so not checked): "
-            "assets/old.png") in done.stdout
+    assert done.returncode == 0 and "1 image checked, 0 with the old logo" in done.stdout, done.stdout
 
 
 def test_submodules_are_named_not_passed_in_silence(tmp_path, cache_dir):
