@@ -96,11 +96,15 @@ class Inputs:
 def _git(*args: str, check: bool = True, where: str = ".") -> subprocess.CompletedProcess:
     process = subprocess.run(["git", "-C", where, "--literal-pathspecs", *args], capture_output=True)
     if check and process.returncode != 0:
-        # All of it: the last line alone is often advice without its cause ("dubious
-        # ownership" ends in a `git config` line to run).
-        detail = " ".join(line.strip() for line in process.stderr.decode(errors="replace").splitlines() if line.strip())
-        raise LogolintError(f"git {args[0]} failed: {detail or process.returncode}")
+        raise LogolintError(f"git {args[0]} failed: {_detail(process)}")
     return process
+
+
+def _detail(process: subprocess.CompletedProcess) -> str:
+    """What git said on stderr, all of it on one line: the last line alone is often advice
+    without its cause ("dubious ownership" ends in a `git config` line to run)."""
+    detail = " ".join(line.strip() for line in process.stderr.decode(errors="replace").splitlines() if line.strip())
+    return detail or f"exit code {process.returncode}"
 
 
 def _have(commit: str, where: str) -> bool:
@@ -146,7 +150,13 @@ def config_start(paths: tuple[str, ...]) -> Path | None:
         return None
     top = Path(os.fsdecode(found.stdout.rstrip(b"\n"))).resolve()
     here = Path.cwd().resolve()
-    return None if here == top or top in here.parents else top
+    if here == top or top in here.parents:
+        return None
+    from logolint.config import find_config
+
+    # A repository without a config of its own is checked with the working folder's (a
+    # workflow's central config for the repositories it checks out).
+    return top if find_config(top) is not None else None
 
 
 def event_range(env: Mapping[str, str]) -> tuple[str, str, bool] | None:
@@ -174,10 +184,10 @@ def event_range(env: Mapping[str, str]) -> tuple[str, str, bool] | None:
 
 
 def changed_files(base: str, head: str, from_merge_base: bool,
-                  pathspecs: tuple[str, ...]) -> tuple[list[str], list[str]] | None:
+                  pathspecs: tuple[str, ...]) -> tuple[list[str], list[str]] | str:
     """Image files added or modified between `base` and `head` under `pathspecs`, relative
-    to the current folder, and those of them a sparse checkout left out; None where `base`
-    cannot be fetched. A rename counts as an addition, a deletion not at all, a
+    to the current folder, and those of them a sparse checkout left out; where `base`
+    cannot be fetched, what git said instead. A rename counts as an addition, a deletion not at all, a
     symbolic link not at all (as when folders are walked: git stores the link, not an
     image, and a link could lead out of the checkout). Changed submodules are named in an
     annotation."""
@@ -188,10 +198,11 @@ def changed_files(base: str, head: str, from_merge_base: bool,
     top = _repository(pathspecs)
     if not _have(head, top):
         _git("fetch", "--no-tags", "--quiet", "origin", head, where=top)
-    if not _have(base, top) and _git("fetch", "--no-tags", "--quiet", "origin", base, check=False,
-                                     where=top).returncode != 0:
-        # A force-push's `before` that the server has since dropped: no diff to take.
-        return None
+    if not _have(base, top):
+        fetched = _git("fetch", "--no-tags", "--quiet", "origin", base, check=False, where=top)
+        if fetched.returncode != 0:
+            # A force-push's `before` that the server has since dropped: no diff to take.
+            return _detail(fetched)
     start = base
     if from_merge_base:
         found = _git("merge-base", base, head, check=False, where=top)
@@ -300,9 +311,9 @@ def run(env: Mapping[str, str]) -> int:
         span = event_range(env)
         if span is None:
             print("::notice title=logolint::no diff for this event: checking every image under the paths")
-        elif (changed := changed_files(*span, inputs.paths)) is None:
+        elif isinstance(changed := changed_files(*span, inputs.paths), str):
             print(f"::notice title=logolint::the event's base commit {span[0][:12]} cannot be fetched (a force-push "
-                  "replaced it?): checking every image under the paths")
+                  f"may have replaced it): checking every image under the paths. git: {escape_data(changed)}")
         else:
             paths, left_out = changed
             print(f"logolint: {len(paths) + len(left_out)} changed image{'s' if len(paths) + len(left_out) != 1 else ''} "

@@ -162,6 +162,18 @@ def _result(path: str, outcome: dict[str, Any], threshold: float, sha256: str | 
                   colours=float(outcome.get("colours") or 0.0), part=outcome.get("part"))
 
 
+def _fonts(data: bytes) -> str:
+    """For an SVG, the fonts its text is drawn in (see logolint.fonts), which decide its
+    result as well: a font installed since, as `not checked` asks, is used at once."""
+    from logolint.imaging import is_svg
+
+    if not is_svg(data):
+        return ""
+    from logolint.fonts import generic_families
+
+    return f":{generic_families()}"
+
+
 def check_file(path: str, model, threshold: float, cache: ResultCache | None = None,
                localise: bool = True) -> Result:
     """Score one file. Any failure becomes a Result with `error` set, never an exception."""
@@ -170,7 +182,7 @@ def check_file(path: str, model, threshold: float, cache: ResultCache | None = N
     except ImageError as exc:
         return Result(path, None, False, error=str(exc))
     sha256 = hashlib.sha256(data).hexdigest()
-    key = cache_key(sha256, model.sha256, settings(model, localise))
+    key = cache_key(sha256, model.sha256, settings(model, localise) + _fonts(data))
     outcome = cache.get(key, _well_formed) if cache else None
     if outcome is None:
         try:

@@ -43,25 +43,30 @@ def font_dirs() -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def generic_families(folders: tuple[str, ...] | None = None) -> tuple[tuple[str, str], ...]:
-    """(resvg option, family) pairs naming a font found in `folders` (default font_dirs())
-    for each generic family and the default one; () where no known font is there."""
-    names = set()
+def generic_families(folders: tuple[str, ...] | None = None) -> tuple[tuple[str, object], ...]:
+    """resvg's options naming a font found in `folders` (default font_dirs()) for each
+    generic family and the default one, and those fonts' files (`font_files`: resvg's own
+    search may not look where they were found); () where no known font is there."""
+    wanted = {name for choices in (_SANS, _SERIF, _MONO) for name, _ in choices}
+    paths: dict[str, str] = {}
     seen = 0
     for folder in folders if folders is not None else font_dirs():
-        for _, _, files in os.walk(folder):
-            names.update(files)
+        for top, _, files in os.walk(folder):
+            paths.update((name, os.path.join(top, name)) for name in files if name in wanted and name not in paths)
             seen += len(files)
             if seen > MAX_FILES:
                 break
-    found = {option: next((family for name, family in choices if name in names), None)
+        if seen > MAX_FILES:
+            break
+    found = {option: next(((family, paths[name]) for name, family in choices if name in paths), None)
              for option, choices in (("sans_serif_family", _SANS), ("serif_family", _SERIF),
                                      ("monospace_family", _MONO))}
     fallback = found["sans_serif_family"] or found["serif_family"] or found["monospace_family"]
     if fallback is None:
         return ()
     sans, serif = found["sans_serif_family"] or fallback, found["serif_family"] or fallback
+    mono = found["monospace_family"] or fallback
     # The default (no font-family, or none installed) is serif, as in browsers and resvg.
-    return (("font_family", serif), ("sans_serif_family", sans), ("serif_family", serif),
-            ("monospace_family", found["monospace_family"] or fallback), ("cursive_family", sans),
-            ("fantasy_family", sans))
+    return (("font_family", serif[0]), ("sans_serif_family", sans[0]), ("serif_family", serif[0]),
+            ("monospace_family", mono[0]), ("cursive_family", sans[0]), ("fantasy_family", sans[0]),
+            ("font_files", tuple(sorted({sans[1], serif[1], mono[1]}))))

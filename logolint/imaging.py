@@ -9,6 +9,7 @@ import os
 import re
 import struct
 import sys
+import threading
 import warnings
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,9 +26,13 @@ RASTER_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "DIB", "TIFF", "ICO")  # 
 AVIF_BRANDS = (b"avif", b"avis")  # an ISO media file's major brand (bytes 8-12) that makes it AVIF
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # declared size; anything larger is treated as a decompression bomb
-# A JPEG is decoded at reduced size (its draft, down to an eighth per side) and never whole:
-# a 70-MP print photo needs no more memory than a 4-MP one, and was refused as a bomb.
+# A baseline JPEG that load_image decodes at reduced size (its draft, down to an eighth per
+# side) may declare this many times MAX_PIXELS, as long as what it decodes to stays under
+# MAX_PIXELS: a 70-MP print photo needs no more memory than a 4-MP one, and was refused as
+# a bomb. Not a progressive one (libjpeg buffers its coefficients at full size), nor one
+# read whole (embedded in an SVG, an MPO's frames, training's logo files).
 JPEG_REDUCTION = 64
+_LIMIT = threading.Lock()  # PIL's bomb limit is one global; HTML thumbnails are made in threads
 MAX_JPEG_SCANS = 64
 MAX_PNG_CHUNKS = 100_000  # an 8 KB IDAT each would make 800 MB
 WORK_SIDE = 2048  # longer side kept for detection; larger images are reduced on load
@@ -81,17 +86,18 @@ def is_svg(data: bytes) -> bool:
     return _MARKUP.match(data) is not None
 
 
-def open_raster(data: bytes):
-    """Open raster bytes with PIL after the bomb checks, without decoding pixels yet."""
+def open_raster(data: bytes, reducible: bool = False):
+    """Open raster bytes with PIL after the bomb checks, without decoding pixels yet. With
+    `reducible` (load_image, which decodes a JPEG at reduced size and checks what it
+    decodes to, see JPEG_REDUCTION), a baseline JPEG may declare more pixels."""
     from PIL import Image
 
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     if data.startswith(b"\x89PNG\r\n\x1a\n") and _png_chunks(data) > MAX_PNG_CHUNKS:
         raise ImageError(f"PNG has over {MAX_PNG_CHUNKS:,} chunks (possible decoding bomb)")
+    reduced = reducible and data.startswith(b"\xff\xd8")
     try:
-        with _bombs_refused():
-            if data.startswith(b"\xff\xd8"):  # checked below, once the format is known
-                Image.MAX_IMAGE_PIXELS = MAX_PIXELS * JPEG_REDUCTION
+        with _LIMIT, _bombs_refused(MAX_PIXELS * JPEG_REDUCTION if reduced else MAX_PIXELS):
+            Image.MAX_IMAGE_PIXELS = MAX_PIXELS * JPEG_REDUCTION if reduced else MAX_PIXELS
             try:
                 image = Image.open(io.BytesIO(data), formats=RASTER_FORMATS + _avif(data))
             finally:
@@ -112,7 +118,7 @@ def open_raster(data: bytes):
         raise ImageError(f"corrupt image: {exc}") from None
     width, height = image.size
     # Not an MPO's: its other frames are decoded whole (see other_images).
-    limit = MAX_PIXELS * JPEG_REDUCTION if image.format == "JPEG" else MAX_PIXELS
+    limit = MAX_PIXELS * JPEG_REDUCTION if reduced and _baseline_jpeg(image) else MAX_PIXELS
     if width * height > limit or width <= 0 or height <= 0:
         raise ImageError(f"image too large or empty ({width}x{height} pixels)")
     # Each progressive scan walks every block of the image again: a small file of
@@ -120,6 +126,18 @@ def open_raster(data: bytes):
     if image.format in ("JPEG", "MPO") and data.count(b"\xff\xda") > MAX_JPEG_SCANS:
         raise ImageError(f"JPEG has over {MAX_JPEG_SCANS} scans (possible decoding bomb)")
     return image
+
+
+def _baseline_jpeg(image) -> bool:
+    return image.format == "JPEG" and not image.info.get("progressive")
+
+
+def _reduced_pixels(size: tuple[int, int], side: int) -> int:
+    """The pixels a JPEG of `size` decodes to with its draft at (side, side), as PIL picks
+    the scale: 1/8, 1/4 or 1/2 where both sides allow it, else none."""
+    width, height = size
+    scale = next(s for s in (8, 4, 2, 1) if min(width // side, height // side) >= s or s == 1)
+    return -(-width // scale) * -(-height // scale)
 
 
 def _avif(data: bytes) -> tuple[str, ...]:
@@ -149,7 +167,7 @@ def _png_chunks(data: bytes) -> int:
 
 
 @contextlib.contextmanager
-def _bombs_refused():
+def _bombs_refused(limit: int = MAX_PIXELS):
     """PIL's bomb warning as an ImageError, also for frames an ICO or a TIFF opens late.
     Its other warnings (odd tags, short EXIF) are silenced: hook output stays clean."""
     from PIL import Image
@@ -160,7 +178,7 @@ def _bombs_refused():
         try:
             yield
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageError(f"image too large (over {MAX_PIXELS:,} pixels)") from None
+            raise ImageError(f"image too large (over {limit:,} pixels)") from None
 
 
 @contextlib.contextmanager
@@ -351,7 +369,7 @@ def _others(image) -> bool:
     """Whether other_images has anything to look at (cheap: no frame is decoded)."""
     if image.format == "ICO":
         return len(image.ico.entry) > 1
-    if image.format not in ("GIF", "WEBP", "PNG", "TIFF"):  # not MPO: a JPEG's depth map or preview
+    if image.format not in ("GIF", "WEBP", "PNG", "TIFF", "AVIF"):  # not MPO: a JPEG's depth map or preview
         return False
     if image.tell() == 0:
         return bool(getattr(image, "is_animated", False))
@@ -448,12 +466,24 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
 
             flat.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
         return Loaded(flat, own_size or image.size, left_out=left_out)  # boxes in the document's own pixels
-    image = open_raster(data)
+    image = open_raster(data, reducible=True)
     if tiled:
         from logolint.tiles import decode_side
 
-        side = decode_side(image.size, side)
+        side = decode_side(_shown_size(image), side)
+    width, height = image.size
+    if width * height > MAX_PIXELS and _reduced_pixels(image.size, side) > MAX_PIXELS:
+        raise ImageError(f"image too large ({width}x{height} pixels, over {MAX_PIXELS:,} even decoded at reduced size)")
     return _decoded(image, side)  # at the first frame shown (see other_images)
+
+
+def _shown_size(image) -> tuple[int, int]:
+    """(width, height) as a viewer shows the image: turned by its EXIF orientation."""
+    try:
+        turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+    except Exception:
+        turned = False
+    return image.size[::-1] if turned else image.size
 
 
 def load_rgb(path: str | os.PathLike[str], data: bytes | None = None):

@@ -364,6 +364,14 @@ def test_the_config_of_a_repository_checked_out_under_a_path_is_used(tmp_path, c
     assert "1 image checked, 0 with the old logo, 1 accepted" in done.stdout
     sarif = json.loads(Path(outputs["sarif-file"]).read_text())
     assert sarif["runs"][0]["properties"]["threshold"] == 0.5
+    # A repository without a config of its own is checked with the working folder's: a
+    # workflow's central config for the repositories it checks out.
+    (repo / ".logolint.yaml").unlink()
+    (repo.parent / ".logolint.yaml").write_text("threshold: 0.45\n")
+    done, outputs, _ = _run(repo.parent, out, cache_dir, "schedule", {}, paths="repo")
+    assert json.loads(Path(outputs["sarif-file"]).read_text())["runs"][0]["properties"]["threshold"] == 0.45
+    (repo.parent / ".logolint.yaml").unlink()
+    (repo / ".logolint.yaml").write_text("threshold: 0.5\nbaseline: baseline.txt\nexclude: ['legacy/']\n")
     # A config named by the input still counts as it is given (from the working folder).
     (repo.parent / "strict.yaml").write_text("threshold: 0.4\n")
     done, outputs, _ = _run(repo.parent, out, cache_dir, "schedule", {}, paths="repo", config="strict.yaml")
@@ -470,7 +478,8 @@ def test_a_push_whose_base_commit_is_gone_checks_every_image(tmp_path, cache_dir
     done, outputs, _ = _run(tmp_path / "clone", tmp_path, cache_dir, "push", {"before": gone, "after": head})
     assert done.returncode == 1 and outputs["findings"] == "1", done.stdout + done.stderr
     assert (f"::notice title=logolint::the event's base commit {gone[:12]} cannot be fetched (a force-push "
-            "replaced it?): checking every image under the paths") in done.stdout
+            "may have replaced it): checking every image under the paths. git: ") in done.stdout
+    assert "upload-pack: not our ref" in done.stdout  # git's own words: the cause may be another
     assert "2 images checked, 1 with the old logo" in done.stdout
     # The head is what is checked out: one that cannot be fetched is still an error (above).
 

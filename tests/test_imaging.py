@@ -395,6 +395,65 @@ def test_a_jpeg_past_the_pixel_limit_is_checked_at_reduced_size(tmp_path: Path, 
     assert results["print.png"]["error"] == "image too large (over 64,000,000 pixels)"
 
 
+def _declaring(size: tuple[int, int], progressive: bool = False) -> bytes:
+    """A small JPEG whose frame header declares `size`: what PIL is told before decoding."""
+    import io
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_hostile import _jpeg_with_size
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), "white").save(out, "JPEG", progressive=progressive)
+    return _jpeg_with_size(out.getvalue(), *size)
+
+
+@pytest.mark.parametrize("size, progressive", [
+    ((65535, 4095), False),  # 65535 // 2048 is 31, but 4095 // 2048 only 1: no reduction at all
+    ((12799, 65535), False),  # tall: its tiles want it decoded 12,800 px high, so 6 // 1 -> whole
+    ((12000, 12000), True),  # progressive: libjpeg buffers every coefficient at full size
+])
+def test_a_jpeg_the_draft_would_not_reduce_enough_is_refused_before_decoding(tmp_path: Path, size, progressive):
+    """The first allowance took any JPEG up to 64 times the limit: these decoded whole (839
+    megapixels for the second) or held gigabytes of coefficients."""
+    path = tmp_path / "big.jpg"
+    path.write_bytes(_declaring(size, progressive))
+    with pytest.raises(ImageError, match=r"^image too large "):
+        load_image(path, tiled=True)
+
+
+def test_a_large_jpeg_embedded_in_an_svg_is_not_drawn(tmp_path: Path):
+    """The renderer decodes an embedded image whole: it keeps the plain limit (a 17000-px
+    JPEG of the old logo was drawn as nothing and passed)."""
+    import base64
+
+    data = base64.b64encode(_declaring((17000, 17000))).decode()
+    svg = tmp_path / "page.svg"
+    svg.write_text(f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+                   f'<image width="100" height="100" href="data:image/jpeg;base64,{data}"/></svg>')
+    with pytest.raises(ImageError, match="SVG embeds an image logolint cannot check"):
+        load_rgb(svg)
+
+
+def test_a_tall_page_turned_by_exif_is_tiled_as_it_is_shown(tmp_path: Path, capsys):
+    """The tiles followed the size as stored: a page stored wide and shown tall passed, one
+    stored tall and shown wide was decoded 12000 px wide."""
+    from conftest import run_cli
+
+    page = Image.new("RGB", (1280, 12000), (245, 245, 245))
+    mark = Image.open(EXAMPLES / "old-logo.png").convert("RGB")
+    page.paste(mark.resize((280, round(280 * mark.height / mark.width))), (900, 7000))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turned 90 degrees clockwise to be shown
+    page.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "stored-wide.jpg", exif=exif, quality=90)
+    assert run_cli(str(tmp_path / "stored-wide.jpg"), "--no-cache", "--format", "json") == 1
+    [result] = json.loads(capsys.readouterr().out)["results"]
+    x0, y0, x1, y1 = result["box"]
+    assert result["flagged"] and 880 <= x0 < x1 <= 1200 and 6980 <= y0 < y1 <= 7180, result
+    page.save(tmp_path / "stored-tall.jpg", exif=exif, quality=90)  # shown 12000 x 1280: wide, whole
+    assert load_image(tmp_path / "stored-tall.jpg", tiled=True).image.size == (2048, 218)
+
+
 def test_avif_is_checked_and_found_in_folders(tmp_path: Path, capsys, monkeypatch):
     """Folder scans passed .avif files over in silence, though Pillow reads them."""
     from PIL import features
@@ -407,6 +466,13 @@ def test_avif_is_checked_and_found_in_folders(tmp_path: Path, capsys, monkeypatc
     assert run_cli(str(tmp_path), "--no-cache", "--format", "json") == 1
     [result] = json.loads(capsys.readouterr().out)["results"]
     assert result["flagged"] and result["path"].endswith("banner.avif")
+    # An animation's later frames too, as a GIF's: the first frame blank, the logo in the second.
+    blank = Image.new("RGB", (560, 320), "white")
+    logo = Image.open(EXAMPLES / "old-logo.png").convert("RGB").resize((560, 320))
+    blank.save(tmp_path / "anim.avif", save_all=True, append_images=[logo], duration=500)
+    assert run_cli(str(tmp_path / "anim.avif"), "--no-cache", "--format", "json") == 1
+    [result] = json.loads(capsys.readouterr().out)["results"]
+    assert result["flagged"] and result["part"] == "frame 2", result
     monkeypatch.setattr(features, "check", lambda name: False)
     with pytest.raises(ImageError, match=r"^AVIF cannot be read with this Pillow \(.*AVIF needs 11.3 or later"):
         load_rgb(tmp_path / "banner.avif")

@@ -324,6 +324,28 @@ def test_fonts_are_found_by_their_files(tmp_path: Path):
     for name in ("LiberationSans-Regular.ttf", "LiberationMono-Regular.ttf"):
         (tmp_path / "truetype" / "liberation" / name).write_bytes(b"")
     found = dict(generic_families((str(tmp_path),)))
+    folder = tmp_path / "truetype" / "liberation"
     assert found == {"font_family": "Liberation Sans", "sans_serif_family": "Liberation Sans",
                      "serif_family": "Liberation Sans", "monospace_family": "Liberation Mono",
-                     "cursive_family": "Liberation Sans", "fantasy_family": "Liberation Sans"}
+                     "cursive_family": "Liberation Sans", "fantasy_family": "Liberation Sans",
+                     # Given to resvg too: its own search may not look where they were found.
+                     "font_files": (str(folder / "LiberationMono-Regular.ttf"), str(folder / "LiberationSans-Regular.ttf"))}
+
+
+def test_a_font_installed_since_counts_at_once(tmp_path: Path, monkeypatch, capsys):
+    """Results were cached without the fonts: installed as `not checked` asked, a font
+    changed nothing until the cache was cleared."""
+    from conftest import run_cli
+    from logolint import fonts
+
+    real = fonts.generic_families()
+    if not real:
+        pytest.skip("no known font on this machine")
+    svg = _svg(tmp_path, TEXT.format(family=""))
+    cache = ["--cache-dir", str(tmp_path / "cache"), "--format", "json"]
+    monkeypatch.setattr(fonts, "generic_families", lambda: ())
+    assert run_cli(str(svg), *cache) == 1
+    assert json.loads(capsys.readouterr().out)["results"][0]["error"].startswith("SVG has text, and no font")
+    monkeypatch.setattr(fonts, "generic_families", lambda: real)
+    assert run_cli(str(svg), *cache) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["error"] is None
