@@ -480,7 +480,8 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
 def _shown_size(image) -> tuple[int, int]:
     """(width, height) as a viewer shows the image: turned by its EXIF orientation."""
     try:
-        turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+        with _bombs_refused():  # and the warnings of a TIFF's broken tags, which stderr would show
+            turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
     except Exception:
         turned = False
     return image.size[::-1] if turned else image.size
