@@ -478,9 +478,13 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
 
 
 def _shown_size(image) -> tuple[int, int]:
-    """(width, height) as a viewer shows the image: turned by its EXIF orientation."""
+    """(width, height) as a viewer shows the image: a JPEG's turned by its EXIF orientation,
+    which PIL reads from its header (a PNG's it would read by decoding the image, whose
+    damage then went unsaid)."""
+    if image.format not in ("JPEG", "MPO"):
+        return image.size
     try:
-        with _bombs_refused():  # and the warnings of a TIFF's broken tags, which stderr would show
+        with _bombs_refused():  # and the warnings of a broken EXIF block, which stderr would show
             turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
     except Exception:
         turned = False
