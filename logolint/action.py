@@ -187,10 +187,10 @@ def changed_files(base: str, head: str, from_merge_base: bool,
                   pathspecs: tuple[str, ...]) -> tuple[list[str], list[str]] | str:
     """Image files added or modified between `base` and `head` under `pathspecs`, relative
     to the current folder, and those of them a sparse checkout left out; where `base`
-    cannot be fetched, what git said instead. A rename counts as an addition, a deletion not at all, a
-    symbolic link not at all (as when folders are walked: git stores the link, not an
-    image, and a link could lead out of the checkout). Changed submodules are named in an
-    annotation."""
+    cannot be fetched, what git said instead. A rename counts as an addition, a deletion
+    not at all, a symbolic link not at all (as when folders are walked: git stores the
+    link, not an image, and a link could lead out of the checkout). Changed submodules are
+    named in an annotation."""
     from logolint.imaging import is_image_path
 
     if head == NO_COMMIT:  # a push that deleted the branch

@@ -51,7 +51,7 @@ def _write_frame(stream, payload: bytes) -> None:
 _BOOT = "import sys; sys.path.append(sys.argv.pop(1)); from logolint.svg_worker import main; main(sys.argv[1:])"
 
 
-def worker_command(seconds: float, families: tuple[tuple[str, str], ...] = ()) -> list[str]:
+def worker_command(seconds: float, families: tuple[tuple[str, object], ...] = ()) -> list[str]:
     """The worker's command line; `families` are resvg's font options (see logolint.fonts)."""
     import json
 
@@ -157,7 +157,7 @@ def _limit_cpu(seconds: float) -> None:
         pass
 
 
-def serve(stdin, stdout, seconds: float = RENDER_SECONDS, families: dict[str, str] | None = None) -> None:
+def serve(stdin, stdout, seconds: float = RENDER_SECONDS, families: dict[str, object] | None = None) -> None:
     """The worker's loop: one reply per request until stdin closes, each render bounded to
     about `seconds` of CPU time, with `families` as resvg's font options."""
     import resvg_py
