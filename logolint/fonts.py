@@ -28,6 +28,7 @@ _MONO = (("DejaVuSansMono.ttf", "DejaVu Sans Mono"), ("LiberationMono-Regular.tt
          ("Courier New.ttf", "Courier New"), ("cour.ttf", "Courier New"), ("Menlo.ttc", "Menlo"),
          ("NotoSansMono-Regular.ttf", "Noto Sans Mono"), ("FreeMono.ttf", "FreeMono"), ("FreeMono.otf", "FreeMono"))
 MAX_FILES = 50_000  # a font folder is walked this far at most
+MAX_FONT_BYTES = 64 << 20  # a larger file is no font to give resvg (a font collection is a few MB)
 
 
 def font_dirs() -> list[str]:
@@ -42,6 +43,15 @@ def font_dirs() -> list[str]:
     return ["/usr/share/fonts", "/usr/local/share/fonts", os.path.join(data, "fonts"), os.path.join(home, ".fonts")]
 
 
+def _usable(path: str) -> bool:
+    """A regular file of a font's size: resvg reads the files it is given, and a FIFO under
+    a font's name hung every render."""
+    try:
+        return os.path.isfile(path) and 0 < os.path.getsize(path) <= MAX_FONT_BYTES
+    except OSError:
+        return False
+
+
 @functools.lru_cache(maxsize=1)
 def generic_families(folders: tuple[str, ...] | None = None) -> tuple[tuple[str, object], ...]:
     """resvg's options naming a font found in `folders` (default font_dirs()) for each
@@ -52,7 +62,8 @@ def generic_families(folders: tuple[str, ...] | None = None) -> tuple[tuple[str,
     seen = 0
     for folder in folders if folders is not None else font_dirs():
         for top, _, files in os.walk(folder):
-            paths.update((name, os.path.join(top, name)) for name in files if name in wanted and name not in paths)
+            paths.update((name, os.path.join(top, name)) for name in files
+                         if name in wanted and name not in paths and _usable(os.path.join(top, name)))
             seen += len(files)
             if seen > MAX_FILES:
                 break

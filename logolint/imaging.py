@@ -118,7 +118,7 @@ def open_raster(data: bytes, reducible: bool = False):
         raise ImageError(f"corrupt image: {exc}") from None
     width, height = image.size
     # Not an MPO's: its other frames are decoded whole (see other_images).
-    limit = MAX_PIXELS * JPEG_REDUCTION if reduced and _baseline_jpeg(image) else MAX_PIXELS
+    limit = MAX_PIXELS * JPEG_REDUCTION if reduced and _baseline_jpeg(image, data) else MAX_PIXELS
     if width * height > limit or width <= 0 or height <= 0:
         raise ImageError(f"image too large or empty ({width}x{height} pixels)")
     # Each progressive scan walks every block of the image again: a small file of
@@ -128,15 +128,48 @@ def open_raster(data: bytes, reducible: bool = False):
     return image
 
 
-def _baseline_jpeg(image) -> bool:
-    return image.format == "JPEG" and not image.info.get("progressive")
+def _baseline_jpeg(image, data: bytes) -> bool:
+    """A JPEG that libjpeg decodes without buffering every coefficient of the image: not
+    progressive, and its first scan holds every channel (else, even baseline, it buffers
+    them all: 500 MB for a 9000x9000 file of 1 MB in three scans)."""
+    return image.format == "JPEG" and not image.info.get("progressive") and _one_scan(data)
 
 
-def _reduced_pixels(size: tuple[int, int], side: int) -> int:
-    """The pixels a JPEG of `size` decodes to with its draft at (side, side), as PIL picks
-    the scale: 1/8, 1/4 or 1/2 where both sides allow it, else none."""
+def _one_scan(data: bytes) -> bool:
+    """Whether the first scan (SOS) of a JPEG holds as many channels as its frame (SOF).
+    The segments are walked by their lengths: an EXIF thumbnail's own markers are skipped."""
+    at, channels = 2, None
+    while at + 4 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        length = struct.unpack_from(">H", data, at + 2)[0]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC) and at + 9 < len(data):
+            channels = data[at + 9]
+        elif marker == 0xDA:
+            return channels is not None and at + 4 < len(data) and data[at + 4] == channels
+        at += 2 + length
+    return False
+
+
+def _draft_box(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """The box a JPEG's draft is asked for: (side, side) as for every image, but for one
+    over MAX_PIXELS the box its reduced image fills, so that a long or tall one is reduced
+    by its long side too (PIL picks the scale from the smaller of the two ratios)."""
     width, height = size
-    scale = next(s for s in (8, 4, 2, 1) if min(width // side, height // side) >= s or s == 1)
+    if width * height <= MAX_PIXELS:
+        return side, side
+    longest = max(width, height)
+    return max(1, -(-width * side // longest)), max(1, -(-height * side // longest))
+
+
+def _reduced_pixels(size: tuple[int, int], box: tuple[int, int]) -> int:
+    """The pixels a JPEG of `size` decodes to with its draft at `box`, as PIL picks the
+    scale: 1/8, 1/4 or 1/2 where both sides allow it, else none."""
+    width, height = size
+    ratio = min(width // box[0], height // box[1])
+    scale = next(s for s in (8, 4, 2, 1) if ratio >= s or s == 1)
     return -(-width // scale) * -(-height // scale)
 
 
@@ -376,7 +409,7 @@ def _others(image) -> bool:
     return getattr(image, "n_frames", 1) > 1 + image.tell()
 
 
-def _decoded(image, side: int) -> Loaded:
+def _decoded(image, side: int, draft: tuple[int, int] | None = None) -> Loaded:
     from PIL import Image
 
     try:
@@ -387,7 +420,7 @@ def _decoded(image, side: int) -> Loaded:
             width, height = image.size  # before a JPEG's draft reduces it
             others = _others(image)
             if image.format == "JPEG":
-                image.draft("RGB", (side, side))
+                image.draft("RGB", draft or (side, side))
             with _native_stderr_silenced() if image.format == "TIFF" else contextlib.nullcontext():
                 image.load()
             # Read once loaded: PIL turns a TIFF by its orientation itself while loading (its
@@ -472,20 +505,26 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
 
         side = decode_side(_shown_size(image), side)
     width, height = image.size
-    if width * height > MAX_PIXELS and _reduced_pixels(image.size, side) > MAX_PIXELS:
+    draft = _draft_box(image.size, side)
+    if width * height > MAX_PIXELS and _reduced_pixels(image.size, draft) > MAX_PIXELS:
         raise ImageError(f"image too large ({width}x{height} pixels, over {MAX_PIXELS:,} even decoded at reduced size)")
-    return _decoded(image, side)  # at the first frame shown (see other_images)
+    return _decoded(image, side, draft)  # at the first frame shown (see other_images)
 
 
 def _shown_size(image) -> tuple[int, int]:
-    """(width, height) as a viewer shows the image: a JPEG's turned by its EXIF orientation,
-    which PIL reads from its header (a PNG's it would read by decoding the image, whose
-    damage then went unsaid)."""
-    if image.format not in ("JPEG", "MPO"):
+    """(width, height) as a viewer shows the image: turned by the EXIF orientation PIL
+    read when it opened the file. Not getexif(), which decodes a PNG to find it (and an
+    APNG's damaged fallback image then went unsaid)."""
+    raw = image.info.get("exif")
+    if not isinstance(raw, bytes):
         return image.size
+    from PIL import Image
+
     try:
         with _bombs_refused():  # and the warnings of a broken EXIF block, which stderr would show
-            turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+            exif = Image.Exif()
+            exif.load(raw)
+            turned = exif.get(0x0112, 1) in (5, 6, 7, 8)
     except Exception:
         turned = False
     return image.size[::-1] if turned else image.size

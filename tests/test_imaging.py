@@ -408,18 +408,40 @@ def _declaring(size: tuple[int, int], progressive: bool = False) -> bytes:
     return _jpeg_with_size(out.getvalue(), *size)
 
 
-@pytest.mark.parametrize("size, progressive", [
-    ((65535, 4095), False),  # 65535 // 2048 is 31, but 4095 // 2048 only 1: no reduction at all
-    ((12799, 65535), False),  # tall: its tiles want it decoded 12,800 px high, so 6 // 1 -> whole
-    ((12000, 12000), True),  # progressive: libjpeg buffers every coefficient at full size
+def _one_channel_first_scan(data: bytes) -> bytes:
+    """The JPEG with its first scan header saying it holds one channel of three: a
+    baseline file in separate scans, as the reader sees it before decoding."""
+    at = data.index(b"\xff\xda")
+    return data[:at + 4] + b"\x01" + data[at + 5:]
+
+
+@pytest.mark.parametrize("size, kind", [
+    ((12000, 12000), "progressive"),  # libjpeg buffers every coefficient at full size
+    ((12000, 12000), "scans"),  # so it does for a baseline file whose channels are in separate scans
+    ((65535, 65535), "baseline"),  # past 64 times the limit
 ])
-def test_a_jpeg_the_draft_would_not_reduce_enough_is_refused_before_decoding(tmp_path: Path, size, progressive):
-    """The first allowance took any JPEG up to 64 times the limit: these decoded whole (839
-    megapixels for the second) or held gigabytes of coefficients."""
+def test_a_jpeg_that_would_be_buffered_whole_is_refused_before_decoding(tmp_path: Path, size, kind):
+    """The first allowance took any JPEG up to 64 times the limit: 2.3 GB for a 4.7-MB
+    20000x20000 file in three scans."""
+    data = _declaring(size, progressive=kind == "progressive")
     path = tmp_path / "big.jpg"
-    path.write_bytes(_declaring(size, progressive))
+    path.write_bytes(_one_channel_first_scan(data) if kind == "scans" else data)
     with pytest.raises(ImageError, match=r"^image too large "):
         load_image(path, tiled=True)
+
+
+@pytest.mark.parametrize("size, side, decoded", [
+    ((10000, 7000), 2048, (2500, 1750)),
+    ((65535, 4095), 2048, (8192, 512)),  # long: reduced by its long side, not left whole by its short one
+    ((2560, 30000), 12800, (1280, 15000)),  # a tall page, decoded for its tiles
+    ((12799, 65535), 12800, (3200, 16384)),
+    ((4000, 3000), 2048, (4000, 3000)),  # under the limit: drafted as every image is, (side, side)
+])
+def test_a_jpeg_past_the_limit_is_drafted_by_its_long_side(size, side, decoded):
+    from logolint.imaging import MAX_PIXELS, _draft_box, _reduced_pixels
+
+    assert _reduced_pixels(size, _draft_box(size, side)) == decoded[0] * decoded[1]
+    assert decoded[0] * decoded[1] <= MAX_PIXELS or size[0] * size[1] <= MAX_PIXELS
 
 
 def test_a_large_jpeg_embedded_in_an_svg_is_not_drawn(tmp_path: Path):
@@ -452,6 +474,9 @@ def test_a_tall_page_turned_by_exif_is_tiled_as_it_is_shown(tmp_path: Path, caps
     assert result["flagged"] and 880 <= x0 < x1 <= 1200 and 6980 <= y0 < y1 <= 7180, result
     page.save(tmp_path / "stored-tall.jpg", exif=exif, quality=90)  # shown 12000 x 1280: wide, whole
     assert load_image(tmp_path / "stored-tall.jpg", tiled=True).image.size == (2048, 218)
+    # Other formats by the EXIF block PIL reads when it opens them (a PNG's eXIf chunk).
+    page.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "stored-wide.png", exif=exif)
+    assert load_image(tmp_path / "stored-wide.png", tiled=True).image.size == (1280, 12000)
 
 
 def test_avif_is_checked_and_found_in_folders(tmp_path: Path, capsys, monkeypatch):

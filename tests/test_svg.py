@@ -1,5 +1,6 @@
 import http.server
 import json
+import os
 import re
 import threading
 from pathlib import Path
@@ -322,7 +323,9 @@ def test_fonts_are_found_by_their_files(tmp_path: Path):
 
     (tmp_path / "truetype" / "liberation").mkdir(parents=True)
     for name in ("LiberationSans-Regular.ttf", "LiberationMono-Regular.ttf"):
-        (tmp_path / "truetype" / "liberation" / name).write_bytes(b"")
+        (tmp_path / "truetype" / "liberation" / name).write_bytes(b"font")
+    os.mkfifo(tmp_path / "truetype" / "DejaVuSans.ttf")  # read by resvg, it would hang every render
+    (tmp_path / "truetype" / "DejaVuSerif.ttf").write_bytes(b"")
     found = dict(generic_families((str(tmp_path),)))
     folder = tmp_path / "truetype" / "liberation"
     assert found == {"font_family": "Liberation Sans", "sans_serif_family": "Liberation Sans",
