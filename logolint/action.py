@@ -139,23 +139,17 @@ def _repository(pathspecs: tuple[str, ...]) -> str:
 def config_start(paths: tuple[str, ...]) -> Path | None:
     """Where the config is looked up from when the config input is not set: the top of the
     repository holding the first path where the working folder lies outside it
-    (actions/checkout with `path:`), else None (the working folder). Its `.logolint.yaml`
-    had been passed over: the demo model checked the repository, without its baseline."""
-    first = paths[0] if paths else "."
-    folder = first if os.path.isdir(first) else os.path.dirname(first) or "."
-    if not os.path.isdir(folder):
-        return None
-    found = _git("rev-parse", "--show-toplevel", check=False, where=folder)
-    if found.returncode != 0:
-        return None
-    top = Path(os.fsdecode(found.stdout.rstrip(b"\n"))).resolve()
-    here = Path.cwd().resolve()
-    if here == top or top in here.parents:
-        return None
+    (actions/checkout with `path:`) and it has a config of its own, else None (the working
+    folder, whose config may be a workflow's central one). Its `.logolint.yaml` had been
+    passed over: the demo model checked the repository, without its baseline."""
     from logolint.config import find_config
+    from logolint.paths import holds_git, repository_root
 
-    # A repository without a config of its own is checked with the working folder's (a
-    # workflow's central config for the repositories it checks out).
+    first = Path(paths[0] if paths else ".")
+    top = repository_root(first if first.is_dir() else first.parent)
+    here = Path.cwd().resolve()
+    if not holds_git(top) or here == top or top in here.parents:
+        return None
     return top if find_config(top) is not None else None
 
 

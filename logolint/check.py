@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import functools
 import hashlib
@@ -253,6 +252,4 @@ def known_old_labels(old_labels: tuple[str, ...], labels) -> None:
 def with_old_labels(model, old_labels: tuple[str, ...]):
     """A view of `model` whose old labels come from the config."""
     known_old_labels(old_labels, model.info.labels)
-    view = copy.copy(model)
-    view.info = dataclasses.replace(model.info, old_labels=old_labels)
-    return view
+    return model.with_info(old_labels=old_labels)

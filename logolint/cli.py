@@ -357,7 +357,7 @@ def _check(args: argparse.Namespace) -> int:
         # Each passes the staged files with exit 0: all of them accepted, or some left to other shards.
         raise LogolintError(f"{'--write-baseline' if args.write_baseline else '--shard'} among the hook's args would "
                             "pass staged files unchecked; leave it out")
-    if args.hook and not args.model and config.model is None:
+    if args.hook and not _model_chosen(args, config):
         from logolint.hints import config_home, shown
 
         # pre-commit shows a passing hook's output to no one: a warning there would be lost.
@@ -406,11 +406,16 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
+def _model_chosen(args: argparse.Namespace, config) -> bool:
+    """Whether --model or the config names a model (else the demo model is used)."""
+    return bool(args.model) or config.model is not None
+
+
 def _warn_if_demo(console, results, args: argparse.Namespace, config) -> None:
     """The demo model's warning, where it judged any of `results` because no model was chosen."""
     from logolint.model import DEMO_MODEL, judged_by_demo
 
-    if judged_by_demo(results, bool(args.model) or config.model is not None):
+    if judged_by_demo(results, _model_chosen(args, config)):
         console.warn(f"logolint: warning: {DEMO_MODEL}")
 
 

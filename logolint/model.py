@@ -232,6 +232,15 @@ class Model:
         self._parsed: dict[str, object] = {}  # see _from_metadata
         self.info = _info(data, path)
 
+    def with_info(self, **changes) -> Model:
+        """A view of this model with some of its metadata replaced, sharing its interpreters."""
+        import copy
+        import dataclasses
+
+        view = copy.copy(self)
+        view.info = dataclasses.replace(self.info, **changes)
+        return view
+
     def _runner(self, side: int) -> Runner:
         if side not in self._runners:
             runner = Runner(self._data, self.path, side, self._threads)

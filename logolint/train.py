@@ -590,9 +590,10 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
 # model that does not flag its own old logo file (a 3x3 PNG of one red pixel trained
 # without a word, at "80% accuracy" on synthetic scenes) passes everything but its exact
 # re-exports. The file's own keypoints and outline still count: this catches a drawing
-# too small or plain for them, or one the new logo's match as well, not a weak classifier. Of the twelve brands of held-out set 30, it fired for the two whose redesign
-# kept the drawing, Crystal and WebGL (4% and 11% recall at 1% false positives), and no
-# other; of four of set 31's, for Trello (83%). Each costs about a check.
+# too small or plain for them, or one the new logo's match as well, not a weak classifier.
+# Of the twelve brands of held-out set 30, it fired for the two whose redesign kept the
+# drawing, Crystal and WebGL (4% and 11% recall at 1% false positives), and no other; of
+# four of set 31's, for Trello (83%). Each costs about a check.
 SELF_CHECKS = 4
 
 
@@ -600,15 +601,11 @@ def _own_misses(model_path: Path, paths: list[str], threshold: float) -> list[tu
     """(file, why) for each of `paths` the model at `model_path` does not flag, its
     fingerprints left out: every file of 48 px or more is its own fingerprint's match, and
     the rest of the model would never be asked."""
-    import copy
-    import dataclasses
-
     from logolint.check import check_file
     from logolint.formats import printable
     from logolint.model import load_model
 
-    model = copy.copy(load_model(model_path))
-    model.info = dataclasses.replace(model.info, fingerprints={})
+    model = load_model(model_path).with_info(fingerprints={})
     missed = []
     for path in map(str, paths):
         result = check_file(path, model, threshold)
