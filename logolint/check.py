@@ -18,7 +18,7 @@ from logolint.detect import Box, detect
 from logolint.errors import ConfigError, ImageError, ImageUnfinished, ModelError
 from logolint.imaging import WORK_SIDE, load_image, other_images, read_file
 from logolint.model import finite_number
-from logolint.paths import collect, holds_git, repository_root
+from logolint.paths import collect, holds_git, real, repository_root
 from logolint.results import Report, Result, repo_relative
 from logolint.shard import Shard
 
@@ -235,7 +235,7 @@ def _root(paths: list[str]) -> Path:
     the paths (whatever their order); else the one that holds the first path (the action
     after actions/checkout with `path:`, or `check ../other-repo`); else the current folder."""
     here = repository_root(Path.cwd())
-    if holds_git(here) and (not paths or any(Path(path).resolve().is_relative_to(here) for path in paths)):
+    if holds_git(here) and (not paths or any(real(path).is_relative_to(here) for path in paths)):
         return here
     first = Path(paths[0]) if paths else Path.cwd()
     holder = repository_root(first if os.path.isdir(first) else first.parent)

@@ -139,11 +139,13 @@ def parse_config(data: Any, root: Path, source: Path | None = None, new_baseline
             values[key] = _KEYS[key](raw)
         except ValueError as exc:
             raise ConfigError(f"{where}: key {key!r} {exc}") from None
+    from logolint.paths import real
+
     if "model" in values:
-        values["model"] = (root / values["model"]).resolve()
+        values["model"] = real(root / values["model"])
     allowed = {}
     if "baseline" in values:
-        values["baseline"] = (root / values["baseline"]).resolve()
+        values["baseline"] = real(root / values["baseline"])
         missing = not os.path.lexists(values["baseline"])
         if missing and not new_baseline:
             raise ConfigError(f"{where}: key 'baseline': {values['baseline']} does not exist "
@@ -178,8 +180,10 @@ def load_config(path: str | os.PathLike[str] | None = None, cwd: Path | None = N
                 new_baseline: bool = False) -> Config:
     """Load `path`, or the config found from `cwd` upward, or the defaults (see parse_config
     for `new_baseline`)."""
+    from logolint.paths import real
+
     cwd = (cwd or Path.cwd()).resolve()
-    source = Path(path).resolve() if path is not None else find_config(cwd)
+    source = real(path) if path is not None else find_config(cwd)
     if source is None:
         return Config(root=cwd)
     import yaml  # 20 ms, for a file that is there

@@ -230,21 +230,32 @@ def _native_stderr_silenced():
         os.close(saved)
 
 
+DEEP_MODES = ("I;16", "I;16B", "I;16L", "I", "F")  # more than 8 bits a sample: PIL's conversions clip them
+
+
+def eight_bit(image):
+    """An image of one of DEEP_MODES as an 8-bit grey ("L") one, scaled from its range."""
+    import numpy as np
+    from PIL import Image
+
+    array = np.asarray(image, dtype=np.float64)
+    finite = np.isfinite(array)
+    # The scale from nearly the brightest sample: one stray one (NaN, inf, 1.5 in an
+    # image of 0 to 1) set it for all and left the picture black. Floating-point
+    # samples mostly run from 0 to 1.
+    top = float(np.percentile(array[finite], 99.9)) if finite.any() else 0.0
+    peak = 65535.0 if top > 255 else 1.0 if image.mode == "F" and top <= 1.0 else 255.0
+    array = np.where(finite, array, 0.0)
+    return Image.fromarray(np.clip(array * (255.0 / peak), 0, 255).astype(np.uint8))
+
+
 def flatten(image):
     """RGB on a background chosen to keep the drawing visible (dark for light marks)."""
     import numpy as np
     from PIL import Image
 
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
-        finite = np.isfinite(array)
-        # The scale from nearly the brightest sample: one stray one (NaN, inf, 1.5 in an
-        # image of 0 to 1) set it for all and left the picture black. Floating-point
-        # samples mostly run from 0 to 1.
-        top = float(np.percentile(array[finite], 99.9)) if finite.any() else 0.0
-        peak = 65535.0 if top > 255 else 1.0 if image.mode == "F" and top <= 1.0 else 255.0
-        array = np.where(finite, array, 0.0)
-        image = Image.fromarray(np.clip(array * (255.0 / peak), 0, 255).astype(np.uint8))
+    if image.mode in DEEP_MODES:
+        image = eight_bit(image)
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):

@@ -4,10 +4,10 @@ could not be checked."""
 from __future__ import annotations
 
 import urllib.parse
-from pathlib import Path
 
 from logolint import __version__
 from logolint.formats import json_text, shown_score, shown_threshold
+from logolint.paths import real
 from logolint.results import Report, Result
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -39,7 +39,7 @@ _RULES = [
 def _uri(result: Result, report: Report) -> str:
     relative = report.repo_path(result.path)
     if relative is None:  # outside the repository: code scanning ignores it, people can read it
-        return Path(result.path).resolve().as_uri()
+        return real(result.path).as_uri()
     return urllib.parse.quote(relative, safe="/", errors="surrogateescape")
 
 

@@ -18,14 +18,23 @@ MAX_ELEMENTS = 200_000
 CHECKED_EMBEDDED_PIXELS = 16_000_000  # embedded images up to this size are decoded whole here, to see that they are
 
 _XLINK = "{http://www.w3.org/1999/xlink}href"
-_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*>", re.IGNORECASE)
-# url(...) that does not point inside the document (url(#id) is kept).
-_EXTERNAL_URL = re.compile(r"url\(\s*(?!['\"]?#)[^)]*\)", re.IGNORECASE)
+# Every pattern here reads untrusted text: none may backtrack more than linearly (two
+# `\s*` with only optional text between them made a run of spaces quadratic).
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*>", re.IGNORECASE)  # matched where the first one starts only
+_URL = re.compile(r"url\(", re.IGNORECASE)
+_INTERNAL = re.compile(r"\s*['\"]?#")  # url(#id) points inside the document
+_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
+# At-rules the renderer reads or that draw nothing: any other is skipped, with its rules.
+_AT_RULE = re.compile(r"@(?!(?:import|font-face|charset|namespace)\b)[a-zA-Z-]+")
+_ATTRIBUTE = re.compile(r"\[[^\]]*\]?")  # [title~=x] in a selector: no combinator
+_PSEUDO = re.compile(r":{1,2}[a-zA-Z-]+")
+# What resvg's CSS parser (simplecss) matches; it skips a rule with any other pseudo-class.
+_KNOWN_PSEUDO = frozenset({":first-child", ":link", ":visited", ":hover", ":active", ":focus", ":lang"})
 _IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
 # MIME parameters (`;charset=utf-8`) as browsers allow them.
 _RASTER_DATA = re.compile(r"data:image/(png|jpe?g|gif|webp)(;[\w.+-]+=[^;,]*)*(;base64)?,", re.IGNORECASE)
 _DATA = re.compile(r"data:([^;,]*)", re.IGNORECASE)
-_CSS_DATA = re.compile(r"url\(\s*['\"]?\s*data:", re.IGNORECASE)
+_CSS_DATA = re.compile(r"url\(\s*(?:['\"]\s*)?data:", re.IGNORECASE)
 _DRAWS_HREF = frozenset({"image", "feImage", "use"})  # elements whose href a viewer draws (an <a>'s is a link)
 _DRAWS_RASTER = frozenset({"image", "feImage"})  # ... and of those, the ones the renderer draws a raster for
 # The renderer draws a document as it stands before any animation; a viewer plays it, so a
@@ -80,6 +89,51 @@ def _css_left_out(css: str) -> str | None:
     return None
 
 
+def _css_unapplied(css: str) -> str | None:
+    """CSS rules a browser applies and the renderer skips: conditional at-rules (@media,
+    @supports...) and selectors it does not know (:is(), :not(), ~, ...). A logo hidden
+    by one rule and shown by such another would pass unseen."""
+    css = _COMMENT.sub(" ", css)
+    at_rule = _AT_RULE.search(css)
+    if at_rule:
+        return f"SVG has CSS {at_rule.group(0)} rules, which logolint does not apply"
+    blocks = re.split(r"([{}])", css)
+    for selector in (text for text, after in zip(blocks, blocks[1:]) if after == "{"):
+        selector = _ATTRIBUTE.sub("", selector)
+        unknown = [found for found in _PSEUDO.findall(selector) if found.lower() not in _KNOWN_PSEUDO]
+        if unknown or "~" in selector:
+            return f"SVG has CSS selectors logolint does not apply ({(unknown or ['~'])[0]})"
+    return None
+
+
+def _without_external_urls(css: str) -> tuple[str, list[str]]:
+    """`css` with every url(...) that does not point inside the document replaced by
+    `none`, and the references so removed that name something other than embedded data.
+    One pass: an unclosed url( runs to the end, as CSS reads it."""
+    out, removed, position = [], [], 0
+    while (found := _URL.search(css, position)) is not None:
+        close = css.find(")", found.end())
+        end = len(css) if close < 0 else close + 1
+        if _INTERNAL.match(css, found.end()):
+            out.append(css[position:end])
+        else:
+            out.append(css[position:found.start()] + "none")
+            reference = css[found.end():end].rstrip(")").strip().strip("'\"")
+            if not reference.lower().startswith("data:"):
+                removed.append(reference)
+        position = end
+    out.append(css[position:])
+    return "".join(out), removed
+
+
+def _external(references: list[str]) -> str:
+    """What to say of a drawing that shows files from outside itself, which a viewer loads."""
+    first = references[0] if len(references[0]) <= 60 else references[0][:57] + "..."
+    more = f" and {len(references) - 1} more" if len(references) > 1 else ""
+    return (f"SVG shows what other files hold ({first!r}{more}), which logolint does not read: "
+            "check those files on their own")
+
+
 def _fonts() -> tuple:
     from logolint.fonts import generic_families
 
@@ -92,6 +146,7 @@ def _sanitise(root: ET.Element) -> list[str]:
     data it cannot read, CSS images, animations, HTML) is left out of the drawing, and said:
     the list returned."""
     left_out: list[str] = []
+    external: list[str] = []  # what it shows from outside itself: href, url() or @import
 
     def leave_out(why: str | None) -> None:
         if why and why not in left_out:
@@ -122,14 +177,19 @@ def _sanitise(root: ET.Element) -> list[str]:
                     else:
                         element.attrib[name] = readable
                 elif not value.startswith("#"):
+                    if tag in _DRAWS_HREF and value:  # a viewer draws what it names
+                        external.append(value)
                     del element.attrib[name]
             elif "url(" in value.lower():
                 leave_out(_css_left_out(value))
-                element.attrib[name] = _EXTERNAL_URL.sub("none", value)
+                element.attrib[name], removed = _without_external_urls(value)
+                external += removed
             elif name == "style":
                 leave_out(_css_left_out(value))
         if tag in _ANIMATIONS:  # the renderer draws the document as it stands before any
             leave_out(f"SVG is animated (<{tag}>), which logolint does not play")
+        if tag == "script" and ((element.text or "").strip() or element.get("href") or element.get(_XLINK)):
+            leave_out("SVG has a script, which logolint does not run")  # a viewer may draw what it adds
         if tag == "foreignObject" and (len(element) or (element.text or "").strip()):
             leave_out("SVG holds HTML (foreignObject), which logolint does not render")
             element.clear()
@@ -137,8 +197,13 @@ def _sanitise(root: ET.Element) -> list[str]:
             leave_out("SVG has text, and no font was found on this machine to draw it")
         if tag == "style" and element.text:
             leave_out(_css_left_out(element.text))
-            element.text = _IMPORT.sub("", _EXTERNAL_URL.sub("none", element.text))
+            leave_out(_css_unapplied(element.text))
+            external += [found.group(0).strip() for found in _IMPORT.finditer(element.text)]
+            element.text, removed = _without_external_urls(_IMPORT.sub("", element.text))
+            external += removed
         stack.extend((child, depth + 1) for child in element)
+    if external:
+        leave_out(_external(external))
     return left_out
 
 
@@ -202,7 +267,10 @@ def _invalid(data: bytes, exc: Exception) -> ImageError:
 def _parse(data: bytes) -> ET.Element:
     if b"<!ENTITY" in data.upper():
         raise ImageError("SVG declares entities, which are not allowed (possible entity bomb)")
-    data = _DOCTYPE.sub(b"", data, count=1)
+    first = data.upper().find(b"<!DOCTYPE")
+    doctype = _DOCTYPE.match(data, first) if first >= 0 else None
+    if doctype:
+        data = data[:first] + data[doctype.end():]
     if b"<!DOCTYPE" in data.upper():
         raise ImageError("SVG has an internal DTD subset, which is not allowed")
     _scan(data)
@@ -217,12 +285,15 @@ def _parse(data: bytes) -> ET.Element:
     return root
 
 
-_LENGTH = re.compile(r"\s*\+?((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(px|pt|pc|mm|cm|in)?\s*")
+_LENGTH = re.compile(r"\s*\+?((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(?:(px|pt|pc|mm|cm|in)\s*)?")
+MAX_LENGTH_TEXT = 100  # a longer width or height is no length any file means
 _PIXELS_PER = {None: 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
 
 
 def _length(value: str | None) -> float | None:
-    match = _LENGTH.fullmatch(value or "")
+    if value is None or len(value) > MAX_LENGTH_TEXT:
+        return None
+    match = _LENGTH.fullmatch(value)
     return float(match.group(1)) * _PIXELS_PER[match.group(2)] if match else None  # not %, em
 
 

@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from logolint.errors import ImageError
 from logolint.fingerprint import PLATE
-from logolint.imaging import border_colour, is_svg, load_image, open_raster, read_file, refuse_placeholders
+from logolint.imaging import (DEEP_MODES, border_colour, eight_bit, is_svg, load_image, open_raster, read_file,
+                              refuse_placeholders)
 
 
 def _has_alpha(image) -> bool:
@@ -26,6 +27,14 @@ def _see_through(image) -> bool:
         return False
     alpha = image.getchannel("A") if image.mode in ("RGBA", "LA", "PA") else image.convert("RGBA").getchannel("A")
     return alpha.getextrema()[0] < 255
+
+
+def _deep_rgba(image):
+    """A grey image of more than 8 bits with a transparent value as RGBA: PIL's own
+    conversion clips every sample over 255 to white, and the logo came out blank."""
+    grey = eight_bit(image)
+    alpha = np.where(np.asarray(image) == image.info["transparency"], 0, 255).astype(np.uint8)
+    return Image.merge("RGBA", (grey, grey, grey, Image.fromarray(alpha)))
 
 
 def logo_rgba(path: str | os.PathLike[str], side: int | None = None):
@@ -44,7 +53,7 @@ def logo_rgba(path: str | os.PathLike[str], side: int | None = None):
             image = load_image(path, data).image
         else:
             try:  # decoded here, not by load_image: its alpha is wanted
-                image = raw if raw.mode == "RGBA" else raw.convert("RGBA")
+                image = _deep_rgba(raw) if raw.mode in DEEP_MODES else raw if raw.mode == "RGBA" else raw.convert("RGBA")
                 if _see_through(image):
                     return _cut_out(image, side)
             except Exception as exc:  # whatever PIL raises for a damaged file

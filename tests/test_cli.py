@@ -841,3 +841,23 @@ def test_an_option_of_examples_given_twice_counts_every_use(tmp_path: Path, caps
     assert run_cli("train", "--old", old, "--old", new, "--new", new, "--new", old, "--other", old, "--other", new,
                    "--output", str(tmp_path / "o")) == 0
     assert seen == {"old": [old, new], "new": [new, old], "other": [old, new]}
+
+
+def test_a_symlink_loop_is_reported_and_the_run_goes_on(tmp_path: Path, capsys, monkeypatch):
+    """Named first inside a repository, a loop ended the run: `internal error: RuntimeError:
+    Symlink loop`, the other files never checked. As a config or a SARIF path too."""
+    monkeypatch.chdir(tmp_path)
+    subprocess.run(["git", "init", "-q"], check=True)
+    (tmp_path / "ok.png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())
+    (tmp_path / "l1.png").symlink_to("l2.png")
+    (tmp_path / "l2.png").symlink_to("l1.png")
+    assert run_cli("l1.png", "ok.png", "--no-cache", "--format", "json") == 1
+    results = {r["path"]: r for r in _json(capsys)["results"]}
+    assert "symbolic links" in results["l1.png"]["error"] and results["ok.png"]["flagged"] is True
+    assert run_cli("l1.png", "ok.png", "--no-cache", "--format", "sarif") == 1
+    assert "internal error" not in capsys.readouterr().err
+    assert run_cli("ok.png", "--no-cache", "--config", "l1.png") == 2
+    assert "cannot read config: Too many levels of symbolic links" in capsys.readouterr().err
+    (tmp_path / ".logolint.yaml").write_text("model: l1.png\n")
+    assert run_cli("ok.png", "--no-cache") == 2
+    assert "cannot read model file" in capsys.readouterr().err

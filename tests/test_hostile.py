@@ -244,6 +244,12 @@ def hostile_specials(url: str, outside: Path) -> dict[str, bytes]:
         "use-bomb.svg": _use_bomb(),
         "filter-bomb.svg": _filter_bomb(),
         **_reaching_svgs(url, outside),
+        # Text that made a pattern backtrack for minutes: runs with no end to find.
+        "long-width.svg": f'<svg xmlns="http://www.w3.org/2000/svg" width="{"1" * 24000}x" viewBox="0 0 9 9"/>',
+        "spaced-width.svg": f'<svg xmlns="http://www.w3.org/2000/svg" width="1{" " * 60000}x" viewBox="0 0 9 9"/>',
+        "open-doctypes.svg": "<!DOCTYPE " * 80_000,
+        "open-urls.svg": '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="' + "url(" * 250_000 + '"/></svg>',
+        "spaced-data.svg": '<svg xmlns="http://www.w3.org/2000/svg"><style>a{b:url(' + " " * 100_000 + "}</style></svg>",
     }
     specials.update({name: text.encode() for name, text in svgs.items()})
     return specials
@@ -428,6 +434,9 @@ def test_valid_files_still_get_scores(hostile_run, results):
     ("svg/deep-unclosed.svg", "nested"),
     ("svg/use-bomb.svg", "cannot render SVG"),
     ("svg/filter-bomb.svg", "longer than"),
+    ("svg/open-doctypes.svg", "DTD"),
+    ("svg/open-urls.svg", "other files"),
+    ("svg/spaced-data.svg", "other files"),
     ("empty/empty.png", "empty file"),
     ("bombs/fifo.png", "not a regular file"),
 ])
@@ -436,7 +445,8 @@ def test_bombs_are_refused_with_a_reason(results, name, reason):
 
 
 def test_large_but_allowed_files_are_checked(results):
-    for name in ("bombs/png-at-limit-rgba.png", "bombs/tiff-bomb-8000.tif", "bombs/gif-3000-frames.gif"):
+    for name in ("bombs/png-at-limit-rgba.png", "bombs/tiff-bomb-8000.tif", "bombs/gif-3000-frames.gif",
+                 "svg/long-width.svg", "svg/spaced-width.svg"):
         assert results[name]["error"] is None, results[name]
 
 

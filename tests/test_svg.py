@@ -10,6 +10,7 @@ import pytest
 
 from logolint.errors import ImageError
 from logolint.imaging import load_rgb
+from logolint.svg import rasterise
 
 RED_SQUARE = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><rect width="50" height="50" fill="red"/></svg>'
 
@@ -121,11 +122,16 @@ def test_external_references_are_never_fetched_or_read(tmp_path: Path):
       <rect width="10" height="10" filter="url({url}#f)"/>
     </svg>"""
     try:
-        array = load_rgb(_svg(repo, text))
+        image, _, left_out = rasterise(_svg(repo, text).read_bytes())
     finally:
         server.shutdown()
     assert _Recorder.requests == []
-    assert not np.any((array[..., 1] > 200) & (array[..., 0] < 50))  # the green file was not drawn
+    array = np.asarray(image)
+    assert not np.any((array[..., 1] > 200) & (array[..., 0] < 50) & (array[..., 3] > 0))  # the green file was not drawn
+    # ... and the file is not passed as if it showed nothing: a viewer would load them.
+    assert "shows what other files hold" in left_out and "and 7 more" in left_out
+    with pytest.raises(ImageError, match="check those files on their own"):
+        load_rgb(_svg(repo, text))
 
 
 @pytest.mark.parametrize("attributes, size", [
@@ -232,6 +238,39 @@ def test_an_animated_svg_is_not_checked(tmp_path: Path, style: str, animation: s
     svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">{HIDDEN.format(style=style, animation=animation)}</svg>'
     with pytest.raises(ImageError, match="animated"):
         load_rgb(_svg(tmp_path, svg))
+
+
+SHOWN_BY_CSS = ('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><style>.l {{ display: none }} '
+                '{rule}</style><rect class="l" width="50" height="50" fill="red"/></svg>')
+
+
+@pytest.mark.parametrize("rule, said", [
+    ("@media all { .l { display: inline } }", "@media"),
+    ("@supports (display: inline) { .l { display: inline } }", "@supports"),
+    (".l:is(.l) { display: inline }", ":is"),
+    ("rect:not(.x) { display: inline }", ":not"),
+    ("style ~ .l { display: inline }", "~"),
+])
+def test_css_the_renderer_skips_is_said_to_be_left_out(tmp_path: Path, rule: str, said: str):
+    # A browser shows the red square; the renderer skips the rule and drew nothing.
+    image, _, left_out = rasterise(SHOWN_BY_CSS.format(rule=rule).encode())
+    assert np.asarray(image)[25, 25, 3] == 0
+    assert left_out is not None and said in left_out and "does not apply" in left_out
+    with pytest.raises(ImageError, match="does not apply"):
+        load_rgb(_svg(tmp_path, SHOWN_BY_CSS.format(rule=rule)))
+
+
+@pytest.mark.parametrize("rule", [".l:first-child { display: inline }", "rect[class~=l] { display: inline }",
+                                  "@font-face { font-family: x } /* @media */ .x { fill: blue }"])
+def test_css_the_renderer_applies_is_checked(rule: str):
+    image, _, left_out = rasterise(SHOWN_BY_CSS.format(rule=rule).encode())
+    assert left_out is None
+
+
+def test_a_script_is_said_to_be_left_out():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>'
+           'document.documentElement.appendChild(document.createElement("image"))</script></svg>')
+    assert "script" in rasterise(svg.encode())[2]
 
 
 @pytest.mark.parametrize("encoding", ["x-no-such", "rot13", "utf-7", "punycode", "UTF-32"])

@@ -53,6 +53,20 @@ def test_a_full_bleed_app_icon_keeps_its_plate_and_a_page_or_banner_is_cut_out(t
         assert abs(width - height) <= 2 and np.asarray(logos[name])[0, 0, 3] == 0, name
 
 
+def test_a_16_bit_grey_logo_with_a_transparent_value_is_drawn(tmp_path: Path):
+    """PIL's own conversion clipped every sample over 255 to white: `train` said the file
+    was blank, though `check` flags it."""
+    from logolint.synth import logo_rgba
+
+    samples = np.full((60, 100), 65535, dtype=np.uint16)
+    samples[10:50, 20:60] = 9000  # a dark square on a transparent ground
+    path = tmp_path / "deep.png"
+    Image.fromarray(samples).save(path, transparency=65535)
+    assert Image.open(path).mode.startswith("I;16")
+    logo = np.asarray(logo_rgba(path))
+    assert logo.shape == (40, 40, 4) and logo[..., 3].min() == 255 and logo[..., :3].max() < 64
+
+
 def test_icons_that_differ_by_their_plate_train_apart(tmp_path: Path, capsys):
     """Cut out from their plates, both icons were the same white disc: the new file was
     flagged (0.90) and the old one was not (0.61)."""
