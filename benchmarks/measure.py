@@ -70,3 +70,20 @@ def make_images(folder: Path, count: int, seed: int = 0) -> list[Path]:
         image.save(path, quality=85) if kind != "png" else image.save(path, compress_level=6)
         paths.append(path)
     return paths
+
+
+def speed_pictures(folder: Path, count: int = 40) -> list[Path]:
+    """The speed benchmark's pictures: `count` smooth 1-megapixel JPEGs (1155x866) with
+    a line of text and no logo."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(count):
+        image = Image.fromarray(rng.integers(0, 255, (12, 16, 3), dtype=np.uint8)).resize((1155, 866))
+        ImageDraw.Draw(image).text((40, 40), f"page {i}", fill=(0, 0, 0))
+        path = folder / f"{i:03d}.jpg"
+        image.save(path, quality=90)
+        paths.append(path)
+    return paths

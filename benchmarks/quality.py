@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from measure import speed_pictures
+
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "logolint"]
 
@@ -219,16 +221,8 @@ def brands_draw(brands_dir: Path, name: str, trained: dict, work: Path, table: l
 
 def speed(table: list, numbers: dict, count: int = 40) -> None:
     """ms per 1-megapixel image: (time for N images - time for 1) / (N - 1), cold cache."""
-    import numpy as np
-    from PIL import Image, ImageDraw
-
     with tempfile.TemporaryDirectory() as tmp:
-        rng = np.random.default_rng(0)
-        for i in range(count):
-            image = Image.fromarray(rng.integers(0, 255, (12, 16, 3), dtype=np.uint8)).resize((1155, 866))
-            ImageDraw.Draw(image).text((40, 40), f"page {i}", fill=(0, 0, 0))
-            image.save(Path(tmp) / f"{i:03d}.jpg", quality=90)
-        per_image, one = _ms_per_image(sorted(str(p) for p in Path(tmp).iterdir()))
+        per_image, one = _ms_per_image([str(p) for p in speed_pictures(Path(tmp), count)])
     table.append(("speed: ms per 1-megapixel image (2 cores)", f"{per_image:.0f} ms", "<= 60 ms"))
     table.append(("speed: cold process, one image", f"{one * 1000:.0f} ms", "reported"))
     numbers["ms_per_megapixel"] = per_image

@@ -38,6 +38,10 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=ROOT / "model" / "demo.tflite")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    from logolint import cli
+
+    cli._one_blas_thread()  # the process as `logolint check` sets it up
+    cli._keep_freed_memory()
     from logolint import detect
     from logolint.imaging import load_image
     from logolint.model import load_model
