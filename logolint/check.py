@@ -99,13 +99,13 @@ def detect_tiled(model, image, localise: bool, side: int):
 
 
 def highest(data: bytes, loaded, side: int, judge: Callable[[Any, str | None], Any],
-            score: Callable[[Any], float]) -> tuple[Any, str | None]:
+            score: Callable[[Any], float], tiled: bool = False) -> tuple[Any, str | None]:
     """What `judge(image, what)` makes of the file's image that scores highest: `loaded`
-    (what None) or one of the others a viewer shows (see imaging.other_images); and why
-    some of them were not checked, or None."""
+    (what None) or one of the others a viewer shows (see imaging.other_images; decoded
+    for tiles with `tiled`, as `loaded` was); and why some of them were not checked, or None."""
     best = judge(loaded, None)
     try:
-        for what, other in other_images(data, side, loaded.image) if loaded.others else ():
+        for what, other in other_images(data, side, loaded.image, tiled) if loaded.others else ():
             also = judge(other, what)
             if score(also) > score(best):
                 best = also
@@ -124,7 +124,7 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
     try:
         side = analysed_side(model, localise)
         loaded = load_image(path, data, side, partial=True, tiled=localise)
-        (found, size, part), unchecked = highest(data, loaded, side, judge, lambda judged: judged[0].score)
+        (found, size, part), unchecked = highest(data, loaded, side, judge, lambda judged: judged[0].score, localise)
     except ImageUnfinished:
         raise
     except ImageError as exc:

@@ -286,8 +286,8 @@ class Loaded(NamedTuple):
 # the file scores as its highest. An ICO's other entries are checked up to MAX_ICONS, the
 # smallest first, each of at most ICON_PIXELS by its own header, in a file of at most
 # MAX_ICON_FILE bytes. A later frame is checked where it differs from the last one checked
-# (CHANGED_LEVELS on more than CHANGED_SHARE of its pixels: a moving cursor does not count, a
-# logo coming in does), up to MAX_FRAMES of them and MAX_FRAME_PIXELS decoded in all. Whatever
+# (CHANGED_LEVELS on more than CHANGED_SHARE of its pixels, or CHANGED_PIXELS in a large
+# frame: a moving cursor does not count, a logo coming in does), up to MAX_FRAMES of them and MAX_FRAME_PIXELS decoded in all. Whatever
 # is left over is reported: the file is not checked unless what was checked flags it.
 MAX_ICONS = 15
 ICON_PIXELS = 512 * 512
@@ -296,6 +296,7 @@ MAX_FRAMES = 32
 MAX_FRAME_PIXELS = 500_000_000
 CHANGED_LEVELS = 24
 CHANGED_SHARE = 0.001
+CHANGED_PIXELS = 4096  # in a 1280x12000 page, a 280-px logo changes 0.09% of the pixels
 
 
 def _icons(image) -> tuple[list[int], int]:
@@ -338,15 +339,16 @@ def _entry_pixels(buf, entry) -> int | None:
     return abs(width) * height
 
 
-def other_images(data: bytes, side: int, first):
+def other_images(data: bytes, side: int, first, tiled: bool = False):
     """The file's images besides `first` (the PIL image load_image gave) that a viewer
-    shows, as (what it is, Loaded), e.g. ("frame 3", ...); see MAX_FRAMES. Raises
-    ImageError, after yielding those it checks, where any are left unchecked."""
+    shows, as (what it is, Loaded), e.g. ("frame 3", ...); see MAX_FRAMES. With `tiled`,
+    a tall frame is decoded as load_image decodes a tall image (see logolint.tiles).
+    Raises ImageError, after yielding those it checks, where any are left unchecked."""
     image = open_raster(data)
     if image.format == "ICO":
         yield from _other_icons(image, side)
     else:
-        yield from _other_frames(image, side, first)
+        yield from _other_frames(image, side, first, tiled)
 
 
 def _other_icons(image, side: int):
@@ -366,8 +368,10 @@ def _other_icons(image, side: int):
                          f"{MAX_ICONS + 1} smallest, or in a file over {MAX_ICON_FILE // 2**20} MB)")
 
 
-def _other_frames(image, side: int, first):
+def _other_frames(image, side: int, first, tiled: bool):
     import numpy as np
+
+    from logolint.tiles import decode_side
 
     if image.format == "PNG" and image.info.get("default_image"):
         image.seek(1)  # as _decoded: the APNG's fallback image is not shown
@@ -389,7 +393,7 @@ def _other_frames(image, side: int, first):
         try:
             with _bombs_refused(), _native_stderr_silenced() if what == "page" else contextlib.nullcontext():
                 image.load()
-            loaded = _decoded(image.copy(), side)
+            loaded = _decoded(image.copy(), decode_side(_shown_size(image), side) if tiled else side)
         except Exception as exc:
             raise ImageError(f"{what}s from {index + 1} on: corrupt ({exc})") from None
         pixels = np.asarray(loaded.image)
@@ -406,7 +410,7 @@ def _changed(a, b) -> bool:
     import numpy as np
 
     moved = np.abs(a.astype(np.int16) - b).max(axis=2) > CHANGED_LEVELS
-    return int(np.count_nonzero(moved)) > CHANGED_SHARE * moved.size
+    return int(np.count_nonzero(moved)) > min(CHANGED_SHARE * moved.size, CHANGED_PIXELS)
 
 
 def _others(image) -> bool:

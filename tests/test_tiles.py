@@ -59,3 +59,19 @@ def test_a_logo_in_a_full_page_screenshot_is_found_where_it_is(tmp_path: Path, c
     assert run_cli("explain", str(old), "-o", str(tmp_path / "overlay.png")) == 1
     assert "Warning" not in capsys.readouterr().err
     assert Image.open(tmp_path / "overlay.png").size == (2000, 12000)
+
+
+def test_a_logo_in_a_later_frame_of_a_tall_animation_is_found(tmp_path: Path, capsys):
+    """Only the first frame was decoded for tiles; the others whole at 2048 px, where a
+    280-px logo on a 1280x12000 page is 48 px."""
+    blank = Image.new("RGB", (1280, 12000), (245, 245, 245))
+    shown = Image.open(_page(tmp_path, "old-logo.png", 7000))
+    path = tmp_path / "scroll.gif"
+    blank.save(path, save_all=True, append_images=[shown], duration=500)
+    assert run_cli(str(path), "--no-cache", "--format", "json") == 1
+    found = json.loads(capsys.readouterr().out)["results"][0]
+    assert found["flagged"] and found["part"] == "frame 2", found
+    x0, y0, x1, y1 = found["box"]
+    assert 880 <= x0 < x1 <= 1200 and 6980 <= y0 < y1 <= 7180, found
+    assert run_cli("explain", str(path)) == 1
+    assert "old logo (" in capsys.readouterr().out
