@@ -51,6 +51,7 @@ def _bracket(pattern: str, i: int) -> tuple[str, int] | None:
 
 
 _STAR, _SEPARATOR, _GLOBSTAR = "*", "/", "**"
+_NOTHING = "(?!)"  # git's matcher fails a pattern with an unclosed bracket or a trailing backslash
 
 
 def _atoms(pattern: str) -> list[str]:
@@ -63,12 +64,13 @@ def _atoms(pattern: str) -> list[str]:
         elif pattern[i] == "?":
             atoms.append("[^/]")
             i += 1
-        elif pattern[i] == "\\" and i + 1 < len(pattern):
-            atoms.append(re.escape(pattern[i + 1]))
+        elif pattern[i] == "\\":
+            atoms.append(re.escape(pattern[i + 1]) if i + 1 < len(pattern) else _NOTHING)
             i += 2
-        elif pattern[i] == "[" and (found := _bracket(pattern, i)) is not None:
-            atoms.append(found[0])
-            i = found[1]
+        elif pattern[i] == "[":
+            found = _bracket(pattern, i)
+            atoms.append(found[0] if found else _NOTHING)
+            i = found[1] if found else len(pattern)
         else:
             atoms.append(re.escape(pattern[i]))
             i += 1
@@ -128,17 +130,17 @@ class Glob:
             stripped += " "  # "a\\ " keeps its escaped space
         pattern = stripped
         folder_only = pattern.endswith("/")
-        pattern = pattern.rstrip("/")
+        pattern = pattern[:-1] if folder_only else pattern  # one slash: "a//" names no folder
         anchored = "/" in pattern  # a slash anywhere but the end anchors to the root
         names: list[list[str]] = [[]]
-        for atom in _atoms(pattern.lstrip("/")):
+        for atom in _atoms(pattern[1:] if pattern.startswith("/") else pattern):
             if atom == _SEPARATOR:
                 names.append([])
             else:
                 names[-1].append(atom)
         parts: list = [] if anchored else [_GLOBSTAR]
         for atoms in names:
-            parts.append(_GLOBSTAR if atoms == [_STAR, _STAR] else _Name(atoms))
+            parts.append(_GLOBSTAR if len(atoms) >= 2 and set(atoms) == {_STAR} else _Name(atoms))
         if parts[-1] == _GLOBSTAR:  # "folder/**" is what is inside the folder
             parts[-1:] = [_AnyName(), _GLOBSTAR]
         parts += [_AnyName(), _GLOBSTAR] if folder_only else [_GLOBSTAR]

@@ -263,12 +263,14 @@ def test_a_pattern_matches_its_name_and_not_the_name_with_a_newline_after_it(tmp
 # Patterns and paths on which logolint's exclude must agree with git's own matcher.
 GIT_PATTERNS = ["*.gif", "/top.png", "assets/*.png", "assets/**/*.png", "**/legacy", "legacy/", "docs/**",
                 "logo-v[12].png", "logo-v[!12].png", "foo**bar.png", "**", "a/**/b/*.png", "*/x.png",
-                "?.png", "[[:digit:]]*.png", "a\\*.png", "deep/*/*/z.png", "**/c/**/*.png", "*a*b*c*.png"]
+                "?.png", "[[:digit:]]*.png", "a\\*.png", "deep/*/*/z.png", "**/c/**/*.png", "*a*b*c*.png",
+                "***/x.png", "legacy//", "//legacy", "[", "*[", "*.png\\"]
+GIT_MATCHES_NOTHING = {"legacy//", "//legacy", "[", "*[", "*.png\\"}  # git's own reading
 GIT_PATHS = ["a.gif", "s/t/a.gif", "top.png", "sub/top.png", "assets/a.png", "assets/deep/a.png", "x/legacy/y.png",
              "legacy/q.png", "docs/a/b.png", "docs.png", "logo-v2.png", "logo-v3.png", "fooxbar.png",
              "foo/bar.png", "foobar.png", "a/b/n.png", "a/q/r/b/n.png", "a/b/c/n.png", "m/x.png", "m/n/x.png",
              "1.png", "12.png", "9z.png", "a*.png", "ab.png", "deep/1/2/z.png", "deep/1/z.png",
-             "c/n.png", "q/c/r/s.png", "xaybzc.png", "abc.png", "cba.png"]
+             "c/n.png", "q/c/r/s.png", "xaybzc.png", "abc.png", "cba.png", "x.png", "a/b/x.png", "[", "*.png\\"]
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git")
@@ -277,12 +279,14 @@ def test_exclude_agrees_with_git(tmp_path: Path, pattern: str):
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     _touch(tmp_path, *GIT_PATHS)
     (tmp_path / ".gitignore").write_text(pattern + "\n")
-    done = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=tmp_path, input="\n".join(GIT_PATHS),
-                          capture_output=True, text=True)
-    ignored = set(done.stdout.split("\n")) - {""}
-    assert ignored, pattern  # every pattern matches something, so a broken run cannot pass
+    done = subprocess.run(["git", "check-ignore", "--no-index", "--stdin", "-z"], cwd=tmp_path,
+                          input="\0".join(GIT_PATHS), capture_output=True, text=True)  # -z: names unquoted
+    ignored = set(done.stdout.split("\0")) - {""}
+    assert done.returncode in (0, 1), done.stderr
+    assert bool(ignored) == (pattern not in GIT_MATCHES_NOTHING), pattern  # a broken run cannot pass
     excluder = Excluder((pattern,), tmp_path)
     assert {path for path in GIT_PATHS if excluder.excluded(tmp_path / path)} == ignored
+
 
 
 def test_many_stars_do_not_backtrack(tmp_path: Path):
