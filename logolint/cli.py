@@ -232,9 +232,10 @@ def _write(text: str, output: str | None, errors: str = "backslashreplace") -> N
     if output is None:
         sys.stdout.write(text)
         return
+    from logolint.files import write_output
+
     try:
-        with open(output, "w", encoding="utf-8", errors=errors) as stream:
-            stream.write(text)
+        write_output(output, text.encode("utf-8", errors))
     except OSError as exc:
         raise LogolintError(f"cannot write {output}: {exc.strerror or exc}") from None
 
@@ -615,12 +616,11 @@ def _explain(args: argparse.Namespace) -> int:
     _warn_if_demo(console, [explanation.verdict], args, config)
     if args.output:
         from logolint.explain import overlay
+        from logolint.files import write_output
         from logolint.overlay_file import encode, kind
 
         try:
-            data = encode(overlay(explanation), kind(args.output))
-            with open(args.output, "wb") as stream:
-                stream.write(data)
+            write_output(args.output, encode(overlay(explanation), kind(args.output)))
         except (OSError, ValueError) as exc:  # ValueError: what a format's writer refuses
             raise LogolintError(f"cannot write {args.output}: {exc}") from None
         console.info(f"wrote {printable(args.output)}")

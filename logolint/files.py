@@ -51,11 +51,36 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         raise
 
 
+def _special(path: str) -> bool:
+    """Whether `path` leads to something other than a file or folder (a pipe), or is one of
+    the system's (/dev/stdout, a link to whatever standard output is)."""
+    if os.path.abspath(path).startswith("/dev/"):
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def write_output(path: str, data: bytes) -> None:
+    """Write a report or picture the user named: atomically where it is (or will be) a
+    regular file, so a hard link to another file (an image of the tree) is not written
+    through; straight into anything else (/dev/stdout, a pipe)."""
+    if _special(path):
+        with open(path, "wb") as stream:
+            stream.write(data)
+    else:
+        write_atomic(path, data)
+
+
 def write_problem(path: str) -> str | None:
     """Why a file could not be written at `path` (no name, a folder, a folder that is not
     there or may not be written to), found before the work whose result it is; None if it can."""
     if not path:
         return "an empty file name"
+    if os.path.islink(path) and not _special(path):  # a checked tree may hold `report.sarif -> ~/.bashrc`
+        return "it is a symbolic link, and logolint writes a file through none"
     if os.path.isdir(path):
         return "it is a folder"
     parent = os.path.dirname(os.path.abspath(path))

@@ -861,3 +861,24 @@ def test_a_symlink_loop_is_reported_and_the_run_goes_on(tmp_path: Path, capsys, 
     (tmp_path / ".logolint.yaml").write_text("model: l1.png\n")
     assert run_cli("ok.png", "--no-cache") == 2
     assert "cannot read model file" in capsys.readouterr().err
+
+
+def test_a_report_is_never_written_through_a_link(tmp_path: Path, capsys, monkeypatch):
+    """A tree may hold `report.txt -> ~/.bashrc`: `-o report.txt .` wrote the report, file
+    names and all, into the link's target; a hard link to an image had its image replaced."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old.png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())
+    target = tmp_path / "elsewhere.sh"
+    target.write_text("export PS1=x\n")
+    (tmp_path / "report.txt").symlink_to(target)
+    assert run_cli("--no-cache", "-o", "report.txt", "old.png") == 2
+    assert "symbolic link" in capsys.readouterr().err and target.read_text() == "export PS1=x\n"
+    (tmp_path / "dangling.png").symlink_to(tmp_path / "made.png")
+    assert run_cli("explain", "old.png", "-o", "dangling.png") == 2
+    assert not (tmp_path / "made.png").exists()
+    kept = tmp_path / "kept.jpg"
+    kept.write_bytes(b"not the report")
+    os.link(kept, tmp_path / "hard.txt")
+    assert run_cli("--no-cache", "-o", "hard.txt", "old.png") == 1
+    assert kept.read_bytes() == b"not the report" and "old logo" in (tmp_path / "hard.txt").read_text()
+    assert run_cli("--no-cache", "-o", "/dev/stdout", "old.png") == 1  # a device is written straight
