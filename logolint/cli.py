@@ -110,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["auto", *sorted(FORMATS)], default="auto",
                        help="auto (default): github under GitHub Actions, else text")
     check.add_argument("-o", "--output", type=_output, help="write the report to this file instead of stdout (- is stdout)")
-    check.add_argument("--cache-dir", help="result cache folder (default: $XDG_CACHE_HOME/logolint)")
+    check.add_argument("--cache-dir", type=_named, help="result cache folder (default: $XDG_CACHE_HOME/logolint)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--shard", type=_shard, metavar="I/N", help="check only part I of N (for CI matrix jobs)")
     check.add_argument("--write-baseline", metavar="FILE",
@@ -123,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--old", nargs="+", action="extend", required=True, metavar="PATH", help="old-logo images")
     train.add_argument("--new", nargs="+", action="extend", required=True, metavar="PATH", help="new-logo images")
     train.add_argument("--other", nargs="*", action="extend", default=[], metavar="PATH", help="images with neither")
-    train.add_argument("--output", required=True, metavar="DIR", help="folder for model.tflite")
+    train.add_argument("--output", type=_named, required=True, metavar="DIR", help="folder for model.tflite")
     train.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
 
     evaluate = sub.add_parser("eval", help="measure a model on labelled folders",
@@ -428,7 +428,7 @@ def _follow(console, line, threshold: float):
         if line:
             line.update(done, total, shown)
         if result.error is not None:
-            console.detail(f"{shown}: not checked: {result.error}")
+            console.detail(f"{shown}: not checked: {printable(result.error)}")
         else:
             verdict = console.paint_err("old logo", "bad") if result.flagged else "ok"
             console.detail(f"{shown}: {shown_score(result.score, threshold)} {printable(result.label)} ({verdict})")
@@ -481,7 +481,7 @@ def _write_baseline(report, output: str) -> int:
     print(f"logolint: wrote {count} accepted image{'s' if count != 1 else ''} to {printable(output)} "
           f"({added} new){copies}", file=sys.stderr)
     for result in report.errors:
-        print(f"{printable(result.path)}: not checked: {result.error}", file=sys.stderr)
+        print(f"{printable(result.path)}: not checked: {printable(result.error)}", file=sys.stderr)
     return EXIT_FINDINGS if report.fail_on_error and report.errors else EXIT_OK
 
 
@@ -609,7 +609,7 @@ def _explain(args: argparse.Namespace) -> int:
     try:
         explanation = explain(args.image, config, model, args.threshold)
     except ImageError as exc:  # reported as `check` reports it, and failing as it would
-        console.out.write(f"{printable(args.image)}: not checked: {exc}\n")
+        console.out.write(f"{printable(args.image)}: not checked: {printable(str(exc))}\n")
         return EXIT_FINDINGS if config.unreadable == "fail" else EXIT_OK
     console.out.write(describe(explanation, console.paint_out, every_view=console.verbosity >= VERBOSE))
     console.out.flush()

@@ -28,9 +28,17 @@ def decodable(text: str) -> str:
 
 
 def printable(text: str) -> str:
-    """`text` with what a terminal would act on shown as escapes: control characters
-    (a name with ESC or CR in it could rewrite the screen; a newline would split a line),
-    other invisible ones (bidi overrides) and the bytes of a name that is not UTF-8."""
+    """`text` with what a terminal would act on shown as escapes (see controls_shown); and
+    where it starts a line GitHub Actions would read as a command ("::stop-commands::..."
+    silences the annotations after it), with "./" before it: a printed name often starts one."""
+    shown = controls_shown(text)
+    return "./" + shown if shown.startswith("::") else shown
+
+
+def controls_shown(text: str) -> str:
+    """`text` with control characters (a name with ESC or CR in it could rewrite the screen;
+    a newline would split a line), other invisible ones (bidi overrides) and the bytes of
+    a name that is not UTF-8 shown as escapes."""
     if text.isprintable():
         return text
     return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
@@ -81,7 +89,7 @@ def json_text(document: object) -> str:
 
 
 def _box(result: Result) -> str:
-    where = (f" in {result.part}" if result.part else "") + (f" at [{', '.join(map(str, result.box))}]" if result.box else "")
+    where = (f" in {printable(result.part)}" if result.part else "") + (f" at [{', '.join(map(str, result.box))}]" if result.box else "")
     if result.verified:
         return f"{where}, {result.verified} keypoints matched" + (" in the old colours" if result.colours else "")
     if result.colours:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from logolint.formats import printable, shown_score, shown_threshold
+from logolint.formats import controls_shown, shown_score, shown_threshold
 from logolint.results import Report, Result
 
 
@@ -20,7 +20,7 @@ def visible(text: str) -> str:
     """`text` with control characters shown as escapes (a log acts on an ESC), but for
     newlines and carriage returns, which escape_data encodes, and tabs, which no log acts
     on: a name holding them still links to its file."""
-    return "".join(part if part in ("\r", "\n", "\t") else printable(part) for part in re.split(r"([\r\n\t])", text))
+    return "".join(part if part in ("\r", "\n", "\t") else controls_shown(part) for part in re.split(r"([\r\n\t])", text))
 
 
 def escape_property(text: str) -> str:

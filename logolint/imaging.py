@@ -289,6 +289,10 @@ class Loaded(NamedTuple):
 # (CHANGED_LEVELS on more than CHANGED_SHARE of its pixels, or CHANGED_PIXELS in a large
 # frame: a moving cursor does not count, a logo coming in does), up to MAX_FRAMES of them and MAX_FRAME_PIXELS decoded in all. Whatever
 # is left over is reported: the file is not checked unless what was checked flags it.
+# An SVG whose CSS has @media, @supports or @container rules is also drawn with them
+# applied: a browser applies them where their condition holds (a dark colour scheme, a
+# size), and the renderer never.
+CONDITIONAL_CSS = "the drawing with its CSS @media rules applied"
 MAX_ICONS = 15
 ICON_PIXELS = 512 * 512
 MAX_ICON_FILE = 4 * 1024 * 1024
@@ -344,6 +348,11 @@ def other_images(data: bytes, side: int, first, tiled: bool = False):
     shows, as (what it is, Loaded), e.g. ("frame 3", ...); see MAX_FRAMES. With `tiled`,
     a tall frame is decoded as load_image decodes a tall image (see logolint.tiles).
     Raises ImageError, after yielding those it checks, where any are left unchecked."""
+    if is_svg(data):
+        from logolint.svg import rasterise
+
+        yield CONDITIONAL_CSS, _drawn(rasterise(data, conditional=True), side)
+        return
     image = open_raster(data)
     if image.format == "ICO":
         yield from _other_icons(image, side)
@@ -505,15 +514,10 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
     if is_svg(data):
         from logolint.svg import rasterise
 
-        image, own_size, left_out = rasterise(data)
-        if left_out and not partial:
-            raise ImageError(left_out)
-        flat = flatten(image)
-        if max(flat.size) > side:
-            from PIL import Image
-
-            flat.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
-        return Loaded(flat, own_size or image.size, left_out=left_out)  # boxes in the document's own pixels
+        rendered = rasterise(data)
+        if rendered.left_out and not partial:
+            raise ImageError(rendered.left_out)
+        return _drawn(rendered, side)
     image = open_raster(data, reducible=True)
     if tiled:
         from logolint.tiles import decode_side
@@ -524,6 +528,18 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
     if width * height > MAX_PIXELS and _reduced_pixels(image.size, draft) > MAX_PIXELS:
         raise ImageError(f"image too large ({width}x{height} pixels, over {MAX_PIXELS:,} even decoded at reduced size)")
     return _decoded(image, side, draft)  # at the first frame shown (see other_images)
+
+
+def _drawn(rendered, side: int) -> Loaded:
+    """An SVG's drawing (a svg.Rendered) as load_image gives it: with CSS that applies only
+    where a condition holds, it holds another image, the drawing with those rules applied."""
+    flat = flatten(rendered.image)
+    if max(flat.size) > side:
+        from PIL import Image
+
+        flat.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
+    # Boxes in the document's own pixels.
+    return Loaded(flat, rendered.size or rendered.image.size, others=rendered.conditional, left_out=rendered.left_out)
 
 
 def _shown_size(image) -> tuple[int, int]:

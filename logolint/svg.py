@@ -9,8 +9,10 @@ import re
 import urllib.parse
 import xml.etree.ElementTree as ET
 import zlib
+from typing import Any, NamedTuple
 
 from logolint.errors import ImageError
+from logolint.formats import printable
 
 MAX_SVG_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 128  # the renderer itself crashed on groups about 250 deep
@@ -24,12 +26,20 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*>", re.IGNORECASE)  # matched where the
 _URL = re.compile(r"url\(", re.IGNORECASE)
 _INTERNAL = re.compile(r"\s*['\"]?#")  # url(#id) points inside the document
 _COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
-# At-rules the renderer reads or that draw nothing: any other is skipped, with its rules.
-_AT_RULE = re.compile(r"@(?!(?:import|font-face|charset|namespace)\b)[a-zA-Z-]+")
+_STRING = re.compile(r"\"[^\"\n]*\"?|'[^'\n]*'?")
 _ATTRIBUTE = re.compile(r"\[[^\]]*\]?")  # [title~=x] in a selector: no combinator
 _PSEUDO = re.compile(r":{1,2}[a-zA-Z-]+")
+_ROOT = re.compile(r":root\b", re.IGNORECASE)  # the renderer knows no :root; the root is the <svg>
 # What resvg's CSS parser (simplecss) matches; it skips a rule with any other pseudo-class.
 _KNOWN_PSEUDO = frozenset({":first-child", ":link", ":visited", ":hover", ":active", ":focus", ":lang"})
+# At-rules whose rules the renderer skips: a browser applies @layer's always, the others'
+# where their condition holds (see _opened).
+_CONDITIONAL = frozenset({"media", "supports", "container"})
+_BLOCK_TOKEN = re.compile(r"@([a-zA-Z-]+)|[{};]")
+# A font is drawn from another file: text falls back to an installed one, as for any font
+# the machine lacks (see logolint.fonts), rather than leave the file unchecked.
+_FONT_FILE = re.compile(r"\.(?:woff2?|ttf|otf|eot)\b|fonts\.(?:googleapis|gstatic)\.com", re.IGNORECASE)
+MAX_REASONS = 8  # what a file leaves out, said at most this many ways
 _IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
 # MIME parameters (`;charset=utf-8`) as browsers allow them.
 _RASTER_DATA = re.compile(r"data:image/(png|jpe?g|gif|webp)(;[\w.+-]+=[^;,]*)*(;base64)?,", re.IGNORECASE)
@@ -90,20 +100,53 @@ def _css_left_out(css: str) -> str | None:
 
 
 def _css_unapplied(css: str) -> str | None:
-    """CSS rules a browser applies and the renderer skips: conditional at-rules (@media,
-    @supports...) and selectors it does not know (:is(), :not(), ~, ...). A logo hidden
-    by one rule and shown by such another would pass unseen."""
-    css = _COMMENT.sub(" ", css)
-    at_rule = _AT_RULE.search(css)
-    if at_rule:
-        return f"SVG has CSS {at_rule.group(0)} rules, which logolint does not apply"
-    blocks = re.split(r"([{}])", css)
-    for selector in (text for text, after in zip(blocks, blocks[1:]) if after == "{"):
+    """CSS rules a browser applies and the renderer skips: selectors it does not know
+    (:is(), :not(), ~, escaped names). A logo hidden by one rule and shown by such another
+    would pass unseen. `css` without its comments."""
+    blocks = re.split(r"([{}])", _STRING.sub("", css))
+    for text in (text for text, after in zip(blocks, blocks[1:]) if after == "{"):
+        selector = text.rsplit(";", 1)[-1].strip()  # after any statement (@import ...;)
+        if "\\" in selector:
+            return "SVG has escaped names in its CSS, which logolint does not apply"
+        if selector.startswith("@"):  # an at-rule's prelude: (prefers-color-scheme:dark) is no selector
+            continue
         selector = _ATTRIBUTE.sub("", selector)
-        unknown = [found for found in _PSEUDO.findall(selector) if found.lower() not in _KNOWN_PSEUDO]
+        unknown = [found for found in _PSEUDO.findall(selector)
+                   if found.lower() not in _KNOWN_PSEUDO and found.lower() != ":root"]
         if unknown or "~" in selector:
             return f"SVG has CSS selectors logolint does not apply ({(unknown or ['~'])[0]})"
     return None
+
+
+def _opened(css: str, conditional: bool) -> tuple[str, bool]:
+    """`css` with the rules inside @layer blocks (which a browser always applies) and, with
+    `conditional`, inside @media, @supports and @container blocks made plain rules; and
+    whether it has any of those conditional blocks. The renderer skips every at-rule block,
+    so a drawing whose CSS has conditional ones is checked both ways (see rasterise). One
+    pass; `css` without its comments."""
+    out, opened, position, pending, found = [], [], 0, None, False
+    for token in _BLOCK_TOKEN.finditer(css):
+        text = token.group(0)
+        if token.group(1):
+            name = token.group(1).lower()
+            found = found or name in _CONDITIONAL
+            if pending is None and (name == "layer" or conditional and name in _CONDITIONAL):
+                pending = token.start()  # its prelude runs to "{" (or ";": a statement, dropped)
+        elif pending is not None and text in "{;":
+            out.append(css[position:pending])
+            position = token.end()
+            if text == "{":
+                opened.append(True)
+            pending = None
+        elif text == "{":
+            opened.append(False)
+        elif text == "}":
+            pending = None
+            if opened and opened.pop():
+                out.append(css[position:token.start()])
+                position = token.end()
+    out.append(css[position:])
+    return "".join(out), found
 
 
 def _without_external_urls(css: str) -> tuple[str, list[str]]:
@@ -126,8 +169,12 @@ def _without_external_urls(css: str) -> tuple[str, list[str]]:
     return "".join(out), removed
 
 
-def _external(references: list[str]) -> str:
-    """What to say of a drawing that shows files from outside itself, which a viewer loads."""
+def _external(references: list[str]) -> str | None:
+    """What to say of a drawing that shows files from outside itself, which a viewer
+    loads; None if they are only fonts."""
+    references = [reference for reference in references if not _FONT_FILE.search(reference)]
+    if not references:
+        return None
     first = references[0] if len(references[0]) <= 60 else references[0][:57] + "..."
     more = f" and {len(references) - 1} more" if len(references) > 1 else ""
     return (f"SVG shows what other files hold ({first!r}{more}), which logolint does not read: "
@@ -140,17 +187,19 @@ def _fonts() -> tuple:
     return generic_families()
 
 
-def _sanitise(root: ET.Element) -> list[str]:
+def _sanitise(root: ET.Element, conditional: bool = False) -> tuple[list[str], bool]:
     """Remove what would read or fetch anything outside the document; refuse a tree too
     deep or too large. What a viewer would show and the renderer does not draw (embedded
-    data it cannot read, CSS images, animations, HTML) is left out of the drawing, and said:
-    the list returned."""
-    left_out: list[str] = []
+    data it cannot read, CSS images, animations, HTML, scripts, other files) is left out of
+    the drawing, and said: the list returned. With `conditional`, the rules of the CSS's
+    @media, @supports and @container blocks apply (see _opened); and whether it has any."""
+    left_out: dict[str, None] = {}  # in order, each once
     external: list[str] = []  # what it shows from outside itself: href, url() or @import
+    has_conditional = False
 
     def leave_out(why: str | None) -> None:
-        if why and why not in left_out:
-            left_out.append(why)
+        if why and len(left_out) < MAX_REASONS:
+            left_out[why] = None
 
     count = 0
     stack = [(root, 0)]
@@ -166,18 +215,18 @@ def _sanitise(root: ET.Element) -> list[str]:
                 embedded = _DATA.match(value)
                 if embedded and tag in _DRAWS_HREF:
                     readable = _safe_data_uri(value) if tag in _DRAWS_RASTER else None
+                    kind = printable(embedded.group(1)[:40]) or "no type"  # the file's own text
                     if readable is None and tag in _DRAWS_RASTER and _RASTER_DATA.match(value):
                         leave_out(f"SVG embeds an image logolint cannot check: damaged, too large, or "
-                                  f"not PNG, JPEG, GIF or WebP ({embedded.group(1)} in <{tag}>)")
+                                  f"not PNG, JPEG, GIF or WebP ({kind} in <{tag}>)")
                     elif readable is None:  # a viewer draws it: left out, it could hide a logo
-                        leave_out(f"SVG embeds data logolint does not render "
-                                  f"({embedded.group(1) or 'no type'} in <{tag}>)")
+                        leave_out(f"SVG embeds data logolint does not render ({kind} in <{tag}>)")
                     if readable is None:
                         del element.attrib[name]
                     else:
                         element.attrib[name] = readable
                 elif not value.startswith("#"):
-                    if tag in _DRAWS_HREF and value:  # a viewer draws what it names
+                    if tag not in ("a", "script") and value:  # a link is not drawn; a script is said below
                         external.append(value)
                     del element.attrib[name]
             elif "url(" in value.lower():
@@ -186,6 +235,8 @@ def _sanitise(root: ET.Element) -> list[str]:
                 external += removed
             elif name == "style":
                 leave_out(_css_left_out(value))
+            if name.rsplit("}", 1)[-1].lower().startswith("on") and value.strip():
+                leave_out("SVG has a script, which logolint does not run")  # onload="...", as <script>
         if tag in _ANIMATIONS:  # the renderer draws the document as it stands before any
             leave_out(f"SVG is animated (<{tag}>), which logolint does not play")
         if tag == "script" and ((element.text or "").strip() or element.get("href") or element.get(_XLINK)):
@@ -195,16 +246,23 @@ def _sanitise(root: ET.Element) -> list[str]:
             element.clear()
         if tag == "text" and not _fonts() and "".join(element.itertext()).strip():
             leave_out("SVG has text, and no font was found on this machine to draw it")
-        if tag == "style" and element.text:
-            leave_out(_css_left_out(element.text))
-            leave_out(_css_unapplied(element.text))
-            external += [found.group(0).strip() for found in _IMPORT.finditer(element.text)]
-            element.text, removed = _without_external_urls(_IMPORT.sub("", element.text))
+        if tag == "style":
+            # A browser reads all the text inside, a child element's tail too.
+            css = _COMMENT.sub(" ", "".join(element.itertext()))
+            for child in list(element):
+                element.remove(child)
+            leave_out(_css_left_out(css))
+            leave_out(_css_unapplied(css))
+            external += [found.group(0).strip() for found in _IMPORT.finditer(css)]
+            css, removed = _without_external_urls(_IMPORT.sub("", css))
             external += removed
+            css, found = _opened(_ROOT.sub("svg", css), conditional)
+            has_conditional = has_conditional or found
+            element.text = css
         stack.extend((child, depth + 1) for child in element)
     if external:
         leave_out(_external(external))
-    return left_out
+    return list(left_out), has_conditional
 
 
 def _scan(data: bytes) -> None:
@@ -327,10 +385,16 @@ def intrinsic_size(root: ET.Element) -> tuple[int, int] | None:
     return max(1, round(width)), max(1, round(height))
 
 
-def rasterise(data: bytes):
-    """A PIL RGBA image of the SVG, fitted in a RENDER_SIDE square (svg_worker); the
-    document's own size (intrinsic_size; None if it has none); and what a viewer shows
-    that the drawing leaves out (see _sanitise), or None."""
+class Rendered(NamedTuple):
+    image: Any  # PIL RGBA, fitted in a RENDER_SIDE square (svg_worker)
+    size: tuple[int, int] | None  # the document's own size (intrinsic_size)
+    left_out: str | None  # what a viewer shows that the drawing leaves out (see _sanitise)
+    conditional: bool  # whether its CSS has rules a browser applies only where a condition holds
+
+
+def rasterise(data: bytes, conditional: bool = False) -> Rendered:
+    """The SVG drawn, as the renderer draws it or, with `conditional`, with the rules of
+    its CSS's @media, @supports and @container blocks applied (see _opened)."""
     from PIL import Image
 
     from logolint.svg_worker import render
@@ -338,11 +402,11 @@ def rasterise(data: bytes):
     if len(data) > MAX_SVG_BYTES:
         raise ImageError("SVG file too large")
     root = _parse(_inflate(data))
-    left_out = _sanitise(root)
+    left_out, has_conditional = _sanitise(root, conditional)
     size = intrinsic_size(root)
     _in_pixels(root)
     png = render(ET.tostring(root, encoding="unicode"))
-    return Image.open(io.BytesIO(png)).convert("RGBA"), size, "; ".join(left_out) or None
+    return Rendered(Image.open(io.BytesIO(png)).convert("RGBA"), size, "; ".join(left_out) or None, has_conditional)
 
 
 def _in_pixels(root: ET.Element) -> None:
@@ -365,7 +429,7 @@ def _in_pixels(root: ET.Element) -> None:
 def render_svg(data: bytes):
     """A PIL RGBA image of the whole SVG, fitted in a RENDER_SIDE square (see rasterise):
     ImageError where the drawing leaves out anything a viewer shows."""
-    image, _, left_out = rasterise(data)
-    if left_out:
-        raise ImageError(left_out)
-    return image
+    rendered = rasterise(data)
+    if rendered.left_out:
+        raise ImageError(rendered.left_out)
+    return rendered.image

@@ -121,6 +121,9 @@ def test_config_threshold_and_model_are_used(tmp_path: Path, capsys):
         (["--model", "", "x.png"], "argument --model: an empty file name"),
         (["eval", "x", "--model", ""], "argument --model: an empty file name"),
         (["explain", "x.png", "--config", ""], "argument --config: an empty file name"),
+        # An empty cache folder fell back to the default one, an empty output to the current folder.
+        (["--cache-dir", "", "x.png"], "argument --cache-dir: an empty file name"),
+        (["train", "--old", "a.svg", "--new", "b.svg", "--output", ""], "argument --output: an empty file name"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(argv, message):
@@ -882,3 +885,23 @@ def test_a_report_is_never_written_through_a_link(tmp_path: Path, capsys, monkey
     assert run_cli("--no-cache", "-o", "hard.txt", "old.png") == 1
     assert kept.read_bytes() == b"not the report" and "old logo" in (tmp_path / "hard.txt").read_text()
     assert run_cli("--no-cache", "-o", "/dev/stdout", "old.png") == 1  # a device is written straight
+
+
+def test_no_printed_line_is_a_github_command_or_a_terminal_control(tmp_path: Path, capsys, monkeypatch):
+    """A name starting "::" began a line GitHub Actions reads as a command (`::stop-commands::`
+    silences the annotations after it); a data type an SVG names reached explain, -v and
+    --write-baseline raw (U+009B is a terminal's CSI, U+202E reverses text)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "::stop-commands::tok.png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())
+    (tmp_path / "odd.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
+                                      '<use href="data:\u009b31m\u202e,AAAA"/></svg>', encoding="utf-8")
+    assert run_cli("-v", "--no-cache", ".") == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines() + captured.err.splitlines()
+    assert any(line.startswith("./::stop-commands::tok.png: old logo") for line in lines)
+    assert not any(line.startswith("::") for line in lines)
+    assert "\u009b" not in captured.out + captured.err and "\\x9b31m\\u202e" in captured.err
+    assert run_cli("explain", "odd.svg") == 1
+    assert "\u009b" not in capsys.readouterr().out
+    assert run_cli("--no-cache", "--write-baseline", "base.txt", "odd.svg") == 1
+    assert "\u009b" not in capsys.readouterr().err

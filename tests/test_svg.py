@@ -1,3 +1,4 @@
+import base64
 import http.server
 import json
 import os
@@ -8,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import EXAMPLES
 from logolint.errors import ImageError
-from logolint.imaging import load_rgb
-from logolint.svg import rasterise
+from logolint.imaging import CONDITIONAL_CSS, load_rgb
+from logolint.svg import MAX_REASONS, rasterise
 
 RED_SQUARE = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><rect width="50" height="50" fill="red"/></svg>'
 
@@ -122,7 +124,7 @@ def test_external_references_are_never_fetched_or_read(tmp_path: Path):
       <rect width="10" height="10" filter="url({url}#f)"/>
     </svg>"""
     try:
-        image, _, left_out = rasterise(_svg(repo, text).read_bytes())
+        image, _, left_out, _ = rasterise(_svg(repo, text).read_bytes())
     finally:
         server.shutdown()
     assert _Recorder.requests == []
@@ -244,33 +246,86 @@ SHOWN_BY_CSS = ('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"
                 '{rule}</style><rect class="l" width="50" height="50" fill="red"/></svg>')
 
 
+def _shown(image) -> bool:
+    return np.asarray(image)[256, 256, 3] > 0  # the red square's middle
+
+
 @pytest.mark.parametrize("rule, said", [
-    ("@media all { .l { display: inline } }", "@media"),
-    ("@supports (display: inline) { .l { display: inline } }", "@supports"),
     (".l:is(.l) { display: inline }", ":is"),
     ("rect:not(.x) { display: inline }", ":not"),
     ("style ~ .l { display: inline }", "~"),
+    (".\\6c { display: inline }", "escaped"),
+    (".l { display: none } </style><style>x ~ .l { display: inline }", "~"),
+    ("@charset 'utf-8'; .l:not(.x) { display: inline }", ":not"),
+    ("@\\6d edia all { .l { display: inline } }", "escaped"),
 ])
-def test_css_the_renderer_skips_is_said_to_be_left_out(tmp_path: Path, rule: str, said: str):
-    # A browser shows the red square; the renderer skips the rule and drew nothing.
-    image, _, left_out = rasterise(SHOWN_BY_CSS.format(rule=rule).encode())
-    assert np.asarray(image)[25, 25, 3] == 0
-    assert left_out is not None and said in left_out and "does not apply" in left_out
+def test_css_selectors_the_renderer_skips_are_said_to_be_left_out(tmp_path: Path, rule: str, said: str):
+    # A browser shows the red square; the renderer skips the rule and draws nothing.
+    rendered = rasterise(SHOWN_BY_CSS.format(rule=rule).encode())
+    assert not _shown(rendered.image)
+    assert rendered.left_out is not None and said in rendered.left_out
     with pytest.raises(ImageError, match="does not apply"):
         load_rgb(_svg(tmp_path, SHOWN_BY_CSS.format(rule=rule)))
 
 
+@pytest.mark.parametrize("rule", ["@media all { .l { display: inline } }",
+                                  "@media (prefers-color-scheme:dark) { .l { display: inline } }",
+                                  "@supports (display: inline) { .l { display: inline } }",
+                                  "@media (prefers-color-scheme: dark) { @layer x { .l { display: inline } } }"])
+def test_a_drawing_with_conditional_css_is_also_drawn_with_it(rule: str):
+    """The renderer skips @media; a browser applies it where its condition holds: the
+    drawing is checked both ways, not left unchecked (dark-mode favicons have such rules)."""
+    plain = rasterise(SHOWN_BY_CSS.format(rule=rule).encode())
+    assert plain.left_out is None and plain.conditional and not _shown(plain.image)
+    assert _shown(rasterise(SHOWN_BY_CSS.format(rule=rule).encode(), conditional=True).image)
+
+
+def test_an_old_logo_shown_only_in_dark_mode_is_flagged(tmp_path: Path, capsys):
+    """And one hidden in dark mode is flagged too: each drawing is checked."""
+    from conftest import run_cli
+
+    logo = base64.b64encode((EXAMPLES / "old-logo.png").read_bytes()).decode()
+    head = '<svg xmlns="http://www.w3.org/2000/svg" width="560" height="320">'
+    body = f'<image class="l" href="data:image/png;base64,{logo}" width="560" height="320"/></svg>'
+    dark = "@media (prefers-color-scheme: dark) {{ .l {{ display: {} }} }}"
+    (tmp_path / "dark-only.svg").write_text(f"{head}<style>.l {{ display: none }} {dark.format('inline')}</style>{body}")
+    (tmp_path / "light-only.svg").write_text(f"{head}<style>{dark.format('none')}</style>{body}")
+    assert run_cli(str(tmp_path), "--no-cache", "--format", "json") == 1
+    results = {Path(r["path"]).name: r for r in json.loads(capsys.readouterr().out)["results"]}
+    assert results["dark-only.svg"]["flagged"] and results["dark-only.svg"]["part"] == CONDITIONAL_CSS
+    assert results["light-only.svg"]["flagged"] and results["light-only.svg"]["part"] is None
+
+
 @pytest.mark.parametrize("rule", [".l:first-child { display: inline }", "rect[class~=l] { display: inline }",
-                                  "@font-face { font-family: x } /* @media */ .x { fill: blue }"])
-def test_css_the_renderer_applies_is_checked(rule: str):
-    image, _, left_out = rasterise(SHOWN_BY_CSS.format(rule=rule).encode())
-    assert left_out is None
+                                  "@font-face { font-family: x; src: url(https://e.com/Virgil.woff2) }",
+                                  "@import url(https://fonts.googleapis.com/css?family=Roboto);",
+                                  ":root { --c: red } /* url(https://e.com/x.png) @import 'y.css'; */",
+                                  '.x { font-family: "a@media b:not(c)" }'])
+def test_css_the_renderer_applies_or_that_shows_no_file_is_checked(rule: str):
+    assert rasterise(SHOWN_BY_CSS.format(rule=rule).encode()).left_out is None
 
 
-def test_a_script_is_said_to_be_left_out():
-    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>'
-           'document.documentElement.appendChild(document.createElement("image"))</script></svg>')
-    assert "script" in rasterise(svg.encode())[2]
+def test_root_rules_apply_to_the_svg():
+    rendered = rasterise(SHOWN_BY_CSS.format(rule=":root .l { display: inline }").encode())
+    assert rendered.left_out is None and _shown(rendered.image)
+
+
+@pytest.mark.parametrize("markup, said", [
+    ('<rect width="9" height="9" onclick="draw()"/>', "script"),
+    ("<script>document.documentElement.appendChild(document.createElement('image'))</script>", "script"),
+    ('<pattern id="p" href="other.svg#q"/><rect width="9" height="9" fill="url(#p)"/>', "other.svg#q"),
+])
+def test_scripts_and_other_files_are_said_to_be_left_out(markup: str, said: str):
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">{markup}</svg>'
+    assert said in rasterise(svg.encode()).left_out
+
+
+def test_what_is_left_out_is_said_a_few_ways_at_most():
+    """Each <style> could add its own reason, and each was compared with all the others."""
+    names = ("".join(chr(97 + int(digit)) for digit in f"{i:05d}") for i in range(20_000))  # :aaaab ...
+    styles = "".join(f"<style>a:{name} {{ fill: red }}</style>" for name in names)
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">{styles}</svg>'
+    assert rasterise(svg.encode()).left_out.count("; ") == MAX_REASONS - 1
 
 
 @pytest.mark.parametrize("encoding", ["x-no-such", "rot13", "utf-7", "punycode", "UTF-32"])
