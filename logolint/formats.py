@@ -28,11 +28,12 @@ def decodable(text: str) -> str:
 
 
 def printable(text: str) -> str:
-    """`text` with what a terminal would act on shown as escapes (see controls_shown); and
-    where it starts a line GitHub Actions would read as a command ("::stop-commands::..."
-    silences the annotations after it), with "./" before it: a printed name often starts one."""
-    shown = controls_shown(text)
-    return "./" + shown if shown.startswith("::") else shown
+    """`text` with what a terminal would act on shown as escapes (see controls_shown), and
+    nothing GitHub Actions reads as a command: a line starting "::", spaces aside
+    ("::stop-commands::..." silences the annotations after it; a printed name often starts
+    one), gets "./" before it, and the older "##[" anywhere is shown as "#\\x23["."""
+    shown = controls_shown(text).replace("##[", "#\\x23[")
+    return "./" + shown if shown.lstrip(" ").startswith("::") else shown
 
 
 def controls_shown(text: str) -> str:

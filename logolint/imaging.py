@@ -290,8 +290,8 @@ class Loaded(NamedTuple):
 # frame: a moving cursor does not count, a logo coming in does), up to MAX_FRAMES of them and MAX_FRAME_PIXELS decoded in all. Whatever
 # is left over is reported: the file is not checked unless what was checked flags it.
 # An SVG whose CSS has @media, @supports or @container rules is also drawn with them
-# applied: a browser applies them where their condition holds (a dark colour scheme, a
-# size), and the renderer never.
+# applied, all at once and each alone: a browser applies them where their condition holds
+# (a dark colour scheme, a size), and the renderer never (see logolint.svg_css).
 CONDITIONAL_CSS = "the drawing with its CSS @media rules applied"
 MAX_ICONS = 15
 ICON_PIXELS = 512 * 512
@@ -349,9 +349,14 @@ def other_images(data: bytes, side: int, first, tiled: bool = False):
     a tall frame is decoded as load_image decodes a tall image (see logolint.tiles).
     Raises ImageError, after yielding those it checks, where any are left unchecked."""
     if is_svg(data):
-        from logolint.svg import rasterise
+        from logolint.svg import MAX_CONDITIONAL, rasterise
+        from logolint.svg_css import ALL
 
-        yield CONDITIONAL_CSS, _drawn(rasterise(data, conditional=True), side)
+        every = rasterise(data, ALL)
+        yield CONDITIONAL_CSS, _drawn(every, side)
+        if 1 < every.conditional <= MAX_CONDITIONAL:  # conditions that exclude each other cancel out at once
+            for index in range(every.conditional):
+                yield f"the drawing with its CSS @media rule {index + 1} applied", _drawn(rasterise(data, index), side)
         return
     image = open_raster(data)
     if image.format == "ICO":
@@ -539,7 +544,8 @@ def _drawn(rendered, side: int) -> Loaded:
 
         flat.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
     # Boxes in the document's own pixels.
-    return Loaded(flat, rendered.size or rendered.image.size, others=rendered.conditional, left_out=rendered.left_out)
+    return Loaded(flat, rendered.size or rendered.image.size, others=rendered.conditional > 0,
+                  left_out=rendered.left_out)
 
 
 def _shown_size(image) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from logolint.errors import ImageError
 from logolint.formats import printable
+from logolint.svg_css import ROOT_MARK, inline_left_out, styled, without_external_urls
 
 MAX_SVG_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 128  # the renderer itself crashed on groups about 250 deep
@@ -23,34 +24,16 @@ _XLINK = "{http://www.w3.org/1999/xlink}href"
 # Every pattern here reads untrusted text: none may backtrack more than linearly (two
 # `\s*` with only optional text between them made a run of spaces quadratic).
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*>", re.IGNORECASE)  # matched where the first one starts only
-_URL = re.compile(r"url\(", re.IGNORECASE)
-_INTERNAL = re.compile(r"\s*['\"]?#")  # url(#id) points inside the document
-_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
-_STRING = re.compile(r"\"[^\"\n]*\"?|'[^'\n]*'?")
-_ATTRIBUTE = re.compile(r"\[[^\]]*\]?")  # [title~=x] in a selector: no combinator
-_PSEUDO = re.compile(r":{1,2}[a-zA-Z-]+")
-_ROOT = re.compile(r":root\b", re.IGNORECASE)  # the renderer knows no :root; the root is the <svg>
-# What resvg's CSS parser (simplecss) matches; it skips a rule with any other pseudo-class.
-_KNOWN_PSEUDO = frozenset({":first-child", ":link", ":visited", ":hover", ":active", ":focus", ":lang"})
-# At-rules whose rules the renderer skips: a browser applies @layer's always, the others'
-# where their condition holds (see _opened).
-_CONDITIONAL = frozenset({"media", "supports", "container"})
-_BLOCK_TOKEN = re.compile(r"@([a-zA-Z-]+)|[{};]")
-# A font is drawn from another file: text falls back to an installed one, as for any font
-# the machine lacks (see logolint.fonts), rather than leave the file unchecked.
-_FONT_FILE = re.compile(r"\.(?:woff2?|ttf|otf|eot)\b|fonts\.(?:googleapis|gstatic)\.com", re.IGNORECASE)
 MAX_REASONS = 8  # what a file leaves out, said at most this many ways
-_IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
+MAX_CONDITIONAL = 4  # a drawing's conditional CSS blocks (@media...) each drawn alone; with more, left out
 # MIME parameters (`;charset=utf-8`) as browsers allow them.
 _RASTER_DATA = re.compile(r"data:image/(png|jpe?g|gif|webp)(;[\w.+-]+=[^;,]*)*(;base64)?,", re.IGNORECASE)
 _DATA = re.compile(r"data:([^;,]*)", re.IGNORECASE)
-_CSS_DATA = re.compile(r"url\(\s*(?:['\"]\s*)?data:", re.IGNORECASE)
 _DRAWS_HREF = frozenset({"image", "feImage", "use"})  # elements whose href a viewer draws (an <a>'s is a link)
 _DRAWS_RASTER = frozenset({"image", "feImage"})  # ... and of those, the ones the renderer draws a raster for
 # The renderer draws a document as it stands before any animation; a viewer plays it, so a
 # logo hidden at first and shown by an animation would pass unseen.
 _ANIMATIONS = frozenset({"set", "animate", "animateTransform", "animateMotion", "animateColor"})
-_CSS_ANIMATION = re.compile(r"@keyframes|\banimation(-name)?\s*:", re.IGNORECASE)
 MAX_SIDE_PIXELS = 1e6  # a width or height past this renders blank: the viewBox decides instead
 
 
@@ -89,92 +72,8 @@ def _safe_data_uri(value: str) -> str | None:
     return None if kind is None else f"data:image/{kind};base64,{base64.b64encode(payload).decode()}"
 
 
-def _css_left_out(css: str) -> str | None:
-    """What of CSS a browser draws and the renderer does not: embedded data (a background
-    image, say) or an animation."""
-    if _CSS_DATA.search(css):
-        return "SVG draws embedded data through CSS url(), which logolint does not render"
-    if _CSS_ANIMATION.search(css):
-        return "SVG is animated by CSS, which logolint does not play"
-    return None
-
-
-def _css_unapplied(css: str) -> str | None:
-    """CSS rules a browser applies and the renderer skips: selectors it does not know
-    (:is(), :not(), ~, escaped names). A logo hidden by one rule and shown by such another
-    would pass unseen. `css` without its comments."""
-    blocks = re.split(r"([{}])", _STRING.sub("", css))
-    for text in (text for text, after in zip(blocks, blocks[1:]) if after == "{"):
-        selector = text.rsplit(";", 1)[-1].strip()  # after any statement (@import ...;)
-        if "\\" in selector:
-            return "SVG has escaped names in its CSS, which logolint does not apply"
-        if selector.startswith("@"):  # an at-rule's prelude: (prefers-color-scheme:dark) is no selector
-            continue
-        selector = _ATTRIBUTE.sub("", selector)
-        unknown = [found for found in _PSEUDO.findall(selector)
-                   if found.lower() not in _KNOWN_PSEUDO and found.lower() != ":root"]
-        if unknown or "~" in selector:
-            return f"SVG has CSS selectors logolint does not apply ({(unknown or ['~'])[0]})"
-    return None
-
-
-def _opened(css: str, conditional: bool) -> tuple[str, bool]:
-    """`css` with the rules inside @layer blocks (which a browser always applies) and, with
-    `conditional`, inside @media, @supports and @container blocks made plain rules; and
-    whether it has any of those conditional blocks. The renderer skips every at-rule block,
-    so a drawing whose CSS has conditional ones is checked both ways (see rasterise). One
-    pass; `css` without its comments."""
-    out, opened, position, pending, found = [], [], 0, None, False
-    for token in _BLOCK_TOKEN.finditer(css):
-        text = token.group(0)
-        if token.group(1):
-            name = token.group(1).lower()
-            found = found or name in _CONDITIONAL
-            if pending is None and (name == "layer" or conditional and name in _CONDITIONAL):
-                pending = token.start()  # its prelude runs to "{" (or ";": a statement, dropped)
-        elif pending is not None and text in "{;":
-            out.append(css[position:pending])
-            position = token.end()
-            if text == "{":
-                opened.append(True)
-            pending = None
-        elif text == "{":
-            opened.append(False)
-        elif text == "}":
-            pending = None
-            if opened and opened.pop():
-                out.append(css[position:token.start()])
-                position = token.end()
-    out.append(css[position:])
-    return "".join(out), found
-
-
-def _without_external_urls(css: str) -> tuple[str, list[str]]:
-    """`css` with every url(...) that does not point inside the document replaced by
-    `none`, and the references so removed that name something other than embedded data.
-    One pass: an unclosed url( runs to the end, as CSS reads it."""
-    out, removed, position = [], [], 0
-    while (found := _URL.search(css, position)) is not None:
-        close = css.find(")", found.end())
-        end = len(css) if close < 0 else close + 1
-        if _INTERNAL.match(css, found.end()):
-            out.append(css[position:end])
-        else:
-            out.append(css[position:found.start()] + "none")
-            reference = css[found.end():end].rstrip(")").strip().strip("'\"")
-            if not reference.lower().startswith("data:"):
-                removed.append(reference)
-        position = end
-    out.append(css[position:])
-    return "".join(out), removed
-
-
-def _external(references: list[str]) -> str | None:
-    """What to say of a drawing that shows files from outside itself, which a viewer
-    loads; None if they are only fonts."""
-    references = [reference for reference in references if not _FONT_FILE.search(reference)]
-    if not references:
-        return None
+def _external(references: list[str]) -> str:
+    """What to say of a drawing that shows files from outside itself, which a viewer loads."""
     first = references[0] if len(references[0]) <= 60 else references[0][:57] + "..."
     more = f" and {len(references) - 1} more" if len(references) > 1 else ""
     return (f"SVG shows what other files hold ({first!r}{more}), which logolint does not read: "
@@ -187,15 +86,17 @@ def _fonts() -> tuple:
     return generic_families()
 
 
-def _sanitise(root: ET.Element, conditional: bool = False) -> tuple[list[str], bool]:
+def _sanitise(root: ET.Element, variant: int | None = None) -> tuple[list[str], int]:
     """Remove what would read or fetch anything outside the document; refuse a tree too
     deep or too large. What a viewer would show and the renderer does not draw (embedded
     data it cannot read, CSS images, animations, HTML, scripts, other files) is left out of
-    the drawing, and said: the list returned. With `conditional`, the rules of the CSS's
-    @media, @supports and @container blocks apply (see _opened); and whether it has any."""
+    the drawing, and said: the list returned. Its CSS is read as svg_css.styled reads it,
+    as `variant`; and how many conditional blocks it has (@media...)."""
     left_out: dict[str, None] = {}  # in order, each once
     external: list[str] = []  # what it shows from outside itself: href, url() or @import
-    has_conditional = False
+    conditional = 0
+    namespace = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    root.set(ROOT_MARK, "")
 
     def leave_out(why: str | None) -> None:
         if why and len(left_out) < MAX_REASONS:
@@ -230,11 +131,11 @@ def _sanitise(root: ET.Element, conditional: bool = False) -> tuple[list[str], b
                         external.append(value)
                     del element.attrib[name]
             elif "url(" in value.lower():
-                leave_out(_css_left_out(value))
-                element.attrib[name], removed = _without_external_urls(value)
+                leave_out(inline_left_out(value))
+                element.attrib[name], removed = without_external_urls(value)
                 external += removed
             elif name == "style":
-                leave_out(_css_left_out(value))
+                leave_out(inline_left_out(value))
             if name.rsplit("}", 1)[-1].lower().startswith("on") and value.strip():
                 leave_out("SVG has a script, which logolint does not run")  # onload="...", as <script>
         if tag in _ANIMATIONS:  # the renderer draws the document as it stands before any
@@ -247,22 +148,29 @@ def _sanitise(root: ET.Element, conditional: bool = False) -> tuple[list[str], b
         if tag == "text" and not _fonts() and "".join(element.itertext()).strip():
             leave_out("SVG has text, and no font was found on this machine to draw it")
         if tag == "style":
-            # A browser reads all the text inside, a child element's tail too.
-            css = _COMMENT.sub(" ", "".join(element.itertext()))
-            for child in list(element):
-                element.remove(child)
-            leave_out(_css_left_out(css))
-            leave_out(_css_unapplied(css))
-            external += [found.group(0).strip() for found in _IMPORT.finditer(css)]
-            css, removed = _without_external_urls(_IMPORT.sub("", css))
-            external += removed
-            css, found = _opened(_ROOT.sub("svg", css), conditional)
-            has_conditional = has_conditional or found
-            element.text = css
+            css = "".join(element.itertext())  # a browser reads a child element's tail too
+            del element[:]
+            kind = (element.get("type") or "text/css").strip().lower()
+            media = (element.get("media") or "all").strip()
+            element.attrib.pop("media", None)
+            element.text = None
+            if element.tag == f"{namespace}style" and kind == "text/css":  # else no browser applies it
+                element.set("type", "text/css")
+                if media.lower() not in ("all", "screen"):  # as a block of the same condition
+                    css = f"@media {media.replace('{', '(').replace('}', ')')} {{{css}}}"
+                found = styled(css, variant, conditional)
+                for why in found.left_out:
+                    leave_out(why)
+                external += found.external
+                conditional += found.conditional
+                element.text = found.css
         stack.extend((child, depth + 1) for child in element)
     if external:
         leave_out(_external(external))
-    return list(left_out), has_conditional
+    if conditional > MAX_CONDITIONAL:
+        leave_out(f"SVG has {conditional} conditional CSS blocks (@media...); logolint draws at most "
+                  f"{MAX_CONDITIONAL} of them one by one")
+    return list(left_out), conditional
 
 
 def _scan(data: bytes) -> None:
@@ -389,24 +297,27 @@ class Rendered(NamedTuple):
     image: Any  # PIL RGBA, fitted in a RENDER_SIDE square (svg_worker)
     size: tuple[int, int] | None  # the document's own size (intrinsic_size)
     left_out: str | None  # what a viewer shows that the drawing leaves out (see _sanitise)
-    conditional: bool  # whether its CSS has rules a browser applies only where a condition holds
+    conditional: int  # its CSS's blocks a browser applies only where their condition holds
 
 
-def rasterise(data: bytes, conditional: bool = False) -> Rendered:
-    """The SVG drawn, as the renderer draws it or, with `conditional`, with the rules of
-    its CSS's @media, @supports and @container blocks applied (see _opened)."""
+def rasterise(data: bytes, variant: int | None = None) -> Rendered:
+    """The SVG drawn as the renderer draws it or, with `variant`, with its CSS's @media,
+    @supports and @container blocks applied: all of them (svg_css.ALL) or one."""
     from PIL import Image
 
     from logolint.svg_worker import render
 
     if len(data) > MAX_SVG_BYTES:
         raise ImageError("SVG file too large")
-    root = _parse(_inflate(data))
-    left_out, has_conditional = _sanitise(root, conditional)
+    data = _inflate(data)
+    root = _parse(data)
+    left_out, conditional = _sanitise(root, variant)
+    if re.search(rb"<\?xml-stylesheet", data, re.IGNORECASE):  # ElementTree drops it; a browser applies it
+        left_out.append(_external(["<?xml-stylesheet?>"]))
     size = intrinsic_size(root)
     _in_pixels(root)
     png = render(ET.tostring(root, encoding="unicode"))
-    return Rendered(Image.open(io.BytesIO(png)).convert("RGBA"), size, "; ".join(left_out) or None, has_conditional)
+    return Rendered(Image.open(io.BytesIO(png)).convert("RGBA"), size, "; ".join(left_out) or None, conditional)
 
 
 def _in_pixels(root: ET.Element) -> None:

@@ -13,6 +13,7 @@ from conftest import EXAMPLES
 from logolint.errors import ImageError
 from logolint.imaging import CONDITIONAL_CSS, load_rgb
 from logolint.svg import MAX_REASONS, rasterise
+from logolint.svg_css import ALL
 
 RED_SQUARE = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><rect width="50" height="50" fill="red"/></svg>'
 
@@ -271,13 +272,13 @@ def test_css_selectors_the_renderer_skips_are_said_to_be_left_out(tmp_path: Path
 @pytest.mark.parametrize("rule", ["@media all { .l { display: inline } }",
                                   "@media (prefers-color-scheme:dark) { .l { display: inline } }",
                                   "@supports (display: inline) { .l { display: inline } }",
-                                  "@media (prefers-color-scheme: dark) { @layer x { .l { display: inline } } }"])
+                                  "@container (min-width: 1px) { .l { display: inline } }"])
 def test_a_drawing_with_conditional_css_is_also_drawn_with_it(rule: str):
     """The renderer skips @media; a browser applies it where its condition holds: the
     drawing is checked both ways, not left unchecked (dark-mode favicons have such rules)."""
     plain = rasterise(SHOWN_BY_CSS.format(rule=rule).encode())
     assert plain.left_out is None and plain.conditional and not _shown(plain.image)
-    assert _shown(rasterise(SHOWN_BY_CSS.format(rule=rule).encode(), conditional=True).image)
+    assert _shown(rasterise(SHOWN_BY_CSS.format(rule=rule).encode(), ALL).image)
 
 
 def test_an_old_logo_shown_only_in_dark_mode_is_flagged(tmp_path: Path, capsys):
@@ -303,6 +304,49 @@ def test_an_old_logo_shown_only_in_dark_mode_is_flagged(tmp_path: Path, capsys):
                                   '.x { font-family: "a@media b:not(c)" }'])
 def test_css_the_renderer_applies_or_that_shows_no_file_is_checked(rule: str):
     assert rasterise(SHOWN_BY_CSS.format(rule=rule).encode()).left_out is None
+
+
+def _caught(svg: str) -> bool:
+    """Whether a check would see the red square a browser shows: said to be left out, or
+    drawn in one of the drawings check judges (see imaging.other_images)."""
+    plain = rasterise(svg.encode())
+    if plain.left_out is not None:
+        return True
+    drawings = [plain] + ([rasterise(svg.encode(), ALL)] if plain.conditional else [])
+    drawings += [rasterise(svg.encode(), index) for index in range(plain.conditional)] if plain.conditional > 1 else []
+    return any(_shown(drawing.image) for drawing in drawings)
+
+
+SQUARE = '<rect class="l" width="50" height="50" fill="red"/>'
+HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">'
+
+
+@pytest.mark.parametrize("svg", [
+    # Each of these passed unseen after a change or before it (two reviews' cases).
+    f'{HEAD}<image class="l" href="https://cdn.example.com/logo.png#.woff" width="9" height="9"/></svg>',
+    f"{HEAD}<style>@import url(https://e.example/show.css?f=.woff2); .l {{ display: none }}</style>{SQUARE}</svg>",
+    f'{HEAD}<style>.l {{ display: none }} .x {{ font-family: "@import x" }} .l {{ display: inline }}</style>{SQUARE}</svg>',
+    f"{HEAD}<style>.l {{ display: none }} @media (prefers-color-scheme: dark) {{ .l {{ display: inline }} }} "
+    f"@media (prefers-color-scheme: light) {{ .l {{ display: none }} }}</style>{SQUARE}</svg>",
+    f"{HEAD}<style>.l {{ display: inline }} @layer a {{ .l {{ display: none }} }}</style>{SQUARE}</svg>",
+    f"{HEAD}<style>.l {{ display: none }} @scope (svg) {{ .l {{ display: inline }} }}</style>{SQUARE}</svg>",
+    f'{HEAD}<style>.y {{ font-family: "@layer {{" }} .l {{ display: inline }}</style>{SQUARE}</svg>',
+    f"{HEAD}<style>:root .l {{ display: inline }} svg .l {{ display: none }}</style>{SQUARE}</svg>",
+    f'{HEAD}<style media="print">.l {{ display: none }}</style>{SQUARE}</svg>',
+    f'{HEAD}<style type="TEXT/CSS">.l {{ display: none }} svg .l {{ display: inline }}</style>{SQUARE}</svg>',
+    f'{HEAD}<x:style xmlns:x="urn:x">.l {{ display: none }}</x:style>{SQUARE}</svg>',
+    f"{HEAD}<style>.l {{ display: none }} svg {{ .l {{ display: inline }} }}</style>{SQUARE}</svg>",
+    f"{HEAD}<style>@\\69mport 'https://e.example/show.css'; .l {{ display: none }}</style>{SQUARE}</svg>",
+    f'<?xml-stylesheet href="https://e.example/show.css"?>{HEAD}<style>.l {{ display: none }}</style>{SQUARE}</svg>',
+])
+def test_what_a_browser_shows_is_drawn_or_said(svg: str):
+    assert _caught(svg)
+
+
+def test_a_font_embedded_in_css_is_drawn_with_an_installed_one():
+    """Excalidraw embeds its fonts: such a file was `not checked`."""
+    css = "@font-face { font-family: V; src: url(data:font/woff2;base64,AAAA) }"
+    assert rasterise(SHOWN_BY_CSS.format(rule=css).encode()).left_out is None
 
 
 def test_root_rules_apply_to_the_svg():

@@ -1,0 +1,181 @@
+"""An SVG's CSS, read as a browser reads it, rewritten for a renderer that reads less.
+
+resvg skips every at-rule block, knows few selectors and loads nothing. A browser applies
+@media, @supports and @container rules where their condition holds (a dark colour scheme):
+a drawing with such blocks is also drawn with them applied, all at once and each alone
+(`variant`). What a browser would apply and resvg never does (other at-rules such as @layer
+or @scope, selectors it does not know, nested or escaped rules) is said to be left out,
+as is every file the CSS loads but fonts. Every pattern reads untrusted text: none may
+backtrack more than linearly, and tokens are found outside strings only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+ALL = -1  # the variant with every conditional block applied
+ROOT_MARK = "data-logolint-root"  # set on the root element: `:root` becomes [ROOT_MARK], as specific
+
+_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
+_STRING = re.compile(r"\"[^\"\n]*\"?|'[^'\n]*'?")
+_TOKEN = re.compile(r"@([a-zA-Z-]+)|[{};]")
+_ROOT = re.compile(r":root\b", re.IGNORECASE)
+_URL = re.compile(r"url\(", re.IGNORECASE)
+_INTERNAL = re.compile(r"\s*['\"]?#")  # url(#id) points inside the document
+_ATTRIBUTE = re.compile(r"\[[^\]]*\]?")  # [title~=x] in a selector: no combinator
+_PSEUDO = re.compile(r":{1,2}[a-zA-Z-]+")
+_CSS_DATA = re.compile(r"url\(\s*(?:['\"]\s*)?data:", re.IGNORECASE)
+_CSS_ANIMATION = re.compile(r"@keyframes|\banimation(-name)?\s*:", re.IGNORECASE)
+_FONT_SERVICE = re.compile(r"(?:url\(\s*)?['\"]?\s*https://fonts\.googleapis\.com/", re.IGNORECASE)
+# What resvg's CSS parser (simplecss) matches; it skips a rule with any other pseudo-class.
+_KNOWN_PSEUDO = frozenset({":first-child", ":link", ":visited", ":hover", ":active", ":focus", ":lang"})
+_CONDITIONAL = frozenset({"media", "supports", "container"})
+# Blocks that draw nothing in a still drawing (an animation is said elsewhere): kept, as
+# resvg skips them. Any other block a browser applies: left out.
+_INERT = frozenset({"keyframes", "-webkit-keyframes", "page", "property", "counter-style",
+                    "font-feature-values", "font-palette-values"})
+
+
+class Styled(NamedTuple):
+    css: str  # for the renderer
+    left_out: list[str]  # what a browser applies that the drawing leaves out
+    external: list[str]  # the other files it loads (not fonts)
+    conditional: int  # how many conditional blocks it has
+
+
+def _masked(css: str) -> str:
+    """`css` with its strings' insides blanked, at the same length: tokens outside strings."""
+    return _STRING.sub(lambda found: found.group(0)[0] + "_" * (len(found.group(0)) - 1), css)
+
+
+def styled(css: str, variant: int | None = None, first: int = 0) -> Styled:
+    """A <style>'s text for the renderer. `variant`: None as resvg reads it (conditional
+    blocks skipped), ALL with every conditional block applied, or an index with that one
+    only (counted from `first`, across the document's <style>s)."""
+    css = _ROOT.sub(f"[{ROOT_MARK}]", _COMMENT.sub(" ", css))
+    masked = _masked(css)
+    left_out: list[str] = []
+    external: list[str] = []
+    if "\\" in masked:
+        left_out.append("SVG has escaped names in its CSS, which logolint does not apply")
+    out: list[str] = []
+    frames: list[str] = []  # "plain", "open", "kept" or "dropped", one per open block
+    position, pending, count, dropped = 0, None, 0, 0  # pending: (at-rule name, where it starts)
+    for token in _TOKEN.finditer(masked):
+        text, dropping = token.group(0), dropped > 0
+        if token.group(1):
+            if pending is None:
+                pending = (token.group(1).lower(), token.start())
+        elif text == ";":
+            if pending and not dropping:
+                name, start = pending
+                if name == "import":  # loads a style sheet: a browser applies it
+                    if not _FONT_SERVICE.match(css, _skip_spaces(css, start + 7)):
+                        external.append(css[start + 7:token.start()].strip())
+                    out.append(css[position:start])
+                    position = token.end()
+                elif name == "layer":
+                    left_out.append("SVG has CSS @layer rules, which logolint does not apply")
+            pending = None
+        elif text == "{":
+            kind = "dropped" if dropping else "plain"
+            if pending and not dropping:
+                name, start = pending
+                if name in _CONDITIONAL:
+                    opened = variant == ALL or variant == first + count
+                    count += 1
+                    kind = "open" if opened else "kept"
+                    if opened:
+                        out.append(css[position:start])
+                        position = token.end()
+                elif name == "font-face":  # text falls back to an installed font, as for any missing one
+                    kind = "dropped"
+                    out.append(css[position:start])
+                else:
+                    kind = "kept"
+                    if name not in _INERT:
+                        left_out.append(f"SVG has CSS @{name} rules, which logolint does not apply")
+            elif frames and frames[-1] == "plain":
+                left_out.append("SVG has nested CSS rules, which logolint does not apply")
+            frames.append(kind)
+            dropped += kind == "dropped"
+            pending = None
+        elif text == "}":
+            pending = None
+            kind = frames.pop() if frames else "plain"
+            dropped -= kind == "dropped"
+            if kind == "open":
+                out.append(css[position:token.start()])
+                position = token.end()
+            elif kind == "dropped" and not dropped:
+                position = token.end()
+    if not dropped:
+        out.append(css[position:])
+    css = "".join(out)
+    masked = _masked(css)
+    left_out += [why for why in (_css_left_out(css, masked), _css_unapplied(masked)) if why]
+    css, removed = _without_external_urls(css, masked)
+    return Styled(css, left_out, external + removed, count)
+
+
+def _skip_spaces(text: str, start: int) -> int:
+    while start < len(text) and text[start].isspace():
+        start += 1
+    return start
+
+
+def _css_left_out(css: str, masked: str) -> str | None:
+    """What of CSS a browser draws and the renderer does not: embedded data (a background
+    image, say) or an animation. `masked`: css with its strings blanked (see _masked)."""
+    if _CSS_DATA.search(css):
+        return "SVG draws embedded data through CSS url(), which logolint does not render"
+    if _CSS_ANIMATION.search(masked):
+        return "SVG is animated by CSS, which logolint does not play"
+    return None
+
+
+def inline_left_out(style: str) -> str | None:
+    """_css_left_out for a style attribute."""
+    return _css_left_out(style, _masked(style))
+
+
+def _css_unapplied(masked: str) -> str | None:
+    """Selectors a browser applies and the renderer skips (:is(), :not(), ~). A logo hidden
+    by one rule and shown by such another would pass unseen."""
+    blocks = re.split(r"([{}])", masked)
+    for text in (text for text, after in zip(blocks, blocks[1:]) if after == "{"):
+        selector = text.rsplit(";", 1)[-1].strip()  # after any statement (@charset ...;)
+        if selector.startswith("@"):  # an at-rule's prelude, (prefers-color-scheme:dark): no selector
+            continue
+        selector = _ATTRIBUTE.sub("", selector)
+        unknown = [found for found in _PSEUDO.findall(selector) if found.lower() not in _KNOWN_PSEUDO]
+        if unknown or "~" in selector:
+            return f"SVG has CSS selectors logolint does not apply ({(unknown or ['~'])[0]})"
+    return None
+
+
+def without_external_urls(css: str) -> tuple[str, list[str]]:
+    """A style attribute's text with every url(...) that does not point inside the document
+    replaced by `none`, and the references so removed that name something other than
+    embedded data."""
+    return _without_external_urls(css, _masked(css))
+
+
+def _without_external_urls(css: str, masked: str) -> tuple[str, list[str]]:
+    """One pass over `masked` (css with its strings blanked); an unclosed url( runs to the
+    end, as CSS reads it."""
+    out, removed, position = [], [], 0
+    while (found := _URL.search(masked, position)) is not None:
+        close = masked.find(")", found.end())
+        end = len(css) if close < 0 else close + 1
+        if _INTERNAL.match(css, found.end()):
+            out.append(css[position:end])
+        else:
+            out.append(css[position:found.start()] + "none")
+            reference = css[found.end():end].rstrip(")").strip().strip("'\"")
+            if not reference.lower().startswith("data:"):
+                removed.append(reference)
+        position = end
+    out.append(css[position:])
+    return "".join(out), removed
