@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from logolint.errors import ImageError
 from logolint.formats import printable
-from logolint.svg_css import ROOT_MARK, inline_left_out, styled, without_external_urls
+from logolint.svg_css import ROOT_MARK, hides, inline_left_out, styled, without_external_urls
 
 MAX_SVG_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 128  # the renderer itself crashed on groups about 250 deep
@@ -95,6 +95,8 @@ def _sanitise(root: ET.Element, variant: int | None = None) -> tuple[list[str], 
     left_out: dict[str, None] = {}  # in order, each once
     external: list[str] = []  # what it shows from outside itself: href, url() or @import
     conditional = 0
+    unapplied: list[str] = []  # said only where something is hidden
+    hidden = False
     namespace = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     root.set(ROOT_MARK, "")
 
@@ -136,6 +138,7 @@ def _sanitise(root: ET.Element, variant: int | None = None) -> tuple[list[str], 
                 external += removed
             elif name == "style":
                 leave_out(inline_left_out(value))
+            hidden = hidden or hides(f"{name.rsplit('}', 1)[-1]}: {value};" if name != "style" else value)
             if name.rsplit("}", 1)[-1].lower().startswith("on") and value.strip():
                 leave_out("SVG has a script, which logolint does not run")  # onload="...", as <script>
         if tag in _ANIMATIONS:  # the renderer draws the document as it stands before any
@@ -143,7 +146,10 @@ def _sanitise(root: ET.Element, variant: int | None = None) -> tuple[list[str], 
         if tag == "script" and ((element.text or "").strip() or element.get("href") or element.get(_XLINK)):
             leave_out("SVG has a script, which logolint does not run")  # a viewer may draw what it adds
         if tag == "foreignObject" and (len(element) or (element.text or "").strip()):
-            leave_out("SVG holds HTML (foreignObject), which logolint does not render")
+            # Illustrator's editing data asks for its own extension: no browser draws it.
+            extensions = element.get("requiredExtensions")
+            if extensions is None or "http://www.w3.org/1999/xhtml" in extensions:
+                leave_out("SVG holds HTML (foreignObject), which logolint does not render")
             element.clear()
         if tag == "text" and not _fonts() and "".join(element.itertext()).strip():
             leave_out("SVG has text, and no font was found on this machine to draw it")
@@ -163,25 +169,36 @@ def _sanitise(root: ET.Element, variant: int | None = None) -> tuple[list[str], 
                     leave_out(why)
                 external += found.external
                 conditional += found.conditional
+                unapplied += [found.unapplied] if found.unapplied else []
+                hidden = hidden or found.hides
                 element.text = found.css
         stack.extend((child, depth + 1) for child in element)
     if external:
         leave_out(_external(external))
+    for why in unapplied if hidden else ():
+        leave_out(why)
     if conditional > MAX_CONDITIONAL:
         leave_out(f"SVG has {conditional} conditional CSS blocks (@media...); logolint draws at most "
                   f"{MAX_CONDITIONAL} of them one by one")
     return list(left_out), conditional
 
 
+MAX_ENTITIES = 32  # Illustrator declares eight, each a namespace's URI
+MAX_ENTITY_TEXT = 256
+ENTITY_GROWTH = 1 << 20  # characters entities may add to a document, in all
+
+
 def _scan(data: bytes) -> None:
-    """Refuse entity declarations, an internal DTD subset and deep nesting, as the XML
-    parser reads them: a byte search alone misses them in UTF-16. Streaming, before
-    ElementTree builds (and recurses over) the tree."""
+    """Refuse entities that could grow the document (those that name other entities, other
+    files, or text past MAX_ENTITY_TEXT, or that add more than ENTITY_GROWTH in all), any
+    other declaration of an internal DTD subset, and deep nesting, as the XML parser reads
+    them: a byte search alone misses them in UTF-16. Plain-text entities stay: Illustrator
+    declares its namespaces so. Streaming, before ElementTree builds (and recurses over)
+    the tree."""
     from xml.parsers import expat
 
     parser = expat.ParserCreate()
-    depth = 0
-    internal_subset = False
+    depth, declared, grown = 0, 0, 0
 
     def start(name, attributes):
         nonlocal depth
@@ -193,20 +210,33 @@ def _scan(data: bytes) -> None:
         nonlocal depth
         depth -= 1
 
-    def entity(*declaration):
-        raise ImageError("SVG declares entities, which are not allowed (possible entity bomb)")
+    def measured_start(name, attributes):
+        counted(sum(len(value) for value in attributes.values()))
+        start(name, attributes)
 
-    def doctype(name, system_id, public_id, has_internal_subset):
-        nonlocal internal_subset
-        internal_subset = bool(has_internal_subset)
+    def counted(size):
+        nonlocal grown
+        grown += size
+        if grown > len(data) + ENTITY_GROWTH:
+            raise ImageError("SVG's entities expand past what is allowed (possible entity bomb)")
 
-    def doctype_end():
-        if internal_subset:  # entities were refused as they came; this subset had others
-            raise ImageError("SVG has an internal DTD subset, which is not allowed")
+    def entity(name, is_parameter, value, base, system_id, public_id, notation):
+        nonlocal declared
+        declared += 1
+        if (is_parameter or value is None or len(value) > MAX_ENTITY_TEXT or declared > MAX_ENTITIES
+                or any(char in value for char in "&%<")):
+            raise ImageError("SVG declares entities that could grow it or read other files, which are not "
+                             "allowed (possible entity bomb)")
+        # Once entities are declared, what they add to the text and attributes is counted.
+        parser.StartElementHandler, parser.CharacterDataHandler = measured_start, lambda text: counted(len(text))
+
+    def other_declaration(*declaration):
+        raise ImageError("SVG has an internal DTD subset declaring more than plain entities, which is not allowed")
 
     parser.StartElementHandler, parser.EndElementHandler = start, end
     parser.EntityDeclHandler = entity
-    parser.StartDoctypeDeclHandler, parser.EndDoctypeDeclHandler = doctype, doctype_end
+    parser.ElementDeclHandler = parser.AttlistDeclHandler = other_declaration
+    parser.NotationDeclHandler = parser.UnparsedEntityDeclHandler = other_declaration
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
@@ -231,14 +261,10 @@ def _invalid(data: bytes, exc: Exception) -> ImageError:
 
 
 def _parse(data: bytes) -> ET.Element:
-    if b"<!ENTITY" in data.upper():
-        raise ImageError("SVG declares entities, which are not allowed (possible entity bomb)")
     first = data.upper().find(b"<!DOCTYPE")
     doctype = _DOCTYPE.match(data, first) if first >= 0 else None
-    if doctype:
+    if doctype:  # one without an internal subset: nothing in it for the parser
         data = data[:first] + data[doctype.end():]
-    if b"<!DOCTYPE" in data.upper():
-        raise ImageError("SVG has an internal DTD subset, which is not allowed")
     _scan(data)
     try:
         root = ET.fromstring(data)

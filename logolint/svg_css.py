@@ -27,6 +27,8 @@ _ATTRIBUTE = re.compile(r"\[[^\]]*\]?")  # [title~=x] in a selector: no combinat
 _PSEUDO = re.compile(r":{1,2}[a-zA-Z-]+")
 _CSS_DATA = re.compile(r"url\(\s*(?:['\"]\s*)?data:", re.IGNORECASE)
 _CSS_ANIMATION = re.compile(r"@keyframes|\banimation(-name)?\s*:", re.IGNORECASE)
+_HIDES = re.compile(r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)"
+                    r"|opacity\s*:\s*0*(?:\.0*)?%?\s*(?:[;}!]|\Z)", re.IGNORECASE)
 _FONT_SERVICE = re.compile(r"(?:url\(\s*)?['\"]?\s*https://fonts\.googleapis\.com/", re.IGNORECASE)
 # What resvg's CSS parser (simplecss) matches; it skips a rule with any other pseudo-class.
 _KNOWN_PSEUDO = frozenset({":first-child", ":link", ":visited", ":hover", ":active", ":focus", ":lang"})
@@ -42,6 +44,11 @@ class Styled(NamedTuple):
     left_out: list[str]  # what a browser applies that the drawing leaves out
     external: list[str]  # the other files it loads (not fonts)
     conditional: int  # how many conditional blocks it has
+    # Selectors the renderer skips: left out only where something is hidden (see hides),
+    # which such a rule could show; else they change nothing a check sees (Observable
+    # Plot's `:where(.plot) { display: block; max-width: 100% }` is in every plot).
+    unapplied: str | None
+    hides: bool
 
 
 def _masked(css: str) -> str:
@@ -114,9 +121,9 @@ def styled(css: str, variant: int | None = None, first: int = 0) -> Styled:
         out.append(css[position:])
     css = "".join(out)
     masked = _masked(css)
-    left_out += [why for why in (_css_left_out(css, masked), _css_unapplied(masked)) if why]
+    left_out += [why for why in (_css_left_out(css, masked),) if why]
     css, removed = _without_external_urls(css, masked)
-    return Styled(css, left_out, external + removed, count)
+    return Styled(css, left_out, external + removed, count, _css_unapplied(masked), hides(masked))
 
 
 def _skip_spaces(text: str, start: int) -> int:
@@ -133,6 +140,12 @@ def _css_left_out(css: str, masked: str) -> str | None:
     if _CSS_ANIMATION.search(masked):
         return "SVG is animated by CSS, which logolint does not play"
     return None
+
+
+def hides(css: str) -> bool:
+    """Whether CSS (or a style attribute, or a presentation attribute as "name: value")
+    hides anything."""
+    return _HIDES.search(css) is not None
 
 
 def inline_left_out(style: str) -> str | None:

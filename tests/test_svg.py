@@ -58,6 +58,30 @@ def _utf16(tmp_path: Path, text: str) -> Path:
     return path
 
 
+ILLUSTRATOR = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+               '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [\n'
+               '\t<!ENTITY ns_extend "http://ns.adobe.com/Extensibility/1.0/">\n'
+               '\t<!ENTITY ns_ai "http://ns.adobe.com/AdobeIllustrator/10.0/">\n]>\n'
+               '<svg xmlns:x="&ns_extend;" xmlns:i="&ns_ai;" xmlns="http://www.w3.org/2000/svg" '
+               'xmlns:xlink="http://www.w3.org/1999/xlink" width="100px" height="50px"><switch>'
+               '<foreignObject requiredExtensions="&ns_ai;" width="1" height="1"><i:pgfRef xlink:href="#pgf"/>'
+               '</foreignObject><g i:extraneous="self"><rect width="50" height="50" fill="red"/></g></switch></svg>')
+
+
+def test_illustrator_files_with_their_namespace_entities_are_checked(tmp_path: Path):
+    """Illustrator's "Save As SVG" declares its namespaces as entities: such files were
+    refused as entity bombs, and their editing data as HTML."""
+    assert tuple(load_rgb(_svg(tmp_path, ILLUSTRATOR))[100, 100]) == (255, 0, 0)
+
+
+def test_entities_that_would_grow_the_file_past_the_limit_are_refused(tmp_path: Path):
+    value = "a" * 256
+    text = (f'<!DOCTYPE svg [<!ENTITY a "{value}">]><svg xmlns="http://www.w3.org/2000/svg">'
+            + "<text>" + "&a;" * 8000 + "</text></svg>")  # 24 KB that would hold 2 MB
+    with pytest.raises(ImageError, match="entities expand"):
+        load_rgb(_svg(tmp_path, text))
+
+
 def test_utf16_svg_renders(tmp_path: Path):
     assert tuple(load_rgb(_utf16(tmp_path, RED_SQUARE))[100, 100]) == (255, 0, 0)
 
@@ -343,6 +367,17 @@ def test_what_a_browser_shows_is_drawn_or_said(svg: str):
     assert _caught(svg)
 
 
+@pytest.mark.parametrize("markup", [
+    # Observable Plot: a selector the renderer skips, but nothing hidden for it to show.
+    "<style>:where(.plot) { --plot-background: white; display: block; max-width: 100% }</style>",
+    # Illustrator's editing data, which asks for Illustrator's own extension.
+    '<switch><foreignObject requiredExtensions="http://ns.adobe.com/AdobeIllustrator/10.0/">'
+    '<i:pgfRef xmlns:i="http://ns.adobe.com/AdobeIllustrator/10.0/" href="#pgf"/></foreignObject><g/></switch>',
+])
+def test_what_ordinary_files_hold_is_not_said_to_be_left_out(markup: str):
+    assert rasterise(f"{HEAD}{markup}{SQUARE}</svg>".encode()).left_out is None
+
+
 def test_a_font_embedded_in_css_is_drawn_with_an_installed_one():
     """Excalidraw embeds its fonts: such a file was `not checked`."""
     css = "@font-face { font-family: V; src: url(data:font/woff2;base64,AAAA) }"
@@ -367,7 +402,7 @@ def test_scripts_and_other_files_are_said_to_be_left_out(markup: str, said: str)
 def test_what_is_left_out_is_said_a_few_ways_at_most():
     """Each <style> could add its own reason, and each was compared with all the others."""
     names = ("".join(chr(97 + int(digit)) for digit in f"{i:05d}") for i in range(20_000))  # :aaaab ...
-    styles = "".join(f"<style>a:{name} {{ fill: red }}</style>" for name in names)
+    styles = "<style>.h { display: none }</style>" + "".join(f"<style>a:{name} {{ fill: red }}</style>" for name in names)
     svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">{styles}</svg>'
     assert rasterise(svg.encode()).left_out.count("; ") == MAX_REASONS - 1
 
