@@ -90,7 +90,8 @@ def json_text(document: object) -> str:
 
 
 def _box(result: Result) -> str:
-    where = (f" in {printable(result.part)}" if result.part else "") + (f" at [{', '.join(map(str, result.box))}]" if result.box else "")
+    where = ((f" in {printable(result.part)}" if result.part else "")
+             + (f" at [{', '.join(map(str, result.box))}]" if result.box else ""))
     if result.verified:
         return f"{where}, {result.verified} keypoints matched" + (" in the old colours" if result.colours else "")
     if result.colours:

@@ -20,7 +20,8 @@ def visible(text: str) -> str:
     """`text` with control characters shown as escapes (a log acts on an ESC), but for
     newlines and carriage returns, which escape_data encodes, and tabs, which no log acts
     on: a name holding them still links to its file."""
-    return "".join(part if part in ("\r", "\n", "\t") else controls_shown(part) for part in re.split(r"([\r\n\t])", text))
+    return "".join(part if part in ("\r", "\n", "\t") else controls_shown(part)
+                   for part in re.split(r"([\r\n\t])", text))
 
 
 def escape_property(text: str) -> str:

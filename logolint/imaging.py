@@ -287,8 +287,9 @@ class Loaded(NamedTuple):
 # smallest first, each of at most ICON_PIXELS by its own header, in a file of at most
 # MAX_ICON_FILE bytes. A later frame is checked where it differs from the last one checked
 # (CHANGED_LEVELS on more than CHANGED_SHARE of its pixels, or CHANGED_PIXELS in a large
-# frame: a moving cursor does not count, a logo coming in does), up to MAX_FRAMES of them and MAX_FRAME_PIXELS decoded in all. Whatever
-# is left over is reported: the file is not checked unless what was checked flags it.
+# frame: a moving cursor does not count, a logo coming in does), up to MAX_FRAMES of them
+# and MAX_FRAME_PIXELS decoded in all. Whatever is left over is reported: the file is not
+# checked unless what was checked flags it.
 # An SVG whose CSS has @media, @supports or @container rules is also drawn with them
 # applied, all at once and each alone: a browser applies them where their condition holds
 # (a dark colour scheme, a size), and the renderer never (see logolint.svg_css).

@@ -53,7 +53,10 @@ def logo_rgba(path: str | os.PathLike[str], side: int | None = None):
             image = load_image(path, data).image
         else:
             try:  # decoded here, not by load_image: its alpha is wanted
-                image = _deep_rgba(raw) if raw.mode in DEEP_MODES else raw if raw.mode == "RGBA" else raw.convert("RGBA")
+                if raw.mode in DEEP_MODES:
+                    image = _deep_rgba(raw)
+                else:
+                    image = raw if raw.mode == "RGBA" else raw.convert("RGBA")
                 if _see_through(image):
                     return _cut_out(image, side)
             except Exception as exc:  # whatever PIL raises for a damaged file
