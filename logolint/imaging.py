@@ -386,8 +386,6 @@ def _other_icons(image, side: int):
 def _other_frames(image, side: int, first, tiled: bool):
     import numpy as np
 
-    from logolint.tiles import decode_side
-
     if image.format == "PNG" and image.info.get("default_image"):
         image.seek(1)  # as _decoded: the APNG's fallback image is not shown
     what = "page" if image.format == "TIFF" else "frame"
@@ -408,7 +406,7 @@ def _other_frames(image, side: int, first, tiled: bool):
         try:
             with _bombs_refused(), _native_stderr_silenced() if what == "page" else contextlib.nullcontext():
                 image.load()
-            loaded = _decoded(image.copy(), decode_side(_shown_size(image), side) if tiled else side)
+            loaded = _decoded(image.copy(), _tiled_side(image, side) if tiled else side)
         except Exception as exc:
             raise ImageError(f"{what}s from {index + 1} on: corrupt ({exc})") from None
         pixels = np.asarray(loaded.image)
@@ -526,9 +524,7 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
         return _drawn(rendered, side)
     image = open_raster(data, reducible=True)
     if tiled:
-        from logolint.tiles import decode_side
-
-        side = decode_side(_shown_size(image), side)
+        side = _tiled_side(image, side)
     width, height = image.size
     draft = _draft_box(image.size, side)
     if width * height > MAX_PIXELS and _reduced_pixels(image.size, draft) > MAX_PIXELS:
@@ -547,6 +543,13 @@ def _drawn(rendered, side: int) -> Loaded:
     # Boxes in the document's own pixels.
     return Loaded(flat, rendered.size or rendered.image.size, others=rendered.conditional > 0,
                   left_out=rendered.left_out)
+
+
+def _tiled_side(image, side: int) -> int:
+    """The long side to decode `image` at for tiles (see logolint.tiles), by its size as shown."""
+    from logolint.tiles import decode_side
+
+    return decode_side(_shown_size(image), side)
 
 
 def _shown_size(image) -> tuple[int, int]:

@@ -18,6 +18,9 @@ _CLASSES = {"alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "blank": " \\t", "digit": "
             "upper": "A-Z", "xdigit": "0-9a-fA-F"}
 
 
+_NOTHING = "(?!)"  # matches nothing: an empty class; git's reading of an unclosed bracket or a trailing backslash
+
+
 def _bracket(pattern: str, i: int) -> tuple[str, int] | None:
     """The regex class for the bracket expression at `pattern[i]` ("["), as git reads it
     (`!` or `^` first negates, `]` first is itself, POSIX classes, backslash escapes; a
@@ -47,11 +50,10 @@ def _bracket(pattern: str, i: int) -> tuple[str, int] | None:
     body = "".join(parts)
     if negate:
         return f"[^/{body}]", j + 1
-    return (f"[{body}]" if body else "(?!)"), j + 1
+    return (f"[{body}]" if body else _NOTHING), j + 1
 
 
 _STAR, _SEPARATOR, _GLOBSTAR = "*", "/", "**"
-_NOTHING = "(?!)"  # git's matcher fails a pattern with an unclosed bracket or a trailing backslash
 
 
 def _atoms(pattern: str) -> list[str]:
@@ -111,11 +113,6 @@ class _Name:
         return True
 
 
-class _AnyName:
-    def match(self, name: str) -> bool:
-        return True
-
-
 class Glob:
     """A gitignore pattern over `/`-separated relative paths: `*` stays in one folder, a
     whole `**` folder stands for any number of folders (at the end, for at least one name;
@@ -142,8 +139,8 @@ class Glob:
         for atoms in names:
             parts.append(_GLOBSTAR if len(atoms) >= 2 and set(atoms) == {_STAR} else _Name(atoms))
         if parts[-1] == _GLOBSTAR:  # "folder/**" is what is inside the folder
-            parts[-1:] = [_AnyName(), _GLOBSTAR]
-        parts += [_AnyName(), _GLOBSTAR] if folder_only else [_GLOBSTAR]
+            parts[-1:] = [_Name([_STAR]), _GLOBSTAR]
+        parts += [_Name([_STAR]), _GLOBSTAR] if folder_only else [_GLOBSTAR]
         # Runs of names between globstars, each matched against whole folder names.
         self.runs: list[list] = [[]]
         for part in parts:
