@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 
 from logolint.errors import ImageError
 from logolint.formats import printable
-from logolint.svg_css import ROOT_MARK, hides, inline_left_out, styled, without_external_urls
+from logolint.svg_css import (ANIMATED, ROOT_MARK, could_match, hides, inline_animated, inline_left_out, styled,
+                              without_external_urls)
 
 MAX_SVG_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 128  # the renderer itself crashed on groups about 250 deep
@@ -28,6 +29,8 @@ MAX_REASONS = 8  # what a file leaves out, said at most this many ways
 MAX_CONDITIONAL = 4  # a drawing's conditional CSS blocks (@media...) each drawn alone; with more, left out
 # MIME parameters (`;charset=utf-8`) as browsers allow them.
 _RASTER_DATA = re.compile(r"data:image/(png|jpe?g|gif|webp)(;[\w.+-]+=[^;,]*)*(;base64)?,", re.IGNORECASE)
+_SVG_DATA = re.compile(r"data:image/svg\+xml(;[\w.+-]+=[^;,]*)*(;base64)?,", re.IGNORECASE)
+MAX_NESTED = 2  # an SVG embedded in an SVG embedded in the file, and no deeper
 _DATA = re.compile(r"data:([^;,]*)", re.IGNORECASE)
 _DRAWS_HREF = frozenset({"image", "feImage", "use"})  # elements whose href a viewer draws (an <a>'s is a link)
 _DRAWS_RASTER = frozenset({"image", "feImage"})  # ... and of those, the ones the renderer draws a raster for
@@ -72,6 +75,29 @@ def _safe_data_uri(value: str) -> str | None:
     return None if kind is None else f"data:image/{kind};base64,{base64.b64encode(payload).decode()}"
 
 
+def _embedded_svg(value: str, nested: int) -> tuple[str | None, list[str]]:
+    """An SVG embedded as a data URI (shields.io embeds a badge's logo so), sanitised as a
+    file is, as a data URI the renderer reads, or None; and what a viewer shows that its
+    drawing leaves out."""
+    if nested >= MAX_NESTED:
+        return None, [f"SVG embeds SVGs more than {MAX_NESTED} deep, which logolint does not render"]
+    match = _SVG_DATA.match(value)
+    data = value[match.end():]
+    try:
+        payload = base64.b64decode(data) if match.group(2) else urllib.parse.unquote_to_bytes(data)
+        if b"<!ENTITY" in payload.replace(b"\0", b"").upper():  # each document may grow by ENTITY_GROWTH: not one per embedded one
+            raise ImageError("it declares entities")
+        root = _parse(payload)  # not inflated: a browser does not unzip a data URI
+        left_out, conditional = _sanitise(root, None, nested + 1)
+        _in_pixels(root)
+    except (ImageError, ValueError) as exc:  # ValueError: bad base64
+        return None, [f"SVG embeds an SVG logolint cannot check ({exc})"]
+    if conditional:
+        left_out.append("SVG embeds an SVG with conditional CSS (@media...), which logolint does not apply there")
+    text = base64.b64encode(ET.tostring(root, encoding="utf-8")).decode()
+    return f"data:image/svg+xml;base64,{text}", [f"embedded {why}" for why in left_out]
+
+
 def _external(references: list[str]) -> str:
     """What to say of a drawing that shows files from outside itself, which a viewer loads."""
     first = references[0] if len(references[0]) <= 60 else references[0][:57] + "..."
@@ -86,17 +112,20 @@ def _fonts() -> tuple:
     return generic_families()
 
 
-def _sanitise(root: ET.Element, variant: int | None = None) -> tuple[list[str], int]:
+def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0) -> tuple[list[str], int]:
     """Remove what would read or fetch anything outside the document; refuse a tree too
     deep or too large. What a viewer would show and the renderer does not draw (embedded
     data it cannot read, CSS images, animations, HTML, scripts, other files) is left out of
     the drawing, and said: the list returned. Its CSS is read as svg_css.styled reads it,
-    as `variant`; and how many conditional blocks it has (@media...)."""
+    as `variant`; and how many conditional blocks it has (@media...). `nested`: how deep in
+    other SVGs this one is embedded."""
     left_out: dict[str, None] = {}  # in order, each once
     external: list[str] = []  # what it shows from outside itself: href, url() or @import
     conditional = 0
     unapplied: list[str] = []  # said only where something is hidden
     hidden = False
+    animated: list[str] = []  # selectors of CSS rules that animate
+    names: set[str] = set()  # every tag, ".class" and "#id", for could_match
     namespace = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     root.set(ROOT_MARK, "")
 
@@ -112,6 +141,8 @@ def _sanitise(root: ET.Element, variant: int | None = None) -> tuple[list[str], 
         if depth > MAX_DEPTH or count > MAX_ELEMENTS:
             raise ImageError("SVG too deeply nested or too many elements")
         tag = element.tag.rsplit("}", 1)[-1]
+        names.update([tag.lower(), f"#{element.get('id', '')}".lower()]
+                     + [f".{word}".lower() for word in element.get("class", "").split()])
         for name, value in list(element.attrib.items()):
             if name in ("href", _XLINK):
                 value = element.attrib[name] = re.sub(r"\s", "", value)  # as browsers read a URL
@@ -119,7 +150,11 @@ def _sanitise(root: ET.Element, variant: int | None = None) -> tuple[list[str], 
                 if embedded and tag in _DRAWS_HREF:
                     readable = _safe_data_uri(value) if tag in _DRAWS_RASTER else None
                     kind = printable(embedded.group(1)[:40]) or "no type"  # the file's own text
-                    if readable is None and tag in _DRAWS_RASTER and _RASTER_DATA.match(value):
+                    if tag in _DRAWS_RASTER and _SVG_DATA.match(value):
+                        readable, reasons = _embedded_svg(value, nested)
+                        for why in reasons:
+                            leave_out(why)
+                    elif readable is None and tag in _DRAWS_RASTER and _RASTER_DATA.match(value):
                         leave_out(f"SVG embeds an image logolint cannot check: damaged, too large, or "
                                   f"not PNG, JPEG, GIF or WebP ({kind} in <{tag}>)")
                     elif readable is None:  # a viewer draws it: left out, it could hide a logo
@@ -138,6 +173,8 @@ def _sanitise(root: ET.Element, variant: int | None = None) -> tuple[list[str], 
                 external += removed
             elif name == "style":
                 leave_out(inline_left_out(value))
+            if name == "style":
+                leave_out(inline_animated(value))
             hidden = hidden or hides(f"{name.rsplit('}', 1)[-1]}: {value};" if name != "style" else value)
             if name.rsplit("}", 1)[-1].lower().startswith("on") and value.strip():
                 leave_out("SVG has a script, which logolint does not run")  # onload="...", as <script>
@@ -170,6 +207,7 @@ def _sanitise(root: ET.Element, variant: int | None = None) -> tuple[list[str], 
                 external += found.external
                 conditional += found.conditional
                 unapplied += [found.unapplied] if found.unapplied else []
+                animated += found.animated
                 hidden = hidden or found.hides
                 element.text = found.css
         stack.extend((child, depth + 1) for child in element)
@@ -177,6 +215,8 @@ def _sanitise(root: ET.Element, variant: int | None = None) -> tuple[list[str], 
         leave_out(_external(external))
     for why in unapplied if hidden else ():
         leave_out(why)
+    if any(could_match(selector, names) for selector in animated):
+        leave_out(ANIMATED)
     if conditional > MAX_CONDITIONAL:
         leave_out(f"SVG has {conditional} conditional CSS blocks (@media...); logolint draws at most "
                   f"{MAX_CONDITIONAL} of them one by one")

@@ -26,7 +26,10 @@ _INTERNAL = re.compile(r"\s*['\"]?#")  # url(#id) points inside the document
 _ATTRIBUTE = re.compile(r"\[[^\]]*\]?")  # [title~=x] in a selector: no combinator
 _PSEUDO = re.compile(r":{1,2}[a-zA-Z-]+")
 _CSS_DATA = re.compile(r"url\(\s*(?:['\"]\s*)?data:", re.IGNORECASE)
-_CSS_ANIMATION = re.compile(r"@keyframes|\banimation(-name)?\s*:", re.IGNORECASE)
+_CSS_ANIMATION = re.compile(r"\banimation(-name)?\s*:", re.IGNORECASE)
+ANIMATED = "SVG is animated by CSS, which logolint does not play"
+_COMBINATOR = re.compile(r"[\s>+~]+")
+_SIMPLE = re.compile(r"([.#]?)(-?[a-zA-Z_][\w-]*)")
 _HIDES = re.compile(r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)"
                     r"|opacity\s*:\s*0*(?:\.0*)?%?\s*(?:[;}!]|\Z)", re.IGNORECASE)
 _FONT_SERVICE = re.compile(r"(?:url\(\s*)?['\"]?\s*https://fonts\.googleapis\.com/", re.IGNORECASE)
@@ -49,6 +52,9 @@ class Styled(NamedTuple):
     # Plot's `:where(.plot) { display: block; max-width: 100% }` is in every plot).
     unapplied: str | None
     hides: bool
+    # The selectors of rules that animate (see could_match); an empty one: a rule that may
+    # match anything.
+    animated: list[str]
 
 
 def _masked(css: str) -> str:
@@ -123,7 +129,8 @@ def styled(css: str, variant: int | None = None, first: int = 0) -> Styled:
     masked = _masked(css)
     left_out += [why for why in (_css_left_out(css, masked),) if why]
     css, removed = _without_external_urls(css, masked)
-    return Styled(css, left_out, external + removed, count, _css_unapplied(masked), hides(masked))
+    return Styled(css, left_out, external + removed, count, _css_unapplied(masked), hides(masked),
+                  _animated(masked))
 
 
 def _skip_spaces(text: str, start: int) -> int:
@@ -134,12 +141,42 @@ def _skip_spaces(text: str, start: int) -> int:
 
 def _css_left_out(css: str, masked: str) -> str | None:
     """What of CSS a browser draws and the renderer does not: embedded data (a background
-    image, say) or an animation. `masked`: css with its strings blanked (see _masked)."""
+    image, say). `masked`: css with its strings blanked (see _masked)."""
     if _CSS_DATA.search(css):
         return "SVG draws embedded data through CSS url(), which logolint does not render"
-    if _CSS_ANIMATION.search(masked):
-        return "SVG is animated by CSS, which logolint does not play"
     return None
+
+
+def _animated(masked: str) -> list[str]:
+    """The selectors of the rules that set an animation. Mermaid 11 writes an animation for
+    edge classes that most diagrams never use: an unused rule plays nothing."""
+    pieces = re.split(r"([{}])", masked)
+    found = []
+    for at in range(0, len(pieces) - 2, 2):
+        if pieces[at + 1] == "{" and _CSS_ANIMATION.search(pieces[at + 2]):
+            selector = pieces[at].rsplit(";", 1)[-1].strip()
+            found.append("" if selector.startswith("@") else selector)
+    return found
+
+
+def could_match(selector: str, names: set[str]) -> bool:
+    """Whether `selector` may match an element of a document whose tags, ".class"es and
+    "#id"s are `names` (all lower case). False only where a part of each selector's last
+    compound names what no element has; anything not understood may match."""
+    for one in selector.lower().split(","):
+        compound = _COMBINATOR.split(one.strip())[-1]
+        if any(sign in compound for sign in "(\\|"):
+            return True
+        compound = _PSEUDO.sub("", _ATTRIBUTE.sub("", compound))
+        parts = _SIMPLE.findall(compound)
+        if all(kind + name in names for kind, name in parts):
+            return True
+    return False
+
+
+def inline_animated(style: str) -> str | None:
+    """Why a style attribute is left out for its animation."""
+    return ANIMATED if _CSS_ANIMATION.search(_masked(style)) else None
 
 
 def hides(css: str) -> bool:

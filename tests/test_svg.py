@@ -205,9 +205,11 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
     encoded = urllib.parse.quote_from_bytes((EXAMPLES / "old-logo.png").read_bytes())  # data without ";base64"
     assert np.array_equal(load_rgb(_svg(tmp_path, f'{head}data:image/png,{encoded}"/></svg>', "percent.svg")), plain)
     nested = base64.b64encode(_svg(tmp_path, RED_SQUARE, "inner.svg").read_bytes()).decode()
-    for uri, kind in ((f"data:image/svg+xml;base64,{nested}", "image/svg+xml"), (f"data:;base64,{png}", "no type")):
-        with pytest.raises(ImageError, match=f"embeds data logolint does not render \\({re.escape(kind)} in <image>\\)"):
-            load_rgb(_svg(tmp_path, f'{head}{uri}"/></svg>', "odd.svg"))
+    for uri, kind in ((f"data:;base64,{png}", "no type"), (f"data:image/svg+xml;base64,{nested}", "image/svg+xml")):
+        with pytest.raises(ImageError, match=f"embeds data logolint does not render \\({re.escape(kind)} in <use>\\)"):
+            load_rgb(_svg(tmp_path, f'{head.replace("<image", "<use")}{uri}"/></svg>', "odd.svg"))
+    with pytest.raises(ImageError, match=r"embeds data logolint does not render \(no type in <image>\)"):
+        load_rgb(_svg(tmp_path, f'{head}data:;base64,{png}"/></svg>', "odd.svg"))
     with pytest.raises(ImageError, match=r"embeds an image logolint cannot check: damaged, too large, or not PNG, JPEG, GIF or WebP \(image/png in <image>\)"):
         load_rgb(_svg(tmp_path, f'{head}data:image/png,%89PNG"/></svg>', "odd.svg"))
     # A JPEG labelled PNG is drawn as what it is; a truncated one, or one a <use> names, is not checked.
@@ -237,6 +239,56 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
                           "css.svg"))
 
 
+BADGE = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="20">'
+         '<rect width="100" height="20" fill="#555"/><image x="5" y="3" width="28" height="14" xlink:href="{uri}"/></svg>')
+
+
+def _badge(inner: str | bytes, base64_encoded: bool = True) -> str:
+    import urllib.parse
+
+    data = inner.encode() if isinstance(inner, str) else inner
+    if base64_encoded:
+        return BADGE.format(uri=f"data:image/svg+xml;base64,{base64.b64encode(data).decode()}")
+    return BADGE.format(uri=f"data:image/svg+xml;charset=utf-8,{urllib.parse.quote_from_bytes(data)}")
+
+
+@pytest.mark.parametrize("base64_encoded", [True, False])
+def test_an_svg_embedded_as_a_badge_logo_is_drawn(tmp_path: Path, base64_encoded: bool):
+    # shields.io embeds a badge's logo as an SVG data URI: such badges were not checked.
+    rendered = rasterise(_badge(RED_SQUARE, base64_encoded).encode())
+    array = np.asarray(rendered.image)
+    scale = array.shape[1] / 100
+    assert rendered.left_out is None
+    assert tuple(array[int(10 * scale), int(10 * scale), :3]) == (255, 0, 0)  # the inner square
+    assert tuple(array[int(10 * scale), int(60 * scale), :3]) == (0x55, 0x55, 0x55)
+    assert load_rgb(_svg(tmp_path, _badge(RED_SQUARE, base64_encoded))).std() > 20
+
+
+@pytest.mark.parametrize("inner, said", [
+    ('<svg xmlns="http://www.w3.org/2000/svg"><image href="https://example.com/logo.png" width="9" height="9"/></svg>',
+     "embedded SVG shows what other files hold ('https://example.com/logo.png')"),
+    ('<svg xmlns="http://www.w3.org/2000/svg"><rect width="9" height="9"><set attributeName="x" to="1"/></rect></svg>',
+     "embedded SVG is animated"),
+    ('<svg xmlns="http://www.w3.org/2000/svg"><style>@media (prefers-color-scheme: dark) { rect { fill: red } }'
+     '</style><rect width="9" height="9"/></svg>', "embeds an SVG with conditional CSS"),
+    # Entities are read in a file, within a budget that one embedded SVG after another would renew.
+    ('<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">]><svg xmlns="http://www.w3.org/2000/svg"><text>&a;</text></svg>',
+     "embeds an SVG logolint cannot check (it declares entities)"),
+    ('<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">]><svg xmlns="http://www.w3.org/2000/svg"><text>&a;</text></svg>'
+     .encode("utf-16"), "embeds an SVG logolint cannot check (it declares entities)"),
+    ("<html><body>no svg</body></html>", "embeds an SVG logolint cannot check (not an SVG document"),
+    (_badge(_badge(RED_SQUARE)), "embeds SVGs more than 2 deep"),
+])
+def test_what_an_embedded_svg_leaves_out_is_said(inner: str | bytes, said: str):
+    rendered = rasterise(_badge(inner).encode())
+    assert rendered.left_out is not None and said in rendered.left_out, rendered.left_out
+
+
+def test_an_svg_embedded_in_an_embedded_svg_is_drawn():
+    array = np.asarray(rasterise(_badge(_badge(RED_SQUARE)).encode()).image)
+    assert (array[..., :3] == (255, 0, 0)).all(axis=-1).sum() > 1000  # the innermost square
+
+
 @pytest.mark.parametrize("size", ['width="1e30" height="1e30"', 'width="1e11"', 'height="0.0000001"'])
 def test_an_absurd_size_is_left_to_the_viewbox(tmp_path: Path, size: str):
     # Rendered at such a size the drawing came out blank: an old logo would pass.
@@ -258,13 +310,30 @@ HIDDEN = '<g opacity="0"{style}>{animation}<rect width="50" height="50" fill="re
     ("", '<animate attributeName="opacity" values="0;1" dur="1ms" fill="freeze"/>'),
     ("", '<animateTransform attributeName="transform" type="scale" to="1"/>'),
     (' style="animation: show 1ms forwards"', ""),
-    ("", '<style>@keyframes show { to { opacity: 1 } }</style>'),
+    ("", '<style>@keyframes show { to { opacity: 1 } } g { animation: show 1ms forwards }</style>'),
+    (' class="in"', '<style>@keyframes show { to { opacity: 1 } } svg .in:hover { animation-name: show }</style>'),
+    (' id="logo"', '<style>@media all { #logo { animation: show 1ms } } @keyframes show { to { opacity: 1 } }</style>'),
+    (' class="a b"', '<style>@keyframes show { to { opacity: 1 } } .x, g.b[id] { animation: show 1ms }</style>'),
+    (' style="fill: url(#p); -webkit-animation: show 1ms"', ""),
 ])
 def test_an_animated_svg_is_not_checked(tmp_path: Path, style: str, animation: str):
     # The renderer draws the first frame; a viewer plays the animation and shows the logo.
     svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">{HIDDEN.format(style=style, animation=animation)}</svg>'
     with pytest.raises(ImageError, match="animated"):
         load_rgb(_svg(tmp_path, svg))
+
+
+@pytest.mark.parametrize("unused", [
+    # As Mermaid 11 writes every diagram's stylesheet: rules for edge classes no element has.
+    "#my-svg .edge-animation-slow{stroke-dasharray:9,5!important;animation:dash 50s linear infinite;}"
+    "@keyframes dash{to{stroke-dashoffset:0;}}",
+    "@keyframes show { to { opacity: 1 } }",
+    "g.edge > rect#other, use.l { animation: show 1ms }",
+])
+def test_css_animation_that_no_element_uses_is_drawn(tmp_path: Path, unused: str):
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" id="my-svg" width="100" height="50"><style>{unused}</style>'
+           '<g class="edge"><rect class="l" width="50" height="50" fill="red"/></g></svg>')
+    assert tuple(load_rgb(_svg(tmp_path, svg))[100, 100]) == (255, 0, 0)
 
 
 SHOWN_BY_CSS = ('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><style>.l {{ display: none }} '
