@@ -15,6 +15,7 @@ from logolint.errors import ImageError
 from logolint.formats import printable
 from logolint.svg_css import (ANIMATED, ROOT_MARK, could_match, hides, inline_animated, inline_left_out, styled,
                               without_external_urls)
+from logolint.svg_html import as_text, text_lines
 
 MAX_SVG_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 128  # the renderer itself crashed on groups about 250 deep
@@ -134,15 +135,18 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0) -> 
             left_out[why] = None
 
     count = 0
-    stack = [(root, 0)]
+    stack = [(root, 0, "")]
     while stack:
-        element, depth = stack.pop()
+        element, depth, parent = stack.pop()
         count += 1
         if depth > MAX_DEPTH or count > MAX_ELEMENTS:
             raise ImageError("SVG too deeply nested or too many elements")
         tag = element.tag.rsplit("}", 1)[-1]
         names.update([tag.lower(), f"#{element.get('id', '')}".lower()]
                      + [f".{word}".lower() for word in element.get("class", "").split()])
+        # SVG 2 browsers read requiredFeatures as true, and resvg as false: draw.io's "Text is
+        # not SVG - cannot display" is its fallback for SVG 1.1 viewers only.
+        element.attrib.pop("requiredFeatures", None)
         for name, value in list(element.attrib.items()):
             if name in ("href", _XLINK):
                 value = element.attrib[name] = re.sub(r"\s", "", value)  # as browsers read a URL
@@ -185,9 +189,19 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0) -> 
         if tag == "foreignObject" and (len(element) or (element.text or "").strip()):
             # Illustrator's editing data asks for its own extension: no browser draws it.
             extensions = element.get("requiredExtensions")
-            if extensions is None or "http://www.w3.org/1999/xhtml" in extensions:
-                leave_out("SVG holds HTML (foreignObject), which logolint does not render")
-            element.clear()
+            label = text_lines(element)
+            if extensions is not None and "http://www.w3.org/1999/xhtml" not in extensions:
+                element.clear()
+            elif label is None:
+                leave_out("SVG holds HTML other than text (foreignObject), which logolint does not render")
+                element.clear()
+            elif label[0] and not _fonts():
+                leave_out("SVG has text, and no font was found on this machine to draw it")
+                element.clear()
+            elif parent == "switch":
+                element.clear()  # the renderer draws the switch's next choice: draw.io's same text
+            else:
+                as_text(element, namespace, *label)
         if tag == "text" and not _fonts() and "".join(element.itertext()).strip():
             leave_out("SVG has text, and no font was found on this machine to draw it")
         if tag == "style":
@@ -210,7 +224,7 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0) -> 
                 animated += found.animated
                 hidden = hidden or found.hides
                 element.text = found.css
-        stack.extend((child, depth + 1) for child in element)
+        stack.extend((child, depth + 1, tag) for child in element)
     if external:
         leave_out(_external(external))
     for why in unapplied if hidden else ():

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import threading
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -512,10 +513,11 @@ def test_what_a_check_can_draw_still_flags_an_svg_that_leaves_something_out(tmp_
 
     damaged = '<image x="0" y="330" width="10" height="10" href="data:image/png;base64,iVBORw0KGgo="/>'
     animated = '<rect width="5" height="5"><set attributeName="fill" to="red" begin="1s"/></rect>'
-    html = '<foreignObject width="9" height="9"><p xmlns="http://www.w3.org/1999/xhtml">hi</p></foreignObject>'
+    html = ('<foreignObject width="9" height="9"><p xmlns="http://www.w3.org/1999/xhtml">hi <video src="#v"/></p>'
+            '</foreignObject>')
     model = ["--model", str(bundled_model_path()), "--no-cache", "--format", "json"]
     for extra, why in ((damaged, "SVG embeds an image logolint cannot check"), (animated, "SVG is animated (<set>)"),
-                       (html, "SVG holds HTML (foreignObject)")):
+                       (html, "SVG holds HTML other than text (foreignObject)")):
         for logo, flagged in (("old-logo.png", True), ("new-logo.png", False)):
             path = _svg(tmp_path, '<svg xmlns="http://www.w3.org/2000/svg" width="560" height="340">'
                         f'{embedded(logo)}{extra}</svg>', "page.svg")
@@ -529,6 +531,58 @@ def test_what_a_check_can_draw_still_flags_an_svg_that_leaves_something_out(tmp_
             load_rgb(path)  # what training and thumbnails of unflagged files read: the whole or nothing
     with pytest.raises(Exception, match=re.escape("SVG holds HTML")):
         train([str(path)], [str(EXAMPLES / "new-logo.png")], [], str(tmp_path / "model"))
+
+
+XHTML = 'xmlns="http://www.w3.org/1999/xhtml"'
+# How Mermaid writes a node's label, and draw.io a shape's, with its SVG text as the fallback.
+MERMAID_LABEL = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><g transform="translate(20, 10)">'
+                 f'<foreignObject width="160" height="80"><div {XHTML} style="display: table-cell; font-size: 48px">'
+                 '<span class="nodeLabel"><p>{text}</p></span></div></foreignObject></g></svg>')
+DRAWIO_LABEL = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><switch><foreignObject width="100%" '
+                'height="100%" requiredFeatures="http://www.w3.org/TR/SVG11/feature#Extensibility">'
+                f'<div {XHTML} style="font-size: 0px"><div style="font-size: 12px">{{text}}</div></div>'
+                '</foreignObject><text x="100" y="60" font-size="48" text-anchor="middle">ACME</text></switch></svg>')
+
+
+@pytest.mark.parametrize("svg", [MERMAID_LABEL, DRAWIO_LABEL])
+def test_html_labels_that_hold_only_text_are_drawn(svg: str):
+    # Diagrams from Mermaid and draw.io label shapes with HTML: every one was not checked.
+    rendered = rasterise(svg.format(text="ACME").encode())
+    ink = np.asarray(rendered.image)[..., 3] > 128  # drawn at 1024 x 512
+    assert rendered.left_out is None
+    rows, columns = np.nonzero(ink)
+    assert ink.sum() > 5000 and 420 < columns.mean() < 600 and 190 < rows.mean() < 320  # text in the middle
+
+
+def test_a_fallback_for_viewers_of_svg_1_1_is_not_drawn():
+    # draw.io's files end so: browsers draw the empty group, and resvg drew the warning.
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><switch>'
+           '<g requiredFeatures="http://www.w3.org/TR/SVG11/feature#Extensibility"/>'
+           '<text x="0" y="60" font-size="40">Text is not SVG - cannot display</text></switch></svg>')
+    assert not (np.asarray(rasterise(svg.encode()).image)[..., 3] > 0).any()
+
+
+@pytest.mark.parametrize("text", [
+    '<img src="data:image/png;base64,iVBORw0KGgo="/>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><rect width="9" height="9"/></svg>',
+    '<span style="background: url(#logo)">x</span>',
+    '<span style="background-image: image-set(&quot;a.png&quot; 1x)">x</span>',
+    '<span onclick="x()">x</span>',
+    '<canvas/>',
+    '<style>p { color: red }</style>',
+])
+def test_html_labels_with_anything_but_text_are_left_out(text: str):
+    for svg in (MERMAID_LABEL, DRAWIO_LABEL):
+        rendered = rasterise(svg.format(text=text).encode())
+        assert rendered.left_out is not None and "HTML other than text" in rendered.left_out
+
+
+def test_html_labels_are_read_line_by_line():
+    from logolint.svg_html import text_lines
+
+    label = ET.fromstring(f'<foreignObject xmlns="http://www.w3.org/2000/svg"><div {XHTML} style="font-family: '
+                          'Georgia; font-size: 9px">one <b>two</b><br/>three<p>four</p> </div></foreignObject>')
+    assert text_lines(label) == (["one two", "three", "four"], {"font-family": "Georgia", "font-size": "9px"})
 
 
 TEXT = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'

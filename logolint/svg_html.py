@@ -1,0 +1,86 @@
+"""HTML labels in an SVG (a foreignObject), as diagram tools write them, drawn as SVG text.
+
+draw.io and Mermaid write each label as HTML, which resvg does not draw. A label that holds
+only text is drawn here as SVG text centred in its box; a browser lays it out with more
+care, but it is text in a page font either way. A label with anything else (an image, a
+nested SVG, a style that loads or paints an image) is no label: the caller says it is
+left out.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+# Text and its formatting: nothing here draws anything but glyphs, borders and fills.
+_INLINE = frozenset({"span", "b", "i", "u", "em", "strong", "font", "sub", "sup", "small", "big", "code",
+                     "s", "strike", "del", "ins", "mark", "a", "abbr", "cite", "q", "kbd", "samp", "var", "tt"})
+_BLOCK = frozenset({"div", "p", "br", "li", "ul", "ol", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5",
+                    "h6", "table", "tbody", "thead", "tr", "td", "th", "hr", "center"})
+_PAINTS = re.compile(r"url\(|image-set\(|element\(|\bsrc\b", re.IGNORECASE)
+_FONT = re.compile(r"font-(family|size|weight|style)\s*:\s*([^;]+)", re.IGNORECASE)
+_LINE_HEIGHT = 1.2
+_DEFAULT_SIZE = 16.0
+
+
+def text_lines(element: ET.Element) -> tuple[list[str], dict[str, str]] | None:
+    """The lines of text a foreignObject holds and the font its HTML names (font-family,
+    font-size...), or None where it holds anything but text."""
+    lines, font = [""], {}
+    for node in element.iter():
+        if node is element:
+            continue
+        if not node.tag.startswith(XHTML) or node.tag[len(XHTML):] not in _INLINE | _BLOCK:
+            return None
+        for name, value in node.attrib.items():
+            if _PAINTS.search(value) or name.lower() in ("src", "srcset", "background") or name.lower().startswith("on"):
+                return None
+        for key, value in _FONT.findall(node.get("style", "")):
+            font[f"font-{key.lower()}"] = value.strip()  # the innermost: draw.io's outer div has size 0
+    _lines(element, lines)
+    return [line.strip() for line in lines if line.strip()], font
+
+
+def _lines(node: ET.Element, lines: list[str]) -> None:
+    """Each block element starts a line and ends it. The parser refuses nesting deeper than
+    svg.MAX_DEPTH, so this recursion is bounded."""
+    lines[-1] += node.text or ""
+    for child in node:
+        block = child.tag[len(XHTML):] in _BLOCK
+        if block:
+            lines.append("")
+        _lines(child, lines)
+        if block:
+            lines.append("")
+        lines[-1] += child.tail or ""
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float((value or "0").strip().removesuffix("px"))
+    except ValueError:
+        return None
+
+
+def as_text(element: ET.Element, namespace: str, lines: list[str], font: dict[str, str]) -> None:
+    """Turn the foreignObject `element` into SVG text: its lines centred in its box, or from
+    its corner where the box is not in plain numbers (width="100%")."""
+    x, y = _number(element.get("x")), _number(element.get("y"))
+    width, height = _number(element.get("width")), _number(element.get("height"))
+    size = _number(font.get("font-size")) or _DEFAULT_SIZE
+    centred = None not in (x, y, width, height)
+    element.clear()
+    element.tag = f"{namespace}text"
+    element.set("dominant-baseline", "central")
+    for name, value in font.items():
+        if name != "font-size" or _number(value):
+            element.set(name, value)
+    if centred:
+        element.set("text-anchor", "middle")
+        left, top = x + width / 2, y + height / 2 - (len(lines) - 1) * size * _LINE_HEIGHT / 2
+    else:
+        left, top = x or 0.0, (y or 0.0) + size / 2
+    for number, line in enumerate(lines):
+        span = ET.SubElement(element, f"{namespace}tspan", x=f"{left:g}", y=f"{top + number * size * _LINE_HEIGHT:g}")
+        span.text = line
