@@ -514,7 +514,7 @@ def _eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from logolint.check import check_file, known_old_labels, resolve_threshold, with_old_labels
-    from logolint.evaluate import as_json, as_text, evaluate, labelled_files, unlabelled_folders
+    from logolint.evaluate import as_json, as_text, evaluate, labelled_files, mislabelled, unlabelled_folders
     from logolint.model import load_model
 
     _keep_freed_memory()
@@ -559,6 +559,12 @@ def _eval(args: argparse.Namespace) -> int:
                     line.update(len(results), len(pairs), printable(path))
     evaluation = evaluate([truth for _, truth in pairs], results, threshold)
     _write((as_json if args.format == "json" else as_text)(evaluation), args.output)
+    twins = mislabelled([truth for _, truth in pairs], results)
+    for first, second in twins[:5]:
+        console.warn(f"logolint: warning: {printable(first)} and {printable(second)} hold the same bytes under "
+                     "two labels: one of them is wrong, and the scores count it both ways")
+    if len(twins) > 5:
+        console.warn(f"logolint: warning: {len(twins) - 5} more such pairs")
     if evaluation.recall is None:  # every old image unreadable: the accuracy is of the rest alone
         console.warn("logolint: warning: no image in old/ could be checked, so the old logo's recall is unknown")
     if not args.old:

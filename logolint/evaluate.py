@@ -95,6 +95,21 @@ def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
     return pairs
 
 
+def mislabelled(truths: list[str], results: list[Result]) -> list[tuple[str, str]]:
+    """Pairs of paths with the same bytes under two labels (a copy of one logo in both old/
+    and new/): one of the two is wrong, and the scores count it both ways."""
+    first: dict[str, tuple[str, str]] = {}  # content -> the first (path, truth) seen
+    found, said = [], set()
+    for truth, result in zip(truths, results):
+        if result.sha256 is None:
+            continue
+        path, label = first.setdefault(result.sha256, (result.path, truth))
+        if label != truth and (result.sha256, truth) not in said:
+            said.add((result.sha256, truth))
+            found.append((path, result.path))
+    return found
+
+
 def unlabelled_folders(folder: str | Path) -> list[str]:
     """The sub-folders of FOLDER that labelled_files passes over (hidden ones aside)."""
     try:

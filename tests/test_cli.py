@@ -299,6 +299,12 @@ def test_eval_counts_unreadable_files_apart_and_follows_the_configs_old_labels(t
     assert (f"warning: negative/ in {data} not counted: only old/, new/ and none/ (or other/ or negatives/) are"
             in capsys.readouterr().err)
     (data / "negative").rmdir()
+    # A copy of an old logo among the new ones: one label is wrong, and the scores count it both ways.
+    (data / "new" / "copy.png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())
+    assert run_cli("eval", str(data), "--format", "json", "-q", "--config", str(tmp_path / "none.yaml")) == 0
+    assert (f"warning: {data / 'new' / 'copy.png'} and {data / 'old' / 'old-logo.png'} hold the same bytes under "
+            "two labels" in capsys.readouterr().err)
+    (data / "new" / "copy.png").unlink()
     # No old image checked: the accuracy is of the rest alone, and the recall unknown.
     unreadable = _labelled(tmp_path / "unreadable")
     for image in (unreadable / "old").iterdir():

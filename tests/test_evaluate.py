@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from logolint.errors import ConfigError
-from logolint.evaluate import as_json, as_text, evaluate, labelled_files, threshold_for_fpr
+from logolint.evaluate import as_json, as_text, evaluate, labelled_files, mislabelled, threshold_for_fpr
 from logolint.results import Result
 
 
@@ -131,3 +131,13 @@ def test_a_list_with_nothing_in_it_is_not_shown():
     only_others = as_text(evaluate(["new"], _results([0.2]), threshold=0.5))
     assert "old images scored lowest" not in only_others and "other images scored highest (0 flagged" in only_others
     assert json.loads(as_json(evaluate(["new"], _results([0.2]), threshold=0.5)))["version"] == 1
+
+
+def test_the_same_bytes_under_two_labels_are_found_once_per_label():
+    results = [Result("old/a.png", 0.9, True, sha256="x"), Result("new/a.png", 0.9, True, sha256="x"),
+               Result("new/b.png", 0.9, True, sha256="x"), Result("none/a.png", 0.9, True, sha256="x"),
+               Result("old/c.png", 0.1, False, sha256="y"), Result("old/d.png", 0.1, False, sha256="y"),
+               Result("none/broken.png", None, False, error="damaged"),
+               Result("old/broken.png", None, False, error="damaged")]
+    truths = ["old", "new", "new", "none", "old", "old", "none", "old"]
+    assert mislabelled(truths, results) == [("old/a.png", "new/a.png"), ("old/a.png", "none/a.png")]
