@@ -9,6 +9,7 @@ left out.
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 
@@ -22,6 +23,7 @@ _PAINTS = re.compile(r"url\(|image-set\(|element\(|\bsrc\b", re.IGNORECASE)
 _FONT = re.compile(r"font-(family|size|weight|style)\s*:\s*([^;]+)", re.IGNORECASE)
 _LINE_HEIGHT = 1.2
 _DEFAULT_SIZE = 16.0
+_MAX_PIXELS = 1e6  # as svg.MAX_SIDE_PIXELS: past this a drawing renders blank
 
 
 def text_lines(element: ET.Element) -> tuple[list[str], dict[str, str]] | None:
@@ -57,10 +59,12 @@ def _lines(node: ET.Element, lines: list[str]) -> None:
 
 
 def _number(value: str | None) -> float | None:
+    """A length in plain pixels ("12px", "0"), or None: "100%", "1em", "nan", "1e400"."""
     try:
-        return float((value or "0").strip().removesuffix("px"))
+        number = float((value or "0").strip().removesuffix("px"))
     except ValueError:
         return None
+    return number if math.isfinite(number) and abs(number) <= _MAX_PIXELS else None
 
 
 def as_text(element: ET.Element, namespace: str, lines: list[str], font: dict[str, str]) -> None:
@@ -68,13 +72,14 @@ def as_text(element: ET.Element, namespace: str, lines: list[str], font: dict[st
     its corner where the box is not in plain numbers (width="100%")."""
     x, y = _number(element.get("x")), _number(element.get("y"))
     width, height = _number(element.get("width")), _number(element.get("height"))
-    size = _number(font.get("font-size")) or _DEFAULT_SIZE
+    size = _number(font.get("font-size"))
+    size = size if size and size > 0 else _DEFAULT_SIZE
     centred = None not in (x, y, width, height)
     element.clear()
     element.tag = f"{namespace}text"
     element.set("dominant-baseline", "central")
     for name, value in font.items():
-        if name != "font-size" or _number(value):
+        if name != "font-size" or size == _number(value):
             element.set(name, value)
     if centred:
         element.set("text-anchor", "middle")

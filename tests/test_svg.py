@@ -577,6 +577,13 @@ def test_html_labels_with_anything_but_text_are_left_out(text: str):
         assert rendered.left_out is not None and "HTML other than text" in rendered.left_out
 
 
+@pytest.mark.parametrize("size", ["nan", "inf", "-5px", "1e30px", "2em"])
+def test_html_labels_of_a_size_that_is_no_length_are_drawn_at_the_default_one(size: str):
+    rendered = rasterise(MERMAID_LABEL.replace("48px", size).format(text="ACME").encode())
+    label = rasterise(MERMAID_LABEL.replace("font-size: 48px", "").format(text="ACME").encode())
+    assert rendered.left_out is None and np.array_equal(np.asarray(rendered.image), np.asarray(label.image))
+
+
 def test_html_labels_are_read_line_by_line():
     from logolint.svg_html import text_lines
 
