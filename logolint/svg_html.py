@@ -75,8 +75,11 @@ def as_text(element: ET.Element, namespace: str, lines: list[str], font: dict[st
     size = _number(font.get("font-size"))
     size = size if size and size > 0 else _DEFAULT_SIZE
     centred = None not in (x, y, width, height)
+    transform = element.get("transform")
     element.clear()
     element.tag = f"{namespace}text"
+    if transform is not None:
+        element.set("transform", transform)
     element.set("dominant-baseline", "central")
     for name, value in font.items():
         if name != "font-size" or size == _number(value):

@@ -554,6 +554,13 @@ def test_html_labels_that_hold_only_text_are_drawn(svg: str):
     assert ink.sum() > 5000 and 420 < columns.mean() < 600 and 190 < rows.mean() < 320  # text in the middle
 
 
+def test_html_labels_keep_their_place():
+    moved = MERMAID_LABEL.replace('<g transform="translate(20, 10)">', "<g>").replace(
+        "<foreignObject", '<foreignObject transform="translate(20, 10)"')
+    expected = rasterise(MERMAID_LABEL.format(text="ACME").encode())
+    assert np.array_equal(np.asarray(rasterise(moved.format(text="ACME").encode()).image), np.asarray(expected.image))
+
+
 def test_a_fallback_for_viewers_of_svg_1_1_is_not_drawn():
     # draw.io's files end so: browsers draw the empty group, and resvg drew the warning.
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><switch>'
