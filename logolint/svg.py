@@ -15,7 +15,7 @@ from logolint.errors import ImageError
 from logolint.formats import printable
 from logolint.svg_css import (ANIMATED, ROOT_MARK, could_match, hides, inline_animated, inline_left_out, styled,
                               without_external_urls)
-from logolint.svg_html import as_text, text_lines
+from logolint.svg_html import PAINTING_CSS, as_text, text_lines
 
 MAX_SVG_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 128  # the renderer itself crashed on groups about 250 deep
@@ -30,7 +30,8 @@ MAX_REASONS = 8  # what a file leaves out, said at most this many ways
 MAX_CONDITIONAL = 4  # a drawing's conditional CSS blocks (@media...) each drawn alone; with more, left out
 # MIME parameters (`;charset=utf-8`) as browsers allow them.
 _RASTER_DATA = re.compile(r"data:image/(png|jpe?g|gif|webp)(;[\w.+-]+=[^;,]*)*(;base64)?,", re.IGNORECASE)
-_SVG_DATA = re.compile(r"data:image/svg\+xml(;[\w.+-]+=[^;,]*)*(;base64)?,", re.IGNORECASE)
+# `;utf8` without a value too, as browsers read it; base64 is said last.
+_SVG_DATA = re.compile(r"data:image/svg\+xml(;(?!base64[;,])[\w.+-]+(?:=[^;,]*)?)*(;base64)?,", re.IGNORECASE)
 MAX_NESTED = 2  # an SVG embedded in an SVG embedded in the file, and no deeper
 _DATA = re.compile(r"data:([^;,]*)", re.IGNORECASE)
 _DRAWS_HREF = frozenset({"image", "feImage", "use"})  # elements whose href a viewer draws (an <a>'s is a link)
@@ -76,7 +77,7 @@ def _safe_data_uri(value: str) -> str | None:
     return None if kind is None else f"data:image/{kind};base64,{base64.b64encode(payload).decode()}"
 
 
-def _embedded_svg(value: str, nested: int) -> tuple[str | None, list[str]]:
+def _embedded_svg(value: str, nested: int, counted: list[int]) -> tuple[str | None, list[str]]:
     """An SVG embedded as a data URI (shields.io embeds a badge's logo so), sanitised as a
     file is, as a data URI the renderer reads, or None; and what a viewer shows that its
     drawing leaves out."""
@@ -86,17 +87,28 @@ def _embedded_svg(value: str, nested: int) -> tuple[str | None, list[str]]:
     data = value[match.end():]
     try:
         payload = base64.b64decode(data) if match.group(2) else urllib.parse.unquote_to_bytes(data)
-        if b"<!ENTITY" in payload.replace(b"\0", b"").upper():  # each document may grow by ENTITY_GROWTH: not one per embedded one
+        upper = payload.replace(b"\0", b"").upper()  # UTF-16 too
+        if b"<!ENTITY" in upper:  # each document may grow by ENTITY_GROWTH: not one per embedded one
             raise ImageError("it declares entities")
         root = _parse(payload)  # not inflated: a browser does not unzip a data URI
-        left_out, conditional = _sanitise(root, None, nested + 1)
+        left_out, conditional = _sanitise(root, None, nested + 1, counted)
         _in_pixels(root)
     except (ImageError, ValueError) as exc:  # ValueError: bad base64
         return None, [f"SVG embeds an SVG logolint cannot check ({exc})"]
+    if b"<?XML-STYLESHEET" in upper:
+        left_out.append(_external(["<?xml-stylesheet?>"]))
+    reasons = [f"embedded {why}" for why in left_out]
     if conditional:
-        left_out.append("SVG embeds an SVG with conditional CSS (@media...), which logolint does not apply there")
-    text = base64.b64encode(ET.tostring(root, encoding="utf-8")).decode()
-    return f"data:image/svg+xml;base64,{text}", [f"embedded {why}" for why in left_out]
+        reasons.append("SVG embeds an SVG with conditional CSS (@media...), which logolint does not apply there")
+    if any("".join(node.itertext()).strip() for node in root.iter() if node.tag.rsplit("}", 1)[-1] == "text"):
+        reasons.append("SVG embeds an SVG with text, which the renderer draws there without fonts")
+    return f"data:image/svg+xml;base64,{base64.b64encode(ET.tostring(root, encoding='utf-8')).decode()}", reasons
+
+
+def _named(element: ET.Element, names: set[str]) -> None:
+    """Add the element's tag, ".class"es and "#id" to `names` (see svg_css.could_match)."""
+    names.update([element.tag.rsplit("}", 1)[-1].lower(), f"#{element.get('id', '')}".lower()]
+                 + [f".{word}".lower() for word in element.get("class", "").split()])
 
 
 def _external(references: list[str]) -> str:
@@ -113,13 +125,15 @@ def _fonts() -> tuple:
     return generic_families()
 
 
-def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0) -> tuple[list[str], int]:
+def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0,
+              counted: list[int] | None = None) -> tuple[list[str], int]:
     """Remove what would read or fetch anything outside the document; refuse a tree too
     deep or too large. What a viewer would show and the renderer does not draw (embedded
     data it cannot read, CSS images, animations, HTML, scripts, other files) is left out of
     the drawing, and said: the list returned. Its CSS is read as svg_css.styled reads it,
     as `variant`; and how many conditional blocks it has (@media...). `nested`: how deep in
-    other SVGs this one is embedded."""
+    other SVGs this one is embedded; `counted`: the elements of the file's documents so far,
+    which MAX_ELEMENTS bounds in all."""
     left_out: dict[str, None] = {}  # in order, each once
     external: list[str] = []  # what it shows from outside itself: href, url() or @import
     conditional = 0
@@ -129,33 +143,36 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0) -> 
     names: set[str] = set()  # every tag, ".class" and "#id", for could_match
     namespace = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     root.set(ROOT_MARK, "")
+    # A style sheet can paint HTML labels (::before with content, a box-shadow): then none is text only.
+    painted = any(PAINTING_CSS.search("".join(style.itertext())) for style in root.iter(f"{namespace}style"))
 
     def leave_out(why: str | None) -> None:
         if why and len(left_out) < MAX_REASONS:
             left_out[why] = None
 
-    count = 0
-    stack = [(root, 0, "")]
+    counted = [0] if counted is None else counted
+    stack = [(root, 0, None)]
     while stack:
         element, depth, parent = stack.pop()
-        count += 1
-        if depth > MAX_DEPTH or count > MAX_ELEMENTS:
+        counted[0] += 1
+        if depth > MAX_DEPTH or counted[0] > MAX_ELEMENTS:
             raise ImageError("SVG too deeply nested or too many elements")
         tag = element.tag.rsplit("}", 1)[-1]
-        names.update([tag.lower(), f"#{element.get('id', '')}".lower()]
-                     + [f".{word}".lower() for word in element.get("class", "").split()])
+        _named(element, names)
         # SVG 2 browsers read requiredFeatures as true, and resvg as false: draw.io's "Text is
         # not SVG - cannot display" is its fallback for SVG 1.1 viewers only.
         element.attrib.pop("requiredFeatures", None)
         for name, value in list(element.attrib.items()):
             if name in ("href", _XLINK):
-                value = element.attrib[name] = re.sub(r"\s", "", value)  # as browsers read a URL
+                # As browsers read a URL: tabs and newlines dropped, spaces kept but at the ends
+                # (an SVG's own spaces in a data URI are its text).
+                value = element.attrib[name] = re.sub(r"[\t\n\r]", "", value).strip(" \f")
                 embedded = _DATA.match(value)
                 if embedded and tag in _DRAWS_HREF:
                     readable = _safe_data_uri(value) if tag in _DRAWS_RASTER else None
                     kind = printable(embedded.group(1)[:40]) or "no type"  # the file's own text
                     if tag in _DRAWS_RASTER and _SVG_DATA.match(value):
-                        readable, reasons = _embedded_svg(value, nested)
+                        readable, reasons = _embedded_svg(value, nested, counted)
                         for why in reasons:
                             leave_out(why)
                     elif readable is None and tag in _DRAWS_RASTER and _RASTER_DATA.match(value):
@@ -189,7 +206,9 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0) -> 
         if tag == "foreignObject" and (len(element) or (element.text or "").strip()):
             # Illustrator's editing data asks for its own extension: no browser draws it.
             extensions = element.get("requiredExtensions")
-            label = text_lines(element)
+            label = None if painted else text_lines(element)
+            for node in element.iter():  # HTML a rule may animate
+                _named(node, names)
             if extensions is not None and "http://www.w3.org/1999/xhtml" not in extensions:
                 element.clear()
             elif label is None:
@@ -198,7 +217,7 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0) -> 
             elif label[0] and not _fonts():
                 leave_out("SVG has text, and no font was found on this machine to draw it")
                 element.clear()
-            elif parent == "switch":
+            elif parent is not None and parent.tag == f"{namespace}switch" and len(parent) > 1:
                 element.clear()  # the renderer draws the switch's next choice: draw.io's same text
             else:
                 as_text(element, namespace, *label)
@@ -224,7 +243,7 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0) -> 
                 animated += found.animated
                 hidden = hidden or found.hides
                 element.text = found.css
-        stack.extend((child, depth + 1, tag) for child in element)
+        stack.extend((child, depth + 1, element) for child in element)
     if external:
         leave_out(_external(external))
     for why in unapplied if hidden else ():
@@ -392,7 +411,7 @@ def rasterise(data: bytes, variant: int | None = None) -> Rendered:
     data = _inflate(data)
     root = _parse(data)
     left_out, conditional = _sanitise(root, variant)
-    if re.search(rb"<\?xml-stylesheet", data, re.IGNORECASE):  # ElementTree drops it; a browser applies it
+    if re.search(rb"<\?xml-stylesheet", data.replace(b"\0", b""), re.IGNORECASE):  # ElementTree drops it; a browser applies it
         left_out.append(_external(["<?xml-stylesheet?>"]))
     size = intrinsic_size(root)
     _in_pixels(root)

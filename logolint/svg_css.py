@@ -28,8 +28,9 @@ _PSEUDO = re.compile(r":{1,2}[a-zA-Z-]+")
 _CSS_DATA = re.compile(r"url\(\s*(?:['\"]\s*)?data:", re.IGNORECASE)
 _CSS_ANIMATION = re.compile(r"\banimation(-name)?\s*:", re.IGNORECASE)
 ANIMATED = "SVG is animated by CSS, which logolint does not play"
-_COMBINATOR = re.compile(r"[\s>+~]+")
-_SIMPLE = re.compile(r"([.#]?)(-?[a-zA-Z_][\w-]*)")
+_COMBINATOR = re.compile(r"[ \t\n\r\f>+~]+")  # CSS's white space only: a no-break space is a name's
+_PLAIN = re.compile(r"(?:\*|[a-z][a-z0-9-]*)?(?:[.#][a-z_][a-z0-9_-]*)*")
+_SIMPLE = re.compile(r"([.#]?)([a-z_][a-z0-9_-]*)")
 _HIDES = re.compile(r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)"
                     r"|opacity\s*:\s*0*(?:\.0*)?%?\s*(?:[;}!]|\Z)", re.IGNORECASE)
 _FONT_SERVICE = re.compile(r"(?:url\(\s*)?['\"]?\s*https://fonts\.googleapis\.com/", re.IGNORECASE)
@@ -161,15 +162,16 @@ def _animated(masked: str) -> list[str]:
 
 def could_match(selector: str, names: set[str]) -> bool:
     """Whether `selector` may match an element of a document whose tags, ".class"es and
-    "#id"s are `names` (all lower case). False only where a part of each selector's last
-    compound names what no element has; anything not understood may match."""
+    "#id"s are `names` (all lower case). False only where each selector's last compound is
+    plain (a tag, classes, an id: ASCII, no attribute or pseudo-class) and names what no
+    element has; anything else may match."""
     for one in selector.lower().split(","):
-        compound = _COMBINATOR.split(one.strip())[-1]
-        if any(sign in compound for sign in "(\\|"):
+        if not one.isascii() or "[" in one or "\\" in one:
             return True
-        compound = _PSEUDO.sub("", _ATTRIBUTE.sub("", compound))
-        parts = _SIMPLE.findall(compound)
-        if all(kind + name in names for kind, name in parts):
+        compound = _COMBINATOR.split(one.strip(" \t\n\r\f"))[-1]
+        if not _PLAIN.fullmatch(compound):
+            return True
+        if all(kind + name in names for kind, name in _SIMPLE.findall(compound)):
             return True
     return False
 

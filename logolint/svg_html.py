@@ -18,8 +18,21 @@ XHTML = "{http://www.w3.org/1999/xhtml}"
 _INLINE = frozenset({"span", "b", "i", "u", "em", "strong", "font", "sub", "sup", "small", "big", "code",
                      "s", "strike", "del", "ins", "mark", "a", "abbr", "cite", "q", "kbd", "samp", "var", "tt"})
 _BLOCK = frozenset({"div", "p", "br", "li", "ul", "ol", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5",
-                    "h6", "table", "tbody", "thead", "tr", "td", "th", "hr", "center"})
-_PAINTS = re.compile(r"url\(|image-set\(|element\(|\bsrc\b", re.IGNORECASE)
+                    "h6", "table", "tbody", "thead", "tr", "td", "th", "center"})
+# What a label's style may set: text and where it goes. Anything else can paint (a
+# background, a border, a box-shadow drawn pixel by pixel) or move (an animation).
+_TEXT_STYLE = ("font", "color", "text-", "line-height", "white-space", "word-", "overflow", "letter-spacing",
+               "direction", "unicode-bidi", "vertical-align", "display", "align-", "justify-", "flex", "width",
+               "height", "min-", "max-", "padding", "margin", "box-sizing", "pointer-events", "position", "top",
+               "left", "right", "bottom", "z-index", "cursor", "user-select", "-webkit-user-select",
+               "visibility", "float", "clear", "table-layout", "border-collapse")
+_TEXT_ATTRIBUTES = frozenset({"style", "class", "id", "dir", "lang", "title", "align", "valign", "href", "target",
+                              "rel", "color", "face", "size", "colspan", "rowspan"})
+_PAINTS = re.compile(r"url\(|image-set\(|element\(|gradient\(|paint\(", re.IGNORECASE)
+# A style sheet rule that paints an HTML label without any element to show (::before with
+# content) or as a picture: such a sheet makes no label text only.
+PAINTING_CSS = re.compile(r"(?<![\w-])content\s*:|box-shadow|border-image|background-image|list-style-image|mask"
+                          r"|gradient\(|image-set\(|element\(|paint\(", re.IGNORECASE)
 _FONT = re.compile(r"font-(family|size|weight|style)\s*:\s*([^;]+)", re.IGNORECASE)
 _LINE_HEIGHT = 1.2
 _DEFAULT_SIZE = 16.0
@@ -28,20 +41,35 @@ _MAX_PIXELS = 1e6  # as svg.MAX_SIDE_PIXELS: past this a drawing renders blank
 
 def text_lines(element: ET.Element) -> tuple[list[str], dict[str, str]] | None:
     """The lines of text a foreignObject holds and the font its HTML names (font-family,
-    font-size...), or None where it holds anything but text."""
+    font-size, colour...), or None where it holds anything but text."""
     lines, font = [""], {}
     for node in element.iter():
         if node is element:
             continue
         if not node.tag.startswith(XHTML) or node.tag[len(XHTML):] not in _INLINE | _BLOCK:
             return None
-        for name, value in node.attrib.items():
-            if _PAINTS.search(value) or name.lower() in ("src", "srcset", "background") or name.lower().startswith("on"):
+        for name in node.attrib:
+            if name.lower() not in _TEXT_ATTRIBUTES and not name.lower().startswith(("data-", "aria-")):
                 return None
-        for key, value in _FONT.findall(node.get("style", "")):
+        style = node.get("style", "")
+        if _PAINTS.search(style) or not all(_text_only(declaration, node) for declaration in style.split(";")):
+            return None
+        for key, value in _FONT.findall(style):
             font[f"font-{key.lower()}"] = value.strip()  # the innermost: draw.io's outer div has size 0
+        colour = re.search(r"(?:^|;)\s*color\s*:\s*([^;]+)", style, re.IGNORECASE)
+        if colour:
+            font["fill"] = colour.group(1).strip()
     _lines(element, lines)
     return [line.strip() for line in lines if line.strip()], font
+
+
+def _text_only(declaration: str, node: ET.Element) -> bool:
+    """Whether a style declaration sets only text or where it goes. A plain background
+    colour behind the element's own text is a label's (draw.io's edge labels)."""
+    name = declaration.split(":", 1)[0].strip().lower()
+    if not name or name.startswith(_TEXT_STYLE):
+        return True
+    return name == "background-color" and bool((node.text or "").strip())
 
 
 def _lines(node: ET.Element, lines: list[str]) -> None:

@@ -285,6 +285,41 @@ def test_what_an_embedded_svg_leaves_out_is_said(inner: str | bytes, said: str):
     assert rendered.left_out is not None and said in rendered.left_out, rendered.left_out
 
 
+def test_spaces_in_a_percent_encoded_svg_are_its_own():
+    # Browsers keep a data URI's spaces: `translate(-10000) translate(10000 0)` is no move at all.
+    inner = RED_SQUARE.replace("<rect", '<rect transform="translate(-10000) translate(10000 0)"').replace('"', "'")
+    for uri in (f"data:image/svg+xml,{inner.replace('<', '%3C').replace('>', '%3E')}",
+                f"data:image/svg+xml;utf8,{inner.replace('<', '%3C').replace('>', '%3E')}"):
+        rendered = rasterise(BADGE.format(uri=uri).encode())
+        assert rendered.left_out is None, uri
+        assert (np.asarray(rendered.image)[..., :3] == (255, 0, 0)).all(axis=-1).sum() > 1000, uri
+
+
+@pytest.mark.parametrize("inner, said", [
+    ('<svg xmlns="http://www.w3.org/2000/svg"><text y="9">MM</text></svg>', "with text"),
+    ('<?xml-stylesheet type="text/css" href="data:text/css,rect%7Bfill:red%7D"?>' + RED_SQUARE,
+     "embedded SVG shows what other files hold ('<?xml-stylesheet?>')"),
+])
+def test_what_the_renderer_leaves_out_of_an_embedded_svg_is_said(inner: str, said: str):
+    rendered = rasterise(_badge(inner).encode())
+    assert rendered.left_out is not None and said in rendered.left_out, rendered.left_out
+
+
+def test_a_style_sheet_instruction_in_utf16_is_said():
+    svg = '<?xml-stylesheet type="text/css" href="data:text/css,rect%7Bfill:red%7D"?>' + RED_SQUARE
+    assert "<?xml-stylesheet?>" in rasterise(svg.encode("utf-16")).left_out
+
+
+def test_the_element_limit_counts_embedded_svgs_too(monkeypatch):
+    from logolint import svg
+
+    monkeypatch.setattr(svg, "MAX_ELEMENTS", 40)
+    inner = '<svg xmlns="http://www.w3.org/2000/svg">' + "<g/>" * 30 + "</svg>"
+    assert rasterise(_badge(inner).encode()).left_out is None
+    with pytest.raises(ImageError, match="too many elements"):
+        rasterise(_badge(inner).replace("</svg>", _badge(inner)[_badge(inner).index("<rect"):]).encode())
+
+
 def test_an_svg_embedded_in_an_embedded_svg_is_drawn():
     array = np.asarray(rasterise(_badge(_badge(RED_SQUARE)).encode()).image)
     assert (array[..., :3] == (255, 0, 0)).all(axis=-1).sum() > 1000  # the innermost square
@@ -315,6 +350,11 @@ HIDDEN = '<g opacity="0"{style}>{animation}<rect width="50" height="50" fill="re
     (' class="in"', '<style>@keyframes show { to { opacity: 1 } } svg .in:hover { animation-name: show }</style>'),
     (' id="logo"', '<style>@media all { #logo { animation: show 1ms } } @keyframes show { to { opacity: 1 } }</style>'),
     (' class="a b"', '<style>@keyframes show { to { opacity: 1 } } .x, g.b[id] { animation: show 1ms }</style>'),
+    # Selectors read as matching nothing where they did match.
+    (' class="logo"', '<style>@keyframes show { to { opacity: 1 } } [class~=logo] { animation: show 1ms }</style>'),
+    (' class="--x"', '<style>@keyframes show { to { opacity: 1 } } .--x { animation: show 1ms }</style>'),
+    (' class="élogo"', '<style>@keyframes show { to { opacity: 1 } } .élogo { animation: show 1ms }</style>'),
+    (' class="x\u00a0y"', '<style>@keyframes show { to { opacity: 1 } } .x\u00a0y { animation: show 1ms }</style>'),
     (' style="fill: url(#p); -webkit-animation: show 1ms"', ""),
 ])
 def test_an_animated_svg_is_not_checked(tmp_path: Path, style: str, animation: str):
@@ -577,6 +617,14 @@ def test_a_fallback_for_viewers_of_svg_1_1_is_not_drawn():
     '<span onclick="x()">x</span>',
     '<canvas/>',
     '<style>p { color: red }</style>',
+    # What paints without loading anything: a box-shadow draws a logo pixel by pixel.
+    '<div style="width: 90px; height: 90px; background: red">x</div>',
+    '<div style="width: 9px; height: 9px; box-shadow: 9px 0 red, 18px 9px red"></div>',
+    '<div style="border: 40px solid red">x</div>',
+    '<div style="background-color: red; width: 90px; height: 90px"></div>',
+    '<table><tr><td bgcolor="red">x</td></tr></table>',
+    '<span style="animation: show 1s">x</span>',
+    'x<hr size="40" color="red"/>',
 ])
 def test_html_labels_with_anything_but_text_are_left_out(text: str):
     for svg in (MERMAID_LABEL, DRAWIO_LABEL):
@@ -589,6 +637,27 @@ def test_html_labels_of_a_size_that_is_no_length_are_drawn_at_the_default_one(si
     rendered = rasterise(MERMAID_LABEL.replace("48px", size).format(text="ACME").encode())
     label = rasterise(MERMAID_LABEL.replace("font-size: 48px", "").format(text="ACME").encode())
     assert rendered.left_out is None and np.array_equal(np.asarray(rendered.image), np.asarray(label.image))
+
+
+def test_a_style_sheet_that_paints_html_labels_makes_them_more_than_text():
+    sheet = '<style>div::before { content: ""; display: block; width: 90px; height: 90px; background: red }</style>'
+    rendered = rasterise(MERMAID_LABEL.format(text="ACME").replace("<g transform", sheet + "<g transform").encode())
+    assert rendered.left_out is not None and "HTML other than text" in rendered.left_out
+
+
+def test_html_labels_keep_their_colour_and_a_background_behind_their_own_text():
+    # draw.io draws an edge's label over a plain background colour.
+    label = MERMAID_LABEL.replace('<span class="nodeLabel"><p>{text}</p></span>',
+                                  '<span style="color: rgb(255, 0, 0); background-color: white">{text}</span>')
+    rendered = rasterise(label.format(text="ACME").encode())
+    red = (np.asarray(rendered.image)[..., :3] == (255, 0, 0)).all(axis=-1)
+    assert rendered.left_out is None and red.sum() > 2000
+
+
+def test_an_html_label_in_a_switch_without_another_choice_is_drawn():
+    alone = DRAWIO_LABEL.replace('<text x="100" y="60" font-size="48" text-anchor="middle">ACME</text>', "")
+    rendered = rasterise(alone.replace("font-size: 12px", "font-size: 48px").format(text="ACME").encode())
+    assert rendered.left_out is None and (np.asarray(rendered.image)[..., 3] > 128).sum() > 2000
 
 
 def test_html_labels_are_read_line_by_line():
