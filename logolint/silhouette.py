@@ -7,8 +7,8 @@ several levels; each connected region of a plausible size is normalised for posi
 scale, shear and rotation (its second moments made a unit circle), and compared with
 the alpha silhouettes of the reference logo files, normalised the same way at every
 rotation. A region decides only if it fits the old silhouette closely and clearly
-better than the new one and than a plain disc, square, rounded square or triangle, which
-anything blob-like fits. A blurred copy, thresholded, shows rounded corners and filled-in
+better than the new one and than a plain disc, square, rounded square, triangle or slice
+of a disc, which anything blob-like fits. A blurred copy, thresholded, shows rounded corners and filled-in
 gaps, so regions of some size are also compared with blurred silhouettes.
 
 A mark in its own colours over a background as light and as colourful (a blue bird over
@@ -410,14 +410,25 @@ def _sampled(cv2, plane: np.ndarray, source: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def _generic() -> np.ndarray:
-    """Plain shapes any blob fits about as well as a logo: disc, square, rounded square, triangle."""
+    """Plain shapes any blob fits about as well as a logo: disc, square, rounded square,
+    triangle, and slices of a disc (a half, a quarter, a sixth), as the spokes of a wheel or
+    a pie chart cut them. Held-out set 32: Kubernetes' wheel, in a wedge between two spokes,
+    fitted Cloudflare's old cloud at 0.94 and scored 0.995; with the slices, Cloudflare's
+    recall at 1% false positives went 80.8 -> 100% and no other brand's moved (set 31:
+    Cloudinary's 84.0 -> 88.0%, no other's). The outline
+    stage alone over brands-dev and held-out sets 30-32 (7,680 image-brand pairs): on images
+    without the old logo, 49 -> 36 decisions that stand alone and 76 -> 47 that the
+    classifier must confirm; on old logos, 722 -> 717 (Cloudflare's) and 169 -> 168."""
     import cv2
 
     shapes = []
     for draw in (lambda m: cv2.circle(m, (64, 64), 50, 1, -1),
                  lambda m: cv2.rectangle(m, (14, 14), (114, 114), 1, -1),
                  lambda m: _rounded_square(cv2, m),
-                 lambda m: cv2.fillPoly(m, [np.array([[64, 14], [114, 100], [14, 100]], np.int32)], 1)):
+                 lambda m: cv2.fillPoly(m, [np.array([[64, 14], [114, 100], [14, 100]], np.int32)], 1),
+                 lambda m: cv2.ellipse(m, (64, 90), (60, 60), 0, 180, 360, 1, -1),
+                 lambda m: cv2.ellipse(m, (14, 114), (100, 100), 0, 270, 360, 1, -1),
+                 lambda m: cv2.ellipse(m, (64, 120), (110, 110), 0, 240, 300, 1, -1)):
         mask = np.zeros((128, 128), np.uint8)
         draw(mask)
         shapes.append(normalised(mask, ROTATIONS))
