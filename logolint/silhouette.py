@@ -8,8 +8,9 @@ scale, shear and rotation (its second moments made a unit circle), and compared 
 the alpha silhouettes of the reference logo files, normalised the same way at every
 rotation. A region decides only if it fits the old silhouette closely and clearly
 better than the new one and than a plain disc, square, rounded square, triangle or slice
-of a disc, which anything blob-like fits. A blurred copy, thresholded, shows rounded corners and filled-in
-gaps, so regions of some size are also compared with blurred silhouettes.
+of a disc, which anything blob-like fits. A blurred copy, thresholded, shows rounded
+corners and filled-in gaps, so regions of some size are also compared with blurred
+silhouettes.
 
 A mark in its own colours over a background as light and as colourful (a blue bird over
 a pastel texture) joins the background at every level. So the image is also thresholded
@@ -415,10 +416,10 @@ def _generic() -> np.ndarray:
     a pie chart cut them. Held-out set 32: Kubernetes' wheel, in a wedge between two spokes,
     fitted Cloudflare's old cloud at 0.94 and scored 0.995; with the slices, Cloudflare's
     recall at 1% false positives went 80.8 -> 100% and no other brand's moved (set 31:
-    Cloudinary's 84.0 -> 88.0%, no other's). The outline
-    stage alone over brands-dev and held-out sets 30-32 (7,680 image-brand pairs): on images
-    without the old logo, 49 -> 36 decisions that stand alone and 76 -> 47 that the
-    classifier must confirm; on old logos, 722 -> 717 (Cloudflare's) and 169 -> 168."""
+    Cloudinary's 84.0 -> 88.0%, no other's). The outline stage alone over brands-dev and
+    held-out sets 30-32 (7,680 image-brand pairs): on images without the old logo, 49 -> 36
+    decisions that stand alone and 76 -> 47 that the classifier must confirm; on old logos,
+    722 -> 717 (Cloudflare's) and 169 -> 168."""
     import cv2
 
     shapes = []

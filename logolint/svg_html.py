@@ -3,8 +3,8 @@
 draw.io and Mermaid write each label as HTML, which resvg does not draw. A label that holds
 only text is drawn here as SVG text centred in its box; a browser lays it out with more
 care, but it is text in a page font either way. A label with anything else (an image, a
-nested SVG, a style that loads or paints an image) is no label: the caller says it is
-left out.
+nested SVG, a style that paints more than text) is no label: the caller says it is left
+out.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
-# Text and its formatting: nothing here draws anything but glyphs, borders and fills.
+# Text and its formatting: nothing here draws more than glyphs (and a list's bullets).
 _INLINE = frozenset({"span", "b", "i", "u", "em", "strong", "font", "sub", "sup", "small", "big", "code",
                      "s", "strike", "del", "ins", "mark", "a", "abbr", "cite", "q", "kbd", "samp", "var", "tt"})
 _BLOCK = frozenset({"div", "p", "br", "li", "ul", "ol", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5",
