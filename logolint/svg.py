@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from logolint.errors import ImageError
 from logolint.formats import printable
-from logolint.svg_css import (ANIMATED, ROOT_MARK, could_match, hides, inline_animated, inline_left_out, styled,
+from logolint.svg_css import (ANIMATED, ROOT_MARK, could_match, hides, inline_left_out, styled,
                               without_external_urls)
 from logolint.svg_html import PAINTING_CSS, as_text, text_lines
 
@@ -189,13 +189,13 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0,
                         external.append(value)
                     del element.attrib[name]
             elif "url(" in value.lower():
-                leave_out(inline_left_out(value))
+                for why in inline_left_out(value):
+                    leave_out(why)
                 element.attrib[name], removed = without_external_urls(value)
                 external += removed
             elif name == "style":
-                leave_out(inline_left_out(value))
-            if name == "style":
-                leave_out(inline_animated(value))
+                for why in inline_left_out(value):
+                    leave_out(why)
             hidden = hidden or hides(f"{name.rsplit('}', 1)[-1]}: {value};" if name != "style" else value)
             if name.rsplit("}", 1)[-1].lower().startswith("on") and value.strip():
                 leave_out("SVG has a script, which logolint does not run")  # onload="...", as <script>

@@ -176,20 +176,17 @@ def could_match(selector: str, names: set[str]) -> bool:
     return False
 
 
-def inline_animated(style: str) -> str | None:
-    """Why a style attribute is left out for its animation."""
-    return ANIMATED if _CSS_ANIMATION.search(_masked(style)) else None
-
-
 def hides(css: str) -> bool:
     """Whether CSS (or a style attribute, or a presentation attribute as "name: value")
     hides anything."""
     return _HIDES.search(css) is not None
 
 
-def inline_left_out(style: str) -> str | None:
-    """_css_left_out for a style attribute."""
-    return _css_left_out(style, _masked(style))
+def inline_left_out(style: str) -> list[str]:
+    """_css_left_out for a style attribute, and its animation: one there animates its own
+    element, with no selector that might match nothing."""
+    masked = _masked(style)
+    return [why for why in (_css_left_out(style, masked), _CSS_ANIMATION.search(masked) and ANIMATED) if why]
 
 
 def _css_unapplied(masked: str) -> str | None:
