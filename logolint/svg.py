@@ -21,6 +21,9 @@ MAX_SVG_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 128  # the renderer itself crashed on groups about 250 deep
 MAX_ELEMENTS = 200_000
 CHECKED_EMBEDDED_PIXELS = 16_000_000  # embedded images up to this size are decoded whole here, to see that they are
+# The renderer decodes each <image> anew, even where many hold the same data: a file of many
+# copies of a small, highly compressed 16-MP PNG took minutes.
+MAX_EMBEDDED_PIXELS = 64_000_000
 
 _XLINK = "{http://www.w3.org/1999/xlink}href"
 # Every pattern here reads untrusted text: none may backtrack more than linearly (two
@@ -55,14 +58,37 @@ def _inflate(data: bytes) -> bytes:
     return out
 
 
-def _safe_data_uri(value: str) -> str | None:
+class _Spent:
+    """What a file's documents (itself and the SVGs it embeds) have cost so far: elements,
+    and pixels of embedded images, which MAX_ELEMENTS and MAX_EMBEDDED_PIXELS bound in all;
+    and each embedded image's verdict, so that a copy is decoded here once."""
+
+    def __init__(self) -> None:
+        self.elements = 0
+        self.pixels = 0
+        self.rasters: dict[str, tuple[str | None, int]] = {}
+
+
+def _safe_data_uri(value: str, spent: _Spent) -> str | None:
     """An embedded raster image, as a data URI the renderer reads (its type as its bytes
-    say, not as labelled), if it decodes whole and safely; else None."""
+    say, not as labelled), if it decodes whole and safely; else None. Raises ImageError
+    once the file's embedded images add up to over MAX_EMBEDDED_PIXELS."""
+    if value not in spent.rasters:
+        spent.rasters[value] = _raster_verdict(value)
+    readable, pixels = spent.rasters[value]
+    spent.pixels += pixels
+    if spent.pixels > MAX_EMBEDDED_PIXELS:
+        raise ImageError(f"SVG embeds images of over {MAX_EMBEDDED_PIXELS:,} pixels in all (possible decoding bomb)")
+    return readable
+
+
+def _raster_verdict(value: str) -> tuple[str | None, int]:
+    """_safe_data_uri's data URI or None, and the pixels the renderer would decode."""
     from logolint.imaging import _bombs_refused, open_raster
 
     match = _RASTER_DATA.match(value)
     if not match:
-        return None
+        return None, 0
     try:
         data = value[match.end():]
         # Without ";base64" the bytes are percent-encoded, as a browser reads them too.
@@ -72,12 +98,14 @@ def _safe_data_uri(value: str) -> str | None:
             with _bombs_refused():
                 image.load()  # a truncated one: browsers draw part of it, the renderer nothing
     except Exception:  # ImageError, bad base64, or what PIL raises for a damaged image
-        return None
+        return None, 0
     kind = {"JPEG": "jpeg", "MPO": "jpeg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}.get(image.format)
-    return None if kind is None else f"data:image/{kind};base64,{base64.b64encode(payload).decode()}"
+    if kind is None:
+        return None, 0
+    return f"data:image/{kind};base64,{base64.b64encode(payload).decode()}", image.size[0] * image.size[1]
 
 
-def _embedded_svg(value: str, nested: int, counted: list[int]) -> tuple[str | None, list[str]]:
+def _embedded_svg(value: str, nested: int, spent: _Spent) -> tuple[str | None, list[str]]:
     """An SVG embedded as a data URI (shields.io embeds a badge's logo so), sanitised as a
     file is, as a data URI the renderer reads, or None; and what a viewer shows that its
     drawing leaves out."""
@@ -91,7 +119,7 @@ def _embedded_svg(value: str, nested: int, counted: list[int]) -> tuple[str | No
         if b"<!ENTITY" in upper:  # each document may grow by ENTITY_GROWTH: not one per embedded one
             raise ImageError("it declares entities")
         root = _parse(payload)  # not inflated: a browser does not unzip a data URI
-        left_out, conditional = _sanitise(root, None, nested + 1, counted)
+        left_out, conditional = _sanitise(root, None, nested + 1, spent)
         _in_pixels(root)
     except (ImageError, ValueError) as exc:  # ValueError: bad base64
         return None, [f"SVG embeds an SVG logolint cannot check ({exc})"]
@@ -126,14 +154,13 @@ def _fonts() -> tuple:
 
 
 def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0,
-              counted: list[int] | None = None) -> tuple[list[str], int]:
+              spent: _Spent | None = None) -> tuple[list[str], int]:
     """Remove what would read or fetch anything outside the document; refuse a tree too
     deep or too large. What a viewer would show and the renderer does not draw (embedded
     data it cannot read, CSS images, animations, HTML, scripts, other files) is left out of
     the drawing, and said: the list returned. Its CSS is read as svg_css.styled reads it,
     as `variant`; and how many conditional blocks it has (@media...). `nested`: how deep in
-    other SVGs this one is embedded; `counted`: the elements of the file's documents so far,
-    which MAX_ELEMENTS bounds in all."""
+    other SVGs this one is embedded; `spent`: what the file's documents cost so far."""
     left_out: dict[str, None] = {}  # in order, each once
     external: list[str] = []  # what it shows from outside itself: href, url() or @import
     conditional = 0
@@ -150,12 +177,12 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0,
         if why and len(left_out) < MAX_REASONS:
             left_out[why] = None
 
-    counted = [0] if counted is None else counted
+    spent = _Spent() if spent is None else spent
     stack = [(root, 0, None)]
     while stack:
         element, depth, parent = stack.pop()
-        counted[0] += 1
-        if depth > MAX_DEPTH or counted[0] > MAX_ELEMENTS:
+        spent.elements += 1
+        if depth > MAX_DEPTH or spent.elements > MAX_ELEMENTS:
             raise ImageError("SVG too deeply nested or too many elements")
         tag = element.tag.rsplit("}", 1)[-1]
         _named(element, names)
@@ -169,10 +196,10 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0,
                 value = element.attrib[name] = re.sub(r"[\t\n\r]", "", value).strip(" \f")
                 embedded = _DATA.match(value)
                 if embedded and tag in _DRAWS_HREF:
-                    readable = _safe_data_uri(value) if tag in _DRAWS_RASTER else None
+                    readable = _safe_data_uri(value, spent) if tag in _DRAWS_RASTER else None
                     kind = printable(embedded.group(1)[:40]) or "no type"  # the file's own text
                     if tag in _DRAWS_RASTER and _SVG_DATA.match(value):
-                        readable, reasons = _embedded_svg(value, nested, counted)
+                        readable, reasons = _embedded_svg(value, nested, spent)
                         for why in reasons:
                             leave_out(why)
                     elif readable is None and tag in _DRAWS_RASTER and _RASTER_DATA.match(value):

@@ -240,6 +240,34 @@ def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
                           "css.svg"))
 
 
+def test_embedded_images_are_bounded_in_all_and_a_copy_is_decoded_once(tmp_path: Path, monkeypatch):
+    import io
+    import time
+
+    from PIL import Image
+
+    import logolint.svg as svg
+
+    def copies(image: Image.Image, count: int) -> str:
+        data = io.BytesIO()
+        image.save(data, "PNG")
+        uri = f"data:image/png;base64,{base64.b64encode(data.getvalue()).decode()}"
+        images = "".join(f'<image x="{i}" width="50" height="50" href="{uri}"/>' for i in range(count))
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="100">{images}</svg>'
+
+    # A 16-MP PNG of one colour is 75 kB: a file of its copies took the renderer minutes.
+    big = Image.new("RGB", (4000, 4000), (200, 30, 30))
+    started = time.monotonic()
+    with pytest.raises(ImageError, match="embeds images of over 64,000,000 pixels in all"):
+        load_rgb(_svg(tmp_path, copies(big, 40), "copies.svg"))
+    assert time.monotonic() - started < 8  # the first four were decoded once, not forty times
+    decoded = []
+    verdict = svg._raster_verdict
+    monkeypatch.setattr(svg, "_raster_verdict", lambda value: decoded.append(value) or verdict(value))
+    icon = load_rgb(_svg(tmp_path, copies(Image.new("RGB", (40, 40), (0, 90, 200)), 200), "icons.svg"))
+    assert len(decoded) == 1 and (icon[10:40, 10:40] == (0, 90, 200)).all()  # a diagram's node icon, drawn
+
+
 BADGE = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="20">'
          '<rect width="100" height="20" fill="#555"/><image x="5" y="3" width="28" height="14" xlink:href="{uri}"/></svg>')
 
