@@ -50,7 +50,7 @@ DISTINCT = {"discorddotjs", "discordjs", "discordjswordmark"}
 
 HEADER = """\
 # A held-out set for ../shared/data/brands-dev/generate.py, made the same way as the earlier
-# ones: 12 more brands whose drawing changed between two releases of the same logo packages,
+# ones: {count} more brands whose drawing changed between two releases of the same logo packages,
 # none of them among brands-dev's brands or distractors or the held-out sets {excluded}.
 # Picked blind and committed before anything is measured on it.
 # Rule: each package's icons in sha256("{seed}|package|icon") order, the first 7 simple-icons, 3 logos, 1 devicon, 1 super-tiny-icons whose brand is unused, named alike in the earliest cached release holding it and the newest, whose drawings differ on >= 5% of inked pixels (2 px, 60-level tolerance; framed and ink-box aligned; simple-icons in black).
@@ -260,6 +260,12 @@ class Picker:
                 "new": {"version": pick["new"], "icon": icon, "sha256": new.sha256}, "why": why}
 
 
+def shortfall(picks: list[dict]) -> str:
+    """The packages whose quota the picks fall short of, e.g. "super-tiny-icons (0 of 1)"."""
+    got = {package: sum(p["package"] == package for p in picks) for package, _ in QUOTA}
+    return ", ".join(f"{package} ({got[package]} of {wanted})" for package, wanted in QUOTA if got[package] < wanted)
+
+
 def manifest(picker: Picker, seed: int, excluded: str, picks: list[dict], titles: dict[str, str]) -> str:
     """The manifest text: the packages and distractors of the newest excluded set, these brands."""
     import yaml
@@ -268,7 +274,9 @@ def manifest(picker: Picker, seed: int, excluded: str, picks: list[dict], titles
     body = {"schema": last["schema"], "seed": seed, "per_class": last["per_class"], "negatives": last["negatives"],
             "packages": last["packages"], "brands": [picker.entry(p, titles) for p in picks],
             "distractors": last["distractors"]}
-    return HEADER.format(seed=seed, excluded=excluded) + yaml.safe_dump(body, sort_keys=False, allow_unicode=True,
+    short = shortfall(picks)
+    note = f"# Fewer than the rule asks: no unused brand was left in {short}.\n" if short else ""
+    return HEADER.format(seed=seed, excluded=excluded, count=len(picks)) + note + yaml.safe_dump(body, sort_keys=False, allow_unicode=True,
                                                                         width=1000)
 
 
@@ -285,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     picks = picker.pick(args.seed, sets(args.exclude))
     for p in picks:
         print(f"{p['package']:24s} {p['icon']:24s} {p['old']:>8s} -> {p['new']:8s} {p['share']:7.2%} {difficulty(p['share'])}")
+    if shortfall(picks):
+        print(f"warning: no unused brand left in {shortfall(picks)}", file=sys.stderr)
     if args.output:
         args.output.write_text(manifest(picker, args.seed, args.exclude, picks, titles))
     return 0

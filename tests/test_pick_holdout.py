@@ -50,3 +50,12 @@ def test_the_picked_sets_record_seed_n_plus_36_and_their_rule(n):
                      r'1 super-tiny-icons', text)
     packages = [brand["package"] for brand in yaml.safe_load(text)["brands"]]
     assert [packages.count(p) for p, _ in pick.QUOTA] == [count for _, count in pick.QUOTA]
+
+
+def test_a_set_short_of_its_quota_says_so_in_its_manifest():
+    """Set 34 found no unused devicon or super-tiny-icons brand: its header counts 10, and says why."""
+    text = pick.manifest_path(34).read_text(encoding="utf-8")
+    picks = yaml.safe_load(text)["brands"]
+    assert pick.shortfall(picks) == "@iconify-json/devicon (0 of 1), super-tiny-icons (0 of 1)"
+    assert f"# ones: {len(picks)} more brands" in text and f"left in {pick.shortfall(picks)}." in text
+    assert pick.shortfall(yaml.safe_load(pick.manifest_path(33).read_text(encoding="utf-8"))["brands"]) == ""
