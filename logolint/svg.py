@@ -123,7 +123,7 @@ def _embedded_svg(value: str, nested: int, spent: _Spent) -> tuple[str | None, l
         _in_pixels(root)
     except (ImageError, ValueError) as exc:  # ValueError: bad base64
         return None, [f"SVG embeds an SVG logolint cannot check ({exc})"]
-    if b"<?XML-STYLESHEET" in upper:
+    if _links_stylesheet(payload):
         left_out.append(_external(["<?xml-stylesheet?>"]))
     reasons = [f"embedded {why}" for why in left_out]
     if conditional:
@@ -131,6 +131,12 @@ def _embedded_svg(value: str, nested: int, spent: _Spent) -> tuple[str | None, l
     if any("".join(node.itertext()).strip() for node in root.iter() if node.tag.rsplit("}", 1)[-1] == "text"):
         reasons.append("SVG embeds an SVG with text, which the renderer draws there without fonts")
     return f"data:image/svg+xml;base64,{base64.b64encode(ET.tostring(root, encoding='utf-8')).decode()}", reasons
+
+
+def _links_stylesheet(data: bytes) -> bool:
+    """Whether the document has an <?xml-stylesheet?>, in UTF-16 too: ElementTree drops it,
+    and a browser applies it."""
+    return b"<?XML-STYLESHEET" in data.replace(b"\0", b"").upper()
 
 
 def _named(element: ET.Element, names: set[str]) -> None:
@@ -438,7 +444,7 @@ def rasterise(data: bytes, variant: int | None = None) -> Rendered:
     data = _inflate(data)
     root = _parse(data)
     left_out, conditional = _sanitise(root, variant)
-    if re.search(rb"<\?xml-stylesheet", data.replace(b"\0", b""), re.IGNORECASE):  # ElementTree drops it; a browser applies it
+    if _links_stylesheet(data):
         left_out.append(_external(["<?xml-stylesheet?>"]))
     size = intrinsic_size(root)
     _in_pixels(root)

@@ -28,11 +28,12 @@ _TEXT_STYLE = ("font", "color", "text-", "line-height", "white-space", "word-", 
                "visibility", "float", "clear", "table-layout", "border-collapse")
 _TEXT_ATTRIBUTES = frozenset({"style", "class", "id", "dir", "lang", "title", "align", "valign", "href", "target",
                               "rel", "color", "face", "size", "colspan", "rowspan"})
-_PAINTS = re.compile(r"url\(|image-set\(|element\(|gradient\(|paint\(", re.IGNORECASE)
+_PICTURES = r"gradient\(|image-set\(|element\(|paint\("  # CSS functions that draw a picture
+_PAINTS = re.compile(rf"url\(|{_PICTURES}", re.IGNORECASE)
 # A style sheet rule that paints an HTML label without any element to show (::before with
 # content) or as a picture: such a sheet makes no label text only.
 PAINTING_CSS = re.compile(r"(?<![\w-])content\s*:|box-shadow|border-image|background-image|list-style-image|mask"
-                          r"|gradient\(|image-set\(|element\(|paint\(", re.IGNORECASE)
+                          rf"|{_PICTURES}", re.IGNORECASE)
 _FONT = re.compile(r"font-(family|size|weight|style)\s*:\s*([^;]+)", re.IGNORECASE)
 _LINE_HEIGHT = 1.2
 _DEFAULT_SIZE = 16.0
