@@ -287,9 +287,10 @@ class Loaded(NamedTuple):
 # smallest first, each of at most ICON_PIXELS by its own header, in a file of at most
 # MAX_ICON_FILE bytes. A later frame is checked where it differs from the last one checked
 # (CHANGED_LEVELS on more than CHANGED_SHARE of its pixels, or CHANGED_PIXELS in a large
-# frame: a moving cursor does not count, a logo coming in does), up to MAX_FRAMES of them
-# and MAX_FRAME_PIXELS decoded in all. Whatever is left over is reported: the file is not
-# checked unless what was checked flags it.
+# frame: a moving cursor does not count, a logo coming in does), up to MAX_FRAMES of them,
+# MAX_FRAME_PIXELS decoded in all and MAX_CHECKED_PIXELS checked in all, the first image's
+# included (as decoded for checking: at most 2048 px on a side, or a tall image's tiles).
+# Whatever is left over is reported: the file is not checked unless what was checked flags it.
 # An SVG whose CSS has @media, @supports or @container rules is also drawn with them
 # applied, all at once and each alone: a browser applies them where their condition holds
 # (a dark colour scheme, a size), and the renderer never (see logolint.svg_css).
@@ -299,6 +300,10 @@ ICON_PIXELS = 512 * 512
 MAX_ICON_FILE = 4 * 1024 * 1024
 MAX_FRAMES = 32
 MAX_FRAME_PIXELS = 500_000_000
+# Checking costs by the pixel: a 2-MB APNG of 33 changing 2048x2048 frames took 59 s, one of
+# 1.3 MB with 5 frames of 1280x12800 (tiled) 99 s. This bound still checks all 33 frames of a
+# 1920x1080 screen recording (68 MP).
+MAX_CHECKED_PIXELS = 72_000_000
 CHANGED_LEVELS = 24
 CHANGED_SHARE = 0.001
 CHANGED_PIXELS = 4096  # in a 1280x12000 page, a 280-px logo changes 0.09% of the pixels
@@ -390,6 +395,7 @@ def _other_frames(image, side: int, first, tiled: bool):
         image.seek(1)  # as _decoded: the APNG's fallback image is not shown
     what = "page" if image.format == "TIFF" else "frame"
     last, checked, decoded, index = np.asarray(first), 0, 0, image.tell()
+    spent = last.shape[0] * last.shape[1]
     while True:
         index += 1
         try:
@@ -415,6 +421,9 @@ def _other_frames(image, side: int, first, tiled: bool):
         if checked == MAX_FRAMES:
             raise ImageError(f"{what}s from {index + 1} on: at most {MAX_FRAMES + 1} {what}s are checked "
                              f"(the first and {MAX_FRAMES} that change)")
+        spent += pixels.shape[0] * pixels.shape[1]
+        if spent > MAX_CHECKED_PIXELS:
+            raise ImageError(f"{what}s from {index + 1} on: over {MAX_CHECKED_PIXELS:,} pixels to check in all")
         checked, last = checked + 1, pixels
         yield f"{what} {index + 1}", loaded
 

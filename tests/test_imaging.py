@@ -334,6 +334,24 @@ def test_an_animation_with_more_changing_frames_than_checked_is_reported(tmp_pat
     assert result["error"] is None and not result["flagged"], result
 
 
+def test_an_animation_with_more_pixels_to_check_than_allowed_is_reported(tmp_path, capsys, monkeypatch):
+    """Checking costs by the pixel: 33 large frames, each changing, took a minute."""
+    from logolint import imaging
+
+    assert imaging.MAX_CHECKED_PIXELS >= (imaging.MAX_FRAMES + 1) * 1920 * 1080  # a 1080p recording's frames
+    old = Image.open(EXAMPLES / "old-logo.png").convert("RGB")
+    new = Image.open(EXAMPLES / "new-logo.png").convert("RGB")
+    turned = [new.rotate(angle, fillcolor="white") for angle in (0, 10, 20, 30)]
+    frame = old.size[0] * old.size[1]
+    monkeypatch.setattr(imaging, "MAX_CHECKED_PIXELS", int(2.5 * frame))
+    result = _checked(capsys, _animation(tmp_path, ".gif", turned + [old]))
+    assert result["error"] == f"frames from 3 on: over {int(2.5 * frame):,} pixels to check in all", result
+    assert _checked(capsys, _animation(tmp_path, ".gif", [turned[0], old] + turned[1:]))["flagged"]
+    monkeypatch.setattr(imaging, "MAX_CHECKED_PIXELS", 5 * frame)  # the bound counts every frame checked, no more
+    result = _checked(capsys, _animation(tmp_path, ".gif", turned + [old]))
+    assert result["flagged"] and result["error"] is None, result
+
+
 def test_an_svg_after_more_than_a_kilobyte_of_blank_space_is_still_an_svg(tmp_path: Path):
     path = tmp_path / "logo.svg"
     path.write_bytes(b"\n" + b" " * 3000 + (EXAMPLES.parent / "model" / "demo-old.svg").read_bytes())
