@@ -300,9 +300,9 @@ ICON_PIXELS = 512 * 512
 MAX_ICON_FILE = 4 * 1024 * 1024
 MAX_FRAMES = 32
 MAX_FRAME_PIXELS = 500_000_000
-# Checking costs by the pixel: a 2-MB APNG of 33 changing 2048x2048 frames took 59 s, one of
-# 1.3 MB with 5 frames of 1280x12800 (tiled) 99 s. This bound still checks all 33 frames of a
-# 1920x1080 screen recording (68 MP).
+# Checking costs by the pixel: a 2-MB APNG of 33 changing 2048x2048 frames took 60 s, one of 8
+# tall 1280x12800 frames (tiled) 90 s, 30 and 44 s with this bound (benchmarks/animations.py),
+# which still checks all 33 frames of a 1920x1080 screen recording (68 MP).
 MAX_CHECKED_PIXELS = 72_000_000
 CHANGED_LEVELS = 24
 CHANGED_SHARE = 0.001
