@@ -69,8 +69,8 @@ def _thumbnail(path: str, part: str | None = None) -> tuple[str, tuple[int, int]
         loaded = load_image(path, data, partial=True)  # a flagged SVG is shown as it was checked
         shown = loaded.image
         if part:
-            shown = next((other.image for what, other in other_images(data, WORK_SIDE, loaded.image) if what == part),
-                         shown)
+            others = other_images(data, WORK_SIDE, loaded.image, bounded=False)
+            shown = next((other.image for what, other in others if what == part), shown)
     except Exception:  # changed or removed since the check: the card shows no picture
         return None
     image = shown.copy()

@@ -349,10 +349,12 @@ def _entry_pixels(buf, entry) -> int | None:
     return abs(width) * height
 
 
-def other_images(data: bytes, side: int, first, tiled: bool = False):
+def other_images(data: bytes, side: int, first, tiled: bool = False, bounded: bool = True):
     """The file's images besides `first` (the PIL image load_image gave) that a viewer
     shows, as (what it is, Loaded), e.g. ("frame 3", ...); see MAX_FRAMES. With `tiled`,
     a tall frame is decoded as load_image decodes a tall image (see logolint.tiles).
+    Not `bounded` by MAX_CHECKED_PIXELS where none is checked: a report finding the frame
+    a check named, decoded larger than the check decoded it.
     Raises ImageError, after yielding those it checks, where any are left unchecked."""
     if is_svg(data):
         from logolint.svg import MAX_CONDITIONAL, rasterise
@@ -368,7 +370,7 @@ def other_images(data: bytes, side: int, first, tiled: bool = False):
     if image.format == "ICO":
         yield from _other_icons(image, side)
     else:
-        yield from _other_frames(image, side, first, tiled)
+        yield from _other_frames(image, side, first, tiled, bounded)
 
 
 def _other_icons(image, side: int):
@@ -388,7 +390,7 @@ def _other_icons(image, side: int):
                          f"{MAX_ICONS + 1} smallest, or in a file over {MAX_ICON_FILE // 2**20} MB)")
 
 
-def _other_frames(image, side: int, first, tiled: bool):
+def _other_frames(image, side: int, first, tiled: bool, bounded: bool):
     import numpy as np
 
     if image.format == "PNG" and image.info.get("default_image"):
@@ -422,7 +424,7 @@ def _other_frames(image, side: int, first, tiled: bool):
             raise ImageError(f"{what}s from {index + 1} on: at most {MAX_FRAMES + 1} {what}s are checked "
                              f"(the first and {MAX_FRAMES} that change)")
         spent += pixels.shape[0] * pixels.shape[1]
-        if spent > MAX_CHECKED_PIXELS:
+        if bounded and spent > MAX_CHECKED_PIXELS:
             raise ImageError(f"{what}s from {index + 1} on: over {MAX_CHECKED_PIXELS:,} pixels to check in all")
         checked, last = checked + 1, pixels
         yield f"{what} {index + 1}", loaded

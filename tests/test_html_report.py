@@ -192,6 +192,19 @@ def test_an_animation_decided_by_a_later_frame_shows_that_frame_and_names_it(tmp
     uri = re.search(r"data:image/jpeg;base64,([A-Za-z0-9+/=]+)", (tmp_path / "r.html").read_text()).group(1)
     thumbnail = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("L"))
     assert thumbnail.min() < 100  # the logo's frame, not the white first one
+    # Checked smaller without localisation, the frames fit the pixels a check may cost, as
+    # decoded for the card they do not: the card still shows the frame the check named.
+    from logolint import imaging
+
+    checked = logo.copy()
+    checked.thumbnail((448, 448))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(imaging, "MAX_CHECKED_PIXELS", 2 * checked.size[0] * checked.size[1])
+        assert logo.size[0] > 448
+        assert run_cli(str(tmp_path / "late.gif"), "--no-cache", "--no-localise", "--format", "html",
+                       "--output", str(tmp_path / "r.html")) == 1
+    uri = re.search(r"data:image/jpeg;base64,([A-Za-z0-9+/=]+)", (tmp_path / "r.html").read_text()).group(1)
+    assert np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("L")).min() < 100
     assert run_cli(str(EXAMPLES / "old-logo.png"), "--no-cache", "--format", "json") == 1
     assert json.loads(capsys.readouterr().out)["results"][0]["part"] is None
     for name, said in (("github", ": old logo (1.00 >= 0.35) in frame 2 at ["), ("sarif", ") in frame 2 at [")):
