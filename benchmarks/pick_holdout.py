@@ -9,7 +9,9 @@ sha256("SEED|package|icon") order, the first 7 simple-icons, 3 logos, 1 devicon 
 super-tiny-icons whose brand is in neither brands-dev nor an excluded set, named alike in the
 earliest cached release that holds it and the newest, and whose drawings differ on at least
 5% of their inked pixels (2 px and 60 levels of slack, each drawing's ink box fitted to the
-same frame, simple-icons in black). Nothing is shown or saved but the manifest: the set is
+same frame, simple-icons in black). Since set 36, the places of a package with no such brand
+left go to the next simple-icons (sets 34 and 35 have 10 brands: devicon and
+super-tiny-icons had none left). Nothing is shown or saved but the manifest: the set is
 picked from metadata and measurements, so no image is looked at before it is measured.
 
 Needs ../shared/data/brands-dev (its logo_sources and generate modules, run with its
@@ -53,7 +55,7 @@ HEADER = """\
 # ones: {count} more brands whose drawing changed between two releases of the same logo packages,
 # none of them among brands-dev's brands or distractors or the held-out sets {excluded}.
 # Picked blind and committed before anything is measured on it.
-# Rule: each package's icons in sha256("{seed}|package|icon") order, the first 7 simple-icons, 3 logos, 1 devicon, 1 super-tiny-icons whose brand is unused, named alike in the earliest cached release holding it and the newest, whose drawings differ on >= 5% of inked pixels (2 px, 60-level tolerance; framed and ink-box aligned; simple-icons in black).
+# Rule: each package's icons in sha256("{seed}|package|icon") order, the first 7 simple-icons, 3 logos, 1 devicon, 1 super-tiny-icons whose brand is unused, named alike in the earliest cached release holding it and the newest, whose drawings differ on >= 5% of inked pixels (2 px, 60-level tolerance; framed and ink-box aligned; simple-icons in black); the places of a package with no such brand left go to the next simple-icons.
 # Picked by benchmarks/pick_holdout.py --seed {seed} --exclude {excluded}.
 # difficulty is that share, not judged: 50% or more easy, 20-50% medium, under 20% hard.
 # Held out: measure with it once, never tune on it.
@@ -198,35 +200,46 @@ class Picker:
 
     def pick(self, seed: int, excluded: list[int], log=print) -> list[dict]:
         used, taken, picks = self.used(excluded), {}, []
+        ranks = {}
         for package, wanted in QUOTA:
-            newest = VERSIONS[package][-1]
-            ranked = sorted(self.icons(package, newest),
-                            key=lambda icon: hashlib.sha256(f"{seed}|{package}|{icon}".encode()).hexdigest())
-            got = 0
-            for rank, icon in enumerate(ranked):
-                if got == wanted:
-                    break
-                title = self.title(icon) if package == "simple-icons" else None
-                names = [icon] + ([title] if title else [])
-                found = set().union(*(keys(name) for name in names))
-                why = next((f"brand used ({k} ~ {used[k]!r})" for k in sorted(found) if k in used), None)
-                why = why or next((f"brand already picked ({taken[k]})" for k in sorted(found) if k in taken), None)
-                versions = [v for v in VERSIONS[package] if icon in self.icons(package, v)]
-                if not why and versions[0] == newest:
-                    why = "only in the newest release"
-                if why:
-                    log(f"  {package} #{rank} {icon}: {why}")
-                    continue
-                old, new = self.logo(package, versions[0], icon), self.logo(package, newest, icon)
-                share = 0.0 if old.sha256 == new.sha256 else self.share(old, new)
-                if share < LEAST_CHANGE:
-                    log(f"  {package} #{rank} {icon}: {versions[0]} -> {newest} differ on {share:.2%} (< 5%)")
-                    continue
-                log(f"* {package} #{rank} {icon}: {versions[0]} -> {newest} differ on {share:.2%}")
-                taken.update(dict.fromkeys(found, icon))
-                picks.append({"package": package, "icon": icon, "old": versions[0], "new": newest, "share": share})
-                got += 1
+            ranks[package] = self._take(package, wanted, 0, seed, used, taken, picks, log)
+        missing = sum(wanted for _, wanted in QUOTA) - len(picks)
+        if missing:  # a package with no unused brand left: simple-icons, the largest, fills its places
+            log(f"  {missing} more from simple-icons, for {shortfall(picks)}")
+            self._take("simple-icons", missing, ranks["simple-icons"], seed, used, taken, picks, log)
         return picks
+
+    def _take(self, package: str, wanted: int, start: int, seed: int, used: dict, taken: dict, picks: list,
+              log) -> int:
+        """Append to `picks` the next `wanted` brands of `package` by the rule, from its
+        `start`-th icon in the seed's order; the rank to go on from."""
+        newest = VERSIONS[package][-1]
+        ranked = sorted(self.icons(package, newest),
+                        key=lambda icon: hashlib.sha256(f"{seed}|{package}|{icon}".encode()).hexdigest())
+        got, rank = 0, start
+        while got < wanted and rank < len(ranked):
+            icon, rank = ranked[rank], rank + 1
+            title = self.title(icon) if package == "simple-icons" else None
+            names = [icon] + ([title] if title else [])
+            found = set().union(*(keys(name) for name in names))
+            why = next((f"brand used ({k} ~ {used[k]!r})" for k in sorted(found) if k in used), None)
+            why = why or next((f"brand already picked ({taken[k]})" for k in sorted(found) if k in taken), None)
+            versions = [v for v in VERSIONS[package] if icon in self.icons(package, v)]
+            if not why and versions[0] == newest:
+                why = "only in the newest release"
+            if why:
+                log(f"  {package} #{rank - 1} {icon}: {why}")
+                continue
+            old, new = self.logo(package, versions[0], icon), self.logo(package, newest, icon)
+            share = 0.0 if old.sha256 == new.sha256 else self.share(old, new)
+            if share < LEAST_CHANGE:
+                log(f"  {package} #{rank - 1} {icon}: {versions[0]} -> {newest} differ on {share:.2%} (< 5%)")
+                continue
+            log(f"* {package} #{rank - 1} {icon}: {versions[0]} -> {newest} differ on {share:.2%}")
+            taken.update(dict.fromkeys(found, icon))
+            picks.append({"package": package, "icon": icon, "old": versions[0], "new": newest, "share": share})
+            got += 1
+        return rank
 
     def pieces(self, logo) -> int:
         import numpy as np
@@ -261,7 +274,8 @@ class Picker:
 
 
 def shortfall(picks: list[dict]) -> str:
-    """The packages whose quota the picks fall short of, e.g. "super-tiny-icons (0 of 1)"."""
+    """The packages whose quota the picks fall short of, e.g. "super-tiny-icons (0 of 1)"
+    (simple-icons then fills their places; sets 34 and 35 were picked before it did)."""
     got = {package: sum(p["package"] == package for p in picks) for package, _ in QUOTA}
     return ", ".join(f"{package} ({got[package]} of {wanted})" for package, wanted in QUOTA if got[package] < wanted)
 
@@ -275,7 +289,7 @@ def manifest(picker: Picker, seed: int, excluded: str, picks: list[dict], titles
             "packages": last["packages"], "brands": [picker.entry(p, titles) for p in picks],
             "distractors": last["distractors"]}
     short = shortfall(picks)
-    note = f"# Fewer than the rule asks: no unused brand was left in {short}.\n" if short else ""
+    note = f"# No unused brand was left in {short}: simple-icons filled their places.\n" if short else ""
     return HEADER.format(seed=seed, excluded=excluded, count=len(picks)) + note + yaml.safe_dump(body, sort_keys=False, allow_unicode=True,
                                                                         width=1000)
 
@@ -294,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     for p in picks:
         print(f"{p['package']:24s} {p['icon']:24s} {p['old']:>8s} -> {p['new']:8s} {p['share']:7.2%} {difficulty(p['share'])}")
     if shortfall(picks):
-        print(f"warning: no unused brand left in {shortfall(picks)}", file=sys.stderr)
+        print(f"note: no unused brand left in {shortfall(picks)}; simple-icons filled their places",
+              file=sys.stderr)
     if args.output:
         args.output.write_text(manifest(picker, args.seed, args.exclude, picks, titles))
     return 0

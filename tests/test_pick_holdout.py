@@ -59,3 +59,39 @@ def test_a_set_short_of_its_quota_says_so_in_its_manifest():
     assert pick.shortfall(picks) == "@iconify-json/devicon (0 of 1), super-tiny-icons (0 of 1)"
     assert f"# ones: {len(picks)} more brands" in text and f"left in {pick.shortfall(picks)}." in text
     assert pick.shortfall(yaml.safe_load(pick.manifest_path(33).read_text(encoding="utf-8"))["brands"]) == ""
+
+
+def test_a_package_with_no_brand_left_gives_its_places_to_simple_icons():
+    """Sets 34 and 35 held 10 brands: devicon and super-tiny-icons had none left."""
+    import hashlib
+    from types import SimpleNamespace
+
+    class Packages(pick.Picker):
+        def __init__(self, icons):
+            self.fake = icons
+
+        def used(self, excluded):
+            return {}
+
+        def icons(self, name, version):
+            return set(self.fake.get(name, ()))
+
+        def title(self, icon):
+            return None
+
+        def logo(self, name, version, icon):
+            return SimpleNamespace(sha256=f"{version}|{icon}")
+
+        def share(self, old, new):
+            return 0.5
+
+    simple = [f"brand{i}" for i in range(20)]
+    picks = Packages({"simple-icons": simple, "@iconify-json/logos": ["alpha", "beta", "gamma", "delta"]}).pick(
+        7, [], log=lambda line: None)
+    assert len(picks) == sum(count for _, count in pick.QUOTA) == 12
+    ranked = sorted(simple, key=lambda icon: hashlib.sha256(f"7|simple-icons|{icon}".encode()).hexdigest())
+    assert [p["icon"] for p in picks if p["package"] == "simple-icons"] == ranked[:9]  # the next two, none twice
+    assert pick.shortfall(picks) == "@iconify-json/devicon (0 of 1), super-tiny-icons (0 of 1)"
+    full = Packages({"simple-icons": simple, "@iconify-json/logos": ["alpha", "beta", "gamma"],
+                     "@iconify-json/devicon": ["mu"], "super-tiny-icons": ["nu"]}).pick(7, [], log=lambda line: None)
+    assert [p["icon"] for p in full if p["package"] == "simple-icons"] == ranked[:7] and pick.shortfall(full) == ""
