@@ -273,6 +273,12 @@ class Picker:
                 "new": {"version": pick["new"], "icon": icon, "sha256": new.sha256}, "why": why}
 
 
+def filled(picks: list[dict]) -> str:
+    """What became of the places of the packages short of their quota."""
+    total = sum(wanted for _, wanted in QUOTA)
+    return "simple-icons filled their places" if len(picks) == total else f"only {len(picks)} brands of {total}"
+
+
 def shortfall(picks: list[dict]) -> str:
     """The packages whose quota the picks fall short of, e.g. "super-tiny-icons (0 of 1)"
     (simple-icons then fills their places; sets 34 and 35 were picked before it did)."""
@@ -289,7 +295,7 @@ def manifest(picker: Picker, seed: int, excluded: str, picks: list[dict], titles
             "packages": last["packages"], "brands": [picker.entry(p, titles) for p in picks],
             "distractors": last["distractors"]}
     short = shortfall(picks)
-    note = f"# No unused brand was left in {short}: simple-icons filled their places.\n" if short else ""
+    note = f"# No unused brand was left in {short}: {filled(picks)}.\n" if short else ""
     return HEADER.format(seed=seed, excluded=excluded, count=len(picks)) + note + yaml.safe_dump(body, sort_keys=False, allow_unicode=True,
                                                                         width=1000)
 
@@ -308,8 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in picks:
         print(f"{p['package']:24s} {p['icon']:24s} {p['old']:>8s} -> {p['new']:8s} {p['share']:7.2%} {difficulty(p['share'])}")
     if shortfall(picks):
-        print(f"note: no unused brand left in {shortfall(picks)}; simple-icons filled their places",
-              file=sys.stderr)
+        print(f"note: no unused brand left in {shortfall(picks)}: {filled(picks)}", file=sys.stderr)
     if args.output:
         args.output.write_text(manifest(picker, args.seed, args.exclude, picks, titles))
     return 0

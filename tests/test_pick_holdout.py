@@ -92,6 +92,8 @@ def test_a_package_with_no_brand_left_gives_its_places_to_simple_icons():
     ranked = sorted(simple, key=lambda icon: hashlib.sha256(f"7|simple-icons|{icon}".encode()).hexdigest())
     assert [p["icon"] for p in picks if p["package"] == "simple-icons"] == ranked[:9]  # the next two, none twice
     assert pick.shortfall(picks) == "@iconify-json/devicon (0 of 1), super-tiny-icons (0 of 1)"
+    assert pick.filled(picks) == "simple-icons filled their places"
+    assert pick.filled(picks[:11]) == "only 11 brands of 12"
     full = Packages({"simple-icons": simple, "@iconify-json/logos": ["alpha", "beta", "gamma"],
                      "@iconify-json/devicon": ["mu"], "super-tiny-icons": ["nu"]}).pick(7, [], log=lambda line: None)
     assert [p["icon"] for p in full if p["package"] == "simple-icons"] == ranked[:7] and pick.shortfall(full) == ""
