@@ -69,7 +69,6 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=33)
     parser.add_argument("--tall-frames", type=int, default=8)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     cases = (("2048x2048", (2048, 2048), args.frames, 300), ("1280x12800", (1280, 12800), args.tall_frames, 1500),
              ("1920x1080 recording", (1920, 1080), args.frames, 150))
     print("| frames | file | bound as shipped | lifted | ratio |")

@@ -37,6 +37,7 @@ VERSIONS = {
     "super-tiny-icons": ["0.2.1", "0.6.0"],
 }
 QUOTA = [("simple-icons", 7), ("@iconify-json/logos", 3), ("@iconify-json/devicon", 1), ("super-tiny-icons", 1)]
+PLACES = sum(wanted for _, wanted in QUOTA)
 FRAME, TOLERANCE, SLACK, INKED = 320, 60, 2, 128
 LEAST_CHANGE = 0.05
 
@@ -203,7 +204,7 @@ class Picker:
         ranks = {}
         for package, wanted in QUOTA:
             ranks[package] = self._take(package, wanted, 0, seed, used, taken, picks, log)
-        missing = sum(wanted for _, wanted in QUOTA) - len(picks)
+        missing = PLACES - len(picks)
         if missing:  # a package with no unused brand left: simple-icons, the largest, fills its places
             log(f"  {missing} more from simple-icons, for {shortfall(picks)}")
             self._take("simple-icons", missing, ranks["simple-icons"], seed, used, taken, picks, log)
@@ -275,8 +276,7 @@ class Picker:
 
 def filled(picks: list[dict]) -> str:
     """What became of the places of the packages short of their quota."""
-    total = sum(wanted for _, wanted in QUOTA)
-    return "simple-icons filled their places" if len(picks) == total else f"only {len(picks)} brands of {total}"
+    return "simple-icons filled their places" if len(picks) == PLACES else f"only {len(picks)} brands of {PLACES}"
 
 
 def shortfall(picks: list[dict]) -> str:
