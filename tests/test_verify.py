@@ -206,14 +206,14 @@ def test_white_on_dark_copies_match_the_inverted_drawing():
 
 
 def test_a_logo_file_is_also_drawn_blurred_but_a_photo_is_not():
-    greys, _, sharp_count = verify.drawings(OLD)
+    greys, _, sharp_count, opacity = verify.drawings(OLD)
     assert len(greys) == 8 and sharp_count == 4  # on white and on black, each inverted, each also blurred
     sharp, blurred = greys[0], greys[4]
     assert sharp.shape == blurred.shape and np.abs(sharp.astype(int) - blurred).max() > 100
     assert np.abs(np.diff(blurred.astype(int), axis=1)).max() < np.abs(np.diff(sharp.astype(int), axis=1)).max() / 2
     assert np.array_equal(greys[5], 255 - blurred)
     photo = Image.open(FIXTURES / "chelsea.jpg").convert("RGB")
-    greys, _, sharp_count = verify.drawings(photo)
+    greys, _, sharp_count, opacity = verify.drawings(photo)
     assert len(greys) == sharp_count == 2  # a photo as it is and inverted
 
 
@@ -391,6 +391,76 @@ def test_blurred_drawings_are_marked_and_stay_marked_through_the_model(refs):
     with np.load(io.BytesIO(verify.pack(refs))) as data:
         np.savez_compressed(stream, **{key: data[key] for key in data.files if not key.endswith("_blurred")})
     assert not any(ref.blurred for ref in verify.unpack(stream.getvalue()))
+
+
+def test_a_logo_files_drawings_keep_its_opacity_once_through_the_model(refs):
+    assert all(ref.opacity is not None for ref in refs)
+    old = [ref for ref in refs if ref.label == "old"]
+    assert all(ref.opacity is old[0].opacity for ref in old)  # one array for a file's eight drawings
+    x0, y0, x1, y1 = old[0].outline.astype(int)
+    assert np.array_equal(old[0].opacity[y0:y1, x0:x1] > 128,
+                          np.asarray(OLD.resize((x1 - x0, y1 - y0), Image.LANCZOS).getchannel("A")) > 128)
+    assert old[0].opacity[:y0].max() == 0  # the margin is transparent
+    blob = verify.pack(refs)
+    with np.load(io.BytesIO(blob)) as data:
+        assert sum(key.endswith("_opacity") for key in data.files) == 2  # once per file
+    unpacked = verify.unpack(blob)
+    assert all(np.array_equal(a.opacity, b.opacity) for a, b in zip(unpacked, refs))
+    # A model from before has none, and a photo has none: their fits are not checked.
+    stream = io.BytesIO()
+    with np.load(io.BytesIO(blob)) as data:
+        np.savez_compressed(stream, **{key: data[key] for key in data.files if "_opacity" not in key})
+    assert all(ref.opacity is None for ref in verify.unpack(stream.getvalue()))
+    photo = Image.open(FIXTURES / "chelsea.jpg").convert("RGB")
+    assert all(ref.opacity is None for ref in verify.references({"old": [photo]}))
+
+
+def test_drawn_measures_how_much_the_image_looks_like_the_drawing_placed(refs):
+    import cv2
+
+    opacity = [ref for ref in refs if ref.label == "old"][0].opacity
+    homography = np.float64([[0.5, 0, 30], [0, 0.5, 20], [0, 0, 1]])
+    page = np.full((300, 400), 200, np.uint8)
+    placed = cv2.warpPerspective(opacity, homography, (400, 300))
+    dark_logo = page - (placed * 0.6).astype(np.uint8)
+    assert verify.drawn(cv2, opacity, homography, (dark_logo,)) > 0.9
+    assert verify.drawn(cv2, opacity, homography, (255 - dark_logo,)) > 0.9  # its inverse, white on dark
+    other = np.asarray(scene(NEW, where=(30, 20), width=180).convert("L"))
+    assert verify.drawn(cv2, opacity, homography, (other,)) < verify.DRAWN
+    assert verify.drawn(cv2, opacity, homography, (page,)) == 0.0  # nothing drawn there
+    assert verify.drawn(cv2, opacity, homography, (page, dark_logo)) > 0.9  # the best of the planes
+
+
+def test_matches_say_how_much_the_image_looks_like_the_drawing_they_place(refs):
+    image = scene(OLD)
+    assert decide(refs, image).drawn > 0.6
+    # The same keypoints with each file's opacity swapped for a stripe: the homography now
+    # places a shape the image does not show there.
+    stripes = {}
+    for ref in refs:
+        stripe = stripes.setdefault(id(ref.opacity), np.zeros_like(ref.opacity))
+        stripe[: stripe.shape[0] // 6] = 255
+    striped = [dataclasses.replace(ref, opacity=stripes[id(ref.opacity)]) for ref in refs]
+    assert verify.match(striped, np.asarray(image.convert("L")))[0]["old"].drawn < verify.DRAWN
+    assert verify.match([dataclasses.replace(ref, opacity=None) for ref in refs],
+                        np.asarray(image.convert("L")))[0]["old"].drawn is None  # a model from before
+
+
+@pytest.mark.parametrize("distinct, drawn, decides", [
+    (0, 0.2, False),  # shared parts only, and the image does not look like the drawing: a heading's letters
+    (0, verify.DRAWN, True),
+    (0, None, True),  # not measured: a photo as reference, or a model from before
+    (3, 0.2, True),  # some distinct inliers: decided as before
+    (12, 0.05, True),
+])
+def test_a_verdict_on_shared_parts_alone_needs_the_drawing_to_be_there(distinct, drawn, decides):
+    old = verify.Match("old", 11, (10, 10, 200, 60), distinct=distinct, drawn=drawn)
+    found = verify.verdict({"old": old, "new": verify.Match("new", 4, (10, 10, 200, 60))}, ("old",))
+    assert (found is not None and found.label == "old") == decides
+    # The other side is held to it too.
+    new = dataclasses.replace(old, label="new")
+    found = verify.verdict({"new": new}, ("old",))
+    assert (found is not None and found.label == "new") == decides
 
 
 def test_a_blurred_drawing_needs_one_pair_more_to_call_for_the_finer_passes(refs):
