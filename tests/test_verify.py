@@ -206,14 +206,14 @@ def test_white_on_dark_copies_match_the_inverted_drawing():
 
 
 def test_a_logo_file_is_also_drawn_blurred_but_a_photo_is_not():
-    greys, _, sharp_count, opacity = verify.drawings(OLD)
+    greys, _, sharp_count, _ = verify.drawings(OLD)
     assert len(greys) == 8 and sharp_count == 4  # on white and on black, each inverted, each also blurred
     sharp, blurred = greys[0], greys[4]
     assert sharp.shape == blurred.shape and np.abs(sharp.astype(int) - blurred).max() > 100
     assert np.abs(np.diff(blurred.astype(int), axis=1)).max() < np.abs(np.diff(sharp.astype(int), axis=1)).max() / 2
     assert np.array_equal(greys[5], 255 - blurred)
     photo = Image.open(FIXTURES / "chelsea.jpg").convert("RGB")
-    greys, _, sharp_count, opacity = verify.drawings(photo)
+    greys, _, sharp_count, _ = verify.drawings(photo)
     assert len(greys) == sharp_count == 2  # a photo as it is and inverted
 
 
