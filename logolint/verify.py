@@ -447,7 +447,7 @@ def _fits(cv2, ref: Reference, points: np.ndarray, pairs: list, distinct: list, 
         found = Match(ref.label, fit[0], fit[1], distinct=found.distinct if found else 0, spread=fit[2], drawn=fit[3])
     if found is None:
         return None
-    fit = _fit(cv2, ref, points, distinct, found.distinct, size, planes)
+    fit = _fit(cv2, ref, points, distinct, found.distinct, size)  # its count only: no drawing to check
     return dataclasses.replace(found, distinct=min(fit[0], found.inliers)) if fit else found
 
 
