@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from logolint.detect import letterbox, old_match
@@ -40,12 +41,14 @@ def _separable(rng, count=301, dim=12, classes=3):
     return (centres[labels] + rng.normal(size=(count, dim)) + 5).astype(np.float32), labels
 
 
-def test_gradients_a_block_of_rows_at_a_time_are_those_of_all_rows_at_once(monkeypatch):
+@pytest.mark.parametrize("classes, scale", [(3, 0.1), (2, 0.1), (2, 50.0)])  # two classes: the brand map's own path
+def test_gradients_a_block_of_rows_at_a_time_are_those_of_all_rows_at_once(monkeypatch, classes, scale):
     rng = np.random.default_rng(3)
-    z, labels = _separable(rng)
-    onehot = np.eye(3, dtype=np.float32)[labels]
+    z, labels = _separable(rng, classes=classes)
+    onehot = np.eye(classes, dtype=np.float32)[labels]
     weights = rng.uniform(0.5, 2, len(z)).astype(np.float32)[:, None]
-    w, b = rng.normal(size=(12, 3)).astype(np.float32) * 0.1, rng.normal(size=3).astype(np.float32)
+    # At a scale of 50 the logits reach thousands: a logistic by exp() would overflow.
+    w, b = (rng.normal(size=(12, classes)) * scale).astype(np.float32), rng.normal(size=classes).astype(np.float32)
     grad_logits = (softmax(z @ w + b) - onehot) * weights
     monkeypatch.setattr(train, "GRADIENT_ROWS", 40)  # 301 rows: the last block is short
     grad_w, grad_b = train._gradients(z, w, b, onehot, weights)
