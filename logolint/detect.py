@@ -371,15 +371,17 @@ def finer_matches(model, image, grey, found: dict) -> dict:
     if scale > min(1.0, geometry.IMAGE_SIDE / max(image.size)):  # finer than the first pass
         passes.append((geometry.match_fine(refs, np.asarray(fine)), scale))
     rgb, rgb_scale = _scaled(image, geometry.IMAGE_SIDE)
+    rgb = np.asarray(rgb)
+    lightness = geometry.lightness(rgb)  # for both colour passes
     if geometry.COLOURFUL_PASS:
-        passes.append((geometry.match_colourful(refs, np.asarray(rgb)), rgb_scale))
+        passes.append((geometry.match_colourful(refs, rgb, lightness), rgb_scale))
     for matches, scale in passes:
         found = geometry.better(found, _in_image(matches, scale, image.size))
     shapes = model.silhouettes()
     # Only where the others decided nothing: in its own colour, a new logo can look like
     # the old drawing (Swagger's green braces and ring, without the dark disc between).
     if geometry.LOGO_COLOUR_PASS and shapes and geometry.verdict(found, model.info.old_labels) is None:
-        matches = geometry.match_logo_colours(refs, np.asarray(rgb), shapes.palette())
+        matches = geometry.match_logo_colours(refs, rgb, shapes.palette(), lightness)
         found = geometry.better(found, _in_image(matches, rgb_scale, image.size))
     return found
 

@@ -353,25 +353,27 @@ def colourfulness(rgb: np.ndarray) -> np.ndarray | None:
     return (chroma * (255.0 / most)).astype(np.uint8)
 
 
-def match_colourful(refs: list[Reference], rgb: np.ndarray) -> dict[str, Match]:
-    """Per label, the best match in an image's colourfulness (see COLOURFUL_PASS)."""
+def match_colourful(refs: list[Reference], rgb: np.ndarray, lightness: np.ndarray) -> dict[str, Match]:
+    """Per label, the best match in an image's colourfulness (see COLOURFUL_PASS);
+    `lightness` is the image's (see lightness), which fits are also checked against."""
     colour = colourfulness(rgb)
-    return {} if colour is None else _match(refs, *keypoints(colour), rgb.shape, planes=(colour, _lightness(rgb)))[0]
+    return {} if colour is None else _match(refs, *keypoints(colour), rgb.shape, planes=(colour, lightness))[0]
 
 
-def match_logo_colours(refs: list[Reference], rgb: np.ndarray, colours: np.ndarray) -> dict[str, Match]:
+def match_logo_colours(refs: list[Reference], rgb: np.ndarray, colours: np.ndarray,
+                       lightness: np.ndarray) -> dict[str, Match]:
     """Per label, the best match in the image's closeness to any of `colours` (rows of
     Lab; see LOGO_COLOUR_PASS)."""
     from logolint import silhouette
 
     best: dict[str, Match] = {}
-    lightness = _lightness(rgb)
     for near in silhouette.closeness(rgb, colours, LOGO_COLOUR_DISTANCE):
         best = better(best, _match(refs, *keypoints(near), rgb.shape, planes=(near, lightness))[0])
     return best
 
 
-def _lightness(rgb: np.ndarray) -> np.ndarray:
+def lightness(rgb: np.ndarray) -> np.ndarray:
+    """An RGB image's lightness (float32), for checking the colour passes' fits (see DRAWN)."""
     return rgb[..., :3] @ np.float32([0.299, 0.587, 0.114])
 
 
