@@ -115,15 +115,15 @@ def _embedded_svg(value: str, nested: int, spent: _Spent) -> tuple[str | None, l
     data = value[match.end():]
     try:
         payload = base64.b64decode(data) if match.group(2) else urllib.parse.unquote_to_bytes(data)
-        upper = payload.replace(b"\0", b"").upper()  # UTF-16 too
-        if b"<!ENTITY" in upper:  # each document may grow by ENTITY_GROWTH: not one per embedded one
+        folded = _folded(payload)
+        if b"<!ENTITY" in folded:  # each document may grow by ENTITY_GROWTH: not one per embedded one
             raise ImageError("it declares entities")
         root = _parse(payload)  # not inflated: a browser does not unzip a data URI
         left_out, conditional = _sanitise(root, None, nested + 1, spent)
         _in_pixels(root)
     except (ImageError, ValueError) as exc:  # ValueError: bad base64
         return None, [f"SVG embeds an SVG logolint cannot check ({exc})"]
-    if _links_stylesheet(payload):
+    if _links_stylesheet(folded):
         left_out.append(_external(["<?xml-stylesheet?>"]))
     reasons = [f"embedded {why}" for why in left_out]
     if conditional:
@@ -133,10 +133,15 @@ def _embedded_svg(value: str, nested: int, spent: _Spent) -> tuple[str | None, l
     return f"data:image/svg+xml;base64,{base64.b64encode(ET.tostring(root, encoding='utf-8')).decode()}", reasons
 
 
-def _links_stylesheet(data: bytes) -> bool:
-    """Whether the document has an <?xml-stylesheet?>, in UTF-16 too: ElementTree drops it,
-    and a browser applies it."""
-    return b"<?XML-STYLESHEET" in data.replace(b"\0", b"").upper()
+def _folded(data: bytes) -> bytes:
+    """The document upper-cased without its NUL bytes, so that markup is found in UTF-16 too."""
+    return data.replace(b"\0", b"").upper()
+
+
+def _links_stylesheet(folded: bytes) -> bool:
+    """Whether the document (`_folded`) has an <?xml-stylesheet?>: ElementTree drops it, and
+    a browser applies it."""
+    return b"<?XML-STYLESHEET" in folded
 
 
 def _named(element: ET.Element, names: set[str]) -> None:
@@ -444,7 +449,7 @@ def rasterise(data: bytes, variant: int | None = None) -> Rendered:
     data = _inflate(data)
     root = _parse(data)
     left_out, conditional = _sanitise(root, variant)
-    if _links_stylesheet(data):
+    if _links_stylesheet(_folded(data)):
         left_out.append(_external(["<?xml-stylesheet?>"]))
     size = intrinsic_size(root)
     _in_pixels(root)
