@@ -267,18 +267,31 @@ def holds_git(folder: Path) -> bool:
 
 
 def files_under(top: str | os.PathLike[str], onerror: Callable[[OSError], None]) -> list[Path]:
-    """Every file under the folder `top`, sorted (see _walk); `onerror` gets each folder
-    that cannot be listed, as pathlib's rglob would skip it without a word."""
-    return sorted(Path(folder, name) for folder, names in _walk(str(top), onerror) for name in names)
+    """Every file under the folder `top`, sorted, linked folders followed (see _walk): a
+    folder of examples for `train` or `eval`, where a linked folder is the user's own way
+    of sharing images between data sets, not a repository's content; `onerror` gets each
+    folder that cannot be listed, as pathlib's rglob would skip it without a word."""
+    return sorted(Path(folder, name) for folder, names in _walk(str(top), onerror, follow=True) for name in names)
 
 
-def _walk(top: str, onerror: Callable[[OSError], None]) -> Iterator[tuple[str, list[str]]]:
+def _walk(top: str, onerror: Callable[[OSError], None], follow: bool = False) -> Iterator[tuple[str, list[str]]]:
     """(folder, its file names) for `top` and every folder under it, sorted, depth first,
-    skipping `.git` and not following linked folders: os.walk without its recursion, which
-    a tree some thousand folders deep took past Python's limit before 3.12."""
+    skipping `.git` and, unless `follow`, linked folders: os.walk without its recursion,
+    which a tree some thousand folders deep took past Python's limit before 3.12. Followed,
+    a folder reached twice (a link back up the tree) is walked once."""
     stack = [top]
+    walked: set[tuple[int, int]] = set()
     while stack:
         folder = stack.pop()
+        if follow:
+            try:
+                info = os.stat(folder)
+            except OSError as exc:  # a link loop among the folders themselves
+                onerror(exc)
+                continue
+            if (info.st_dev, info.st_ino) in walked:
+                continue
+            walked.add((info.st_dev, info.st_ino))
         dirs, files = [], []
         try:
             with os.scandir(folder) as entries:
@@ -289,7 +302,7 @@ def _walk(top: str, onerror: Callable[[OSError], None]) -> Iterator[tuple[str, l
                         is_dir = False
                     if not is_dir:
                         files.append(entry.name)
-                    elif entry.name != ".git" and not entry.is_symlink():
+                    elif entry.name != ".git" and (follow or not entry.is_symlink()):
                         dirs.append(entry.name)
         except OSError as exc:
             onerror(exc)

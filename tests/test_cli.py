@@ -676,6 +676,23 @@ def test_train_counts_a_file_named_twice_once_and_tells_photos_from_marks(tmp_pa
     assert "transparency" in Image.open(tmp_path / "palette.png").info and not _is_mark(tmp_path / "palette.png")
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "symlink"), reason="no symbolic links here")
+def test_train_follows_a_linked_folder_of_examples_and_check_does_not(tmp_path: Path):
+    # Training from fewer files than given, without a word, makes a worse model; a linked
+    # folder in a repository is not its content (git stores the link).
+    from logolint.paths import collect
+    from logolint.train import gather
+
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "mark.png").write_bytes(b"x")
+    (tmp_path / "logos").mkdir()
+    (tmp_path / "logos" / "own.svg").write_bytes(b"x")
+    os.symlink(tmp_path / "elsewhere", tmp_path / "logos" / "linked")
+    assert gather([str(tmp_path / "logos")], "old") == [tmp_path / "logos" / "linked" / "mark.png",
+                                                        tmp_path / "logos" / "own.svg"]
+    assert collect([str(tmp_path / "logos")], (), tmp_path) == [str(tmp_path / "logos" / "own.svg")]
+
+
 def test_eval_refuses_conflicting_or_unwritable_options_before_any_work(tmp_path: Path, capsys, monkeypatch):
     no_training(monkeypatch)
     data = _labelled(tmp_path / "data")
