@@ -285,6 +285,41 @@ def _main_colours(lab: np.ndarray, limit: int) -> list[np.ndarray]:
     return main
 
 
+def new_hue_share(colours: dict[str, np.ndarray], rgb: np.ndarray, old_labels: tuple[str, ...]) -> float | None:
+    """The share of the (RGB) pixels in the hues only the new logo has (as recoloured's
+    hues_only counts them), where the old logo has no hue of its own; else None."""
+    own = _own_colours(colours, old_labels, hues_only=True)
+    if own is None or own[2].any() or not own[3].any():
+        return None
+    return _own_shares(rgb, *own)[1]
+
+
+def _own_colours(colours: dict[str, np.ndarray], old_labels: tuple[str, ...], hues_only: bool):
+    """The old and new logos' main colours (rows of Lab and share) and, for each, whether
+    it is the logo's own (see recoloured); None without both logos' colours."""
+    old = [values for label, values in colours.items() if label in old_labels]
+    new = [values for label, values in colours.items() if label not in old_labels]
+    if not old or not new:
+        return None
+    old, new = np.concatenate(old), np.concatenate(new)
+    apart = np.linalg.norm(old[:, None, :3] - new[None, :, :3], axis=2) >= RECOLOUR_DISTANCE
+    old_own, new_own = apart.all(1), apart.all(0)
+    if hues_only:
+        old_own &= (np.hypot(old[:, 1] - 128, old[:, 2] - 128) >= MIN_CHROMA) & (new[:, 3].sum() >= OWN_COVER)
+        new_own &= (np.hypot(new[:, 1] - 128, new[:, 2] - 128) >= MIN_CHROMA) & (old[:, 3].sum() >= OWN_COVER)
+    return old, new, old_own, new_own
+
+
+def _own_shares(rgb: np.ndarray, old: np.ndarray, new: np.ndarray, old_own: np.ndarray,
+                new_own: np.ndarray) -> tuple[float, float]:
+    """The share of the (RGB) pixels in the old logo's own colours, and in the new one's."""
+    if not rgb.size:
+        return 0.0, 0.0
+    step = max(1, round(math.sqrt(rgb.shape[0] * rgb.shape[1] / RECOLOUR_PIXELS)))
+    shown = _shares(_lab(rgb[::step, ::step]).reshape(-1, 3), np.concatenate([old, new]))
+    return float(shown[:len(old)][old_own].sum()), float(shown[len(old):][new_own].sum())
+
+
 def _lab(rgb: np.ndarray) -> np.ndarray:
     import cv2
 
@@ -898,23 +933,13 @@ def recoloured(colours: dict[str, np.ndarray], rgb: np.ndarray,
     grey and black are also what a greyed or one-colour copy, a page or a shadow shows. A
     colour then counts as changed only where the other side's main colours cover nearly all
     of its logo (OWN_COVER): the colours left out of them, each under MIN_SHARE, may be it."""
-    old = [values for label, values in colours.items() if label in old_labels]
-    new = [values for label, values in colours.items() if label not in old_labels]
-    if not old or not new or not rgb.size:
+    own = _own_colours(colours, old_labels, hues_only)
+    if own is None:
         return None
-    old, new = np.concatenate(old), np.concatenate(new)
-    apart = np.linalg.norm(old[:, None, :3] - new[None, :, :3], axis=2) >= RECOLOUR_DISTANCE
-    old_own, new_own = apart.all(1), apart.all(0)
-    if hues_only:
-        old_own &= (np.hypot(old[:, 1] - 128, old[:, 2] - 128) >= MIN_CHROMA) & (new[:, 3].sum() >= OWN_COVER)
-        new_own &= (np.hypot(new[:, 1] - 128, new[:, 2] - 128) >= MIN_CHROMA) & (old[:, 3].sum() >= OWN_COVER)
-        if not old_own.any() and not new_own.any():
-            return None
-    elif not old_own.any() or not new_own.any():
+    sides = own[2].any(), own[3].any()
+    if not (any(sides) if hues_only else all(sides)):
         return None
-    step = max(1, round(math.sqrt(rgb.shape[0] * rgb.shape[1] / RECOLOUR_PIXELS)))
-    shown = _shares(_lab(rgb[::step, ::step]).reshape(-1, 3), np.concatenate([old, new]))
-    old_share, new_share = float(shown[:len(old)][old_own].sum()), float(shown[len(old):][new_own].sum())
+    old_share, new_share = _own_shares(rgb, *own)
     if old_share >= RECOLOUR_SHARE and old_share >= RECOLOUR_LEAD * new_share:
         return True, old_share
     if new_share >= RECOLOUR_SHARE and new_share >= RECOLOUR_LEAD * old_share:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from logolint import silhouette, verify
-from logolint.detect import DEMOTED, VERIFIED, Detection, detect, overrule, recoloured
+from logolint.detect import DEMOTED, VERIFIED, Detection, _verified, detect, hues_absent, overrule, recoloured
 from logolint.model import Model
 from tiny_model import tiny_model
 
@@ -245,9 +245,9 @@ def test_check_says_the_outline_and_the_old_colours_decided(plus_model, tmp_path
 PLACED = (260, 180, 500, 280)  # where scene() pastes a 240-px wordmark
 
 
-def alike_model(folder, lookalike: float) -> Model:
+def alike_model(folder, lookalike: float, logos: dict | None = None) -> Model:
     folder.mkdir(exist_ok=True)
-    logos = {"old": [OLD], "new": [NEW]}
+    logos = logos or {"old": [OLD], "new": [NEW]}
     outlines = silhouette.pack(silhouette.masks(logos), silhouette.colours(logos))
     path = tiny_model(folder, keypoints=verify.pack(verify.references(logos)), silhouettes=outlines,
                       lookalike=lookalike)
@@ -315,6 +315,42 @@ def test_colours_that_agree_with_the_verdict_or_cannot_tell_leave_it_standing(tm
     matches = verdict_for(label)
     assert recoloured(alike, image, matches) is None
     assert (overrule(alike, Detection(0.5, label, PLACED), matches).score >= VERIFIED) == (label == "old")
+
+
+# Compose's cube, black and grey before and blue now: only the new file has a hue of its own.
+PLAIN, CUBE_BLUE = logo((40, 40, 40)), logo((30, 90, 210))
+
+
+def test_the_new_logo_s_own_hues_are_counted_only_where_the_old_logo_has_none():
+    colours = {"old": palette((40, 40, 40), NAVY), "new": palette((30, 90, 210), NAVY)}
+    blue = pixels(((30, 90, 210), 40), ((128, 128, 128), 60))
+    assert silhouette.new_hue_share(colours, blue, ("old",)) == pytest.approx(0.4)
+    assert silhouette.new_hue_share(colours, pixels(((40, 40, 40), 40), (NAVY, 60)), ("old",)) == 0.0
+    # An old hue of its own: the colours can speak for the old logo too (recoloured).
+    assert silhouette.new_hue_share({"old": palette(RED, NAVY), "new": palette((30, 90, 210), NAVY)}, blue,
+                                    ("old",)) is None
+    assert silhouette.new_hue_share({"old": palette((30, 90, 210)), "new": palette((40, 40, 40))}, blue,
+                                    ("old",)) is None  # the new logo has no hue of its own
+
+
+def test_a_new_verdict_between_look_alike_files_whose_box_lacks_the_new_hues_says_nothing(tmp_path):
+    alike = alike_model(tmp_path / "alike", 0.7, {"old": [PLAIN], "new": [CUBE_BLUE]})
+    view = Detection(0.8, "old", PLACED)  # the classifier's view of the old cube
+    # The old logo in its colours, decided new: no blue where the new logo would be.
+    assert hues_absent(alike, scene(PLAIN), verdict_for("new"))
+    assert _verified(alike, scene(PLAIN), view, verdict_for("new"), None, None).score == pytest.approx(0.8)
+    # The new logo in blue: the verdict stands, and the view showed the new logo.
+    assert not hues_absent(alike, scene(CUBE_BLUE), verdict_for("new"))
+    assert _verified(alike, scene(CUBE_BLUE), view, verdict_for("new"), None, None).score == pytest.approx(0.8 * DEMOTED)
+    # An old verdict stands (the old file has no hue to miss, and an old logo in one colour
+    # or grey shows none either), as does a new one where the old file has hues of its own;
+    # between files that do not look alike the lead is evidence.
+    assert not hues_absent(alike, scene(PLAIN), verdict_for("old"))
+    both = alike_model(tmp_path / "both", 0.7)  # red letters before, green now
+    assert not hues_absent(both, scene(OLD).convert("L").convert("RGB"), verdict_for("new"))
+    unlike = alike_model(tmp_path / "unlike", verify.LOOKALIKE - 0.01, {"old": [PLAIN], "new": [CUBE_BLUE]})
+    assert not hues_absent(unlike, scene(PLAIN), verdict_for("new"))
+    assert _verified(unlike, scene(PLAIN), view, verdict_for("new"), None, None).score == pytest.approx(0.8 * DEMOTED)
 
 
 def test_a_model_says_how_alike_its_logo_files_look_and_a_damaged_value_is_refused(tmp_path):
