@@ -341,7 +341,8 @@ def test_a_new_verdict_between_look_alike_files_whose_box_lacks_the_new_hues_say
     assert _verified(alike, scene(PLAIN), view, verdict_for("new"), None, None).score == pytest.approx(0.8)
     # The new logo in blue: the verdict stands, and the view showed the new logo.
     assert not hues_absent(alike, scene(CUBE_BLUE), verdict_for("new"))
-    assert _verified(alike, scene(CUBE_BLUE), view, verdict_for("new"), None, None).score == pytest.approx(0.8 * DEMOTED)
+    blue = _verified(alike, scene(CUBE_BLUE), view, verdict_for("new"), None, None)
+    assert blue.score == pytest.approx(0.8 * DEMOTED)
     # An old verdict stands (the old file has no hue to miss, and an old logo in one colour
     # or grey shows none either), as does a new one where the old file has hues of its own;
     # between files that do not look alike the lead is evidence.
