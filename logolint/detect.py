@@ -288,7 +288,7 @@ LOOKALIKE_GRADE = True
 # between such files does not stand where its box shows less than HUES_ABSENT of those
 # hues: Compose's cube, black and grey before and blue now, had its old logos in colour
 # demoted by new verdicts of 9 or more inliers. The classifier and the outline decide there
-# instead. Over held-out sets 34-38 and brands-dev, only Compose (set 38) and Vultr (set 35)
+# instead. Over held-out sets 19-38 and brands-dev, only Compose (set 38) and Vultr (set 35)
 # have such files: at the models' own thresholds, Compose's old logos 17 -> 25 of 28 (two
 # more of its new logos over it, both greyed: 8 -> 10 of 130 images without the old logo)
 # and Vultr's 27 -> 28 of 30, its false positives the same. Counting either file's own hues,
