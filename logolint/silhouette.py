@@ -289,7 +289,10 @@ def new_hue_share(colours: dict[str, np.ndarray], rgb: np.ndarray, old_labels: t
     """The share of the (RGB) pixels in the hues only the new logo has (as recoloured's
     hues_only counts them), where the old logo has no hue of its own; else None."""
     own = _own_colours(colours, old_labels, hues_only=True)
-    if own is None or own[2].any() or not own[3].any():
+    if own is None:
+        return None
+    _, _, old_own, new_own = own
+    if old_own.any() or not new_own.any():
         return None
     return _own_shares(rgb, *own)[1]
 
@@ -936,7 +939,8 @@ def recoloured(colours: dict[str, np.ndarray], rgb: np.ndarray,
     own = _own_colours(colours, old_labels, hues_only)
     if own is None:
         return None
-    sides = own[2].any(), own[3].any()
+    _, _, old_own, new_own = own
+    sides = old_own.any(), new_own.any()
     if not (any(sides) if hues_only else all(sides)):
         return None
     old_share, new_share = _own_shares(rgb, *own)
