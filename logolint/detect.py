@@ -272,7 +272,7 @@ SHARED_EXTENT = 1.5
 # Logo files that look alike to keypoints (verify.LOOKALIKE, measured by `train`) are told
 # apart by chance in their keypoints, however large the lead. Where one file has hues the
 # other lacks (a colour swap: Stellar, Buffer), those hues in a keypoint verdict's box
-# overrule it when they say the other logo (silhouette.recoloured, hues_only). Through the
+# overrule it when they say the other logo (logo_colours.recoloured, hues_only). Through the
 # CLI on the 16 held-out brands where it can act: 16 scores moved, all the right way. Any
 # colour of a file's own (white, grey, black too) moved 6 the wrong way; for files that do
 # not look alike, 5 of 11 flips (keypoint stage alone, 12 brands) were wrong.
@@ -622,7 +622,7 @@ def recoloured(model, image, matches: dict, region=None) -> Recolour | None:
     (LOOKALIKE_COLOURS), where they decided for one of them; or else, for a redesign that
     kept the outline (silhouette.KEPT_OUTLINE), in the region shaped like the brand's logo
     (an Outline in the image's pixels, see outline_match). None where none of these is
-    found or the colours do not tell (silhouette.recoloured), and where they agree with a
+    found or the colours do not tell (logo_colours.recoloured), and where they agree with a
     keypoint verdict."""
     from logolint import verify as keypoints
 
@@ -636,12 +636,12 @@ def recoloured(model, image, matches: dict, region=None) -> Recolour | None:
         return None
     import numpy as np
 
-    from logolint import silhouette
+    from logolint import logo_colours
 
     box = _clipped(tied[0].box if tied else decided.box if decided else region.box, image.size)
     if box is None:
         return None
-    found = silhouette.recoloured(shapes.colours, np.asarray(image.crop(box)), old_labels, hues_only=bool(decided))
+    found = logo_colours.recoloured(shapes.colours, np.asarray(image.crop(box)), old_labels, hues_only=bool(decided))
     if found is None:
         return None
     is_old, share = found
@@ -671,9 +671,9 @@ def hues_absent(model, image, matches: dict) -> bool:
         return False
     import numpy as np
 
-    from logolint import silhouette
+    from logolint import logo_colours
 
-    share = silhouette.new_hue_share(shapes.colours, np.asarray(image.crop(box)), model.info.old_labels)
+    share = logo_colours.new_hue_share(shapes.colours, np.asarray(image.crop(box)), model.info.old_labels)
     return share is not None and share < HUES_ABSENT
 
 

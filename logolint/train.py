@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from logolint import silhouette, verify
+from logolint import logo_colours, silhouette, verify
 from logolint.detect import STRIDE, letterbox, square
 from logolint.errors import ConfigError, ImageError
 from logolint.imaging import IMAGE_EXTENSIONS, load_image, read_file
@@ -589,7 +589,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     alike = verify.lookalike(logos, refs)
     metadata["lookalike"] = round(alike, 3)
     masks = silhouette.masks(logos)
-    outlines = silhouette.pack(masks, silhouette.colours(logos)) if masks.get("old") else b""
+    outlines = silhouette.pack(masks, logo_colours.main_colours(logos)) if masks.get("old") else b""
     data = fuse(backbone.path, head, brand, prototype_units, metadata, keypoints, outlines)
     threshold, accuracy = _recommend_threshold(Model(Path(output) / "model.tflite", data), rng,
                                                {OLD: sources[OLD], NEW: sources[NEW]})

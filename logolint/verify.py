@@ -139,7 +139,7 @@ COLOURFUL_PASS = True
 # chroma would be compression noise (in the spike, skipping them lost nothing).
 COLOURFUL_MIN_CHROMA = 32
 # Where the finer passes decide nothing, the image is also matched in its closeness to each
-# main colour of the logo files (see silhouette.closeness): a navy wordmark over a dark red
+# main colour of the logo files (see logo_colours.closeness): a navy wordmark over a dark red
 # cup is as dark as the cup in grey and as colourful in colourfulness, but the only navy
 # there. Keypoint stage alone over 6,884 image-brand pairs of four held-out sets: 21 more old
 # verdicts on old logos, 20 more new ones on new logos, 3 new logos decided old, no page
@@ -364,10 +364,10 @@ def match_logo_colours(refs: list[Reference], rgb: np.ndarray, colours: np.ndarr
                        lightness: np.ndarray) -> dict[str, Match]:
     """Per label, the best match in the image's closeness to any of `colours` (rows of
     Lab; see LOGO_COLOUR_PASS)."""
-    from logolint import silhouette
+    from logolint import logo_colours
 
     best: dict[str, Match] = {}
-    for near in silhouette.closeness(rgb, colours, LOGO_COLOUR_DISTANCE):
+    for near in logo_colours.closeness(rgb, colours, LOGO_COLOUR_DISTANCE):
         best = better(best, _match(refs, *keypoints(near), rgb.shape, planes=(near, lightness))[0])
     return best
 
@@ -566,7 +566,7 @@ def tie(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Match, 
     """The old and the new match where both logos' drawings were found in about the same
     place (TIE_OVERLAP), MIN_INLIERS or more each, and neither leads (see verdict): a
     redesign that keeps the drawing, which only its colours can tell (see
-    silhouette.recoloured). None otherwise."""
+    logo_colours.recoloured). None otherwise."""
     old, new = _sides(matches, old_labels)
     if old is None or new is None or min(old.inliers, new.inliers) < MIN_INLIERS or verdict(matches, old_labels):
         return None

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from logolint import silhouette, verify
+from logolint import logo_colours, silhouette, verify
 from logolint.detect import keypoint_matches
 from logolint.model import Model
 from test_verify import NEW, OLD, iou
@@ -40,7 +40,7 @@ def on_red(mark: Image.Image | None, size=(256, 170), width=200) -> Image.Image:
 
 
 def model(folder, logos: dict, colours: bool = True) -> Model:
-    outlines = silhouette.pack(silhouette.masks(logos), silhouette.colours(logos) if colours else None)
+    outlines = silhouette.pack(silhouette.masks(logos), logo_colours.main_colours(logos) if colours else None)
     path = tiny_model(folder, keypoints=verify.pack(verify.references(logos)), silhouettes=outlines)
     return Model(path, path.read_bytes())
 
@@ -90,9 +90,9 @@ def test_one_pass_per_logo_colour_and_only_with_the_finer_passes(navy_model, tmp
 
 def test_closeness_is_full_at_the_colour_and_none_from_the_distance_on():
     rgb = np.uint8([[NAVY, (30, 35, 115), (105, 120, 115), (0, 0, 0)]])
-    lab = silhouette._lab(rgb)[0]
+    lab = logo_colours.to_lab(rgb)[0]
     assert np.linalg.norm(lab[2] - lab[0]) >= verify.LOGO_COLOUR_DISTANCE
-    near = next(silhouette.closeness(rgb, lab[:1], verify.LOGO_COLOUR_DISTANCE))
+    near = next(logo_colours.closeness(rgb, lab[:1], verify.LOGO_COLOUR_DISTANCE))
     assert near[0, 0] == 255 and 0 < near[0, 1] < 255 and near[0, 2] == 0 and near[0, 3] == 0
 
 

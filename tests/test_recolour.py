@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from logolint import silhouette, verify
+from logolint import logo_colours, silhouette, verify
 from logolint.detect import DEMOTED, VERIFIED, Detection, _verified, detect, hues_absent, overrule, recoloured
 from logolint.model import Model
 from tiny_model import tiny_model
@@ -47,7 +47,7 @@ def scene(mark: Image.Image | None, width: int = 240) -> Image.Image:
 @pytest.fixture(scope="module")
 def recolour_model(tmp_path_factory) -> Model:
     logos = {"old": [OLD], "new": [NEW]}
-    outlines = silhouette.pack(silhouette.masks(logos), silhouette.colours(logos))
+    outlines = silhouette.pack(silhouette.masks(logos), logo_colours.main_colours(logos))
     path = tiny_model(tmp_path_factory.mktemp("recolour"), keypoints=verify.pack(verify.references(logos)),
                       silhouettes=outlines)
     return Model(path, path.read_bytes())
@@ -63,7 +63,7 @@ def test_the_keypoints_of_a_recoloured_redesign_tie(recolour_model):
 def test_the_old_colours_where_the_keypoints_tie_make_the_image_old(recolour_model):
     found = detect(recolour_model, scene(OLD))
     assert found.score >= VERIFIED and found.label == "old"
-    assert found.verified >= verify.MIN_INLIERS and found.colours >= silhouette.RECOLOUR_SHARE
+    assert found.verified >= verify.MIN_INLIERS and found.colours >= logo_colours.RECOLOUR_SHARE
     assert 230 <= found.box[0] <= 300
 
 
@@ -71,7 +71,7 @@ def test_the_new_colours_there_demote_the_view_that_looked_there(recolour_model)
     image = scene(NEW)
     matches = _matches(recolour_model, image)
     found = recoloured(recolour_model, image, matches)
-    assert not found.old and found.label == "new" and found.share >= silhouette.RECOLOUR_SHARE
+    assert not found.old and found.label == "new" and found.share >= logo_colours.RECOLOUR_SHARE
     assert found.box == matches["new"].box and found.verified == matches["new"].inliers
     weak = Detection(0.8, "old", (0, 0, *image.size))
     assert detect(recolour_model, image).score < VERIFIED
@@ -94,7 +94,7 @@ def _matches(model, image):
 
 
 def palette(*colours: tuple[int, int, int]) -> np.ndarray:
-    lab = silhouette._lab(np.array([colours], np.uint8))[0]
+    lab = logo_colours.to_lab(np.array([colours], np.uint8))[0]
     return np.column_stack([lab, np.full(len(colours), 1 / len(colours))]).astype(np.float32)
 
 
@@ -112,29 +112,29 @@ def pixels(*parts: tuple[tuple[int, int, int], int]) -> np.ndarray:
 ])
 def test_the_colours_each_logo_changed_decide_when_one_side_clearly_shows(parts, expected):
     colours = {"old": palette(RED, NAVY), "new": palette(GREEN, NAVY)}
-    found = silhouette.recoloured(colours, pixels(*parts), ("old",))
+    found = logo_colours.recoloured(colours, pixels(*parts), ("old",))
     assert (found and found[0]) == expected if expected is not None else found is None
 
 
 def test_colours_both_logos_share_never_decide():
     same = {"old": palette(RED, NAVY), "new": palette(RED, NAVY)}
-    assert silhouette.recoloured(same, pixels((RED, 50), (NAVY, 50)), ("old",)) is None
+    assert logo_colours.recoloured(same, pixels((RED, 50), (NAVY, 50)), ("old",)) is None
     # The new logo adds a colour but keeps all the old ones: the old logo has none of its own.
     added = {"old": palette(RED), "new": palette(RED, GREEN)}
-    assert silhouette.recoloured(added, pixels((RED, 50), (NAVY, 50)), ("old",)) is None
-    assert silhouette.recoloured({"old": palette(RED)}, pixels((RED, 50)), ("old",)) is None
+    assert logo_colours.recoloured(added, pixels((RED, 50), (NAVY, 50)), ("old",)) is None
+    assert logo_colours.recoloured({"old": palette(RED)}, pixels((RED, 50)), ("old",)) is None
 
 
 def test_against_a_verdict_only_hues_count_and_one_side_of_them_is_enough():
     # The old logo was blue, the new one is black: black is also any greyed copy or shadow.
     colours = {"old": palette((22, 142, 234)), "new": palette((35, 31, 32))}
     black = pixels(((35, 31, 32), 40), ((128, 128, 128), 60))
-    assert silhouette.recoloured(colours, black, ("old",)) == (False, pytest.approx(0.4))
-    assert silhouette.recoloured(colours, black, ("old",), hues_only=True) is None
+    assert logo_colours.recoloured(colours, black, ("old",)) == (False, pytest.approx(0.4))
+    assert logo_colours.recoloured(colours, black, ("old",), hues_only=True) is None
     blue = pixels(((22, 142, 234), 40), ((128, 128, 128), 60))
-    assert silhouette.recoloured(colours, blue, ("old",), hues_only=True) == (True, pytest.approx(0.4))
+    assert logo_colours.recoloured(colours, blue, ("old",), hues_only=True) == (True, pytest.approx(0.4))
     white = {"old": palette((255, 255, 255)), "new": palette((35, 31, 32))}  # no hue on either side
-    assert silhouette.recoloured(white, pixels(((255, 255, 255), 100)), ("old",), hues_only=True) is None
+    assert logo_colours.recoloured(white, pixels(((255, 255, 255), 100)), ("old",), hues_only=True) is None
 
 
 def test_a_tie_needs_both_drawings_in_the_same_place_and_neither_ahead():
@@ -179,7 +179,7 @@ def plus(colour: tuple[int, int, int], points=PLUS) -> Image.Image:
 
 def kept_model(folder, new: Image.Image) -> Model:
     logos = {"old": [plus(CYAN)], "new": [new]}
-    outlines = silhouette.pack(silhouette.masks(logos), silhouette.colours(logos))
+    outlines = silhouette.pack(silhouette.masks(logos), logo_colours.main_colours(logos))
     path = tiny_model(folder, keypoints=verify.pack(verify.references(logos)), silhouettes=outlines)
     return Model(path, path.read_bytes())
 
@@ -203,7 +203,7 @@ def test_where_nothing_else_decides_the_old_colour_of_the_kept_outline_makes_the
     assert verify.verdict(matches, ("old",)) is None and verify.tie(matches, ("old",)) is None
     found = detect(plus_model, image)
     assert found.score >= VERIFIED and found.label == "old"
-    assert found.outline >= silhouette.MIN_FIT and found.colours >= silhouette.RECOLOUR_SHARE and not found.verified
+    assert found.outline >= silhouette.MIN_FIT and found.colours >= logo_colours.RECOLOUR_SHARE and not found.verified
     assert 240 <= found.box[0] <= 280 and 160 <= found.box[1] <= 200  # the plus, pasted at (260, 180)
     monkeypatch.setattr(silhouette, "KEPT_OUTLINE", 1.01)  # as if the redesign had changed the outline
     assert detect(plus_model, image).score < VERIFIED
@@ -248,7 +248,7 @@ PLACED = (260, 180, 500, 280)  # where scene() pastes a 240-px wordmark
 def alike_model(folder, lookalike: float, logos: dict | None = None) -> Model:
     folder.mkdir(exist_ok=True)
     logos = logos or {"old": [OLD], "new": [NEW]}
-    outlines = silhouette.pack(silhouette.masks(logos), silhouette.colours(logos))
+    outlines = silhouette.pack(silhouette.masks(logos), logo_colours.main_colours(logos))
     path = tiny_model(folder, keypoints=verify.pack(verify.references(logos)), silhouettes=outlines,
                       lookalike=lookalike)
     return Model(path, path.read_bytes())
@@ -279,7 +279,7 @@ def test_the_old_colours_overrule_a_keypoint_verdict_for_the_new_logo_between_fi
     assert found.overrules and found.old and found.label == "old"
     decided = overrule(alike, Detection(0.3, "new", PLACED), matches, recolour=found)
     assert decided.score >= VERIFIED and decided.label == "old" and decided.box == PLACED
-    assert decided.verified == 30 and decided.colours >= silhouette.RECOLOUR_SHARE
+    assert decided.verified == 30 and decided.colours >= logo_colours.RECOLOUR_SHARE
 
 
 def test_a_keypoint_verdict_between_files_that_look_alike_is_graded_by_the_classifier_alone(tmp_path):
@@ -324,12 +324,12 @@ PLAIN, CUBE_BLUE = logo((40, 40, 40)), logo((30, 90, 210))
 def test_the_new_logo_s_own_hues_are_counted_only_where_the_old_logo_has_none():
     colours = {"old": palette((40, 40, 40), NAVY), "new": palette((30, 90, 210), NAVY)}
     blue = pixels(((30, 90, 210), 40), ((128, 128, 128), 60))
-    assert silhouette.new_hue_share(colours, blue, ("old",)) == pytest.approx(0.4)
-    assert silhouette.new_hue_share(colours, pixels(((40, 40, 40), 40), (NAVY, 60)), ("old",)) == 0.0
+    assert logo_colours.new_hue_share(colours, blue, ("old",)) == pytest.approx(0.4)
+    assert logo_colours.new_hue_share(colours, pixels(((40, 40, 40), 40), (NAVY, 60)), ("old",)) == 0.0
     # An old hue of its own: the colours can speak for the old logo too (recoloured).
-    assert silhouette.new_hue_share({"old": palette(RED, NAVY), "new": palette((30, 90, 210), NAVY)}, blue,
+    assert logo_colours.new_hue_share({"old": palette(RED, NAVY), "new": palette((30, 90, 210), NAVY)}, blue,
                                     ("old",)) is None
-    assert silhouette.new_hue_share({"old": palette((30, 90, 210)), "new": palette((40, 40, 40))}, blue,
+    assert logo_colours.new_hue_share({"old": palette((30, 90, 210)), "new": palette((40, 40, 40))}, blue,
                                     ("old",)) is None  # the new logo has no hue of its own
 
 

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from conftest import ROOT, run_cli
-from logolint import silhouette, verify
+from logolint import logo_colours, silhouette, verify
 from logolint.detect import VERIFIED, Detection, overrule
 from logolint.errors import ModelError
 from logolint.model import Model
@@ -192,7 +192,7 @@ def lab(rgb: tuple[int, int, int]) -> np.ndarray:
 def test_the_main_colours_of_the_logo_files():
     two_tone = mark("old")
     ImageDraw.Draw(two_tone).rectangle((20, 80, 60, 120), fill=(250, 200, 20, 255))
-    found = silhouette.colours({"old": [two_tone], "new": [mark("new")], "photo": [PHOTO]})
+    found = logo_colours.main_colours({"old": [two_tone], "new": [mark("new")], "photo": [PHOTO]})
     assert set(found) == {"old", "new"}  # a photo has no transparency, so no logo colours
     assert len(found["old"]) == 2 and len(found["new"]) == 1
     assert np.linalg.norm(found["old"][0, :3] - lab((40, 160, 90))) < 2  # the most common first
@@ -202,7 +202,7 @@ def test_the_main_colours_of_the_logo_files():
     yellow = np.all(np.asarray(two_tone)[:, :, :3] == (250, 200, 20), axis=2) & alpha
     assert found["old"][1, 3] == pytest.approx(yellow.sum() / alpha.sum(), abs=0.02)  # its share of the logo
     assert found["new"][0, 3] == pytest.approx(1.0, abs=0.02)
-    assert silhouette.colours({"old": [Image.new("RGBA", (50, 50), (0, 0, 0, 0))]}) == {}  # nothing opaque
+    assert logo_colours.main_colours({"old": [Image.new("RGBA", (50, 50), (0, 0, 0, 0))]}) == {}  # nothing opaque
 
 
 def test_the_colour_distance_is_the_euclidean_one_to_the_last_bit():
@@ -210,7 +210,7 @@ def test_the_colour_distance_is_the_euclidean_one_to_the_last_bit():
     image = rng.uniform(0, 255, (37, 53, 3)).astype(np.float32)
     colour = np.float32([200.5, 12.25, 130.0])
     planes = np.ascontiguousarray(image.transpose(2, 0, 1))
-    assert np.array_equal(silhouette._distance(planes, colour), np.linalg.norm(image - colour, axis=2))
+    assert np.array_equal(logo_colours.distance_to(planes, colour), np.linalg.norm(image - colour, axis=2))
 
 
 def test_the_spread_of_a_shape_does_not_change_with_an_affine_view():
@@ -227,7 +227,7 @@ def test_the_spread_of_a_shape_does_not_change_with_an_affine_view():
 def test_a_pictures_regions_are_normalised_at_once_as_one_at_a_time():
     # Thresholds of a photo: hundreds of regions of every shape, thin ones and specks among them.
     page = np.asarray(PHOTO.resize((300, 200), Image.BILINEAR))
-    _, found = silhouette._search(silhouette._binaries(silhouette._lab(page), None), 0.0, np.inf)
+    _, found = silhouette._search(silhouette._binaries(logo_colours.to_lab(page), None), 0.0, np.inf)
     assert len(found) > 50
     one_by_one = np.stack([silhouette.normalised(mask, 1, moments)[0] for _, _, mask, moments in found])
     at_once = silhouette._views(found)
@@ -247,7 +247,7 @@ def test_a_mark_in_its_own_colour_is_found_where_lightness_and_colourfulness_can
     page.paste(logo, (120, 60), logo)
     masks = silhouette.masks({"old": [mark("old")], "new": [mark("new")]})
     assert found(silhouette.Silhouettes(masks), page) is None
-    outline = found(silhouette.Silhouettes(masks, silhouette.colours({"old": [mark("old")]})), page)
+    outline = found(silhouette.Silhouettes(masks, logo_colours.main_colours({"old": [mark("old")]})), page)
     assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
     opaque = logo.getchannel("A").getbbox()
     assert iou(outline.box, (120 + opaque[0], 60 + opaque[1], 120 + opaque[2], 60 + opaque[3])) > 0.85
@@ -293,13 +293,13 @@ NEW_SHADES = ((170, 20, 30), (200, 120, 0), (0, 110, 60))
 @pytest.fixture(scope="module")
 def wheels() -> silhouette.Silhouettes:
     logos = {"old": [wheel(OLD_SHADES)], "new": [wheel(NEW_SHADES)]}
-    return silhouette.Silhouettes(silhouette.masks(logos), silhouette.colours(logos))
+    return silhouette.Silhouettes(silhouette.masks(logos), logo_colours.main_colours(logos))
 
 
 @pytest.mark.parametrize("angle, width", [(0, 150), (40, 90)])
 def test_a_round_mark_is_told_from_its_redesign_by_its_colours(wheels, angle, width):
     outline = found(wheels, scene(wheel(OLD_SHADES), angle, width))
-    assert outline is not None and outline.label == "old" and outline.colours >= silhouette.COLOUR_MARGIN
+    assert outline is not None and outline.label == "old" and outline.colours >= logo_colours.COLOUR_MARGIN
     assert outline.fit >= silhouette.COLOUR_FIT
     assert found(wheels, scene(wheel(NEW_SHADES), angle, width)) is None
 
@@ -318,7 +318,7 @@ def test_a_mark_in_parts_parted_by_thin_gaps_is_one_region(monkeypatch, angle, w
     # On a white page the spokes join the page: each colour, and all of them together, see
     # three sectors; only the closed gaps see the wheel.
     logos = {"old": [spoked(OLD_SHADES)], "new": [spoked(NEW_SHADES)]}
-    shapes = silhouette.Silhouettes(silhouette.masks(logos), silhouette.colours(logos))
+    shapes = silhouette.Silhouettes(silhouette.masks(logos), logo_colours.main_colours(logos))
 
     def page(shades) -> Image.Image:
         image = Image.new("RGB", (600, 400), (255, 255, 255))
@@ -327,7 +327,7 @@ def test_a_mark_in_parts_parted_by_thin_gaps_is_one_region(monkeypatch, angle, w
         return image
 
     outline = found(shapes, page(OLD_SHADES))
-    assert outline is not None and outline.label == "old" and outline.colours >= silhouette.COLOUR_MARGIN
+    assert outline is not None and outline.label == "old" and outline.colours >= logo_colours.COLOUR_MARGIN
     assert found(shapes, page(NEW_SHADES)) is None
     monkeypatch.setattr(silhouette, "CLOSING", 0)
     assert found(shapes, page(OLD_SHADES)) is None
@@ -340,10 +340,10 @@ def test_one_old_colour_alone_never_decides(wheels):
     assert found(wheels, scene(two_of_three)) is None
     # nor a logo of one hue, however round and however well it matches, with white or without
     mono = {"old": [wheel([OLD_SHADES[0]] * 3)], "new": [wheel([NEW_SHADES[0]] * 3)]}
-    assert found(silhouette.Silhouettes(silhouette.masks(mono), silhouette.colours(mono)), scene(red_disc)) is None
+    assert found(silhouette.Silhouettes(silhouette.masks(mono), logo_colours.main_colours(mono)), scene(red_disc)) is None
     red_white = wheel([OLD_SHADES[0], OLD_SHADES[0], (255, 255, 255)])
     hue_and_white = {"old": [red_white], "new": [wheel([NEW_SHADES[0], NEW_SHADES[0], (255, 255, 255)])]}
-    shapes = silhouette.Silhouettes(silhouette.masks(hue_and_white), silhouette.colours(hue_and_white))
+    shapes = silhouette.Silhouettes(silhouette.masks(hue_and_white), logo_colours.main_colours(hue_and_white))
     assert len(shapes.colours["old"]) == 2
     page = Image.new("RGB", (600, 400), (30, 30, 40))
     placed = red_white.resize((150, 150), Image.LANCZOS)
@@ -353,7 +353,7 @@ def test_one_old_colour_alone_never_decides(wheels):
 
 def test_silhouettes_survive_the_model_metadata():
     masks = silhouette.masks({"old": [mark("old"), mark("disc")], "new": [mark("new")]})
-    colours = silhouette.colours({"old": [mark("old")]})
+    colours = logo_colours.main_colours({"old": [mark("old")]})
     again, colours_again = silhouette.unpack(silhouette.pack(masks, colours))
     assert set(again) == {"old", "new"} and len(again["old"]) == 2
     assert all(np.array_equal(a, b) for label in masks for a, b in zip(again[label], masks[label]))
@@ -483,7 +483,7 @@ def test_check_and_explain_report_the_outline(outline_model, tmp_path, capsys, m
 
 def test_check_and_explain_say_when_the_colours_decided(tmp_path, capsys, monkeypatch):
     logos = {"old": [wheel(OLD_SHADES)], "new": [wheel(NEW_SHADES)]}
-    path = tiny_model(tmp_path, silhouettes=silhouette.pack(silhouette.masks(logos), silhouette.colours(logos)))
+    path = tiny_model(tmp_path, silhouettes=silhouette.pack(silhouette.masks(logos), logo_colours.main_colours(logos)))
     monkeypatch.chdir(tmp_path)
     (tmp_path / "images").mkdir()
     scene(wheel(OLD_SHADES), 20, 120).save(tmp_path / "images/old.png")
@@ -494,7 +494,7 @@ def test_check_and_explain_say_when_the_colours_decided(tmp_path, capsys, monkey
     assert "outline" not in "".join(line for line in out.splitlines() if "new.png" in line)  # the tiny model's own guess
     assert run_cli("check", "images", "--model", str(path), "--no-cache", "--format", "json") == 1
     results = {Path(r["path"]).name: r for r in json.loads(capsys.readouterr().out)["results"]}
-    assert results["old.png"]["colours"] >= silhouette.COLOUR_MARGIN and results["old.png"]["outline"] > 0
+    assert results["old.png"]["colours"] >= logo_colours.COLOUR_MARGIN and results["old.png"]["outline"] > 0
     assert results["new.png"]["colours"] == 0.0 and results["new.png"]["outline"] == 0.0
     assert run_cli("explain", "images/old.png", "--model", str(path)) == 1
     assert re.search(r"reference outline and colours +fired", capsys.readouterr().out)
@@ -516,7 +516,7 @@ def test_a_mark_of_several_colours_is_one_region_where_its_colours_count_togethe
     placed = two_hues.resize((150, 150), Image.NEAREST)
     page.paste(placed, (120, 60), placed)
     masks = silhouette.masks({"old": [two_hues], "new": [mark("new")]})
-    colours = silhouette.colours({"old": [two_hues]})
+    colours = logo_colours.main_colours({"old": [two_hues]})
     assert len(colours["old"]) == 2
     outline = found(silhouette.Silhouettes(masks, colours), page)
     assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
@@ -533,7 +533,7 @@ def test_the_two_threads_find_each_region_once_in_the_order_of_one_search():
     page = Image.new("RGB", (400, 300), (255, 255, 255))
     ImageDraw.Draw(page).polygon([(60, 40), (200, 120), (90, 250)], fill=(20, 110, 40))
     ImageDraw.Draw(page).ellipse((250, 60, 360, 170), fill=(200, 40, 40))
-    lab = silhouette._lab(np.asarray(page))
+    lab = logo_colours.to_lab(np.asarray(page))
     colours = np.float32([[*lab[120, 110], 1.0]])
     seen_keys, found = silhouette._search(silhouette._binaries(lab, colours), 0.0, np.inf)
     seen, expected = set(), []
