@@ -15,7 +15,7 @@ from logolint.errors import ImageError
 from logolint.formats import printable
 from logolint.svg_css import (ANIMATED, ROOT_MARK, could_match, hides, inline_left_out, styled,
                               without_external_urls)
-from logolint.svg_html import PAINTING_CSS, as_text, text_lines
+from logolint.svg_html import PAINTING_CSS, XHTML, as_text, text_lines
 
 MAX_SVG_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 128  # the renderer itself crashed on groups about 250 deep
@@ -182,7 +182,8 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0,
     namespace = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     root.set(ROOT_MARK, "")
     # A style sheet can paint HTML labels (::before with content, a box-shadow): then none is text only.
-    painted = any(PAINTING_CSS.search("".join(style.itertext())) for style in root.iter(f"{namespace}style"))
+    styles = (f"{namespace}style", f"{XHTML}style")  # a browser applies an HTML <style> in an SVG too
+    painted = any(PAINTING_CSS.search("".join(element.itertext())) for element in root.iter() if element.tag in styles)
 
     def leave_out(why: str | None) -> None:
         if why and len(left_out) < MAX_REASONS:
@@ -247,7 +248,7 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0,
             label = None if painted else text_lines(element)
             for node in element.iter():  # HTML a rule may animate
                 _named(node, names)
-            if extensions is not None and "http://www.w3.org/1999/xhtml" not in extensions:
+            if extensions is not None and XHTML[1:-1] not in extensions:
                 element.clear()
             elif label is None:
                 leave_out("SVG holds HTML other than text (foreignObject), which logolint does not render")
@@ -268,7 +269,8 @@ def _sanitise(root: ET.Element, variant: int | None = None, nested: int = 0,
             media = (element.get("media") or "all").strip()
             element.attrib.pop("media", None)
             element.text = None
-            if element.tag == f"{namespace}style" and kind == "text/css":  # else no browser applies it
+            if element.tag in styles and kind == "text/css":  # else no browser applies it
+                element.tag = f"{namespace}style"  # the renderer applies an SVG one only
                 element.set("type", "text/css")
                 if media.lower() not in ("all", "screen"):  # as a block of the same condition
                     css = f"@media {media.replace('{', '(').replace('}', ')')} {{{css}}}"

@@ -82,15 +82,9 @@ def styled(css: str, variant: int | None = None, first: int = 0) -> Styled:
             if pending is None:
                 pending = (token.group(1).lower(), token.start())
         elif text == ";":
-            if pending and not dropping:
-                name, start = pending
-                if name == "import":  # loads a style sheet: a browser applies it
-                    if not _FONT_SERVICE.match(css, _skip_spaces(css, start + 7)):
-                        external.append(css[start + 7:token.start()].strip())
-                    out.append(css[position:start])
-                    position = token.end()
-                elif name == "layer":
-                    left_out.append("SVG has CSS @layer rules, which logolint does not apply")
+            if pending and not dropping and _cut(css, *pending, token.start(), external, left_out):
+                out.append(css[position:pending[1]])
+                position = token.end()
             pending = None
         elif text == "{":
             kind = "dropped" if dropping else "plain"
@@ -124,6 +118,9 @@ def styled(css: str, variant: int | None = None, first: int = 0) -> Styled:
                 position = token.end()
             elif kind == "dropped" and not dropped:
                 position = token.end()
+    if pending and not dropped and _cut(css, *pending, len(css), external, left_out):  # the sheet's end ends it too
+        out.append(css[position:pending[1]])
+        position = len(css)
     if not dropped:
         out.append(css[position:])
     css = "".join(out)
@@ -132,6 +129,18 @@ def styled(css: str, variant: int | None = None, first: int = 0) -> Styled:
     css, removed = _without_external_urls(css, masked)
     return Styled(css, left_out, external + removed, count, _css_unapplied(masked), hides(masked),
                   _animated(masked))
+
+
+def _cut(css: str, name: str, start: int, end: int, external: list[str], left_out: list[str]) -> bool:
+    """Act on the at-rule statement `name` from `start` to `end` (its ";" or the end of the
+    sheet): whether it is cut out of the sheet (an @import: its file counted as external)."""
+    if name == "import":  # loads a style sheet: a browser applies it
+        if not _FONT_SERVICE.match(css, _skip_spaces(css, start + 7)):
+            external.append(css[start + 7:end].strip())
+        return True
+    if name == "layer":
+        left_out.append("SVG has CSS @layer rules, which logolint does not apply")
+    return False
 
 
 def _skip_spaces(text: str, start: int) -> int:

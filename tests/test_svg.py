@@ -504,9 +504,23 @@ HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">'
     f"{HEAD}<style>.l {{ display: none }} svg {{ .l {{ display: inline }} }}</style>{SQUARE}</svg>",
     f"{HEAD}<style>@\\69mport 'https://e.example/show.css'; .l {{ display: none }}</style>{SQUARE}</svg>",
     f'<?xml-stylesheet href="https://e.example/show.css"?>{HEAD}<style>.l {{ display: none }}</style>{SQUARE}</svg>',
+    # CSS ends an @import at the end of the sheet as at a ";" (a third review's cases).
+    f'{HEAD}<style>.l {{ display: none }}</style><style>@import "https://e.example/show.css"</style>{SQUARE}</svg>',
+    f"{HEAD}<style>.l {{ display: none }} @IMPORT 'show.css' screen/* c */</style>{SQUARE}</svg>",
+    # A browser applies an HTML <style> in an SVG as its own.
+    f'{HEAD}<style>.l {{ display: none }}</style><style xmlns="http://www.w3.org/1999/xhtml">.l {{ display: inline }}'
+    f'</style>{SQUARE}</svg>',
+    f'{HEAD}<style>.l {{ display: none }}</style><h:style xmlns:h="http://www.w3.org/1999/xhtml">@import "show.css";'
+    f'</h:style>{SQUARE}</svg>',
 ])
 def test_what_a_browser_shows_is_drawn_or_said(svg: str):
     assert _caught(svg)
+
+
+def test_an_html_style_sheet_hides_what_it_hides_in_a_browser():
+    drawn = rasterise(f'{HEAD}<style xmlns="http://www.w3.org/1999/xhtml">.l {{ display: none }}</style>{SQUARE}</svg>'
+                      .encode())
+    assert drawn.left_out is None and not _shown(drawn.image)
 
 
 @pytest.mark.parametrize("markup", [
