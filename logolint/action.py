@@ -284,20 +284,24 @@ def _set_outputs(env: Mapping[str, str], **values: str) -> None:
     path = env.get("GITHUB_OUTPUT")
     if not path:
         return
-    with open(path, "a", encoding="utf-8") as stream:
-        for name, value in values.items():
-            delimiter = f"logolint-{uuid.uuid4().hex}"  # a value cannot forge the end marker
-            stream.write(f"{name.replace('_', '-')}<<{delimiter}\n{value}\n{delimiter}\n")
+    try:
+        with open(path, "a", encoding="utf-8") as stream:
+            for name, value in values.items():
+                delimiter = f"logolint-{uuid.uuid4().hex}"  # a value cannot forge the end marker
+                stream.write(f"{name.replace('_', '-')}<<{delimiter}\n{value}\n{delimiter}\n")
+    except OSError as exc:
+        raise LogolintError(f"GITHUB_OUTPUT {path}: cannot write there: {exc.strerror or exc}") from None
 
 
 def run(env: Mapping[str, str]) -> int:
     from logolint.cache import ResultCache, default_cache_dir
     from logolint.check import check_paths
-    from logolint.cli import write_step_summary
+    from logolint.cli import refuse_unwritable, write_step_summary
     from logolint.config import load_config
+    from logolint.files import write_output
     from logolint.formats import FORMATS
     from logolint.github import escape_data
-    from logolint.model import DEMO_MODEL, judged_by_demo, load_model
+    from logolint.model import DEMO_MODEL, bundled_model_path, judged_by_demo, load_model
 
     inputs = Inputs.from_env(env)
     paths, left_out = list(inputs.paths), []
@@ -313,6 +317,13 @@ def run(env: Mapping[str, str]) -> int:
             print(f"logolint: {len(paths) + len(left_out)} changed image{'s' if len(paths) + len(left_out) != 1 else ''} "
                   f"between {span[0][:12]} and {span[1][:12]}")
     config = load_config(inputs.config, cwd=None if inputs.config else config_start(inputs.paths))
+    try:  # a report that cannot be written is said before the work, not after it
+        Path(inputs.sarif_file).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LogolintError(f"sarif-file {inputs.sarif_file}: cannot write there: {exc.strerror or exc}") from None
+    refuse_unwritable(inputs.sarif_file, "sarif-file", checked=paths,
+                      inputs=[("the model", config.model or bundled_model_path()), ("the config", config.source),
+                              ("the baseline", config.baseline)])
     model = load_model(config.model, config.model_sha256)
     cache = ResultCache(Path(inputs.cache_dir or default_cache_dir()))
     report = check_paths(paths, config, model, inputs.threshold, cache, shard=inputs.shard)
@@ -326,8 +337,7 @@ def run(env: Mapping[str, str]) -> int:
     if problem := write_step_summary(report):
         print(f"::warning title=logolint::{escape_data(problem)}")
     try:
-        Path(inputs.sarif_file).parent.mkdir(parents=True, exist_ok=True)
-        Path(inputs.sarif_file).write_text(FORMATS["sarif"](report), encoding="utf-8")
+        write_output(inputs.sarif_file, FORMATS["sarif"](report).encode("utf-8"))
     except OSError as exc:
         raise LogolintError(f"cannot write {inputs.sarif_file}: {exc.strerror or exc}") from None
     _set_outputs(env, findings=str(len(report.findings)), sarif_file=inputs.sarif_file)

@@ -193,7 +193,7 @@ def _cannot_write(option: str, output: str, problem: str) -> LogolintError:
     return LogolintError(f"{option} {shlex.quote(output)}: cannot write there: {problem}")
 
 
-def _refuse_unwritable(output: str | None, option: str = "--output", checked: Sequence[str] = (),
+def refuse_unwritable(output: str | None, option: str = "--output", checked: Sequence[str] = (),
                        inputs: Sequence[tuple[str, object]] = ()) -> None:
     """LogolintError, before minutes of work, for a report or baseline that could not be
     written there, or that would overwrite an image, a file `checked` names, or one of the
@@ -214,7 +214,7 @@ def _refuse_unwritable(output: str | None, option: str = "--output", checked: Se
 
 
 def _inputs(args: argparse.Namespace, config, baseline: bool = True) -> list[tuple[str, object]]:
-    """The files a run reads besides its images, for _refuse_unwritable."""
+    """The files a run reads besides its images, for refuse_unwritable."""
     from logolint.model import bundled_model_path
 
     found = [("the model", args.model or config.model or bundled_model_path()), ("the config", config.source)]
@@ -350,9 +350,9 @@ def _check(args: argparse.Namespace) -> int:
         raise LogolintError("--write-baseline writes the baseline only: leave out --format and --output, "
                             "and run the report on its own once the baseline is written")
     config = _load_config(args)
-    _refuse_unwritable(args.output, checked=args.paths, inputs=_inputs(args, config))
+    refuse_unwritable(args.output, checked=args.paths, inputs=_inputs(args, config))
     # --write-baseline may name the baseline in use: it is updated, its notes kept.
-    _refuse_unwritable(args.write_baseline, "--write-baseline", checked=args.paths,
+    refuse_unwritable(args.write_baseline, "--write-baseline", checked=args.paths,
                        inputs=_inputs(args, config, baseline=False))
     if args.hook and (args.write_baseline or args.shard):
         # Each passes the staged files with exit 0: all of them accepted, or some left to other shards.
@@ -524,7 +524,7 @@ def _eval(args: argparse.Namespace) -> int:
     if args.old and args.model:
         raise LogolintError("eval: --model or --old/--new (which train a model first), not both")
     config = _load_config(args)
-    _refuse_unwritable(args.output, inputs=_inputs(args, config))
+    refuse_unwritable(args.output, inputs=_inputs(args, config))
     pairs = labelled_files(args.data)
     loose = _loose_images(args.data)
     if loose:

@@ -245,6 +245,33 @@ def test_bad_input_is_one_error_annotation(repo, cache_dir, tmp_path):
     assert upload["if"] == "${{ !cancelled() && steps.logolint.outputs.sarif-file != '' }}"
 
 
+@pytest.mark.parametrize("target, message", [("link", "it is a symbolic link"), ("image", "an image's name")])
+def test_a_sarif_file_that_would_overwrite_another_is_refused_before_the_work(repo, cache_dir, tmp_path, target,
+                                                                              message):
+    path, _, _ = repo
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    sarif = path / "legacy" / "old.png" if target == "image" else tmp_path / "report.sarif"
+    if target == "link":
+        sarif.symlink_to(victim)
+    before = sarif.read_bytes()
+    done, outputs, _ = _run(path, tmp_path, cache_dir, "workflow_dispatch", {}, paths="legacy", sarif_file=str(sarif))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"::error title=logolint::sarif-file {sarif}: cannot write there: {message}" in done.stdout
+    assert "file=legacy/old.png," not in done.stdout and outputs == {}  # refused before any image was checked
+    assert sarif.read_bytes() == before and victim.read_text() == "precious\n"
+
+
+def test_an_output_file_that_cannot_be_written_is_one_error_annotation(repo, cache_dir, tmp_path):
+    path, _, _ = repo
+    (tmp_path / "a-folder").mkdir()
+    done, _, _ = _run(path, tmp_path, cache_dir, "workflow_dispatch", {}, paths="legacy",
+                      env_extra={"GITHUB_OUTPUT": str(tmp_path / "a-folder")})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"::error title=logolint::GITHUB_OUTPUT {tmp_path / 'a-folder'}: cannot write there: " in done.stdout
+    assert "internal error" not in done.stdout
+
+
 @pytest.mark.parametrize("name, value, message", [
     ("CHANGED_ONLY", "yes", "input changed-only must be true, false or auto"),
     ("FAIL_ON_FINDINGS", "1", "input fail-on-findings must be"),
