@@ -65,6 +65,9 @@ class Renderer:
     def __init__(self, seconds: float = RENDER_SECONDS) -> None:
         self.seconds = seconds
         self._process: subprocess.Popen | None = None
+        # One exchange at a time: threads sharing the one pipe read each other's replies (the
+        # HTML report's thumbnails), and one timed out while the other held the worker.
+        self._lock = threading.Lock()
 
     def _worker(self) -> subprocess.Popen:
         if self._process is None or self._process.poll() is not None:
@@ -78,6 +81,10 @@ class Renderer:
 
     def render(self, svg_text: str) -> bytes:
         """PNG bytes of the SVG fitted in a RENDER_SIDE box, or ImageError."""
+        with self._lock:
+            return self._render(svg_text)
+
+    def _render(self, svg_text: str) -> bytes:
         process = self._worker()
         reply: list[bytes] = []
 

@@ -8,6 +8,7 @@ import re
 import signal
 import struct
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image
@@ -38,6 +39,19 @@ def test_one_worker_serves_many_files(renderer: Renderer):
     worker = renderer._process
     assert _size(renderer.render(SQUARE)) == (1024, 512)
     assert renderer._process is worker
+
+
+def test_threads_sharing_the_worker_each_get_their_own_drawing():
+    renderer = Renderer(seconds=30.0)  # a lost reply would wait all of it, then fail
+    svgs = {width: SQUARE.replace('width="20"', f'width="{width}"') for width in range(11, 27)}  # each its own shape
+    try:
+        sizes = {width: _size(renderer.render(svg)) for width, svg in svgs.items()}
+        assert len(set(sizes.values())) == len(svgs)
+        with ThreadPoolExecutor(4) as pool:
+            drawn = dict(zip(svgs, pool.map(lambda width: _size(renderer.render(svgs[width])), svgs)))
+    finally:
+        renderer.close()
+    assert drawn == sizes
 
 
 def test_an_overrun_is_an_image_error_and_the_next_file_renders(renderer: Renderer):
