@@ -128,7 +128,8 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="measure a model on labelled folders",
                               parents=[talk("no progress: print the evaluation only")])
-    evaluate.add_argument("data", help="a folder with old/, new/ and optionally none/ (or other/ or negatives/) inside")
+    evaluate.add_argument("data", type=_named,
+                          help="a folder with old/, new/ and optionally none/ (or other/ or negatives/) inside")
     evaluate.add_argument("--model", type=_named, help="a .tflite model (default: config, then the demo model)")
     evaluate.add_argument("--old", nargs="+", action="extend", metavar="PATH", help="train from these first (with --new)")
     evaluate.add_argument("--new", nargs="+", action="extend", metavar="PATH", help="train from these first (with --old)")
@@ -142,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="show why one image is or is not flagged", parents=[talk(
         "no hints: print the breakdown only", "list every view, not only those that fired and the best others")])
-    explain.add_argument("image", help="the image to explain")
+    explain.add_argument("image", type=_named, help="the image to explain")
     explain.add_argument("-o", "--output", metavar="PNG", help="draw the heat map and box over the image here")
     explain.add_argument("--config", type=_named, help="config file (default: .logolint.yaml found upward)")
     explain.add_argument("--model", type=_named, help="a .tflite model (default: config, then the demo model)")
@@ -590,12 +591,9 @@ def _explain(args: argparse.Namespace) -> int:
     _one_blas_thread()
     console = _console(args)
     config = _load_config(args)
-    try:
-        os.lstat(args.image)
-    except FileNotFoundError:  # a usage error, as `check` has it
-        raise ConfigError(f"no such file or directory: {args.image}") from None
-    except OSError:  # in a folder we may not search: reading it will say why
-        pass
+    from logolint.paths import reachable
+
+    reachable(args.image)  # a usage error where `check` has one
     if os.path.isdir(args.image):
         raise ConfigError(f"{args.image} is a folder: explain takes one image (check takes folders)")
     if args.output is not None:

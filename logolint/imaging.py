@@ -108,6 +108,8 @@ def open_raster(data: bytes, reducible: bool = False):
         kind = next((name for magic, name in _MAGIC.items() if data.startswith(magic)), None)
         if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
             kind = "WebP"
+        if kind is None and data[4:8] == b"ftyp" and data[8:12] in AVIF_BRANDS:
+            kind = "AVIF"
         raise ImageError(f"corrupt or truncated {kind} file" if kind else "not a supported image format") from None
     except Exception as exc:  # PIL raises many types for corrupt headers
         if "MAX_TEXT_CHUNK" in str(exc):  # Pillow's own bound, in Pillow's words

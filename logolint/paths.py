@@ -210,6 +210,21 @@ class Excluder:
         return repo_relative(path, self.root, resolve=False) or repo_relative(path, self.root)
 
 
+def reachable(name: str) -> bool:
+    """Whether a path named on the command line can be looked at: False where a folder on
+    the way may not be searched (reading the file will say why); ConfigError where it is
+    missing or no path at all (a name too long, a file taken for a folder, a loop)."""
+    try:
+        os.lstat(name)
+    except FileNotFoundError:
+        raise ConfigError(f"no such file or directory: {name}") from None
+    except PermissionError:
+        return False
+    except OSError as exc:  # said, not a crash
+        raise ConfigError(f"cannot use {name}: {exc.strerror or exc}") from None
+    return True
+
+
 def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]:
     """Files to check, in a stable order. Named files are checked whatever their
     extension; folders contribute their image files. A missing path is a usage error."""
@@ -222,16 +237,10 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
 
     for name in paths:
         path = Path(name)
-        try:
-            os.lstat(name)
-        except FileNotFoundError:
-            raise ConfigError(f"no such file or directory: {name}") from None
-        except PermissionError:  # in a folder we may not search: reported `not checked`
+        if not reachable(name):  # in a folder we may not search: reported `not checked`
             if not excluder.excluded(path):
                 found.append(name)
             continue
-        except OSError as exc:  # a name too long, a loop among its folders: said, not a crash
-            raise ConfigError(f"cannot use {name}: {exc.strerror or exc}") from None
         if path.is_dir():
             for folder, files in _walk(str(path), unreadable):
                 for file in files:

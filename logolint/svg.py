@@ -390,16 +390,17 @@ def _parse(data: bytes) -> ET.Element:
     return root
 
 
-_LENGTH = re.compile(r"\s*\+?((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(?:(px|pt|pc|mm|cm|in)\s*)?")
+_LENGTH = re.compile(r"\s*\+?((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(?:(px|pt|pc|mm|cm|in)\s*)?",
+                     re.IGNORECASE)  # units as browsers read them: "400PX" too
 MAX_LENGTH_TEXT = 100  # a longer width or height is no length any file means
-_PIXELS_PER = {None: 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
+_PIXELS_PER = {"px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
 
 
 def _length(value: str | None) -> float | None:
     if value is None or len(value) > MAX_LENGTH_TEXT:
         return None
     match = _LENGTH.fullmatch(value)
-    return float(match.group(1)) * _PIXELS_PER[match.group(2)] if match else None  # not %, em
+    return float(match.group(1)) * _PIXELS_PER[(match.group(2) or "px").lower()] if match else None  # not %, em
 
 
 def _renderable(pixels: float | None) -> bool:

@@ -124,6 +124,8 @@ def test_config_threshold_and_model_are_used(tmp_path: Path, capsys):
         # An empty cache folder fell back to the default one, an empty output to the current folder.
         (["--cache-dir", "", "x.png"], "argument --cache-dir: an empty file name"),
         (["train", "--old", "a.svg", "--new", "b.svg", "--output", ""], "argument --output: an empty file name"),
+        (["eval", ""], "argument data: an empty file name"),  # evaluated the current folder
+        (["explain", ""], "argument image: an empty file name"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(argv, message):

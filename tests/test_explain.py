@@ -248,6 +248,16 @@ def test_explain_on_a_missing_file_is_a_usage_error_as_in_check(tmp_path: Path, 
     assert capsys.readouterr().err.endswith("nope\\x1b[2J.png\n")
 
 
+@pytest.mark.parametrize("name", ["old-logo.png/", "old-logo.png/x.png", "a" * 300 + ".png"])
+def test_explain_on_a_path_that_cannot_be_used_is_a_usage_error_as_in_check(name: str, capsys, monkeypatch):
+    monkeypatch.chdir(EXAMPLES)
+    errors = []
+    for command in (("explain", name), (name,)):
+        assert run_cli(*command) == 2
+        errors.append(capsys.readouterr().err)
+    assert errors[0] == errors[1] and errors[0].startswith(f"logolint: error: cannot use {name[:20]}")
+
+
 def test_explain_follows_exclude_and_the_rounding_check_compares_with(tmp_path: Path, capsys, monkeypatch):
     import shutil
 

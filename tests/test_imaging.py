@@ -497,6 +497,18 @@ def test_a_tall_page_turned_by_exif_is_tiled_as_it_is_shown(tmp_path: Path, caps
     assert load_image(tmp_path / "stored-wide.png", tiled=True).image.size == (1280, 12000)
 
 
+def test_a_truncated_avif_is_said_to_be_one(tmp_path: Path):
+    from PIL import features
+
+    if not features.check("avif"):
+        pytest.skip("this Pillow has no AVIF support")
+    buffer = io.BytesIO()
+    Image.open(EXAMPLES / "old-logo.png").convert("RGB").save(buffer, "AVIF")
+    (tmp_path / "cut.avif").write_bytes(buffer.getvalue()[:200])
+    with pytest.raises(ImageError, match="^corrupt or truncated AVIF file$"):
+        load_image(tmp_path / "cut.avif")
+
+
 def test_avif_is_checked_and_found_in_folders(tmp_path: Path, capsys, monkeypatch):
     """Folder scans passed .avif files over in silence, though Pillow reads them."""
     from PIL import features

@@ -168,6 +168,7 @@ def test_external_references_are_never_fetched_or_read(tmp_path: Path):
     ('width="100%" height="100%" viewBox="0 0 50 25"', (50, 25)),  # relative: the viewBox tells
     ('viewBox="0,0,30,90"', (30, 90)),
     ('width="300pt" height="150pt"', (400, 200)),  # the renderer refused such units before
+    ('width="400PX" height="2IN"', (400, 192)),  # units in capitals, as browsers read them
     ('width="+40" height="20."', (40, 20)),  # numbers as the renderer reads them
     ("", (1024, 512)),  # nothing declared: the rendering's size
     ('width="200" viewBox="0 0 560 320"', (200, 114)),  # one side and the viewBox's aspect, as rendered
@@ -180,6 +181,12 @@ def test_svg_boxes_are_in_the_documents_own_pixels(tmp_path: Path, attributes: s
 
     text = f'<svg xmlns="http://www.w3.org/2000/svg" {attributes}><rect width="10" height="5" fill="red"/></svg>'
     assert load_image(_svg(tmp_path, text)).source_size == size
+
+
+def test_units_in_capitals_are_drawn_at_their_size():
+    drawn = rasterise(b'<svg xmlns="http://www.w3.org/2000/svg" width="400PX" height="200PX">'
+                      b'<rect width="100" height="100" fill="red"/></svg>')
+    assert drawn.image.size == (1024, 512) and drawn.image.getbbox() == (0, 0, 256, 256)
 
 
 def test_embedded_images_are_drawn_or_the_file_is_not_checked(tmp_path: Path):
