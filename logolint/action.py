@@ -230,7 +230,7 @@ def changed_files(base: str, head: str, from_merge_base: bool,
 def _within(pathspecs: tuple[str, ...], top: str, start: str) -> list[str]:
     """The pathspecs relative to `top`. One that does not exist is an error (a typo or a
     glob would match nothing, and pass every change), unless this change removed it."""
-    from logolint.github import escape_data
+    from logolint.github import escape_message
 
     within = []
     for spec in pathspecs:
@@ -240,7 +240,7 @@ def _within(pathspecs: tuple[str, ...], top: str, start: str) -> list[str]:
             if relative.startswith("..") or _git("cat-file", "-e", f"{start}:{relative}", check=False,
                                                   where=top).returncode != 0:
                 raise ConfigError(f"no such file or directory: {spec}")
-            print(f"::notice title=logolint::{escape_data(spec)} was removed by this change: nothing to check there")
+            print(f"::notice title=logolint::{escape_message(spec)} was removed by this change: nothing to check there")
             continue
         within.append(relative)
     return within
@@ -258,12 +258,12 @@ def _sparse(names: list[str], top: str) -> list[str]:
 
 
 def _name(paths: list[str], what: str, why: str) -> None:
-    from logolint.github import escape_data
+    from logolint.github import escape_message
 
     if paths:
         shown = ", ".join(paths[:10]) + (f" and {len(paths) - 10} more" if len(paths) > 10 else "")
         print(f"::warning title=logolint::{len(paths)} {what}{'s' if len(paths) != 1 else ''} ({why}): "
-              f"{escape_data(shown)}")
+              f"{escape_message(shown)}")
 
 
 def _left_out(paths: list[str], config, shard: Shard | None, root: str | None) -> tuple:
@@ -300,7 +300,7 @@ def run(env: Mapping[str, str]) -> int:
     from logolint.config import load_config
     from logolint.files import write_output
     from logolint.formats import FORMATS
-    from logolint.github import escape_data
+    from logolint.github import escape_message
     from logolint.model import DEMO_MODEL, bundled_model_path, judged_by_demo, load_model
 
     inputs = Inputs.from_env(env)
@@ -311,7 +311,7 @@ def run(env: Mapping[str, str]) -> int:
             print("::notice title=logolint::no diff for this event: checking every image under the paths")
         elif isinstance(changed := changed_files(*span, inputs.paths), str):
             print(f"::notice title=logolint::the event's base commit {span[0][:12]} cannot be fetched (a force-push "
-                  f"may have replaced it): checking every image under the paths. git: {escape_data(changed)}")
+                  f"may have replaced it): checking every image under the paths. git: {escape_message(changed)}")
         else:
             paths, left_out = changed
             print(f"logolint: {len(paths) + len(left_out)} changed image{'s' if len(paths) + len(left_out) != 1 else ''} "
@@ -333,9 +333,9 @@ def run(env: Mapping[str, str]) -> int:
     cache.prune()  # before actions/cache saves it
     sys.stdout.write(FORMATS["github"](report))
     if judged_by_demo(report.results, config.model is not None):
-        print(f"::warning title=logolint::{escape_data(DEMO_MODEL)}")
+        print(f"::warning title=logolint::{escape_message(DEMO_MODEL)}")
     if problem := write_step_summary(report):
-        print(f"::warning title=logolint::{escape_data(problem)}")
+        print(f"::warning title=logolint::{escape_message(problem)}")
     try:
         write_output(inputs.sarif_file, FORMATS["sarif"](report).encode("utf-8"))
     except OSError as exc:
@@ -344,24 +344,24 @@ def run(env: Mapping[str, str]) -> int:
     print(f"logolint: {cache.hits} result{'s' if cache.hits != 1 else ''} from the cache")
     if cache.unwritable:
         print(f"::warning title=logolint::results not cached: cannot write to "
-              f"{escape_data(str(cache.directory))}: {escape_data(cache.unwritable)}")
+              f"{escape_message(str(cache.directory))}: {escape_message(cache.unwritable)}")
     return EXIT_FINDINGS if report.failed and inputs.fail_on_findings else EXIT_OK
 
 
 def main(env: Mapping[str, str] | None = None) -> int:
-    from logolint.github import escape_data
+    from logolint.github import escape_message
 
     sys.stdout.reconfigure(errors="backslashreplace")  # a file name need not be UTF-8
     try:
         return run(os.environ if env is None else env)
     except LogolintError as exc:
-        print(f"::error title=logolint::{escape_data(str(exc))}")
+        print(f"::error title=logolint::{escape_message(str(exc))}")
         return EXIT_USAGE
     except KeyboardInterrupt:  # a cancelled run
         print("::error title=logolint::interrupted")
         return 130
     except Exception as exc:  # a bug: one line that can be reported, not a traceback
-        print(f"::error title=logolint::internal error: {type(exc).__name__}: {escape_data(str(exc))}")
+        print(f"::error title=logolint::internal error: {type(exc).__name__}: {escape_message(str(exc))}")
         return EXIT_USAGE
 
 

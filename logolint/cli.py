@@ -646,16 +646,13 @@ def _init(args: argparse.Namespace) -> int:
         in_use = None
     path = write_config(in_use.parent if in_use else root, force=args.force)
     hooks = root / ".pre-commit-config.yaml"
-    try:
-        existing = hooks.read_text(encoding="utf-8-sig") if hooks.is_file() else None
-    except (OSError, UnicodeDecodeError):
-        existing = ""
+    existing, problem = _pre_commit_config(hooks)
     where = {"under": "under `repos:` in", "into": "as an item of the `repos:` list of",
              "instead": "in place of the `repos: []` line of", "end": "at the end of", "new": "as"}[placement(existing)]
     print(f"wrote {printable(str(path))}: name your model there (model:) once `logolint train` has made it, "
           "or the hook refuses to run; every other key is optional, and the comments explain each\n")
     owner = f"with {ACTION.split('/')[0]} replaced by the account logolint is published under"
-    problem = pre_commit_problem(existing)
+    problem = problem or pre_commit_problem(existing)
     if problem:
         print(f"pre-commit: {printable(str(hooks))} {problem}\n")
     else:
@@ -666,6 +663,22 @@ def _init(args: argparse.Namespace) -> int:
           "pin it to a commit, as the checkout step is):\n")
     print(WORKFLOW, end="")
     return EXIT_OK
+
+
+def _pre_commit_config(path) -> tuple[str | None, str | None]:
+    """The text of the `.pre-commit-config.yaml` at `path` (None if there is none), or why
+    it cannot be read: taken for empty, it was advised a second `repos:` key."""
+    from logolint.config import MAX_CONFIG_BYTES
+    from logolint.files import read_text
+
+    if not os.path.lexists(path):
+        return None, None
+    try:
+        return read_text(path, MAX_CONFIG_BYTES, encoding="utf-8-sig"), None
+    except UnicodeDecodeError:
+        return None, "cannot be read (it is not UTF-8 text): fix it first"
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc}): fix it first"
 
 
 def hook(argv: Sequence[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from logolint.formats import controls_shown, shown_score, shown_threshold
+from logolint.formats import controls_shown, decodable, shown_score, shown_threshold
 from logolint.results import Report, Result
 
 
@@ -22,6 +22,12 @@ def visible(text: str) -> str:
     on: a name holding them still links to its file."""
     return "".join(part if part in ("\r", "\n", "\t") else controls_shown(part)
                    for part in re.split(r"([\r\n\t])", text))
+
+
+def escape_message(text: str) -> str:
+    """Text a pull request may hold (a file name, a config's value) for a workflow
+    command's message: control characters shown (see visible), then escaped as data."""
+    return escape_data(visible(text))
 
 
 def escape_property(text: str) -> str:
@@ -98,7 +104,7 @@ def _cell(text: str) -> str:
     # columns: backslash-escape all of it (CommonMark allows that for any ASCII
     # punctuation) and show line breaks instead of breaking the row.
     out = []
-    for char in text:
+    for char in decodable(text):  # a name's bytes that are not UTF-8 as \xff, as every other format shows them
         if char in "\r\n":
             out.append("\\r" if char == "\r" else "\\n")
         elif char.isascii() and not char.isalnum() and char.isprintable() and char != " ":

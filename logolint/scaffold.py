@@ -104,6 +104,10 @@ def pre_commit_problem(existing: str | None) -> str | None:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return f"is not valid YAML{f' at line {mark.line + 1}' if mark else ''}: fix it first"
+    except ValueError:  # as config.load_config says them
+        return "is not valid YAML (a number too long to read, over 4300 digits): fix it first"
+    except RecursionError:
+        return "is not valid YAML (nested too deeply): fix it first"
     if document is None:
         return None
     repos = document.get("repos", []) if isinstance(document, dict) else None

@@ -272,6 +272,17 @@ def test_an_output_file_that_cannot_be_written_is_one_error_annotation(repo, cac
     assert "internal error" not in done.stdout
 
 
+def test_the_actions_own_messages_show_control_characters_escaped(cache_dir, tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    _git(project, "init", "--quiet")
+    (project / ".logolint.yaml").write_text('model: "x\\e[31mRED\\u202eelif.tflite"\n')  # YAML's escapes
+    done, _, _ = _run(project, tmp_path, cache_dir, "workflow_dispatch", {})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "model file not found: " in done.stdout and "x\\x1b[31mRED\\u202eelif.tflite" in done.stdout
+    assert not any(not char.isprintable() for char in done.stdout.replace("\n", ""))
+
+
 @pytest.mark.parametrize("name, value, message", [
     ("CHANGED_ONLY", "yes", "input changed-only must be true, false or auto"),
     ("FAIL_ON_FINDINGS", "1", "input fail-on-findings must be"),
@@ -365,7 +376,7 @@ def test_a_file_name_that_is_not_utf8(tmp_path, cache_dir):
     done, outputs, summary = _run(repo, out, cache_dir, "push", event)
     assert done.returncode == 1 and outputs["findings"] == "1", done.stdout + done.stderr
     assert r"::error file=bad\xff name.png,title=old logo::" in done.stdout  # as text output shows it
-    assert r"| bad\udcff name\.png |" in summary
+    assert r"| bad\\xff name\.png |" in summary  # as every other format shows it
     sarif = json.loads(Path(outputs["sarif-file"]).read_text())
     location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "bad%FF%20name.png"

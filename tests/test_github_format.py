@@ -102,6 +102,15 @@ def test_job_summary_has_the_verdict_and_a_table(tmp_path, monkeypatch):
     assert job_summary(clean) == "### logolint: ✅ no old logo in 1 image\n\n"
 
 
+def test_a_name_that_is_not_utf8_shows_in_the_job_summary_as_in_every_other_format(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = "bad\udcff.png"  # os.fsdecode(b"bad\xff.png")
+    report = _report(tmp_path, Result(name, 1.0, True, box=(0, 0, 1, 1)))
+    assert r"| bad\\xff\.png | 1.00 |" in job_summary(report)  # \\ is CommonMark's backslash
+    assert "bad\\xff.png" in annotations(report)
+
+
+
 def test_cli_github_format_appends_the_job_summary(tmp_path, monkeypatch, capsys):
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")

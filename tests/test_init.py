@@ -110,6 +110,23 @@ def test_a_pre_commit_config_without_a_repos_list_gets_the_whole_snippet(repo: P
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+@pytest.mark.parametrize("make, problem", [
+    (lambda path: path.write_text("repos:\n  " + "- " * 3000 + "x\n"), "is not valid YAML (nested too deeply)"),
+    (lambda path: path.write_text("max: " + "9" * 4301 + "\n"), "is not valid YAML (a number too long"),
+    (lambda path: path.write_bytes(b"# caf\xe9\nrepos:\n  - repo: local\n"), "cannot be read (it is not UTF-8 text)"),
+    (lambda path: path.mkdir(), "cannot be read ("),
+])
+def test_a_pre_commit_config_that_cannot_be_read_is_said_and_gets_no_snippet(repo: Path, capsys, monkeypatch, make,
+                                                                             problem: str):
+    monkeypatch.chdir(repo)
+    make(repo / ".pre-commit-config.yaml")
+    assert run_cli("init") == 0  # it was an internal error, or the file was taken for empty
+    out = capsys.readouterr().out
+    assert f"pre-commit: {repo / '.pre-commit-config.yaml'} {problem}" in out and "save this" not in out.split(
+        "GitHub Actions")[0]
+    assert (repo / ".logolint.yaml").is_file()
+
+
 def test_init_force_replaces_the_config_in_use(repo: Path, capsys, monkeypatch):
     monkeypatch.chdir(repo)
     (repo / ".logolint.yml").write_text("threshold: 0.9\n")
