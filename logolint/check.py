@@ -219,8 +219,7 @@ def check_paths(
     root = str(_root(paths))
     if shard is not None:
         files = shard.select(files, lambda path: repo_relative(path, root) or os.path.abspath(path))
-    if config.old_labels is not None:
-        model = with_old_labels(model, config.old_labels)
+    model = with_old_labels(model, config.old_labels)
     results = []
     for path in files:
         results.append(accept(check_file(path, model, threshold, cache, config.localise), config.allowed))
@@ -249,7 +248,13 @@ def known_old_labels(old_labels: tuple[str, ...], labels) -> None:
         raise ConfigError(f"old_labels: {', '.join(unknown)} not in the model's labels ({', '.join(labels)})")
 
 
-def with_old_labels(model, old_labels: tuple[str, ...]):
-    """A view of `model` whose old labels come from the config."""
+def with_old_labels(model, old_labels: tuple[str, ...] | None):
+    """A view of `model` whose old labels come from the config, if it names any; ModelError
+    where neither names one: every image would pass."""
+    if old_labels is None:
+        if not model.info.old_labels:
+            raise ModelError(f"{model.path}: the model names no old label among its labels "
+                             f"({', '.join(model.info.labels)}): name them in the config's old_labels")
+        return model
     known_old_labels(old_labels, model.info.labels)
     return model.with_info(old_labels=old_labels)

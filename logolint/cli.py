@@ -120,9 +120,12 @@ def _parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model from old and new examples",
                            parents=[talk("no progress: print the result only")])
     # extend: `--old a.svg --old photos/` gives both (store kept the last one in silence).
-    train.add_argument("--old", nargs="+", action="extend", required=True, metavar="PATH", help="old-logo images")
-    train.add_argument("--new", nargs="+", action="extend", required=True, metavar="PATH", help="new-logo images")
-    train.add_argument("--other", nargs="*", action="extend", default=[], metavar="PATH", help="images with neither")
+    train.add_argument("--old", nargs="+", action="extend", type=_named, required=True,
+                       metavar="PATH", help="old-logo images")
+    train.add_argument("--new", nargs="+", action="extend", type=_named, required=True,
+                       metavar="PATH", help="new-logo images")
+    train.add_argument("--other", nargs="*", action="extend", type=_named, default=[],
+                       metavar="PATH", help="images with neither")
     train.add_argument("--output", type=_named, required=True, metavar="DIR", help="folder for model.tflite")
     train.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
 
@@ -131,8 +134,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("data", type=_named,
                           help="a folder with old/, new/ and optionally none/ (or other/ or negatives/) inside")
     evaluate.add_argument("--model", type=_named, help="a .tflite model (default: config, then the demo model)")
-    evaluate.add_argument("--old", nargs="+", action="extend", metavar="PATH", help="train from these first (with --new)")
-    evaluate.add_argument("--new", nargs="+", action="extend", metavar="PATH", help="train from these first (with --old)")
+    evaluate.add_argument("--old", nargs="+", action="extend", type=_named,
+                          metavar="PATH", help="train from these first (with --new)")
+    evaluate.add_argument("--new", nargs="+", action="extend", type=_named,
+                          metavar="PATH", help="train from these first (with --old)")
     evaluate.add_argument("--config", type=_named, help="config file (default: .logolint.yaml found upward)")
     evaluate.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
     _localise_flag(evaluate)
@@ -548,9 +553,7 @@ def _eval(args: argparse.Namespace) -> int:
             for warning in warnings:  # the look-alike warning bears on the evaluation: -q keeps it
                 console.warn(warning)
             model_path = Path(folder) / "model.tflite"
-        model = load_model(model_path, None if args.old else config.model_sha256)
-        if config.old_labels is not None:
-            model = with_old_labels(model, config.old_labels)
+        model = with_old_labels(load_model(model_path, None if args.old else config.model_sha256), config.old_labels)
         threshold = resolve_threshold(config, model, args.threshold)
         with console.progress() as line:
             results = []

@@ -64,8 +64,7 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
     of several images (see check.highest) the one `check` scores the file by is
     explained; raises ImageError where `check` would report the file not checked."""
     threshold = resolve_threshold(config, model, threshold)
-    if config.old_labels is not None:
-        model = with_old_labels(model, config.old_labels)
+    model = with_old_labels(model, config.old_labels)
     data = read_file(path)
     side = analysed_side(model, config.localise)
     loaded = load_image(path, data, side=side, partial=True, tiled=config.localise)

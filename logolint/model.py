@@ -92,6 +92,7 @@ def _info(data: bytes, path: Path) -> ModelInfo:
         raise ModelError(f"{path}: not a logolint model (no labels in its metadata)")
     try:
         meta = json.loads(raw)
+        _typed(meta)
         labels = tuple(str(label) for label in meta["labels"])
         info = ModelInfo(
             labels=labels,
@@ -109,9 +110,28 @@ def _info(data: bytes, path: Path) -> ModelInfo:
         problem = _implausible(info)
     except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:  # float(10**400) overflows
         raise ModelError(f"{path}: unreadable logolint metadata: {exc}") from None
+    except RecursionError:  # JSON nested deeper than Python's stack
+        raise ModelError(f"{path}: unreadable logolint metadata: nested too deeply") from None
     if problem:  # a damaged value would silently pass (or fail) every image
         raise ModelError(f"{path}: unreadable logolint metadata: {problem}")
     return info
+
+
+def _typed(meta) -> None:
+    """TypeError where the metadata's values are not of their kinds: "labels": "abc" read
+    as three labels, and "threshold": true as 1."""
+    if not isinstance(meta, dict):
+        raise TypeError("not a JSON object")
+    for key in ("labels", "old_labels", "prototypes"):
+        value = meta.get(key, [])
+        if not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+            raise TypeError(f"{key} must be a list of strings")
+    for key in ("threshold", "input_size", "locate_size", "lookalike"):
+        if key in meta and not finite_number(meta[key]):
+            raise TypeError(f"{key} must be a number")
+    if "match_range" in meta and not (isinstance(meta["match_range"], list)
+                                      and all(map(finite_number, meta["match_range"]))):
+        raise TypeError("match_range must be two numbers")
 
 
 def finite_number(value) -> bool:
@@ -140,8 +160,10 @@ def _implausible(info: ModelInfo) -> str | None:
     if not (16 <= info.input_size <= 1024 and 16 <= info.locate_size <= 2048):
         return f"input_size {info.input_size} or locate_size {info.locate_size} out of range"
     low, high = info.match_range
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return f"match_range {list(info.match_range)} is not two numbers"
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        return f"match_range {list(info.match_range)} is not two numbers, the lower first"
+    if not set(info.prototypes) <= set(info.labels):
+        return f"prototypes of labels {sorted(set(info.prototypes) - set(info.labels))}, none of the labels"
     if not 0.0 <= info.lookalike <= 10.0:  # a share of inliers: more than 1 where the other file matches better
         return f"lookalike {info.lookalike} is not from 0 to 10"
     for label, prints in info.fingerprints.items():
@@ -200,6 +222,7 @@ class Runner:
     re-plan the graph on every call."""
 
     def __init__(self, data: bytes, path: Path, side: int, threads: int | None = None) -> None:
+        self.path = path
         self.interpreter = load_interpreter(data, path, threads, side)
         self._input = self.interpreter.get_input_details()[0]["index"]
         self.outputs = {d["name"]: d for d in self.interpreter.get_output_details()}
@@ -212,7 +235,11 @@ class Runner:
         import numpy as np
 
         self.interpreter.set_tensor(self._input, np.asarray(pixels, dtype=np.float32)[None])
-        self.interpreter.invoke()
+        try:
+            self.interpreter.invoke()
+        except RuntimeError as exc:  # a damaged model may load and fail only here: it judges no image
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ModelError(f"{self.path}: cannot run model: {reason}") from None
         return [self.interpreter.get_tensor(self.outputs[name]["index"])[0].copy() for name in outputs]
 
 
@@ -250,6 +277,9 @@ class Model:
             if int(outputs["probabilities"]["shape"][-1]) != len(self.info.labels):
                 raise ModelError(f"{self.path}: {len(self.info.labels)} labels for "
                                  f"{int(outputs['probabilities']['shape'][-1])} outputs")
+            if "similarity" in outputs and int(outputs["similarity"]["shape"][-1]) != len(self.info.prototypes):
+                raise ModelError(f"{self.path}: {len(self.info.prototypes)} prototypes for "
+                                 f"{int(outputs['similarity']['shape'][-1])} similarities")
             self._runners[side] = runner
         return self._runners[side]
 

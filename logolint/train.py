@@ -51,8 +51,12 @@ def gather(paths: list[str], role: str) -> list[Path]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            files += [p for p in files_under(path, lambda exc: _unlisted(role, exc))
-                      if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file()]
+            for found in files_under(path, lambda exc: _unlisted(role, exc)):
+                if found.suffix.lower() not in IMAGE_EXTENSIONS:
+                    continue
+                if not found.is_file():  # skipped, it left the model fewer examples than given without a word
+                    raise ConfigError(f"--{role}: not a regular file: {found} (a dangling link, a pipe?)")
+                files.append(found)
         elif path.is_file():
             files.append(path)
         elif os.path.lexists(name):  # a FIFO, a device, a dangling link
