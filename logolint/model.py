@@ -16,6 +16,7 @@ from logolint.errors import ModelError
 
 METADATA_NAME = "logolint"
 DEFAULT_THRESHOLD = 0.5
+MAX_MODEL_BYTES = 256 << 20  # a trained model is about 7 MB: a file many times larger is none, read whole
 
 
 def _shipped(name: str) -> Path:
@@ -356,4 +357,6 @@ def load_model(path: Path | None = None, expected_sha256: str | None = None) -> 
         raise ModelError(f"cannot read model file {path}: {exc.strerror or exc}") from None
     if not kinds.S_ISREG(stat.st_mode):  # reading a FIFO or a device would never end
         raise ModelError(f"{path}: not a regular file")
+    if stat.st_size > MAX_MODEL_BYTES:
+        raise ModelError(f"{path}: larger than {MAX_MODEL_BYTES >> 20} MB, so no logolint model")
     return _load(path.resolve(), stat.st_mtime_ns, stat.st_size, expected_sha256)

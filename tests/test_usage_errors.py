@@ -205,6 +205,14 @@ def test_a_model_that_loads_and_fails_when_run_stops_the_check(tmp_path: Path, m
     assert "internal error" not in capsys.readouterr().err
 
 
+def test_a_model_too_large_to_be_one_is_refused_before_it_is_read(tmp_path: Path):
+    from logolint.model import MAX_MODEL_BYTES
+
+    with open(tmp_path / "huge.tflite", "wb") as stream:
+        stream.truncate(MAX_MODEL_BYTES + 1)  # sparse: no disk used; read whole, it ran out of memory
+    _one_line(_run(tmp_path, IMAGE, "--model", "huge.tflite", "--no-cache"), "huge.tflite", "larger than 256 MB")
+
+
 def test_a_model_path_that_is_no_regular_file_is_refused_at_once(tmp_path: Path):
     os.mkfifo(tmp_path / "fifo.tflite")  # reading it would wait for a writer forever
     _one_line(_run(tmp_path, IMAGE, "--model", str(tmp_path / "fifo.tflite"), "--no-cache"), "not a regular file")
