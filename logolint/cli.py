@@ -200,7 +200,7 @@ def _cannot_write(option: str, output: str, problem: str) -> LogolintError:
 
 
 def refuse_unwritable(output: str | None, option: str = "--output", checked: Sequence[str] = (),
-                       inputs: Sequence[tuple[str, object]] = ()) -> None:
+                      inputs: Sequence[tuple[str, object]] = ()) -> None:
     """LogolintError, before minutes of work, for a report or baseline that could not be
     written there, or that would overwrite an image, a file `checked` names, or one of the
     run's own `inputs` ((what, path) pairs: the model, the config): `check --output old.png .`
@@ -359,7 +359,7 @@ def _check(args: argparse.Namespace) -> int:
     refuse_unwritable(args.output, checked=args.paths, inputs=_inputs(args, config))
     # --write-baseline may name the baseline in use: it is updated, its notes kept.
     refuse_unwritable(args.write_baseline, "--write-baseline", checked=args.paths,
-                       inputs=_inputs(args, config, baseline=False))
+                      inputs=_inputs(args, config, baseline=False))
     if args.hook and (args.write_baseline or args.shard):
         # Each passes the staged files with exit 0: all of them accepted, or some left to other shards.
         raise LogolintError(f"{'--write-baseline' if args.write_baseline else '--shard'} among the hook's args would "

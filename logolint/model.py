@@ -124,7 +124,7 @@ def _typed(meta) -> None:
     if not isinstance(meta, dict):
         raise TypeError("not a JSON object")
     for key in ("labels", "old_labels", "prototypes"):
-        value = meta.get(key, [])
+        value = meta.get(key) or []  # null: absent, as before
         if not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
             raise TypeError(f"{key} must be a list of strings")
     for key in ("threshold", "input_size", "locate_size", "lookalike"):
