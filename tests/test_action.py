@@ -185,14 +185,23 @@ def test_inputs_paths_threshold_and_fail_on_findings(repo, cache_dir, tmp_path):
     assert done.returncode == 1 and outputs["findings"] == "1" and "file=fine.png," in done.stdout
 
 
-def test_a_job_summary_that_cannot_be_written_is_a_warning_and_the_rest_is_done(repo, cache_dir, tmp_path):
+@pytest.mark.parametrize("variable, code, said", [
+    # The summary is a warning, and the rest is done.
+    ("GITHUB_STEP_SUMMARY", 1, "::warning title=logolint::cannot write the job summary "),
+    # The outputs are an error annotation: it was "internal error: IsADirectoryError".
+    ("GITHUB_OUTPUT", 2, "::error title=logolint::GITHUB_OUTPUT {folder}: cannot write there: "),
+])
+def test_a_runner_file_that_cannot_be_written_is_one_annotation(repo, cache_dir, tmp_path, variable: str, code: int,
+                                                                said: str):
     path, _, _ = repo
-    (tmp_path / "a-folder").mkdir()
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
     done, outputs, _ = _run(path, tmp_path, cache_dir, "workflow_dispatch", {}, paths="legacy",
-                            env_extra={"GITHUB_STEP_SUMMARY": str(tmp_path / "a-folder")})
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "::warning title=logolint::cannot write the job summary " in done.stdout
-    assert outputs["findings"] == "1" and Path(outputs["sarif-file"]).is_file()
+                            env_extra={variable: str(folder)})
+    assert done.returncode == code, done.stdout + done.stderr
+    assert said.format(folder=folder) in done.stdout and "internal error" not in done.stdout
+    if variable == "GITHUB_STEP_SUMMARY":
+        assert outputs["findings"] == "1" and Path(outputs["sarif-file"]).is_file()
 
 
 def test_other_events_check_every_image(repo, cache_dir, tmp_path):
@@ -260,16 +269,6 @@ def test_a_sarif_file_that_would_overwrite_another_is_refused_before_the_work(re
     assert f"::error title=logolint::sarif-file {sarif}: cannot write there: {message}" in done.stdout
     assert "file=legacy/old.png," not in done.stdout and outputs == {}  # refused before any image was checked
     assert sarif.read_bytes() == before and victim.read_text() == "precious\n"
-
-
-def test_an_output_file_that_cannot_be_written_is_one_error_annotation(repo, cache_dir, tmp_path):
-    path, _, _ = repo
-    (tmp_path / "a-folder").mkdir()
-    done, _, _ = _run(path, tmp_path, cache_dir, "workflow_dispatch", {}, paths="legacy",
-                      env_extra={"GITHUB_OUTPUT": str(tmp_path / "a-folder")})
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert f"::error title=logolint::GITHUB_OUTPUT {tmp_path / 'a-folder'}: cannot write there: " in done.stdout
-    assert "internal error" not in done.stdout
 
 
 def test_the_actions_own_messages_show_control_characters_escaped(cache_dir, tmp_path):
