@@ -42,7 +42,7 @@ OWN_COVER = 1.0 - MIN_SHARE  # see recoloured's hues_only
 def main_colours(images: dict[str, list]) -> dict[str, np.ndarray]:
     """Per label, the main colours of the reference images that have transparency, one row
     each: Lab (OpenCV's 8-bit scale) and the share of the logo's pixels that show it (see
-    _shares). Greedy and deterministic: the most common colour and every pixel within
+    shares). Greedy and deterministic: the most common colour and every pixel within
     CLUSTER of it, then the next, while one covers MIN_SHARE of the logo."""
     found: dict[str, np.ndarray] = {}
     for label, items in images.items():

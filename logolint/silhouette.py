@@ -386,7 +386,7 @@ class Silhouettes:
 
     def __init__(self, found: dict[str, list[np.ndarray]], colours: dict[str, np.ndarray] | None = None) -> None:
         self.spreads: dict[str, list[float]] = {}  # per label, of each silhouette (see _spread)
-        self.colours = colours or {}  # per label, its main colours (see `colours`)
+        self.colours = colours or {}  # per label, its main colours (see logo_colours.main_colours)
         self.pieces: dict[str, int] = {}  # per label, the most separate pieces one of its silhouettes has
         self.closed: _ClosedSilhouettes | None = None  # for the closed thresholds' regions (CLOSED_RADII)
         if not found:
