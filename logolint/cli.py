@@ -688,16 +688,17 @@ def hook(argv: Sequence[str] | None = None) -> int:
     """The pre-commit hook's entry. pre-commit runs `entry args... files...` with no
     separator, so a staged file named like an option (`-logo.png`, or
     `--write-baseline=x.png`, which would write a baseline and pass) must still be read
-    as a file: the files are the trailing arguments that name existing files (but the
-    value of an option just before them: `--config .logolint.yaml`), or everything
-    after a `--`. No file at all is an error, never a pass."""
+    as a file: the files are the trailing arguments that name existing files or do not
+    look like options (but the value of an option just before them: `--config
+    .logolint.yaml`), or everything after a `--`. No file at all is an error, never a pass."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--" in argv:
         cut = argv.index("--")
         options, files = argv[:cut], argv[cut + 1:]
     else:
         cut = len(argv)
-        while cut and os.path.lexists(argv[cut - 1]):
+        while cut and (os.path.lexists(argv[cut - 1])
+                       or not argv[cut - 1].startswith("-") and not (cut > 1 and _takes_value(argv[cut - 2]))):
             cut -= 1
         if 0 < cut < len(argv) and _takes_value(argv[cut - 1]):
             cut += 1

@@ -569,6 +569,21 @@ def test_the_hook_entry_reads_option_like_file_names_as_files(tmp_path: Path, mo
         assert "among the hook's args would pass the staged files unchecked" in capsys.readouterr().err
 
 
+def test_the_hook_run_by_hand_names_a_missing_file(tmp_path: Path, monkeypatch, capsys):
+    """pre-commit drops deleted files; run by hand, one that is missing must not turn the
+    option-like names before it into options."""
+    from logolint.cli import hook
+    from logolint.model import bundled_model_path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-old.png").write_bytes((EXAMPLES / "old-logo.png").read_bytes())
+    (tmp_path / "m.tflite").write_bytes(bundled_model_path().read_bytes())
+    assert hook(["--model", "m.tflite", "--no-cache", "-old.png", "gone.png", "-old.png"]) == 2
+    assert capsys.readouterr().err == "logolint: error: no such file or directory: gone.png\n"
+    assert hook(["--config", "gone.yaml", "-old.png"]) == 2  # an option's value is no file, found or not
+    assert "gone.yaml" in capsys.readouterr().err
+
+
 def test_hook_args_that_would_pass_staged_files_are_refused(tmp_path: Path, monkeypatch, capsys):
     """--write-baseline accepted every staged old logo and --shard left some to shards that
     never run, each with exit 0, which pre-commit shows to no one."""
