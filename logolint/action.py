@@ -179,7 +179,8 @@ def event_range(env: Mapping[str, str]) -> tuple[str, str, bool] | None:
 
 def changed_files(base: str, head: str, from_merge_base: bool,
                   pathspecs: tuple[str, ...]) -> tuple[list[str], list[str]] | str:
-    """Image files added or modified between `base` and `head` under `pathspecs`, relative
+    """Image files added or modified between `base` and `head` under `pathspecs` (and the
+    files they name, whatever their extension), relative
     to the current folder, and those of them a sparse checkout left out; where `base`
     cannot be fetched, what git said instead. A rename counts as an addition, a deletion
     not at all, a symbolic link not at all (as when folders are walked: git stores the
@@ -215,9 +216,11 @@ def changed_files(base: str, head: str, from_merge_base: bool,
     for status, name in zip(fields[0::2], fields[1::2]):
         path = os.path.relpath(os.path.join(top, os.fsdecode(name)))
         mode = status.split(b" ")[1].decode()
+        # A file named in `paths` is checked whatever its extension, as the CLI checks it.
+        wanted = is_image_path(path) or os.fsdecode(name) in within
         if mode == GITLINK:
             submodules.append(path)
-        elif is_image_path(path) and mode != SYMLINK and not os.path.islink(path):
+        elif wanted and mode != SYMLINK and not os.path.islink(path):
             if os.path.lexists(path):
                 files.append(path)
             else:

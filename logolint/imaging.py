@@ -68,8 +68,15 @@ def _median(pixels) -> tuple[int, ...]:
     return tuple(int(c) for c in np.median(pixels, axis=0))
 
 
+def extension(path: str | os.PathLike[str]) -> str:
+    """The name's extension, lowercase: also of a name that is nothing else (`.png`, which
+    Path.suffix reads as no extension, and the hook's manifest as an image)."""
+    name = Path(path).name.lower()
+    return name[name.rfind("."):] if "." in name else ""
+
+
 def is_image_path(path: str | os.PathLike[str]) -> bool:
-    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+    return extension(path) in IMAGE_EXTENSIONS
 
 
 _MARKUP = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<")  # a match reads no further than the first "<"

@@ -29,6 +29,7 @@ def _bracket(pattern: str, i: int) -> tuple[str, int] | None:
     negate = j < len(pattern) and pattern[j] in "!^"
     j += negate
     parts, first = [], True
+    single = None  # the last character, where it may start a range
     while j < len(pattern) and (pattern[j] != "]" or first):
         first = False
         if pattern.startswith("[:", j) and (close := pattern.find(":]", j + 2)) > 0:
@@ -36,14 +37,20 @@ def _bracket(pattern: str, i: int) -> tuple[str, int] | None:
             if name not in _CLASSES:
                 raise re.error(f"unknown character class [:{name}:]")
             parts.append(_CLASSES[name])
-            j = close + 2
+            single, j = None, close + 2
             continue
-        if pattern[j] == "\\" and j + 1 < len(pattern):
+        escaped = pattern[j] == "\\" and j + 1 < len(pattern)
+        j += escaped
+        if pattern[j] == "-" and not escaped and single is not None and j + 1 < len(pattern) and pattern[j + 1] != "]":
             j += 1
-        if pattern[j] == "-" and parts and j + 1 < len(pattern) and pattern[j + 1] != "]":
-            parts.append("-")
-        elif pattern[j] != "/":
-            parts.append(re.escape(pattern[j]))
+            j += pattern[j] == "\\" and j + 1 < len(pattern)
+            if pattern[j] < single:
+                raise re.error(f"bad character range {single}-{pattern[j]}")
+            parts[-1] = f"{re.escape(single)}-{re.escape(pattern[j])}"  # escaped ends: "-" is never an operator
+            single = None
+        else:
+            single = pattern[j]
+            parts.append(re.escape(pattern[j]))  # "/" too: it never reaches a name
         j += 1
     if j >= len(pattern):
         return None
@@ -119,12 +126,14 @@ class Glob:
     elsewhere `**` is a `*`), a pattern without an inner slash matches at any depth, a
     trailing slash means a folder, a backslash makes the next character itself, and
     trailing spaces are dropped unless so escaped. A match on a folder also matches
-    everything below it. re.error for a bracket range git refuses too ([z-a])."""
+    everything below it. re.error for a descending bracket range ([z-a]): git reads it as
+    its first character alone, more likely a typo than what was meant."""
 
     def __init__(self, pattern: str) -> None:
         stripped = pattern.rstrip(" ")
-        if stripped.endswith("\\") and len(stripped) < len(pattern):
-            stripped += " "  # "a\\ " keeps its escaped space
+        backslashes = len(stripped) - len(stripped.rstrip("\\"))
+        if backslashes % 2 and len(stripped) < len(pattern):
+            stripped += " "  # "a\\ " keeps its escaped space; "a\\\\ " is "a\\" escaped
         pattern = stripped
         folder_only = pattern.endswith("/")
         pattern = pattern[:-1] if folder_only else pattern  # one slash: "a//" names no folder
@@ -178,7 +187,7 @@ def literal_pattern(relative: str) -> str:
 
 
 def glob_error(pattern: str) -> str | None:
-    """Why `pattern` is no usable exclude glob (a bracket range such as [z-a]), or None."""
+    """Why `pattern` is no usable exclude glob (a descending bracket range such as [z-a]), or None."""
     try:
         Glob(pattern[1:] if pattern.startswith("!") else pattern)
     except re.error as exc:
@@ -202,6 +211,12 @@ class Excluder:
             if glob.match(relative):
                 result = not negated
         return result
+
+    def excluded_folder(self, path: Path) -> bool:
+        """Whether nothing in the folder `path` could be checked: the folder is excluded, or
+        everything in it (`folder/`, `folder/**`) and no `!` pattern could bring a file back."""
+        inside = path / "\0"  # a name no file has, matched by no pattern naming files
+        return self.excluded(path) or self.excluded(inside) and not any(negated for negated, _ in self._rules)
 
     def _relative(self, path: Path) -> str | None:
         """`path` from the root: as typed where that lies inside it, else through its
@@ -232,7 +247,7 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
     found: list[str] = []
 
     def unreadable(error: OSError) -> None:  # listed, so it is reported `not checked`, never skipped
-        if error.filename is not None and not excluder.excluded(Path(error.filename)):
+        if error.filename is not None and not excluder.excluded_folder(Path(error.filename)):
             found.append(str(Path(error.filename)))  # imgs, not ./imgs, as the files are named
 
     for name in paths:

@@ -23,7 +23,7 @@ import numpy as np
 from logolint import logo_colours, silhouette, verify
 from logolint.detect import STRIDE, letterbox, square
 from logolint.errors import ConfigError, ImageError
-from logolint.imaging import IMAGE_EXTENSIONS, load_image, read_file
+from logolint.imaging import extension, is_image_path, load_image, read_file
 from logolint.model import METADATA_NAME, Model, Runner, backbone_path
 from logolint.paths import file_identity, files_under
 
@@ -52,7 +52,7 @@ def gather(paths: list[str], role: str) -> list[Path]:
         path = Path(name)
         if path.is_dir():
             for found in files_under(path, lambda exc: _unlisted(role, exc)):
-                if found.suffix.lower() not in IMAGE_EXTENSIONS:
+                if not is_image_path(found):
                     continue
                 if not found.is_file():  # skipped, it left the model fewer examples than given without a word
                     raise ConfigError(f"--{role}: not a regular file: {found} (a dangling link, a pipe?)")
@@ -101,7 +101,7 @@ def _sources(files: list[Path]) -> list:
     sources = []
     for path in files:
         try:
-            if path.suffix.lower() in (".svg", ".svgz") or len(files) <= 3 or _is_mark(path):
+            if extension(path) in (".svg", ".svgz") or len(files) <= 3 or _is_mark(path):
                 image = logo_rgba(path, side=LOGO_SIDE)
             else:
                 image = load_image(path).image

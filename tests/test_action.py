@@ -477,6 +477,18 @@ def test_a_path_that_does_not_exist_is_an_error_in_changed_only_mode(tmp_path, c
         assert f"::error title=logolint::no such file or directory: {paths}" in done.stdout
 
 
+def test_a_changed_file_named_in_paths_is_checked_whatever_its_extension(tmp_path, cache_dir):
+    # As the CLI checks a named file, and as changed-only: false does.
+    base, head = _two_commits(tmp_path / "repo", {"brand/logo.dat": OLD, "brand/other.dat": OLD, "brand/.png": OLD})
+    event = {"before": base, "after": head}
+    done, outputs, _ = _run(tmp_path / "repo", tmp_path, cache_dir, "push", event, paths="brand/logo.dat")
+    assert done.returncode == 1 and outputs["findings"] == "1", done.stdout + done.stderr
+    assert "logolint: 1 changed image between" in done.stdout and "::error file=brand/logo.dat," in done.stdout
+    walked, outputs, _ = _run(tmp_path / "repo", tmp_path, cache_dir, "push", event, paths="brand")
+    assert walked.returncode == 1 and outputs["findings"] == "1", walked.stdout  # brand/.png, not the .dat files
+    assert "::error file=brand/.png," in walked.stdout
+
+
 def test_the_checkout_cannot_stand_in_for_a_module(tmp_path, cache_dir):
     # action.yml runs from the checkout: its files must not be imported in place of Python's or logolint's.
     files = {"old.png": OLD, "uuid.py": b"raise SystemExit(0)\n", "logolint.py": b"raise SystemExit(0)\n",

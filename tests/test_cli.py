@@ -624,7 +624,7 @@ def test_the_hook_manifest_selects_every_extension_logolint_checks():
 
     import yaml
 
-    from logolint.imaging import IMAGE_EXTENSIONS
+    from logolint.imaging import IMAGE_EXTENSIONS, is_image_path
 
     (manifest,) = yaml.safe_load((Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text())
     assert manifest["entry"] == "logolint-hook" and "types" not in manifest
@@ -633,6 +633,8 @@ def test_the_hook_manifest_selects_every_extension_logolint_checks():
         assert files.search(f"a/b{extension}") and files.search(f"B{extension.upper()}"), extension
     for name in ("notes.txt", "logo.png.txt", "png", ".logolint.yaml", "model.tflite"):
         assert not files.search(name), name
+    for name in ("a/.png", ".SVG", "x.tar.gif", "png", "a.png/b", "a.png.txt"):  # as folders are walked
+        assert bool(files.search(name)) == is_image_path(name), name
 
 
 def test_each_command_offers_the_loudness_it_has(capsys):

@@ -16,9 +16,9 @@ def _touch(root: Path, *names: str) -> None:
 
 
 def test_folders_recurse_over_image_files_only(tmp_path: Path):
-    _touch(tmp_path, "a.png", "b/c.JPG", "b/d.txt", "b/e.svg", ".git/x.png")
+    _touch(tmp_path, "a.png", "b/c.JPG", "b/d.txt", "b/e.svg", ".git/x.png", "b/.png", "b/png")
     found = collect([str(tmp_path)], (), tmp_path)
-    assert sorted(Path(p).relative_to(tmp_path).as_posix() for p in found) == ["a.png", "b/c.JPG", "b/e.svg"]
+    assert sorted(Path(p).relative_to(tmp_path).as_posix() for p in found) == ["a.png", "b/.png", "b/c.JPG", "b/e.svg"]
 
 
 def test_excludes_apply_to_named_files_too(tmp_path: Path):
@@ -198,6 +198,28 @@ def test_folders_that_cannot_be_searched_or_listed_are_reported_and_the_rest_che
     assert "unsearchable/old.png: not checked: cannot read file: Permission denied" in explained.stdout
 
 
+@pytest.mark.parametrize("patterns, reported", [
+    (("private",), False), (("private/",), False), (("private/**",), False), (("/private/",), False),
+    (("private/*.png",), True),  # it may hold other images
+    (("private/", "!private/keep.png"), True),  # a file in it could be brought back
+])
+def test_a_folder_that_cannot_be_listed_is_reported_unless_all_of_it_is_excluded(
+        tmp_path: Path, monkeypatch, patterns: tuple[str, ...], reported: bool):
+    import os
+
+    real = os.scandir
+
+    def scandir(path):  # as in a folder of mode 000 (root, who runs CI, lists it anyway)
+        if os.path.basename(os.fspath(path)) == "private":
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    _touch(tmp_path, "ok.png", "private/old.png")
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = collect([str(tmp_path)], patterns, tmp_path)
+    assert found == [str(tmp_path / "ok.png"), *([str(tmp_path / "private")] if reported else [])]
+
+
 def test_a_named_file_in_a_folder_that_cannot_be_searched_is_excluded_as_any_other(tmp_path: Path, monkeypatch):
     import os
 
@@ -264,13 +286,15 @@ def test_a_pattern_matches_its_name_and_not_the_name_with_a_newline_after_it(tmp
 GIT_PATTERNS = ["*.gif", "/top.png", "assets/*.png", "assets/**/*.png", "**/legacy", "legacy/", "docs/**",
                 "logo-v[12].png", "logo-v[!12].png", "foo**bar.png", "**", "a/**/b/*.png", "*/x.png",
                 "?.png", "[[:digit:]]*.png", "a\\*.png", "deep/*/*/z.png", "**/c/**/*.png", "*a*b*c*.png",
-                "***/x.png", "legacy//", "//legacy", "[", "*[", "*.png\\"]
+                "***/x.png", "legacy//", "//legacy", "[", "*[", "*.png\\", "[a\\-z]*.png", "[+-0].png",
+                "[-a]?.png", "old\\\\ ", "old\\ "]
 GIT_MATCHES_NOTHING = {"legacy//", "//legacy", "[", "*[", "*.png\\"}  # git's own reading
 GIT_PATHS = ["a.gif", "s/t/a.gif", "top.png", "sub/top.png", "assets/a.png", "assets/deep/a.png", "x/legacy/y.png",
              "legacy/q.png", "docs/a/b.png", "docs.png", "logo-v2.png", "logo-v3.png", "fooxbar.png",
              "foo/bar.png", "foobar.png", "a/b/n.png", "a/q/r/b/n.png", "a/b/c/n.png", "m/x.png", "m/n/x.png",
              "1.png", "12.png", "9z.png", "a*.png", "ab.png", "deep/1/2/z.png", "deep/1/z.png",
-             "c/n.png", "q/c/r/s.png", "xaybzc.png", "abc.png", "cba.png", "x.png", "a/b/x.png", "[", "*.png\\"]
+             "c/n.png", "q/c/r/s.png", "xaybzc.png", "abc.png", "cba.png", "x.png", "a/b/x.png", "[", "*.png\\",
+             "-.png", "z.png", "0.png", "old\\", "old\\ ", "old "]
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git")

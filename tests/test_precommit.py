@@ -142,7 +142,9 @@ def test_the_readmes_local_hook_runs_the_installed_logolint(repo: Path, pre_comm
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     snippet = next(block for block in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "repo: local" in block)
-    assert yaml.safe_load(snippet)["repos"][0]["hooks"][0]["entry"] == "logolint-hook"
+    hook = yaml.safe_load(snippet)["repos"][0]["hooks"][0]
+    (manifest,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["entry"] == "logolint-hook" and hook["files"] == manifest["files"]  # every image kind
     (repo / ".pre-commit-config.yaml").write_text(snippet)
     _configured(repo)
     shutil.copyfile(EXAMPLES / "old-logo.png", repo / "old.PNG")
