@@ -371,6 +371,7 @@ def _check(args: argparse.Namespace) -> int:
         raise LogolintError("no model is configured: the bundled demo model knows only logolint's fictional demo "
                             "brand, so this hook would pass your old logo. Train yours with `logolint train` and "
                             f"name it in {shown(config_home(config)[0])} (model: ...)")
+    kept = _kept_entries(args.write_baseline) if args.write_baseline else {}  # a broken one refused before the work
     model = _model(args, config)
     console.detail(f"model {printable(str(model.path))} (sha256 {model.sha256[:12]})")
     cache = None if args.no_cache else ResultCache(Path(args.cache_dir or default_cache_dir()))
@@ -386,7 +387,7 @@ def _check(args: argparse.Namespace) -> int:
             print(f"logolint: warning: results not cached: cannot write to {printable(str(cache.directory))}: "
                   f"{cache.unwritable}", file=sys.stderr)
     if args.write_baseline:
-        code = _write_baseline(report, args.write_baseline)
+        code = _write_baseline(report, args.write_baseline, kept)
         from logolint.hints import config_home, shown, yaml_value
 
         home, root = config_home(config)
@@ -469,15 +470,21 @@ def write_step_summary(report) -> str | None:
     return None
 
 
-def _write_baseline(report, output: str) -> int:
+def _kept_entries(output: str) -> dict:
+    """The entries of the baseline `--write-baseline` adds to, if it exists."""
     from pathlib import Path
 
-    from logolint.baseline import BASELINE_ERRORS, baseline_entries, baseline_text, read_entries
+    from logolint.baseline import read_entries
 
     try:
-        kept = read_entries(Path(output)) if Path(output).is_file() else {}
+        return read_entries(Path(output)) if Path(output).is_file() else {}
     except ValueError as exc:
         raise LogolintError(f"cannot add to the baseline: {exc}") from None
+
+
+def _write_baseline(report, output: str, kept: dict) -> int:
+    from logolint.baseline import BASELINE_ERRORS, baseline_entries, baseline_text
+
     entries = baseline_entries(report.results, kept, os.path.dirname(os.path.abspath(output)))
     _write(baseline_text(entries), output, BASELINE_ERRORS)
     count, added = len(entries), len(entries.keys() - kept.keys())

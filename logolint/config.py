@@ -198,6 +198,10 @@ def load_config(path: str | os.PathLike[str] | None = None, cwd: Path | None = N
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses: no mark, no problem
+            lines_before = text.count("\n", 0, exc.position)
+            line = f" at line {lines_before + 1}"
+            problem = f"character {exc.character:#06x} not allowed"
         raise ConfigError(f"{source}: invalid YAML{line}: {problem}") from None
     except ValueError:  # a value PyYAML cannot convert: an integer of over 4,300 digits
         # In our words: Python's own differ between versions.

@@ -275,6 +275,9 @@ def test_sharded_runs_add_to_the_baseline_and_keep_each_others_entries(repo: Pat
     (repo / "sharded.txt").write_text("not a baseline\n")
     assert run_cli("img", "--cache-dir", cache, "--write-baseline", "sharded.txt") == 2
     assert "cannot add to the baseline" in capsys.readouterr().err
+    # Refused before the work: before the model is even looked for, not after every image is checked.
+    assert run_cli("img", "--model", "missing.tflite", "--write-baseline", "sharded.txt") == 2
+    assert "cannot add to the baseline" in capsys.readouterr().err
 
 
 def test_a_baseline_of_uppercase_hashes_is_read_as_allow_reads_them(tmp_path: Path):

@@ -47,6 +47,8 @@ def _one_line(done: subprocess.CompletedProcess, *names: str) -> None:
     ("old_labels: [ancient]\n", ["old_labels", "ancient"]),
     ("old_labels: []\n", ["'old_labels'", "at least one label"]),  # would flag nothing, ever
     ("exclude: ['[z-a]']\n", ["'exclude'", "'[z-a]'", "bad character range"]),
+    ("exclude: ['[b--[]']\n", ["'exclude'", "bad character range b--"]),  # not a FutureWarning
+    ("threshold: 0.5\n\x07: 1\n", ["invalid YAML at line 2", "character 0x0007 not allowed"]),
     ("just a string\n", ["must be a mapping"]),
 ])
 def test_config_errors(tmp_path: Path, config: str, names: list[str]):
