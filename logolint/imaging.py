@@ -457,6 +457,25 @@ def _others(image) -> bool:
     return getattr(image, "n_frames", 1) > 1 + image.tell()
 
 
+def exif_orientation(image) -> int:
+    """The EXIF orientation (1 upright, 2-8 turned or mirrored) of a loaded image: PIL turns
+    a TIFF itself as it loads it, and drops the tag."""
+    try:
+        return image.getexif().get(0x0112, 1)
+    except Exception:  # a damaged EXIF block: as shown, upright
+        return 1
+
+
+def upright(image, orientation: int):
+    """`image` turned as its EXIF `orientation` says it is shown (the tag's own, unread)."""
+    from PIL import Image
+
+    turns = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+             5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+             8: Image.Transpose.ROTATE_90}
+    return image.transpose(turns[orientation]) if orientation in turns else image
+
+
 def _decoded(image, side: int, draft: tuple[int, int] | None = None) -> Loaded:
     from PIL import Image
 
@@ -473,18 +492,12 @@ def _decoded(image, side: int, draft: tuple[int, int] | None = None) -> Loaded:
                 image.load()
             # Read once loaded: PIL turns a TIFF by its orientation itself while loading (its
             # size already turned), and drops the tag.
-            try:
-                orientation = image.getexif().get(0x0112, 1)
-            except Exception:
-                orientation = 1
+            orientation = exif_orientation(image)
             if orientation in (5, 6, 7, 8):  # EXIF orientation turns it
                 width, height = height, width
             if max(image.size) > side:
                 image.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
-            if orientation in range(2, 9):  # turned after reducing: one small copy
-                from PIL import ImageOps
-
-                image = ImageOps.exif_transpose(image)
+            image = upright(image, orientation)  # turned after reducing: one small copy
             return Loaded(flatten(image), (width, height), others)
     except ImageError:
         raise

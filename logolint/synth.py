@@ -12,8 +12,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from logolint.errors import ImageError
 from logolint.fingerprint import PLATE
-from logolint.imaging import (DEEP_MODES, border_colour, eight_bit, is_svg, load_image, open_raster, read_file,
-                              refuse_placeholders)
+from logolint.imaging import (DEEP_MODES, border_colour, eight_bit, exif_orientation, is_svg, load_image,
+                              open_raster, read_file, refuse_placeholders, upright)
 
 
 def _has_alpha(image) -> bool:
@@ -57,6 +57,7 @@ def logo_rgba(path: str | os.PathLike[str], side: int | None = None):
                     image = _deep_rgba(raw)
                 else:
                     image = raw if raw.mode == "RGBA" else raw.convert("RGBA")
+                image = upright(image, exif_orientation(raw))  # as check sees the file
                 if _see_through(image):
                     return _cut_out(image, side)
             except Exception as exc:  # whatever PIL raises for a damaged file

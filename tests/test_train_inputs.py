@@ -67,6 +67,32 @@ def test_a_16_bit_grey_logo_with_a_transparent_value_is_drawn(tmp_path: Path):
     assert logo.shape == (40, 40, 4) and logo[..., 3].min() == 255 and logo[..., :3].max() < 64
 
 
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_a_transparent_logo_is_learned_upright_as_check_sees_it(tmp_path: Path, orientation: int):
+    """A file with alpha was decoded without its EXIF orientation: learned sideways, while
+    check (and the opaque file) show it upright."""
+    from logolint.imaging import load_image
+    from logolint.synth import logo_rgba
+
+    mark = np.zeros((40, 120, 4), np.uint8)
+    mark[5:35, 5:115] = (200, 20, 20, 255)  # a red bar, its blue end on the left
+    mark[5:35, 5:30] = (20, 20, 200, 255)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    turned = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}[orientation]
+    stored = Image.fromarray(mark).transpose(turned)  # as a camera stores what it shows upright
+    stored.save(tmp_path / "alpha.png", exif=exif.tobytes())
+    opaque = Image.new("RGB", stored.size, (255, 255, 255))
+    opaque.paste(stored, mask=stored.getchannel("A"))
+    opaque.save(tmp_path / "opaque.png", exif=exif.tobytes())
+    assert load_image(tmp_path / "opaque.png").image.size == (120, 40)  # as check sees it
+    for name in ("alpha.png", "opaque.png"):
+        logo = np.asarray(logo_rgba(tmp_path / name))
+        assert logo.shape[:2] == (30, 110), name
+        blue = logo[..., 2] > logo[..., 0]
+        assert blue[:, :25].all() and not blue[:, 30:].any(), name
+
+
 def test_icons_that_differ_by_their_plate_train_apart(tmp_path: Path, capsys):
     """Cut out from their plates, both icons were the same white disc: the new file was
     flagged (0.90) and the old one was not (0.61)."""
