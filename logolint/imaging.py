@@ -369,11 +369,12 @@ def other_images(data: bytes, side: int, first, tiled: bool = False, bounded: bo
         from logolint.svg import MAX_CONDITIONAL, rasterise
         from logolint.svg_css import ALL
 
-        every = rasterise(data, ALL)
-        yield CONDITIONAL_CSS, _drawn(every, side)
+        tall = side if tiled else None
+        every = rasterise(data, ALL, tall)
+        yield CONDITIONAL_CSS, _drawn(every, side, tiled)
         if 1 < every.conditional <= MAX_CONDITIONAL:  # conditions that exclude each other cancel out at once
             for index in range(every.conditional):
-                yield f"the drawing with its CSS @media rule {index + 1} applied", _drawn(rasterise(data, index), side)
+                yield f"the drawing with its CSS @media rule {index + 1} applied", _drawn(rasterise(data, index, tall), side, tiled)
         return
     image = open_raster(data)
     if image.format == "ICO":
@@ -542,7 +543,7 @@ def refuse_placeholders(data: bytes) -> None:
 def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: int = WORK_SIDE,
                partial: bool = False, tiled: bool = False) -> Loaded:
     """Read `path` (or the given bytes) into an RGB image at most `side` on a side, or with
-    `tiled`, a tall raster image as tall as its tiles need (see logolint.tiles). An SVG
+    `tiled`, a tall image as tall as its tiles need (see logolint.tiles). An SVG
     whose drawing leaves out something a viewer shows is an ImageError, or with `partial`
     (for a check, which can still flag what it draws) says so in `left_out`."""
     if data is None:
@@ -551,10 +552,10 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
     if is_svg(data):
         from logolint.svg import rasterise
 
-        rendered = rasterise(data)
+        rendered = rasterise(data, tiled_side=side if tiled else None)
         if rendered.left_out and not partial:
             raise ImageError(rendered.left_out)
-        return _drawn(rendered, side)
+        return _drawn(rendered, side, tiled)
     image = open_raster(data, reducible=True)
     if tiled:
         side = _tiled_side(image, side)
@@ -565,11 +566,12 @@ def load_image(path: str | os.PathLike[str], data: bytes | None = None, side: in
     return _decoded(image, side, draft)  # at the first frame shown (see other_images)
 
 
-def _drawn(rendered, side: int) -> Loaded:
+def _drawn(rendered, side: int, tiled: bool = False) -> Loaded:
     """An SVG's drawing (a svg.Rendered) as load_image gives it: with CSS that applies only
-    where a condition holds, it holds another image, the drawing with those rules applied."""
+    where a condition holds, it holds another image, the drawing with those rules applied.
+    Drawn for tiles (svg.rasterise), a tall page keeps its size."""
     flat = flatten(rendered.image)
-    if max(flat.size) > side:
+    if max(flat.size) > side and not tiled:
         from PIL import Image
 
         flat.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)

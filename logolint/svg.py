@@ -440,12 +440,14 @@ class Rendered(NamedTuple):
     conditional: int  # its CSS's blocks a browser applies only where their condition holds
 
 
-def rasterise(data: bytes, variant: int | None = None) -> Rendered:
+def rasterise(data: bytes, variant: int | None = None, tiled_side: int | None = None) -> Rendered:
     """The SVG drawn as the renderer draws it or, with `variant`, with its CSS's @media,
-    @supports and @container blocks applied: all of them (svg_css.ALL) or one."""
+    @supports and @container blocks applied: all of them (svg_css.ALL) or one. With
+    `tiled_side`, a tall document (a page, see logolint.tiles) is drawn as tall as its tiles
+    need at that side, as a tall raster is decoded, not fitted in RENDER_SIDE."""
     from PIL import Image
 
-    from logolint.svg_worker import render
+    from logolint.svg_worker import RENDER_SIDE, render
 
     if len(data) > MAX_SVG_BYTES:
         raise ImageError("SVG file too large")
@@ -456,7 +458,13 @@ def rasterise(data: bytes, variant: int | None = None) -> Rendered:
         left_out.append(_external(["<?xml-stylesheet?>"]))
     size = intrinsic_size(root)
     _in_pixels(root)
-    png = render(ET.tostring(root, encoding="unicode"))
+    side = RENDER_SIDE
+    if tiled_side and size:
+        from logolint.tiles import decode_side
+
+        if decode_side(size, tiled_side) > tiled_side:
+            side = decode_side(size, tiled_side)
+    png = render(ET.tostring(root, encoding="unicode"), side)
     return Rendered(Image.open(io.BytesIO(png)).convert("RGBA"), size, "; ".join(left_out) or None, conditional)
 
 

@@ -79,18 +79,18 @@ class Renderer:
             )
         return self._process
 
-    def render(self, svg_text: str) -> bytes:
-        """PNG bytes of the SVG fitted in a RENDER_SIDE box, or ImageError."""
+    def render(self, svg_text: str, side: int = RENDER_SIDE) -> bytes:
+        """PNG bytes of the SVG fitted in a square of `side`, or ImageError."""
         with self._lock:
-            return self._render(svg_text)
+            return self._render(svg_text, side)
 
-    def _render(self, svg_text: str) -> bytes:
+    def _render(self, svg_text: str, side: int) -> bytes:
         process = self._worker()
         reply: list[bytes] = []
 
         def exchange() -> None:
             try:
-                _write_frame(process.stdin, svg_text.encode("utf-8"))
+                _write_frame(process.stdin, struct.pack(">I", side) + svg_text.encode("utf-8"))
                 reply.append(_read_frame(process.stdout))
             except (OSError, EOFError, ValueError):
                 pass  # the worker died or was killed: no reply
@@ -125,13 +125,13 @@ class Renderer:
 _shared: Renderer | None = None
 
 
-def render(svg_text: str) -> bytes:
+def render(svg_text: str, side: int = RENDER_SIDE) -> bytes:
     """Render with the process's one worker."""
     global _shared
     if _shared is None:
         _shared = Renderer()
         atexit.register(_shared.close)
-    return _shared.render(svg_text)
+    return _shared.render(svg_text, side)
 
 
 def _limit_memory() -> None:
@@ -165,8 +165,9 @@ def _limit_cpu(seconds: float) -> None:
 
 
 def serve(stdin, stdout, seconds: float = RENDER_SECONDS, families: dict[str, object] | None = None) -> None:
-    """The worker's loop: one reply per request until stdin closes, each render bounded to
-    about `seconds` of CPU time, with `families` as resvg's font options."""
+    """The worker's loop: one reply per request (the square's side, then the SVG) until
+    stdin closes, each render bounded to about `seconds` of CPU time, with `families` as
+    resvg's font options."""
     import resvg_py
 
     while True:
@@ -176,8 +177,9 @@ def serve(stdin, stdout, seconds: float = RENDER_SECONDS, families: dict[str, ob
             return
         _limit_cpu(seconds)
         try:
+            (side,) = struct.unpack(">I", request[:4])
             png = bytes(resvg_py.svg_to_bytes(
-                svg_string=request.decode("utf-8"), width=RENDER_SIDE, height=RENDER_SIDE, **(families or {}),
+                svg_string=request[4:].decode("utf-8"), width=side, height=side, **(families or {}),
             ))
             reply = b"K" + png
         except BaseException as exc:  # ValueError, or a Rust panic

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from logolint.errors import ImageError
-from logolint.svg_worker import Renderer
+from logolint.svg_worker import RENDER_SIDE, Renderer
 
 SQUARE = ('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10">'
           '<rect width="10" height="10" fill="red"/></svg>')
@@ -36,6 +36,7 @@ def _size(png: bytes) -> tuple[int, int]:
 
 def test_one_worker_serves_many_files(renderer: Renderer):
     assert _size(renderer.render(SQUARE)) == (1024, 512)
+    assert _size(renderer.render(SQUARE, 300)) == (300, 150)  # fitted in the square asked for
     worker = renderer._process
     assert _size(renderer.render(SQUARE)) == (1024, 512)
     assert renderer._process is worker
@@ -87,7 +88,7 @@ def test_a_worker_whose_parent_is_gone_ends_its_render_itself():
     worker = subprocess.Popen([sys.executable, "-m", "logolint.svg_worker", "1"], stdin=subprocess.PIPE,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (core, core)))
-    data = SLOW.encode()
+    data = struct.pack(">I", RENDER_SIDE) + SLOW.encode()  # the square's side, then the SVG
     worker.stdin.write(struct.pack(">I", len(data)) + data)
     worker.stdin.flush()
     try:
@@ -112,7 +113,8 @@ def test_the_cpu_limit_is_set_anew_for_each_render(monkeypatch):
     limits = []
     monkeypatch.setattr(resource, "getrusage", lambda who: types.SimpleNamespace(ru_utime=next(used), ru_stime=0.0))
     monkeypatch.setattr(resource, "setrlimit", lambda which, value: limits.append((which, value)))
-    frames = b"".join(struct.pack(">I", len(SQUARE)) + SQUARE.encode() for _ in range(3))
+    request = struct.pack(">I", RENDER_SIDE) + SQUARE.encode()
+    frames = b"".join(struct.pack(">I", len(request)) + request for _ in range(3))
     replies = io.BytesIO()
     svg_worker.serve(io.BytesIO(frames), replies, seconds=2.0)
     assert [value[0] for which, value in limits if which == resource.RLIMIT_CPU] == [4, 7, 11]

@@ -61,6 +61,28 @@ def test_a_logo_in_a_full_page_screenshot_is_found_where_it_is(tmp_path: Path, c
     assert Image.open(tmp_path / "overlay.png").size == (2000, 12000)
 
 
+def test_a_logo_in_a_tall_svg_page_is_found_as_in_the_same_page_as_pixels(tmp_path: Path, capsys):
+    """An SVG was always drawn in a 1024-px square: a 1280x12000 page 109 px wide, its
+    280-px logo 24 px, and it passed while the same page as a PNG was flagged."""
+    models = Path(__file__).resolve().parent.parent / "model"
+    pages = {}
+    for kind in ("old", "new"):
+        source = (models / f"demo-{kind}.svg").read_text()
+        body = source[source.index(">") + 1:source.rindex("</svg>")]
+        pages[kind] = tmp_path / f"{kind}-page.svg"
+        pages[kind].write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg" width="1280" height="12000" viewBox="0 0 1280 12000">'
+            f'<rect width="1280" height="12000" fill="#f5f5f5"/><g transform="translate(900 7000) scale(0.7)">{body}</g></svg>')
+    assert run_cli(str(pages["old"]), str(pages["new"]), "--no-cache", "--format", "json") == 1
+    results = {Path(r["path"]).name: r for r in json.loads(capsys.readouterr().out)["results"]}
+    found = results["old-page.svg"]
+    assert found["flagged"], found
+    x0, y0, x1, y1 = found["box"]
+    assert 880 <= x0 < x1 <= 1200 and 6980 <= y0 < y1 <= 7160, found  # in the document's pixels
+    assert not results["new-page.svg"]["flagged"], results["new-page.svg"]
+    assert run_cli("explain", str(pages["old"])) == 1 and "old logo (" in capsys.readouterr().out
+
+
 def test_a_logo_in_a_later_frame_of_a_tall_animation_is_found(tmp_path: Path, capsys):
     """Only the first frame was decoded for tiles; the others whole at 2048 px, where a
     280-px logo on a 1280x12000 page is 48 px."""
