@@ -76,13 +76,20 @@ def pre_commit_snippet(existing: str | None = None) -> str:
     """The hook's entry: a whole `.pre-commit-config.yaml`, or, given the text of an
     existing one, a `repos:` item indented as that file's items are (`pre-commit
     sample-config` puts their dashes at column 0; an item at another column breaks it)."""
-    import re
-
     where = placement(existing)
     if where == "into":  # an item of a flow list is a flow mapping: a block one cannot go there
         return f"{{repo: {REPOSITORY}, rev: {REV}, hooks: [{{id: logolint}}]}}\n"
-    found = re.search(r"^( *)-\s+repo:", existing or "", re.MULTILINE)
-    lead = found.group(1) if found else "  "
+    import re
+
+    import yaml
+
+    lead = "  "
+    repos = _repos(existing) if where == "under" else None
+    if isinstance(repos, yaml.SequenceNode) and repos.value:  # the column of the first item's dash
+        first = repos.value[0].start_mark
+        lines = re.split("\r\n|[\n\r\x85\u2028\u2029]", existing)  # YAML's line breaks
+        dash = lines[first.line].rfind("-", 0, first.column) if first.line < len(lines) else -1
+        lead = " " * dash if dash >= 0 else lead
     entry = f"""\
 {lead}- repo: {REPOSITORY}
 {lead}  rev: {REV}
@@ -122,17 +129,34 @@ def pre_commit_problem(existing: str | None) -> str | None:
 
 def placement(existing: str | None) -> str:
     """Where the entry goes in a `.pre-commit-config.yaml` (its text, or None if there is
-    none): "under" a `repos:` block, "into" a flow list (`repos: [...]`), "instead" of
-    `repos: []`, at the "end" of a file without `repos:`, or "new" for a file of its own."""
-    import re
-
+    none): "under" a `repos:` block, "into" a flow list (`repos: [...]`, or any list of a
+    file written as JSON), "instead" of `repos: []`, at the "end" of a file without `repos:`
+    (or that YAML cannot read: see pre_commit_problem), or "new" for a file of its own."""
     if existing is None:
         return "new"
-    line = re.search(r"^[ \t]*repos:[ \t]*(.*?)[ \t]*(#.*)?$", existing, re.MULTILINE)
-    if line is None:
+    import yaml
+
+    repos = _repos(existing)
+    if repos is None:
         return "end"
-    value = line.group(1)
-    return "under" if not value else "instead" if re.fullmatch(r"\[\s*\]", value) else "into"
+    if isinstance(repos, yaml.SequenceNode) and repos.flow_style:
+        return "into" if repos.value or _repos(existing, root=True).flow_style else "instead"
+    return "under"
+
+
+def _repos(existing: str, root: bool = False):
+    """The YAML node of the config's `repos:` value (its key written in any style, lines
+    ended in any way), or with `root` the document's; None where there is none."""
+    import yaml
+
+    try:
+        document = yaml.compose(existing, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None
+    if root or not isinstance(document, yaml.MappingNode):
+        return document if root else None
+    return next((value for key, value in document.value
+                 if isinstance(key, yaml.ScalarNode) and key.value == "repos"), None)
 
 
 WORKFLOW = f"""\

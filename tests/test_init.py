@@ -236,6 +236,32 @@ def test_an_indented_repos_block_gets_an_item_and_a_flow_list_is_not_replaced(re
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+@pytest.mark.parametrize("text", [
+    '"repos":\n  - repo: local\n    hooks: []\n',  # a quoted key: "at the end" added a second repos: that won
+    "repos:\r\n  - repo: local\r\n    hooks: []\r\n",  # saved on Windows: it was told to take a flow item
+    "repos:\n- {repo: local, hooks: []}\n",  # flow items at column 0: the entry came indented
+    '{"repos": [{"repo": "local", "hooks": []}]}\n',  # JSON, which YAML reads
+])
+def test_the_entry_pasted_as_told_keeps_the_files_own_hooks(repo: Path, capsys, monkeypatch, text: str):
+    import yaml
+
+    monkeypatch.chdir(repo)
+    (repo / ".pre-commit-config.yaml").write_bytes(text.encode())
+    assert run_cli("init", "--force") == 0
+    out = capsys.readouterr().out
+    if "as an item of the `repos:` list of" in out:
+        end = text.rindex("]", 0, text.rindex("}"))
+        fixed = f"{text[:end]}, {_snippet(out, '{repo: ').strip()}{text[end:]}"
+    else:
+        assert "save this under `repos:` in" in out, out
+        fixed = text + _snippet(out, f"- repo: {REPOSITORY}" if text.startswith("repos:\n-") else f"  - repo: {REPOSITORY}")
+    (repo / ".pre-commit-config.yaml").write_bytes(fixed.encode())
+    checked = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert [entry["repo"] for entry in yaml.safe_load(fixed)["repos"]] == ["local", REPOSITORY]
+
+
 @pytest.mark.parametrize("text, said", [
     ("repos:\n  - repo: local\n  hooks: [\n", "is not valid YAML at line"),
     ("- just\n- a list\n", "is not a YAML mapping with a `repos:` list"),
