@@ -537,7 +537,8 @@ def _eval(args: argparse.Namespace) -> int:
     if args.old and args.model:
         raise LogolintError("eval: --model or --old/--new (which train a model first), not both")
     config = _load_config(args)
-    refuse_unwritable(args.output, inputs=_inputs(args, config))
+    # The logo files to train from may have any name (oldlogo, logo.png.orig).
+    refuse_unwritable(args.output, checked=[*(args.old or ()), *(args.new or ())], inputs=_inputs(args, config))
     pairs = labelled_files(args.data)
     loose = _loose_images(args.data)
     if loose:

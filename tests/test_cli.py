@@ -724,6 +724,11 @@ def test_eval_refuses_conflicting_or_unwritable_options_before_any_work(tmp_path
         assert f"--output {output}: cannot write there: " in capsys.readouterr().err
     assert run_cli("eval", str(tmp_path / "nope")) == 2
     assert f"{tmp_path / 'nope'}: no such folder" in capsys.readouterr().err
+    kept = tmp_path / "oldlogo"  # a logo file without an image's name, which train accepts
+    kept.write_bytes((root / "demo-old.svg").read_bytes())
+    assert run_cli("eval", str(data), "--old", str(kept), *logos[2:], "--output", str(kept)) == 2
+    assert "cannot write there: it is a file being checked" in capsys.readouterr().err
+    assert kept.read_bytes() == (root / "demo-old.svg").read_bytes()
 
 
 def test_eval_keeps_the_look_alike_warning_under_quiet_and_counts_its_worst_lists(tmp_path: Path, capsys,
