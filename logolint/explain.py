@@ -140,7 +140,7 @@ def overlay_path_problem(output: str, image: str) -> str | None:
     extension = os.path.splitext(output)[1].lower()
     if not extension:
         return "no extension to name the format; use .png or .jpg"
-    if Image.registered_extensions().get(extension) not in Image.SAVE:
+    if not _writable(Image.registered_extensions().get(extension)):
         return f"logolint cannot write {extension} images; use .png or .jpg"
     try:
         if os.path.samefile(output, image):
@@ -154,6 +154,22 @@ def overlay_path_problem(output: str, image: str) -> str | None:
     if overlay_file.kind(output) not in overlay_file.MARKED:
         return f"the file exists, and explain cannot mark {extension} files as its own; remove it or choose another name"
     return "the file exists and is not an overlay explain wrote (or it was edited since); remove it or choose another name"
+
+
+def _writable(format_: str | None) -> bool:
+    """Whether PIL writes an RGB picture as `format_`: some formats it registers cannot
+    (XBM, a stub such as WMF or HDF5 without its handler)."""
+    import io
+
+    from PIL import Image
+
+    if format_ not in Image.SAVE:
+        return False
+    try:
+        Image.new("RGB", (2, 2)).save(io.BytesIO(), format_)
+    except Exception:  # whatever the format's writer raises
+        return False
+    return True
 
 
 def _box(box: Box) -> str:

@@ -187,6 +187,8 @@ def _umask() -> int:
 
 @pytest.mark.parametrize("output, problem", [
     ("overlay.psd", "logolint cannot write .psd images"),  # PIL reads PSD, but cannot write it
+    ("overlay.xbm", "logolint cannot write .xbm images"),  # PIL writes XBM, but not in colour
+    ("overlay.wmf", "logolint cannot write .wmf images"),  # a stub without its handler
     ("overlay", "no extension to name the format"),
     ("old-logo.png", "it is the image being explained"),
 ])
