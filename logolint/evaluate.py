@@ -144,7 +144,9 @@ def evaluate(truths: list[str], results: list[Result], threshold: float) -> Eval
     old = [s.score for s in items if s.truth == "old" and s.score is not None]
     others = [s.score for s in items if s.truth != "old" and s.score is not None]
     correct = sum((score >= threshold) for score in old) + sum((score < threshold) for score in others)
-    at_target = threshold_for_fpr(others) if others else None
+    # Recall measured at the threshold suggested, to its 4 decimals (still above the negative it
+    # keeps out: the margin is 1e-4).
+    at_target = round(threshold_for_fpr(others), 4) if others else None
     return Evaluation(
         threshold=threshold,
         items=items,
@@ -153,7 +155,7 @@ def evaluate(truths: list[str], results: list[Result], threshold: float) -> Eval
         false_positive_rate=_share(sum(s >= threshold for s in others), len(others)),
         recall_at_target_fpr=None if at_target is None else _share(sum(s >= at_target for s in old), len(old)),
         # Over 1 where new or none images score 1.0: no threshold passes them.
-        suggested_threshold=None if at_target is None or at_target > 1 else round(at_target, 4),
+        suggested_threshold=None if at_target is None or at_target > 1 else at_target,
         confusion=confusion,
     )
 

@@ -49,6 +49,13 @@ def test_evaluation_counts_and_suggests():
     assert '"recall_at_1pct_fpr"' in as_json(e) and '"unchecked": 1' in as_json(e)
 
 
+def test_recall_at_1pct_is_measured_at_the_threshold_suggested():
+    """Measured at the worst negative + 1e-4 unrounded (0.12480001), an old image at the
+    suggested 0.1248 counted as missed, though that threshold flags it."""
+    e = evaluate(["old", "none"], _results([0.1248, 0.1247]), threshold=0.5)
+    assert e.suggested_threshold == 0.1248 and e.recall_at_target_fpr == 1.0
+
+
 def test_unreadable_negatives_are_not_counted_as_passed():
     truths = ["old", "new", "none", "none"]
     e = evaluate(truths, _results([0.9, 0.1, None, None]), threshold=0.5)
