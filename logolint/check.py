@@ -99,10 +99,11 @@ def detect_tiled(model, image, localise: bool, side: int):
 
 
 def highest(data: bytes, loaded, side: int, judge: Callable[[Any, str | None], Any],
-            score: Callable[[Any], float], tiled: bool = False) -> tuple[Any, str | None]:
+            score: Callable[[Any], float], tiled: bool = False) -> tuple[Any, str | None, bool]:
     """What `judge(image, what)` makes of the file's image that scores highest: `loaded`
     (what None) or one of the others a viewer shows (see imaging.other_images; decoded
-    for tiles with `tiled`, as `loaded` was); and why some of them were not checked, or None."""
+    for tiles with `tiled`, as `loaded` was); why some of them were not checked, or None;
+    and False where that was a render that did not finish (another run may finish it)."""
     best = judge(loaded, None)
     try:
         for what, other in other_images(data, side, loaded.image, tiled) if loaded.others else ():
@@ -110,12 +111,13 @@ def highest(data: bytes, loaded, side: int, judge: Callable[[Any, str | None], A
             if score(also) > score(best):
                 best = also
     except ImageError as exc:
-        return best, str(exc)
-    return best, loaded.left_out
+        return best, str(exc), not isinstance(exc, ImageUnfinished)
+    return best, loaded.left_out, True
 
 
-def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
-    """What the model says about one file's content, as a cacheable dict. A file of several
+def _analyse(path: str, data: bytes, model, localise: bool) -> tuple[dict[str, Any], bool]:
+    """What the model says about one file's content, as a dict, and whether it may be
+    cached (not where a render of one of its images did not finish). A file of several
     images scores as its highest-scoring one (see highest), the box scaled to the image
     that opens first; "unchecked" says why some were not checked."""
     def judge(image, what):
@@ -124,15 +126,16 @@ def _analyse(path: str, data: bytes, model, localise: bool) -> dict[str, Any]:
     try:
         side = analysed_side(model, localise)
         loaded = load_image(path, data, side, partial=True, tiled=localise)
-        (found, size, part), unchecked = highest(data, loaded, side, judge, lambda judged: judged[0].score, localise)
+        (found, size, part), unchecked, finished = highest(data, loaded, side, judge,
+                                                           lambda judged: judged[0].score, localise)
     except ImageUnfinished:
         raise
     except ImageError as exc:
-        return {"error": str(exc)}
+        return {"error": str(exc)}, True
     outcome = {"score": round(found.score, SCORE_DIGITS), "label": found.label,
                "box": list(_to_source(found.box, size, loaded.source_size)),
                "verified": found.verified, "outline": found.outline, "colours": found.colours}
-    return outcome | ({"unchecked": unchecked} if unchecked else {}) | ({"part": part} if part else {})
+    return outcome | ({"unchecked": unchecked} if unchecked else {}) | ({"part": part} if part else {}), finished
 
 
 def _well_formed(outcome: dict[str, Any]) -> bool:
@@ -185,7 +188,7 @@ def check_file(path: str, model, threshold: float, cache: ResultCache | None = N
     outcome = cache.get(key, _well_formed) if cache else None
     if outcome is None:
         try:
-            outcome = _analyse(path, data, model, localise)
+            outcome, cacheable = _analyse(path, data, model, localise)
         except ModelError:
             raise
         except ImageUnfinished as exc:  # not cached: another run may finish it
@@ -195,7 +198,7 @@ def check_file(path: str, model, threshold: float, cache: ResultCache | None = N
         except Exception as exc:  # a bug or an exotic file must not hide the other results
             message = f"internal error: {type(exc).__name__}: {exc}"
             return Result(path, None, False, error=message, sha256=sha256)
-        if cache:
+        if cache and cacheable:
             cache.put(key, outcome)
     return _result(path, outcome, threshold, sha256)
 

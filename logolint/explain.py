@@ -72,8 +72,8 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
     def judge(image, what):
         return _tiled(path, image.image, loaded.source_size, config, model, threshold, side, what)
 
-    best, unchecked = highest(data, loaded, side, judge, lambda explanation: explanation.verdict.score,
-                              config.localise)
+    best, unchecked, _ = highest(data, loaded, side, judge, lambda explanation: explanation.verdict.score,
+                                 config.localise)
     if unchecked and not best.flagged:  # as `check` reports it
         raise ImageError(unchecked)
     accepted = config.allowed.get(hashlib.sha256(data).hexdigest()) if best.flagged else None

@@ -118,7 +118,7 @@ def test_an_unfinished_render_is_reported_and_never_cached(tmp_path: Path, monke
     from logolint.check import check_file
     from logolint.errors import ImageTimeout, ImageUnfinished
 
-    def busy(svg_text):  # as the renderer says
+    def busy(svg_text, side):  # as the renderer says
         raise (ImageTimeout if "longer" in unfinished else ImageUnfinished)(unfinished)
 
     path = bundled_model_path()
@@ -131,6 +131,38 @@ def test_an_unfinished_render_is_reported_and_never_cached(tmp_path: Path, monke
     cache = ResultCache(tmp_path / "cache")
     later = check_file(image, model, 0.5, cache)
     assert later.error is None and later.flagged and (cache.hits, cache.misses) == (0, 1)
+
+
+def test_an_unfinished_render_of_an_svgs_other_drawing_is_never_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Only the first render was kept out of the cache: a timed-out render of the drawing
+    with its @media rules applied was cached as `not checked`, and with `unreadable: warn`
+    the old logo it shows passed on every later run."""
+    import logolint.svg_worker
+    from logolint.check import check_file
+    from logolint.errors import ImageTimeout
+
+    path = bundled_model_path()
+    model = Model(path, path.read_bytes())
+    source = (path.parent / "demo-old.svg").read_text()
+    image = tmp_path / "dark.svg"  # the old logo, shown only in dark mode
+    image.write_text(source.replace(">", "><style>path, rect { display: none } @media (prefers-color-scheme: dark) "
+                                          "{ path, rect { display: inline } }</style>", 1))
+    renders = []
+    real = logolint.svg_worker.render
+
+    def busy_after_the_first(svg_text, side):
+        renders.append(side)
+        if len(renders) > 1:
+            raise ImageTimeout("SVG took longer than 10 s to render")
+        return real(svg_text, side)
+
+    monkeypatch.setattr(logolint.svg_worker, "render", busy_after_the_first)
+    slow = check_file(str(image), model, 0.5, ResultCache(tmp_path / "cache"))
+    assert not slow.flagged and "longer than 10 s" in slow.error and not list((tmp_path / "cache").rglob("*.json"))
+    monkeypatch.undo()
+    cache = ResultCache(tmp_path / "cache")
+    later = check_file(str(image), model, 0.5, cache)
+    assert later.flagged and (cache.hits, cache.misses) == (0, 1)
 
 
 def test_results_of_another_version_of_logolint_are_not_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
