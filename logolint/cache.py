@@ -53,6 +53,8 @@ class ResultCache:
         from logolint.files import read_text
 
         try:
+            if os.path.islink(self._path(key)):  # not the cache's own file: whatever it leads to is left alone
+                raise OSError("a link")
             entry = json.loads(read_text(self._path(key), MAX_ENTRY_BYTES))  # a FIFO put here would hang a plain open
         except (OSError, ValueError, RecursionError):  # missing, unreadable or damaged: recompute
             self.misses += 1

@@ -86,6 +86,23 @@ def test_an_entry_under_another_key_is_not_taken(tmp_path: Path):
     assert check_file(str(EXAMPLES / "new-logo.png"), model, 0.5, cache) == new and cache.misses == 1
 
 
+def test_a_link_in_the_cache_is_a_miss_and_its_target_is_left_alone(tmp_path: Path):
+    from logolint.check import check_file
+
+    path = bundled_model_path()
+    model = Model(path, path.read_bytes())
+    image = str(EXAMPLES / "old-logo.png")
+    fresh = check_file(image, model, 0.5, ResultCache(tmp_path / "cache"))
+    (entry,) = (tmp_path / "cache").rglob("*.json")
+    outside = tmp_path / "outside.json"
+    entry.rename(outside)
+    os.utime(outside, (1, 1))
+    entry.symlink_to(outside)
+    cache = ResultCache(tmp_path / "cache")
+    assert check_file(image, model, 0.5, cache) == fresh and (cache.hits, cache.misses) == (0, 1)
+    assert outside.stat().st_mtime == 1  # not marked as used
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_a_fifo_in_the_cache_is_a_miss_not_a_hang(tmp_path: Path):
     import threading
