@@ -862,3 +862,55 @@ def test_an_outline_verdict_the_classifier_calls_new_is_graded_lower(outline_mod
     assert shown == [(100, 100, 200, 200)]
     assert VERIFIED <= called_new.score < called_old.score == pytest.approx(VERIFIED_MOST)
     assert called_new.outline == called_old.outline == 1.0
+
+
+def _octagon() -> Image.Image:
+    """A plain mark: an octagon with a small square hole, as AWS RDS's old logo is an
+    octagon with small drawings inside."""
+    image = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    corners = [(60, 10), (140, 10), (190, 60), (190, 140), (140, 190), (60, 190), (10, 140), (10, 60)]
+    draw.polygon(corners, fill=(40, 60, 160, 255))
+    draw.rectangle((85, 85, 115, 115), fill=(0, 0, 0, 0))
+    return image
+
+
+def test_a_plain_old_silhouette_is_marked_plain_and_its_outline_says_so():
+    # Other brands' marks fit a plain silhouette as closely as it fits itself: Mastercard's
+    # discs fitted AWS RDS's old octagon at 0.97 (held-out set 39).
+    plain = silhouette.Silhouettes(silhouette.masks({"old": [_octagon()], "new": [mark("new")]}))
+    assert plain.plain[plain.labels == "old"].all() and not plain.plain[plain.labels != "old"].any()
+    outline = found(plain, scene(_octagon(), 0, 150))
+    assert outline is not None and outline.label == "old" and outline.plain
+    shaped = silhouette.Silhouettes(silhouette.masks({"old": [mark("old")], "new": [mark("new")]}))
+    assert not shaped.plain.any()
+    outline = found(shaped, scene(mark("old"), 0, 150))
+    assert outline is not None and not outline.plain
+
+
+def test_a_plain_silhouettes_fit_is_confirmed_however_close(outline_model):
+    # The tiny model's classifier reads colour: red is old, green new.
+    from logolint.detect import confirmed
+
+    page = Image.new("RGB", (600, 400), (0, 200, 0))
+    page.paste((220, 30, 30), (300, 100, 400, 200))
+    close = silhouette.Outline("old", 1.0, (100, 100, 200, 200), plain=True)  # over green
+    assert confirmed(outline_model, page, close) is None
+    on_red = dataclasses.replace(close, box=(300, 100, 400, 200))
+    assert confirmed(outline_model, page, on_red) == on_red
+    assert confirmed(outline_model, page, dataclasses.replace(close, colours=0.5)) is not None  # the old colours back it
+    assert confirmed(outline_model, page, dataclasses.replace(close, plain=False)) is not None
+
+
+def test_detect_confirms_the_outline_of_a_plain_old_silhouette(tmp_path, monkeypatch):
+    from logolint import detect
+
+    packed = silhouette.pack(silhouette.masks({"old": [_octagon()], "new": [mark("new")]}))
+    path = tiny_model(tmp_path, silhouettes=packed)
+    model = Model(path, path.read_bytes())
+    image = scene(_octagon(), 0, 150)
+    outline, _ = detect.outline_match(model, image)
+    assert outline.plain and outline.fit >= detect.CONFIRM_FIT and not outline.small  # would stand unconfirmed
+    assert detect.detect(model, image).outline == outline.fit  # the tiny classifier gives the blue octagon enough
+    monkeypatch.setattr(detect, "CONFIRM_OLD", 0.99)  # and now never enough
+    assert detect.detect(model, image).outline == 0.0
