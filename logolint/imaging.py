@@ -374,7 +374,8 @@ def other_images(data: bytes, side: int, first, tiled: bool = False, bounded: bo
         yield CONDITIONAL_CSS, _drawn(every, side, tiled)
         if 1 < every.conditional <= MAX_CONDITIONAL:  # conditions that exclude each other cancel out at once
             for index in range(every.conditional):
-                yield f"the drawing with its CSS @media rule {index + 1} applied", _drawn(rasterise(data, index, tall), side, tiled)
+                drawn = _drawn(rasterise(data, index, tall), side, tiled)
+                yield f"the drawing with its CSS @media rule {index + 1} applied", drawn
         return
     image = open_raster(data)
     if image.format == "ICO":
@@ -462,9 +463,10 @@ def exif_orientation(image) -> int:
     """The EXIF orientation (1 upright, 2-8 turned or mirrored) of a loaded image: PIL turns
     a TIFF itself as it loads it, and drops the tag."""
     try:
-        return image.getexif().get(0x0112, 1)
+        orientation = image.getexif().get(0x0112, 1)
     except Exception:  # a damaged EXIF block: as shown, upright
         return 1
+    return orientation if isinstance(orientation, int) else 1  # a tag of another type: as shown, upright
 
 
 def upright(image, orientation: int):

@@ -434,7 +434,7 @@ def intrinsic_size(root: ET.Element) -> tuple[int, int] | None:
 
 
 class Rendered(NamedTuple):
-    image: Any  # PIL RGBA, fitted in a RENDER_SIDE square (svg_worker)
+    image: Any  # PIL RGBA, fitted in a RENDER_SIDE square (svg_worker), or drawn taller for tiles (rasterise)
     size: tuple[int, int] | None  # the document's own size (intrinsic_size)
     left_out: str | None  # what a viewer shows that the drawing leaves out (see _sanitise)
     conditional: int  # its CSS's blocks a browser applies only where their condition holds
