@@ -86,7 +86,8 @@ def test_an_entry_under_another_key_is_not_taken(tmp_path: Path):
     assert check_file(str(EXAMPLES / "new-logo.png"), model, 0.5, cache) == new and cache.misses == 1
 
 
-def test_a_link_in_the_cache_is_a_miss_and_its_target_is_left_alone(tmp_path: Path):
+def _one_entry(tmp_path: Path):
+    """The model, an image, its result, and its one entry in a new cache under tmp_path."""
     from logolint.check import check_file
 
     path = bundled_model_path()
@@ -94,6 +95,13 @@ def test_a_link_in_the_cache_is_a_miss_and_its_target_is_left_alone(tmp_path: Pa
     image = str(EXAMPLES / "old-logo.png")
     fresh = check_file(image, model, 0.5, ResultCache(tmp_path / "cache"))
     (entry,) = (tmp_path / "cache").rglob("*.json")
+    return model, image, fresh, entry
+
+
+def test_a_link_in_the_cache_is_a_miss_and_its_target_is_left_alone(tmp_path: Path):
+    from logolint.check import check_file
+
+    model, image, fresh, entry = _one_entry(tmp_path)
     outside = tmp_path / "outside.json"
     entry.rename(outside)
     os.utime(outside, (1, 1))
@@ -109,11 +117,7 @@ def test_a_fifo_in_the_cache_is_a_miss_not_a_hang(tmp_path: Path):
 
     from logolint.check import check_file
 
-    path = bundled_model_path()
-    model = Model(path, path.read_bytes())
-    image = str(EXAMPLES / "old-logo.png")
-    fresh = check_file(image, model, 0.5, ResultCache(tmp_path / "cache"))
-    (entry,) = (tmp_path / "cache").rglob("*.json")
+    model, image, fresh, entry = _one_entry(tmp_path)
     entry.unlink()
     os.mkfifo(entry)
     done = []

@@ -623,19 +623,23 @@ def test_a_small_region_is_marked_small_where_it_was_searched(shapes, monkeypatc
     assert found(shapes, page).small
 
 
-def test_a_small_regions_fit_is_confirmed_however_close(outline_model):
+@pytest.mark.parametrize("kind, side", [("small", 18), ("plain", 100)])
+def test_a_small_region_or_a_plain_silhouette_is_confirmed_however_close(outline_model, kind: str, side: int):
     # A region of a few pixels has little outline: a blob fits a shield as well as the
-    # shield does. The tiny model's classifier reads colour: red is old, green new.
+    # shield does; and other marks fit a plain silhouette as closely as it fits itself
+    # (Mastercard's discs, AWS RDS's old octagon). The tiny model's classifier reads
+    # colour: red is old, green new.
     from logolint.detect import confirmed
 
     page = Image.new("RGB", (600, 400), (0, 200, 0))
-    page.paste((220, 30, 30), (300, 100, 318, 118))
-    close = silhouette.Outline("old", 1.0, (100, 100, 118, 118), small=True)  # over green
+    page.paste((220, 30, 30), (300, 100, 300 + side, 100 + side))
+    close = silhouette.Outline("old", 1.0, (100, 100, 100 + side, 100 + side), **{kind: True})  # over green
     assert confirmed(outline_model, page, close) is None
-    on_red = dataclasses.replace(close, box=(300, 100, 318, 118))
+    on_red = dataclasses.replace(close, box=(300, 100, 300 + side, 100 + side))
     assert confirmed(outline_model, page, on_red) == on_red
     coloured = dataclasses.replace(close, colours=0.5)  # the old colours back it
     assert confirmed(outline_model, page, coloured) == coloured
+    assert confirmed(outline_model, page, dataclasses.replace(close, **{kind: False})) is not None
 
 
 def test_detect_confirms_an_outline_of_a_small_region(outline_model, monkeypatch):
@@ -886,20 +890,6 @@ def test_a_plain_old_silhouette_is_marked_plain_and_its_outline_says_so():
     assert not shaped.plain.any()
     outline = found(shaped, scene(mark("old"), 0, 150))
     assert outline is not None and not outline.plain
-
-
-def test_a_plain_silhouettes_fit_is_confirmed_however_close(outline_model):
-    # The tiny model's classifier reads colour: red is old, green new.
-    from logolint.detect import confirmed
-
-    page = Image.new("RGB", (600, 400), (0, 200, 0))
-    page.paste((220, 30, 30), (300, 100, 400, 200))
-    close = silhouette.Outline("old", 1.0, (100, 100, 200, 200), plain=True)  # over green
-    assert confirmed(outline_model, page, close) is None
-    on_red = dataclasses.replace(close, box=(300, 100, 400, 200))
-    assert confirmed(outline_model, page, on_red) == on_red
-    assert confirmed(outline_model, page, dataclasses.replace(close, colours=0.5)) is not None  # the old colours back it
-    assert confirmed(outline_model, page, dataclasses.replace(close, plain=False)) is not None
 
 
 def test_detect_confirms_the_outline_of_a_plain_old_silhouette(tmp_path, monkeypatch):
