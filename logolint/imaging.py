@@ -101,6 +101,10 @@ def open_raster(data: bytes, reducible: bool = False):
 
     if data.startswith(b"\x89PNG\r\n\x1a\n") and _png_chunks(data) > MAX_PNG_CHUNKS:
         raise ImageError(f"PNG has over {MAX_PNG_CHUNKS:,} chunks (possible decoding bomb)")
+    if (data.startswith(b"BM") and len(data) >= 26 and int.from_bytes(data[14:18], "little") >= 40
+            and int.from_bytes(data[18:22], "little", signed=True) < 0):
+        # PIL reads the width as unsigned: four billion pixels wide, "too large".
+        raise ImageError("corrupt BMP file: its header declares a negative width")
     reduced = reducible and data.startswith(b"\xff\xd8")
     try:
         with _LIMIT, _bombs_refused(MAX_PIXELS * JPEG_REDUCTION if reduced else MAX_PIXELS):

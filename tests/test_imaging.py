@@ -45,6 +45,24 @@ def test_exif_orientation_is_applied(tmp_path: Path):
     assert loaded.source_size == (40, 80)
 
 
+def test_a_bmp_of_negative_width_is_corrupt_not_too_large(tmp_path: Path):
+    """PIL reads the width as unsigned: the file was refused as over 64 million pixels."""
+    import io
+
+    from logolint.errors import ImageError
+
+    stored = io.BytesIO()
+    _pattern((8, 4)).save(stored, "BMP")
+    data = bytearray(stored.getvalue())
+    data[18:22] = (-8).to_bytes(4, "little", signed=True)
+    (tmp_path / "w.bmp").write_bytes(bytes(data))
+    with pytest.raises(ImageError, match="^corrupt BMP file: its header declares a negative width$"):
+        load_image(tmp_path / "w.bmp")
+    data[18:22], data[22:26] = (8).to_bytes(4, "little"), (-4).to_bytes(4, "little", signed=True)
+    (tmp_path / "h.bmp").write_bytes(bytes(data))  # a negative height is a top-down BMP: valid
+    assert load_image(tmp_path / "h.bmp").image.size == (8, 4)
+
+
 def test_cmyk_jpeg(tmp_path: Path):
     path = _save(_pattern().convert("CMYK"), tmp_path / "c.jpg")
     assert load_rgb(path)[:, :10].mean(axis=(0, 1))[0] > 120
