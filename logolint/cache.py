@@ -122,4 +122,8 @@ class ResultCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, json.dumps({"key": key, "result": value}).encode("utf-8"))
         except OSError as exc:
-            self.unwritable = self.unwritable or (exc.strerror or str(exc))
+            reason = exc.strerror or str(exc)
+            if isinstance(exc, FileExistsError) and exc.filename and os.path.islink(exc.filename) \
+                    and not os.path.exists(exc.filename):
+                reason = "a link to a folder that does not exist"  # mkdir says "File exists"
+            self.unwritable = self.unwritable or reason

@@ -250,6 +250,9 @@ def test_a_cache_that_cannot_be_written_is_said_once_and_the_check_goes_on(tmp_p
         assert f"{tmp_path / 'cachefile'}: Not a directory" in captured.err
     assert run_cli(str(EXAMPLES / "old-logo.png"), "--cache-dir", str(tmp_path / "ok")) == 1
     assert "results not cached" not in capsys.readouterr().err
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")  # mkdir says "File exists" there
+    assert run_cli(str(EXAMPLES / "old-logo.png"), "--cache-dir", str(tmp_path / "dangling")) == 1
+    assert f"{tmp_path / 'dangling'}: a link to a folder that does not exist" in capsys.readouterr().err
 
 
 def _age(path: Path, days: float) -> None:
