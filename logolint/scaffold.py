@@ -84,7 +84,7 @@ def pre_commit_snippet(existing: str | None = None) -> str:
     import yaml
 
     lead = "  "
-    repos = _repos(existing) if where == "under" else None
+    repos = _repos(existing)[1] if where == "under" else None
     if isinstance(repos, yaml.SequenceNode) and repos.value:  # the column of the first item's dash
         first = repos.value[0].start_mark
         lines = re.split("\r\n|[\n\r\x85\u2028\u2029]", existing)  # YAML's line breaks
@@ -136,27 +136,27 @@ def placement(existing: str | None) -> str:
         return "new"
     import yaml
 
-    repos = _repos(existing)
+    document, repos = _repos(existing)
     if repos is None:
         return "end"
-    if isinstance(repos, yaml.SequenceNode) and repos.flow_style:
-        return "into" if repos.value or _repos(existing, root=True).flow_style else "instead"
+    if isinstance(repos, yaml.SequenceNode) and repos.flow_style:  # a JSON file's lists are all flow lists
+        return "into" if repos.value or document.flow_style else "instead"
     return "under"
 
 
-def _repos(existing: str, root: bool = False):
-    """The YAML node of the config's `repos:` value (its key written in any style, lines
-    ended in any way), or with `root` the document's; None where there is none."""
+def _repos(existing: str) -> tuple:
+    """The config's YAML document and the node of its `repos:` value (the key written in
+    any style, lines ended in any way), as composed nodes; None for either that is not there."""
     import yaml
 
     try:
         document = yaml.compose(existing, Loader=yaml.SafeLoader)
     except (yaml.YAMLError, ValueError, RecursionError):
-        return None
-    if root or not isinstance(document, yaml.MappingNode):
-        return document if root else None
-    return next((value for key, value in document.value
-                 if isinstance(key, yaml.ScalarNode) and key.value == "repos"), None)
+        return None, None
+    if not isinstance(document, yaml.MappingNode):
+        return document, None
+    return document, next((value for key, value in document.value
+                           if isinstance(key, yaml.ScalarNode) and key.value == "repos"), None)
 
 
 WORKFLOW = f"""\

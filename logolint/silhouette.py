@@ -400,6 +400,7 @@ class Silhouettes:
             return
         stacks, labels, blurred, plain = [], [], [], []
         generic = _generic()
+        generic_areas = generic.sum(1)
         self.upright: dict[str, list[np.ndarray]] = {}  # per label, each sharp silhouette's unrotated view
         for label, items in found.items():
             for mask in items:
@@ -409,7 +410,7 @@ class Silhouettes:
                         stacks.append(normalised(view, ROTATIONS))
                         labels += [label] * ROTATIONS
                         blurred += [soft] * ROTATIONS
-                        plain += [bool(_fits(stacks[-1][:1], generic, generic.sum(1)).max() >= PLAIN)] * ROTATIONS
+                        plain += [bool(_fits(stacks[-1][:1], generic, generic_areas).max() >= PLAIN)] * ROTATIONS
                         if not soft:
                             self.upright.setdefault(label, []).append(stacks[-1][0])
                 self.spreads.setdefault(label, []).append(_spread(mask))

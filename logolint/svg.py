@@ -462,8 +462,8 @@ def rasterise(data: bytes, variant: int | None = None, tiled_side: int | None = 
     if tiled_side and size:
         from logolint.tiles import decode_side
 
-        if decode_side(size, tiled_side) > tiled_side:
-            side = decode_side(size, tiled_side)
+        tall = decode_side(size, tiled_side)  # tiled_side itself where the page is not tall
+        side = tall if tall > tiled_side else side
     png = render(ET.tostring(root, encoding="unicode"), side)
     return Rendered(Image.open(io.BytesIO(png)).convert("RGBA"), size, "; ".join(left_out) or None, conditional)
 
