@@ -30,13 +30,14 @@ GITLINK, SYMLINK = "160000", "120000"  # the modes of a submodule's and a link's
 SPARSE_BATCH = 200
 
 
-def _bool(name: str, text: str, default: bool) -> bool:
+def _bool(name: str, text: str, default: bool, auto: bool = True) -> bool:
+    """An input's true or false; empty (and, where the input has it, auto) is `default`."""
     value = text.strip().lower()
-    if value in ("", "auto"):
+    if value == "" or auto and value == "auto":
         return default
     if value in ("true", "false"):
         return value == "true"
-    raise ConfigError(f"input {name} must be true, false or auto, got {text!r}")
+    raise ConfigError(f"input {name} must be {'true, false or auto' if auto else 'true or false'}, got {text!r}")
 
 
 def _threshold(text: str) -> float | None:
@@ -87,7 +88,8 @@ class Inputs:
             changed_only=_bool("changed-only", env.get("INPUT_CHANGED_ONLY", ""),
                                env.get("GITHUB_EVENT_NAME") == "pull_request"),
             sarif_file=sarif_file,
-            fail_on_findings=_bool("fail-on-findings", env.get("INPUT_FAIL_ON_FINDINGS", ""), True),
+            fail_on_findings=_bool("fail-on-findings", env.get("INPUT_FAIL_ON_FINDINGS", ""), True,
+                                     auto=False),
             shard=shard,
             cache_dir=env.get("LOGOLINT_CACHE_DIR") or None,
         )

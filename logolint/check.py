@@ -229,7 +229,8 @@ def check_paths(
         if on_result:
             on_result(results[-1], len(results), len(files))
     results = tuple(results)
-    return Report(results, threshold, model.sha256, fail_on_error=config.unreadable == "fail", root=root)
+    return Report(results, threshold, model.sha256, fail_on_error=config.unreadable == "fail", root=root,
+                  old_labels=tuple(model.info.old_labels))
 
 
 def _root(paths: list[str]) -> Path:

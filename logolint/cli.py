@@ -110,23 +110,25 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["auto", *sorted(FORMATS)], default="auto",
                        help="auto (default): github under GitHub Actions, else text")
     check.add_argument("-o", "--output", type=_output, help="write the report to this file instead of stdout (- is stdout)")
-    check.add_argument("--cache-dir", type=_named, help="result cache folder (default: $XDG_CACHE_HOME/logolint)")
+    check.add_argument("--cache-dir", type=_named, help="result cache folder (default: $XDG_CACHE_HOME/logolint, or ~/.cache/logolint where that is unset "
+                            "or relative)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--shard", type=_shard, metavar="I/N", help="check only part I of N (for CI matrix jobs)")
     check.add_argument("--write-baseline", metavar="FILE",
-                       help="accept every current finding: write their content hashes to FILE")
+                       help="accept every current finding: add their content hashes to FILE (created if missing; "
+                            "its entries kept)")
     check.add_argument("--hook", action="store_true", help=argparse.SUPPRESS)  # set by logolint-hook
 
     train = sub.add_parser("train", help="train a model from old and new examples",
                            parents=[talk("no progress: print the result only")])
     # extend: `--old a.svg --old photos/` gives both (store kept the last one in silence).
     train.add_argument("--old", nargs="+", action="extend", type=_named, required=True,
-                       metavar="PATH", help="old-logo images")
+                       metavar="PATH", help="old-logo files or folders of them (SVG, PNG, photos)")
     train.add_argument("--new", nargs="+", action="extend", type=_named, required=True,
-                       metavar="PATH", help="new-logo images")
+                       metavar="PATH", help="new-logo files or folders of them (SVG, PNG, photos)")
     train.add_argument("--other", nargs="*", action="extend", type=_named, default=[],
-                       metavar="PATH", help="images with neither")
-    train.add_argument("--output", type=_named, required=True, metavar="DIR", help="folder for model.tflite")
+                       metavar="PATH", help="files or folders of images with neither logo")
+    train.add_argument("--output", type=_named, required=True, metavar="DIR", help="folder for model.tflite and labels.txt")
     train.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
 
     evaluate = sub.add_parser("eval", help="measure a model on labelled folders",
@@ -149,7 +151,8 @@ def _parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="show why one image is or is not flagged", parents=[talk(
         "no hints: print the breakdown only", "list every view, not only those that fired and the best others")])
     explain.add_argument("image", type=_named, help="the image to explain")
-    explain.add_argument("-o", "--output", metavar="PNG", help="draw the heat map and box over the image here")
+    explain.add_argument("-o", "--output", metavar="FILE",
+                         help="draw the heat map and box over the image here (format from the extension: .png, .jpg, ...)")
     explain.add_argument("--config", type=_named, help="config file (default: .logolint.yaml found upward)")
     explain.add_argument("--model", type=_named, help="a .tflite model (default: config, then the demo model)")
     explain.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
@@ -387,7 +390,7 @@ def _check(args: argparse.Namespace) -> int:
             print(f"logolint: warning: results not cached: cannot write to {printable(str(cache.directory))}: "
                   f"{cache.unwritable}", file=sys.stderr)
     if args.write_baseline:
-        code = _write_baseline(report, args.write_baseline, kept)
+        code = _write_baseline(report, args.write_baseline, kept, console)
         from logolint.hints import config_home, shown, yaml_value
 
         home, root = config_home(config)
@@ -482,7 +485,7 @@ def _kept_entries(output: str) -> dict:
         raise LogolintError(f"cannot add to the baseline: {exc}") from None
 
 
-def _write_baseline(report, output: str, kept: dict) -> int:
+def _write_baseline(report, output: str, kept: dict, console) -> int:
     from logolint.baseline import BASELINE_ERRORS, baseline_entries, baseline_text
 
     entries = baseline_entries(report.results, kept, os.path.dirname(os.path.abspath(output)))
@@ -491,8 +494,8 @@ def _write_baseline(report, output: str, kept: dict) -> int:
     # One entry per content: copies of an image are accepted together.
     files = sum(1 for result in report.results if result.sha256 in entries)
     copies = f"; {files} files here show {'it' if count == 1 else 'them'}" if files > count else ""
-    print(f"logolint: wrote {count} accepted image{'s' if count != 1 else ''} to {printable(output)} "
-          f"({added} new){copies}", file=sys.stderr)
+    console.info(f"logolint: wrote {count} accepted image{'s' if count != 1 else ''} to {printable(output)} "
+                 f"({added} new){copies}")
     for result in report.errors:
         print(f"{printable(result.path)}: not checked: {printable(result.error)}", file=sys.stderr)
     return EXIT_FINDINGS if report.fail_on_error and report.errors else EXIT_OK

@@ -89,11 +89,15 @@ def json_text(document: object) -> str:
     return json.dumps(clean(document), indent=2) + "\n"
 
 
-def _box(result: Result) -> str:
+def _box(result: Result, old_labels: tuple[str, ...]) -> str:
     where = ((f" in {printable(result.part)}" if result.part else "")
              + (f" at [{', '.join(map(str, result.box))}]" if result.box else ""))
     if result.verified:
-        return f"{where}, {result.verified} keypoints matched" + (" in the old colours" if result.colours else "")
+        # A low threshold flags views whose keypoints found the new logo: not the old one's evidence.
+        whose = (f" of the {printable(result.label)} logo"
+                 if old_labels and result.label is not None and result.label not in old_labels else "")
+        return (f"{where}, {result.verified} keypoints{whose} matched"
+                + (" in the old colours" if result.colours else ""))
     if result.colours:
         return f"{where}, outline fits {result.outline:.2f} in the old colours"
     return f"{where}, outline fits {result.outline:.2f}" if result.outline else where
@@ -126,7 +130,7 @@ def text(report: Report, paint: Callable[[str, str], str] = _plain, with_summary
         elif result.flagged:
             lines.append(
                 f"{printable(result.path)}: {paint('old logo', 'bad')} ({shown_score(result.score, report.threshold)} >= {shown_threshold(report.threshold)})"
-                + _box(result)
+                + _box(result, report.old_labels)
             )
     if with_summary:
         lines.append(summary(report))

@@ -33,6 +33,7 @@ class Report:
     model_sha256: str
     fail_on_error: bool = True
     root: str | None = None  # absolute repository root: SARIF and annotations name files from it
+    old_labels: tuple[str, ...] = ()  # the model's labels that count as the old logo
 
     @property
     def findings(self) -> tuple[Result, ...]:

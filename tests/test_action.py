@@ -284,7 +284,8 @@ def test_the_actions_own_messages_show_control_characters_escaped(cache_dir, tmp
 
 @pytest.mark.parametrize("name, value, message", [
     ("CHANGED_ONLY", "yes", "input changed-only must be true, false or auto"),
-    ("FAIL_ON_FINDINGS", "1", "input fail-on-findings must be"),
+    ("FAIL_ON_FINDINGS", "1", "input fail-on-findings must be true or false, got '1'"),
+    ("FAIL_ON_FINDINGS", "auto", "input fail-on-findings must be true or false, got 'auto'"),
     ("THRESHOLD", "2", "input threshold must be a number from 0 to 1"),
     ("THRESHOLD", "nan", "input threshold must be a number from 0 to 1"),
     ("SHARD", "3/2", "input shard: expected I/N"),

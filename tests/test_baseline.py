@@ -305,6 +305,8 @@ def test_notes_name_files_from_the_baseline_and_follow_a_move_not_a_copy(repo: P
     shutil.copy(repo / "img" / "old.png", repo / "a-copy.png")  # seen first, in sorted order
     assert run_cli(".", "--cache-dir", cache, "--write-baseline", "base.txt") == 0
     assert "wrote 1 accepted image to base.txt (0 new)" in capsys.readouterr().err
+    assert run_cli(".", "--cache-dir", cache, "--write-baseline", "base.txt", "-q") == 0
+    assert "wrote" not in capsys.readouterr().err  # -q: findings and warnings only
     assert (repo / "base.txt").read_text().splitlines()[-1] == f"{OLD_SHA}  img/old-copy.png"
     (repo / "img" / "old-copy.png").rename(repo / "moved.png")
     (repo / "img" / "old.png").unlink()

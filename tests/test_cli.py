@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,16 @@ def test_examples_flag_exactly_the_old_images(capsys):
     assert flagged == sorted(p.name for p in EXAMPLES.glob("old-*"))
     assert all(": old logo (" in line and " at [" in line for line in out[:-1])
     assert out[-1] == f"{len(list(EXAMPLES.iterdir()))} images checked, {len(flagged)} with the old logo"
+
+
+def test_keypoints_of_the_new_logo_are_not_shown_as_the_old_ones(capsys):
+    """Flagged under a threshold near 0, a view the new logo's keypoints decided is said to
+    be theirs: the line read as evidence of the old logo."""
+    banners = [str(EXAMPLES / "new-banner.jpg"), str(EXAMPLES / "old-banner.jpg")]
+    assert run_cli(*banners, "--no-cache", "--threshold", "0.0001") == 1
+    new, old = capsys.readouterr().out.splitlines()[:2]
+    assert new.startswith(banners[0]) and re.search(r", \d+ keypoints of the new logo matched$", new)
+    assert old.startswith(banners[1]) and re.search(r", \d+ keypoints matched$", old)
 
 
 def test_the_demo_model_is_said_whenever_it_checks_and_no_model_was_chosen(tmp_path: Path, capsys):

@@ -164,3 +164,20 @@ def test_a_config_too_large_is_refused(tmp_path: Path):
     path.write_text("#" * (2 << 20))
     with pytest.raises(ConfigError, match="larger than"):
         load_config(path)
+
+
+def test_the_readmes_config_loads_as_written_where_its_files_exist(tmp_path: Path):
+    import shutil
+
+    from logolint.model import bundled_model_path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Configure\n", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "brand").mkdir()
+    shutil.copyfile(bundled_model_path(), tmp_path / "brand" / "model.tflite")
+    (tmp_path / ".logolint-baseline.txt").write_text("")
+    (tmp_path / ".logolint.yaml").write_text(block)
+    config = load_config(cwd=tmp_path)
+    assert config.model == tmp_path / "brand" / "model.tflite" and config.threshold == 0.8
+    assert config.exclude == ("docs/brand-history/", "*.ico") and config.unreadable == "fail" and config.localise
+    assert "2019 press kit, kept for the archive" in config.allowed.values()

@@ -22,6 +22,20 @@ def pre_commit_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory) -> Path:
+    """This checkout, which try-repo reads as a git repository (its uncommitted changes
+    included); an unpacked sdist is none, so there a copy is committed to a new one."""
+    if (ROOT / ".git").exists():
+        return ROOT
+    copy = tmp_path_factory.mktemp("hook-repo") / "logolint"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", "build", "*.egg-info", "__pycache__"))
+    git(copy, "init", "-q")
+    git(copy, "add", "-A")
+    git(copy, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "sdist")
+    return copy
+
+
 
 def _configured(repo: Path) -> None:
     """The repository's model: the demo brand's, as `logolint train` would have written one."""
@@ -32,11 +46,11 @@ def _configured(repo: Path) -> None:
     (repo / ".logolint.yaml").write_text("model: brand/model.tflite\n")
 
 
-def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess:
+def _try_repo(repo: Path, home: Path, hook_repo: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
     env.pop("GITHUB_ACTIONS", None)
     return subprocess.run(
-        [*PRE_COMMIT, "try-repo", str(ROOT), "logolint", "--verbose"],
+        [*PRE_COMMIT, "try-repo", str(hook_repo), "logolint", "--verbose"],
         cwd=repo, env=env, capture_output=True, text=True, timeout=900,
     )
 
@@ -47,7 +61,7 @@ def test_manifest_is_valid():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_hook_blocks_an_old_logo_and_passes_a_new_one(repo: Path, pre_commit_home: Path):
+def test_hook_blocks_an_old_logo_and_passes_a_new_one(repo: Path, pre_commit_home: Path, hook_repo: Path):
     _configured(repo)
     target = repo / "assets" / "hero banner.jpg"
     target.parent.mkdir()
@@ -55,7 +69,7 @@ def test_hook_blocks_an_old_logo_and_passes_a_new_one(repo: Path, pre_commit_hom
     shutil.copyfile(EXAMPLES / "new-logo.png", repo / "assets" / "new.png")
     git(repo, "add", ".")
 
-    blocked = _try_repo(repo, pre_commit_home)
+    blocked = _try_repo(repo, pre_commit_home, hook_repo)
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     findings = [line for line in blocked.stdout.splitlines() if ": old logo (" in line]
     assert len(findings) == 1 and findings[0].startswith("assets/hero banner.jpg: old logo (")
@@ -63,12 +77,13 @@ def test_hook_blocks_an_old_logo_and_passes_a_new_one(repo: Path, pre_commit_hom
 
     git(repo, "rm", "-q", "--cached", "assets/hero banner.jpg")
     target.unlink()
-    passed = _try_repo(repo, pre_commit_home)
+    passed = _try_repo(repo, pre_commit_home, hook_repo)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
 
 
-def test_hook_checks_every_image_kind_and_reads_option_like_names_as_files(repo: Path, pre_commit_home: Path):
+def test_hook_checks_every_image_kind_and_reads_option_like_names_as_files(repo: Path, pre_commit_home: Path,
+                                                                          hook_repo: Path):
     _configured(repo)
     from PIL import Image
 
@@ -79,7 +94,7 @@ def test_hook_checks_every_image_kind_and_reads_option_like_names_as_files(repo:
     shutil.copyfile(EXAMPLES / "new-logo.png", repo / "--write-baseline=accepted.png")
     git(repo, "add", "--", ".")
 
-    done = _try_repo(repo, pre_commit_home)
+    done = _try_repo(repo, pre_commit_home, hook_repo)
     assert done.returncode == 1, done.stdout + done.stderr
     for name in ("favicon.ico", "hero.JFIF", "-old.png"):
         assert f"\n{name}: old logo (" in done.stdout, done.stdout
@@ -103,7 +118,7 @@ def _fingerprint(repo: Path) -> dict[str, tuple[str, int, int]]:
     return files
 
 
-def test_the_hook_never_modifies_a_file(repo: Path, pre_commit_home: Path):
+def test_the_hook_never_modifies_a_file(repo: Path, pre_commit_home: Path, hook_repo: Path):
     _configured(repo)
     assets = repo / "assets"
     assets.mkdir()
@@ -117,19 +132,19 @@ def test_the_hook_never_modifies_a_file(repo: Path, pre_commit_home: Path):
     git(repo, "add", ".")
     before = _fingerprint(repo)
 
-    done = _try_repo(repo, pre_commit_home)
+    done = _try_repo(repo, pre_commit_home, hook_repo)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "files were modified by this hook" not in done.stdout
     assert "assets/pointer.png: not checked: Git LFS pointer" in done.stdout
     assert _fingerprint(repo) == before
 
 
-def test_without_a_model_the_hook_fails_and_says_why(repo: Path, pre_commit_home: Path):
+def test_without_a_model_the_hook_fails_and_says_why(repo: Path, pre_commit_home: Path, hook_repo: Path):
     """The demo model would pass the user's old logo, and pre-commit shows a passing hook's
     output to no one: the hook fails, saying to train a model."""
     shutil.copyfile(EXAMPLES / "new-logo.png", repo / "new.png")
     git(repo, "add", ".")
-    done = _try_repo(repo, pre_commit_home)
+    done = _try_repo(repo, pre_commit_home, hook_repo)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Failed" in done.stdout and "no model is configured: the bundled demo model knows only" in done.stdout
 
