@@ -148,7 +148,7 @@ def config_start(paths: tuple[str, ...]) -> Path | None:
     from logolint.paths import holds_git, repository_root
 
     first = Path(paths[0] if paths else ".")
-    top = repository_root(first if first.is_dir() else first.parent)
+    top = repository_root(first if os.path.isdir(first) else first.parent)
     here = Path.cwd().resolve()
     if not holds_git(top) or here == top or top in here.parents:
         return None

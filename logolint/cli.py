@@ -480,7 +480,7 @@ def _kept_entries(output: str) -> dict:
     from logolint.baseline import read_entries
 
     try:
-        return read_entries(Path(output)) if Path(output).is_file() else {}
+        return read_entries(Path(output)) if os.path.isfile(output) else {}
     except ValueError as exc:
         raise LogolintError(f"cannot add to the baseline: {exc}") from None
 

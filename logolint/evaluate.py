@@ -71,7 +71,7 @@ class Evaluation:
 def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
     """(path, truth) for every image under FOLDER/{old,new,none|other|negatives}/."""
     root = Path(folder)
-    # os.path, not Path: before Python 3.12, Path.is_dir raises in a folder we may list but not search.
+    # os.path, not Path: before Python 3.14, Path.is_dir raises in a folder we may list but not search.
     if not os.path.isdir(root):
         raise ConfigError(f"{folder}: {'not a folder' if os.path.lexists(root) else 'no such folder'}")
     pairs, others = [], []

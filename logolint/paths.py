@@ -256,7 +256,7 @@ def collect(paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]
             if not excluder.excluded(path):
                 found.append(name)
             continue
-        if path.is_dir():
+        if os.path.isdir(path):
             for folder, files in _walk(str(path), unreadable):
                 for file in files:
                     child = Path(folder, file)
@@ -286,7 +286,7 @@ def _is_link(path: Path) -> bool:
 def holds_git(folder: Path) -> bool:
     """Whether `folder` holds `.git` (a folder, or a file in a worktree or submodule); False
     for a folder that may not be searched, which holds no repository we could use (Path.exists
-    raises there before Python 3.12; os.path.exists says False)."""
+    raises there before Python 3.14; os.path.exists says False)."""
     return os.path.exists(folder / ".git")
 
 

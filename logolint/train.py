@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import time
 from pathlib import Path
 from typing import Callable
@@ -50,14 +51,16 @@ def gather(paths: list[str], role: str) -> list[Path]:
     files: list[Path] = []
     for name in paths:
         path = Path(name)
-        if path.is_dir():
+        mode = _mode(path, role)
+        if mode is not None and stat.S_ISDIR(mode):
             for found in files_under(path, lambda exc: _unlisted(role, exc)):
                 if not is_image_path(found):
                     continue
-                if not found.is_file():  # skipped, it left the model fewer examples than given without a word
+                found_mode = _mode(found, role)
+                if found_mode is None or not stat.S_ISREG(found_mode):  # skipped, it left the model fewer examples than given without a word
                     raise ConfigError(f"--{role}: not a regular file: {found} (a dangling link, a pipe?)")
                 files.append(found)
-        elif path.is_file():
+        elif mode is not None and stat.S_ISREG(mode):
             files.append(path)
         elif os.path.lexists(name):  # a FIFO, a device, a dangling link
             raise ConfigError(f"--{role}: not a regular file or folder: {name}")
@@ -67,6 +70,18 @@ def gather(paths: list[str], role: str) -> list[Path]:
     for path in files:  # a file named twice (or through a link) is one example, not two
         unique.setdefault(file_identity(path), path)
     return list(unique.values())
+
+
+def _mode(path: Path, role: str) -> int | None:
+    """`path`'s st_mode, links followed; None where it (or a link's target) is missing. A path
+    in a folder that may not be searched is an error: Path.is_dir raised PermissionError
+    there (before Python 3.14), which came out as an internal error."""
+    try:
+        return os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise ConfigError(f"--{role}: cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _unlisted(role: str, exc: OSError) -> None:
@@ -187,7 +202,7 @@ def _other_images(files: list[Path]) -> list:
 def _output_folder(output: str) -> Path:
     """The model's folder, made now: a bad --output fails before a minute of training."""
     out = Path(output)
-    if out.suffix.lower() == ".tflite" and not out.is_dir():  # it would be made a folder of that name
+    if out.suffix.lower() == ".tflite" and not os.path.isdir(out):  # it would be made a folder of that name
         raise ConfigError(f"--output {output}: names a model file; --output is the folder model.tflite goes into")
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -196,7 +211,7 @@ def _output_folder(output: str) -> Path:
     except OSError as exc:
         raise ConfigError(f"--output {output}: cannot make the folder: {exc.strerror or exc}") from None
     for name in ("model.tflite", "labels.txt"):
-        if (out / name).is_dir():
+        if os.path.isdir(out / name):
             raise ConfigError(f"--output {output}: {name} there is a folder, where the model would be written")
     probe = out / f".logolint-probe-{os.getpid()}"  # a folder's mode does not tell (root, ACLs, read-only mounts)
     try:

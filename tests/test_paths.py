@@ -181,21 +181,33 @@ def test_folders_that_cannot_be_searched_or_listed_are_reported_and_the_rest_che
         return subprocess.run([*without_privilege(), sys.executable, "-m", "logolint", *args], cwd=tmp_path,
                               capture_output=True, text=True, timeout=300)
 
+    shutil.copy(EXAMPLES / "old-logo.png", tmp_path / "ok" / "old.png")
     try:
         checked = logolint("check", "--no-cache", "--format", "json", ".")
         named = logolint("check", "--no-cache", "--format", "json", "unsearchable/old.png")
         explained = logolint("explain", "unsearchable/old.png")
+        # Path.is_file and is_dir raise there (before Python 3.14): each was an internal error.
+        (tmp_path / "link.png").symlink_to("unsearchable/old.png")
+        linked = logolint("check", "--no-cache", "link.png")
+        refused = [logolint("check", "--no-cache", "ok/new.png", "--write-baseline", "unsearchable/base.txt"),
+                   logolint("train", "--old", "unsearchable/old.png", "--new", "ok/new.png", "--output", "out"),
+                   logolint("train", "--old", "unsearchable", "--new", "ok/new.png", "--output", "out"),
+                   logolint("train", "--old", "ok/old.png", "--new", "ok/new.png", "--output", "unsearchable/m.tflite")]
     finally:
         for folder in ("unsearchable", "locked"):
             (tmp_path / folder).chmod(0o755)
     assert checked.returncode == 1, checked.stderr
     assert [(r["path"], r["error"]) for r in json.loads(checked.stdout)["results"]] == [
-        ("locked", "cannot list folder: Permission denied"), ("ok/new.png", None),
+        ("locked", "cannot list folder: Permission denied"), ("ok/new.png", None), ("ok/old.png", None),
         (os.path.join("unsearchable", "old.png"), "cannot read file: Permission denied")]
     assert named.returncode == 1 and "internal error" not in named.stderr + named.stdout
     assert json.loads(named.stdout)["results"][0]["error"] == "cannot read file: Permission denied"
     assert explained.returncode == 1 and "no such file" not in explained.stderr
     assert "unsearchable/old.png: not checked: cannot read file: Permission denied" in explained.stdout
+    assert linked.returncode == 1 and "link.png: not checked: cannot read file: Permission denied" in linked.stdout
+    for done, said in zip(refused, ("cannot write unsearchable/base.txt: Permission denied", "--old: cannot read unsearchable/old.png: Permission denied",
+                                    "--old: cannot read unsearchable/old.png: Permission denied", "names a model file")):
+        assert done.returncode == 2 and said in done.stderr and "internal error" not in done.stderr, done.stderr
 
 
 @pytest.mark.parametrize("patterns, reported", [
