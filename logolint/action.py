@@ -299,7 +299,7 @@ def _set_outputs(env: Mapping[str, str], **values: str) -> None:
 
 
 def run(env: Mapping[str, str]) -> int:
-    from logolint.cache import ResultCache, default_cache_dir
+    from logolint.cache import NO_HOME, ResultCache, default_cache_dir
     from logolint.check import check_paths
     from logolint.cli import refuse_unwritable, write_step_summary
     from logolint.config import load_config
@@ -330,12 +330,16 @@ def run(env: Mapping[str, str]) -> int:
                       inputs=[("the model", config.model or bundled_model_path()), ("the config", config.source),
                               ("the baseline", config.baseline)])
     model = load_model(config.model, config.model_sha256)
-    cache = ResultCache(Path(inputs.cache_dir or default_cache_dir()))
+    folder = inputs.cache_dir or default_cache_dir()
+    if folder is None:
+        print(f"::warning title=logolint::{NO_HOME}")
+    cache = ResultCache(Path(folder)) if folder else None
     report = check_paths(paths, config, model, inputs.threshold, cache, shard=inputs.shard)
     if left_out:  # changed images that cannot be checked here are reported, never passed over
         report = dataclasses.replace(report, results=report.results + _left_out(left_out, config, inputs.shard,
                                                                                 report.root))
-    cache.prune()  # before actions/cache saves it
+    if cache:
+        cache.prune()  # before actions/cache saves it
     sys.stdout.write(FORMATS["github"](report))
     if judged_by_demo(report.results, config.model is not None):
         print(f"::warning title=logolint::{escape_message(DEMO_MODEL)}")
@@ -346,8 +350,9 @@ def run(env: Mapping[str, str]) -> int:
     except OSError as exc:
         raise LogolintError(f"cannot write {inputs.sarif_file}: {exc.strerror or exc}") from None
     _set_outputs(env, findings=str(len(report.findings)), sarif_file=inputs.sarif_file)
-    print(f"logolint: {cache.hits} result{'s' if cache.hits != 1 else ''} from the cache")
-    if cache.unwritable:
+    if cache:
+        print(f"logolint: {cache.hits} result{'s' if cache.hits != 1 else ''} from the cache")
+    if cache and cache.unwritable:
         print(f"::warning title=logolint::results not cached: cannot write to "
               f"{escape_message(str(cache.directory))}: {escape_message(cache.unwritable)}")
     return EXIT_FINDINGS if report.failed and inputs.fail_on_findings else EXIT_OK
@@ -362,13 +367,19 @@ def main(env: Mapping[str, str] | None = None) -> int:
     except LogolintError as exc:
         print(f"::error title=logolint::{escape_message(str(exc))}")
         return EXIT_USAGE
-    except KeyboardInterrupt:  # a cancelled run
-        print("::error title=logolint::interrupted")
-        return 130
+    except KeyboardInterrupt as exc:  # a cancelled run: SIGINT, then SIGTERM (start.Terminated)
+        from logolint.start import INTERRUPTED, Terminated
+
+        terminated = isinstance(exc, Terminated)
+        print(f"::error title=logolint::{'terminated' if terminated else 'interrupted'}")
+        return Terminated.code if terminated else INTERRUPTED
     except Exception as exc:  # a bug: one line that can be reported, not a traceback
         print(f"::error title=logolint::internal error: {type(exc).__name__}: {escape_message(str(exc))}")
         return EXIT_USAGE
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from logolint.start import leave, on_termination
+
+    on_termination()
+    sys.exit(leave(main()))

@@ -26,10 +26,18 @@ def _is_entry(folder: str, name: str) -> bool:
     return name.endswith(".json") and len(key) == 64 and key.startswith(folder) and set(key) <= set("0123456789abcdef")
 
 
-def default_cache_dir() -> Path:
+NO_HOME = ("results not cached: no home folder to keep them in (HOME is not set): set XDG_CACHE_HOME "
+           "or pass --cache-dir")
+
+
+def default_cache_dir() -> Path | None:
+    """$XDG_CACHE_HOME/logolint, else ~/.cache/logolint; None where there is no home folder."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):  # unset, empty or relative: the XDG spec says to ignore it
-        base = os.path.join(os.path.expanduser("~"), ".cache")
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):  # no HOME and no account entry: "~" would be a folder here, in the tree
+            return None
+        base = os.path.join(home, ".cache")
     return Path(base) / "logolint"
 
 

@@ -348,7 +348,7 @@ def _keep_freed_memory() -> None:
 def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from logolint.cache import DAY, MAX_AGE, ResultCache, default_cache_dir
+    from logolint.cache import DAY, MAX_AGE, NO_HOME, ResultCache, default_cache_dir
     from logolint.check import check_paths, resolve_threshold
 
     _one_blas_thread()
@@ -377,7 +377,10 @@ def _check(args: argparse.Namespace) -> int:
     kept = _kept_entries(args.write_baseline) if args.write_baseline else {}  # a broken one refused before the work
     model = _model(args, config)
     console.detail(f"model {printable(str(model.path))} (sha256 {model.sha256[:12]})")
-    cache = None if args.no_cache else ResultCache(Path(args.cache_dir or default_cache_dir()))
+    folder = None if args.no_cache else args.cache_dir or default_cache_dir()
+    if folder is None and not args.no_cache:
+        console.warn(f"logolint: warning: {NO_HOME}")
+    cache = ResultCache(Path(folder)) if folder else None
     with console.progress() as line:
         report = check_paths(args.paths, config, model, args.threshold, cache, shard=args.shard,
                              on_result=_follow(console, line, resolve_threshold(config, model, args.threshold)))
@@ -749,6 +752,11 @@ def _takes_value(token: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _sturdy_streams()  # before argparse, which writes help and usage errors
+    try:
+        os.getcwd()  # names are read from it, configs found from it
+    except FileNotFoundError:
+        print("logolint: error: the current folder no longer exists: run logolint from one that does", file=sys.stderr)
+        return EXIT_USAGE
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         # `logolint --config c.yaml explain x.png` would check a file named "explain".
         before = argv[:argv.index("--")] if "--" in argv else argv
@@ -765,9 +773,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LogolintError as exc:  # messages name files: escaped as every printed name is
         print(f"logolint: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("logolint: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM under the console scripts (see start)
+        from logolint.start import stopped
+
+        return stopped(exc)
     except Exception as exc:  # a bug: one line that can be reported, not a traceback
         print(f"logolint: internal error: {type(exc).__name__}: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE

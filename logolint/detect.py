@@ -457,10 +457,11 @@ def geometry(model, image, shrunk: Shrunk | None = None) -> tuple[dict, object, 
     (both release the GIL); where the keypoints find the old logo, the outline stage is
     told to stop."""
     import threading
-    from concurrent.futures import ThreadPoolExecutor
+
+    from logolint.workers import one_worker
 
     stop = threading.Event()
-    with ThreadPoolExecutor(1) as pool:
+    with one_worker() as pool:
         outline = pool.submit(outline_match, model, image, stop, shrunk)
         matches = keypoint_matches(model, image)
         if _old(model, matches):
@@ -700,10 +701,10 @@ def detect(model, image, localise: bool = True) -> Detection:
         return known
     if not (localise and (model.references() or model.silhouettes())):
         return decide(score_views(model, image, localise))
-    from concurrent.futures import ThreadPoolExecutor
+    from logolint.workers import one_worker
 
     shrunk = Shrunk(image)
-    with ThreadPoolExecutor(1) as pool:
+    with one_worker() as pool:
         matched = pool.submit(geometry, model, image, shrunk)
         found = decide(score_views(model, image, localise, shrunk))
         matches, outline, region = matched.result()

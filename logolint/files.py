@@ -45,6 +45,9 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
+            with contextlib.suppress(OSError):  # a file written over keeps its mode (0600 stays private)
+                if hasattr(os, "fchmod") and stat.S_ISREG((info := os.stat(path)).st_mode):
+                    os.fchmod(stream.fileno(), stat.S_IMODE(info.st_mode))
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
@@ -88,4 +91,6 @@ def write_problem(path: str) -> str | None:
         return "its folder does not exist"
     if not os.access(parent, os.W_OK):
         return "its folder cannot be written to"
+    if os.path.isfile(path) and not os.access(path, os.W_OK):  # replacing it would succeed: the folder allows it
+        return "it is read-only"
     return None

@@ -186,10 +186,17 @@ def _quiet_stderr():
     import tempfile
 
     sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
+    try:
+        sink = tempfile.TemporaryFile()
+    except OSError:  # no temporary folder to write to: the lines are shown, the model still loads
+        sink = None
+    if sink is None:
+        yield None
+        return
+    with sink:
+        saved = os.dup(2)
+        try:  # swapped inside: an interrupt right after it would leave stderr in the file
+            os.dup2(sink.fileno(), 2)
             yield sink
         finally:
             os.dup2(saved, 2)
@@ -211,9 +218,11 @@ def load_interpreter(data: bytes, path: Path, threads: int | None = None, side: 
             interpreter.allocate_tensors()
             return interpreter
         except (ValueError, RuntimeError) as exc:
-            sink.seek(0)
-            detail = [line for line in sink.read().decode(errors="replace").strip().splitlines()
-                      if line.strip() and not line.startswith("INFO:")]  # "Created ... delegate" says nothing
+            detail = []
+            if sink is not None:
+                sink.seek(0)
+                detail = [line for line in sink.read().decode(errors="replace").strip().splitlines()
+                          if line.strip() and not line.startswith("INFO:")]  # "Created ... delegate" says nothing
             reason = detail[-1] if detail else (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
             raise ModelError(f"{path}: cannot load model: {reason}") from None
 

@@ -653,9 +653,9 @@ def _search(groups: tuple, low: float, high: float, stop=None, seen: frozenset =
     region once and none whose key is in `seen`, in the images' order; None once `stop` is
     set. The second group is searched in a thread of its own: the keypoint stage and the
     classifier finish first, and the other core would wait for this stage alone."""
-    from concurrent.futures import ThreadPoolExecutor
+    from logolint.workers import one_worker
 
-    with ThreadPoolExecutor(1) as pool:
+    with one_worker() as pool:
         later = pool.submit(_in_group, groups[1], low, high, stop, True, set(seen))
         first = _in_group(groups[0], low, high, stop, True, set(seen))
         second = later.result()

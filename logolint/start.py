@@ -1,23 +1,73 @@
 """The console scripts' entry points. Ctrl-C while the CLI's modules are still being
 imported (the first tens of milliseconds) is an interrupt like any other, not a traceback:
-only this small module is imported before the handler is in place."""
+only this small module is imported before the handler is in place. SIGTERM (a CI job
+cancelled, `timeout`) ends a run the same way, so that the SVG renderer is stopped and no
+half-written file is left."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 
 INTERRUPTED = 130
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C's KeyboardInterrupt is, so that the same clean-up runs."""
+
+    code = 128 + signal.SIGTERM
+
+
+def _terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+def stopped(exc: KeyboardInterrupt) -> int:
+    """Say why the run stops; its exit code."""
+    terminated = isinstance(exc, Terminated)
+    print(f"logolint: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+    return Terminated.code if terminated else INTERRUPTED
+
+
+def leave(code: int) -> int:
+    """`code`, or the process ended with it at once where a worker thread is still running
+    after an interrupt: one that waits on an import lock the interrupt left held never
+    ends, and Python's exit would wait for it forever."""
+    if code not in (INTERRUPTED, Terminated.code) or not any(
+            thread.is_alive() and not thread.daemon and thread is not threading.main_thread()
+            for thread in threading.enumerate()):
+        return code
+    import atexit
+
+    atexit._run_exitfuncs()  # the SVG renderer's worker is stopped there
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def on_termination() -> None:
+    """SIGTERM raises Terminated from here on."""
+    try:
+        signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:  # not the main thread: left as it is
+        pass
+
+
 def _run(name: str) -> int:
+    on_termination()
     try:
         from logolint import cli
 
         # The CLI's own handler is in place only once it has read its arguments.
-        return getattr(cli, name)()
-    except KeyboardInterrupt:
-        print("logolint: interrupted", file=sys.stderr)
-        return INTERRUPTED
+        code = getattr(cli, name)()
+    except KeyboardInterrupt as exc:
+        code = stopped(exc)
+    return leave(code)
 
 
 def main() -> int:

@@ -373,6 +373,40 @@ def test_train_refuses_a_folder_of_examples_it_cannot_list(tmp_path: Path, capsy
     assert f"--old: cannot list {tmp_path / 'old' / 'locked'}: Permission denied" in capsys.readouterr().err
 
 
+def test_a_report_written_over_a_file_keeps_its_mode_and_a_read_only_one_is_refused(tmp_path: Path):
+    """Written through a new file renamed over it, a 0600 report became 0644 and a read-only
+    one was replaced, as its folder allowed."""
+    from conftest import without_privilege
+
+    private, read_only = tmp_path / "private.txt", tmp_path / "read-only.txt"
+    for path, mode in ((private, 0o600), (read_only, 0o444)):
+        path.write_text("before\n")
+        path.chmod(mode)
+
+    def report(output: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([*without_privilege(), sys.executable, "-m", "logolint", "--no-cache", "-o",
+                               output.name, str(EXAMPLES / "new-logo.png")], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)
+
+    written, refused = report(private), report(read_only)
+    assert written.returncode == 0 and "1 image checked" in private.read_text(), written.stderr
+    assert private.stat().st_mode & 0o777 == 0o600
+    assert refused.returncode == 2 and "read-only.txt: cannot write there: it is read-only" in refused.stderr
+    assert read_only.read_text() == "before\n"
+
+
+def test_a_current_folder_deleted_under_the_run_is_said(tmp_path: Path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    started = subprocess.Popen([sys.executable, "-c", "import os, sys; os.rmdir(sys.argv[1]); "
+                                "from logolint import start; sys.argv[1:] = [sys.argv[2]]; sys.exit(start.main())",
+                                str(gone), str(EXAMPLES / "new-logo.png")],
+                               cwd=gone, stderr=subprocess.PIPE, text=True)
+    _, err = started.communicate(timeout=120)
+    assert started.returncode == 2 and err == (
+        "logolint: error: the current folder no longer exists: run logolint from one that does\n")
+
+
 def test_train_refuses_an_output_that_is_a_file_before_training(tmp_path: Path, capsys, monkeypatch):
     no_training(monkeypatch)
     (tmp_path / "taken").write_text("not a folder")
@@ -875,6 +909,84 @@ def test_an_interrupt_while_the_cli_is_imported_is_no_traceback(monkeypatch, cap
     monkeypatch.setattr(cli, entry, reading)
     assert getattr(start, entry)() == 130
     assert capsys.readouterr().err == "logolint: interrupted\n"
+
+
+STUCK_WORKER = """
+import sys, threading
+from logolint import detect, start
+
+def stuck(*args, **kwargs):  # as a worker waiting on an import lock an interrupt left held
+    threading.Event().wait()
+
+def interrupted(*args, **kwargs):
+    raise KeyboardInterrupt
+
+detect.geometry, detect.score_views = stuck, interrupted
+sys.argv[1:] = [sys.argv[1], "--no-cache"]
+sys.exit(start.main())
+"""
+
+
+def test_an_interrupt_ends_the_run_though_a_worker_thread_never_returns(tmp_path: Path):
+    """Ctrl-C while a worker waited for ever hung the run: Python's exit joins it."""
+    done = subprocess.run([sys.executable, "-c", STUCK_WORKER, str(EXAMPLES / "old-banner.jpg")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130 and done.stderr.endswith("logolint: interrupted\n"), done.stderr
+
+
+NO_TEMPORARY_FOLDER = """
+import sys, tempfile
+from logolint import start
+
+def nowhere(*args, **kwargs):  # what tempfile says where no folder it tries can be written
+    raise FileNotFoundError(2, "No usable temporary directory found")
+
+tempfile.TemporaryFile = tempfile.mkstemp = tempfile.mkdtemp = nowhere
+sys.argv[1:] = [*sys.argv[1:], "--no-cache", "--format", "json"]
+sys.exit(start.main())
+"""
+
+
+def test_a_check_needs_no_temporary_folder(tmp_path: Path):
+    """Loading the model put the runtime's lines in a temporary file: with none to be had,
+    every image was 'not checked', and under `unreadable: warn` an old logo passed."""
+    done = subprocess.run([sys.executable, "-c", NO_TEMPORARY_FOLDER, str(EXAMPLES / "old-banner.jpg"),
+                           str(EXAMPLES / "new-banner.jpg")], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1, done.stderr
+    results = json.loads(done.stdout)["results"]
+    assert [(r["flagged"], r["error"]) for r in results] == [(True, None), (False, None)]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="finds the renderer through /proc")
+def test_sigterm_stops_a_check_as_ctrl_c_does_and_the_svg_renderer_with_it(tmp_path: Path):
+    import signal
+    import time
+
+    slow = tmp_path / "slow.svg"  # a drawing that keeps the renderer busy for seconds
+    slow.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4000" height="4000">'
+                    + "".join(f'<circle cx="{i % 4000}" cy="{i * 7 % 4000}" r="900" fill="#123" fill-opacity="0.01" '
+                              f'filter="blur(40px)"/>' for i in range(400)) + "</svg>")
+    run = subprocess.Popen([sys.executable, "-m", "logolint", "--no-cache", str(slow)], cwd=tmp_path,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers = []
+    for _ in range(600):  # until the renderer runs
+        workers = _children(run.pid)
+        if workers or run.poll() is not None:
+            break
+        time.sleep(0.05)
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 143 and err.endswith("logolint: terminated\n"), err
+    time.sleep(0.5)
+    assert workers and not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def test_the_console_scripts_start_through_the_guarded_entry():

@@ -131,6 +131,23 @@ def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch, t
     assert default_cache_dir() == tmp_path / "xdg" / "logolint"
 
 
+def test_without_a_home_folder_nothing_is_cached_in_the_checked_tree(monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path, capsys):
+    """With HOME unset and no account entry, "~" stays "~": the cache was made as a folder
+    named ~ in the working folder, inside the repository being checked."""
+    import shutil
+
+    from conftest import EXAMPLES, run_cli
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(EXAMPLES / "old-logo.png", tmp_path / "old.png")
+    assert run_cli("old.png") == 1
+    assert "results not cached: no home folder to keep them in" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["old.png"]
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 @pytest.mark.parametrize("which", ["config", "baseline"])
 def test_a_config_or_baseline_that_is_no_regular_file_is_an_error_not_a_hang(tmp_path: Path, which: str):
