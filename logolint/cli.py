@@ -554,7 +554,11 @@ def _eval(args: argparse.Namespace) -> int:
     if skipped:  # negative/ for negatives/: the user believes those were measured
         console.warn(f"logolint: warning: {', '.join(printable(name) + '/' for name in skipped)} in "
                      f"{printable(args.data)} not counted: only old/, new/ and none/ (or other/ or negatives/) are")
-    with tempfile.TemporaryDirectory() as folder:
+    try:
+        scratch = tempfile.TemporaryDirectory()  # the model trained from --old and --new
+    except OSError as exc:
+        raise LogolintError(f"no temporary folder to work in: {exc.strerror or exc} (set TMPDIR)") from None
+    with scratch as folder:
         model_path = Path(args.model) if args.model else config.model
         if args.old:
             from logolint.train import LABELS, train

@@ -166,3 +166,22 @@ def test_the_same_bytes_under_two_labels_are_found_once_per_label():
                Result("old/broken.png", None, False, error="damaged")]
     truths = ["old", "new", "new", "none", "old", "old", "none", "old"]
     assert mislabelled(truths, results) == [("old/a.png", "new/a.png"), ("old/a.png", "none/a.png")]
+
+
+def test_eval_training_first_without_a_temporary_folder_says_so(tmp_path: Path, monkeypatch, capsys):
+    import shutil
+    import tempfile
+
+    from conftest import EXAMPLES, run_cli
+
+    for label in ("old", "new"):
+        (tmp_path / "data" / label).mkdir(parents=True)
+        shutil.copy(EXAMPLES / f"{label}-logo.png", tmp_path / "data" / label / "a.png")
+
+    def nowhere(*args, **kwargs):
+        raise FileNotFoundError(2, "No usable temporary directory found")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", nowhere)
+    assert run_cli("eval", str(tmp_path / "data"), "--old", str(EXAMPLES / "old-logo.png"),
+                   "--new", str(EXAMPLES / "new-logo.png")) == 2
+    assert "no temporary folder to work in: No usable temporary directory found" in capsys.readouterr().err
