@@ -206,9 +206,11 @@ def changed_files(base: str, head: str, from_merge_base: bool,
         if found.returncode == 0:
             start = found.stdout.decode().strip()
         else:
-            print("::notice title=logolint::no merge base in this shallow clone: comparing the "
-                  "pull request with its base branch as it is now (use fetch-depth: 0 for the exact diff)")
-    within = _within(pathspecs, top, start)
+            shallow = _git("rev-parse", "--is-shallow-repository", check=False, where=top).stdout.strip() == b"true"
+            print(f"::notice title=logolint::no merge base{' in this shallow clone' if shallow else ''}: comparing "
+                  "the pull request with its base branch as it is now"
+                  + (" (use fetch-depth: 0 for the exact diff)" if shallow else ""))
+    within = _within(pathspecs, top, start, head)
     if not within:
         return [], []
     diff = _git("diff", "-z", "--raw", "--no-abbrev", "--no-renames", "--diff-filter=d", "--no-ext-diff",
@@ -232,18 +234,22 @@ def changed_files(base: str, head: str, from_merge_base: bool,
     return files, left_out
 
 
-def _within(pathspecs: tuple[str, ...], top: str, start: str) -> list[str]:
-    """The pathspecs relative to `top`. One that does not exist is an error (a typo or a
-    glob would match nothing, and pass every change), unless this change removed it."""
+def _within(pathspecs: tuple[str, ...], top: str, start: str, head: str) -> list[str]:
+    """The pathspecs relative to `top`. One that is not in the working tree is kept where the
+    change's result holds it (a sparse checkout left it out: its changed images are named
+    `not checked`), and is an error unless the change removed it (a typo or a glob would
+    match nothing, and pass every change)."""
     from logolint.github import escape_message
+
+    def holds(commit: str, relative: str) -> bool:
+        return _git("cat-file", "-e", f"{commit}:{relative}", check=False, where=top).returncode == 0
 
     within = []
     for spec in pathspecs:
         # Resolved as git resolves `top`: a path through a linked folder would lead out of it.
         relative = os.path.relpath(os.path.realpath(spec), top)
-        if not os.path.lexists(spec):
-            if relative.startswith("..") or _git("cat-file", "-e", f"{start}:{relative}", check=False,
-                                                  where=top).returncode != 0:
+        if not os.path.lexists(spec) and not (not relative.startswith("..") and holds(head, relative)):
+            if relative.startswith("..") or not holds(start, relative):
                 raise ConfigError(f"no such file or directory: {spec}")
             print(f"::notice title=logolint::{escape_message(spec)} was removed by this change: nothing to check there")
             continue

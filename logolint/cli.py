@@ -724,8 +724,8 @@ def hook(argv: Sequence[str] | None = None) -> int:
     if not files and {"-h", "--help"} & set(options):  # run by hand; with files, see _Help
         return main(["check", "--help"])
     if not files:
-        print("logolint-hook: error: no file to check among the arguments (pre-commit passes them last)",
-              file=sys.stderr)
+        print("logolint-hook: error: no file to check among the arguments (pre-commit passes them last; "
+              "with always_run: true or pass_filenames: false it passes none: leave those out)", file=sys.stderr)
         return EXIT_USAGE
     return main(["check", "--hook", *options, "--", *files])
 

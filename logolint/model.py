@@ -260,6 +260,10 @@ class Model:
 
     def __init__(self, path: Path, data: bytes, threads: int | None = None) -> None:
         if len(data) < 8 or data[4:8] != b"TFL3":
+            from logolint.imaging import LFS_POINTER
+
+            if data.startswith(LFS_POINTER):
+                raise ModelError(f"{path}: a Git LFS pointer, not the model (run `git lfs pull` first)")
             raise ModelError(f"{path}: not a TFLite model file")
         self.path = path
         self.sha256 = hashlib.sha256(data).hexdigest()

@@ -560,6 +560,13 @@ def test_images_a_sparse_checkout_left_out_are_named(tmp_path, cache_dir):
     assert "2 images: 1 checked, 0 with the old logo, 1 could not be checked" in done.stdout
     sarif = json.loads(Path(outputs["sarif-file"]).read_text())
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["unreadable-image"]
+    # Named in `paths`, the folder or the file the checkout left out: they were taken for
+    # paths the change removed, and the old logo passed.
+    for named in ("assets", "assets/old.png"):
+        done, _, _ = _run(tmp_path / "repo", tmp_path, cache_dir, "push", {"before": base, "after": head},
+                          paths=named)
+        assert done.returncode == 1 and "assets/old.png: not checked: not in this sparse checkout" in done.stdout, \
+            done.stdout + done.stderr
     # Excluded by the config, it is left alone, as a checked-out one would be.
     (tmp_path / "repo" / ".logolint.yaml").write_text("exclude: ['assets/']\n")
     done, _, _ = _run(tmp_path / "repo", tmp_path, cache_dir, "push", {"before": base, "after": head})

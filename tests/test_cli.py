@@ -601,7 +601,7 @@ def test_the_hook_entry_reads_option_like_file_names_as_files(tmp_path: Path, mo
     assert hook(["--no-cache", "--", "-old.png"]) == 2
     assert capsys.readouterr().err.startswith("logolint: error: no model is configured: the bundled demo model ")
     # No file at all fails rather than passing unchecked.
-    assert hook(["--no-cache"]) == 2 and "no file to check" in capsys.readouterr().err
+    assert hook(["--no-cache"]) == 2 and "no file to check among the arguments (pre-commit passes them last; with always_run: true" in capsys.readouterr().err
     with pytest.raises(SystemExit) as done:  # as `logolint-hook --help` is run by hand
         hook(["--help"])
     assert done.value.code == 0 and "usage: logolint check" in capsys.readouterr().out

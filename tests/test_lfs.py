@@ -43,3 +43,12 @@ def test_warn_reports_pointers_without_failing(tmp_path: Path, capsys, monkeypat
 def test_fail_is_the_explicit_default(tmp_path: Path, capsys, monkeypatch):
     monkeypatch.chdir(_repo(tmp_path, "unreadable: fail\n"))
     assert run_cli("assets", "--no-cache", "--format", "json") == 1
+
+
+def test_a_model_left_as_a_pointer_is_said_to_be_one(tmp_path: Path, capsys, monkeypatch):
+    from conftest import EXAMPLES
+
+    (tmp_path / "model.tflite").write_text(POINTER)
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(str(EXAMPLES / "new-logo.png"), "--model", "model.tflite", "--no-cache") == 2
+    assert "model.tflite: a Git LFS pointer, not the model (run `git lfs pull` first)" in capsys.readouterr().err
