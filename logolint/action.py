@@ -210,7 +210,7 @@ def changed_files(base: str, head: str, from_merge_base: bool,
             print(f"::notice title=logolint::no merge base{' in this shallow clone' if shallow else ''}: comparing "
                   "the pull request with its base branch as it is now"
                   + (" (use fetch-depth: 0 for the exact diff)" if shallow else ""))
-    within = _within(pathspecs, top, start, head)
+    within = _within(pathspecs, top, start)
     if not within:
         return [], []
     diff = _git("diff", "-z", "--raw", "--no-abbrev", "--no-renames", "--diff-filter=d", "--no-ext-diff",
@@ -234,27 +234,49 @@ def changed_files(base: str, head: str, from_merge_base: bool,
     return files, left_out
 
 
-def _within(pathspecs: tuple[str, ...], top: str, start: str, head: str) -> list[str]:
-    """The pathspecs relative to `top`. One that is not in the working tree is kept where the
-    change's result holds it (a sparse checkout left it out: its changed images are named
-    `not checked`), and is an error unless the change removed it (a typo or a glob would
-    match nothing, and pass every change)."""
+def _within(pathspecs: tuple[str, ...], top: str, start: str) -> list[str]:
+    """The pathspecs relative to `top`. One that is not in the working tree is kept where a
+    sparse checkout left it out (its changed images are named `not checked`), and is an error
+    unless this change removed it (a typo or a glob would match nothing, and pass every
+    change)."""
     from logolint.github import escape_message
-
-    def holds(commit: str, relative: str) -> bool:
-        return _git("cat-file", "-e", f"{commit}:{relative}", check=False, where=top).returncode == 0
 
     within = []
     for spec in pathspecs:
         # Resolved as git resolves `top`: a path through a linked folder would lead out of it.
         relative = os.path.relpath(os.path.realpath(spec), top)
-        if not os.path.lexists(spec) and not (not relative.startswith("..") and holds(head, relative)):
-            if relative.startswith("..") or not holds(start, relative):
+        if not os.path.lexists(spec):
+            if relative.startswith(".."):
+                raise ConfigError(f"no such file or directory: {spec}")
+            if _left_out_by_sparse_checkout(relative, top):
+                within.append(relative)
+                continue
+            try:
+                os.lstat(spec)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:  # a file named as a folder (`logo.png/`): said as the CLI says it
+                raise ConfigError(f"cannot use {spec}: {exc.strerror or exc}") from None
+            # The checked-out commit (the event's, or a pull request's merge) holds it: the files
+            # were deleted from the working tree, and their changes would pass unseen.
+            if _holds("HEAD", relative, top):
+                raise ConfigError(f"{spec} is in the checked-out commit but not in the working tree")
+            if not _holds(start, relative, top):
                 raise ConfigError(f"no such file or directory: {spec}")
             print(f"::notice title=logolint::{escape_message(spec)} was removed by this change: nothing to check there")
             continue
         within.append(relative)
     return within
+
+
+def _holds(commit: str, relative: str, top: str) -> bool:
+    return _git("cat-file", "-e", f"{commit}:{relative}", check=False, where=top).returncode == 0
+
+
+def _left_out_by_sparse_checkout(relative: str, top: str) -> bool:
+    """Whether the index holds `relative`, or files under it, that a sparse checkout left out."""
+    listed = _git("ls-files", "-z", "-t", "--", relative, where=top).stdout.split(b"\0")
+    return any(entry[:2] == b"S " for entry in listed)
 
 
 def _sparse(names: list[str], top: str) -> list[str]:
@@ -305,7 +327,7 @@ def _set_outputs(env: Mapping[str, str], **values: str) -> None:
 
 
 def run(env: Mapping[str, str]) -> int:
-    from logolint.cache import NO_HOME, ResultCache, default_cache_dir
+    from logolint.cache import result_cache
     from logolint.check import check_paths
     from logolint.cli import refuse_unwritable, write_step_summary
     from logolint.config import load_config
@@ -336,10 +358,9 @@ def run(env: Mapping[str, str]) -> int:
                       inputs=[("the model", config.model or bundled_model_path()), ("the config", config.source),
                               ("the baseline", config.baseline)])
     model = load_model(config.model, config.model_sha256)
-    folder = inputs.cache_dir or default_cache_dir()
-    if folder is None:
-        print(f"::warning title=logolint::{NO_HOME}")
-    cache = ResultCache(Path(folder)) if folder else None
+    cache, unusable = result_cache(inputs.cache_dir)
+    if unusable:
+        print(f"::warning title=logolint::{unusable}")
     report = check_paths(paths, config, model, inputs.threshold, cache, shard=inputs.shard)
     if left_out:  # changed images that cannot be checked here are reported, never passed over
         report = dataclasses.replace(report, results=report.results + _left_out(left_out, config, inputs.shard,
@@ -374,18 +395,22 @@ def main(env: Mapping[str, str] | None = None) -> int:
         print(f"::error title=logolint::{escape_message(str(exc))}")
         return EXIT_USAGE
     except KeyboardInterrupt as exc:  # a cancelled run: SIGINT, then SIGTERM (start.Terminated)
-        from logolint.start import INTERRUPTED, Terminated
+        from logolint.start import why_stopped
 
-        terminated = isinstance(exc, Terminated)
-        print(f"::error title=logolint::{'terminated' if terminated else 'interrupted'}")
-        return Terminated.code if terminated else INTERRUPTED
+        why, code = why_stopped(exc)
+        print(f"::error title=logolint::{why}")
+        return code
     except Exception as exc:  # a bug: one line that can be reported, not a traceback
         print(f"::error title=logolint::internal error: {type(exc).__name__}: {escape_message(str(exc))}")
         return EXIT_USAGE
 
 
 if __name__ == "__main__":
+    import signal
+
     from logolint.start import leave, on_termination
 
     on_termination()
-    sys.exit(leave(main()))
+    code = main()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    sys.exit(leave(code))

@@ -26,10 +26,6 @@ def _is_entry(folder: str, name: str) -> bool:
     return name.endswith(".json") and len(key) == 64 and key.startswith(folder) and set(key) <= set("0123456789abcdef")
 
 
-NO_HOME = ("results not cached: no home folder to keep them in (HOME is not set): set XDG_CACHE_HOME "
-           "or pass --cache-dir")
-
-
 def default_cache_dir() -> Path | None:
     """$XDG_CACHE_HOME/logolint, else ~/.cache/logolint; None where there is no home folder."""
     base = os.environ.get("XDG_CACHE_HOME", "")
@@ -39,6 +35,15 @@ def default_cache_dir() -> Path | None:
             return None
         base = os.path.join(home, ".cache")
     return Path(base) / "logolint"
+
+
+def result_cache(folder: str | None) -> tuple[ResultCache | None, str | None]:
+    """The cache in `folder`, else in the default one; where there is none, None and why."""
+    folder = folder or default_cache_dir()
+    if folder is None:
+        return None, ("results not cached: no home folder to keep them in (HOME is not set or not an absolute "
+                      "path): set XDG_CACHE_HOME or pass --cache-dir")
+    return ResultCache(Path(folder)), None
 
 
 def cache_key(content_sha256: str, model_sha256: str, settings: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import os
 import sys
@@ -346,9 +347,7 @@ def _keep_freed_memory() -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from logolint.cache import DAY, MAX_AGE, NO_HOME, ResultCache, default_cache_dir
+    from logolint.cache import DAY, MAX_AGE, result_cache
     from logolint.check import check_paths, resolve_threshold
 
     _one_blas_thread()
@@ -377,10 +376,9 @@ def _check(args: argparse.Namespace) -> int:
     kept = _kept_entries(args.write_baseline) if args.write_baseline else {}  # a broken one refused before the work
     model = _model(args, config)
     console.detail(f"model {printable(str(model.path))} (sha256 {model.sha256[:12]})")
-    folder = None if args.no_cache else args.cache_dir or default_cache_dir()
-    if folder is None and not args.no_cache:
-        console.warn(f"logolint: warning: {NO_HOME}")
-    cache = ResultCache(Path(folder)) if folder else None
+    cache, unusable = (None, None) if args.no_cache else result_cache(args.cache_dir)
+    if unusable:
+        console.warn(f"logolint: warning: {unusable}")
     with console.progress() as line:
         report = check_paths(args.paths, config, model, args.threshold, cache, shard=args.shard,
                              on_result=_follow(console, line, resolve_threshold(config, model, args.threshold)))
@@ -554,10 +552,10 @@ def _eval(args: argparse.Namespace) -> int:
     if skipped:  # negative/ for negatives/: the user believes those were measured
         console.warn(f"logolint: warning: {', '.join(printable(name) + '/' for name in skipped)} in "
                      f"{printable(args.data)} not counted: only old/, new/ and none/ (or other/ or negatives/) are")
-    try:
-        scratch = tempfile.TemporaryDirectory()  # the model trained from --old and --new
+    try:  # for the model trained from --old and --new
+        scratch = tempfile.TemporaryDirectory() if args.old else contextlib.nullcontext()
     except OSError as exc:
-        raise LogolintError(f"no temporary folder to work in: {exc.strerror or exc} (set TMPDIR)") from None
+        raise LogolintError(f"no temporary folder to train in: {exc.strerror or exc} (set TMPDIR)") from None
     with scratch as folder:
         model_path = Path(args.model) if args.model else config.model
         if args.old:
@@ -758,8 +756,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _sturdy_streams()  # before argparse, which writes help and usage errors
     try:
         os.getcwd()  # names are read from it, configs found from it
-    except FileNotFoundError:
-        print("logolint: error: the current folder no longer exists: run logolint from one that does", file=sys.stderr)
+    except OSError as exc:
+        problem = "no longer exists" if isinstance(exc, FileNotFoundError) else f"cannot be used ({exc.strerror or exc})"
+        print(f"logolint: error: the current folder {problem}: run logolint from one that does", file=sys.stderr)
         return EXIT_USAGE
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         # `logolint --config c.yaml explain x.png` would check a file named "explain".

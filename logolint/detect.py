@@ -463,7 +463,11 @@ def geometry(model, image, shrunk: Shrunk | None = None) -> tuple[dict, object, 
     stop = threading.Event()
     with one_worker() as pool:
         outline = pool.submit(outline_match, model, image, stop, shrunk)
-        matches = keypoint_matches(model, image)
+        try:
+            matches = keypoint_matches(model, image)
+        except BaseException:  # the outline search would go on for nothing
+            stop.set()
+            raise
         if _old(model, matches):
             stop.set()
             return matches, None, None

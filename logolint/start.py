@@ -21,14 +21,20 @@ class Terminated(KeyboardInterrupt):
 
 
 def _terminated(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second one ends the process, clean-up or not
     raise Terminated()
+
+
+def why_stopped(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """What stopped the run ("interrupted", "terminated") and its exit code."""
+    return ("terminated", Terminated.code) if isinstance(exc, Terminated) else ("interrupted", INTERRUPTED)
 
 
 def stopped(exc: KeyboardInterrupt) -> int:
     """Say why the run stops; its exit code."""
-    terminated = isinstance(exc, Terminated)
-    print(f"logolint: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
-    return Terminated.code if terminated else INTERRUPTED
+    why, code = why_stopped(exc)
+    print(f"logolint: {why}", file=sys.stderr)
+    return code
 
 
 def leave(code: int) -> int:
@@ -50,16 +56,17 @@ def leave(code: int) -> int:
     os._exit(code)
 
 
-def on_termination() -> None:
-    """SIGTERM raises Terminated from here on."""
+def on_termination():
+    """SIGTERM raises Terminated from here on; the handler it replaces (None where it cannot:
+    not the main thread)."""
     try:
-        signal.signal(signal.SIGTERM, _terminated)
-    except ValueError:  # not the main thread: left as it is
-        pass
+        return signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:
+        return None
 
 
 def _run(name: str) -> int:
-    on_termination()
+    previous = on_termination()
     try:
         from logolint import cli
 
@@ -67,6 +74,8 @@ def _run(name: str) -> int:
         code = getattr(cli, name)()
     except KeyboardInterrupt as exc:
         code = stopped(exc)
+    if previous is not None:  # the run is over: a SIGTERM now (in atexit) ends the process as it would have
+        signal.signal(signal.SIGTERM, previous)
     return leave(code)
 
 

@@ -9,14 +9,17 @@ from typing import Iterator
 @contextlib.contextmanager
 def one_worker() -> Iterator:
     """A ThreadPoolExecutor of one thread, shut down without waiting for it where the block
-    raises: after Ctrl-C, the worker may wait for ever on an import lock that the interrupt
-    left held, and the run would hang instead of stopping (see start.leave)."""
+    is interrupted: after Ctrl-C, the worker may wait for ever on an import lock that the
+    interrupt left held, and the run would hang instead of stopping (see start.leave). After
+    any other error it is waited for, as the next image's work must not run beside it."""
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(1)
+    interrupted = False
     try:
         yield pool
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+    except KeyboardInterrupt:
+        interrupted = True
         raise
-    pool.shutdown()
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=interrupted)

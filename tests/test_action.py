@@ -633,6 +633,14 @@ def test_a_path_this_change_removed_is_a_notice(tmp_path, cache_dir):
     assert "::notice title=logolint::docs was removed by this change: nothing to check there" in done.stdout
     alone, outputs, _ = _run(repo, tmp_path, cache_dir, "push", {"before": base, "after": head}, paths="docs")
     assert alone.returncode == 0 and outputs["findings"] == "0", alone.stdout + alone.stderr
+    # A file named as a folder is said as the CLI says it; it was taken for a path removed.
+    slash, _, _ = _run(repo, tmp_path, cache_dir, "push", {"before": base, "after": head}, paths="assets/old.png/")
+    assert slash.returncode == 2 and "cannot use assets/old.png/: Not a directory" in slash.stdout, slash.stdout
+    # In the change but not in the working tree, and no sparse checkout: an error, not a pass.
+    shutil.rmtree(repo / "assets")
+    gone, _, _ = _run(repo, tmp_path, cache_dir, "push", {"before": base, "after": head}, paths="assets")
+    assert gone.returncode == 2 and "assets is in the checked-out commit but not in the working tree" in gone.stdout, \
+        gone.stdout
 
 
 def test_sparse_checkout_paths_are_listed_in_batches(tmp_path, monkeypatch):

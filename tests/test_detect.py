@@ -72,3 +72,31 @@ def test_the_letterbox_and_the_outline_stage_share_one_reduced_copy(monkeypatch)
     assert made == [(512, 384)]  # once, for both
     assert np.array_equal(canvas, alone) and scale == small_scale
     assert np.array_equal(np.asarray(small), canvas[:384])
+
+
+def test_an_error_in_one_lane_waits_for_the_other_before_the_next_image(monkeypatch):
+    """The geometry lane of an image whose classifier failed (a MemoryError is reported as
+    that image's error and the run goes on) ran on beside the next image's lanes."""
+    import threading
+    import time
+
+    import pytest
+
+    from logolint.model import bundled_model_path, load_model
+
+    model = load_model(bundled_model_path())
+    finished = threading.Event()
+
+    def slow(*args, **kwargs):
+        time.sleep(0.3)
+        finished.set()
+        return {}, None, None
+
+    def failing(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(detect, "geometry", slow)
+    monkeypatch.setattr(detect, "score_views", failing)
+    with pytest.raises(MemoryError):
+        detect.detect(model, Image.new("RGB", (64, 64), "white"))
+    assert finished.is_set()

@@ -184,4 +184,9 @@ def test_eval_training_first_without_a_temporary_folder_says_so(tmp_path: Path, 
     monkeypatch.setattr(tempfile, "TemporaryDirectory", nowhere)
     assert run_cli("eval", str(tmp_path / "data"), "--old", str(EXAMPLES / "old-logo.png"),
                    "--new", str(EXAMPLES / "new-logo.png")) == 2
-    assert "no temporary folder to work in: No usable temporary directory found" in capsys.readouterr().err
+    assert "no temporary folder to train in: No usable temporary directory found" in capsys.readouterr().err
+    from logolint.model import bundled_model_path
+
+    # A model given: nothing to train, so no temporary folder is needed.
+    assert run_cli("eval", str(tmp_path / "data"), "--model", str(bundled_model_path())) == 0
+    assert "temporary" not in capsys.readouterr().err

@@ -12,7 +12,8 @@ import pytest
 
 from conftest import ROOT, git
 
-SHIPPED = ("logolint", "model", "tests", "examples", "scripts", "benchmarks")
+SHIPPED = ("logolint", "model", "tests", "examples", "scripts", "benchmarks", "README.md", "action.yml",
+           ".pre-commit-hooks.yaml", "pyproject.toml", "LICENSE", "NOTICE")
 
 
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="compares the sdist with a git checkout's files")

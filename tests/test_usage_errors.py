@@ -191,6 +191,18 @@ def test_metadata_nested_too_deeply_is_a_model_error(tmp_path: Path):
     _one_line(_run(tmp_path, IMAGE, "--model", "deep.tflite", "--no-cache"), "unreadable logolint metadata", said)
 
 
+def test_metadata_nested_past_any_pythons_json_limit_is_said(monkeypatch):
+    """The in-model test above reaches "nested too deeply" only before 3.12: 3.12's JSON
+    parser takes the 1,000 levels that fit in the model's metadata."""
+    from logolint import model, tflite_metadata
+    from logolint.errors import ModelError
+
+    monkeypatch.setattr(tflite_metadata, "read_metadata", lambda data, name: b"[" * 200_000 + b"]" * 200_000)
+    monkeypatch.setattr(tflite_metadata, "check_buffers", lambda data: None)
+    with pytest.raises(ModelError, match="deep.tflite: unreadable logolint metadata: nested too deeply"):
+        model._info(b"", Path("deep.tflite"))
+
+
 def test_a_model_that_loads_and_fails_when_run_stops_the_check(tmp_path: Path, monkeypatch, capsys):
     # A bit flipped in the graph (a tensor's buffer index) can load and fail only when an
     # image is run: it was each image's "internal error", and passed where unreadable: warn.
