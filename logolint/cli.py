@@ -111,8 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["auto", *sorted(FORMATS)], default="auto",
                        help="auto (default): github under GitHub Actions, else text")
     check.add_argument("-o", "--output", type=_output, help="write the report to this file instead of stdout (- is stdout)")
-    check.add_argument("--cache-dir", type=_named, help="result cache folder (default: $XDG_CACHE_HOME/logolint, or ~/.cache/logolint where that is unset "
-                            "or relative)")
+    check.add_argument("--cache-dir", type=_named,
+                       help="result cache folder (default: $XDG_CACHE_HOME/logolint, or ~/.cache/logolint where "
+                            "that is unset or relative)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--shard", type=_shard, metavar="I/N", help="check only part I of N (for CI matrix jobs)")
     check.add_argument("--write-baseline", metavar="FILE",
@@ -129,7 +130,8 @@ def _parser() -> argparse.ArgumentParser:
                        metavar="PATH", help="new-logo files or folders of them (SVG, PNG, photos)")
     train.add_argument("--other", nargs="*", action="extend", type=_named, default=[],
                        metavar="PATH", help="files or folders of images with neither logo")
-    train.add_argument("--output", type=_named, required=True, metavar="DIR", help="folder for model.tflite and labels.txt")
+    train.add_argument("--output", type=_named, required=True, metavar="DIR",
+                       help="folder for model.tflite and labels.txt")
     train.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
 
     evaluate = sub.add_parser("eval", help="measure a model on labelled folders",
@@ -152,8 +154,8 @@ def _parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="show why one image is or is not flagged", parents=[talk(
         "no hints: print the breakdown only", "list every view, not only those that fired and the best others")])
     explain.add_argument("image", type=_named, help="the image to explain")
-    explain.add_argument("-o", "--output", metavar="FILE",
-                         help="draw the heat map and box over the image here (format from the extension: .png, .jpg, ...)")
+    explain.add_argument("-o", "--output", metavar="FILE", help="draw the heat map and box over the image here "
+                                                                "(format from the extension: .png, .jpg, ...)")
     explain.add_argument("--config", type=_named, help="config file (default: .logolint.yaml found upward)")
     explain.add_argument("--model", type=_named, help="a .tflite model (default: config, then the demo model)")
     explain.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
@@ -757,7 +759,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         os.getcwd()  # names are read from it, configs found from it
     except OSError as exc:
-        problem = "no longer exists" if isinstance(exc, FileNotFoundError) else f"cannot be used ({exc.strerror or exc})"
+        problem = ("no longer exists" if isinstance(exc, FileNotFoundError)
+                   else f"cannot be used ({exc.strerror or exc})")
         print(f"logolint: error: the current folder {problem}: run logolint from one that does", file=sys.stderr)
         return EXIT_USAGE
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):

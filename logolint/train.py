@@ -57,7 +57,8 @@ def gather(paths: list[str], role: str) -> list[Path]:
                 if not is_image_path(found):
                     continue
                 found_mode = _mode(found, role)
-                if found_mode is None or not stat.S_ISREG(found_mode):  # skipped, it left the model fewer examples than given without a word
+                # Skipped, it left the model fewer examples than given without a word.
+                if found_mode is None or not stat.S_ISREG(found_mode):
                     raise ConfigError(f"--{role}: not a regular file: {found} (a dangling link, a pipe?)")
                 files.append(found)
         elif mode is not None and stat.S_ISREG(mode):

@@ -986,10 +986,18 @@ def test_sigterm_stops_a_check_as_ctrl_c_does_and_the_svg_renderer_with_it(tmp_p
     assert run.returncode == 143 and err.endswith("logolint: terminated\n"), err
     assert workers
     for _ in range(200):  # stopped by the run's clean-up; an orphan would render for seconds more
-        if not [pid for pid in workers if Path(f"/proc/{pid}").exists()]:
+        if not [pid for pid in workers if _running(pid)]:
             break
         time.sleep(0.01)
-    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    assert not [pid for pid in workers if _running(pid)]
+
+
+def _running(pid: int) -> bool:
+    """Whether the process is there and not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _children(pid: int) -> list[int]:
