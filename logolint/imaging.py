@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import logging
 import os
@@ -524,6 +525,8 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
     except OSError as exc:
         if os.path.isdir(path):  # named because it could not be listed (paths.collect): say why
             raise ImageError(f"cannot list folder: {_listing_error(path)}") from None
+        if exc.errno == errno.ENAMETOOLONG:  # a file's, or a folder's that could not be listed: no telling which
+            raise ImageError(f"cannot read: the path is too long ({exc.strerror})") from None
         raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
     if len(data) > MAX_FILE_BYTES:  # it grew while being read
         raise ImageError(f"file too large (over {MAX_FILE_BYTES:,} bytes)")

@@ -331,3 +331,23 @@ def test_many_stars_do_not_backtrack(tmp_path: Path):
     _touch(tmp_path, name)
     assert collect([str(tmp_path)], ("**a**a**a**a**a**a**a**a**b",), tmp_path) == [str(tmp_path / name)]
     assert collect([str(tmp_path)], ("*a*a*a*a*a*a*a*a*.png",), tmp_path) == []
+
+
+def test_a_folder_past_the_path_length_limit_is_reported_and_not_called_a_file(tmp_path: Path, capsys):
+    import json
+    import os
+
+    from conftest import run_cli
+
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for _ in range(20):  # 20 names of 250 characters: past Linux's 4096-byte PATH_MAX
+            os.mkdir("d" * 250, dir_fd=fd)
+            inner = os.open("d" * 250, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+    assert run_cli(str(tmp_path), "--no-cache", "--format", "json") == 1
+    errors = {r["error"] for r in json.loads(capsys.readouterr().out)["results"]}
+    assert errors == {"cannot read: the path is too long (File name too long)"}
