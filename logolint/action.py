@@ -275,19 +275,24 @@ def _holds(commit: str, relative: str, top: str) -> bool:
 
 def _left_out_by_sparse_checkout(relative: str, top: str) -> bool:
     """Whether the index holds `relative`, or files under it, that a sparse checkout left out."""
-    listed = _git("ls-files", "-z", "-t", "--", relative, where=top).stdout.split(b"\0")
-    return any(entry[:2] == b"S " for entry in listed)
+    return bool(_skipped([relative], top))
 
 
 def _sparse(names: list[str], top: str) -> list[str]:
     """Those of `names` (as git gives them, missing from the working tree) that a sparse
     checkout left out, as opposed to ones not in the checked-out commit (removed again on
     the base branch)."""
-    left_out = set()
-    for i in range(0, len(names), SPARSE_BATCH):  # within any system's command-line limit
-        listed = _git("ls-files", "-z", "-t", "--", *names[i:i + SPARSE_BATCH], where=top).stdout.split(b"\0")
-        left_out |= {os.fsdecode(entry[2:]) for entry in listed if entry[:2] == b"S "}
+    left_out = _skipped(names, top)
     return [name for name in names if name in left_out]
+
+
+def _skipped(pathspecs: list[str], top: str) -> set[str]:
+    """The index's files under `pathspecs` that a sparse checkout left out."""
+    left_out = set()
+    for i in range(0, len(pathspecs), SPARSE_BATCH):  # within any system's command-line limit
+        listed = _git("ls-files", "-z", "-t", "--", *pathspecs[i:i + SPARSE_BATCH], where=top).stdout.split(b"\0")
+        left_out |= {os.fsdecode(entry[2:]) for entry in listed if entry[:2] == b"S "}
+    return left_out
 
 
 def _name(paths: list[str], what: str, why: str) -> None:
@@ -406,11 +411,6 @@ def main(env: Mapping[str, str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    import signal
+    from logolint import start
 
-    from logolint.start import leave, on_termination
-
-    on_termination()
-    code = main()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    sys.exit(leave(code))
+    sys.exit(start.run(main))

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+from typing import Callable
 
 INTERRUPTED = 130
 
@@ -65,13 +66,12 @@ def on_termination():
         return None
 
 
-def _run(name: str) -> int:
+def run(entry: Callable[[], int]) -> int:
+    """`entry`'s exit code, with SIGTERM raising Terminated while it runs, and an interrupt
+    that escapes it said (see stopped and leave)."""
     previous = on_termination()
     try:
-        from logolint import cli
-
-        # The CLI's own handler is in place only once it has read its arguments.
-        code = getattr(cli, name)()
+        code = entry()
     except KeyboardInterrupt as exc:
         code = stopped(exc)
     if previous is not None:  # the run is over: a SIGTERM now (in atexit) ends the process as it would have
@@ -79,9 +79,16 @@ def _run(name: str) -> int:
     return leave(code)
 
 
+def _cli(name: str) -> int:
+    from logolint import cli
+
+    # The CLI's own handler is in place only once it has read its arguments.
+    return getattr(cli, name)()
+
+
 def main() -> int:
-    return _run("main")
+    return run(lambda: _cli("main"))
 
 
 def hook() -> int:
-    return _run("hook")
+    return run(lambda: _cli("hook"))
