@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 import re
 import subprocess
@@ -41,15 +40,14 @@ def _bool(name: str, text: str, default: bool, auto: bool = True) -> bool:
 
 
 def _threshold(text: str) -> float | None:
+    from logolint.config import threshold_text
+
     if not text.strip():
         return None
     try:
-        value = float(text)
+        return threshold_text(text)
     except ValueError:
-        value = math.nan
-    if not 0 <= value <= 1:
-        raise ConfigError(f"input threshold must be a number from 0 to 1, got {text!r}")
-    return value
+        raise ConfigError(f"input threshold must be a number from 0 to 1, got {text!r}") from None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -50,13 +50,12 @@ def _output(text: str) -> str | None:
 
 
 def _threshold(text: str) -> float:
+    from logolint.config import threshold_text
+
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be from 0 to 1, got {text}")
-    return value + 0.0  # -0.0 is 0
+        return threshold_text(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _seed(text: str) -> int:

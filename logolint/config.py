@@ -35,6 +35,17 @@ class Config:
     allowed: Mapping[str, str] = dataclasses.field(default_factory=lambda: types.MappingProxyType({}))
 
 
+def threshold_text(text: str) -> float:
+    """A threshold given as text (a flag, an Action input): a number from 0 to 1, else ValueError."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 1:
+        raise ValueError(f"must be from 0 to 1, got {text}")
+    return value + 0.0  # -0.0 is 0
+
+
 def _threshold(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         hint = ""

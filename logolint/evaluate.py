@@ -75,7 +75,11 @@ def labelled_files(folder: str | Path) -> list[tuple[str, str]]:
     if not os.path.isdir(root):
         raise ConfigError(f"{folder}: {'not a folder' if os.path.lexists(root) else 'no such folder'}")
     pairs, others = [], []
-    for child in sorted(root.iterdir()):
+    try:
+        children = sorted(root.iterdir())
+    except OSError as exc:
+        raise ConfigError(f"{folder}: cannot list folder: {exc.strerror or exc}") from None
+    for child in children:
         if not os.path.isdir(child):
             continue
         truth = ALIASES.get(child.name.lower())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import shlex
@@ -293,6 +294,10 @@ def test_the_actions_own_messages_show_control_characters_escaped(cache_dir, tmp
 def test_bad_inputs_are_named(name: str, value: str, message: str):
     with pytest.raises(ConfigError, match=message):
         Inputs.from_env({f"INPUT_{name}": value})
+
+
+def test_a_negative_zero_threshold_is_zero():
+    assert math.copysign(1, Inputs.from_env({"INPUT_THRESHOLD": "-0"}).threshold) == 1
 
 
 def test_input_defaults_follow_the_event():

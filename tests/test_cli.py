@@ -341,14 +341,15 @@ def _locked(monkeypatch, name: str) -> None:
     """Folders named `name` cannot be listed, as with mode 000 (root, who runs CI, reads them anyway)."""
     import os
 
-    real = os.scandir
+    def refusing(real):
+        def listing(path="."):
+            if not isinstance(path, int) and os.path.basename(os.fspath(path)) == name:  # rmtree lists by descriptor
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real(path)
+        return listing
 
-    def scandir(path="."):
-        if not isinstance(path, int) and os.path.basename(os.fspath(path)) == name:  # rmtree lists by descriptor
-            raise PermissionError(13, "Permission denied", os.fspath(path))
-        return real(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "scandir", refusing(os.scandir))
+    monkeypatch.setattr(os, "listdir", refusing(os.listdir))
 
 
 def test_eval_reports_a_folder_it_cannot_list_as_not_checked(tmp_path: Path, capsys, monkeypatch):
@@ -360,6 +361,13 @@ def test_eval_reports_a_folder_it_cannot_list_as_not_checked(tmp_path: Path, cap
     assert run_cli("eval", str(data), "--format", "json", "--config", str(tmp_path / "none.yaml")) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["unchecked"] == 1 and report["confusion"]["old"] == {"flagged": 2, "passed": 0, "error": 1}
+
+
+def test_eval_refuses_a_labelled_folder_it_cannot_list(tmp_path: Path, capsys, monkeypatch):
+    _labelled(tmp_path / "locked")
+    _locked(monkeypatch, "locked")
+    assert run_cli("eval", str(tmp_path / "locked")) == 2
+    assert capsys.readouterr().err == f"logolint: error: {tmp_path / 'locked'}: cannot list folder: Permission denied\n"
 
 
 def test_train_refuses_a_folder_of_examples_it_cannot_list(tmp_path: Path, capsys, monkeypatch):
