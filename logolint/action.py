@@ -18,10 +18,9 @@ import uuid
 from pathlib import Path
 from typing import Mapping
 
-from logolint.errors import ConfigError, LogolintError
+from logolint.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ConfigError, LogolintError
 from logolint.shard import Shard
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 DIFF_EVENTS = ("pull_request", "push")
 NO_COMMIT = "0" * 40
 SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")  # SHA-1 or SHA-256 object names
@@ -332,12 +331,12 @@ def _set_outputs(env: Mapping[str, str], **values: str) -> None:
 def run(env: Mapping[str, str]) -> int:
     from logolint.cache import result_cache
     from logolint.check import check_paths
-    from logolint.cli import refuse_unwritable, write_step_summary
+    from logolint.cli import refuse_unwritable, run_inputs, write_step_summary
     from logolint.config import load_config
     from logolint.files import write_output
     from logolint.formats import FORMATS
     from logolint.github import escape_message
-    from logolint.model import DEMO_MODEL, bundled_model_path, judged_by_demo, load_model
+    from logolint.model import DEMO_MODEL, judged_by_demo, load_model
 
     inputs = Inputs.from_env(env)
     paths, left_out = list(inputs.paths), []
@@ -358,8 +357,7 @@ def run(env: Mapping[str, str]) -> int:
     except OSError as exc:
         raise LogolintError(f"sarif-file {inputs.sarif_file}: cannot write there: {exc.strerror or exc}") from None
     refuse_unwritable(inputs.sarif_file, "sarif-file", checked=paths,
-                      inputs=[("the model", config.model or bundled_model_path()), ("the config", config.source),
-                              ("the baseline", config.baseline)])
+                      inputs=run_inputs(None, config))
     model = load_model(config.model, config.model_sha256)
     cache, unusable = result_cache(inputs.cache_dir)
     if unusable:

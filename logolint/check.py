@@ -39,7 +39,7 @@ def settings(model, localise: bool) -> str:
     return f"{code}:{labels}" if localise else f"{code}:{PLAIN}:{labels}"
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=1)
 def code_digest(folder: Path = Path(__file__).parent) -> str:
     """A digest of logolint's own source files (about 1 ms): a result that one version
     cached is never taken for another's, whose checks may differ (the shared cache outlives
@@ -82,19 +82,23 @@ def _to_source(box: Box, analysed: tuple[int, int], source: tuple[int, int]) -> 
     return (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
 
 
-def detect_tiled(model, image, localise: bool, side: int):
+def detect_tiled(model, image, localise: bool, side: int, seen: list | None = None):
     """detect, or for a tall image its highest-scoring tile's (see logolint.tiles), the box
-    in the whole image."""
+    in the whole image; `seen` as for detect, every tile's views in the whole image's pixels."""
     from logolint.tiles import boxes, shifted
 
     parts = boxes(image.size, side) if localise else []
     if not parts:
-        return detect(model, image, localise)
+        return detect(model, image, localise, seen)
     best = None
     for part in parts:
-        found = detect(model, image.crop(part), localise)
+        views: list | None = None if seen is None else []
+        found = detect(model, image.crop(part), localise, views)
+        moved = {id(view): dataclasses.replace(view, box=shifted(view.box, part)) for view in views or ()}
+        if seen is not None:
+            seen += moved.values()
         if best is None or found.score > best.score:
-            best = dataclasses.replace(found, box=shifted(found.box, part))
+            best = moved.get(id(found)) or dataclasses.replace(found, box=shifted(found.box, part))
     return best
 
 
@@ -178,7 +182,8 @@ def _fonts(data: bytes) -> str:
 
 def check_file(path: str, model, threshold: float, cache: ResultCache | None = None,
                localise: bool = True) -> Result:
-    """Score one file. Any failure becomes a Result with `error` set, never an exception."""
+    """Score one file. Any failure of the file becomes a Result with `error` set; a
+    ModelError (a model that cannot judge any file) is raised."""
     try:
         data = read_file(path)
     except ImageError as exc:

@@ -10,10 +10,9 @@ import sys
 from typing import Sequence
 
 from logolint import __version__
-from logolint.errors import ConfigError, ImageError, LogolintError
+from logolint.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ConfigError, ImageError, LogolintError
 from logolint.formats import printable, shown_score, summary
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("check", "train", "eval", "explain", "init")
 
 
@@ -224,11 +223,12 @@ def refuse_unwritable(output: str | None, option: str = "--output", checked: Seq
         raise _cannot_write(option, output, problem)
 
 
-def _inputs(args: argparse.Namespace, config, baseline: bool = True) -> list[tuple[str, object]]:
-    """The files a run reads besides its images, for refuse_unwritable."""
+def run_inputs(model: str | None, config, baseline: bool = True) -> list[tuple[str, object]]:
+    """The files a run reads besides its images (`model` as named on the command line),
+    for refuse_unwritable."""
     from logolint.model import bundled_model_path
 
-    found = [("the model", args.model or config.model or bundled_model_path()), ("the config", config.source)]
+    found = [("the model", model or config.model or bundled_model_path()), ("the config", config.source)]
     return found + [("the baseline", config.baseline)] if baseline else found
 
 
@@ -359,10 +359,10 @@ def _check(args: argparse.Namespace) -> int:
         raise LogolintError("--write-baseline writes the baseline only: leave out --format and --output, "
                             "and run the report on its own once the baseline is written")
     config = _load_config(args)
-    refuse_unwritable(args.output, checked=args.paths, inputs=_inputs(args, config))
+    refuse_unwritable(args.output, checked=args.paths, inputs=run_inputs(args.model, config))
     # --write-baseline may name the baseline in use: it is updated, its notes kept.
     refuse_unwritable(args.write_baseline, "--write-baseline", checked=args.paths,
-                      inputs=_inputs(args, config, baseline=False))
+                      inputs=run_inputs(args.model, config, baseline=False))
     if args.hook and (args.write_baseline or args.shard):
         # Each passes the staged files with exit 0: all of them accepted, or some left to other shards.
         raise LogolintError(f"{'--write-baseline' if args.write_baseline else '--shard'} among the hook's args would "
@@ -543,7 +543,7 @@ def _eval(args: argparse.Namespace) -> int:
         raise LogolintError("eval: --model or --old/--new (which train a model first), not both")
     config = _load_config(args)
     # The logo files to train from may have any name (oldlogo, logo.png.orig).
-    refuse_unwritable(args.output, checked=[*(args.old or ()), *(args.new or ())], inputs=_inputs(args, config))
+    refuse_unwritable(args.output, checked=[*(args.old or ()), *(args.new or ())], inputs=run_inputs(args.model, config))
     pairs = labelled_files(args.data)
     loose = _loose_images(args.data)
     if loose:

@@ -451,7 +451,7 @@ def keypoint_matches(model, image) -> dict:
     return matches
 
 
-def geometry(model, image, shrunk: Shrunk | None = None) -> tuple[dict, object, Box | None]:
+def geometry(model, image, shrunk: Shrunk | None = None) -> tuple[dict, object, object]:
     """Keypoint matches and, unless they found the old logo, the outline match and the
     region shaped like the brand's logo (see outline_match). The two stages run at once
     (both release the GIL); where the keypoints find the old logo, the outline stage is
@@ -696,20 +696,30 @@ def _side_label(model, is_old: bool, prefer) -> str:
     return next((label for label in side if label in prefer), side[0])
 
 
-def detect(model, image, localise: bool = True) -> Detection:
+def detect(model, image, localise: bool = True, seen: list[Detection] | None = None) -> Detection:
     """A known logo file decides at once; otherwise the views are scored and, with
     `localise`, checked against the reference logos' geometry. The geometry is worked
-    out while the interpreter scores the views: both release the GIL."""
+    out while the interpreter scores the views: both release the GIL.
+
+    `seen` (for `explain`) receives every view scored, and the geometry's own view where
+    it overruled them; the verdict is the very view listed where it is one. A known logo
+    file's views are scored there all the same, to show what they would have said."""
     known = known_drawing(model, image)
-    if known:
+    if known and seen is None:
         return known
-    if not (localise and (model.references() or model.silhouettes())):
-        return decide(score_views(model, image, localise))
+    if known or not (localise and (model.references() or model.silhouettes())):
+        views = score_views(model, image, localise)
+        if seen is not None:
+            seen += ([known] if known else []) + views
+        return known or decide(views)
     from logolint.workers import one_worker
 
     shrunk = Shrunk(image)
     with one_worker() as pool:
         matched = pool.submit(geometry, model, image, shrunk)
-        found = decide(score_views(model, image, localise, shrunk))
+        views = score_views(model, image, localise, shrunk)
         matches, outline, region = matched.result()
-    return _verified(model, image, found, matches, outline, region)
+    verdict = _verified(model, image, decide(views), matches, outline, region)
+    if seen is not None:
+        seen += views + ([verdict] if verdict.verified or verdict.outline or verdict.shaped else [])
+    return verdict

@@ -1,6 +1,9 @@
 """The error types logolint raises; the CLI turns each into one line of output."""
 
 
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2  # the CLI's and the Action's
+
+
 class LogolintError(Exception):
     """Base class: a problem the user can fix, with a message that says how."""
 

@@ -8,11 +8,12 @@ import hashlib
 import os
 from typing import Any, Callable
 
-from logolint.check import SCORE_DIGITS, _to_source, analysed_side, highest, resolve_threshold, with_old_labels
+from logolint.check import (SCORE_DIGITS, _to_source, analysed_side, detect_tiled, highest, resolve_threshold,
+                            with_old_labels)
 from logolint.config import Config
-from logolint.detect import Box, Detection, decide, known_drawing, score_views, verify
+from logolint.detect import Box, Detection
 from logolint.errors import ImageError
-from logolint.formats import printable, shown_score, shown_threshold
+from logolint.formats import box_text, printable, shown_score, shown_threshold
 from logolint.imaging import load_image, read_file
 
 Paint = Callable[[str, str], str]
@@ -70,7 +71,10 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
     loaded = load_image(path, data, side=side, partial=True, tiled=config.localise)
 
     def judge(image, what):
-        return _tiled(path, image.image, loaded.source_size, config, model, threshold, side, what)
+        seen: list[Detection] = []
+        verdict = detect_tiled(model, image.image, config.localise, side, seen)
+        return Explanation(path, image.image, loaded.source_size, tuple(seen), verdict, threshold, part=what,
+                           old_labels=tuple(model.info.old_labels))
 
     best, unchecked, _ = highest(data, loaded, side, judge, lambda explanation: explanation.verdict.score,
                                  config.localise)
@@ -78,41 +82,6 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
         raise ImageError(unchecked)
     accepted = config.allowed.get(hashlib.sha256(data).hexdigest()) if best.flagged else None
     return dataclasses.replace(best, accepted=accepted)
-
-
-def _tiled(path: str, image, source_size: tuple[int, int], config: Config, model, threshold: float, side: int,
-           part: str | None = None) -> Explanation:
-    """_explained, or for a tall image (see logolint.tiles) every tile's views and the verdict
-    of the tile `check` scores it by, in the whole image's pixels."""
-    from logolint.tiles import boxes, shifted
-
-    tiles = boxes(image.size, side) if config.localise else []
-    if not tiles:
-        return _explained(path, image, source_size, config, model, threshold, part)
-    views, best = [], None
-    for tile in tiles:
-        one = _explained(path, image.crop(tile), source_size, config, model, threshold, part)
-        moved = {id(view): dataclasses.replace(view, box=shifted(view.box, tile)) for view in one.views}
-        views += moved.values()
-        if best is None or one.verdict.score > best.verdict.score:  # the very view listed, where it is one
-            verdict = moved.get(id(one.verdict)) or dataclasses.replace(one.verdict, box=shifted(one.verdict.box, tile))
-            best = dataclasses.replace(one, verdict=verdict)
-    return dataclasses.replace(best, image=image, views=tuple(views))
-
-
-def _explained(path: str, image, source_size: tuple[int, int], config: Config, model, threshold: float,
-               part: str | None = None) -> Explanation:
-    known = known_drawing(model, image)
-    views = tuple(score_views(model, image, config.localise))
-    verdict = known or decide(list(views))
-    if not known and config.localise:
-        checked = verify(model, image, verdict)
-        if checked.verified or checked.outline or checked.shaped:  # the geometry overruled the views: a view of its own
-            views += (checked,)
-        verdict = checked
-    views = ((known,) if known else ()) + views
-    return Explanation(path, image, source_size, views, verdict, threshold, part=part,
-                       old_labels=tuple(model.info.old_labels))
 
 
 def overlay(explanation: Explanation):
@@ -172,10 +141,6 @@ def _writable(format_: str | None) -> bool:
     return True
 
 
-def _box(box: Box) -> str:
-    return "[" + ", ".join(map(str, box)) + "]"
-
-
 def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -> str:
     """The score breakdown as text: the verdict, whether the whole image and its parts
     fired, then the deciding view, those that fired and the runners-up (`every_view`: all)."""
@@ -187,7 +152,7 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
     else:
         verdict = f"{paint('no old logo', 'good')} ({shown_score(decisive.score, threshold)} < {limit})"
     where = f" in {explanation.part}" if explanation.part else ""
-    lines = [f"{printable(explanation.path)}: {verdict}{where} at {_box(explanation.to_source(decisive.box))}",
+    lines = [f"{printable(explanation.path)}: {verdict}{where} at {box_text(explanation.to_source(decisive.box))}",
              f"{len(explanation.views)} view{'s' if len(explanation.views) != 1 else ''} of the {width}x{height} "
              "image scored; "
              f"a view fires at score >= {limit}", ""]
@@ -212,14 +177,14 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
     boxes = [explanation.to_source(view.box) for view in shown]
     sizes = [f"{x1 - x0}x{y1 - y0}" for x0, y0, x1, y1 in boxes]
     size_width = max(len("size"), *(len(size) for size in sizes))
-    box_width = max(len(_box(box)) for box in boxes)
+    box_width = max(len(box_text(box)) for box in boxes)
     scores = [shown_score(view.score, threshold) for view in shown]
     score_width = max(len("score"), *(len(score) for score in scores))  # 0.42 beside 0.9952
     lines += ["", f"  {'score':<{score_width}}  label    {'size':<{size_width}}  view (source pixels)"]
     for view, box, size, score in zip(shown, boxes, sizes, scores):
         score = f"{score:<{score_width}}"  # padded before painting: colour codes have no width
         score = paint(score, "bad") if _fires(view, threshold) else score
-        line = f"  {score}  {view.label:<7}  {size:<{size_width}}  {_box(box):<{box_width}}"
+        line = f"  {score}  {view.label:<7}  {size:<{size_width}}  {box_text(box):<{box_width}}"
         lines.append((line + ("  <- decides" if view is decisive else "")).rstrip())
     if len(shown) < len(ranked):
         lines.append(paint(f"  ... {len(ranked) - len(shown)} more views, scoring "

@@ -89,9 +89,14 @@ def json_text(document: object) -> str:
     return json.dumps(clean(document), indent=2) + "\n"
 
 
+def box_text(box) -> str:
+    """A box as every report writes it: [x0, y0, x1, y1]."""
+    return f"[{', '.join(map(str, box))}]"
+
+
 def _box(result: Result, old_labels: tuple[str, ...]) -> str:
     where = ((f" in {printable(result.part)}" if result.part else "")
-             + (f" at [{', '.join(map(str, result.box))}]" if result.box else ""))
+             + (f" at {box_text(result.box)}" if result.box else ""))
     if result.verified:
         # A low threshold flags views whose keypoints found the new logo: not the old one's evidence.
         whose = (f" of the {printable(result.label)} logo"

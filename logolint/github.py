@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from logolint.formats import controls_shown, decodable, shown_score, shown_threshold
+from logolint.formats import box_text, controls_shown, decodable, shown_score, shown_threshold
 from logolint.results import Report, Result
 
 
@@ -39,7 +39,7 @@ def _score(result: Result, report: Report) -> str:
 
 
 def _box(result: Result) -> str:
-    return f"[{', '.join(map(str, result.box))}]" if result.box else ""
+    return box_text(result.box) if result.box else ""
 
 
 def _outcome(result: Result) -> str:

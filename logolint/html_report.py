@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from logolint import __version__
-from logolint.formats import shown_score, shown_threshold
+from logolint.formats import box_text, shown_score, shown_threshold
 from logolint.results import Report, Result
 
 FRAME = (300, 200)  # CSS pixels a thumbnail is fitted into
@@ -111,7 +111,7 @@ def _card(result: Result, threshold: float, thumb) -> str:
         picture = (f'<div class="pic" style="width:{width}px;height:{height}px">'
                    f'<img src="{uri}" width="{width}" height="{height}" alt="{path}">{box}</div>')
         size = f" · {source_w}×{source_h} px"
-    where = f"at [{', '.join(map(str, result.box))}]" if result.box else "whole image"
+    where = f"at {box_text(result.box)}" if result.box else "whole image"
     label = f"label {_escape(result.label)} · " if result.label else ""
     return f"""<article class="card">
 <div class="frame">{picture}</div>

@@ -203,13 +203,12 @@ def _quiet_stderr():
             os.close(saved)
 
 
-def load_interpreter(data: bytes, path: Path, threads: int | None = None, side: int | None = None):
+def load_interpreter(data: bytes, path: Path, side: int | None = None):
     """A ready interpreter for model bytes, its input side x side if given, or
     ModelError with the runtime's reason."""
-    threads = threads or min(os.cpu_count() or 1, 4)
     with _quiet_stderr() as sink:
         try:
-            interpreter = interpreter_class()(model_content=data, num_threads=threads)
+            interpreter = interpreter_class()(model_content=data, num_threads=min(os.cpu_count() or 1, 4))
             image = interpreter.get_input_details()[0]
             if side is not None and list(image["shape"][1:3]) != [side, side]:
                 # Before the first allocation, which is the costly one (XNNPACK packs the
@@ -231,9 +230,9 @@ class Runner:
     """An interpreter fixed at a side x side input: resizing one back and forth would
     re-plan the graph on every call."""
 
-    def __init__(self, data: bytes, path: Path, side: int, threads: int | None = None) -> None:
+    def __init__(self, data: bytes, path: Path, side: int) -> None:
         self.path = path
-        self.interpreter = load_interpreter(data, path, threads, side)
+        self.interpreter = load_interpreter(data, path, side)
         self._input = self.interpreter.get_input_details()[0]["index"]
         self.outputs = {d["name"]: d for d in self.interpreter.get_output_details()}
 
@@ -258,7 +257,7 @@ class Model:
     probabilities ("probabilities") and a per-cell brand map ("brand").
     Interpreters are created on first use, so a run served from the cache skips them."""
 
-    def __init__(self, path: Path, data: bytes, threads: int | None = None) -> None:
+    def __init__(self, path: Path, data: bytes) -> None:
         if len(data) < 8 or data[4:8] != b"TFL3":
             from logolint.imaging import LFS_POINTER
 
@@ -268,7 +267,6 @@ class Model:
         self.path = path
         self.sha256 = hashlib.sha256(data).hexdigest()
         self._data = data
-        self._threads = threads
         self._runners: dict[int, Runner] = {}
         self._parsed: dict[str, object] = {}  # see _from_metadata
         self.info = _info(data, path)
@@ -284,7 +282,7 @@ class Model:
 
     def _runner(self, side: int) -> Runner:
         if side not in self._runners:
-            runner = Runner(self._data, self.path, side, self._threads)
+            runner = Runner(self._data, self.path, side)
             outputs = runner.outputs
             if "probabilities" not in outputs or "brand" not in outputs:
                 raise ModelError(f"{self.path}: not a logolint model (outputs {', '.join(outputs)})")

@@ -338,7 +338,7 @@ def _walk(top: str, onerror: Callable[[OSError], None], follow: bool = False) ->
 def file_identity(name: str | os.PathLike[str]) -> object:
     """What tells files apart: device and inode (so aliases through linked folders, or in
     another case on a case-insensitive file system, are one file); the resolved path for
-    a hard-linked file or a dangling link."""
+    a hard-linked file, the absolute path for a dangling link."""
     try:
         info = os.stat(name)
     except OSError:  # a dangling link: it still gets its `not checked`

@@ -6,7 +6,7 @@ from __future__ import annotations
 import urllib.parse
 
 from logolint import __version__
-from logolint.formats import json_text, shown_score, shown_threshold
+from logolint.formats import box_text, json_text, shown_score, shown_threshold
 from logolint.paths import real
 from logolint.results import Report, Result
 
@@ -54,7 +54,7 @@ def _result(result: Result, report: Report) -> dict:
         if result.part:
             message += f" in {result.part}"
         if result.box:
-            message += f" at [{', '.join(map(str, result.box))}]"
+            message += f" at {box_text(result.box)}"
         properties = {"score": result.score, "label": result.label, "box": list(result.box or ())}
     entry = {
         "ruleId": UNREADABLE if unreadable else OLD_LOGO,

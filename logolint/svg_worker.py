@@ -8,7 +8,8 @@ CPU time itself, so a render cannot outlive a parent that was killed before it c
 the worker.
 
 Protocol over stdin/stdout, both ways: a 4-byte big-endian length, then that many bytes.
-Requests are UTF-8 SVG text; replies are b"K" + PNG bytes or b"E" + a UTF-8 message.
+Requests are the square's side (4 bytes, big-endian), then the UTF-8 SVG text; replies are
+b"K" + PNG bytes or b"E" + a UTF-8 message.
 """
 
 from __future__ import annotations

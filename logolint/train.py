@@ -3,8 +3,9 @@
 Every old / new source (a logo file, or an example photo) is placed into synthetic scenes:
 pages, banners, screenshots and plain backgrounds next to made-up logos. The bundled
 backbone embeds them, and two small heads are fitted:
-- a per-cell brand map ("is a logo of this brand here?") on the 32-px feature map of the
-  whole letterboxed scene, which proposes where to look;
+- a brand map ("is a logo of this brand here?") per 16-px cell of the whole letterboxed
+  scene, from that cell's mid-level features and its 32-px parent cell's, which proposes
+  where to look;
 - an old / new / other classifier on the pooled embedding of a crop around the logo.
 Both are fused with the backbone into one .tflite (see logolint.detect for their use),
 with the SIFT keypoints of the reference logos (see logolint.verify) and the silhouettes
@@ -92,8 +93,8 @@ def _unlisted(role: str, exc: OSError) -> None:
 
 
 class Backbone:
-    """The bundled EfficientNet-Lite0: pooled embedding of a 224-px view, 32-px feature
-    map of a letterboxed canvas."""
+    """The bundled EfficientNet-Lite0: pooled embedding of a 224-px view, and per 16-px
+    cell of a letterboxed canvas its mid-level features and its 32-px parent cell's."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or backbone_path()

@@ -316,3 +316,25 @@ def test_a_verdict_of_the_new_logos_keypoints_is_said(capsys):
         assert run_cli("explain", str(EXAMPLES / "old-banner.jpg"), "-q", "--color", "never",
                        "--threshold", threshold) == code
         assert "keypoints of the" not in capsys.readouterr().out
+
+
+def test_explain_decides_as_check_does_also_in_tiles_and_frames(tmp_path: Path):
+    from logolint.check import check_file
+    from logolint.config import Config
+    from logolint.explain import explain
+    from logolint.model import load_model
+
+    banner, page = (Image.open(EXAMPLES / name).convert("RGB") for name in ("old-banner.jpg", "other-page.png"))
+    tall = Image.new("RGB", (600, 5000), "white")  # checked in tiles: the logo in the third
+    tall.paste(page.resize((600, 400)), (0, 0))
+    tall.paste(banner.resize((600, 300)), (0, 2600))
+    tall.save(tmp_path / "tall.png")
+    frames = [page.resize((400, 300)), banner.resize((400, 300))]  # the logo in the second frame
+    frames[0].save(tmp_path / "moving.gif", save_all=True, append_images=frames[1:], duration=100)
+    model, config = load_model(), Config(root=tmp_path)
+    for path in [*map(str, sorted(EXAMPLES.iterdir())), str(tmp_path / "tall.png"), str(tmp_path / "moving.gif")]:
+        explained, checked = explain(path, config, model), check_file(path, model, 0.35)
+        assert explained.to_source(explained.verdict.box) == checked.box, path
+        assert round(explained.verdict.score, 4) == checked.score and explained.part == checked.part, path
+        assert explained.verdict in explained.views or not explained.verdict.verified, path
+    assert checked.flagged and checked.part
