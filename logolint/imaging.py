@@ -244,7 +244,7 @@ def _native_stderr_silenced():
         os.close(saved)
 
 
-DEEP_MODES = ("I;16", "I;16B", "I;16L", "I", "F")  # more than 8 bits a sample: PIL's conversions clip them
+DEEP_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")  # more than 8 bits a sample: PIL's conversions clip them
 
 
 def eight_bit(image):
@@ -504,7 +504,9 @@ def _decoded(image, side: int, draft: tuple[int, int] | None = None) -> Loaded:
             if orientation in (5, 6, 7, 8):  # EXIF orientation turns it
                 width, height = height, width
             if max(image.size) > side:
-                image.thumbnail((side, side), Image.BILINEAR, reducing_gap=1.0)
+                # PIL's reduce, which reducing_gap uses, refuses 16-bit grey ("wrong mode").
+                gap = None if image.mode.startswith("I;16") else 1.0
+                image.thumbnail((side, side), Image.BILINEAR, reducing_gap=gap)
             image = upright(image, orientation)  # turned after reducing: one small copy
             return Loaded(flatten(image), (width, height), others)
     except ImageError:

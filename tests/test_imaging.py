@@ -217,6 +217,17 @@ def test_a_tiff_turned_by_its_orientation_has_the_box_a_viewer_sees(tmp_path, ca
         assert result["flagged"] and all(abs(a - b) <= 3 for a, b in zip(result["box"], upright)), (name, result)
 
 
+@pytest.mark.parametrize("name", ["deep.png", "deep.tif"])
+def test_a_large_16_bit_grey_image_is_reduced_and_checked(tmp_path, capsys, name):
+    # Reduced by 2 or more, PIL's reduce refused its mode: "corrupt or truncated image".
+    grey = Image.open(EXAMPLES / "old-banner.jpg").convert("L")
+    grey = grey.resize((5000, round(grey.size[1] * 5000 / grey.size[0])), Image.BILINEAR)
+    deep = Image.fromarray(np.asarray(grey).astype(np.uint16) * 257)
+    assert deep.mode.startswith("I;16")
+    deep.save(tmp_path / name)
+    assert _checked(capsys, tmp_path / name)["flagged"]
+
+
 def test_a_float_tiff_from_0_to_1(tmp_path, capsys):
     grey = np.asarray(Image.open(EXAMPLES / "old-banner.jpg").convert("L")).astype(np.float32)
     Image.fromarray(grey / 255.0, mode="F").save(tmp_path / "unit.tif")
