@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from logolint.errors import ImageError
+from logolint.errors import ImageError, ImageTimeout
 from logolint.files import open_regular
 
 IMAGE_EXTENSIONS = frozenset(
@@ -371,22 +371,49 @@ def other_images(data: bytes, side: int, first, tiled: bool = False, bounded: bo
     a check named, decoded larger than the check decoded it.
     Raises ImageError, after yielding those it checks, where any are left unchecked."""
     if is_svg(data):
-        from logolint.svg import MAX_CONDITIONAL, rasterise
-        from logolint.svg_css import ALL
-
-        tall = side if tiled else None
-        every = rasterise(data, ALL, tall)
-        yield CONDITIONAL_CSS, _drawn(every, side, tiled)
-        if 1 < every.conditional <= MAX_CONDITIONAL:  # conditions that exclude each other cancel out at once
-            for index in range(every.conditional):
-                drawn = _drawn(rasterise(data, index, tall), side, tiled)
-                yield f"the drawing with its CSS @media rule {index + 1} applied", drawn
+        yield from _other_drawings(data, side, first, tiled, bounded)
         return
     image = open_raster(data)
     if image.format == "ICO":
         yield from _other_icons(image, side)
     else:
         yield from _other_frames(image, side, first, tiled, bounded)
+
+
+def _other_drawings(data: bytes, side: int, first, tiled: bool, bounded: bool):
+    """other_images of an SVG with conditional CSS. The drawings share one render's time
+    and, as frames do, MAX_CHECKED_PIXELS: an 11-KB file of slow blurs and four @media
+    rules took a minute (each render had its own limit), a tall page 48 tiles' checks."""
+    import time
+
+    from logolint.svg import MAX_CONDITIONAL, rasterise
+    from logolint.svg_css import ALL
+    from logolint.svg_worker import RENDER_SECONDS
+
+    deadline = time.monotonic() + RENDER_SECONDS
+    spent = first.size[0] * first.size[1]
+
+    def drawn(variant: int, what: str):
+        nonlocal spent
+        if bounded and spent + first.size[0] * first.size[1] > MAX_CHECKED_PIXELS:  # each drawing is as large
+            raise ImageError(f"{what}: over {MAX_CHECKED_PIXELS:,} pixels to check in all")
+        try:
+            rendered = rasterise(data, variant, side if tiled else None, max(deadline - time.monotonic(), 0.001))
+        except ImageTimeout:
+            raise ImageTimeout(f"{what}: not drawn within the {RENDER_SECONDS:g} s the other drawings of an SVG "
+                               "share") from None
+        loaded = _drawn(rendered, side, tiled)
+        spent += loaded.image.size[0] * loaded.image.size[1]
+        if bounded and spent > MAX_CHECKED_PIXELS:
+            raise ImageError(f"{what}: over {MAX_CHECKED_PIXELS:,} pixels to check in all")
+        return rendered, loaded
+
+    every, loaded = drawn(ALL, CONDITIONAL_CSS)
+    yield CONDITIONAL_CSS, loaded
+    if 1 < every.conditional <= MAX_CONDITIONAL:  # conditions that exclude each other cancel out at once
+        for index in range(every.conditional):
+            what = f"the drawing with its CSS @media rule {index + 1} applied"
+            yield what, drawn(index, what)[1]
 
 
 def _other_icons(image, side: int):

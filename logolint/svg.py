@@ -440,11 +440,13 @@ class Rendered(NamedTuple):
     conditional: int  # its CSS's blocks a browser applies only where their condition holds
 
 
-def rasterise(data: bytes, variant: int | None = None, tiled_side: int | None = None) -> Rendered:
+def rasterise(data: bytes, variant: int | None = None, tiled_side: int | None = None,
+              seconds: float | None = None) -> Rendered:
     """The SVG drawn as the renderer draws it or, with `variant`, with its CSS's @media,
     @supports and @container blocks applied: all of them (svg_css.ALL) or one. With
     `tiled_side`, a tall document (a page, see logolint.tiles) is drawn as tall as its tiles
-    need at that side, as a tall raster is decoded, not fitted in RENDER_SIDE."""
+    need at that side, as a tall raster is decoded, not fitted in RENDER_SIDE. `seconds`:
+    fewer than a render's own limit (svg_worker.Renderer.render)."""
     from PIL import Image
 
     from logolint.svg_worker import RENDER_SIDE, render
@@ -464,7 +466,7 @@ def rasterise(data: bytes, variant: int | None = None, tiled_side: int | None = 
 
         tall = decode_side(size, tiled_side)  # tiled_side itself where the page is not tall
         side = tall if tall > tiled_side else side
-    png = render(ET.tostring(root, encoding="unicode"), side)
+    png = render(ET.tostring(root, encoding="unicode"), side, seconds)
     return Rendered(Image.open(io.BytesIO(png)).convert("RGBA"), size, "; ".join(left_out) or None, conditional)
 
 

@@ -80,12 +80,13 @@ class Renderer:
             )
         return self._process
 
-    def render(self, svg_text: str, side: int = RENDER_SIDE) -> bytes:
-        """PNG bytes of the SVG fitted in a square of `side`, or ImageError."""
+    def render(self, svg_text: str, side: int = RENDER_SIDE, seconds: float | None = None) -> bytes:
+        """PNG bytes of the SVG fitted in a square of `side`, or ImageError; given up after
+        `seconds` where fewer than the worker's own limit are left."""
         with self._lock:
-            return self._render(svg_text, side)
+            return self._render(svg_text, side, min(self.seconds, seconds or self.seconds))
 
-    def _render(self, svg_text: str, side: int) -> bytes:
+    def _render(self, svg_text: str, side: int, seconds: float) -> bytes:
         process = self._worker()
         reply: list[bytes] = []
 
@@ -98,11 +99,11 @@ class Renderer:
 
         thread = threading.Thread(target=exchange, daemon=True)
         thread.start()
-        thread.join(self.seconds)
+        thread.join(seconds)
         if thread.is_alive():
             self.close()
             thread.join()
-            raise ImageTimeout(f"SVG took longer than {self.seconds:g} s to render")
+            raise ImageTimeout(f"SVG took longer than {seconds:g} s to render")
         if not reply:
             self.close()
             raise ImageUnfinished("cannot render SVG: the renderer crashed or ran out of memory")
@@ -126,13 +127,13 @@ class Renderer:
 _shared: Renderer | None = None
 
 
-def render(svg_text: str, side: int = RENDER_SIDE) -> bytes:
-    """Render with the process's one worker."""
+def render(svg_text: str, side: int = RENDER_SIDE, seconds: float | None = None) -> bytes:
+    """Render with the process's one worker (see Renderer.render)."""
     global _shared
     if _shared is None:
         _shared = Renderer()
         atexit.register(_shared.close)
-    return _shared.render(svg_text, side)
+    return _shared.render(svg_text, side, seconds)
 
 
 def _limit_memory() -> None:

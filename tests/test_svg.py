@@ -4,6 +4,7 @@ import json
 import os
 import re
 import threading
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import EXAMPLES
-from logolint.errors import ImageError
+from logolint.errors import ImageError, ImageTimeout
 from logolint.imaging import CONDITIONAL_CSS, load_rgb
 from logolint.svg import MAX_REASONS, rasterise
 from logolint.svg_css import ALL
@@ -468,6 +469,53 @@ def test_an_old_logo_shown_only_in_dark_mode_is_flagged(tmp_path: Path, capsys):
     results = {Path(r["path"]).name: r for r in json.loads(capsys.readouterr().out)["results"]}
     assert results["dark-only.svg"]["flagged"] and results["dark-only.svg"]["part"] == CONDITIONAL_CSS
     assert results["light-only.svg"]["flagged"] and results["light-only.svg"]["part"] is None
+
+
+def _with_rules(count: int, height: int = 50) -> bytes:
+    rules = " ".join(f"@media (min-width: {i}px) {{ .l {{ fill: #{i}{i}0000 }} }}" for i in range(1, count + 1))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="{height}"><style>{rules}</style>'
+            f'<rect class="l" width="50" height="50" fill="blue"/></svg>').encode()
+
+
+def test_the_other_drawings_of_an_svg_share_one_renders_time(monkeypatch):
+    """Four @media rules made six renders of 10 s each: a minute for one 11-KB file."""
+    from logolint import svg_worker
+    from logolint.imaging import load_image, other_images
+
+    real, given = svg_worker.render, []
+
+    def render(text, side=svg_worker.RENDER_SIDE, seconds=None):  # as a render taking 0.4 s
+        given.append(seconds)
+        if seconds is not None and seconds < 0.4:
+            raise ImageTimeout(f"SVG took longer than {seconds:g} s to render")
+        time.sleep(0.4)
+        return real(text, side)
+
+    data = _with_rules(4)
+    loaded = load_image("x.svg", data)
+    monkeypatch.setattr(svg_worker, "RENDER_SECONDS", 1.0)
+    monkeypatch.setattr(svg_worker, "render", render)
+    drawn = []
+    with pytest.raises(ImageTimeout, match=r"CSS @media rule 2 applied: not drawn within the 1 s the other drawings"):
+        for what, _ in other_images(data, 2048, loaded.image):
+            drawn.append(what)
+    assert drawn == [CONDITIONAL_CSS, "the drawing with its CSS @media rule 1 applied"]
+    assert given[0] == pytest.approx(1.0, abs=0.05) and 0.3 < given[1] < 0.65
+
+
+def test_the_other_drawings_of_an_svg_count_towards_the_pixels_checked(monkeypatch):
+    from logolint import imaging
+
+    data = _with_rules(4, height=100)
+    loaded = imaging.load_image("x.svg", data)
+    size = loaded.image.size[0] * loaded.image.size[1]
+    monkeypatch.setattr(imaging, "MAX_CHECKED_PIXELS", size * 3)  # the first drawing and 2 others
+    drawn = []
+    with pytest.raises(ImageError, match="CSS @media rule 2 applied: over .* pixels to check in all"):
+        for what, _ in imaging.other_images(data, 2048, loaded.image):
+            drawn.append(what)
+    assert len(drawn) == 2
+    assert len(list(imaging.other_images(data, 2048, loaded.image, bounded=False))) == 5
 
 
 @pytest.mark.parametrize("rule", [".l:first-child { display: inline }", "rect[class~=l] { display: inline }",

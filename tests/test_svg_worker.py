@@ -63,6 +63,18 @@ def test_an_overrun_is_an_image_error_and_the_next_file_renders(renderer: Render
     assert _size(renderer.render(SQUARE)) == (1024, 512)
 
 
+def test_a_render_can_be_given_less_time_than_the_workers_limit():
+    renderer = Renderer(seconds=30.0)
+    start = time.monotonic()
+    try:
+        with pytest.raises(ImageError, match="longer than 0.5 s"):
+            renderer.render(SLOW, seconds=0.5)
+        assert time.monotonic() - start < 5
+        assert _size(renderer.render(SQUARE, seconds=60.0)) == (1024, 512)  # never more than its own limit
+    finally:
+        renderer.close()
+
+
 def test_a_dead_worker_is_replaced(renderer: Renderer):
     renderer.render(SQUARE)
     renderer._process.kill()
