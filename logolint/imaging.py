@@ -35,6 +35,8 @@ MAX_PIXELS = 64_000_000  # declared size; anything larger is treated as a decomp
 JPEG_REDUCTION = 64
 _LIMIT = threading.Lock()  # PIL's bomb limit is one global; HTML thumbnails are made in threads
 MAX_JPEG_SCANS = 64
+# Pillow decodes a run-length BMP in Python, pixel by pixel: a 33-KB 8000x8000 one took 11 s.
+MAX_RLE_BMP_PIXELS = 16_000_000
 MAX_PNG_CHUNKS = 100_000  # an 8 KB IDAT each would make 800 MB
 WORK_SIDE = 2048  # longer side kept for detection; larger images are reduced on load
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
@@ -139,6 +141,8 @@ def open_raster(data: bytes, reducible: bool = False):
     # repeated scans takes minutes to decode. Real files have about ten.
     if image.format in ("JPEG", "MPO") and data.count(b"\xff\xda") > MAX_JPEG_SCANS:
         raise ImageError(f"JPEG has over {MAX_JPEG_SCANS} scans (possible decoding bomb)")
+    if image.format in ("BMP", "DIB") and image.info.get("compression") in (1, 2) and width * height > MAX_RLE_BMP_PIXELS:
+        raise ImageError(f"run-length BMP of over {MAX_RLE_BMP_PIXELS:,} pixels (slow to decode: possible decoding bomb)")
     return image
 
 

@@ -560,3 +560,21 @@ def test_avif_is_checked_and_found_in_folders(tmp_path: Path, capsys, monkeypatc
     monkeypatch.setattr(features, "check", lambda name: False)
     with pytest.raises(ImageError, match=r"^AVIF cannot be read with this Pillow \(.*AVIF needs 11.3 or later"):
         load_rgb(tmp_path / "banner.avif")
+
+
+def _rle8_bmp(width: int, height: int, rows: bytes) -> bytes:
+    palette = b"".join(bytes((i, i, i, 0)) for i in range(256))
+    offset = 14 + 40 + len(palette)
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 8, 1, len(rows), 2835, 2835, 256, 0)
+    return b"BM" + struct.pack("<IHHI", offset + len(rows), 0, 0, offset) + info + palette + rows
+
+
+def test_a_large_run_length_bmp_is_refused_before_its_slow_decoding():
+    from logolint import imaging
+
+    # Each row one grey pixel, then end of line: Pillow pads the rest of it byte by byte.
+    small = _rle8_bmp(3000, 2000, b"\x01\x80\x00\x00" * 2000 + b"\x00\x01")
+    assert imaging.load_image("s.bmp", small).source_size == (3000, 2000)
+    large = _rle8_bmp(5000, 4000, b"\x01\x80\x00\x00" * 4000 + b"\x00\x01")
+    with pytest.raises(ImageError, match=r"^run-length BMP of over 16,000,000 pixels \(slow to decode"):
+        imaging.open_raster(large)
