@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -8,6 +9,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _apart_from_the_users_settings(tmp_path_factory):
+    """Git and caches as on a fresh machine, for this process and what it starts: a user's
+    global core.hooksPath or commit.gpgsign broke `pre-commit install` and commits, and
+    results went to (and could come from) the user's own cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        for role in ("AUTHOR", "COMMITTER"):
+            patch.setenv(f"GIT_{role}_NAME", "logolint tests")
+            patch.setenv(f"GIT_{role}_EMAIL", "tests@example.com")
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -66,6 +66,17 @@ def cache_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("cache")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _steps_run_this_checkout():
+    """The step runs `python -I`, which ignores PYTHONPATH: with logolint installed from
+    elsewhere, every test here would judge that code, not this checkout's."""
+    found = subprocess.run([sys.executable, "-I", "-c", "import logolint; print(logolint.__file__)"],
+                           capture_output=True, text=True, cwd="/").stdout.strip()
+    assert found and Path(found).resolve().parent == (ROOT / "logolint").resolve(), (
+        f"the Action's steps would import logolint from {found or 'nowhere'}, not from {ROOT}: "
+        "install this checkout (pip install -e .)")
+
+
 def _step_command() -> list[str]:
     """The command line of action.yml's check step, with this interpreter for the venv's."""
     action = yaml.safe_load((ROOT / "action.yml").read_text())

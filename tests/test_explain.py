@@ -338,3 +338,11 @@ def test_explain_decides_as_check_does_also_in_tiles_and_frames(tmp_path: Path):
         assert round(explained.verdict.score, 4) == checked.score and explained.part == checked.part, path
         assert explained.verdict in explained.views or not explained.verdict.verified, path
     assert checked.flagged and checked.part
+
+
+def test_a_score_equal_to_the_threshold_fires_in_explain_as_in_check(capsys):
+    logo = str(EXAMPLES / "old-logo.png")  # a known logo file: 1.0 exactly
+    assert run_cli("check", logo, "--threshold", "1", "--no-cache") == 1
+    capsys.readouterr()
+    assert run_cli("explain", logo, "--threshold", "1") == 1
+    assert "old logo (1.00 >= 1.00)" in capsys.readouterr().out

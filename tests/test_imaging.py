@@ -578,3 +578,41 @@ def test_a_large_run_length_bmp_is_refused_before_its_slow_decoding():
     large = _rle8_bmp(5000, 4000, b"\x01\x80\x00\x00" * 4000 + b"\x00\x01")
     with pytest.raises(ImageError, match=r"^run-length BMP of over 16,000,000 pixels \(slow to decode"):
         imaging.open_raster(large)
+
+
+def test_the_documented_size_limits_are_those_enforced(tmp_path: Path, monkeypatch):
+    import gzip
+
+    from logolint import imaging, svg
+
+    assert imaging.MAX_FILE_BYTES == 200 * 2**20 and svg.MAX_SVG_BYTES == 20 * 2**20  # as the README says
+    huge = tmp_path / "huge.png"
+    with open(huge, "wb") as stream:  # sparse: no 200 MB written
+        stream.truncate(imaging.MAX_FILE_BYTES + 1)
+    with pytest.raises(ImageError, match=r"^file too large \(over 209,715,200 bytes\)"):
+        imaging.read_file(huge)
+    with open(huge, "r+b") as stream:
+        stream.truncate(imaging.MAX_FILE_BYTES)
+    assert len(imaging.read_file(huge)) == imaging.MAX_FILE_BYTES
+
+    drawing = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    with pytest.raises(ImageError, match="^SVG file too large"):
+        svg.rasterise(drawing + b" " * svg.MAX_SVG_BYTES + b"</svg>")
+    bomb = gzip.compress(drawing + b" " * svg.MAX_SVG_BYTES + b"</svg>")
+    assert len(bomb) < 100_000
+    with pytest.raises(ImageError, match=r"^SVG too large after decompression \(possible bomb\)"):
+        svg.rasterise(bomb)
+    assert svg.rasterise(gzip.compress(drawing + b" " * 1000 + b"</svg>")).image.size[0] > 0
+
+
+def test_a_jpeg_of_64_scans_is_read_and_one_of_65_refused():
+    from logolint import imaging
+
+    plain = io.BytesIO()
+    Image.new("RGB", (32, 32), "red").save(plain, "JPEG")
+    scans = plain.getvalue().count(b"\xff\xda")
+    assert scans == 1
+    # Markers after the image's end are counted as the limit counts them; a decoder stops before them.
+    assert imaging.open_raster(plain.getvalue() + b"\xff\xda" * (imaging.MAX_JPEG_SCANS - scans)).size == (32, 32)
+    with pytest.raises(ImageError, match=r"^JPEG has over 64 scans"):
+        imaging.open_raster(plain.getvalue() + b"\xff\xda" * (imaging.MAX_JPEG_SCANS + 1 - scans))

@@ -363,3 +363,27 @@ def test_a_clock_that_was_wrong_does_not_stop_pruning_and_a_linked_stamp_is_left
     (cache / "cd").symlink_to(tmp_path / "outside")
     assert ResultCache(cache).prune() == 0 and theirs.exists()
     assert not (tmp_path / "elsewhere").exists() and not (cache / "pruned").is_symlink()
+
+
+def test_another_model_or_other_old_labels_never_take_a_cached_result(tmp_path: Path):
+    """The cache is shared by every run on the machine: a retrained model, or a config
+    that names other labels old, judges again."""
+    from logolint.check import check_file, with_old_labels
+    from tiny_model import tiny_model
+
+    image = str(EXAMPLES / "old-logo.png")
+    bundled = bundled_model_path()
+    demo = Model(bundled, bundled.read_bytes())
+    tiny_path = tiny_model(tmp_path)
+    tiny = Model(tiny_path, tiny_path.read_bytes())
+    cache = ResultCache(tmp_path / "cache")
+    assert check_file(image, demo, 0.5, cache).score == 1.0
+    alone = check_file(image, tiny, 0.5, None)
+    assert alone.score < 1.0
+    assert check_file(image, tiny, 0.5, cache).score == alone.score
+    assert (cache.hits, cache.misses) == (0, 2)
+
+    new = str(EXAMPLES / "new-logo.png")
+    assert not check_file(new, demo, 0.5, cache).flagged
+    assert check_file(new, with_old_labels(demo, ("new",)), 0.5, cache).flagged
+    assert (cache.hits, cache.misses) == (0, 4)

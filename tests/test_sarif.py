@@ -67,6 +67,7 @@ def test_cli_sarif_validates_and_locates_files(tree: Path, tmp_path: Path, capsy
     assert found["partialFingerprints"] == {"primaryLocationLineHash": hashlib.sha256(content).hexdigest()}
 
     broken = by_rule["unreadable-image"]
+    assert run["tool"]["driver"]["rules"][broken["ruleIndex"]]["id"] == "unreadable-image"
     assert broken["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "broken.png"
     assert broken["message"]["text"].startswith("Not checked: ")
 
@@ -103,6 +104,8 @@ def test_sarif_edge_cases_validate(tmp_path: Path, monkeypatch):
     assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results] == [
         "a%0Ab%3Ac.png", "file:///outside/x.png", "bad.png"]
     assert [r["level"] for r in results] == ["error", "error", "warning"]  # unreadable: warn
+    rules = document["runs"][0]["tool"]["driver"]["rules"]
+    assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
     # An accepted image opens no alert, and the run still says it was seen and why it passed.
     assert document["runs"][0]["properties"]["accepted"] == [
         {"uri": "kept.png", "sha256": "b" * 64, "reason": "press kit"}]
