@@ -111,14 +111,17 @@ def test_unreadable_file_is_reported_and_fails(tmp_path: Path, capsys):
 
 
 def test_config_threshold_and_model_are_used(tmp_path: Path, capsys):
-    from logolint.model import bundled_model_path
+    import hashlib
+
+    from tiny_model import tiny_model
 
     (tmp_path / "models").mkdir()
-    (tmp_path / "models" / "m.tflite").write_bytes(bundled_model_path().read_bytes())
+    model = tiny_model(tmp_path / "models")  # not the bundled model, which would be used anyway
     config = tmp_path / ".logolint.yaml"
-    config.write_text("model: models/m.tflite\nthreshold: 0.99\n")
-    run_cli(str(EXAMPLES / "old-logo.png"), "--config", str(config), "--format", "json", "--no-cache")
-    assert _json(capsys)["threshold"] == 0.99
+    config.write_text("model: models/tiny.tflite\nthreshold: 0.99\n")
+    assert run_cli(str(EXAMPLES / "old-logo.png"), "--config", str(config), "--format", "json", "--no-cache") == 0
+    report = _json(capsys)
+    assert report["threshold"] == 0.99 and report["model_sha256"] == hashlib.sha256(model.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize(

@@ -387,7 +387,7 @@ def hostile_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def results(hostile_run) -> dict[str, dict]:
     done = hostile_run["done"]
-    assert done.returncode in (0, 1), done.stderr[-3000:]
+    assert done.returncode == 1, done.stderr[-3000:]  # the corpus holds bombs: not checked fails the run
     return {Path(r["path"]).as_posix(): r for r in json.loads(done.stdout)["results"]}
 
 

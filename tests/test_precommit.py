@@ -18,7 +18,8 @@ PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
 @pytest.fixture(scope="module")
 def pre_commit_home(tmp_path_factory) -> Path:
-    """One hook environment for the module: pre-commit installs it with pip once."""
+    """pre-commit's own home for the module, not the user's. try-repo installs the hook
+    into a store of its own each time all the same."""
     return tmp_path_factory.mktemp("pre-commit-home")
 
 

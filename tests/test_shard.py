@@ -27,6 +27,14 @@ def test_a_file_keeps_its_shard_whatever_else_is_listed():
     assert shard.owns("./dir1/image 1.png") == shard.owns("dir1/image 1.png")
 
 
+def test_a_file_lands_in_the_same_shard_in_every_release():
+    """A sharded Action's alerts are filed by shard: a file that moved to another shard
+    would close its alert in one category and open it in another."""
+    names = ["logo.png", "docs/banner.jpg", "a/b/c.svg", "ünï/x.webp", "img 1.png", "icons/app.ico"]
+    assert [Shard(i, 3).select(names) for i in (1, 2, 3)] == [
+        ["img 1.png"], ["logo.png", "a/b/c.svg", "icons/app.ico"], ["docs/banner.jpg", "ünï/x.webp"]]
+
+
 @pytest.mark.parametrize("text", ["0/3", "4/3", "1", "a/b", "1/0", "-1/2", "1/2/3"])
 def test_bad_shard_is_refused(text: str):
     with pytest.raises(ValueError):
