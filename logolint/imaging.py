@@ -386,26 +386,31 @@ def other_images(data: bytes, side: int, first, tiled: bool = False, bounded: bo
 
 def _other_drawings(data: bytes, side: int, first, tiled: bool, bounded: bool):
     """other_images of an SVG with conditional CSS. The drawings share one render's time
-    and, as frames do, MAX_CHECKED_PIXELS: an 11-KB file of slow blurs and four @media
-    rules took a minute (each render had its own limit), a tall page 48 tiles' checks."""
+    (the time spent drawing them, not checking them) and, as frames do,
+    MAX_CHECKED_PIXELS: an 11-KB file of slow blurs and four @media rules took a minute
+    (each render had its own limit), a tall page 48 tiles' checks."""
     import time
 
     from logolint.svg import MAX_CONDITIONAL, rasterise
     from logolint.svg_css import ALL
     from logolint.svg_worker import RENDER_SECONDS
 
-    deadline = time.monotonic() + RENDER_SECONDS
-    spent = first.size[0] * first.size[1]
+    drawing, spent = 0.0, first.size[0] * first.size[1]
 
     def drawn(variant: int, what: str):
-        nonlocal spent
+        nonlocal drawing, spent
         if bounded and spent + first.size[0] * first.size[1] > MAX_CHECKED_PIXELS:  # each drawing is as large
             raise ImageError(f"{what}: over {MAX_CHECKED_PIXELS:,} pixels to check in all")
+        late = ImageTimeout(f"{what}: not drawn: an SVG's other drawings share {RENDER_SECONDS:g} s of rendering")
+        if drawing >= RENDER_SECONDS:
+            raise late
+        start = time.monotonic()
         try:
-            rendered = rasterise(data, variant, side if tiled else None, max(deadline - time.monotonic(), 0.001))
+            rendered = rasterise(data, variant, side if tiled else None, RENDER_SECONDS - drawing)
         except ImageTimeout:
-            raise ImageTimeout(f"{what}: not drawn within the {RENDER_SECONDS:g} s the other drawings of an SVG "
-                               "share") from None
+            raise late from None
+        finally:
+            drawing += time.monotonic() - start
         loaded = _drawn(rendered, side, tiled)
         spent += loaded.image.size[0] * loaded.image.size[1]
         if bounded and spent > MAX_CHECKED_PIXELS:

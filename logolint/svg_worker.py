@@ -84,7 +84,7 @@ class Renderer:
         """PNG bytes of the SVG fitted in a square of `side`, or ImageError; given up after
         `seconds` where fewer than the worker's own limit are left."""
         with self._lock:
-            return self._render(svg_text, side, min(self.seconds, seconds or self.seconds))
+            return self._render(svg_text, side, self.seconds if seconds is None else min(self.seconds, seconds))
 
     def _render(self, svg_text: str, side: int, seconds: float) -> bytes:
         process = self._worker()

@@ -15,10 +15,18 @@ EXAMPLES = ROOT / "examples"
 def _apart_from_the_users_settings(tmp_path_factory):
     """Git and caches as on a fresh machine, for this process and what it starts: a user's
     global core.hooksPath or commit.gpgsign broke `pre-commit install` and commits, and
-    results went to (and could come from) the user's own cache."""
+    results went to (and could come from) the user's own cache. pip keeps its own cache:
+    the hook's environments are installed from it rather than downloaded again."""
+    pip_cache = os.environ.get("PIP_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "pip")
     with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PIP_CACHE_DIR", pip_cache)
         patch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        # As a global safe.directory did: a checkout owned by another user stays usable.
+        patch.setenv("GIT_CONFIG_COUNT", "1")
+        patch.setenv("GIT_CONFIG_KEY_0", "safe.directory")
+        patch.setenv("GIT_CONFIG_VALUE_0", "*")
         for role in ("AUTHOR", "COMMITTER"):
             patch.setenv(f"GIT_{role}_NAME", "logolint tests")
             patch.setenv(f"GIT_{role}_EMAIL", "tests@example.com")

@@ -591,9 +591,12 @@ def test_the_documented_size_limits_are_those_enforced(tmp_path: Path, monkeypat
         stream.truncate(imaging.MAX_FILE_BYTES + 1)
     with pytest.raises(ImageError, match=r"^file too large \(over 209,715,200 bytes\)"):
         imaging.read_file(huge)
-    with open(huge, "r+b") as stream:
-        stream.truncate(imaging.MAX_FILE_BYTES)
-    assert len(imaging.read_file(huge)) == imaging.MAX_FILE_BYTES
+    monkeypatch.setattr(imaging, "MAX_FILE_BYTES", 1000)  # the bound itself, without reading 200 MB
+    (tmp_path / "edge.png").write_bytes(b"x" * 1000)
+    assert len(imaging.read_file(tmp_path / "edge.png")) == 1000
+    (tmp_path / "edge.png").write_bytes(b"x" * 1001)
+    with pytest.raises(ImageError, match="file too large"):
+        imaging.read_file(tmp_path / "edge.png")
 
     drawing = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
     with pytest.raises(ImageError, match="^SVG file too large"):

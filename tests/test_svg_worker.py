@@ -70,7 +70,9 @@ def test_a_render_can_be_given_less_time_than_the_workers_limit():
         with pytest.raises(ImageError, match="longer than 0.5 s"):
             renderer.render(SLOW, seconds=0.5)
         assert time.monotonic() - start < 5
-        assert _size(renderer.render(SQUARE, seconds=60.0)) == (1024, 512)  # never more than its own limit
+        assert _size(renderer.render(SQUARE, seconds=60.0)) == (1024, 512)  # and the next file renders
+        with pytest.raises(ImageError, match="longer than 0 s"):  # no time left is none, not the worker's own
+            renderer.render(SQUARE, seconds=0.0)
     finally:
         renderer.close()
 
