@@ -385,8 +385,8 @@ def other_images(data: bytes, side: int, first, tiled: bool = False, bounded: bo
 
 
 def _other_drawings(data: bytes, side: int, first, tiled: bool, bounded: bool):
-    """other_images of an SVG with conditional CSS. The drawings share one render's time
-    (the time spent drawing them, not checking them) and, as frames do,
+    """other_images of an SVG with conditional CSS. Where `bounded`, the drawings share one
+    render's time (the time spent drawing them, not checking them) and, as frames do,
     MAX_CHECKED_PIXELS: an 11-KB file of slow blurs and four @media rules took a minute
     (each render had its own limit), a tall page 48 tiles' checks."""
     import time
@@ -402,11 +402,11 @@ def _other_drawings(data: bytes, side: int, first, tiled: bool, bounded: bool):
         if bounded and spent + first.size[0] * first.size[1] > MAX_CHECKED_PIXELS:  # each drawing is as large
             raise ImageError(f"{what}: over {MAX_CHECKED_PIXELS:,} pixels to check in all")
         late = ImageTimeout(f"{what}: not drawn: an SVG's other drawings share {RENDER_SECONDS:g} s of rendering")
-        if drawing >= RENDER_SECONDS:
+        if bounded and drawing >= RENDER_SECONDS:
             raise late
         start = time.monotonic()
         try:
-            rendered = rasterise(data, variant, side if tiled else None, RENDER_SECONDS - drawing)
+            rendered = rasterise(data, variant, side if tiled else None, RENDER_SECONDS - drawing if bounded else None)
         except ImageTimeout:
             raise late from None
         finally:
