@@ -106,9 +106,17 @@ def test_a_worker_whose_parent_is_gone_ends_its_render_itself():
     worker.stdin.write(struct.pack(">I", len(data)) + data)
     worker.stdin.flush()
     try:
-        time.sleep(0.5)  # the request read and the limits set
         if core != 0 and os.path.exists(f"/proc/{worker.pid}/limits"):  # no core dump in the checkout
-            limits = open(f"/proc/{worker.pid}/limits").read()
+            # Set once the worker has started Python and read the request: waited for, not slept on.
+            deadline, limits = time.monotonic() + 20, ""
+            while worker.poll() is None and time.monotonic() < deadline:
+                try:
+                    limits = open(f"/proc/{worker.pid}/limits").read()
+                except OSError:  # ended meanwhile
+                    break
+                if re.search(r"Max core file size\s+0\s", limits):
+                    break
+                time.sleep(0.02)
             assert re.search(r"Max core file size\s+0\s", limits), limits
         assert worker.wait(timeout=30) == -signal.SIGXCPU  # ended by its own CPU limit, not by a reply
     finally:
