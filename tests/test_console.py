@@ -97,10 +97,16 @@ def test_spinner_ticks_while_work_is_silent_and_plain_ascii_elsewhere():
     stream = AsciiTerminal()
     line = ProgressLine(stream, painter(False), delay=0, ticking=True)
     line.update(note="embedding 960 views")
-    time.sleep(0.35)
+
+    def frames() -> list[str]:
+        return [frame for frame in stream.getvalue().split("\r\x1b[K") if frame]
+
+    deadline = time.monotonic() + 10  # three ticks waited for, not slept on: a busy machine is slow
+    while len(frames()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
     line.close()
-    frames = [frame for frame in stream.getvalue().split("\r\x1b[K") if frame]
-    assert len(frames) >= 3 and all(frame.endswith("s  embedding 960 views") for frame in frames)
+    shown = frames()
+    assert len(shown) >= 3 and all(frame.endswith("s  embedding 960 views") for frame in shown)
     stream.getvalue().encode("ascii")  # no glyph an ASCII terminal cannot show
 
 
