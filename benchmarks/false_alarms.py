@@ -38,6 +38,14 @@ def flagged(model: Path, images: Path) -> tuple[list[dict], int]:
     return sorted((r for r in checked if r["flagged"]), key=lambda r: -r["score"]), len(checked)
 
 
+def model_name(model: Path) -> str:
+    """A model's name in the table: `train --output DIR` writes DIR/model.tflite (quality.py
+    puts DIR in a brand's folder, as BRAND/model/model.tflite)."""
+    if model.name != "model.tflite":
+        return model.stem
+    return model.parent.parent.name if model.parent.name == "model" else model.parent.name
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=Path, required=True, help="a folder of images without any of the brands")
@@ -50,8 +58,7 @@ def main() -> None:
         found, checked = flagged(model, args.images)
         total_flagged, total_checked = total_flagged + len(found), total_checked + checked
         worst = ", ".join(f"{Path(r['path']).name} {r['score']:.3f}" for r in found[:WORST]) or "-"
-        name = model.parent.parent.name if model.name == "model.tflite" else model.stem
-        print(f"| {name} | {checked} | {len(found)} ({len(found) / max(checked, 1):.1%}) | {worst} |")
+        print(f"| {model_name(model)} | {checked} | {len(found)} ({len(found) / max(checked, 1):.1%}) | {worst} |")
     print(f"| all {len(args.models)} models | {total_checked} | {total_flagged} "
           f"({total_flagged / max(total_checked, 1):.2%}) | |")
 

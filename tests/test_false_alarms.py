@@ -24,3 +24,5 @@ def test_it_counts_the_images_a_model_flags_and_leaves_out_those_not_checked(tmp
     found, checked = false_alarms.flagged(bundled_model_path(), tmp_path)
     assert checked == 4 and sorted(Path(r["path"]).name for r in found) == ["old-banner.jpg", "old-logo.png"]
     assert found[0]["score"] >= found[1]["score"]
+    names = [Path("ghost/model.tflite"), Path("runs/ghost/model/model.tflite"), Path("models/ghost.tflite")]
+    assert [false_alarms.model_name(path) for path in names] == ["ghost"] * 3
