@@ -414,6 +414,14 @@ def _check(args: argparse.Namespace) -> int:
     if args.output:  # stdout is silent then: say where the report went
         console.info(f"logolint: wrote {printable(args.output)}: {summary(report)}")
     _warn_if_demo(console, report.results, args, config)
+    if args.hook and report.findings:  # a blocked commit: what to do next
+        import shlex
+
+        first = printable(report.findings[0].path)
+        first = shlex.quote(f"./{first}" if first.startswith("-") else first)  # not read as an option
+        console.info(f"logolint: see why with `logolint explain {first}`; "
+                     "a file kept on purpose (a press kit, a legacy page) is accepted by a baseline "
+                     "(`logolint check --write-baseline .logolint-baseline.txt`) or the config's `allow:`")
     if name == "github" and (problem := write_step_summary(report)):
         print(f"logolint: warning: {problem}", file=sys.stderr)
     return EXIT_FINDINGS if report.failed else EXIT_OK

@@ -604,7 +604,11 @@ def test_the_hook_entry_reads_option_like_file_names_as_files(tmp_path: Path, mo
     assert "-old.png: old logo (1.00 >= 0.90)" in out and "3 images checked, 2 with the old logo" in out
     assert not (tmp_path / "x.png").exists()
     assert hook(["--conf", "c.yaml", "--no-cache", "-old.png"]) == 1  # an option's unique prefix, as argparse takes it
-    assert "1 image checked, 1 with the old logo" in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert "1 image checked, 1 with the old logo" in said.out
+    assert "see why with `logolint explain ./-old.png`; a file kept on purpose" in said.err  # a blocked commit's next step
+    assert hook(["--conf", "c.yaml", "--no-cache", "--write-baseline=x.png"]) == 0  # nothing flagged: no such line
+    assert "see why" not in capsys.readouterr().err
     assert hook(["--model", "m.tflite", "--no-cache", "--", "-old.png"]) == 1
     assert "1 image checked" in capsys.readouterr().out
     # No model configured: pre-commit shows a passing hook's output to no one, so the demo
