@@ -586,7 +586,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
                 examples.add_scene(backbone, other_image, None)
                 _photo_examples(examples, backbone, rng, other_image, OTHER)
         progress(f"{LABELS[label]}: {len(files[LABELS[label]])} file(s), {SCENES_PER_CLASS} scenes "
-                 f"({time.perf_counter() - start:.0f} s in all)")
+                 f"(at {time.perf_counter() - start:.0f} s)")
     cells_y = np.concatenate(examples.cell_labels)
     negatives, positives = np.flatnonzero(cells_y == 0), np.flatnonzero(cells_y == 1)
     positives = rng.choice(positives, min(len(positives), BRAND_CELLS), replace=False)
