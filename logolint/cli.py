@@ -672,13 +672,17 @@ def _init(args: argparse.Namespace) -> int:
     in_use = find_config(Path.cwd().resolve())  # one in a subfolder overrides the root's here
     if in_use is not None and not in_use.parent.is_relative_to(root):  # outside any repository: an ancestor's
         in_use = None
-    path = write_config(in_use.parent if in_use else root, force=args.force)
+    path, written = write_config(in_use.parent if in_use else root, force=args.force)
     hooks = root / ".pre-commit-config.yaml"
     existing, problem = _pre_commit_config(hooks)
     where = {"under": "under `repos:` in", "into": "as an item of the `repos:` list of",
              "instead": "in place of the `repos: []` line of", "end": "at the end of", "new": "as"}[placement(existing)]
-    print(f"wrote {printable(str(path))}: name your model there (model:) once `logolint train` has made it, "
-          "or the hook refuses to run; every other key is optional, and the comments explain each\n")
+    if written:
+        print(f"wrote {printable(str(path))}: name your model there (model:) once `logolint train` has made it, "
+              "or the hook refuses to run; every other key is optional, and the comments explain each\n")
+    else:
+        print(f"kept {printable(str(path))}, which is there already (`init --force` replaces it with the "
+              "commented template, dropping what it holds)\n")
     owner = f"with {ACTION.split('/')[0]} replaced by the account logolint is published under"
     problem = problem or pre_commit_problem(existing)
     if problem:

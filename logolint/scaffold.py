@@ -55,13 +55,14 @@ unreadable: fail
 """
 
 
-def write_config(folder: Path, force: bool = False) -> Path:
-    """Write the commented config into `folder`; an existing one is kept unless `force`."""
+def write_config(folder: Path, force: bool = False) -> tuple[Path, bool]:
+    """Write the commented config into `folder`; an existing one is kept unless `force`.
+    The config's path, and whether it was written."""
     from logolint.files import write_atomic
 
     existing = [folder / name for name in CONFIG_NAMES if os.path.lexists(folder / name)]
-    if existing and not force:
-        raise ConfigError(f"{existing[0]} already exists (use --force to overwrite it)")
+    if existing and not force:  # `train` printed lines for it first, say: the hook snippets are still wanted
+        return existing[0], False
     path = existing[0] if existing else folder / CONFIG_NAMES[0]  # --force replaces the one in use
     try:
         # Replaced, never written through: a config that is a link (in a repository one did
@@ -69,7 +70,7 @@ def write_config(folder: Path, force: bool = False) -> Path:
         write_atomic(path, CONFIG_TEMPLATE.format(repository=REPOSITORY).encode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path
+    return path, True
 
 
 def pre_commit_snippet(existing: str | None = None) -> str:

@@ -57,17 +57,20 @@ def test_template_documents_every_key_and_each_example_is_valid(repo: Path, monk
     assert config.threshold is not None and config.exclude and config.old_labels and config.model
 
 
-def test_init_refuses_to_overwrite_without_force(repo: Path, capsys, monkeypatch):
+def test_init_keeps_a_config_without_force_and_still_prints_the_snippets(repo: Path, capsys, monkeypatch):
+    """`train` prints the lines for a config first: init after it must not stop there."""
     monkeypatch.chdir(repo)
     (repo / ".logolint.yml").write_text("threshold: 0.9\n")
-    assert run_cli("init") == 2
-    assert "already exists (use --force" in capsys.readouterr().err
-    assert not (repo / ".logolint.yaml").exists()
+    assert run_cli("init") == 0
+    out = capsys.readouterr().out
+    assert f"kept {repo / '.logolint.yml'}, which is there already" in out
+    assert "- id: logolint" in out and "GitHub Actions:" in out
+    assert (repo / ".logolint.yml").read_text() == "threshold: 0.9\n" and not (repo / ".logolint.yaml").exists()
     (repo / ".logolint.yaml").write_text("threshold: 0.9\n")
     assert run_cli("init", "--force") == 2  # two configs: which one counts would be a guess
     assert ".logolint.yml are both there: keep one" in capsys.readouterr().err
     (repo / ".logolint.yml").unlink()
-    assert run_cli("init") == 2
+    assert run_cli("init") == 0
     assert (repo / ".logolint.yaml").read_text() == "threshold: 0.9\n"
     assert run_cli("init", "--force") == 0
     assert "unreadable: fail" in (repo / ".logolint.yaml").read_text()
@@ -77,8 +80,8 @@ def test_init_never_writes_through_a_config_that_is_a_link(repo: Path, tmp_path:
     monkeypatch.chdir(repo)
     outside = tmp_path / "outside.txt"
     os.symlink(outside, repo / ".logolint.yaml")  # dangling: init would have made the file outside
-    assert run_cli("init") == 2
-    assert "already exists" in capsys.readouterr().err and not outside.exists()
+    assert run_cli("init") == 0
+    assert "which is there already" in capsys.readouterr().out and not outside.exists()
     outside.write_text("precious\n")
     assert run_cli("init", "--force") == 0
     assert outside.read_text() == "precious\n"
@@ -288,8 +291,8 @@ def test_init_from_a_subfolder_keeps_to_the_config_in_use_there(repo: Path, caps
     (repo / "sub").mkdir()
     (repo / "sub" / ".logolint.yaml").write_text("threshold: 0.9\n")
     monkeypatch.chdir(repo / "sub")
-    assert run_cli("init") == 2
-    assert f"{repo / 'sub' / '.logolint.yaml'} already exists" in capsys.readouterr().err
+    assert run_cli("init") == 0
+    assert f"kept {repo / 'sub' / '.logolint.yaml'}, which is there already" in capsys.readouterr().out
     assert run_cli("init", "--force") == 0
     assert "unreadable: fail" in (repo / "sub" / ".logolint.yaml").read_text()
     assert not (repo / ".logolint.yaml").exists()
