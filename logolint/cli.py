@@ -666,7 +666,8 @@ def _init(args: argparse.Namespace) -> int:
 
     from logolint.config import find_config
     from logolint.paths import repository_root
-    from logolint.scaffold import ACTION, WORKFLOW, placement, pre_commit_problem, pre_commit_snippet, write_config
+    from logolint.scaffold import (ACTION, REPOSITORY, WORKFLOW, placement, pre_commit_problem, pre_commit_snippet,
+                                   write_config)
 
     root = repository_root(Path.cwd())
     in_use = find_config(Path.cwd().resolve())  # one in a subfolder overrides the root's here
@@ -691,6 +692,8 @@ def _init(args: argparse.Namespace) -> int:
         print(f"pre-commit: save this {where} {printable(str(hooks))}, then run `pre-commit install` "
               f"({owner}):\n")
         print(pre_commit_snippet(existing))
+        print(f"(Until logolint is published where `repo:` can point, a logolint installed with pip runs as a "
+              f"local hook instead: the `repo: local` entry in {REPOSITORY}#use-it-as-a-pre-commit-hook.)\n")
     print(f"GitHub Actions: save this as {printable(str(root / '.github/workflows/logolint.yml'))} ({owner}; "
           "pin it to a commit, as the checkout step is):\n")
     print(WORKFLOW, end="")

@@ -65,6 +65,7 @@ def test_init_keeps_a_config_without_force_and_still_prints_the_snippets(repo: P
     out = capsys.readouterr().out
     assert f"kept {repo / '.logolint.yml'}, which is there already" in out
     assert "- id: logolint" in out and "GitHub Actions:" in out
+    assert "a logolint installed with pip runs as a local hook instead: the `repo: local` entry" in out
     assert (repo / ".logolint.yml").read_text() == "threshold: 0.9\n" and not (repo / ".logolint.yaml").exists()
     (repo / ".logolint.yaml").write_text("threshold: 0.9\n")
     assert run_cli("init", "--force") == 2  # two configs: which one counts would be a guess
