@@ -450,7 +450,8 @@ def _follow(console, line, threshold: float):
         if result.error is not None:
             console.detail(f"{shown}: not checked: {printable(result.error)}")
         else:
-            verdict = console.paint_err("old logo", "bad") if result.flagged else "ok"
+            verdict = (console.paint_err("old logo", "bad") if result.flagged else
+                       f"accepted: {printable(result.accepted)}" if result.accepted is not None else "ok")
             console.detail(f"{shown}: {shown_score(result.score, threshold)} {printable(result.label)} ({verdict})")
 
     return on_result

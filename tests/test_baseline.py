@@ -152,6 +152,8 @@ def test_allow_list_accepts_with_a_reason(repo: Path, cache: str, capsys, monkey
     assert run_cli("img", "--cache-dir", cache, "--format", "github") == 0
     assert "::error" not in capsys.readouterr().out
     assert r"accepted\: historic press kit\, kept on purpose" in summary.read_text()
+    assert run_cli("img", "--cache-dir", cache, "-v") == 0  # -v says why it passes, not a bare "ok"
+    assert "(accepted: historic press kit, kept on purpose)" in capsys.readouterr().err
 
 
 def test_accept_touches_only_findings():
