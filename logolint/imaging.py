@@ -395,27 +395,25 @@ def _other_drawings(data: bytes, side: int, first, tiled: bool, bounded: bool):
     from logolint.svg_css import ALL
     from logolint.svg_worker import RENDER_SECONDS
 
-    drawing, spent = 0.0, first.size[0] * first.size[1]
+    pixels = first.size[0] * first.size[1]  # every drawing of the document is as large
+    drawing, spent = 0.0, pixels
 
     def drawn(variant: int, what: str):
         nonlocal drawing, spent
-        if bounded and spent + first.size[0] * first.size[1] > MAX_CHECKED_PIXELS:  # each drawing is as large
+        late = f"{what}: not drawn: an SVG's other drawings share {RENDER_SECONDS:g} s of rendering"
+        if bounded and spent + pixels > MAX_CHECKED_PIXELS:  # refused before its render is paid for
             raise ImageError(f"{what}: over {MAX_CHECKED_PIXELS:,} pixels to check in all")
-        late = ImageTimeout(f"{what}: not drawn: an SVG's other drawings share {RENDER_SECONDS:g} s of rendering")
         if bounded and drawing >= RENDER_SECONDS:
-            raise late
+            raise ImageTimeout(late)
         start = time.monotonic()
         try:
             rendered = rasterise(data, variant, side if tiled else None, RENDER_SECONDS - drawing if bounded else None)
         except ImageTimeout:
-            raise late from None
+            raise ImageTimeout(late) from None
         finally:
             drawing += time.monotonic() - start
-        loaded = _drawn(rendered, side, tiled)
-        spent += loaded.image.size[0] * loaded.image.size[1]
-        if bounded and spent > MAX_CHECKED_PIXELS:
-            raise ImageError(f"{what}: over {MAX_CHECKED_PIXELS:,} pixels to check in all")
-        return rendered, loaded
+        spent += pixels
+        return rendered, _drawn(rendered, side, tiled)
 
     every, loaded = drawn(ALL, CONDITIONAL_CSS)
     yield CONDITIONAL_CSS, loaded
