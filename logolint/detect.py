@@ -296,6 +296,11 @@ LOOKALIKE_GRADE = True
 # old verdicts included, took MYOB (a hue of its own on each side) from 100% to 60.7% recall
 # at 1% false positives: 15 old logos drawn in one colour lost their verdicts.
 HUES_ABSENT = 0.02
+# An old keypoint verdict does not stand where the classifier, shown its box, gives
+# "neither logo" NEITHER_VETO or more and the image does not look like the drawing the
+# verdict places (verify.DRAWN): the letters of an old wordmark set in a common font are
+# also a page's letters. MEASUREMENT PENDING.
+NEITHER_VETO = 0.9
 PARTIAL_MOST = 0.98  # keypoint evidence short of a verdict (verify.partial) stays under VERIFIED
 # A region shaped like the brand's logo that the classifier calls old at least this surely
 # is scored by that probability (shaped_view), up to PARTIAL_MOST. At 0.5, new logos of
@@ -555,12 +560,20 @@ def _view_probabilities(model, image, box: Box):
     return probs
 
 
-def old_share(model, image, box: Box) -> float:
+def _box_probabilities(model, image, box: Box):
+    """_view_probabilities of the box with some context (MARGIN; the whole image for a box
+    of a few pixels)."""
+    return _view_probabilities(model, image, _with_context(box, image.size) or (0, 0, *image.size))
+
+
+def old_share(model, image, box: Box, probs=None) -> float:
     """How much the classifier prefers the old logo to the new one, shown the box with
-    some context (MARGIN; the whole image for a box of a few pixels) as a view of its own:
-    0.5 + (old - new) / 2, in 0-1. A view it says shows neither logo is neutral (0.5), not
-    a ratio of two small numbers: a page decided old by its outline is no evidence either way."""
-    probs = _view_probabilities(model, image, _with_context(box, image.size) or (0, 0, *image.size))
+    some context as a view of its own (`probs`, its _box_probabilities, where already
+    known): 0.5 + (old - new) / 2, in 0-1. A view it says shows neither logo is neutral
+    (0.5), not a ratio of two small numbers: a page decided old by its outline is no
+    evidence either way."""
+    if probs is None:
+        probs = _box_probabilities(model, image, box)
     old = old_probability(model.info, probs)
     new = sum(float(p) for label, p in zip(model.info.labels, probs)
               if label not in model.info.old_labels and label != NEITHER)
@@ -610,6 +623,15 @@ def _verified(model, image, found: Detection, matches: dict, outline, region) ->
     keypoints nor outline decide."""
     from logolint import verify as keypoints
 
+    shown: dict[Box, object] = {}  # each box's _box_probabilities, worked out once
+
+    def probabilities(box: Box):
+        if box not in shown:
+            shown[box] = _box_probabilities(model, image, box)
+        return shown[box]
+
+    if _unlike_either(model, matches, probabilities):  # the old logo's keypoints say nothing there
+        matches = {label: match for label, match in matches.items() if label not in model.info.old_labels}
     undecided = outline is None and keypoints.verdict(matches, model.info.old_labels) is None
     if undecided:
         shaped = shaped_view(model, image, region)
@@ -618,8 +640,27 @@ def _verified(model, image, found: Detection, matches: dict, outline, region) ->
     recolour = recoloured(model, image, matches, region if undecided else None)
     if recolour is None and hues_absent(model, image, matches):
         matches = {}  # the keypoints say nothing there (see HUES_ABSENT)
-    return overrule(model, found, matches, confirmed(model, image, outline), lambda box: old_share(model, image, box),
-                    recolour)
+    return overrule(model, found, matches, confirmed(model, image, outline),
+                    lambda box: old_share(model, image, box, probabilities(box)), recolour)
+
+
+def _unlike_either(model, matches: dict, probabilities) -> bool:
+    """Whether the old keypoints' verdict, or their evidence short of one (verify.partial),
+    has a box that the classifier, shown it (`probabilities`: box -> _box_probabilities),
+    says shows neither logo, while the image does not look like the drawing it places (see
+    NEITHER_VETO)."""
+    from logolint import verify as keypoints
+
+    old_labels = model.info.old_labels
+    if not NEITHER_VETO or NEITHER not in model.info.labels:
+        return False
+    acting = keypoints.verdict(matches, old_labels)
+    if acting is None or acting.label not in old_labels:
+        evidence = keypoints.partial(matches, old_labels)
+        acting = evidence[0] if evidence else None
+    if acting is None or acting.drawn is None or acting.drawn >= keypoints.DRAWN:
+        return False
+    return float(probabilities(acting.box)[model.info.labels.index(NEITHER)]) >= NEITHER_VETO
 
 
 def recoloured(model, image, matches: dict, region=None) -> Recolour | None:

@@ -647,3 +647,26 @@ def test_a_verdict_the_classifier_calls_new_is_graded_under_one_it_calls_old(ver
     assert VERIFIED <= called_new.score < called_old.score < VERIFIED_MOST
     assert called_new.label == called_old.label == "old" and called_new.box == (40, 40, 90, 90)
     assert overrule(verifying_model, weak, strong, preference=lambda box: 1.0).score == pytest.approx(VERIFIED_MOST)
+
+
+@pytest.mark.parametrize("neither, drawn, old, stands", [
+    (0.99, 0.2, True, False),  # letters of the old wordmark on a page: the classifier sees neither logo there
+    (0.99, verify.DRAWN, True, True),  # the drawing is there: an old logo the classifier did not recognise
+    (0.99, None, True, True),  # a photo reference has no drawing to compare
+    (0.8, 0.2, True, True),  # the classifier is not sure enough that neither logo is there
+    (0.99, 0.2, False, True),  # only old verdicts are dismissed
+])
+def test_old_keypoints_where_the_classifier_sees_neither_logo_need_the_drawing(verifying_model, neither, drawn, old,
+                                                                              stands):
+    from logolint.detect import NEITHER, NEITHER_VETO, _unlike_either
+
+    assert NEITHER_VETO <= 0.99
+    labels = verifying_model.info.labels
+    probs = np.array([neither if label == NEITHER else (1 - neither) / (len(labels) - 1) for label in labels])
+    shown = []
+    label = "old" if old else "new"
+    for inliers in (30, verify.PARTIAL_LEAD):  # a verdict, and evidence short of one
+        matches = {label: verify.Match(label, inliers, (40, 40, 90, 90), distinct=inliers, drawn=drawn)}
+        assert _unlike_either(verifying_model, matches, lambda box: shown.append(box) or probs) is not stands
+    assert not _unlike_either(verifying_model, {}, lambda box: shown.append(box) or probs)
+    assert set(shown) <= {(40, 40, 90, 90)}  # the old match's own box is what the classifier is shown
