@@ -187,6 +187,12 @@ def as_text(evaluation: Evaluation) -> str:
                          f"keeps these below it)")
         else:
             suggested += f" ({few}; this only keeps those below it)"
+    advised = e.advised_threshold
+    old = [s.score for s in e.items if s.truth == "old" and s.score is not None]
+    under = sum(score < advised for score in old) if advised is not None else 0
+    if under:  # a new or none image scores as high as they do: the suggestion cannot flag them
+        plural = "s" if len(old) != 1 else ""
+        suggested += f"; {under} of {len(old)} old image{plural} score{'s' if under == 1 else ''} under it"
     lines = [
         f"images: {len(e.items)}  threshold: {shown_threshold(e.threshold)}",
         f"accuracy: {_rate(e.accuracy, 'no image checked')}"

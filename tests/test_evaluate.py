@@ -190,3 +190,13 @@ def test_eval_training_first_without_a_temporary_folder_says_so(tmp_path: Path, 
     # A model given: nothing to train, so no temporary folder is needed.
     assert run_cli("eval", str(tmp_path / "data"), "--model", str(bundled_model_path())) == 0
     assert "temporary" not in capsys.readouterr().err
+
+
+def test_the_suggested_threshold_says_how_many_old_images_it_leaves_under_it():
+    """A new or none image scoring with an old one (0.9951 both, to the 4 decimals shown) is
+    kept out by a suggestion 0.0001 above it, and so is the old image."""
+    tied = evaluate(["old", "old", "new"], _results([0.999, 0.9951, 0.9951]), threshold=0.5)
+    assert "suggested threshold: 0.9952 (from 1 new or none image" in as_text(tied)
+    assert as_text(tied).split("suggested threshold: ")[1].splitlines()[0].endswith("; 1 of 2 old images scores under it")
+    apart = evaluate(["old", "old", "new"], _results([0.999, 0.9953, 0.9951]), threshold=0.5)
+    assert "under it" not in as_text(apart)
