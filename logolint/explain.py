@@ -177,14 +177,18 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
     boxes = [explanation.to_source(view.box) for view in shown]
     sizes = [f"{x1 - x0}x{y1 - y0}" for x0, y0, x1, y1 in boxes]
     size_width = max(len("size"), *(len(size) for size in sizes))
-    box_width = max(len(box_text(box)) for box in boxes)
+    box_width = max(len("view (source pixels)"), *(len(box_text(box)) for box in boxes))
     scores = [shown_score(view.score, threshold) for view in shown]
     score_width = max(len("score"), *(len(score) for score in scores))  # 0.42 beside 0.9952
-    lines += ["", f"  {'score':<{score_width}}  label    {'size':<{size_width}}  view (source pixels)"]
+    # The stage that saw each view: the keypoints' verdict and the classifier's view of the
+    # same box are otherwise two rows alike but for their scores.
+    header = f"  {'score':<{score_width}}  label    {'size':<{size_width}}  {'view (source pixels)':<{box_width}}"
+    lines += ["", header + "  seen by"]
     for view, box, size, score in zip(shown, boxes, sizes, scores):
         score = f"{score:<{score_width}}"  # padded before painting: colour codes have no width
         score = paint(score, "bad") if _fires(view, threshold) else score
-        line = f"  {score}  {view.label:<7}  {size:<{size_width}}  {box_text(box):<{box_width}}"
+        line = (f"  {score}  {view.label:<7}  {size:<{size_width}}  {box_text(box):<{box_width}}"
+                f"  {explanation.stage(view)}")
         lines.append((line + ("  <- decides" if view is decisive else "")).rstrip())
     if len(shown) < len(ranked):
         lines.append(paint(f"  ... {len(ranked) - len(shown)} more views, scoring "

@@ -48,7 +48,8 @@ def test_breakdown_groups_views_and_reports_boxes_in_source_pixels():
     assert lines[4].split() == ["parts", "of", "the", "image", "fired", "2", "of", "9", "views,", "best", "0.90"]
     rows = [line.split() for line in lines[7:-1]]
     assert [row[0] for row in rows] == ["0.90", "0.70", "0.30", "0.06", "0.05"]
-    assert rows[0][2:] == ["80x80", "[20,", "20,", "100,", "100]", "<-", "decides"]
+    assert rows[0][2:] == ["80x80", "[20,", "20,", "100,", "100]", "parts", "of", "the", "image", "<-", "decides"]
+    assert rows[2][2:] == ["400x200", "[0,", "0,", "400,", "200]", "whole", "image"]
     assert not any("decides" in " ".join(row) for row in rows[1:])
     assert lines[-1].strip() == "... 5 more views, scoring 0.04 or less (-v lists them)"
     every = describe(explanation, lambda text, style: text, every_view=True)
