@@ -302,9 +302,9 @@ HUES_ABSENT = 0.02
 # a common font are also a page's letters. A first-use walk-through's made-up brand (white
 # "ACME" in DejaVu Sans Bold on a red disc) had 11 pages of plain headings flagged at 0.99
 # ("HOME", "NAME", 16-px body text), the classifier giving them "neither" at 0.98-0.99 and
-# the drawing 0.11-0.27; its 11 old logos, 0.001-0.005 and 0.02-0.84. Sets 41 and 42's 445
-# old keypoint verdicts: 4 at 0.9 or more, each drawn at 0.5 or more; 6 drawn under 0.4, at
-# 0.15 or less. Through the CLI on sets 41, 42 and 43 (43 never looked at; 5,760
+# the drawing 0.11-0.27; its 11 old logos, 0.001-0.005 and 0.02-0.84. Of sets 41 and 42's
+# 445 old keypoint verdicts, the 4 given "neither" at 0.9 or more were drawn at 0.5 or more,
+# and the 6 drawn under 0.4 were given "neither" at 0.15 or less. Through the CLI on sets 41, 42 and 43 (43 never looked at; 5,760
 # image-brand pairs), 3 scores moved, all down, all on images without the old logo: a
 # Toyota banner whose heading matched Flask's old wordmark (0.63 -> 0.00), a Toyota logo
 # on a photo matched by AWS CloudFront's (0.63 -> 0.00) and a new Pandora logo beside a
