@@ -65,6 +65,7 @@ class Detection:
     colours: float = 0.0  # the old colours where they decided: an outline's lead in them, or their share of a tie's box
     # or of a kept outline's region (recoloured)
     shaped: bool = False  # a region shaped like the brand's logo, classified on its own (see shaped_view)
+    dismissed: bool = False  # old keypoints that do not count (see NEITHER_VETO), for `explain`; scores nothing
 
 
 @dataclasses.dataclass(frozen=True)
@@ -627,9 +628,11 @@ def verify(model, image, found: Detection) -> Detection:
     return _verified(model, image, found, matches, outline, region)
 
 
-def _verified(model, image, found: Detection, matches: dict, outline, region) -> Detection:
+def _verified(model, image, found: Detection, matches: dict, outline, region,
+              seen: list[Detection] | None = None) -> Detection:
     """overrule, once the region shaped like the brand's logo has been seen where neither
-    keypoints nor outline decide."""
+    keypoints nor outline decide; `seen` (for `explain`) receives old keypoints that do not
+    count (see NEITHER_VETO)."""
     from logolint import verify as keypoints
 
     shown: dict[Box, object] = {}  # each box's _box_probabilities, worked out once
@@ -639,8 +642,11 @@ def _verified(model, image, found: Detection, matches: dict, outline, region) ->
             shown[box] = _box_probabilities(model, image, box)
         return shown[box]
 
-    if _unlike_either(model, matches, probabilities):  # the old logo's keypoints say nothing there
+    dismissed = _unlike_either(model, matches, probabilities)
+    if dismissed is not None:  # the old logo's keypoints say nothing there
         matches = {label: match for label, match in matches.items() if label not in model.info.old_labels}
+        if seen is not None:
+            seen.append(Detection(0.0, dismissed.label, dismissed.box, verified=dismissed.inliers, dismissed=True))
     undecided = outline is None and keypoints.verdict(matches, model.info.old_labels) is None
     if undecided:
         shaped = shaped_view(model, image, region)
@@ -653,23 +659,23 @@ def _verified(model, image, found: Detection, matches: dict, outline, region) ->
                     lambda box: old_share(model, image, box, probabilities(box)), recolour)
 
 
-def _unlike_either(model, matches: dict, probabilities) -> bool:
-    """Whether the old keypoints' verdict, or their evidence short of one (verify.partial),
-    has a box that the classifier, shown it (`probabilities`: box -> _box_probabilities),
-    says shows neither logo, while the image does not look like the drawing it places (see
-    NEITHER_VETO)."""
+def _unlike_either(model, matches: dict, probabilities):
+    """The old keypoints' verdict, or their evidence short of one (verify.partial), where
+    the classifier, shown its box (`probabilities`: box -> _box_probabilities), says it
+    shows neither logo, while the image does not look like the drawing it places (see
+    NEITHER_VETO); else None."""
     from logolint import verify as keypoints
 
     old_labels = model.info.old_labels
     if not NEITHER_VETO or NEITHER not in model.info.labels:
-        return False
+        return None
     acting = keypoints.verdict(matches, old_labels)
     if acting is None or acting.label not in old_labels:
         evidence = keypoints.partial(matches, old_labels)
         acting = evidence[0] if evidence else None
     if acting is None or acting.drawn is None or acting.drawn >= keypoints.DRAWN:
-        return False
-    return float(probabilities(acting.box)[model.info.labels.index(NEITHER)]) >= NEITHER_VETO
+        return None
+    return acting if float(probabilities(acting.box)[model.info.labels.index(NEITHER)]) >= NEITHER_VETO else None
 
 
 def recoloured(model, image, matches: dict, region=None) -> Recolour | None:
@@ -769,7 +775,7 @@ def detect(model, image, localise: bool = True, seen: list[Detection] | None = N
         matched = pool.submit(geometry, model, image, shrunk)
         views = score_views(model, image, localise, shrunk)
         matches, outline, region = matched.result()
-    verdict = _verified(model, image, decide(views), matches, outline, region)
+    verdict = _verified(model, image, decide(views), matches, outline, region, seen)
     if seen is not None:
         seen += views + ([verdict] if verdict.verified or verdict.outline or verdict.shaped else [])
     return verdict

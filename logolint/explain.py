@@ -31,6 +31,7 @@ class Explanation:
     accepted: str | None = None  # why the baseline or allow list accepts a flagged image
     part: str | None = None  # which of the file's images, where not the one that opens first ("frame 3")
     old_labels: tuple[str, ...] = ("old",)
+    dismissed: tuple[Detection, ...] = ()  # old keypoints that did not count (see detect.NEITHER_VETO)
 
     @property
     def flagged(self) -> bool:
@@ -73,8 +74,9 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
     def judge(image, what):
         seen: list[Detection] = []
         verdict = detect_tiled(model, image.image, config.localise, side, seen)
-        return Explanation(path, image.image, loaded.source_size, tuple(seen), verdict, threshold, part=what,
-                           old_labels=tuple(model.info.old_labels))
+        return Explanation(path, image.image, loaded.source_size, tuple(view for view in seen if not view.dismissed),
+                           verdict, threshold, part=what, old_labels=tuple(model.info.old_labels),
+                           dismissed=tuple(view for view in seen if view.dismissed))
 
     best, unchecked, _ = highest(data, loaded, side, judge, lambda explanation: explanation.verdict.score,
                                  config.localise)
@@ -171,6 +173,10 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
     if decisive.verified and decisive.label not in explanation.old_labels:  # a 0.00 deciding over higher scores
         lines.append(f"  {decisive.verified} keypoints of the {decisive.label} logo matched in the deciding "
                      f"view's box: it shows the {decisive.label} logo")
+    for view in explanation.dismissed:
+        lines += [f"  {view.verified} keypoints of the old logo matched at {box_text(explanation.to_source(view.box))}, "
+                  "not counted:", "    the classifier sees neither logo there, and the image does not look like the "
+                  "logo's drawing"]
     ranked = sorted(explanation.views, key=lambda view: (-view.score, view.box))
     shown = [view for i, view in enumerate(ranked)
              if every_view or i < RUNNERS_UP or _fires(view, threshold) or view is decisive]

@@ -667,6 +667,7 @@ def test_old_keypoints_where_the_classifier_sees_neither_logo_need_the_drawing(v
     label = "old" if old else "new"
     for inliers in (30, verify.PARTIAL_LEAD):  # a verdict, and evidence short of one
         matches = {label: verify.Match(label, inliers, (40, 40, 90, 90), distinct=inliers, drawn=drawn)}
-        assert _unlike_either(verifying_model, matches, lambda box: shown.append(box) or probs) is not stands
-    assert not _unlike_either(verifying_model, {}, lambda box: shown.append(box) or probs)
+        dismissed = _unlike_either(verifying_model, matches, lambda box: shown.append(box) or probs)
+        assert dismissed == (None if stands else matches["old"])
+    assert _unlike_either(verifying_model, {}, lambda box: shown.append(box) or probs) is None
     assert set(shown) <= {(40, 40, 90, 90)}  # the old match's own box is what the classifier is shown

@@ -62,6 +62,10 @@ def test_headings_in_the_old_wordmarks_font_are_not_the_old_logo(tmp_path: Path,
     assert run_cli(str(pages), "--model", model, "--no-cache", "--format", "json") == 1
     flagged = {Path(r["path"]).stem for r in json.loads(capsys.readouterr().out)["results"] if r["flagged"]}
     assert flagged == {"old logo, HOME", "old logo"}
+    assert run_cli("explain", str(pages / "HOME.png"), "--model", model) == 0
+    said = capsys.readouterr().out
+    assert "keypoints of the old logo matched at [" in said and "not counted:" in said
+    assert "the classifier sees neither logo there" in said
     # What passes them: the classifier sees neither logo where their letters matched.
     from logolint import detect
 
