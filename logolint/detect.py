@@ -311,6 +311,15 @@ HUES_ABSENT = 0.02
 # on a photo matched by AWS CloudFront's (0.63 -> 0.00) and a new Pandora logo beside a
 # heading (0.94 -> 0.31).
 NEITHER_VETO = 0.9
+# Old keypoints whose inliers span NEITHER_COVERED or more of their drawing's keypoint box
+# (by area, in the drawing) count whatever the classifier says. Few-shot seed-google (a
+# model from one photo of each logo): 7 of its 50 real photos of the old logo were given
+# "neither" at 0.9 or more, and one, a backlit wall with people and laptops before it,
+# drew 0.12 (0.9947 -> 0 without this bound); they spanned 0.54-0.91. The walk-through's
+# pages and the test brand's (Pillow's font) spanned 0.01-0.39: their letters are a part of
+# the drawing, even a heading of the whole word (0.10-0.22: the disc is not there). The
+# brand's 11 old logos spanned 0.48-1.0.
+NEITHER_COVERED = 0.45
 PARTIAL_MOST = 0.98  # keypoint evidence short of a verdict (verify.partial) stays under VERIFIED
 # A region shaped like the brand's logo that the classifier calls old at least this surely
 # is scored by that probability (shaped_view), up to PARTIAL_MOST. At 0.5, new logos of
@@ -673,7 +682,8 @@ def _unlike_either(model, matches: dict, probabilities):
     if acting is None or acting.label not in old_labels:
         evidence = keypoints.partial(matches, old_labels)
         acting = evidence[0] if evidence else None
-    if acting is None or acting.drawn is None or acting.drawn >= keypoints.DRAWN:
+    if (acting is None or acting.covered >= NEITHER_COVERED or acting.drawn is None
+            or acting.drawn >= keypoints.DRAWN):
         return None
     return acting if float(probabilities(acting.box)[model.info.labels.index(NEITHER)]) >= NEITHER_VETO else None
 

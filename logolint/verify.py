@@ -164,6 +164,7 @@ class Match:
     distinct: int = 0  # inliers among the pairs that tell the labels apart (see CROSS_RATIO)
     spread: tuple[int, int, int, int] | None = None  # the box of its inliers' image points
     drawn: float | None = None  # how much the image looks like the drawing placed (see DRAWN); None: not measured
+    covered: float = 1.0  # the share of the drawing's keypoint box that its inliers span, by area
 
 
 @dataclasses.dataclass(frozen=True)
@@ -446,7 +447,8 @@ def _fits(cv2, ref: Reference, points: np.ndarray, pairs: list, distinct: list, 
     where `pairs` fit the reference with more, and its distinct inliers where `distinct` do."""
     fit = _fit(cv2, ref, points, pairs, found.inliers if found else 0, size, planes)
     if fit is not None:
-        found = Match(ref.label, fit[0], fit[1], distinct=found.distinct if found else 0, spread=fit[2], drawn=fit[3])
+        found = Match(ref.label, fit[0], fit[1], distinct=found.distinct if found else 0, spread=fit[2], drawn=fit[3],
+                      covered=fit[4])
     if found is None:
         return None
     fit = _fit(cv2, ref, points, distinct, found.distinct, size)  # its count only: no drawing to check
@@ -491,8 +493,10 @@ def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
     found = points[[m.trainIdx for m in kept]]
     spread = (int(found[:, 0].min()), int(found[:, 1].min()), int(np.ceil(found[:, 0].max())), int(np.ceil(found[:, 1].max())))
     likeness = drawn(cv2, ref.opacity, homography, planes) if planes and ref.opacity is not None else None
+    spanned = np.ptp(ref.points[[m.queryIdx for m in kept]], axis=0) / np.maximum(np.ptp(ref.points, axis=0), 1e-6)
     return inliers, (max(0, int(quad[:, 0].min())), max(0, int(quad[:, 1].min())),
-                     min(width, int(np.ceil(quad[:, 0].max()))), min(height, int(np.ceil(quad[:, 1].max())))), spread, likeness
+                     min(width, int(np.ceil(quad[:, 0].max()))), min(height, int(np.ceil(quad[:, 1].max())))), spread, likeness, \
+        float(np.prod(np.minimum(spanned, 1.0)))
 
 
 def drawn(cv2, opacity: np.ndarray, homography: np.ndarray, planes: tuple[np.ndarray, ...]) -> float:

@@ -649,25 +649,38 @@ def test_a_verdict_the_classifier_calls_new_is_graded_under_one_it_calls_old(ver
     assert overrule(verifying_model, weak, strong, preference=lambda box: 1.0).score == pytest.approx(VERIFIED_MOST)
 
 
-@pytest.mark.parametrize("neither, drawn, old, stands", [
-    (0.99, 0.2, True, False),  # letters of the old wordmark on a page: the classifier sees neither logo there
-    (0.99, verify.DRAWN, True, True),  # the drawing is there: an old logo the classifier did not recognise
-    (0.99, None, True, True),  # a photo reference has no drawing to compare
-    (0.8, 0.2, True, True),  # the classifier is not sure enough that neither logo is there
-    (0.99, 0.2, False, True),  # only old verdicts are dismissed
+@pytest.mark.parametrize("neither, drawn, covered, old, stands", [
+    (0.99, 0.2, 0.1, True, False),  # letters of the old wordmark on a page: the classifier sees neither logo there
+    (0.99, verify.DRAWN, 0.1, True, True),  # the drawing is there: an old logo the classifier did not recognise
+    (0.99, 0.2, 0.9, True, True),  # the inliers span the drawing: an old logo in a cluttered photo
+    (0.99, None, 0.1, True, True),  # a photo reference has no drawing to compare
+    (0.8, 0.2, 0.1, True, True),  # the classifier is not sure enough that neither logo is there
+    (0.99, 0.2, 0.1, False, True),  # only old keypoints are dismissed
 ])
-def test_old_keypoints_where_the_classifier_sees_neither_logo_need_the_drawing(verifying_model, neither, drawn, old,
-                                                                              stands):
-    from logolint.detect import NEITHER, NEITHER_VETO, _unlike_either
+def test_old_keypoints_where_the_classifier_sees_neither_logo_need_the_drawing(verifying_model, neither, drawn, covered,
+                                                                              old, stands):
+    from logolint.detect import NEITHER, NEITHER_COVERED, NEITHER_VETO, _unlike_either
 
-    assert NEITHER_VETO <= 0.99
+    assert NEITHER_VETO <= 0.99 and 0.1 < NEITHER_COVERED <= 0.9
     labels = verifying_model.info.labels
     probs = np.array([neither if label == NEITHER else (1 - neither) / (len(labels) - 1) for label in labels])
     shown = []
     label = "old" if old else "new"
     for inliers in (30, verify.PARTIAL_LEAD):  # a verdict, and evidence short of one
-        matches = {label: verify.Match(label, inliers, (40, 40, 90, 90), distinct=inliers, drawn=drawn)}
+        matches = {label: verify.Match(label, inliers, (40, 40, 90, 90), distinct=inliers, drawn=drawn, covered=covered)}
         dismissed = _unlike_either(verifying_model, matches, lambda box: shown.append(box) or probs)
         assert dismissed == (None if stands else matches["old"])
     assert _unlike_either(verifying_model, {}, lambda box: shown.append(box) or probs) is None
     assert set(shown) <= {(40, 40, 90, 90)}  # the old match's own box is what the classifier is shown
+
+
+def test_a_match_says_how_much_of_its_drawing_its_inliers_span(refs):
+    """The old logo whole spans more of its drawing's keypoint box than NEITHER_COVERED; its
+    left third alone, found in place all the same, less."""
+    from logolint.detect import NEITHER_COVERED
+
+    whole = verify.match(refs, np.asarray(scene(OLD, width=300).convert("L")))[0]["old"]
+    third = OLD.crop((0, 0, OLD.size[0] // 3, OLD.size[1]))
+    part = verify.match(refs, np.asarray(scene(third, width=150).convert("L")))[0].get("old")
+    assert part is not None and part.inliers >= verify.MIN_INLIERS
+    assert part.covered < NEITHER_COVERED < whole.covered <= 1.0
