@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from logolint import logo_colours, silhouette, verify
+from logolint import logo_colours, plain_text, silhouette, verify
 from logolint.detect import STRIDE, letterbox, square
 from logolint.errors import ConfigError, ImageError
 from logolint.imaging import extension, is_image_path, load_image, read_file
@@ -625,6 +625,9 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
         raise ConfigError(f"--output {output}: cannot write the model: {exc.strerror or exc}") from None
     # From a few logo files only: among many example photos, one missed is no sign of a broken model.
     missed = _own_misses(out / "model.tflite", files["old"], threshold) if len(files["old"]) <= SELF_CHECKS else []
+    from logolint.model import load_model
+
+    text = plain_text.warning(*plain_text.alarms(load_model(out / "model.tflite"), threshold), threshold)
     seconds = time.perf_counter() - start
     counts = ", ".join(f"{len(v)}{f' (of {len(found[k])})' if len(found[k]) > len(v) else ''} {k}"
                        for k, v in files.items())
@@ -633,7 +636,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
             + "".join(f"\nwarning: the model does not flag {name}, one of its own old logo files, beyond its exact "
                       f"re-exports ({why}): the drawing may be too small or too plain to learn from, or too like the "
                       f"new logo to tell apart from it; expect old logos to be missed"
-                      for name, why in missed))
+                      for name, why in missed) + text)
 
 
 # Old files checked with the trained model once it is written, its fingerprints aside: a

@@ -73,3 +73,42 @@ def test_headings_in_the_old_wordmarks_font_are_not_the_old_logo(tmp_path: Path,
     assert run_cli(str(pages), "--model", model, "--no-cache", "--format", "json") == 1
     flagged = {Path(r["path"]).stem for r in json.loads(capsys.readouterr().out)["results"] if r["flagged"]}
     assert len({"HOME", "NAME", "ACME Corporation"} & flagged) >= 2
+
+
+def plain_wordmark() -> Image.Image:
+    """Dark capitals alone: the old logo is a word in a common font."""
+    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(image).text((150, 75), "ACME", fill=(20, 20, 20, 255), font=font(64), anchor="ms",
+                                stroke_width=2, stroke_fill=(20, 20, 20, 255))
+    return image
+
+
+def test_train_warns_where_the_model_takes_plain_text_for_the_old_logo(tmp_path: Path, capsys):
+    """A plain wordmark's headings look like it to every stage (classifier, keypoints,
+    drawing): detection cannot pass them, so training says so, and what to do."""
+    from logolint import plain_text
+
+    plain_wordmark().save(tmp_path / "old.png")
+    plate = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(plate).rounded_rectangle([20, 10, 280, 90], 20, fill=(30, 60, 200, 255))
+    ImageDraw.Draw(plate).text((150, 70), "acme", fill="white", font=font(56), anchor="ms")
+    plate.save(tmp_path / "new.png")
+    assert run_cli("train", "--old", str(tmp_path / "old.png"), "--new", str(tmp_path / "new.png"),
+                   "--output", str(tmp_path / "brand")) == 0
+    printed = capsys.readouterr().out
+    warned = [line for line in printed.splitlines() if "pages of plain text" in line]
+    assert len(warned) == 1 and warned[0].startswith("warning: ") and "Pillow's default font" in warned[0]
+    flagged, total = map(int, warned[0].split("warning: ", 1)[1].split(" pages", 1)[0].split(" of "))
+    assert total == len(plain_text.pages()) and plain_text.ALARM * total <= flagged <= total
+    assert "as --other" in warned[0]
+
+
+def test_the_plain_text_warning_takes_half_the_pages_and_names_their_fonts():
+    from logolint.plain_text import ALARM, warning
+
+    assert ALARM == 0.5
+    assert warning(["DejaVuSans"] * 3, 8, 0.5) == ""
+    said = warning(["DejaVuSerif", "DejaVuSans", "DejaVuSans", "DejaVuSerif"], 8, 0.5)
+    assert said.startswith("\nwarning: 4 of 8 pages of plain text (a heading and a line of body text, in "
+                           "DejaVuSans, DejaVuSerif) score as the old logo at the recommended threshold 0.50")
+    assert warning([], 0, 0.5) == ""
