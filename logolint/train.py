@@ -26,7 +26,7 @@ from logolint import logo_colours, plain_text, silhouette, verify
 from logolint.detect import STRIDE, letterbox, square
 from logolint.errors import ConfigError, ImageError
 from logolint.imaging import extension, is_image_path, load_image, read_file
-from logolint.model import METADATA_NAME, Model, Runner, backbone_path
+from logolint.model import METADATA_NAME, Model, Runner, backbone_path, load_model
 from logolint.paths import file_identity, files_under
 
 LABELS = ("old", "new", "other")
@@ -625,8 +625,6 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
         raise ConfigError(f"--output {output}: cannot write the model: {exc.strerror or exc}") from None
     # From a few logo files only: among many example photos, one missed is no sign of a broken model.
     missed = _own_misses(out / "model.tflite", files["old"], threshold) if len(files["old"]) <= SELF_CHECKS else []
-    from logolint.model import load_model
-
     text = plain_text.warning(*plain_text.alarms(load_model(out / "model.tflite"), threshold), threshold)
     seconds = time.perf_counter() - start
     counts = ", ".join(f"{len(v)}{f' (of {len(found[k])})' if len(found[k]) > len(v) else ''} {k}"
@@ -656,7 +654,6 @@ def _own_misses(model_path: Path, paths: list[str], threshold: float) -> list[tu
     the rest of the model would never be asked."""
     from logolint.check import check_file
     from logolint.formats import printable
-    from logolint.model import load_model
 
     model = load_model(model_path).with_info(fingerprints={})
     missed = []

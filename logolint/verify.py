@@ -471,9 +471,10 @@ def _nearest_others(cv2, refs, paired, image_descriptors) -> dict[str, dict[int,
 
 def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
          size: tuple[int, int], planes: tuple[np.ndarray, ...] = ()) -> tuple | None:
-    """The inliers, box, inliers' box (Match.spread) and, given the image's `planes` and a
-    logo file's opacity, how much the image looks like the drawing placed (Match.drawn) of
-    the homography the pairs `chosen` give the reference in the image, if it is plausible
+    """The inliers, box, inliers' box (Match.spread), given the image's `planes` and a
+    logo file's opacity how much the image looks like the drawing placed (Match.drawn), and
+    the share of the reference's keypoint box its inliers span (Match.covered), of the
+    homography the pairs `chosen` give the reference in the image, if it is plausible
     and has more inliers than `so_far`; an inlier is a point of the reference and one of the
     image that no other inlier pair uses."""
     if len(chosen) < 4 or len(chosen) <= so_far:  # cannot beat the best drawing of its label
@@ -493,10 +494,10 @@ def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
     found = points[[m.trainIdx for m in kept]]
     spread = (int(found[:, 0].min()), int(found[:, 1].min()), int(np.ceil(found[:, 0].max())), int(np.ceil(found[:, 1].max())))
     likeness = drawn(cv2, ref.opacity, homography, planes) if planes and ref.opacity is not None else None
+    box = (max(0, int(quad[:, 0].min())), max(0, int(quad[:, 1].min())),
+           min(width, int(np.ceil(quad[:, 0].max()))), min(height, int(np.ceil(quad[:, 1].max()))))
     spanned = np.ptp(ref.points[[m.queryIdx for m in kept]], axis=0) / np.maximum(np.ptp(ref.points, axis=0), 1e-6)
-    return inliers, (max(0, int(quad[:, 0].min())), max(0, int(quad[:, 1].min())),
-                     min(width, int(np.ceil(quad[:, 0].max()))), min(height, int(np.ceil(quad[:, 1].max())))), spread, likeness, \
-        float(np.prod(np.minimum(spanned, 1.0)))
+    return inliers, box, spread, likeness, float(np.prod(np.minimum(spanned, 1.0)))
 
 
 def drawn(cv2, opacity: np.ndarray, homography: np.ndarray, planes: tuple[np.ndarray, ...]) -> float:
