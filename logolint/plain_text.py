@@ -9,7 +9,8 @@ pages as --other, it flagged 0.8%, and still found 96.7% of its old logos at 1% 
 positives, as before. Of the 8 pages here, DataStax's model flags 5, and a made-up plain
 "ACME" wordmark's (tests/test_wordmark_font.py) 5; of the other 47 models of held-out sets
 41-43 and brands-dev, Shortcut's flags 2 (its ten text pages in set 41 scored 0.004 at most)
-and the rest none: hence a warning from half of them.
+and the rest none: hence a warning from half of them. Checking them costs 1-5 s of
+training (7 s for a model from seed-google's folders of 98 photos, which train skips).
 """
 
 from __future__ import annotations
