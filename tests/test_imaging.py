@@ -585,7 +585,7 @@ def test_the_documented_size_limits_are_those_enforced(tmp_path: Path, monkeypat
 
     from logolint import imaging, svg
 
-    assert imaging.MAX_FILE_BYTES == 200 * 2**20 and svg.MAX_SVG_BYTES == 20 * 2**20  # as the README says
+    assert imaging.MAX_FILE_BYTES == 200 * 2**20 and svg.MAX_SVG_BYTES == 20 * 2**20  # as docs/untrusted-files.md says
     huge = tmp_path / "huge.png"
     with open(huge, "wb") as stream:  # sparse: no 200 MB written
         stream.truncate(imaging.MAX_FILE_BYTES + 1)
