@@ -271,6 +271,10 @@ class Model:
         self._parsed: dict[str, object] = {}  # see _from_metadata
         self.info = _info(data, path)
 
+    @property
+    def data(self) -> bytes:
+        return self._data
+
     def with_info(self, **changes) -> Model:
         """A view of this model with some of its metadata replaced, sharing its interpreters."""
         import copy
