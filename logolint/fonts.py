@@ -52,12 +52,18 @@ def _usable(path: str) -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=1)
-def generic_families(folders: tuple[str, ...] | None = None) -> tuple[tuple[str, object], ...]:
-    """resvg's options naming a font found in `folders` (default font_dirs()) for each
-    generic family and the default one, and those fonts' files (`font_files`: resvg's own
-    search may not look where they were found); () where no known font is there."""
-    wanted = {name for choices in (_SANS, _SERIF, _MONO) for name, _ in choices}
+def _bold(name: str) -> str:
+    """The usual file name of a font's bold beside it: DejaVuSans-Bold.ttf, LiberationSans-Bold.ttf."""
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem.removesuffix('-Regular')}-Bold{dot}{suffix}"
+
+
+@functools.lru_cache(maxsize=2)
+def _found(folders: tuple[str, ...] | None = None) -> dict[str, str]:
+    """File name -> path of the fonts of _SANS, _SERIF and _MONO, and their bolds, found in
+    `folders` (default font_dirs())."""
+    regular = {name for choices in (_SANS, _SERIF, _MONO) for name, _ in choices}
+    wanted = regular | {_bold(name) for name in regular}
     paths: dict[str, str] = {}
     seen = 0
     for folder in folders if folders is not None else font_dirs():
@@ -69,6 +75,25 @@ def generic_families(folders: tuple[str, ...] | None = None) -> tuple[tuple[str,
                 break
         if seen > MAX_FILES:
             break
+    return paths
+
+
+def text_fonts(folders: tuple[str, ...] | None = None, most: int = 8) -> tuple[str, ...]:
+    """Files of common fonts found, for pages of text (logolint.plain_text): each sans,
+    serif and monospace font of _SANS, _SERIF and _MONO in turn, then their bolds; `most` at most."""
+    paths = _found(folders)
+    order = [name for group in zip(_SANS, _SERIF, _MONO) for name, _ in group]
+    order += [name for choices in (_SANS, _SERIF, _MONO) for name, _ in choices[len(_MONO):]]
+    found = [paths[name] for name in order if name in paths]
+    return tuple(found + [paths[_bold(name)] for name in order if name in paths and _bold(name) in paths])[:most]
+
+
+@functools.lru_cache(maxsize=1)
+def generic_families(folders: tuple[str, ...] | None = None) -> tuple[tuple[str, object], ...]:
+    """resvg's options naming a font found in `folders` (default font_dirs()) for each
+    generic family and the default one, and those fonts' files (`font_files`: resvg's own
+    search may not look where they were found); () where no known font is there."""
+    paths = _found(folders)
     found = {option: next(((family, paths[name]) for name, family in choices if name in paths), None)
              for option, choices in (("sans_serif_family", _SANS), ("serif_family", _SERIF),
                                      ("monospace_family", _MONO))}

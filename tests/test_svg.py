@@ -827,6 +827,22 @@ def test_fonts_are_found_by_their_files(tmp_path: Path):
                      "font_files": (str(folder / "LiberationMono-Regular.ttf"), str(folder / "LiberationSans-Regular.ttf"))}
 
 
+def test_pages_of_text_take_every_common_font_found_and_the_bolds_beside_them(tmp_path: Path):
+    from logolint.fonts import generic_families, text_fonts
+
+    for name in ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf",
+                 "DejaVuSans.ttf", "LiberationMono-Regular.ttf", "Unrelated-Bold.ttf"):
+        (tmp_path / name).write_bytes(b"font")
+    os.mkfifo(tmp_path / "DejaVuSans-Bold.ttf")
+    found = [Path(path).name for path in text_fonts((str(tmp_path),))]
+    assert found == ["DejaVuSans.ttf", "DejaVuSerif.ttf", "LiberationSans-Regular.ttf", "LiberationMono-Regular.ttf",
+                     "DejaVuSerif-Bold.ttf", "LiberationSans-Bold.ttf"]
+    assert [Path(path).name for path in text_fonts((str(tmp_path),), most=3)] == found[:3]
+    # resvg's families are the regular fonts alone, as before.
+    assert dict(generic_families((str(tmp_path),)))["font_files"] == tuple(sorted(
+        str(tmp_path / name) for name in ("DejaVuSans.ttf", "DejaVuSerif.ttf", "LiberationMono-Regular.ttf")))
+
+
 def test_a_font_installed_since_counts_at_once(tmp_path: Path, monkeypatch, capsys):
     """Results were cached without the fonts: installed as `not checked` asked, a font
     changed nothing until the cache was cleared."""
