@@ -600,7 +600,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     threshold = model.info.threshold
     text = ""
     # As the self-check below: a model from a few logo files is the one a plain wordmark teaches that
-    # text is the logo, and checking the pages costs 1-5 s there, 7 s for seed-google's folders of photos.
+    # text is the logo. Checking the pages costs about 3 s; fitting again, where it is needed, about 20.
     if len(files["old"]) <= SELF_CHECKS:
         flagged = plain_text.alarms(model, threshold)
         if plain_text.alarmed(*flagged):
