@@ -32,6 +32,7 @@ class Explanation:
     part: str | None = None  # which of the file's images, where not the one that opens first ("frame 3")
     old_labels: tuple[str, ...] = ("old",)
     dismissed: tuple[Detection, ...] = ()  # old keypoints that did not count (see detect.NEITHER_VETO)
+    fitted_on_text: bool = False  # the model was fitted on pages of text (see detect.TEXT_DRAWN)
 
     @property
     def flagged(self) -> bool:
@@ -76,7 +77,8 @@ def explain(path: str, config: Config, model, threshold: float | None = None) ->
         verdict = detect_tiled(model, image.image, config.localise, side, seen)
         return Explanation(path, image.image, loaded.source_size, tuple(view for view in seen if not view.dismissed),
                            verdict, threshold, part=what, old_labels=tuple(model.info.old_labels),
-                           dismissed=tuple(view for view in seen if view.dismissed))
+                           dismissed=tuple(view for view in seen if view.dismissed),
+                           fitted_on_text=bool(model.info.text_pages))
 
     best, unchecked, _ = highest(data, loaded, side, judge, lambda explanation: explanation.verdict.score,
                                  config.localise)
@@ -175,8 +177,10 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
                      f"view's box: it shows the {decisive.label} logo")
     for view in explanation.dismissed:
         lines += [f"  {view.verified} keypoints of the old logo matched at {box_text(explanation.to_source(view.box))}, "
-                  "not counted:", "    the classifier sees neither logo there, and the image does not look like the "
-                  "logo's drawing"]
+                  "not counted:", "    they span little of the logo's drawing and the image does not look like it there: "
+                  "letters it shares with other text (the model was fitted on pages of text)"
+                  if explanation.fitted_on_text else "    the classifier sees neither logo there, and the image does "
+                  "not look like the logo's drawing"]
     ranked = sorted(explanation.views, key=lambda view: (-view.score, view.box))
     shown = [view for i, view in enumerate(ranked)
              if every_view or i < RUNNERS_UP or _fires(view, threshold) or view is decisive]

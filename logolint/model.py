@@ -72,6 +72,7 @@ class ModelInfo:
     prototypes: tuple[str, ...] = ()  # label of each column of the "similarity" output
     match_range: tuple[float, float] = (0.0, 1.0)  # similarities mapped to 0 and 1
     lookalike: float = 0.0  # how alike the old and new logo files are to keypoints (verify.lookalike)
+    text_pages: int = 0  # pages of text training fitted on as other (logolint.plain_text; see detect.TEXT_DRAWN)
 
     @functools.cached_property
     def fingerprint_limit(self) -> float:
@@ -105,6 +106,7 @@ def _info(data: bytes, path: Path) -> ModelInfo:
             prototypes=tuple(str(label) for label in meta.get("prototypes") or ()),
             match_range=tuple(float(v) for v in meta.get("match_range") or (0.0, 1.0)),
             lookalike=float(meta.get("lookalike", 0.0)),
+            text_pages=int(meta.get("text_pages", 0)),
         )
         if len(info.match_range) != 2:
             raise ValueError(f"match_range must be two numbers, got {len(info.match_range)}")
@@ -127,7 +129,7 @@ def _typed(meta) -> None:
         value = meta.get(key) or []  # null: absent, as before
         if not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
             raise TypeError(f"{key} must be a list of strings")
-    for key in ("threshold", "input_size", "locate_size", "lookalike"):
+    for key in ("threshold", "input_size", "locate_size", "lookalike", "text_pages"):
         if key in meta and not finite_number(meta[key]):
             raise TypeError(f"{key} must be a number")
     if "match_range" in meta and not (isinstance(meta["match_range"], list)
@@ -165,6 +167,8 @@ def _implausible(info: ModelInfo) -> str | None:
         return f"match_range {list(info.match_range)} is not two numbers, the lower first"
     if not set(info.prototypes) <= set(info.labels):
         return f"prototypes of labels {sorted(set(info.prototypes) - set(info.labels))}, none of the labels"
+    if info.text_pages < 0:
+        return f"text_pages {info.text_pages} is negative"
     if not 0.0 <= info.lookalike <= 10.0:  # a share of inliers: more than 1 where the other file matches better
         return f"lookalike {info.lookalike} is not from 0 to 10"
     for label, prints in info.fingerprints.items():

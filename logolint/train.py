@@ -607,7 +607,8 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
             progress(f"{len(flagged[0])} of {flagged[1]} pages of plain text score as the old logo: fitting again "
                      f"with {TEXT_PAGES} made-up pages of text as other")
             _text_examples(examples, backbone, rng)
-            model, accuracy = _fitted(examples, rng, backbone, metadata, parts, out, sources, progress)
+            model, accuracy = _fitted(examples, rng, backbone, dict(metadata, text_pages=TEXT_PAGES), parts, out,
+                                      sources, progress)
             threshold, first = model.info.threshold, len(flagged[0])
             flagged = plain_text.alarms(model, threshold)
             text = plain_text.refitted(first, TEXT_PAGES, *flagged, threshold)

@@ -73,6 +73,21 @@ def test_each_stage_that_scored_a_view_has_its_line():
     assert names == ["whole image", "region shaped like the logo", "reference outline"]
 
 
+@pytest.mark.parametrize("fitted_on_text, why", [
+    (False, "the classifier sees neither logo there, and the image does not look like the logo's drawing"),
+    (True, "they span little of the logo's drawing and the image does not look like it there: letters it shares "
+           "with other text (the model was fitted on pages of text)"),
+])
+def test_old_keypoints_that_did_not_count_are_named_with_why(fitted_on_text, why):
+    views = (Detection(0.10, "other", (0, 0, 200, 100)),)
+    dismissed = (Detection(0.0, "old", (20, 10, 80, 30), verified=11, dismissed=True),)
+    explanation = Explanation("t.png", Image.new("RGB", (200, 100)), (400, 200), views, views[0], 0.65,
+                              dismissed=dismissed, fitted_on_text=fitted_on_text)
+    lines = describe(explanation, lambda text, style: text).splitlines()
+    at = lines.index("  11 keypoints of the old logo matched at [40, 20, 160, 60], not counted:")
+    assert lines[at + 1] == "    " + why
+
+
 def test_the_view_that_decides_is_shown_even_when_others_score_higher():
     views = (Detection(0.20, "new", (0, 0, 100, 100)), *(Detection(0.8 + 0.01 * i, "old", (i, 0, i + 9, 9))
                                                          for i in range(6)))

@@ -366,6 +366,18 @@ def test_a_model_says_how_alike_its_logo_files_look_and_a_damaged_value_is_refus
             load_model(path)
 
 
+def test_a_model_says_whether_it_was_fitted_on_pages_of_text_and_a_damaged_value_is_refused(tmp_path):
+    from logolint.model import ModelError, load_model
+
+    assert tiny_model_info(tmp_path / "a").text_pages == 0  # not fitted again, or trained before it was kept
+    (tmp_path / "b").mkdir()
+    assert load_model(tiny_model(tmp_path / "b", text_pages=120)).info.text_pages == 120
+    for i, bad in enumerate((-1, "many", True)):
+        (tmp_path / str(i)).mkdir()
+        with pytest.raises(ModelError, match="unreadable logolint metadata"):
+            load_model(tiny_model(tmp_path / str(i), text_pages=bad))
+
+
 def tiny_model_info(folder):
     folder.mkdir()
     path = tiny_model(folder)

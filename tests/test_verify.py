@@ -674,6 +674,27 @@ def test_old_keypoints_where_the_classifier_sees_neither_logo_need_the_drawing(v
     assert set(shown) <= {(40, 40, 90, 90)}  # the old match's own box is what the classifier is shown
 
 
+@pytest.mark.parametrize("text_pages, neither, drawn, covered, stands", [
+    (120, 0.6, 0.5, 0.2, False),  # a heading sharing letters with a plain wordmark: the classifier unsure
+    (0, 0.6, 0.5, 0.2, True),  # the same, from a model never fitted on pages of text
+    (120, 0.6, 0.7, 0.2, True),  # the image looks like the drawing: a small old wordmark
+    (120, 0.6, 0.5, 0.6, True),  # the inliers span the drawing
+    (120, 0.6, None, 0.2, True),  # a photo reference has no drawing to compare
+    (120, 0.99, 0.2, 0.2, False),  # as for any model
+])
+def test_a_model_fitted_on_text_does_not_count_a_few_shared_letters(verifying_model, text_pages, neither, drawn,
+                                                                    covered, stands):
+    from logolint.detect import NEITHER, NEITHER_COVERED, TEXT_DRAWN, _unlike_either
+
+    assert verify.DRAWN < TEXT_DRAWN < 0.7 and covered != NEITHER_COVERED
+    model = verifying_model.with_info(text_pages=text_pages)
+    labels = model.info.labels
+    probs = np.array([neither if label == NEITHER else (1 - neither) / (len(labels) - 1) for label in labels])
+    for inliers in (30, verify.PARTIAL_LEAD):
+        matches = {"old": verify.Match("old", inliers, (40, 40, 90, 90), distinct=inliers, drawn=drawn, covered=covered)}
+        assert _unlike_either(model, matches, lambda box: probs) == (None if stands else matches["old"])
+
+
 def test_a_match_says_how_much_of_its_drawing_its_inliers_span(refs):
     """The old logo whole spans more of its drawing's keypoint box than NEITHER_COVERED; its
     left third alone, found in place all the same, less."""
