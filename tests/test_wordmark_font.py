@@ -107,6 +107,7 @@ def test_train_fits_again_where_the_model_takes_plain_text_for_the_old_logo(tmp_
     assert plain_text.ALARM * total <= first <= total
     assert "pages of plain text (a heading" not in printed  # no warning: the second fit passes them
     model = load_model(tmp_path / "brand" / "model.tflite")
+    assert model.info.text_pages == 120  # which detection reads (detect.TEXT_DRAWN)
     flagged, checked = plain_text.alarms(model, model.info.threshold)
     assert checked == total and len(flagged) < plain_text.ALARM * total
     assert said[0].endswith(f"it flags {len(flagged)} of {total}")
