@@ -2,7 +2,7 @@
 and without the second fit on pages of text (see logolint.plain_text), end to end through
 the CLI.
 
-    python benchmarks/plain_wordmarks.py [--work DIR] [--second]
+    python benchmarks/plain_wordmarks.py [--work DIR] [--second] [--only BRAND ...]
 
 Each brand's old logo is its name in one of the machine's fonts, dark on nothing; its new
 logo the name in another font beside a coloured mark. Test pictures are 1200x630 banners
@@ -124,12 +124,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", help="keep models and pictures here (default: a temporary folder)")
     parser.add_argument("--second", action="store_true", help="the second five brands (see SECOND)")
+    parser.add_argument("--only", nargs="+", metavar="BRAND", help="these brands only (their seeds stay theirs)")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as temporary:
         work = Path(args.work or temporary)
         for n, (name, old_font, ink, new_font, colour) in enumerate(SECOND if args.second else BRANDS,
                                                                     start=100 if args.second else 0):
+            if args.only and name not in args.only:
+                continue
             if not all((FONTS / f).is_file() for f in (old_font, new_font, *PAGE_FONTS)):
                 print(f"{name}: fonts missing, left out", file=sys.stderr)
                 continue
