@@ -138,13 +138,12 @@ def main() -> None:
                 continue
             folder = work / name
             (folder / "pictures").mkdir(parents=True, exist_ok=True)
-            wordmark(name, old_font, ink).save(folder / "old.png")
-            new_logo(name, new_font, colour).save(folder / "new.png")
+            old_logo, new_mark = wordmark(name, old_font, ink), new_logo(name, new_font, colour)
+            old_logo.save(folder / "old.png")
+            new_mark.save(folder / "new.png")
             rng = np.random.default_rng(1000 + n)
             test: dict[str, list[Path]] = {"old": [], "new": [], "none": []}
-            for label, logo, count in (("old", wordmark(name, old_font, ink), OLD_PAGES),
-                                       ("new", new_logo(name, new_font, colour), NEW_PAGES),
-                                       ("none", None, TEXT_PAGES)):
+            for label, logo, count in (("old", old_logo, OLD_PAGES), ("new", new_mark, NEW_PAGES), ("none", None, TEXT_PAGES)):
                 for i in range(count):
                     path = folder / "pictures" / f"{label}-{i:02d}.jpg"
                     page(rng, logo, old_font).save(path, quality=90)

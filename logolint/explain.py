@@ -175,12 +175,12 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
     if decisive.verified and decisive.label not in explanation.old_labels:  # a 0.00 deciding over higher scores
         lines.append(f"  {decisive.verified} keypoints of the {decisive.label} logo matched in the deciding "
                      f"view's box: it shows the {decisive.label} logo")
+    why = ("they span little of the logo's drawing and the image does not look like it there: letters it shares "
+           "with other text (the model was fitted on pages of text)" if explanation.fitted_on_text
+           else "the classifier sees neither logo there, and the image does not look like the logo's drawing")
     for view in explanation.dismissed:
         lines += [f"  {view.verified} keypoints of the old logo matched at {box_text(explanation.to_source(view.box))}, "
-                  "not counted:", "    they span little of the logo's drawing and the image does not look like it there: "
-                  "letters it shares with other text (the model was fitted on pages of text)"
-                  if explanation.fitted_on_text else "    the classifier sees neither logo there, and the image does "
-                  "not look like the logo's drawing"]
+                  "not counted:", f"    {why}"]
     ranked = sorted(explanation.views, key=lambda view: (-view.score, view.box))
     shown = [view for i, view in enumerate(ranked)
              if every_view or i < RUNNERS_UP or _fires(view, threshold) or view is decisive]

@@ -599,9 +599,10 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     model, accuracy = _fitted(examples, rng, backbone, metadata, parts, out, sources, progress)
     threshold = model.info.threshold
     text = ""
+    few = len(files["old"]) <= SELF_CHECKS  # logo files, not folders of photos: both checks below
     # As the self-check below: a model from a few logo files is the one a plain wordmark teaches that
     # text is the logo. Checking the pages costs about 3 s; fitting again, where it is needed, about 20.
-    if len(files["old"]) <= SELF_CHECKS:
+    if few:
         flagged = plain_text.alarms(model, threshold)
         if plain_text.alarmed(*flagged):
             progress(f"{len(flagged[0])} of {flagged[1]} pages of plain text score as the old logo: fitting again "
@@ -620,7 +621,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     except OSError as exc:
         raise ConfigError(f"--output {output}: cannot write the model: {exc.strerror or exc}") from None
     # From a few logo files only: among many example photos, one missed is no sign of a broken model.
-    missed = _own_misses(out / "model.tflite", files["old"], threshold) if len(files["old"]) <= SELF_CHECKS else []
+    missed = _own_misses(out / "model.tflite", files["old"], threshold) if few else []
     seconds = time.perf_counter() - start
     counts = ", ".join(f"{len(v)}{f' (of {len(found[k])})' if len(found[k]) > len(v) else ''} {k}"
                        for k, v in files.items())
