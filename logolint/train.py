@@ -601,18 +601,20 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     text = ""
     few = len(files["old"]) <= SELF_CHECKS  # logo files, not folders of photos: both checks below
     # As the self-check below: a model from a few logo files is the one a plain wordmark teaches that
-    # text is the logo. Checking the pages costs about 3 s; fitting again, where it is needed, about 20.
+    # text is the logo. Checking the pages costs 2-9 s; fitting again, where it is needed, about 15 s
+    # and a second check of all the pages, for the summary.
     if few:
-        flagged = plain_text.alarms(model, threshold)
-        if plain_text.alarmed(*flagged):
-            progress(f"{len(flagged[0])} of {flagged[1]} pages of plain text score as the old logo: fitting again "
+        flagged, checked, total = plain_text.alarms(model, threshold, enough=plain_text.ALARM)
+        if plain_text.alarmed(flagged, total):
+            first = (len(flagged), checked)
+            progress(f"{plain_text.flagged_share(*first, total)} of plain text score as the old logo: fitting again "
                      f"with {TEXT_PAGES} made-up pages of text as other")
             _text_examples(examples, backbone, rng)
             model, accuracy = _fitted(examples, rng, backbone, dict(metadata, text_pages=TEXT_PAGES), parts, out,
                                       sources, progress)
-            threshold, first = model.info.threshold, len(flagged[0])
-            flagged = plain_text.alarms(model, threshold)
-            text = plain_text.refitted(first, TEXT_PAGES, *flagged, threshold)
+            threshold = model.info.threshold
+            flagged, _, total = plain_text.alarms(model, threshold)
+            text = plain_text.refitted(first, TEXT_PAGES, flagged, total, threshold)
     from logolint.files import write_atomic
 
     try:

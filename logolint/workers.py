@@ -7,14 +7,15 @@ from typing import Iterator
 
 
 @contextlib.contextmanager
-def one_worker() -> Iterator:
-    """A ThreadPoolExecutor of one thread, shut down without waiting for it where the block
-    is interrupted: after Ctrl-C, the worker may wait for ever on an import lock that the
-    interrupt left held, and the run would hang instead of stopping (see start.leave). After
-    any other error it is waited for, as the next image's work must not run beside it."""
+def one_worker(count: int = 1) -> Iterator:
+    """A ThreadPoolExecutor of one thread (or `count`), shut down without waiting for it where
+    the block is interrupted: after Ctrl-C, the worker may wait for ever on an import lock that
+    the interrupt left held, and the run would hang instead of stopping (see start.leave). After
+    any other error, or a block left early, the work not started is dropped and the work
+    started is waited for, as the next image's work must not run beside it."""
     from concurrent.futures import ThreadPoolExecutor
 
-    pool = ThreadPoolExecutor(1)
+    pool = ThreadPoolExecutor(count)
     interrupted = False
     try:
         yield pool
@@ -22,4 +23,4 @@ def one_worker() -> Iterator:
         interrupted = True
         raise
     finally:
-        pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
+        pool.shutdown(wait=not interrupted, cancel_futures=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -102,14 +104,16 @@ def test_train_fits_again_where_the_model_takes_plain_text_for_the_old_logo(tmp_
     printed = capsys.readouterr().out
     said = [line for line in printed.splitlines() if line.startswith("the first fit took text")]
     assert len(said) == 1 and "fitted again with 120 made-up pages of text as other" in said[0]
-    first = int(said[0].split("(", 1)[1].split(" of ", 1)[0])
     total = len(plain_text.pages())
-    assert plain_text.ALARM * total <= first <= total
+    # The first check stops at the page that makes enough flagged, unless that is the last one
+    share = re.search(r"\((\d+) of (?:the first (\d+)|\d+) pages of plain text flagged\)", said[0])
+    first, checked = int(share[1]), int(share[2] or total)
+    assert first == math.ceil(plain_text.ALARM * total) and first <= checked <= total
     assert "pages of plain text (a heading" not in printed  # no warning: the second fit passes them
     model = load_model(tmp_path / "brand" / "model.tflite")
     assert model.info.text_pages == 120  # which detection reads (detect.TEXT_DRAWN)
-    flagged, checked = plain_text.alarms(model, model.info.threshold)
-    assert checked == total and len(flagged) < min(first, plain_text.WARN * total)
+    flagged, checked, pages_checked = plain_text.alarms(model, model.info.threshold)
+    assert checked == pages_checked == total and len(flagged) < plain_text.WARN * total
     assert said[0].endswith(f"it flags {len(flagged)} of {total}")
     pages = tmp_path / "pages"
     pages.mkdir()
@@ -141,10 +145,35 @@ def test_the_plain_text_summary_warns_where_the_second_fit_still_flags_a_fifth_o
     from logolint.plain_text import ALARM, WARN, alarmed, refitted
 
     assert (ALARM, WARN) == (0.1, 0.2) and not alarmed(["a"], 18) and alarmed(["a"] * 2, 18) and not alarmed([], 0)
-    said = refitted(6, 120, ["DejaVuSans"] * 3, 18, 0.5)
+    said = refitted((6, 18), 120, ["DejaVuSans"] * 3, 18, 0.5)
     assert said == ("\nthe first fit took text in a common font for the old logo (6 of 18 pages of plain text "
                     "flagged): fitted again with 120 made-up pages of text as other, it flags 3 of 18")
-    said = refitted(6, 120, ["DejaVuSerif", "DejaVuSans", "DejaVuSans", "DejaVuSerif"], 18, 0.5)
+    assert "logo (2 of the first 5 pages of plain text flagged): fitted" in refitted((2, 5), 120, [], 18, 0.5)
+    said = refitted((6, 18), 120, ["DejaVuSerif", "DejaVuSans", "DejaVuSans", "DejaVuSerif"], 18, 0.5)
     assert said.split("\n")[2].startswith(
         "warning: 4 of 18 pages of plain text (a heading and a line of body text, in DejaVuSans, DejaVuSerif) "
         "score as the old logo at the recommended threshold 0.50") and "as --other" in said
+
+
+def test_the_first_check_of_the_pages_stops_once_enough_are_flagged(monkeypatch):
+    """Where every page is flagged, the check that decides whether to fit again stops at
+    ALARM of them; the summary's check sees them all."""
+    from logolint import check, plain_text
+    from logolint.model import bundled_model_path, load_model
+    from logolint.results import Result
+
+    seen = []
+
+    def flag_all(path, model, threshold):
+        seen.append(path)
+        return Result(path, 1.0, True)
+
+    monkeypatch.setattr(check, "check_file", flag_all)
+    model = load_model(bundled_model_path())
+    total = len(plain_text.pages())
+    flagged, checked, pages = plain_text.alarms(model, 0.5, enough=plain_text.ALARM)
+    assert pages == total and checked == len(flagged) == math.ceil(plain_text.ALARM * total) < total
+    assert flagged == [name for name, _ in plain_text.pages()[:checked]]  # the first pages, in order
+    seen.clear()
+    flagged, checked, pages = plain_text.alarms(model, 0.5)
+    assert checked == len(seen) == len(flagged) == total
