@@ -77,6 +77,11 @@ TIE_OVERLAP = 0.5  # of the union of the old and new matches' boxes (see tie)
 # A wordmark is long and low, so its size is its area: Nokia's, 140 px wide in a
 # 1920-px screenshot, is 12 px high even at the finer pass, with 30 inliers of 30.
 MIN_SIDE = 12
+# A homography of rank 2 puts the whole drawing on a line, its outline a convex "quad" of four
+# points in a row. OpenCV 5.1's warpPerspective (in `drawn`) crashes the process on one: held-out
+# set 46's Zod, RANSAC on chance pairs in a page without the logo (determinant 7e-17). Over 809
+# fits of six brands-dev brands the smallest was 0.0013, and warpPerspective ran from 1e-13 up.
+SINGULAR = 1e-9
 # A verdict with no distinct inlier (see CROSS_RATIO) rests on parts both logo files share,
 # such as letters, and those are also a heading's letters in a like font: a page's "Over Th"
 # gave Vultr's old wordmark 11 inliers and "Trial Account" Forest Admin's 13, none of them
@@ -294,8 +299,12 @@ def unpack(blob: bytes) -> list[Reference]:
 
 def _plausible(cv2, homography: np.ndarray, outline: np.ndarray) -> np.ndarray | None:
     """The reference's outline in the image if the homography could be a real view of a
-    flat logo (convex, not mirrored, not sheared past 4:1, at least MIN_SIDE px or as
-    large as such a square), else None."""
+    flat logo (not flattened onto a line, convex, not mirrored, not sheared past 4:1, at
+    least MIN_SIDE px or as large as such a square), else None."""
+    with np.errstate(all="ignore"):
+        scaled = homography / homography[2, 2]
+    if not np.isfinite(scaled).all() or abs(np.linalg.det(scaled)) < SINGULAR:
+        return None
     quad = cv2.perspectiveTransform(outline[None], homography)[0]
     if not np.isfinite(quad).all() or not cv2.isContourConvex(quad.astype(np.float32)):
         return None

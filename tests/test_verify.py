@@ -304,6 +304,23 @@ def test_a_reference_seen_too_small_is_implausible_but_a_long_low_wordmark_is_no
     assert (verify._plausible(cv2, homography, corners) is not None) == kept
 
 
+def test_a_homography_that_flattens_the_drawing_onto_a_line_is_implausible(refs):
+    """Held-out set 46's Zod: RANSAC gave chance pairs a homography of rank 2, whose outline
+    is four points in a row that pass as convex; measuring the drawing there crashed OpenCV
+    5.1 (a segfault). Now it is no view of the logo, and a page of such pairs is checked."""
+    import cv2
+
+    singular = np.array([[0.43893604854408264, -0.27813316624980433, 147.15266477326298],
+                         [0.760764821201859, 0.014171403865792201, 175.04653842050453],
+                         [0.003926239769489251, -0.0005260746883126586, 1.0]])  # as RANSAC gave it
+    corners = np.float32([[40, 40], [360, 40], [360, 294], [40, 294]])  # its old drawing's keypoints' box
+    quad = cv2.perspectiveTransform(corners[None], singular)[0]
+    assert cv2.isContourConvex(quad) and abs(cv2.contourArea(quad)) < 1  # what let it through
+    assert verify._plausible(cv2, singular, corners) is None
+    assert verify._plausible(cv2, np.full((3, 3), np.nan), corners) is None
+    assert verify._plausible(cv2, np.diag([0.5, 0.5, 1.0]), corners) is not None
+
+
 def test_references_survive_the_model_metadata(refs):
     again = verify.unpack(verify.pack(refs))
     assert [r.label for r in again] == [r.label for r in refs]
