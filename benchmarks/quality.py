@@ -296,6 +296,8 @@ def main() -> None:
         real = [Path(folder) for folder in args.brands_dir if Path(folder, "test/negatives").is_dir()]
         if real:
             speed_real(real[0], table, numbers)
+    if not table:
+        raise SystemExit("nothing was measured (see the lines above)")
     width = max(len(row[0]) for row in table)
     print(f"{'measure':<{width}}  {'value':>10}  target")
     for name, value, target in table:
