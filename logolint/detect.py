@@ -491,10 +491,10 @@ def geometry(model, image, shrunk: Shrunk | None = None) -> tuple[dict, object, 
     told to stop."""
     import threading
 
-    from logolint.workers import one_worker
+    from logolint.workers import worker_threads
 
     stop = threading.Event()
-    with one_worker() as pool:
+    with worker_threads() as pool:
         outline = pool.submit(outline_match, model, image, stop, shrunk)
         try:
             matches = keypoint_matches(model, image)
@@ -790,10 +790,10 @@ def detect(model, image, localise: bool = True, seen: list[Detection] | None = N
         if seen is not None:
             seen += ([known] if known else []) + views
         return known or decide(views)
-    from logolint.workers import one_worker
+    from logolint.workers import worker_threads
 
     shrunk = Shrunk(image)
-    with one_worker() as pool:
+    with worker_threads() as pool:
         matched = pool.submit(geometry, model, image, shrunk)
         views = score_views(model, image, localise, shrunk)
         matches, outline, region = matched.result()

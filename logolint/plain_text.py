@@ -122,7 +122,7 @@ def alarms(model, threshold: float, enough: float | None = None) -> tuple[list[s
 
     from logolint.check import check_file
     from logolint.model import Model
-    from logolint.workers import one_worker
+    from logolint.workers import worker_threads
 
     own = threading.local()
 
@@ -133,7 +133,7 @@ def alarms(model, threshold: float, enough: float | None = None) -> tuple[list[s
 
     flagged, made = [], pages()
     checked = 0
-    with tempfile.TemporaryDirectory() as folder, one_worker(2) as pool:
+    with tempfile.TemporaryDirectory() as folder, worker_threads(2) as pool:
         paths = [Path(folder) / f"text-{i}.png" for i in range(len(made))]
         for (_, page), path in zip(made, paths):
             page.save(path)

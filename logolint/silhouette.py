@@ -653,9 +653,9 @@ def _search(groups: tuple, low: float, high: float, stop=None, seen: frozenset =
     region once and none whose key is in `seen`, in the images' order; None once `stop` is
     set. The second group is searched in a thread of its own: the keypoint stage and the
     classifier finish first, and the other core would wait for this stage alone."""
-    from logolint.workers import one_worker
+    from logolint.workers import worker_threads
 
-    with one_worker() as pool:
+    with worker_threads() as pool:
         later = pool.submit(_in_group, groups[1], low, high, stop, True, set(seen))
         first = _in_group(groups[0], low, high, stop, True, set(seen))
         second = later.result()

@@ -1,4 +1,4 @@
-"""A worker thread beside the caller's, for the detection stages that release the GIL."""
+"""Worker threads beside the caller's, for work that releases the GIL: detection's stages, training's page checks."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Iterator
 
 
 @contextlib.contextmanager
-def one_worker(count: int = 1) -> Iterator:
-    """A ThreadPoolExecutor of one thread (or `count`), shut down without waiting for it where
-    the block is interrupted: after Ctrl-C, the worker may wait for ever on an import lock that
+def worker_threads(count: int = 1) -> Iterator:
+    """A ThreadPoolExecutor of `count` threads, shut down without waiting for them where the
+    block is interrupted: after Ctrl-C, the worker may wait for ever on an import lock that
     the interrupt left held, and the run would hang instead of stopping (see start.leave). After
     any other error, or a block left early, the work not started is dropped and the work
     started is waited for, as the next image's work must not run beside it."""
