@@ -26,8 +26,11 @@ def test_there_are_manifests():
 def test_each_manifest_is_well_formed(path):
     manifest = _load(path)
     assert manifest["schema"] == "logolint-eval-manifest/1"
-    short = "Fewer than the rule asks: no unused brand was left" in path.read_text(encoding="utf-8")
-    assert len(manifest["brands"]) == 12 or (short and len(manifest["brands"]) >= 10)
+    text = path.read_text(encoding="utf-8")
+    # Sets 34 and 35 say so in an earlier wording; pick_holdout.py says how many it found.
+    short = "Fewer than the rule asks: no unused brand was left" in text
+    found = re.search(r"^# No unused brand was left in .*: only (\d+) brands of 12\.$", text, re.MULTILINE)
+    assert len(manifest["brands"]) == (int(found.group(1)) if found else 12) or (short and len(manifest["brands"]) >= 10)
     for brand in manifest["brands"]:
         assert brand["package"] in manifest["packages"], brand["id"]
         for side in ("old", "new"):
