@@ -404,8 +404,9 @@ def coarse_matches(model, grey) -> tuple[dict, int]:
 def finer_matches(model, image, grey, found: dict) -> dict:
     """`found`, with each label's match replaced where one of two more passes matched
     more: the image (RGB, as every image here; `grey` its "L" copy) at a finer scale
-    (verify.FINE_SIDE), and its colourfulness (verify.COLOURFUL_PASS); and where they
-    decide nothing, its closeness to the logo files' colours (verify.LOGO_COLOUR_PASS)."""
+    (verify.FINE_SIDE), and its colourfulness (verify.COLOURFUL_PASS) or, in an image
+    without colour, its contrast-equalised grey (verify.GREY_PASS); and where they decide
+    nothing, its closeness to the logo files' colours (verify.LOGO_COLOUR_PASS)."""
     import numpy as np
 
     from logolint import verify as geometry
@@ -418,8 +419,12 @@ def finer_matches(model, image, grey, found: dict) -> dict:
     rgb, rgb_scale = _scaled(image, geometry.IMAGE_SIDE)
     rgb = np.asarray(rgb)
     lightness = geometry.lightness(rgb)  # for both colour passes
-    if geometry.COLOURFUL_PASS:
-        passes.append((geometry.match_colourful(refs, rgb, lightness), rgb_scale))
+    colour = geometry.colourfulness(rgb)
+    if geometry.COLOURFUL_PASS and colour is not None:
+        passes.append((geometry.match_colourful(refs, colour, lightness), rgb_scale))
+    elif geometry.GREY_PASS and colour is None and max(rgb.shape[:2]) > geometry.SMALL_SIDE:
+        small = np.asarray(_scaled(grey, geometry.IMAGE_SIDE)[0])
+        passes.append((geometry.match_equalised(refs, small), rgb_scale))
     for matches, scale in passes:
         found = geometry.better(found, _in_image(matches, scale, image.size))
     shapes = model.silhouettes()
