@@ -169,7 +169,7 @@ def test_a_colourful_logo_as_light_as_its_page_is_matched_in_colourfulness(verif
 
 
 def dim(mark: Image.Image, width: int = 280) -> Image.Image:
-    """The mark in one dark grey on a smooth grey page, 20-37 levels apart: a few of its
+    """The mark in one dark grey on a smooth grey page, 16-32 levels lighter: a few of its
     keypoints pass the first pass's ratio test, too few to place it."""
     pixels = np.asarray(mark).copy()
     pixels[..., :3] = 96
