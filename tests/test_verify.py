@@ -159,13 +159,19 @@ def test_a_colourful_logo_as_light_as_its_page_is_matched_in_colourfulness(verif
     page = Image.new("RGB", (768, 512), (128, 128, 128))
     placed = recoloured.resize((400, 167), Image.LANCZOS)
     page.paste(placed, (150, 150), placed)
-    found = verify.verdict(keypoint_matches(verifying_model, page), ("old",))
+    found_only_with(verifying_model, monkeypatch, page, mark, (150, 150, 550, 317), "COLOURFUL_PASS")
+
+
+def found_only_with(model, monkeypatch, image: Image.Image, mark: Image.Image, box, switch: str) -> None:
+    """The old mark is found in `image` at `box`, and not without the pass `switch`; the new
+    one is not found old."""
+    found = verify.verdict(keypoint_matches(model, image), ("old",))
     if mark is NEW:
         assert found is None or found.label == "new"
         return
-    assert found is not None and found.label == "old" and iou(found.box, (150, 150, 550, 317)) > 0.8
-    monkeypatch.setattr(verify, "COLOURFUL_PASS", False)
-    assert verify.verdict(keypoint_matches(verifying_model, page), ("old",)) is None
+    assert found is not None and found.label == "old" and iou(found.box, box) > 0.8
+    monkeypatch.setattr(verify, switch, False)
+    assert verify.verdict(keypoint_matches(model, image), ("old",)) is None
 
 
 def dim(mark: Image.Image, width: int = 280) -> Image.Image:
@@ -184,13 +190,7 @@ def dim(mark: Image.Image, width: int = 280) -> Image.Image:
 def test_a_dim_logo_in_a_grey_image_is_matched_after_contrast_equalisation(verifying_model, monkeypatch, mark):
     image = dim(mark)
     assert verify.colourfulness(np.asarray(image)) is None and max(image.size) > verify.SMALL_SIDE
-    found = verify.verdict(keypoint_matches(verifying_model, image), ("old",))
-    if mark is NEW:
-        assert found is None or found.label == "new"
-        return
-    assert found is not None and found.label == "old" and iou(found.box, (300, 300, 580, 417)) > 0.8
-    monkeypatch.setattr(verify, "GREY_PASS", False)
-    assert verify.verdict(keypoint_matches(verifying_model, image), ("old",)) is None
+    found_only_with(verifying_model, monkeypatch, image, mark, (300, 300, 580, 417), "GREY_PASS")
 
 
 @pytest.mark.parametrize("image, passes", [(scene(OLD), 1), (scene(NEW), 1), (big_page(None), 1),
