@@ -385,25 +385,21 @@ def _to_image(box: Box, scale: float, size: tuple[int, int]) -> Box:
     return tuple(min(limit, round(v / scale)) for v, limit in zip(box, size * 2))
 
 
-def coarse_matches(model, grey) -> tuple[dict, int]:
-    """Per label, the reference logo found in place with the most keypoints in the
-    image (`grey`, its "L" copy; a verify.Match, its box in the image's pixels), and the
-    most correspondences one reference drawing had; {} for a model without references."""
-    refs = model.references()
-    if not refs:
-        return {}, 0
-    import numpy as np
-
+def coarse_matches(model, small, scale: float, size: tuple[int, int]) -> tuple[dict, int]:
+    """Per label, the reference logo found in place with the most keypoints in `small`
+    (the image's "L" copy at verify.IMAGE_SIDE at most, `scale` times the image of `size`;
+    a verify.Match, its box in the image's pixels), and the most correspondences one
+    reference drawing had."""
     from logolint import verify as geometry
 
-    small, scale = _scaled(grey, geometry.IMAGE_SIDE)
-    found, correspondences = geometry.match(refs, np.asarray(small))
-    return _in_image(found, scale, grey.size), correspondences
+    found, correspondences = geometry.match(model.references(), small)
+    return _in_image(found, scale, size), correspondences
 
 
-def finer_matches(model, image, grey, found: dict) -> dict:
+def finer_matches(model, image, grey, small, found: dict) -> dict:
     """`found`, with each label's match replaced where one of two more passes matched
-    more: the image (RGB, as every image here; `grey` its "L" copy) at a finer scale
+    more: the image (RGB, as every image here; `grey` its "L" copy, `small` that copy as
+    the first pass matched it) at a finer scale
     (verify.FINE_SIDE), and its colourfulness (verify.COLOURFUL_PASS) or, in an image
     without colour, its contrast-equalised grey (verify.GREY_PASS); and where they decide
     nothing, its closeness to the logo files' colours (verify.LOGO_COLOUR_PASS)."""
@@ -423,7 +419,6 @@ def finer_matches(model, image, grey, found: dict) -> dict:
     if geometry.COLOURFUL_PASS and colour is not None:
         passes.append((geometry.match_colourful(refs, colour, lightness), rgb_scale))
     elif geometry.GREY_PASS and colour is None and max(rgb.shape[:2]) > geometry.SMALL_SIDE:
-        small = np.asarray(_scaled(grey, geometry.IMAGE_SIDE)[0])
         passes.append((geometry.match_equalised(refs, small), rgb_scale))
     for matches, scale in passes:
         found = geometry.better(found, _in_image(matches, scale, image.size))
@@ -440,7 +435,7 @@ def _worth_finer(model, image, found: dict, correspondences: int) -> bool:
     from logolint import verify
 
     return ((correspondences >= verify.FINE_CORRESPONDENCES or max(image.size) <= verify.FINE_ANYWAY_SIDE)
-            and bool(model.references()) and verify.verdict(found, model.info.old_labels) is None)
+            and verify.verdict(found, model.info.old_labels) is None)
 
 
 def _in_image(found: dict, scale: float, size: tuple[int, int]) -> dict:
@@ -481,11 +476,20 @@ def outline_match(model, image, stop=None, shrunk: Shrunk | None = None):
 
 def keypoint_matches(model, image) -> dict:
     """The first keypoint pass and, where it decides nothing but some reference
-    keypoints did match (or the image is small), the finer passes (finer_matches)."""
+    keypoints did match (or the image is small), the finer passes (finer_matches); {} for
+    a model without references."""
+    if not model.references():
+        return {}
+    import numpy as np
+
+    from logolint import verify
+
     grey = image.convert("L")  # once for every keypoint pass
-    matches, correspondences = coarse_matches(model, grey)
+    small, scale = _scaled(grey, verify.IMAGE_SIDE)
+    small = np.asarray(small)
+    matches, correspondences = coarse_matches(model, small, scale, image.size)
     if _worth_finer(model, image, matches, correspondences):
-        matches = finer_matches(model, image, grey, matches)
+        matches = finer_matches(model, image, grey, small, matches)
     return matches
 
 
