@@ -8,7 +8,7 @@ import hashlib
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from logolint import __version__
 from logolint.baseline import accept
@@ -21,6 +21,9 @@ from logolint.model import finite_number
 from logolint.paths import collect, holds_git, real, repository_root
 from logolint.results import Report, Result, repo_relative
 from logolint.shard import Shard
+
+if TYPE_CHECKING:
+    from logolint.revision import Revision
 
 SCORE_DIGITS = 4  # scores are kept, cached and compared with the threshold rounded to this
 PLAIN = "plain"  # in the cache key of runs without localisation
@@ -181,11 +184,11 @@ def _fonts(data: bytes) -> str:
 
 
 def check_file(path: str, model, threshold: float, cache: ResultCache | None = None,
-               localise: bool = True) -> Result:
-    """Score one file. Any failure of the file becomes a Result with `error` set; a
-    ModelError (a model that cannot judge any file) is raised."""
+               localise: bool = True, read: Callable[[str], bytes] = read_file) -> Result:
+    """Score one file, its bytes got by `read`. Any failure of the file becomes a Result
+    with `error` set; a ModelError (a model that cannot judge any file) is raised."""
     try:
-        data = read_file(path)
+        data = read(path)
     except ImageError as exc:
         return Result(path, None, False, error=str(exc))
     sha256 = hashlib.sha256(data).hexdigest()
@@ -218,19 +221,23 @@ def resolve_threshold(config: Config, model, override: float | None = None) -> f
 def check_paths(
     paths: list[str], config: Config, model, threshold: float | None = None,
     cache: ResultCache | None = None, on_result: Callable[[Result, int, int], None] | None = None,
-    shard: Shard | None = None,
+    shard: Shard | None = None, revision: Revision | None = None,
 ) -> Report:
-    """Check every file under `paths` (only `shard`'s part of them, if given);
-    `on_result(result, done, total)` follows progress."""
+    """Check every file under `paths` (only `shard`'s part of them, if given), as the
+    working tree has them or as `revision` does; `on_result(result, done, total)` follows
+    progress."""
     threshold = resolve_threshold(config, model, threshold)
-    files = collect(paths, config.exclude, config.root)
+    if revision is None:
+        files, read = collect(paths, config.exclude, config.root), read_file
+    else:
+        files, read = revision.collect(paths, config.exclude, config.root), revision.read
     root = str(_root(paths))
     if shard is not None:
         files = shard.select(files, lambda path: repo_relative(path, root) or os.path.abspath(path))
     model = with_old_labels(model, config.old_labels)
     results = []
     for path in files:
-        results.append(accept(check_file(path, model, threshold, cache, config.localise), config.allowed))
+        results.append(accept(check_file(path, model, threshold, cache, config.localise, read), config.allowed))
         if on_result:
             on_result(results[-1], len(results), len(files))
     results = tuple(results)

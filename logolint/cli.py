@@ -114,6 +114,9 @@ def _parser() -> argparse.ArgumentParser:
                             "that is unset or relative)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--shard", type=_shard, metavar="I/N", help="check only part I of N (for CI matrix jobs)")
+    check.add_argument("--revision", metavar="REV",
+                       help="check the files as git commit REV (a branch, tag or commit) has them, not the working "
+                            "tree; the hook sets it where pre-commit passes the commits being pushed")
     check.add_argument("--write-baseline", metavar="FILE",
                        help="accept every current finding: add their content hashes to FILE (created if missing; "
                             "its entries kept)")
@@ -375,13 +378,20 @@ def _check(args: argparse.Namespace) -> int:
                             "brand, so this hook would pass your old logo. Train yours with `logolint train` and "
                             f"name it in {shown(config_home(config)[0])} (model: ...)")
     kept = _kept_entries(args.write_baseline) if args.write_baseline else {}  # a broken one refused before the work
+    revision = None
+    if args.revision is not None:
+        from logolint.revision import Revision
+
+        revision = Revision(args.revision, args.paths[0] if args.paths else ".")
     model = _model(args, config)
     console.detail(f"model {printable(str(model.path))} (sha256 {model.sha256[:12]})")
+    if revision:
+        console.detail(f"files as {printable(revision.name)} has them (commit {revision.commit[:12]})")
     cache, unusable = (None, None) if args.no_cache else result_cache(args.cache_dir)
     if unusable:
         console.warn(f"logolint: warning: {unusable}")
     with console.progress() as line:
-        report = check_paths(args.paths, config, model, args.threshold, cache, shard=args.shard,
+        report = check_paths(args.paths, config, model, args.threshold, cache, shard=args.shard, revision=revision,
                              on_result=_follow(console, line, resolve_threshold(config, model, args.threshold)))
     if cache:
         pruned = cache.prune()
@@ -419,7 +429,8 @@ def _check(args: argparse.Namespace) -> int:
 
         first = printable(report.findings[0].path)
         first = shlex.quote(f"./{first}" if first.startswith("-") else first)  # not read as an option
-        console.info(f"logolint: see why with `logolint explain {first}`; "
+        checked_out = f" (as checked out; this check read commit {revision.commit[:12]})" if revision else ""
+        console.info(f"logolint: see why with `logolint explain {first}`{checked_out}; "
                      "a file kept on purpose (a press kit, a legacy page) is accepted by a baseline "
                      "(`logolint check --write-baseline .logolint-baseline.txt`) or the config's `allow:`")
     if name == "github" and (problem := write_step_summary(report)):
@@ -742,6 +753,11 @@ def hook(argv: Sequence[str] | None = None) -> int:
         print("logolint-hook: error: no file to check among the arguments (pre-commit passes them last; "
               "with always_run: true or pass_filenames: false it passes none: leave those out)", file=sys.stderr)
         return EXIT_USAGE
+    pushed = os.environ.get("PRE_COMMIT_TO_REF")
+    if pushed and not any(option == "--revision" or option.startswith("--revision=") for option in options):
+        # At pre-push (and `pre-commit run --from-ref --to-ref`), pre-commit names the files
+        # the commits change but leaves them as checked out: check what the commits hold.
+        options = [*options, "--revision", pushed]
     return main(["check", "--hook", *options, "--", *files])
 
 

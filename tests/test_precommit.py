@@ -47,11 +47,11 @@ def _configured(repo: Path) -> None:
     (repo / ".logolint.yaml").write_text("model: brand/model.tflite\n")
 
 
-def _try_repo(repo: Path, home: Path, hook_repo: Path) -> subprocess.CompletedProcess:
+def _try_repo(repo: Path, home: Path, hook_repo: Path, *options: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
     env.pop("GITHUB_ACTIONS", None)
     return subprocess.run(
-        [*PRE_COMMIT, "try-repo", str(hook_repo), "logolint", "--verbose"],
+        [*PRE_COMMIT, "try-repo", str(hook_repo), "logolint", "--verbose", *options],
         cwd=repo, env=env, capture_output=True, text=True, timeout=900,
     )
 
@@ -101,6 +101,30 @@ def test_hook_checks_every_image_kind_and_reads_option_like_names_as_files(repo:
         assert f"\n{name}: old logo (" in done.stdout, done.stdout
     assert "4 images checked, 3 with the old logo" in done.stdout
     assert not (repo / "accepted.png").exists()
+
+
+def test_at_pre_push_the_hook_checks_the_commits_being_pushed(repo: Path, pre_commit_home: Path, hook_repo: Path):
+    """pre-commit names the files the pushed commits change but leaves the working tree as
+    the index has it (it only stashes unstaged changes): an old logo committed, then
+    replaced in the index without a commit, still blocks the push; one committed away
+    passes though the index has it back."""
+    _configured(repo)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "model")
+    commits = [git(repo, "rev-parse", "HEAD").strip()]
+    for banner in ("old-banner.jpg", "new-banner.jpg"):
+        shutil.copyfile(EXAMPLES / banner, repo / "banner.jpg")
+        git(repo, "add", "banner.jpg")
+        git(repo, "commit", "-qm", banner)
+        commits.append(git(repo, "rev-parse", "HEAD").strip())
+    staged = {1: "new-banner.jpg", 2: "old-banner.jpg"}  # in the index, each the other banner
+    for pushed, expected, summary in ((1, 1, "1 with the old logo"), (2, 0, "0 with the old logo")):
+        shutil.copyfile(EXAMPLES / staged[pushed], repo / "banner.jpg")
+        git(repo, "add", "banner.jpg")
+        done = _try_repo(repo, pre_commit_home, hook_repo, "--hook-stage", "pre-push",
+                         "--from-ref", commits[pushed - 1], "--to-ref", commits[pushed])
+        assert done.returncode == expected, done.stdout + done.stderr
+        assert f"1 image checked, {summary}" in done.stdout, done.stdout
 
 
 def _fingerprint(repo: Path) -> dict[str, tuple[str, int, int]]:

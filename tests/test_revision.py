@@ -1,0 +1,147 @@
+"""`check --revision`: the files as a commit has them, whatever the working tree holds."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, git, run_cli
+
+
+def _results(capsys) -> dict[str, tuple[bool, str | None]]:
+    report = json.loads(capsys.readouterr().out)
+    return {result["path"]: (result["flagged"], result["error"]) for result in report["results"]}
+
+
+@pytest.fixture
+def pushed(repo: Path, monkeypatch) -> Path:
+    """A commit holding the old logo and a new one, whose working tree has since swapped
+    the old logo for the new, deleted the new one and added an untracked old logo."""
+    (repo / "assets").mkdir()
+    shutil.copyfile(EXAMPLES / "old-logo.png", repo / "assets" / "logo.png")
+    shutil.copyfile(EXAMPLES / "new-logo.png", repo / "assets" / "new.png")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "logos")
+    shutil.copyfile(EXAMPLES / "new-logo.png", repo / "assets" / "logo.png")
+    (repo / "assets" / "new.png").unlink()
+    shutil.copyfile(EXAMPLES / "old-logo.png", repo / "assets" / "untracked.png")
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def test_files_are_read_as_the_commit_has_them(pushed: Path, capsys):
+    assert run_cli("check", "--no-cache", "--format", "json", "assets") == 1
+    assert _results(capsys) == {"assets/logo.png": (False, None), "assets/untracked.png": (True, None)}
+
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "assets") == 1
+    assert _results(capsys) == {"assets/logo.png": (True, None), "assets/new.png": (False, None)}
+
+
+def test_a_later_commit_that_drops_the_old_logo_passes(pushed: Path, capsys):
+    git(pushed, "add", "-A", "assets/logo.png", "assets/new.png")
+    git(pushed, "commit", "-qm", "new logo")
+    shutil.copyfile(EXAMPLES / "old-logo.png", pushed / "assets" / "logo.png")  # not committed
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "assets/logo.png") == 0
+    assert _results(capsys) == {"assets/logo.png": (False, None)}
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD~1", "assets/logo.png") == 1
+    assert _results(capsys) == {"assets/logo.png": (True, None)}
+
+
+def test_a_named_file_the_commit_does_not_hold_is_left_out(pushed: Path, capsys):
+    """It does not land with the commit: nothing to check, not a file that could not be."""
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD",
+                   "assets/untracked.png", "assets/logo.png") == 1
+    assert _results(capsys) == {"assets/logo.png": (True, None)}
+
+
+def test_paths_are_named_from_the_current_folder_and_the_config_excludes(pushed: Path, capsys, monkeypatch):
+    (pushed / "assets" / ".logolint.yaml").write_text("exclude: [new.png]\n")
+    monkeypatch.chdir(pushed / "assets")
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD") == 1
+    assert _results(capsys) == {"logo.png": (True, None)}
+
+
+def test_odd_names_are_read_literally(repo: Path, capsys, monkeypatch):
+    """A name git would read as a pattern or an option, or with a line break, is that file."""
+    names = ["[a].png", "*.png", "-x.png", "line\nbreak.png", "space d.png"]
+    for name in names:
+        shutil.copyfile(EXAMPLES / "old-logo.png", repo / name)
+    shutil.copyfile(EXAMPLES / "new-logo.png", repo / "a.png")  # what [a].png would match as a pattern
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "odd")
+    for name in names:
+        (repo / name).unlink()
+    monkeypatch.chdir(repo)
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "--", *names) == 1
+    assert _results(capsys) == {name: (True, None) for name in names}
+
+
+def test_links_and_submodules_in_the_commit_are_reported_when_named_and_skipped_in_folders(repo: Path, capsys,
+                                                                                        monkeypatch):
+    (repo / "assets").mkdir()
+    shutil.copyfile(EXAMPLES / "old-logo.png", repo / "assets" / "logo.png")
+    os.symlink("logo.png", repo / "assets" / "link.png")
+    inner = repo / "assets" / "sub.png"  # a submodule named like an image
+    inner.mkdir()
+    git(inner, "init", "-q")
+    git(inner, "commit", "-q", "--allow-empty", "-m", "inner")
+    git(repo, "add", "assets/logo.png", "assets/link.png", "assets/sub.png")
+    git(repo, "commit", "-qm", "link")
+    monkeypatch.chdir(repo)
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "assets") == 1
+    assert _results(capsys) == {"assets/logo.png": (True, None)}
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD",
+                   "assets/link.png", "assets/sub.png") == 1
+    assert _results(capsys) == {"assets/link.png": (False, "a symbolic link in HEAD, not an image"),
+                                "assets/sub.png": (False, "a submodule in HEAD, not an image")}
+
+
+def test_the_repositorys_smudge_filters_apply_as_for_a_checkout(repo: Path, capsys, monkeypatch):
+    """Git LFS keeps a pointer in the commit and the image in its store; a smudge filter
+    (here one that stores the image as base64) gives the file a checkout would write."""
+    git(repo, "config", "filter.b64.clean", "base64")
+    git(repo, "config", "filter.b64.smudge", "base64 -d")
+    (repo / ".gitattributes").write_text("*.png filter=b64\n")
+    shutil.copyfile(EXAMPLES / "old-logo.png", repo / "logo.png")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "filtered")
+    assert git(repo, "cat-file", "-p", "HEAD:logo.png").startswith("iVBOR")  # the commit holds base64 text
+    (repo / "logo.png").unlink()
+    monkeypatch.chdir(repo)
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "logo.png") == 1
+    assert _results(capsys) == {"logo.png": (True, None)}
+
+
+def test_a_failing_smudge_filter_is_reported_per_file(repo: Path, capsys, monkeypatch):
+    shutil.copyfile(EXAMPLES / "old-logo.png", repo / "logo.png")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "logo")
+    git(repo, "config", "filter.broken.smudge", "false")
+    git(repo, "config", "filter.broken.required", "true")
+    (repo / ".gitattributes").write_text("*.png filter=broken\n")
+    monkeypatch.chdir(repo)
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "logo.png") == 1
+    ((path, (flagged, error)),) = _results(capsys).items()
+    assert path == "logo.png" and not flagged and error.startswith("cannot read it from HEAD: ")
+
+
+@pytest.mark.parametrize(("revision", "where", "message"), [
+    ("no-such-branch", ".", "--revision: no commit named 'no-such-branch' in the repository at "),
+    ("--all", ".", "--revision: '--all' does not name a commit"),
+    ("HEAD", "assets ..", "--revision: .. is not in the repository at "),  # the first path's
+])
+def test_bad_revisions_and_paths_outside_the_repository_are_usage_errors(pushed: Path, capsys, revision, where,
+                                                                         message):
+    assert run_cli("check", "--no-cache", f"--revision={revision}", *where.split()) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_outside_a_repository_it_says_so(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copyfile(EXAMPLES / "old-logo.png", tmp_path / "logo.png")
+    assert run_cli("check", "--no-cache", "--revision", "HEAD", "logo.png") == 2
+    assert "--revision needs a git repository at " in capsys.readouterr().err
