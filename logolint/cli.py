@@ -160,6 +160,8 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--config", type=_named, help="config file (default: .logolint.yaml found upward)")
     explain.add_argument("--model", type=_named, help="a .tflite model (default: config, then the demo model)")
     explain.add_argument("--threshold", type=_threshold, help="old-logo confidence that fails")
+    explain.add_argument("--revision", metavar="REV", help="explain the image as git commit REV has it, not the "
+                                                           "working tree (as `check --revision` read it)")
     _localise_flag(explain)
 
     init = sub.add_parser("init", help="write .logolint.yaml; print the pre-commit and workflow snippets")
@@ -429,8 +431,8 @@ def _check(args: argparse.Namespace) -> int:
 
         first = printable(report.findings[0].path)
         first = shlex.quote(f"./{first}" if first.startswith("-") else first)  # not read as an option
-        checked_out = f" (as checked out; this check read commit {revision.commit[:12]})" if revision else ""
-        console.info(f"logolint: see why with `logolint explain {first}`{checked_out}; "
+        as_pushed = f"--revision {revision.commit[:12]} " if revision else ""
+        console.info(f"logolint: see why with `logolint explain {as_pushed}{first}`; "
                      "a file kept on purpose (a press kit, a legacy page) is accepted by a baseline "
                      "(`logolint check --write-baseline .logolint-baseline.txt`) or the config's `allow:`")
     if name == "github" and (problem := write_step_summary(report)):
@@ -633,9 +635,22 @@ def _explain(args: argparse.Namespace) -> int:
     config = _load_config(args)
     from logolint.paths import reachable
 
-    reachable(args.image)  # a usage error where `check` has one
-    if os.path.isdir(args.image):
-        raise ConfigError(f"{args.image} is a folder: explain takes one image (check takes folders)")
+    from logolint.imaging import read_file
+
+    read = read_file
+    if args.revision is not None:
+        from logolint.revision import Revision
+
+        revision = Revision(args.revision, args.image)
+        found = revision.collect([args.image], (), config.root)
+        if found != [args.image]:
+            raise ConfigError(f"{args.image} is not a file in {args.revision}"
+                              + (": it is a folder there; explain takes one image (check takes folders)" if found else ""))
+        read = revision.read
+    else:
+        reachable(args.image)  # a usage error where `check` has one
+        if os.path.isdir(args.image):
+            raise ConfigError(f"{args.image} is a folder: explain takes one image (check takes folders)")
     if args.output is not None:
         from logolint.explain import overlay_path_problem
 
@@ -651,7 +666,7 @@ def _explain(args: argparse.Namespace) -> int:
         return EXIT_OK
     model = _model(args, config)
     try:
-        explanation = explain(args.image, config, model, args.threshold)
+        explanation = explain(args.image, config, model, args.threshold, read)
     except ImageError as exc:  # reported as `check` reports it, and failing as it would
         console.out.write(f"{printable(args.image)}: not checked: {printable(str(exc))}\n")
         return EXIT_FINDINGS if config.unreadable == "fail" else EXIT_OK

@@ -62,13 +62,15 @@ def _fires(view: Detection, threshold: float) -> bool:
     return round(view.score, SCORE_DIGITS) >= threshold  # as `check` compares a score
 
 
-def explain(path: str, config: Config, model, threshold: float | None = None) -> Explanation:
-    """Score every view of one image as `check` would, with the same settings. In a file
-    of several images (see check.highest) the one `check` scores the file by is
-    explained; raises ImageError where `check` would report the file not checked."""
+def explain(path: str, config: Config, model, threshold: float | None = None,
+            read: Callable[[str], bytes] = read_file) -> Explanation:
+    """Score every view of one image (its bytes got by `read`) as `check` would, with the
+    same settings. In a file of several images (see check.highest) the one `check` scores
+    the file by is explained; raises ImageError where `check` would report the file not
+    checked."""
     threshold = resolve_threshold(config, model, threshold)
     model = with_old_labels(model, config.old_labels)
-    data = read_file(path)
+    data = read(path)
     side = analysed_side(model, config.localise)
     loaded = load_image(path, data, side=side, partial=True, tiled=config.localise)
 

@@ -49,8 +49,9 @@ class Revision:
         folder = Path(os.path.abspath(where))
         while not folder.is_dir() and folder != folder.parent:
             folder = folder.parent
-        self.top = Path(os.fsdecode(_git(["rev-parse", "--show-toplevel"], folder,
-                                         f"--revision needs a git repository at {folder}")).rstrip("\n"))
+        self.top = Path(os.path.realpath(os.fsdecode(_git(["rev-parse", "--show-toplevel"], folder,
+                                                          f"--revision needs a git repository at {folder}")
+                                                     ).rstrip("\n")))
         try:
             found = _git(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], self.top, "--revision")
         except ConfigError:
@@ -65,6 +66,7 @@ class Revision:
         does not land with it."""
         excluder = Excluder(exclude, root)
         found: list[str] = []
+        seen: set[str] = set()  # one file named two ways (a.png, ./a.png) is checked once, as first named
         for name in paths:
             inside = self._from_top(name)
             if inside is None:
@@ -76,7 +78,8 @@ class Revision:
                     shown = str(Path(name, os.path.relpath(entry.path, inside or ".")))
                     if entry.mode in (_LINK, _SUBMODULE) or not is_image_path(shown):
                         continue
-                if not excluder.excluded(Path(shown)) and shown not in self._entries:
+                if entry.path not in seen and not excluder.excluded(Path(shown)):
+                    seen.add(entry.path)
                     self._entries[shown] = entry
                     found.append(shown)
         return found
@@ -111,8 +114,10 @@ class Revision:
 
     def _from_top(self, name: str) -> str | None:
         """`name` from the repository's top, as git names paths ("" for the top itself);
-        None outside it."""
-        inside = os.path.relpath(os.path.abspath(name), self.top)
+        None outside it. Its folder is taken through links, as git's top is (a checkout
+        reached through a linked folder), but not the file, which may be a link itself."""
+        folder, file = os.path.split(os.path.abspath(name))
+        inside = os.path.relpath(os.path.join(os.path.realpath(folder), file), self.top)
         if inside == ".":
             return ""
         if inside == ".." or inside.startswith(".." + os.sep):

@@ -125,6 +125,10 @@ def test_at_pre_push_the_hook_checks_the_commits_being_pushed(repo: Path, pre_co
                          "--from-ref", commits[pushed - 1], "--to-ref", commits[pushed])
         assert done.returncode == expected, done.stdout + done.stderr
         assert f"1 image checked, {summary}" in done.stdout, done.stdout
+    # The blocked push's next step explains the file as the pushed commit has it.
+    assert f"logolint explain --revision {commits[1][:12]} banner.jpg" in _try_repo(
+        repo, pre_commit_home, hook_repo, "--hook-stage", "pre-push", "--from-ref", commits[0],
+        "--to-ref", commits[1]).stdout
 
 
 def _fingerprint(repo: Path) -> dict[str, tuple[str, int, int]]:

@@ -51,6 +51,17 @@ def test_a_later_commit_that_drops_the_old_logo_passes(pushed: Path, capsys):
     assert _results(capsys) == {"assets/logo.png": (True, None)}
 
 
+def test_explain_reads_the_image_as_the_commit_has_it(pushed: Path, capsys):
+    assert run_cli("explain", "-q", "--revision", "HEAD", "assets/logo.png") == 1
+    assert capsys.readouterr().out.startswith("assets/logo.png: old logo (")
+    assert run_cli("explain", "-q", "assets/logo.png") == 0
+    assert capsys.readouterr().out.startswith("assets/logo.png: no old logo (")
+    assert run_cli("explain", "--revision", "HEAD", "assets/untracked.png") == 2
+    assert "assets/untracked.png is not a file in HEAD\n" in capsys.readouterr().err
+    assert run_cli("explain", "--revision", "HEAD", "assets") == 2
+    assert "assets is not a file in HEAD: it is a folder there" in capsys.readouterr().err
+
+
 def test_a_named_file_the_commit_does_not_hold_is_left_out(pushed: Path, capsys):
     """It does not land with the commit: nothing to check, not a file that could not be."""
     assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD",
@@ -62,6 +73,15 @@ def test_paths_are_named_from_the_current_folder_and_the_config_excludes(pushed:
     (pushed / "assets" / ".logolint.yaml").write_text("exclude: [new.png]\n")
     monkeypatch.chdir(pushed / "assets")
     assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD") == 1
+    assert _results(capsys) == {"logo.png": (True, None)}
+
+
+def test_a_repository_reached_through_a_linked_folder_and_a_file_named_twice(pushed: Path, capsys, monkeypatch):
+    link = pushed.parent / "linked"
+    os.symlink(pushed, link)
+    monkeypatch.chdir(link / "assets")
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "logo.png", "./logo.png",
+                   str(link / "assets" / "logo.png")) == 1
     assert _results(capsys) == {"logo.png": (True, None)}
 
 
