@@ -92,10 +92,13 @@ class Revision:
             raise ImageError(f"a symbolic link in {self.name}, not an image")
         if entry.mode == _SUBMODULE:
             raise ImageError(f"a submodule in {self.name}, not an image")
+        import tempfile
         import threading
 
-        with subprocess.Popen(["git", "cat-file", "--filters", f"--path={entry.path}", entry.oid], cwd=self.top,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) as git:
+        # stderr to a file: a chatty filter filling a pipe no one reads would stall the read.
+        with tempfile.TemporaryFile() as errors, subprocess.Popen(
+                ["git", "cat-file", "--filters", f"--path={entry.path}", entry.oid], cwd=self.top,
+                stdout=subprocess.PIPE, stderr=errors) as git:
             timer = threading.Timer(GIT_SECONDS, git.kill)
             timer.start()
             try:
@@ -103,10 +106,11 @@ class Revision:
                 if len(data) > MAX_FILE_BYTES:
                     git.kill()
                     raise ImageError(f"file too large (over {MAX_FILE_BYTES:,} bytes)")
-                problem = git.stderr.read().decode("utf-8", "replace").strip().splitlines()
                 code = git.wait()
             finally:
                 timer.cancel()
+            errors.seek(0)
+            problem = errors.read(64 * 1024).decode("utf-8", "replace").strip().splitlines()
         if code:
             why = problem[-1] if problem else f"git stopped (exit code {code})"
             raise ImageError(f"cannot read it from {self.name}: {why}")

@@ -149,6 +149,24 @@ def test_a_failing_smudge_filter_is_reported_per_file(repo: Path, capsys, monkey
     assert path == "logo.png" and not flagged and error.startswith("cannot read it from HEAD: ")
 
 
+def test_a_filter_that_writes_much_to_stderr_does_not_stall_the_read(repo: Path, capsys, monkeypatch):
+    shutil.copyfile(EXAMPLES / "old-logo.png", repo / "logo.png")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "logo")
+    git(repo, "config", "filter.chatty.smudge", "head -c 300000 /dev/zero >&2; cat")  # more than a pipe holds
+    (repo / ".gitattributes").write_text("*.png filter=chatty\n")
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr("logolint.revision.GIT_SECONDS", 20)
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "logo.png") == 1
+    assert _results(capsys) == {"logo.png": (True, None)}
+
+
+def test_a_file_too_large_in_the_commit_is_not_read_whole(pushed: Path, capsys, monkeypatch):
+    monkeypatch.setattr("logolint.revision.MAX_FILE_BYTES", 1000)
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "assets/logo.png") == 1
+    assert _results(capsys) == {"assets/logo.png": (False, "file too large (over 1,000 bytes)")}
+
+
 @pytest.mark.parametrize(("revision", "where", "message"), [
     ("no-such-branch", ".", "--revision: no commit named 'no-such-branch' in the repository at "),
     ("--all", ".", "--revision: '--all' does not name a commit"),
