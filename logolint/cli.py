@@ -633,9 +633,8 @@ def _explain(args: argparse.Namespace) -> int:
     _one_blas_thread()
     console = _console(args)
     config = _load_config(args)
-    from logolint.paths import reachable
-
     from logolint.imaging import read_file
+    from logolint.paths import reachable
 
     read = read_file
     if args.revision is not None:
