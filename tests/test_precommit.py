@@ -47,11 +47,11 @@ def _configured(repo: Path) -> None:
     (repo / ".logolint.yaml").write_text("model: brand/model.tflite\n")
 
 
-def _try_repo(repo: Path, home: Path, hook_repo: Path, *options: str) -> subprocess.CompletedProcess:
+def _try_repo(repo: Path, home: Path, hook_repo: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
     env.pop("GITHUB_ACTIONS", None)
     return subprocess.run(
-        [*PRE_COMMIT, "try-repo", str(hook_repo), "logolint", "--verbose", *options],
+        [*PRE_COMMIT, "try-repo", str(hook_repo), "logolint", "--verbose"],
         cwd=repo, env=env, capture_output=True, text=True, timeout=900,
     )
 
@@ -101,34 +101,6 @@ def test_hook_checks_every_image_kind_and_reads_option_like_names_as_files(repo:
         assert f"\n{name}: old logo (" in done.stdout, done.stdout
     assert "4 images checked, 3 with the old logo" in done.stdout
     assert not (repo / "accepted.png").exists()
-
-
-def test_at_pre_push_the_hook_checks_the_commits_being_pushed(repo: Path, pre_commit_home: Path, hook_repo: Path):
-    """pre-commit names the files the pushed commits change but leaves the working tree as
-    the index has it (it only stashes unstaged changes): an old logo committed, then
-    replaced in the index without a commit, still blocks the push; one committed away
-    passes though the index has it back."""
-    _configured(repo)
-    git(repo, "add", ".")
-    git(repo, "commit", "-qm", "model")
-    commits = [git(repo, "rev-parse", "HEAD").strip()]
-    for banner in ("old-banner.jpg", "new-banner.jpg"):
-        shutil.copyfile(EXAMPLES / banner, repo / "banner.jpg")
-        git(repo, "add", "banner.jpg")
-        git(repo, "commit", "-qm", banner)
-        commits.append(git(repo, "rev-parse", "HEAD").strip())
-    staged = {1: "new-banner.jpg", 2: "old-banner.jpg"}  # in the index, each the other banner
-    for pushed, expected, summary in ((1, 1, "1 with the old logo"), (2, 0, "0 with the old logo")):
-        shutil.copyfile(EXAMPLES / staged[pushed], repo / "banner.jpg")
-        git(repo, "add", "banner.jpg")
-        done = _try_repo(repo, pre_commit_home, hook_repo, "--hook-stage", "pre-push",
-                         "--from-ref", commits[pushed - 1], "--to-ref", commits[pushed])
-        assert done.returncode == expected, done.stdout + done.stderr
-        assert f"1 image checked, {summary}" in done.stdout, done.stdout
-    # The blocked push's next step explains the file as the pushed commit has it.
-    assert f"logolint explain --revision {commits[1][:12]} banner.jpg" in _try_repo(
-        repo, pre_commit_home, hook_repo, "--hook-stage", "pre-push", "--from-ref", commits[0],
-        "--to-ref", commits[1]).stdout
 
 
 def _fingerprint(repo: Path) -> dict[str, tuple[str, int, int]]:
@@ -201,3 +173,50 @@ def test_the_readmes_local_hook_runs_the_installed_logolint(repo: Path, pre_comm
                           timeout=600)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "old.PNG: old logo (" in done.stdout and "2 images checked, 1 with the old logo" in done.stdout
+
+
+def test_a_real_push_runs_the_installed_pre_push_hook_on_the_pushed_commit(repo: Path, pre_commit_home: Path,
+                                                                           tmp_path: Path):
+    """`pre-commit install --hook-type pre-push` and a real `git push`: git hands pre-commit
+    the refs, pre-commit hands the hook the pushed commit."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = next(block for block in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "repo: local" in block)
+    (repo / ".pre-commit-config.yaml").write_text(snippet)
+    _configured(repo)
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home),
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    env.pop("GITHUB_ACTIONS", None)
+    subprocess.run([*PRE_COMMIT, "install", "--hook-type", "pre-push"], cwd=repo, env=env, check=True,
+                   capture_output=True)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "model")
+    subprocess.run(["git", "push", "-q", "origin", "HEAD:refs/heads/main"], cwd=repo, env=env, check=True,
+                   capture_output=True, timeout=600)
+
+    def push() -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "push", "origin", "HEAD:refs/heads/main"], cwd=repo, env=env,
+                              capture_output=True, text=True, timeout=600)
+
+    shutil.copyfile(EXAMPLES / "old-banner.jpg", repo / "banner.jpg")
+    git(repo, "add", "banner.jpg")
+    git(repo, "commit", "-qm", "old banner")
+    shutil.copyfile(EXAMPLES / "new-banner.jpg", repo / "banner.jpg")
+    git(repo, "add", "banner.jpg")  # staged, not committed: the push still holds the old banner
+    blocked = push()
+    assert blocked.returncode != 0, blocked.stdout + blocked.stderr
+    assert "banner.jpg: old logo (" in blocked.stdout + blocked.stderr
+    # Its next step explains the file as the pushed commit has it.
+    pushed_commit = git(repo, "rev-parse", "HEAD").strip()[:12]
+    assert f"logolint explain --revision {pushed_commit} banner.jpg" in blocked.stdout + blocked.stderr
+
+    git(repo, "commit", "-qm", "new banner")
+    shutil.copyfile(EXAMPLES / "old-banner.jpg", repo / "banner.jpg")
+    git(repo, "add", "banner.jpg")  # staged, not committed: the push holds the new banner
+    pushed = push()
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "HEAD")
