@@ -150,8 +150,9 @@ def test_without_a_model_the_hook_fails_and_says_why(repo: Path, pre_commit_home
     assert "Failed" in done.stdout and "no model is configured: the bundled demo model knows only" in done.stdout
 
 
-def test_the_readmes_local_hook_runs_the_installed_logolint(repo: Path, pre_commit_home: Path):
-    """The README's `repo: local` snippet, as written there, with this environment's logolint."""
+def _readmes_local_hook(repo: Path, home: Path) -> dict[str, str]:
+    """The README's `repo: local` snippet, as written there, configured in `repo` with a
+    model; the environment that runs it with this environment's logolint."""
     import re
 
     import yaml
@@ -163,12 +164,17 @@ def test_the_readmes_local_hook_runs_the_installed_logolint(repo: Path, pre_comm
     assert hook["entry"] == "logolint-hook" and hook["files"] == manifest["files"]  # every image kind
     (repo / ".pre-commit-config.yaml").write_text(snippet)
     _configured(repo)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home),
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    env.pop("GITHUB_ACTIONS", None)
+    return env
+
+
+def test_the_readmes_local_hook_runs_the_installed_logolint(repo: Path, pre_commit_home: Path):
+    env = _readmes_local_hook(repo, pre_commit_home)
     shutil.copyfile(EXAMPLES / "old-logo.png", repo / "old.PNG")
     shutil.copyfile(EXAMPLES / "new-logo.png", repo / "new.png")
     git(repo, "add", ".")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home),
-           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
-    env.pop("GITHUB_ACTIONS", None)
     done = subprocess.run([*PRE_COMMIT, "run", "--verbose"], cwd=repo, env=env, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 1, done.stdout + done.stderr
@@ -179,18 +185,10 @@ def test_a_real_push_runs_the_installed_pre_push_hook_on_the_pushed_commit(repo:
                                                                            tmp_path: Path):
     """`pre-commit install --hook-type pre-push` and a real `git push`: git hands pre-commit
     the refs, pre-commit hands the hook the pushed commit."""
-    import re
-
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    snippet = next(block for block in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "repo: local" in block)
-    (repo / ".pre-commit-config.yaml").write_text(snippet)
-    _configured(repo)
+    env = _readmes_local_hook(repo, pre_commit_home)
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
     git(repo, "remote", "add", "origin", str(remote))
-    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home),
-           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
-    env.pop("GITHUB_ACTIONS", None)
     subprocess.run([*PRE_COMMIT, "install", "--hook-type", "pre-push"], cwd=repo, env=env, check=True,
                    capture_output=True)
     git(repo, "add", ".")
