@@ -384,7 +384,8 @@ def _check(args: argparse.Namespace) -> int:
     if args.revision is not None:
         from logolint.revision import Revision
 
-        revision = Revision(args.revision, args.paths[0] if args.paths else ".")
+        # The hook's files include those the pushed commits delete: they do not land.
+        revision = Revision(args.revision, args.paths[0] if args.paths else ".", missing_ok=args.hook)
     model = _model(args, config)
     console.detail(f"model {printable(str(model.path))} (sha256 {model.sha256[:12]})")
     if revision:
@@ -641,10 +642,9 @@ def _explain(args: argparse.Namespace) -> int:
         from logolint.revision import Revision
 
         revision = Revision(args.revision, args.image)
-        found = revision.collect([args.image], (), config.root)
-        if found != [args.image]:
-            raise ConfigError(f"{args.image} is not a file in {args.revision}"
-                              + (": it is a folder there; explain takes one image (check takes folders)" if found else ""))
+        if revision.collect([args.image], (), config.root) != [args.image]:
+            raise ConfigError(f"{args.image} is a folder in {args.revision}: explain takes one image "
+                              "(check takes folders)")
         read = revision.read
     else:
         reachable(args.image)  # a usage error where `check` has one
@@ -767,11 +767,12 @@ def hook(argv: Sequence[str] | None = None) -> int:
         print("logolint-hook: error: no file to check among the arguments (pre-commit passes them last; "
               "with always_run: true or pass_filenames: false it passes none: leave those out)", file=sys.stderr)
         return EXIT_USAGE
-    pushed = os.environ.get("PRE_COMMIT_TO_REF")
-    if pushed and not any(option == "--revision" or option.startswith("--revision=") for option in options):
-        # At pre-push (and `pre-commit run --from-ref --to-ref`), pre-commit names the files
-        # the commits change but leaves them as checked out: check what the commits hold.
-        options = [*options, "--revision", pushed]
+    # At pre-push (and `pre-commit run --from-ref --to-ref`), pre-commit names the files the
+    # pushed commits change (every file, for a first push) but leaves them as checked out:
+    # check what the pushed commit holds. First, so that a --revision in `args:` wins.
+    pushed = os.environ.get("PRE_COMMIT_TO_REF") or os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
+    if pushed:
+        options = ["--revision", pushed, *options]
     return main(["check", "--hook", *options, "--", *files])
 
 

@@ -9,6 +9,7 @@ import html
 import io
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 from logolint import __version__
 from logolint.formats import box_text, shown_score, shown_threshold
@@ -56,16 +57,18 @@ td.path { margin: 0; }
 """
 
 
-def _thumbnail(path: str, part: str | None = None) -> tuple[str, tuple[int, int], tuple[int, int]] | None:
-    """(data URI, thumbnail size, the file's source size), or None if it cannot be read now.
-    Of `part` ("frame 3", see Result.part) where that is what scored, so the box lies over
-    the logo, not over the first frame; the box is in the first image's pixels, scaled."""
+def _thumbnail(path: str, part: str | None = None, read: Callable[[str], bytes] | None = None
+               ) -> tuple[str, tuple[int, int], tuple[int, int]] | None:
+    """(data URI, thumbnail size, the file's source size), or None if it cannot be read now
+    (by `read`, where the check did not read the working tree). Of `part` ("frame 3", see
+    Result.part) where that is what scored, so the box lies over the logo, not over the
+    first frame; the box is in the first image's pixels, scaled."""
     from PIL import Image
 
     from logolint.imaging import WORK_SIDE, load_image, other_images, read_file
 
     try:
-        data = read_file(path)
+        data = (read or read_file)(path)
         loaded = load_image(path, data, partial=True)  # a flagged SVG is shown as it was checked
         shown = loaded.image
         if part:
@@ -158,7 +161,8 @@ def render(report: Report) -> str:
         parts.append(f'<h2>Old logo ({len(findings)})</h2><section class="cards">')
         # Decoding dominates and PIL releases the GIL while it decodes.
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            thumbs = pool.map(_thumbnail, [result.path for result in findings], [result.part for result in findings])
+            thumbs = pool.map(_thumbnail, [result.path for result in findings], [result.part for result in findings],
+                              [report.read] * len(findings))
             parts.extend(_card(result, report.threshold, thumb) for result, thumb in zip(findings, thumbs))
         parts.append("</section>")
     elif report.errors or report.accepted:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Callable
 
 from logolint.detect import Box
 
@@ -34,6 +35,9 @@ class Report:
     fail_on_error: bool = True
     root: str | None = None  # absolute repository root: SARIF and annotations name files from it
     old_labels: tuple[str, ...] = ()  # the model's labels that count as the old logo
+    # Where the files' bytes came from (the working tree, or `check --revision`'s commit),
+    # for a report that shows the images; None: the working tree.
+    read: Callable[[str], bytes] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def findings(self) -> tuple[Result, ...]:

@@ -13,15 +13,18 @@ from logolint.imaging import MAX_FILE_BYTES, is_image_path
 from logolint.paths import Excluder
 
 GIT_SECONDS = 120  # a smudge filter (Git LFS) may read a large object from the local store
+CHUNK = 1 << 20
 _LINK, _SUBMODULE = "120000", "160000"
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A file of the commit: `path` from the repository's top, its git mode and object id."""
+    """A file of the commit: `path` from the repository's top, its git mode, object id and
+    size as stored (a Git LFS file's is its pointer's)."""
     path: str
     mode: str
     oid: str
+    size: int | None
 
 
 def _git(args: list[str], cwd: str | os.PathLike[str], what: str) -> bytes:
@@ -32,20 +35,29 @@ def _git(args: list[str], cwd: str | os.PathLike[str], what: str) -> bytes:
     except subprocess.TimeoutExpired:
         raise ConfigError(f"{what}: git took over {GIT_SECONDS} s") from None
     if done.returncode:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ConfigError(f"{what}: {message[-1] if message else f'git failed ({done.returncode})'}")
+        raise ConfigError(f"{what}: {_cause(done.stderr, done.returncode)}")
     return done.stdout
+
+
+def _cause(stderr: bytes, code: int) -> str:
+    """git's reason: its `fatal:` or `error:` line where it wrote one (advice may follow)."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    reasons = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return (reasons or lines or [f"git stopped (exit code {code})"])[-1]
 
 
 class Revision:
     """A commit, named by anything git reads as one (a branch, a tag, a commit id, HEAD~2),
     of the git repository that holds `where` (a path to check, which the working tree need
-    not have)."""
+    not have). With `missing_ok`, a named path the commit does not hold is left out (the
+    hook's files that the pushed commits delete); else it is a usage error, as a path
+    missing from the working tree is."""
 
-    def __init__(self, name: str, where: str | os.PathLike[str] = ".") -> None:
+    def __init__(self, name: str, where: str | os.PathLike[str] = ".", missing_ok: bool = False) -> None:
         if not name or name.startswith("-"):  # git would read it as an option
             raise ConfigError(f"--revision: {name!r} does not name a commit")
         self.name = name
+        self.missing_ok = missing_ok
         folder = Path(os.path.abspath(where))
         while not folder.is_dir() and folder != folder.parent:
             folder = folder.parent
@@ -58,12 +70,12 @@ class Revision:
             raise ConfigError(f"--revision: no commit named {name!r} in the repository at {self.top}") from None
         self.commit = found.decode().strip()
         self._entries: dict[str, Entry] = {}
+        self._stuck: str | None = None  # why git's last read was stopped: the next would stop too
 
     def collect(self, paths: list[str], exclude: tuple[str, ...], root: Path) -> list[str]:
         """Files to check as `paths` name them, in the commit: a named file whatever its
         extension, a named folder's image files but links and submodules (as paths.collect
-        takes them from the working tree). A path the commit does not hold is left out: it
-        does not land with it."""
+        takes them from the working tree)."""
         excluder = Excluder(exclude, root)
         found: list[str] = []
         seen: set[str] = set()  # one file named two ways (a.png, ./a.png) is checked once, as first named
@@ -71,7 +83,10 @@ class Revision:
             inside = self._from_top(name)
             if inside is None:
                 raise ConfigError(f"--revision: {name} is not in the repository at {self.top}")
-            for entry in self._list(inside):
+            entries = self._list(inside)
+            if not entries and not self.missing_ok:
+                raise ConfigError(f"--revision: {name}: no such file or folder in {self.name}")
+            for entry in entries:
                 if entry.path == inside:
                     shown = name
                 else:
@@ -86,42 +101,70 @@ class Revision:
 
     def read(self, path: str) -> bytes:
         """The bytes of a file `collect` returned, as a checkout of the commit would write
-        them (through the repository's smudge filters, such as Git LFS's)."""
+        them: through the smudge filters (Git LFS's) that the checked-out .gitattributes set."""
         entry = self._entries[path]
         if entry.mode == _LINK:
             raise ImageError(f"a symbolic link in {self.name}, not an image")
         if entry.mode == _SUBMODULE:
             raise ImageError(f"a submodule in {self.name}, not an image")
+        if entry.size is not None and entry.size > MAX_FILE_BYTES:
+            raise ImageError(f"file too large (over {MAX_FILE_BYTES:,} bytes)")
+        if self._stuck:
+            raise ImageError(self._stuck)
+        import signal
         import tempfile
         import threading
 
         # stderr to a file: a chatty filter filling a pipe no one reads would stall the read.
+        # A session of its own, so that a stuck filter is stopped with git.
         with tempfile.TemporaryFile() as errors, subprocess.Popen(
                 ["git", "cat-file", "--filters", f"--path={entry.path}", entry.oid], cwd=self.top,
-                stdout=subprocess.PIPE, stderr=errors) as git:
-            timer = threading.Timer(GIT_SECONDS, git.kill)
+                stdout=subprocess.PIPE, stderr=errors, start_new_session=True) as git:
+            def stop() -> None:
+                try:
+                    os.killpg(git.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+            expired = threading.Event()
+            timer = threading.Timer(GIT_SECONDS, lambda: (expired.set(), stop()))
             timer.start()
             try:
-                data = git.stdout.read(MAX_FILE_BYTES + 1)
-                if len(data) > MAX_FILE_BYTES:
-                    git.kill()
-                    raise ImageError(f"file too large (over {MAX_FILE_BYTES:,} bytes)")
+                chunks, size = [], 0
+                while chunk := git.stdout.read(CHUNK):
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > MAX_FILE_BYTES:
+                        stop()
+                        raise ImageError(f"file too large (over {MAX_FILE_BYTES:,} bytes)")
                 code = git.wait()
             finally:
                 timer.cancel()
             errors.seek(0)
-            problem = errors.read(64 * 1024).decode("utf-8", "replace").strip().splitlines()
+            stderr = errors.read(64 * 1024)
+        if expired.is_set():
+            self._stuck = (f"not read from {self.name}: git (and its smudge filter) took over {GIT_SECONDS} s "
+                           "on a file of this run")
+            raise ImageError(f"cannot read it from {self.name}: git (and its smudge filter) took over "
+                             f"{GIT_SECONDS} s")
         if code:
-            why = problem[-1] if problem else f"git stopped (exit code {code})"
-            raise ImageError(f"cannot read it from {self.name}: {why}")
-        return data
+            raise ImageError(f"cannot read it from {self.name}: {_cause(stderr, code)}")
+        return b"".join(chunks)
 
     def _from_top(self, name: str) -> str | None:
         """`name` from the repository's top, as git names paths ("" for the top itself);
-        None outside it. Its folder is taken through links, as git's top is (a checkout
-        reached through a linked folder), but not the file, which may be a link itself."""
-        folder, file = os.path.split(os.path.abspath(name))
-        inside = os.path.relpath(os.path.join(os.path.realpath(folder), file), self.top)
+        None outside it. It is taken through links, as git's top is (a checkout reached
+        through a linked folder), but a file, which may be a link itself."""
+        path = os.path.abspath(name)
+        if os.path.isdir(path):
+            path = os.path.realpath(path)
+        else:
+            folder, file = os.path.split(path)
+            path = os.path.join(os.path.realpath(folder), file)
+        try:
+            inside = os.path.relpath(path, self.top)
+        except ValueError:  # on another drive
+            return None
         if inside == ".":
             return ""
         if inside == ".." or inside.startswith(".." + os.sep):
@@ -130,12 +173,12 @@ class Revision:
 
     def _list(self, inside: str) -> list[Entry]:
         pathspec = ["--", inside] if inside else []
-        out = _git(["--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", self.commit, *pathspec],
+        out = _git(["--literal-pathspecs", "ls-tree", "-r", "-z", "-l", "--full-tree", self.commit, *pathspec],
                    self.top, f"--revision {self.name}")
         entries = []
         for record in out.split(b"\0"):
             if record:
                 meta, _, path = record.partition(b"\t")
-                mode, _, oid = meta.decode().split(" ")
-                entries.append(Entry(os.fsdecode(path), mode, oid))
+                mode, _, oid, size = meta.decode().split()
+                entries.append(Entry(os.fsdecode(path), mode, oid, int(size) if size.isdigit() else None))
         return entries

@@ -183,38 +183,32 @@ def test_the_readmes_local_hook_runs_the_installed_logolint(repo: Path, pre_comm
 
 def test_a_real_push_runs_the_installed_pre_push_hook_on_the_pushed_commit(repo: Path, pre_commit_home: Path,
                                                                            tmp_path: Path):
-    """`pre-commit install --hook-type pre-push` and a real `git push`: git hands pre-commit
-    the refs, pre-commit hands the hook the pushed commit."""
+    """`pre-commit install --hook-type pre-push` and real `git push`es, the first (whose
+    commits include the root) and later ones: git hands pre-commit the refs, pre-commit
+    hands the hook the pushed commit. Each time the index holds the other banner."""
     env = _readmes_local_hook(repo, pre_commit_home)
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
     git(repo, "remote", "add", "origin", str(remote))
     subprocess.run([*PRE_COMMIT, "install", "--hook-type", "pre-push"], cwd=repo, env=env, check=True,
                    capture_output=True)
-    git(repo, "add", ".")
-    git(repo, "commit", "-qm", "model")
-    subprocess.run(["git", "push", "-q", "origin", "HEAD:refs/heads/main"], cwd=repo, env=env, check=True,
-                   capture_output=True, timeout=600)
 
-    def push() -> subprocess.CompletedProcess:
+    def push(committed: str, staged: str) -> subprocess.CompletedProcess:
+        shutil.copyfile(EXAMPLES / committed, repo / "banner.jpg")
+        git(repo, "add", ".")
+        git(repo, "commit", "-qm", committed)
+        shutil.copyfile(EXAMPLES / staged, repo / "banner.jpg")
+        git(repo, "add", "banner.jpg")  # staged, not committed: not pushed
         return subprocess.run(["git", "push", "origin", "HEAD:refs/heads/main"], cwd=repo, env=env,
                               capture_output=True, text=True, timeout=600)
 
-    shutil.copyfile(EXAMPLES / "old-banner.jpg", repo / "banner.jpg")
-    git(repo, "add", "banner.jpg")
-    git(repo, "commit", "-qm", "old banner")
-    shutil.copyfile(EXAMPLES / "new-banner.jpg", repo / "banner.jpg")
-    git(repo, "add", "banner.jpg")  # staged, not committed: the push still holds the old banner
-    blocked = push()
-    assert blocked.returncode != 0, blocked.stdout + blocked.stderr
-    assert "banner.jpg: old logo (" in blocked.stdout + blocked.stderr
-    # Its next step explains the file as the pushed commit has it.
-    pushed_commit = git(repo, "rev-parse", "HEAD").strip()[:12]
-    assert f"logolint explain --revision {pushed_commit} banner.jpg" in blocked.stdout + blocked.stderr
-
-    git(repo, "commit", "-qm", "new banner")
-    shutil.copyfile(EXAMPLES / "old-banner.jpg", repo / "banner.jpg")
-    git(repo, "add", "banner.jpg")  # staged, not committed: the push holds the new banner
-    pushed = push()
-    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
-    assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "HEAD")
+    for first in (True, False):  # the first push, whose commits include the root, and a later one
+        blocked = push("old-banner.jpg", "new-banner.jpg")
+        assert blocked.returncode != 0, blocked.stdout + blocked.stderr
+        assert "banner.jpg: old logo (" in blocked.stdout + blocked.stderr
+        # Its next step explains the file as the pushed commit has it.
+        pushed = git(repo, "rev-parse", "HEAD").strip()[:12]
+        assert f"logolint explain --revision {pushed} banner.jpg" in blocked.stdout + blocked.stderr, first
+        passed = push("new-banner.jpg", "old-banner.jpg")
+        assert passed.returncode == 0, passed.stdout + passed.stderr
+        assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "HEAD")

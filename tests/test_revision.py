@@ -57,16 +57,62 @@ def test_explain_reads_the_image_as_the_commit_has_it(pushed: Path, capsys):
     assert run_cli("explain", "-q", "assets/logo.png") == 0
     assert capsys.readouterr().out.startswith("assets/logo.png: no old logo (")
     assert run_cli("explain", "--revision", "HEAD", "assets/untracked.png") == 2
-    assert "assets/untracked.png is not a file in HEAD\n" in capsys.readouterr().err
+    assert "--revision: assets/untracked.png: no such file or folder in HEAD\n" in capsys.readouterr().err
     assert run_cli("explain", "--revision", "HEAD", "assets") == 2
-    assert "assets is not a file in HEAD: it is a folder there" in capsys.readouterr().err
+    assert "assets is a folder in HEAD: explain takes one image" in capsys.readouterr().err
 
 
-def test_a_named_file_the_commit_does_not_hold_is_left_out(pushed: Path, capsys):
-    """It does not land with the commit: nothing to check, not a file that could not be."""
-    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD",
-                   "assets/untracked.png", "assets/logo.png") == 1
+def test_a_named_path_the_commit_does_not_hold_is_a_usage_error(pushed: Path, capsys):
+    """As a path missing from the working tree is: a typo must not pass as nothing to check."""
+    assert run_cli("check", "--no-cache", "--revision", "HEAD", "assets/logo.png", "assets/untracked.png") == 2
+    assert "--revision: assets/untracked.png: no such file or folder in HEAD" in capsys.readouterr().err
+
+
+def _hooked(repo: Path, monkeypatch, **environ: str) -> None:
+    """A model configured (the hook refuses the demo model) and pre-commit's variables."""
+    from logolint.model import bundled_model_path
+
+    shutil.copyfile(bundled_model_path(), repo / "model.tflite")
+    (repo / ".logolint.yaml").write_text("model: model.tflite\n")
+    for name in ("PRE_COMMIT_TO_REF", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_LOCAL_BRANCH"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_the_hook_leaves_out_a_file_the_pushed_commit_deletes(pushed: Path, capsys, monkeypatch):
+    from logolint.cli import hook
+
+    _hooked(pushed, monkeypatch, PRE_COMMIT_TO_REF="HEAD", PRE_COMMIT_FROM_REF="HEAD~1")
+    assert hook(["--no-cache", "--format", "json", "assets/untracked.png", "assets/logo.png"]) == 1
     assert _results(capsys) == {"assets/logo.png": (True, None)}
+
+
+def test_the_hook_reads_a_first_push_from_the_local_branch_and_args_revision_wins(pushed: Path, capsys,
+                                                                                monkeypatch):
+    """A first push (the root commit among those pushed) has no from and to refs: pre-commit
+    names every file and sets the local branch pushed. A --revision in `args:`, even
+    abbreviated as argparse allows, wins over pre-commit's."""
+    from logolint.cli import hook
+
+    git(pushed, "add", "-A", "assets/logo.png", "assets/new.png")
+    git(pushed, "commit", "-qm", "new logo")  # HEAD~1 still has the old one
+    shutil.copyfile(EXAMPLES / "old-logo.png", pushed / "assets" / "logo.png")  # not committed
+    _hooked(pushed, monkeypatch, PRE_COMMIT_LOCAL_BRANCH="HEAD")
+    assert hook(["--no-cache", "--format", "json", "assets/logo.png"]) == 0
+    assert _results(capsys) == {"assets/logo.png": (False, None)}
+    _hooked(pushed, monkeypatch, PRE_COMMIT_TO_REF="HEAD", PRE_COMMIT_FROM_REF="HEAD~1")
+    assert hook(["--no-cache", "--format", "json", "--rev", "HEAD~1", "assets/logo.png"]) == 1
+    assert _results(capsys) == {"assets/logo.png": (True, None)}
+
+
+def test_the_html_report_shows_the_image_the_commit_has(pushed: Path, capsys):
+    """Its picture comes from the commit: the working tree no longer has the file."""
+    git(pushed, "mv", "assets/logo.png", "assets/kept.png")
+    (pushed / "assets" / "kept.png").unlink()
+    assert run_cli("check", "--no-cache", "--format", "html", "--revision", "HEAD", "assets/logo.png") == 1
+    page = capsys.readouterr().out
+    assert 'src="data:image/jpeg;base64,' in page and "preview unavailable" not in page
 
 
 def test_paths_are_named_from_the_current_folder_and_the_config_excludes(pushed: Path, capsys, monkeypatch):
@@ -83,6 +129,10 @@ def test_a_repository_reached_through_a_linked_folder_and_a_file_named_twice(pus
     assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "logo.png", "./logo.png",
                    str(link / "assets" / "logo.png")) == 1
     assert _results(capsys) == {"logo.png": (True, None)}
+    monkeypatch.chdir(pushed.parent)
+    for named in ("linked", str(link), "linked/"):
+        assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", named) == 1
+        assert sorted(_results(capsys)) == [str(Path(named, "assets", name)) for name in ("logo.png", "new.png")]
 
 
 def test_odd_names_are_read_literally(repo: Path, capsys, monkeypatch):
@@ -161,10 +211,34 @@ def test_a_filter_that_writes_much_to_stderr_does_not_stall_the_read(repo: Path,
     assert _results(capsys) == {"logo.png": (True, None)}
 
 
-def test_a_file_too_large_in_the_commit_is_not_read_whole(pushed: Path, capsys, monkeypatch):
+def test_a_file_too_large_in_the_commit_is_refused_by_its_size(pushed: Path, capsys, monkeypatch):
+    """Before git reads it whole: the filter that would fail never runs."""
+    git(pushed, "config", "filter.broken.smudge", "false")
+    git(pushed, "config", "filter.broken.required", "true")
+    (pushed / ".gitattributes").write_text("*.png filter=broken\n")
     monkeypatch.setattr("logolint.revision.MAX_FILE_BYTES", 1000)
     assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "assets/logo.png") == 1
     assert _results(capsys) == {"assets/logo.png": (False, "file too large (over 1,000 bytes)")}
+
+
+def test_a_stuck_filter_is_stopped_and_the_run_goes_on(repo: Path, capsys, monkeypatch):
+    """The filter is stopped with git (nothing left running), and the other files of the run
+    are not made to wait as long again."""
+    import subprocess
+
+    for name in ("a.png", "b.png"):
+        shutil.copyfile(EXAMPLES / "old-logo.png", repo / name)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "logos")
+    git(repo, "config", "filter.stuck.smudge", "sleep 31.25; cat")
+    (repo / ".gitattributes").write_text("*.png filter=stuck\n")
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr("logolint.revision.GIT_SECONDS", 2)
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "a.png", "b.png") == 1
+    assert _results(capsys) == {
+        "a.png": (False, "cannot read it from HEAD: git (and its smudge filter) took over 2 s"),
+        "b.png": (False, "not read from HEAD: git (and its smudge filter) took over 2 s on a file of this run")}
+    assert subprocess.run(["pgrep", "-f", "sleep 31.25"], capture_output=True).returncode == 1  # none left
 
 
 @pytest.mark.parametrize(("revision", "where", "message"), [
