@@ -14,6 +14,7 @@ fingerprint at once; anything else goes through three stages.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 
@@ -493,11 +494,42 @@ def keypoint_matches(model, image) -> dict:
     return matches
 
 
+# Where not None (within remembered_geometry): geometry's answers by model geometry and image.
+_remembered: dict | None = None
+
+
+@contextlib.contextmanager
+def remembered_geometry():
+    """Within it, geometry works out each image's answer once per set of reference logos:
+    training checks the same pages of text before and after it fits again, and fitting
+    again changes the classifier alone (each page's keypoints cost about 0.9 s of a core)."""
+    global _remembered
+    _remembered = {}
+    try:
+        yield
+    finally:
+        _remembered = None
+
+
 def geometry(model, image, shrunk: Shrunk | None = None) -> tuple[dict, object, object]:
     """Keypoint matches and, unless they found the old logo, the outline match and the
-    region shaped like the brand's logo (see outline_match). The two stages run at once
-    (both release the GIL); where the keypoints find the old logo, the outline stage is
-    told to stop."""
+    region shaped like the brand's logo (see outline_match); remembered where
+    remembered_geometry asks."""
+    remembered = _remembered
+    if remembered is None:
+        return _geometry(model, image, shrunk)
+    import hashlib
+
+    key = (model.geometry_digest(), model.info.old_labels, image.mode, image.size,
+           hashlib.sha256(image.tobytes()).digest())
+    if key not in remembered:
+        remembered[key] = _geometry(model, image, shrunk)
+    return remembered[key]
+
+
+def _geometry(model, image, shrunk: Shrunk | None = None) -> tuple[dict, object, object]:
+    """geometry, worked out. The two stages run at once (both release the GIL); where the
+    keypoints find the old logo, the outline stage is told to stop."""
     import threading
 
     from logolint.workers import worker_threads

@@ -328,6 +328,20 @@ class Model:
                 raise ModelError(f"{self.path}: {exc}") from None
         return self._parsed[name]
 
+    def geometry_digest(self) -> str:
+        """A digest of the model's reference keypoints and silhouettes, which the geometry
+        stages read of it with its old labels. Two fits of one training share it; their
+        classifiers differ."""
+        if "geometry digest" not in self._parsed:
+            from logolint import silhouette, verify
+            from logolint.tflite_metadata import read_metadata
+
+            digest = hashlib.sha256()
+            for name in (verify.METADATA_NAME, silhouette.METADATA_NAME):
+                digest.update(read_metadata(self._data, name) or b"-")
+            self._parsed["geometry digest"] = digest.hexdigest()
+        return self._parsed["geometry digest"]
+
     def references(self) -> list:
         """The reference keypoints for geometric verification ([] for models without)."""
         from logolint import verify

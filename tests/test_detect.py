@@ -100,3 +100,29 @@ def test_an_error_in_one_lane_waits_for_the_other_before_the_next_image(monkeypa
     with pytest.raises(MemoryError):
         detect.detect(model, Image.new("RGB", (64, 64), "white"))
     assert finished.is_set()
+
+
+def test_remembered_geometry_works_an_image_out_once_per_set_of_reference_logos(monkeypatch):
+    """As training's second check of its pages of text uses it: another fit of the same
+    references (another Model of the same file here, or other metadata) reuses the answer;
+    another image, other old labels, or no remembered_geometry, work it out afresh."""
+    from conftest import EXAMPLES
+
+    from logolint.model import Model, bundled_model_path, load_model
+
+    calls = []
+    worked_out = detect._geometry
+    monkeypatch.setattr(detect, "_geometry", lambda *args: calls.append(args) or worked_out(*args))
+    model = load_model(bundled_model_path())
+    banner = Image.open(EXAMPLES / "old-banner.jpg").convert("RGB")
+    page = Image.open(EXAMPLES / "other-page.png").convert("RGB")
+    with detect.remembered_geometry():
+        first = detect.geometry(model, banner)
+        assert detect.geometry(Model(model.path, model.data), banner.copy()) is first
+        assert detect.geometry(model.with_info(threshold=0.9), banner) is first
+        assert len(calls) == 1
+        detect.geometry(model, page)
+        detect.geometry(model.with_info(old_labels=("new",)), banner)
+        assert len(calls) == 3
+    assert detect.geometry(model, banner) == first  # the same answer, worked out again
+    assert len(calls) == 4
