@@ -338,7 +338,8 @@ class Model:
 
             digest = hashlib.sha256()
             for name in (verify.METADATA_NAME, silhouette.METADATA_NAME):
-                digest.update(read_metadata(self._data, name) or b"-")
+                blob = read_metadata(self._data, name) or b""
+                digest.update(len(blob).to_bytes(8, "big") + blob)
             self._parsed["geometry digest"] = digest.hexdigest()
         return self._parsed["geometry digest"]
 

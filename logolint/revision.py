@@ -116,14 +116,17 @@ class Revision:
         import threading
 
         # stderr to a file: a chatty filter filling a pipe no one reads would stall the read.
-        # A session of its own, so that a stuck filter is stopped with git.
+        # A session of its own (POSIX), so that a stuck filter is stopped with git.
         with tempfile.TemporaryFile() as errors, subprocess.Popen(
                 ["git", "cat-file", "--filters", f"--path={entry.path}", entry.oid], cwd=self.top,
                 stdout=subprocess.PIPE, stderr=errors, start_new_session=True) as git:
             def stop() -> None:
                 try:
-                    os.killpg(git.pid, signal.SIGKILL)
-                except ProcessLookupError:
+                    if hasattr(os, "killpg"):
+                        os.killpg(git.pid, signal.SIGKILL)
+                    else:  # Windows: git alone
+                        git.kill()
+                except (ProcessLookupError, PermissionError):  # already gone
                     pass
 
             expired = threading.Event()
