@@ -14,6 +14,7 @@ from logolint.paths import Excluder
 
 GIT_SECONDS = 120  # a smudge filter (Git LFS) may read a large object from the local store
 CHUNK = 1 << 20
+STDERR_KEPT = 64 * 1024  # the end of git's stderr, where its reason is
 _LINK, _SUBMODULE = "120000", "160000"
 
 
@@ -111,6 +112,22 @@ class Revision:
             raise ImageError(f"file too large (over {MAX_FILE_BYTES:,} bytes)")
         if self._stuck:
             raise ImageError(self._stuck)
+        try:
+            code, data, stderr, expired = self._cat(entry)
+        except OSError as exc:  # git could not be started (too many open files, the folder gone)
+            raise ImageError(f"cannot read it from {self.name}: {exc.strerror or exc}") from None
+        if expired:
+            self._stuck = (f"not read from {self.name}: git (and its smudge filter) took over {GIT_SECONDS} s "
+                           "on a file of this run")
+            raise ImageError(f"cannot read it from {self.name}: git (and its smudge filter) took over "
+                             f"{GIT_SECONDS} s")
+        if code:
+            raise ImageError(f"cannot read it from {self.name}: {_cause(stderr, code)}")
+        return data
+
+    def _cat(self, entry: Entry) -> tuple[int, bytes, bytes, bool]:
+        """git's exit code, the file's bytes, the end of git's stderr, and whether git was
+        stopped after GIT_SECONDS; ImageError for a file over MAX_FILE_BYTES."""
         import signal
         import tempfile
         import threading
@@ -124,13 +141,20 @@ class Revision:
                 try:
                     if hasattr(os, "killpg"):
                         os.killpg(git.pid, signal.SIGKILL)
-                    else:  # Windows: git alone
+                    else:  # Windows: git and what it started
+                        subprocess.run(["taskkill", "/F", "/T", "/PID", str(git.pid)], capture_output=True)
                         git.kill()
-                except (ProcessLookupError, PermissionError):  # already gone
+                except OSError:  # already gone
                     pass
 
             expired = threading.Event()
-            timer = threading.Timer(GIT_SECONDS, lambda: (expired.set(), stop()))
+
+            def expire() -> None:
+                if git.poll() is None:  # a read that just finished is no timeout
+                    expired.set()
+                    stop()
+
+            timer = threading.Timer(GIT_SECONDS, expire)
             timer.start()
             try:
                 chunks, size = [], 0
@@ -138,21 +162,16 @@ class Revision:
                     chunks.append(chunk)
                     size += len(chunk)
                     if size > MAX_FILE_BYTES:
-                        stop()
                         raise ImageError(f"file too large (over {MAX_FILE_BYTES:,} bytes)")
                 code = git.wait()
+            except BaseException:  # the size, or Ctrl-C, which the filter's own session does not get
+                stop()
+                raise
             finally:
                 timer.cancel()
-            errors.seek(0)
-            stderr = errors.read(64 * 1024)
-        if expired.is_set():
-            self._stuck = (f"not read from {self.name}: git (and its smudge filter) took over {GIT_SECONDS} s "
-                           "on a file of this run")
-            raise ImageError(f"cannot read it from {self.name}: git (and its smudge filter) took over "
-                             f"{GIT_SECONDS} s")
-        if code:
-            raise ImageError(f"cannot read it from {self.name}: {_cause(stderr, code)}")
-        return b"".join(chunks)
+            errors.seek(0, os.SEEK_END)
+            errors.seek(max(0, errors.tell() - STDERR_KEPT))  # git's reason comes last
+            return code, b"".join(chunks), errors.read(), expired.is_set()
 
     def _from_top(self, name: str) -> str | None:
         """`name` from the repository's top, as git names paths ("" for the top itself);

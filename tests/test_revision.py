@@ -190,13 +190,23 @@ def test_a_failing_smudge_filter_is_reported_per_file(repo: Path, capsys, monkey
     shutil.copyfile(EXAMPLES / "old-logo.png", repo / "logo.png")
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "logo")
-    git(repo, "config", "filter.broken.smudge", "false")
+    # More than the 64 KB of stderr kept, before git's own reason.
+    git(repo, "config", "filter.broken.smudge", "head -c 100000 /dev/zero | tr '\\0' x >&2; false")
     git(repo, "config", "filter.broken.required", "true")
     (repo / ".gitattributes").write_text("*.png filter=broken\n")
     monkeypatch.chdir(repo)
     assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "logo.png") == 1
-    ((path, (flagged, error)),) = _results(capsys).items()
-    assert path == "logo.png" and not flagged and error.startswith("cannot read it from HEAD: ")
+    assert _results(capsys) == {"logo.png": (False, "cannot read it from HEAD: fatal: logo.png: smudge filter "
+                                                    "broken failed")}
+
+
+def test_git_that_cannot_be_started_is_reported_per_file(pushed: Path, capsys, monkeypatch):
+    def no_processes_left(*args, **kwargs):
+        raise OSError(24, "Too many open files")  # as subprocess.Popen raises it
+
+    monkeypatch.setattr("logolint.revision.Revision._cat", no_processes_left)
+    assert run_cli("check", "--no-cache", "--format", "json", "--revision", "HEAD", "assets/logo.png") == 1
+    assert _results(capsys) == {"assets/logo.png": (False, "cannot read it from HEAD: Too many open files")}
 
 
 def test_a_filter_that_writes_much_to_stderr_does_not_stall_the_read(repo: Path, capsys, monkeypatch):
