@@ -602,8 +602,9 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     few = len(files["old"]) <= SELF_CHECKS  # logo files, not folders of photos: both checks below
     # As the self-check below: a model from a few logo files is the one a plain wordmark teaches that
     # text is the logo. Checking the pages costs 2-9 s; fitting again, where it is needed, about 15 s
-    # and a second check of all the pages, for the summary: about 2 s, as only the classifier changed
-    # (Tailspin's training, a plain wordmark fitted again: 64.5 s -> 57.4-59.9 s, the same model).
+    # and a second check of all the pages, for the summary, where the pages the first got through cost
+    # only their classifier: it alone changed (Tailspin's training, a plain wordmark fitted again:
+    # 64.5 s -> 57.4-59.9 s, the same model).
     if few:
         from logolint.detect import remembered_geometry
 
