@@ -520,7 +520,7 @@ def geometry(model, image, shrunk: Shrunk | None = None) -> tuple[dict, object, 
         return _geometry(model, image, shrunk)
     import hashlib
 
-    key = (model.geometry_digest(), model.info.old_labels, image.mode, image.size,
+    key = (model.geometry_digest, model.info.old_labels, image.mode, image.size,
            hashlib.sha256(image.tobytes()).digest())
     if key not in remembered:
         remembered[key] = _geometry(model, image, shrunk)

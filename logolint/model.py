@@ -328,20 +328,19 @@ class Model:
                 raise ModelError(f"{self.path}: {exc}") from None
         return self._parsed[name]
 
+    @functools.cached_property
     def geometry_digest(self) -> str:
         """A digest of the model's reference keypoints and silhouettes, which the geometry
         stages read of it with its old labels. Two fits of one training share it; their
         classifiers differ."""
-        if "geometry digest" not in self._parsed:
-            from logolint import silhouette, verify
-            from logolint.tflite_metadata import read_metadata
+        from logolint import silhouette, verify
+        from logolint.tflite_metadata import read_metadata
 
-            digest = hashlib.sha256()
-            for name in (verify.METADATA_NAME, silhouette.METADATA_NAME):
-                blob = read_metadata(self._data, name) or b""
-                digest.update(len(blob).to_bytes(8, "big") + blob)
-            self._parsed["geometry digest"] = digest.hexdigest()
-        return self._parsed["geometry digest"]
+        digest = hashlib.sha256()
+        for name in (verify.METADATA_NAME, silhouette.METADATA_NAME):
+            blob = read_metadata(self._data, name) or b""
+            digest.update(len(blob).to_bytes(8, "big") + blob)
+        return digest.hexdigest()
 
     def references(self) -> list:
         """The reference keypoints for geometric verification ([] for models without)."""

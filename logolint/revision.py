@@ -175,23 +175,12 @@ class Revision:
 
     def _from_top(self, name: str) -> str | None:
         """`name` from the repository's top, as git names paths ("" for the top itself);
-        None outside it. It is taken through links, as git's top is (a checkout reached
-        through a linked folder), but a file, which may be a link itself."""
-        path = os.path.abspath(name)
-        if os.path.isdir(path):
-            path = os.path.realpath(path)
-        else:
-            folder, file = os.path.split(path)
-            path = os.path.join(os.path.realpath(folder), file)
-        try:
-            inside = os.path.relpath(path, self.top)
-        except ValueError:  # on another drive
-            return None
-        if inside == ".":
-            return ""
-        if inside == ".." or inside.startswith(".." + os.sep):
-            return None
-        return Path(inside).as_posix()
+        None outside it (see results.repo_relative). A folder is taken through links, as
+        git's top is: a linked folder named itself leads into the repository."""
+        from logolint.results import repo_relative
+
+        inside = repo_relative(os.path.realpath(name) if os.path.isdir(name) else name, self.top)
+        return None if inside is None else "" if inside == "." else inside
 
     def _list(self, inside: str) -> list[Entry]:
         pathspec = ["--", inside] if inside else []
