@@ -306,8 +306,9 @@ class Loaded(NamedTuple):
 # MAX_ICON_FILE bytes. A later frame is checked where it differs from the last one checked
 # (CHANGED_LEVELS on more than CHANGED_SHARE of its pixels, or CHANGED_PIXELS in a large
 # frame: a moving cursor does not count, a logo coming in does), up to MAX_FRAMES of them,
-# MAX_FRAME_PIXELS decoded in all and MAX_CHECKED_PIXELS checked in all, the first image's
-# included (as decoded for checking: at most 2048 px on a side, or a tall image's tiles).
+# MAX_FRAMES_READ read, MAX_FRAME_PIXELS decoded in all and MAX_CHECKED_PIXELS checked in all,
+# the first image's included (as decoded for checking: at most 2048 px on a side, or a tall
+# image's tiles).
 # Whatever is left over is reported: the file is not checked unless what was checked flags it.
 # An SVG whose CSS has @media, @supports or @container rules is also drawn with them
 # applied, all at once and each alone: a browser applies them where their condition holds
@@ -317,6 +318,10 @@ MAX_ICONS = 15
 ICON_PIXELS = 512 * 512
 MAX_ICON_FILE = 4 * 1024 * 1024
 MAX_FRAMES = 32
+# Reading a frame costs about 70 us however small it is: a 57-MB GIF of 2.5 million 1x1
+# frames, none changing, ran for minutes under the other bounds, and a TIFF's pages cost more
+# the later they are (100,000 1x1 pages: 67 s).
+MAX_FRAMES_READ = 5_000
 MAX_FRAME_PIXELS = 500_000_000
 # Checking costs by the pixel: a 2-MB APNG of 33 changing 2048x2048 frames took 60 s, one of 8
 # tall 1280x12800 frames (tiled) 90 s, 30 and 44 s with this bound (benchmarks/animations.py),
@@ -457,6 +462,8 @@ def _other_frames(image, side: int, first, tiled: bool, bounded: bool):
             return
         except Exception as exc:
             raise ImageError(f"{what}s from {index + 1} on: corrupt ({exc})") from None
+        if index >= MAX_FRAMES_READ:
+            raise ImageError(f"{what}s from {index + 1:,} on: at most {MAX_FRAMES_READ:,} {what}s are read")
         width, height = image.size
         decoded += width * height
         if width * height > MAX_PIXELS or decoded > MAX_FRAME_PIXELS:

@@ -363,6 +363,42 @@ def test_an_animation_with_more_changing_frames_than_checked_is_reported(tmp_pat
     assert result["error"] is None and not result["flagged"], result
 
 
+def _still_gif(frames: int) -> bytes:
+    """A GIF of `frames` 1x1 frames, none changing: 23 bytes each."""
+    head = b"GIF89a" + struct.pack("<HH", 1, 1) + b"\x80\x00\x00" + b"\x00\x00\x00\xff\xff\xff"
+    loop = b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    frame = b"!\xf9\x04\x00\x00\x00\x00\x00," + struct.pack("<HHHH", 0, 0, 1, 1) + b"\x00\x02\x02\x44\x01\x00"
+    return head + loop + frame * frames + b";"
+
+
+def test_an_animation_with_more_frames_to_read_than_allowed_is_reported(tmp_path, capsys, monkeypatch):
+    """Frames that do not change cost no check, but each costs its reading: a 57-MB GIF of
+    2.5 million such frames ran for minutes."""
+    from logolint import imaging
+
+    path = tmp_path / "still.gif"
+    path.write_bytes(_still_gif(2 * imaging.MAX_FRAMES_READ))
+    result = _checked(capsys, path)
+    assert result["error"] == f"frames from {imaging.MAX_FRAMES_READ + 1:,} on: at most {imaging.MAX_FRAMES_READ:,} frames are read", result
+    assert not result["flagged"]
+    monkeypatch.setattr(imaging, "MAX_FRAMES_READ", 40)
+    path.write_bytes(_still_gif(40))
+    assert _checked(capsys, path)["error"] is None
+    path.write_bytes(_still_gif(41))
+    assert _checked(capsys, path)["error"] == "frames from 41 on: at most 40 frames are read"
+    pages = [Image.new("L", (1, 1), 255) for _ in range(41)]
+    pages[0].save(tmp_path / "pages.tif", save_all=True, append_images=pages[1:])
+    assert _checked(capsys, tmp_path / "pages.tif")["error"] == "pages from 41 on: at most 40 pages are read"
+    # The old logo after the frames read (a moving dot before it): not passed in silence.
+    old = Image.open(EXAMPLES / "old-logo.png").convert("RGB")
+    dots = []
+    for x in range(40):
+        dots.append(Image.new("RGB", old.size, "white"))
+        dots[-1].putpixel((x, 0), (0, 0, 0))
+    result = _checked(capsys, _animation(tmp_path, ".gif", dots + [old]))
+    assert result["error"] == "frames from 41 on: at most 40 frames are read" and not result["flagged"], result
+
+
 def test_an_animation_with_more_pixels_to_check_than_allowed_is_reported(tmp_path, capsys, monkeypatch):
     """Checking costs by the pixel: 33 large frames, each changing, took a minute."""
     from logolint import imaging
