@@ -96,7 +96,10 @@ def _globs(value: Any) -> tuple[str, ...]:
 
 def _string(value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise ValueError(f"must be a non-empty string, got {shown(value)}")
+        # A digest or a name of digits alone, unquoted, is a number to YAML (leading zeros lost).
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        hint = " (YAML reads it as a number: put it in quotes)" if number else ""
+        raise ValueError(f"must be a non-empty string, got {shown(value)}{hint}")
     if "\0" in value:  # no file name holds one
         raise ValueError(f"must not contain a NUL character, got {shown(value)}")
     return value

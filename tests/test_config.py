@@ -28,6 +28,8 @@ def test_valid_config_resolves_model_relative_to_file(tmp_path: Path):
         ("exclude: [1, 2]\n", "key 'exclude' must be a list of non-empty strings"),
         ("unreadable: ignore\n", "key 'unreadable' must be one of fail, warn"),
         ("model_sha256: abc\n", "key 'model_sha256' must be 64 hexadecimal digits"),
+        ("model_sha256: " + "0" * 64 + "\n", "key 'model_sha256' must be a non-empty string, got 0 (YAML reads it as a number: put it in quotes)"),
+        ("model: 2024\n", "key 'model' must be a non-empty string, got 2024 (YAML reads it as a number: put it in quotes)"),
         ("localise: no-way\n", "key 'localise' must be true or false, got 'no-way'"),
         ("localise: 0\n", "key 'localise' must be true or false, got 0"),
         ("- a\n- b\n", "must be a mapping"),
