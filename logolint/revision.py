@@ -81,6 +81,8 @@ class Revision:
         found: list[str] = []
         seen: set[str] = set()  # one file named two ways (a.png, ./a.png) is checked once, as first named
         for name in paths:
+            if not name:  # not the repository's top, as a pathspec would have it
+                raise ConfigError(f"--revision: '': no such file or folder in {self.name}")
             inside = self._from_top(name)
             if inside is None:
                 raise ConfigError(f"--revision: {name} is not in the repository at {self.top}")

@@ -66,6 +66,10 @@ def test_a_named_path_the_commit_does_not_hold_is_a_usage_error(pushed: Path, ca
     """As a path missing from the working tree is: a typo must not pass as nothing to check."""
     assert run_cli("check", "--no-cache", "--revision", "HEAD", "assets/logo.png", "assets/untracked.png") == 2
     assert "--revision: assets/untracked.png: no such file or folder in HEAD" in capsys.readouterr().err
+    # An empty name is no name for the repository's top, as it is none for the working tree's.
+    assert run_cli("check", "--no-cache", "--revision", "HEAD", "") == 2
+    assert "--revision: '': no such file or folder in HEAD" in capsys.readouterr().err
+    assert run_cli("check", "--no-cache", "") == 2
 
 
 def _hooked(repo: Path, monkeypatch, **environ: str) -> None:
