@@ -64,11 +64,11 @@ CROSS_RATIO = 0.9
 REPEATS = 4
 REPEAT_INLIERS = 8
 RANSAC_PIXELS = 5.0
-# OpenCV's default is 2,000. Pairs on pages of text give so few inliers that RANSAC runs to
-# the cap, and RANSAC was 55% of a text page's check. At 1,000: 17% less CPU checking the 18
-# pages of plain_text, 3-5% less in the keypoint stage over brands-dev and held-out sets 42 and
-# 43, where through the CLI 1 of 3,840 scores moved (a page without the logo, 0.995 -> 0.929).
-RANSAC_ITERATIONS = 1000
+# The homography's estimator is OpenCV's USAC framework in its accurate preset (GC-RANSAC),
+# not its classic RANSAC. On chance pairs, as among a page's letters, RANSAC ran to its
+# iteration cap: 55% of a text page's check and 35% of the keypoint stage on real pictures
+# without the logo. USAC took 30-50 times less CPU over the same fits, and through the CLI
+# decided more old logos (docs/performance.md).
 MIN_INLIERS = 8  # brands-dev: 6 at most from an image without the logo (1,200 pairs)
 DOMINANCE = 1.5  # one side must have this many times the other's inliers to decide
 # An undecided image (under MIN_INLIERS) whose distinct old inliers lead the new logo's by
@@ -513,7 +513,7 @@ def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
         return None
     source = ref.points[[m.queryIdx for m in chosen]]
     target = points[[m.trainIdx for m in chosen]]
-    homography, mask = cv2.findHomography(source, target, cv2.RANSAC, RANSAC_PIXELS, maxIters=RANSAC_ITERATIONS)
+    homography, mask = cv2.findHomography(source, target, cv2.USAC_ACCURATE, RANSAC_PIXELS)
     if homography is None:
         return None
     x0, y0, x1, y1 = ref.outline
@@ -688,7 +688,7 @@ def choose(images: dict[str, list], limit: int = 4, candidates: int = 12, sample
             return -score, i
 
         # Candidates in two threads: OpenCV releases the GIL while it matches, and each
-        # candidate's rank is its own (RANSAC seeds itself per call), so the choice is the same.
+        # candidate's rank is its own (USAC seeds itself per call), so the choice is the same.
         ranked = _mapped(rank, spread(items, candidates), workers)
         chosen[label] = [items[i] for _, i in sorted(ranked)[:limit]]
     return chosen
