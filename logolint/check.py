@@ -242,7 +242,7 @@ def check_paths(
             on_result(results[-1], len(results), len(files))
     results = tuple(results)
     return Report(results, threshold, model.sha256, fail_on_error=config.unreadable == "fail", root=root,
-                  old_labels=tuple(model.info.old_labels), read=None if revision is None else read)
+                  old_labels=tuple(model.info.old_labels), read=read)
 
 
 def _root(paths: list[str]) -> Path:

@@ -119,10 +119,9 @@ class Revision:
         except OSError as exc:  # git could not be started (too many open files, the folder gone)
             raise ImageError(f"cannot read it from {self.name}: {exc.strerror or exc}") from None
         if expired:
-            self._stuck = (f"not read from {self.name}: git (and its smudge filter) took over {GIT_SECONDS} s "
-                           "on a file of this run")
-            raise ImageError(f"cannot read it from {self.name}: git (and its smudge filter) took over "
-                             f"{GIT_SECONDS} s")
+            why = f"git (and its smudge filter) took over {GIT_SECONDS} s"
+            self._stuck = f"not read from {self.name}: {why} on a file of this run"
+            raise ImageError(f"cannot read it from {self.name}: {why}")
         if code:
             raise ImageError(f"cannot read it from {self.name}: {_cause(stderr, code)}")
         return data
