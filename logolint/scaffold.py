@@ -61,6 +61,8 @@ def write_config(folder: Path, force: bool = False) -> tuple[Path, bool]:
     from logolint.files import write_atomic
 
     existing = [folder / name for name in CONFIG_NAMES if os.path.lexists(folder / name)]
+    if existing and existing[0].is_dir():  # neither kept (check cannot read it) nor replaceable
+        raise ConfigError(f"{existing[0]} is a folder, not a config file: rename or remove it, then run init again")
     if existing and not force:  # `train` printed lines for it first, say: the hook snippets are still wanted
         return existing[0], False
     path = existing[0] if existing else folder / CONFIG_NAMES[0]  # --force replaces the one in use

@@ -89,6 +89,18 @@ def test_init_never_writes_through_a_config_that_is_a_link(repo: Path, tmp_path:
     assert not (repo / ".logolint.yaml").is_symlink() and "unreadable: fail" in (repo / ".logolint.yaml").read_text()
 
 
+def test_init_says_a_config_name_that_is_a_folder_is_one_and_writes_nothing(repo: Path, capsys, monkeypatch):
+    """It used to say it "kept" the folder, and `check` then failed on it (exit 2)."""
+    monkeypatch.chdir(repo)
+    (repo / ".logolint.yaml").mkdir()
+    for force in ((), ("--force",)):
+        assert run_cli("init", *force) == 2
+        captured = capsys.readouterr()
+        assert f"{repo / '.logolint.yaml'} is a folder, not a config file: rename or remove it" in captured.err
+        assert "kept" not in captured.out and "repos:" not in captured.out
+    assert (repo / ".logolint.yaml").is_dir() and not any((repo / ".logolint.yaml").iterdir())
+
+
 def test_init_prints_only_the_entry_when_a_pre_commit_config_has_repos(repo: Path, capsys, monkeypatch):
     monkeypatch.chdir(repo)
     (repo / ".pre-commit-config.yaml").write_text("repos:\n  - repo: local\n    hooks: []\n")
