@@ -57,7 +57,7 @@ def _threshold(value: Any) -> float:
             if 0 <= number <= 1:  # `5e-1` or a quoted number: YAML 1.1 reads either as text
                 from logolint.formats import plain_number
 
-                hint = f" (YAML reads it as text: write it unquoted, as {plain_number(number)})"
+                hint = f" (YAML reads it as text: write it as {plain_number(number)}, without quotes)"
         raise ValueError(f"must be a number from 0 to 1, got {shown(value)}{hint}")
     return float(value) + 0.0  # -0.0 is 0
 

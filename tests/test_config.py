@@ -37,10 +37,10 @@ def test_valid_config_resolves_model_relative_to_file(tmp_path: Path):
         ("exclude: [a]\nthreshold: 0.3\nexclude: [b]\n", "invalid YAML at line 3: key 'exclude' is given twice"),
         ('model: "a\\0b"\n', "key 'model' must not contain a NUL character"),
         ('baseline: "a\\0b"\n', "key 'baseline' must not contain a NUL character"),
-        ("threshold: 5e-1\n", "got '5e-1' (YAML reads it as text: write it unquoted, as 0.5)"),
-        ("threshold: 0.5e0\n", "got '0.5e0' (YAML reads it as text: write it unquoted, as 0.5)"),
-        ("threshold: 1e-5\n", "got '1e-5' (YAML reads it as text: write it unquoted, as 0.00001)"),  # not 1e-05
-        ('threshold: "0.5"\n', "got '0.5' (YAML reads it as text: write it unquoted, as 0.5)"),
+        ("threshold: 5e-1\n", "got '5e-1' (YAML reads it as text: write it as 0.5, without quotes)"),
+        ("threshold: 0.5e0\n", "got '0.5e0' (YAML reads it as text: write it as 0.5, without quotes)"),
+        ("threshold: 1e-5\n", "got '1e-5' (YAML reads it as text: write it as 0.00001, without quotes)"),  # not 1e-05
+        ('threshold: "0.5"\n', "got '0.5' (YAML reads it as text: write it as 0.5, without quotes)"),
         ("threshold: " + "1" * 5000 + "\n", "invalid YAML: a number too long to read (over 4300 digits)"),
         ("threshold: " + "[" * 100_000 + "]" * 100_000 + "\n", "invalid YAML: nested too deeply"),
     ],
