@@ -507,18 +507,19 @@ def test_a_verdict_on_shared_parts_alone_needs_the_drawing_to_be_there(distinct,
     assert (found is not None and found.label == "new") == decides
 
 
-@pytest.mark.parametrize("rival_drawn, rival_inliers, rival_box, flips", [
-    (0.95, 14, (10, 10, 200, 200), True),  # Bit: the image is the old disc, the letters matched the new ring better
-    (0.95, verify.MIN_INLIERS - 1, (10, 10, 200, 200), False),  # too few inliers to decide by itself
-    (verify.DRAWN - 0.01, 14, (10, 10, 200, 200), False),  # the image does not look like the rival's drawing either
-    (0.15 + verify.BETTER_DRAWN - 0.01, 14, (10, 10, 200, 200), False),  # not by enough: a favicon's noise
-    (0.95, 14, (300, 300, 490, 490), False),  # somewhere else: another logo in the image
-    (None, 14, (10, 10, 200, 200), False),  # not measured (a photo as reference)
+@pytest.mark.parametrize("rival_drawn, rival_inliers, rival_box, rival_covered, flips", [
+    (0.95, 14, (10, 10, 200, 200), 0.5, True),  # Bit: the image is the old disc, the letters matched the new ring better
+    (0.95, verify.MIN_INLIERS - 1, (10, 10, 200, 200), 0.5, False),  # too few inliers to decide by itself
+    (verify.DRAWN - 0.01, 14, (10, 10, 200, 200), 0.5, False),  # the image does not look like the rival's drawing either
+    (0.15 + verify.BETTER_DRAWN - 0.01, 14, (10, 10, 200, 200), 0.5, False),  # not by enough: a favicon's noise
+    (0.95, 14, (300, 300, 490, 490), 0.5, False),  # somewhere else: another logo in the image
+    (None, 14, (10, 10, 200, 200), 0.5, False),  # not measured (a photo as reference)
+    (0.95, 14, (10, 10, 200, 200), 0.2, False),  # a part of the rival's drawing, no more of it than the verdict's
 ])
 def test_a_verdict_goes_to_the_other_side_where_the_image_looks_like_its_drawing_instead(
-        rival_drawn, rival_inliers, rival_box, flips):
-    new = verify.Match("new", 30, (12, 8, 198, 204), distinct=20, drawn=0.15)
-    old = verify.Match("old", rival_inliers, rival_box, distinct=0, drawn=rival_drawn)
+        rival_drawn, rival_inliers, rival_box, rival_covered, flips):
+    new = verify.Match("new", 30, (12, 8, 198, 204), distinct=20, drawn=0.15, covered=0.2)
+    old = verify.Match("old", rival_inliers, rival_box, distinct=0, drawn=rival_drawn, covered=rival_covered)
     found = verify.verdict({"old": old, "new": new}, ("old",))
     assert found is not None and found.label == ("old" if flips else "new")
     if flips:  # and the other way round
