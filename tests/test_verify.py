@@ -511,7 +511,7 @@ def test_a_verdict_on_shared_parts_alone_needs_the_drawing_to_be_there(distinct,
     (0.95, 14, (10, 10, 200, 200), 0.5, True),  # Bit: the image is the old disc, the letters matched the new ring better
     (0.95, verify.MIN_INLIERS - 1, (10, 10, 200, 200), 0.5, False),  # too few inliers to decide by itself
     (verify.DRAWN - 0.01, 14, (10, 10, 200, 200), 0.5, False),  # the image does not look like the rival's drawing either
-    (0.15 + verify.BETTER_DRAWN - 0.01, 14, (10, 10, 200, 200), 0.5, False),  # not by enough: a favicon's noise
+    (0.15 + verify.BETTER_DRAWN - 0.01, 14, (10, 10, 200, 200), 0.5, False),  # not by enough
     (0.95, 14, (300, 300, 490, 490), 0.5, False),  # somewhere else: another logo in the image
     (None, 14, (10, 10, 200, 200), 0.5, False),  # not measured (a photo as reference)
     (0.95, 14, (10, 10, 200, 200), 0.2, False),  # a part of the rival's drawing, no more of it than the verdict's
