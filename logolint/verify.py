@@ -1,6 +1,6 @@
 """Geometric verification: SIFT keypoints of the image matched against those of the
 reference logos the model was trained from, kept only where one homography explains
-them (RANSAC).
+them (a robust estimate: OpenCV's USAC, see INLIER_PIXELS).
 
 A frozen ImageNet embedding barely tells a redesign from its original (Google's serif
 and sans wordmarks score at chance), but the two drawings have different corners and
@@ -48,9 +48,9 @@ CROSS_RATIO = 0.9
 # (blades, letters), gives each reference point two or more equally near image points, and
 # the ratio test drops them all: a second copy of the test logo took its inliers from 35 to
 # 19. So a point that fails the ratio test keeps its nearest few image points where they
-# pass it together against the next one (at most REPEATS - 1 of them); RANSAC picks the
-# copy. Such pairs count only for a drawing whose distinct inliers (see CROSS_RATIO) reach
-# REPEAT_INLIERS with them. Keypoint stage alone, brands-dev's first draw and the tenth
+# pass it together against the next one (at most REPEATS - 1 of them); the homography's
+# estimate picks the copy. Such pairs count only for a drawing whose distinct inliers (see
+# CROSS_RATIO) reach REPEAT_INLIERS with them. Keypoint stage alone, brands-dev's first draw and the tenth
 # held-out set (3,840 image-brand pairs): counted from 8 inliers without that gate, 66 more
 # old logos decided, but also 9 pages and 4 new logos, the pages at 8-13 inliers, 7 of them
 # with no distinct one (see docs/detection-quality.md, "Repeated parts"). Nor do they count
@@ -63,7 +63,7 @@ CROSS_RATIO = 0.9
 # Counting them only for a label already ahead without them lost a new Quasar.
 REPEATS = 4
 REPEAT_INLIERS = 8
-RANSAC_PIXELS = 5.0
+INLIER_PIXELS = 5.0  # an inlier lies this close to where the homography puts its point
 # The homography's estimator is OpenCV's USAC framework in its accurate preset (GC-RANSAC),
 # not its classic RANSAC. On chance pairs, as among a page's letters, RANSAC ran to its
 # iteration cap: 55% of a text page's check and 35% of the keypoint stage on real pictures
@@ -349,7 +349,7 @@ def _plausible(cv2, homography: np.ndarray, outline: np.ndarray) -> np.ndarray |
 
 
 def match(refs: list[Reference], grey: np.ndarray, cross: float | None = CROSS_RATIO) -> tuple[dict[str, Match], int]:
-    """Per label, the reference drawing with the most RANSAC inliers in the image (and,
+    """Per label, the reference drawing with the most inliers in the image (and,
     for an image with few keypoints, in its contrast-equalised copy), and its distinct
     inliers (with `cross`, see CROSS_RATIO; 0 without); and the most correspondences
     (pairs that pass the ratio test) any one drawing had, with or without a homography
@@ -527,7 +527,7 @@ def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
         return None
     source = ref.points[[m.queryIdx for m in chosen]]
     target = points[[m.trainIdx for m in chosen]]
-    homography, mask = cv2.findHomography(source, target, cv2.USAC_ACCURATE, RANSAC_PIXELS)
+    homography, mask = cv2.findHomography(source, target, cv2.USAC_ACCURATE, INLIER_PIXELS)
     if homography is None:
         return None
     x0, y0, x1, y1 = ref.outline
