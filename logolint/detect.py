@@ -67,6 +67,8 @@ class Detection:
     # or of a kept outline's region (recoloured)
     shaped: bool = False  # a region shaped like the brand's logo, classified on its own (see shaped_view)
     dismissed: bool = False  # old keypoints that do not count (see NEITHER_VETO), for `explain`; scores nothing
+    outdrawn: int = 0  # the other logo's inliers, which the count favoured and which did not decide: the image looks
+    # like this logo's drawing instead (see verify.BETTER_DRAWN), for `explain`; 0 where the count decided
 
 
 @dataclasses.dataclass(frozen=True)
@@ -585,13 +587,15 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
                       least, most)
 
     match = None if recolour is not None and recolour.overrules else geometry.verdict(matches, model.info.old_labels)
+    overruled = geometry.overruled(matches, model.info.old_labels) if match is not None else None
+    outdrawn = overruled.inliers if overruled is not None else 0
     if match is not None and match.label in model.info.old_labels:
         if LOOKALIKE_GRADE and preference is not None and _files_alike(model):
             score = graded(preference(match.box))
         else:
             lead = geometry.distinct_lead(matches, model.info.old_labels)[1]
             score = grade((lead - geometry.MIN_INLIERS + 1) / GRADE_LEAD, match.box)
-        return Detection(max(found.score, score), match.label, match.box, verified=match.inliers)
+        return Detection(max(found.score, score), match.label, match.box, verified=match.inliers, outdrawn=outdrawn)
     # The new logo's keypoints where the outline is: the outline was the new logo's, unless
     # they found only a part the old mark shares (_shared_part).
     if outline is not None and not (match is not None and _contains(match.box, outline.box)
@@ -607,7 +611,7 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
     # (PyTorch's flame), is the new logo too.
     if match is not None and (_contains(found.box, match.box)
                               or (match.inliers >= AROUND_INLIERS and _contains(match.box, found.box))):
-        return Detection(found.score * DEMOTED, match.label, found.box, verified=match.inliers)
+        return Detection(found.score * DEMOTED, match.label, found.box, verified=match.inliers, outdrawn=outdrawn)
     if recolour is not None:
         if recolour.old:
             return Detection(max(found.score, grade(recolour.share, recolour.box)), recolour.label, recolour.box,

@@ -177,6 +177,10 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
     if decisive.verified and decisive.label not in explanation.old_labels:  # a 0.00 deciding over higher scores
         lines.append(f"  {decisive.verified} keypoints of the {decisive.label} logo matched in the deciding "
                      f"view's box: it shows the {decisive.label} logo")
+    if decisive.outdrawn:
+        other = "new" if decisive.label in explanation.old_labels else "old"
+        lines.append(f"  the keypoints favoured the {other} logo ({decisive.outdrawn} matched in about the same "
+                     f"place), but the image looks like the {decisive.label} logo's drawing there, not the {other} one's")
     why = ("they span little of the logo's drawing and the image does not look like it there: letters it shares "
            "with other text (the model was fitted on pages of text)" if explanation.fitted_on_text
            else "the classifier sees neither logo there, and the image does not look like the logo's drawing")

@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import re
 import shlex
@@ -86,6 +87,18 @@ def test_old_keypoints_that_did_not_count_are_named_with_why(fitted_on_text, why
     lines = describe(explanation, lambda text, style: text).splitlines()
     at = lines.index("  11 keypoints of the old logo matched at [40, 20, 160, 60], not counted:")
     assert lines[at + 1] == "    " + why
+
+
+@pytest.mark.parametrize("label, other", [("old", "new"), ("new", "old")])
+def test_a_verdict_the_drawing_decided_against_the_keypoint_count_is_said(label, other):
+    decisive = Detection(0.99 if label == "old" else 0.0, label, (20, 10, 80, 30), verified=14, outdrawn=30)
+    explanation = Explanation("t.png", Image.new("RGB", (200, 100)), (400, 200), (decisive,), decisive, 0.65)
+    lines = describe(explanation, lambda text, style: text).splitlines()
+    assert (f"  the keypoints favoured the {other} logo (30 matched in about the same place), but the image looks "
+            f"like the {label} logo's drawing there, not the {other} one's") in lines
+    counted = dataclasses.replace(decisive, outdrawn=0)
+    assert "favoured" not in describe(dataclasses.replace(explanation, verdict=counted, views=(counted,)),
+                                      lambda text, style: text)
 
 
 def test_the_view_that_decides_is_shown_even_when_others_score_higher():

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from conftest import ROOT, run_cli
 from logolint import verify
-from logolint.detect import DEMOTED, VERIFIED, Detection, keypoint_matches
+from logolint.detect import DEMOTED, VERIFIED, Detection, keypoint_matches, overrule
 from logolint.errors import ModelError
 from logolint.model import Model
 from tiny_model import tiny_model
@@ -522,11 +522,26 @@ def test_a_verdict_goes_to_the_other_side_where_the_image_looks_like_its_drawing
     old = verify.Match("old", rival_inliers, rival_box, distinct=0, drawn=rival_drawn, covered=rival_covered)
     found = verify.verdict({"old": old, "new": new}, ("old",))
     assert found is not None and found.label == ("old" if flips else "new")
+    assert verify.overruled({"old": old, "new": new}, ("old",)) == (new if flips else None)  # for `explain`
     if flips:  # and the other way round
         mirrored = {"old": dataclasses.replace(new, label="old"), "new": dataclasses.replace(old, label="new")}
         assert verify.verdict(mirrored, ("old",)).label == "new"
     # A verdict whose own drawing is there stands, however well the other one's is.
     assert verify.verdict({"old": old, "new": dataclasses.replace(new, drawn=verify.DRAWN)}, ("old",)).label == "new"
+
+
+@pytest.mark.parametrize("decided", ["old", "new"])
+def test_a_verdict_the_drawing_decided_against_the_count_says_so(verifying_model, decided):
+    """For `explain`: the other logo's inliers, which the count favoured (see BETTER_DRAWN)."""
+    other, box = ("new" if decided == "old" else "old"), (260, 180, 500, 280)
+    matches = {decided: verify.Match(decided, 14, box, drawn=0.95, covered=0.5),
+               other: verify.Match(other, 30, box, distinct=20, drawn=0.15, covered=0.2)}
+    found = overrule(verifying_model, Detection(0.5, other, box), matches)
+    assert found.label == decided and found.verified == 14 and found.outdrawn == 30
+    assert (found.score >= VERIFIED) == (decided == "old")
+    # Where the count decides, nothing was outdrawn.
+    matches[other] = dataclasses.replace(matches[other], drawn=verify.DRAWN)
+    assert overrule(verifying_model, Detection(0.5, other, box), matches).outdrawn == 0
 
 
 def test_a_blurred_drawing_needs_one_pair_more_to_call_for_the_finer_passes(refs):
