@@ -179,8 +179,8 @@ def describe(explanation: Explanation, paint: Paint, every_view: bool = False) -
                      f"view's box: it shows the {decisive.label} logo")
     if decisive.outdrawn:
         other = "new" if decisive.label in explanation.old_labels else "old"
-        lines.append(f"  the keypoints favoured the {other} logo ({decisive.outdrawn} matched in about the same "
-                     f"place), but the image looks like the {decisive.label} logo's drawing there, not the {other} one's")
+        lines += [f"  the keypoints favoured the {other} logo: {decisive.outdrawn} matched in about the same place,",
+                  f"    but the image looks like the {decisive.label} logo's drawing there, not the {other} one's"]
     why = ("they span little of the logo's drawing and the image does not look like it there: letters it shares "
            "with other text (the model was fitted on pages of text)" if explanation.fitted_on_text
            else "the classifier sees neither logo there, and the image does not look like the logo's drawing")

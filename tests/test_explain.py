@@ -94,8 +94,8 @@ def test_a_verdict_the_drawing_decided_against_the_keypoint_count_is_said(label,
     decisive = Detection(0.99 if label == "old" else 0.0, label, (20, 10, 80, 30), verified=14, outdrawn=30)
     explanation = Explanation("t.png", Image.new("RGB", (200, 100)), (400, 200), (decisive,), decisive, 0.65)
     lines = describe(explanation, lambda text, style: text).splitlines()
-    assert (f"  the keypoints favoured the {other} logo (30 matched in about the same place), but the image looks "
-            f"like the {label} logo's drawing there, not the {other} one's") in lines
+    at = lines.index(f"  the keypoints favoured the {other} logo: 30 matched in about the same place,")
+    assert lines[at + 1] == f"    but the image looks like the {label} logo's drawing there, not the {other} one's"
     counted = dataclasses.replace(decisive, outdrawn=0)
     assert "favoured" not in describe(dataclasses.replace(explanation, verdict=counted, views=(counted,)),
                                       lambda text, style: text)
