@@ -586,8 +586,8 @@ def overrule(model, found: Detection, matches: dict, outline=None, preference=No
         return graded(strength if preference is None else (min(max(strength, 0.0), 1.0) + preference(box)) / 2,
                       least, most)
 
-    match = None if recolour is not None and recolour.overrules else geometry.verdict(matches, model.info.old_labels)
-    overruled = geometry.overruled(matches, model.info.old_labels) if match is not None else None
+    match, overruled = ((None, None) if recolour is not None and recolour.overrules
+                        else geometry.decision(matches, model.info.old_labels))
     outdrawn = overruled.inliers if overruled is not None else 0
     if match is not None and match.label in model.info.old_labels:
         if LOOKALIKE_GRADE and preference is not None and _files_alike(model):

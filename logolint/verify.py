@@ -581,24 +581,21 @@ def verdict(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | N
     every one where those decide nothing, then only if it has a distinct inlier or places
     a drawing the image looks like (see DRAWN), and the other side's where the image looks
     like that one's drawing instead (see BETTER_DRAWN); None when the geometry says nothing."""
-    decided = _counted(matches, old_labels)
-    decided = _better_drawn(matches, old_labels, decided) or decided
-    if decided is not None and not decided.distinct and decided.drawn is not None and decided.drawn < DRAWN:
-        return None
-    return decided
+    return decision(matches, old_labels)[0]
 
 
-def _counted(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | None:
-    """The side that leads by its distinct inliers, or by all of them where those decide nothing."""
+def decision(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Match | None, Match | None]:
+    """The verdict (see verdict), and the match that led by its inliers and did not decide,
+    because the image looks like the other side's drawing instead (see BETTER_DRAWN); None
+    where the count decided."""
     distinct = {label: dataclasses.replace(m, inliers=m.distinct) for label, m in matches.items()}
-    return _lead(distinct, old_labels) or _lead(matches, old_labels)
-
-
-def overruled(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | None:
-    """The match that led by its inliers and did not decide, because the image looks like
-    the other side's drawing instead (see BETTER_DRAWN); None where the count decided."""
-    counted = _counted(matches, old_labels)
-    return matches[counted.label] if _better_drawn(matches, old_labels, counted) is not None else None
+    counted = _lead(distinct, old_labels) or _lead(matches, old_labels)
+    drawn = _better_drawn(matches, old_labels, counted)
+    if drawn is not None:
+        return drawn, matches[counted.label]
+    if counted is not None and not counted.distinct and counted.drawn is not None and counted.drawn < DRAWN:
+        return None, None
+    return counted, None
 
 
 def _better_drawn(matches: dict[str, Match], old_labels: tuple[str, ...], decided: Match | None) -> Match | None:
