@@ -752,6 +752,7 @@ def test_a_mark_in_parts_is_found_as_the_parts_within_one_outer_border(monkeypat
     assert iou(outline.box, (x0, y0, x1, y1)) > 0.85, (outline.box, (x0, y0, x1, y1))
     assert found(shapes, on_page(shown(new), background)) is None
     monkeypatch.setattr(silhouette, "PARTS", False)
+    monkeypatch.setattr(silhouette, "PAIRS", False)  # two of the parts taken together would do
     assert found(shapes, page) is None
 
 
@@ -803,6 +804,7 @@ def test_a_mark_in_separate_pieces_is_found_with_the_gaps_between_them_closed(mo
     assert iou(outline.box, (120 + x0, 60 + y0, 120 + x1, 60 + y1)) > 0.85, outline.box
     assert found(shapes, page(painted(mark("new"), (30, 30, 30)))) is None
     monkeypatch.setattr(silhouette, "CLOSE_PIECES", False)
+    monkeypatch.setattr(silhouette, "PAIRS", False)  # the two pieces taken together would do
     assert found(shapes, page(old)) is None
 
 
@@ -817,6 +819,60 @@ def gear(blades: int = 12, gap: int = 10) -> Image.Image:
         draw.line((100, 100, 100 + 95 * np.cos(angle), 100 + 95 * np.sin(angle)), fill=(0, 0, 0, 0), width=gap)
     draw.ellipse((82, 82, 118, 118), fill=(25, 118, 210, 255))
     return image
+
+
+@pytest.mark.parametrize("background", [(255, 255, 255), None], ids=["white", "photo"])
+@pytest.mark.parametrize("width", [150, 220])
+def test_a_mark_in_two_pieces_far_apart_is_found_as_the_two_regions_together(monkeypatch, background, width):
+    # A gap of 40 px at 200 px (30 and 44 px here) is more than closing bridges: at every
+    # threshold each piece is a region of its own, and only the two together fit.
+    old = split_arrow(gap=40)
+    shapes = silhouette.Silhouettes(silhouette.masks({"old": [old], "new": [mark("new")]}))
+    assert shapes.pieces == {"old": 2, "new": 1}
+
+    def page(logo: Image.Image) -> Image.Image:
+        if background is None:
+            return scene(logo, 0, width, (120, 60))
+        image = Image.new("RGB", (600, 400), background)
+        placed = logo.resize((width, width), Image.LANCZOS)
+        image.paste(placed, (120, 60), placed)
+        return image
+
+    outline = found(shapes, page(old))
+    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+    x0, y0, x1, y1 = old.resize((width, width), Image.LANCZOS).getchannel("A").point(lambda a: 255 * (a > 128)).getbbox()
+    assert iou(outline.box, (120 + x0, 60 + y0, 120 + x1, 60 + y1)) > 0.85, outline.box
+    assert found(shapes, page(mark("new"))) is None
+    monkeypatch.setattr(silhouette, "PAIRS", False)
+    assert found(shapes, page(old)) is None
+
+
+def test_pieces_far_apart_are_not_taken_together(monkeypatch):
+    # A mark of a square and a triangle parted by twice the triangle's side: more than
+    # PAIR_GAP of it, so the two are never taken for one mark.
+    old = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(old)
+    draw.rectangle((10, 80, 45, 115), fill=(40, 160, 90, 255))
+    draw.polygon([(140, 70), (190, 100), (140, 130)], fill=(40, 160, 90, 255))
+    shapes = silhouette.Silhouettes(silhouette.masks({"old": [old], "new": [mark("new")]}))
+    assert shapes.pieces == {"old": 2, "new": 1}
+    page = Image.new("RGB", (600, 400), (255, 255, 255))
+    page.paste(old, (120, 60), old)
+    assert found(shapes, page) is None
+    monkeypatch.setattr(silhouette, "PAIR_GAP", 2.0)
+    outline = found(shapes, page)
+    assert outline is not None and outline.label == "old"  # the two together are the mark
+
+
+@pytest.mark.parametrize("old, searched", [(mark("old"), False), (split_arrow(gap=40), True), (gear(), False)],
+                         ids=["one-piece", "two-pieces", "thirteen-pieces"])
+def test_pairs_are_searched_only_for_a_mark_in_two_to_four_pieces(monkeypatch, old, searched):
+    shapes = silhouette.Silhouettes(silhouette.masks({"old": [painted(old, (30, 30, 30))], "new": [mark("new")]}))
+    calls = []
+    real = silhouette._pairs
+    monkeypatch.setattr(silhouette, "_pairs", lambda *args: calls.append(1) or real(*args))
+    found(shapes, scene(painted(old, (30, 30, 30))))
+    assert bool(calls) is searched
 
 
 @pytest.mark.parametrize("background", [(255, 255, 255), (235, 225, 200)], ids=["white", "cream"])
