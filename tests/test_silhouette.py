@@ -783,6 +783,24 @@ def test_the_old_glyph_within_the_new_logo_is_the_new_logo(monkeypatch):
     assert outline is not None and outline.label == "old"
 
 
+def pasted(logo: Image.Image, width: int, background) -> Image.Image:
+    """The logo `width` px wide at (120, 60) on a plain page of `background`, or over the photo."""
+    if background is None:
+        return scene(logo, 0, width, (120, 60))
+    image = Image.new("RGB", (600, 400), background)
+    placed = logo.resize((width, width), Image.LANCZOS)
+    image.paste(placed, (120, 60), placed)
+    return image
+
+
+def assert_found_in_place(shapes, logo: Image.Image, width: int, background) -> None:
+    """The old outline is found where `pasted` drew the logo."""
+    outline = found(shapes, pasted(logo, width, background))
+    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
+    x0, y0, x1, y1 = logo.resize((width, width), Image.LANCZOS).getchannel("A").point(lambda a: 255 * (a > 128)).getbbox()
+    assert iou(outline.box, (120 + x0, 60 + y0, 120 + x1, 60 + y1)) > 0.85, outline.box
+
+
 @pytest.mark.parametrize("background", [(255, 255, 255), (150, 190, 230)], ids=["white", "blue"])
 @pytest.mark.parametrize("width", [110, 150])
 def test_a_mark_in_separate_pieces_is_found_with_the_gaps_between_them_closed(monkeypatch, background, width):
@@ -792,20 +810,11 @@ def test_a_mark_in_separate_pieces_is_found_with_the_gaps_between_them_closed(mo
     shapes = silhouette.Silhouettes(silhouette.masks({"old": [old], "new": [mark("new")]}))
     assert shapes.pieces == {"old": 2, "new": 1}
 
-    def page(logo: Image.Image) -> Image.Image:
-        image = Image.new("RGB", (600, 400), background)
-        placed = logo.resize((width, width), Image.LANCZOS)
-        image.paste(placed, (120, 60), placed)
-        return image
-
-    outline = found(shapes, page(old))
-    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
-    x0, y0, x1, y1 = old.resize((width, width), Image.LANCZOS).getchannel("A").point(lambda a: 255 * (a > 128)).getbbox()
-    assert iou(outline.box, (120 + x0, 60 + y0, 120 + x1, 60 + y1)) > 0.85, outline.box
-    assert found(shapes, page(painted(mark("new"), (30, 30, 30)))) is None
+    assert_found_in_place(shapes, old, width, background)
+    assert found(shapes, pasted(painted(mark("new"), (30, 30, 30)), width, background)) is None
     monkeypatch.setattr(silhouette, "CLOSE_PIECES", False)
     monkeypatch.setattr(silhouette, "PAIRS", False)  # the two pieces taken together would do
-    assert found(shapes, page(old)) is None
+    assert found(shapes, pasted(old, width, background)) is None
 
 
 def gear(blades: int = 12, gap: int = 10) -> Image.Image:
@@ -830,21 +839,10 @@ def test_a_mark_in_two_pieces_far_apart_is_found_as_the_two_regions_together(mon
     shapes = silhouette.Silhouettes(silhouette.masks({"old": [old], "new": [mark("new")]}))
     assert shapes.pieces == {"old": 2, "new": 1}
 
-    def page(logo: Image.Image) -> Image.Image:
-        if background is None:
-            return scene(logo, 0, width, (120, 60))
-        image = Image.new("RGB", (600, 400), background)
-        placed = logo.resize((width, width), Image.LANCZOS)
-        image.paste(placed, (120, 60), placed)
-        return image
-
-    outline = found(shapes, page(old))
-    assert outline is not None and outline.label == "old" and outline.fit >= silhouette.MIN_FIT
-    x0, y0, x1, y1 = old.resize((width, width), Image.LANCZOS).getchannel("A").point(lambda a: 255 * (a > 128)).getbbox()
-    assert iou(outline.box, (120 + x0, 60 + y0, 120 + x1, 60 + y1)) > 0.85, outline.box
-    assert found(shapes, page(mark("new"))) is None
+    assert_found_in_place(shapes, old, width, background)
+    assert found(shapes, pasted(mark("new"), width, background)) is None
     monkeypatch.setattr(silhouette, "PAIRS", False)
-    assert found(shapes, page(old)) is None
+    assert found(shapes, pasted(old, width, background)) is None
 
 
 def test_pieces_far_apart_are_not_taken_together(monkeypatch):
