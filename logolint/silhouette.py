@@ -663,9 +663,10 @@ def _parts(cv2, binary: np.ndarray, border: np.ndarray, origin: tuple[int, int],
 def _search(groups: tuple, low: float, high: float, stop=None, seen: frozenset = frozenset(),
             pairs: tuple[float, float] | None = None) -> tuple | None:
     """(keys seen, [(key, box, mask, moments)]) of the connected regions of the binary images
-    (see _binaries) of a plausible size whose spread is from `low` to `high`, each distinct
-    region once and none whose key is in `seen`, in the images' order; None once `stop` is
-    set. The second group is searched in a thread of its own: the keypoint stage and the
+    (see _binaries) of a plausible size whose spread is from `low` to `high`, and with
+    `pairs` (a spread range) the unions of two nearby regions within it (see _pairs), each
+    distinct region once and none whose key is in `seen`, in the images' order; None once
+    `stop` is set. The second group is searched in a thread of its own: the keypoint stage and the
     classifier finish first, and the other core would wait for this stage alone."""
     from logolint.workers import worker_threads
 
