@@ -292,9 +292,10 @@ def _moments(mask: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     return area, np.array([m["m10"] / area, m["m01"] / area]), covariance
 
 
-def _spread(mask: np.ndarray, moments: tuple | None = None) -> float:
-    """The mask's area in normalised units: the same for every affine view of a shape. Two
-    shapes whose spreads differ by a factor f overlap by at most 1/f once normalised."""
+def _spread(mask: np.ndarray | None, moments: tuple | None = None) -> float:
+    """The mask's area in normalised units (from its `moments` where given): the same for
+    every affine view of a shape. Two shapes whose spreads differ by a factor f overlap by
+    at most 1/f once normalised."""
     area, _, ((a, b), (_, d)) = moments or _moments(mask)
     return area / float(np.sqrt(a * d - b * b))
 
@@ -666,8 +667,8 @@ def _search(groups: tuple, low: float, high: float, stop=None, seen: frozenset =
     (see _binaries) of a plausible size whose spread is from `low` to `high`, and with
     `pairs` (a spread range) the unions of two nearby regions within it (see _pairs), each
     distinct region once and none whose key is in `seen`, in the images' order; None once
-    `stop` is set. The second group is searched in a thread of its own: the keypoint stage and the
-    classifier finish first, and the other core would wait for this stage alone."""
+    `stop` is set. The second group is searched in a thread of its own: the keypoint stage
+    and the classifier finish first, and the other core would wait for this stage alone."""
     from logolint.workers import worker_threads
 
     with worker_threads() as pool:
@@ -696,7 +697,7 @@ def _in_group(binaries, low: float, high: float, stop, parts: bool = True,
             moments = _moments(mask)
             if low <= _spread(mask, moments) <= high:
                 found.append((key, box, mask, moments))
-            if not isinstance(key[0], str):  # a region, not parts of one
+            if pairs is not None and not isinstance(key[0], str):  # a region, not parts of one
                 regions.append((box, mask, moments))
         if pairs is not None:
             found += _pairs(regions, *pairs, seen)
@@ -706,9 +707,9 @@ def _in_group(binaries, low: float, high: float, stop, parts: bool = True,
 def _pairs(regions: list, low: float, high: float, seen: set) -> list:
     """(key, box, mask, moments) of the unions of two of one binary image's regions that
     lie near each other (PAIR_GAP), neither a speck beside the other (PAIR_SHARE), up to
-    MAX_PAIRS of them, whose spread is from
-    `low` to `high`; each once, as _components gives regions. A union's moments come from
-    its two regions' (they share no pixel), so only the unions within the spreads are drawn."""
+    MAX_PAIRS of them, whose spread is from `low` to `high`; each once, as _components gives
+    regions. A union's moments come from its two regions' (they share no pixel), so only
+    the unions within the spreads are drawn."""
     found, tried = [], 0
     for i, ((ax0, ay0, ax1, ay1), a, a_moments) in enumerate(regions):
         for (bx0, by0, bx1, by1), b, b_moments in regions[i + 1:]:
@@ -722,7 +723,7 @@ def _pairs(regions: list, low: float, high: float, seen: set) -> list:
             x0, y0, x1, y1 = min(ax0, bx0), min(ay0, by0), max(ax1, bx1), max(ay1, by1)
             moments = _joined(((ax0 - x0, ay0 - y0), a_moments), ((bx0 - x0, by0 - y0), b_moments))
             key = ("pair", *_key(x0, y0, x1 - x0, y1 - y0, round(moments[0])))
-            if key in seen or not low <= _spread(a, moments) <= high:
+            if key in seen or not low <= _spread(None, moments) <= high:
                 continue
             seen.add(key)
             mask = np.zeros((y1 - y0, x1 - x0), bool)
