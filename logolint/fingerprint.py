@@ -16,24 +16,31 @@ MIN_SIDE = 48  # a smaller drawing (a favicon) is too blurred to tell look-alike
 MAX_BITS = 6  # of 64 gradient bits that may differ
 MAX_COLOUR = 24.0  # mean absolute difference of the 3x3 colour grid, 0-255
 MAX_ASPECT = 0.15  # difference of the drawings' log aspect ratios
+# Which parts of the drawing are drawn, and which show the background: the mean absolute
+# difference of the 3x3 grid of drawn shares (0-1). A redesign from a filled badge to its
+# outline keeps the shades: IMDb's new black frame and letters on a yellow page are, in
+# colour and gradients, the old black-lettered yellow badge on dark (held-out set 42: two
+# new IMDb logos decided old). The badge fills its cells, the frame only their edges.
+MAX_COVERAGE = 0.2
 BACKGROUNDS = (255, 32)  # the two that imaging.flatten chooses between
 PLATE = "logolint-plate"  # in the info of a logo file kept on its plate (see synth.logo_rgba)
 
 
-def _drawn(image) -> tuple[int, int, int, int] | None:
+def _drawn(image) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
     """The box of what differs from the border colour (a logo file's margin depends on
-    who exported it), or None for a blank image."""
+    who exported it) and, within it, where it differs; None for a blank image."""
     array = np.asarray(image.convert("RGB"), dtype=np.int16)
-    distance = np.abs(array - np.array(border_colour(array))).max(axis=2)
-    ys, xs = np.nonzero(distance > 24)
+    differs = np.abs(array - np.array(border_colour(array))).max(axis=2) > 24
+    ys, xs = np.nonzero(differs)
     if len(xs) < 16:
         return None
-    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    return (x0, y0, x1, y1), differs[y0:y1, x0:x1]
 
 
-def located(image) -> tuple[tuple[int, list[float], float], tuple[int, int, int, int]] | None:
-    """The fingerprint of the drawing (gradient hash, 3x3 mean colours, aspect ratio) and
-    the drawing's box in IMAGE's pixels, or None for a blank or tiny image."""
+def located(image) -> tuple[tuple, tuple[int, int, int, int]] | None:
+    """The fingerprint of the drawing (gradient hash, 3x3 mean colours, aspect ratio, 3x3
+    drawn shares) and the drawing's box in IMAGE's pixels, or None for a blank or tiny image."""
     from PIL import Image
 
     scale = min(1.0, WORK_SIDE / max(image.size))
@@ -41,20 +48,23 @@ def located(image) -> tuple[tuple[int, list[float], float], tuple[int, int, int,
     if scale < 1.0:
         small = image.resize((max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale))),
                              Image.BILINEAR, reducing_gap=2.0)
-    box = _drawn(small)
-    if box is None or max(box[2] - box[0], box[3] - box[1]) < MIN_SIDE * scale:
+    drawn = _drawn(small)
+    if drawn is None or max(drawn[0][2] - drawn[0][0], drawn[0][3] - drawn[0][1]) < MIN_SIDE * scale:
         return None
+    box, differs = drawn
     drawing = small.crop(box)
     grey = np.asarray(drawing.convert("L").resize((HASH_SIZE + 1, HASH_SIZE), Image.BILINEAR), np.int16)
     bits = (grey[:, 1:] > grey[:, :-1]).flatten()
     colours = np.asarray(drawing.convert("RGB").resize((3, 3), Image.BOX), np.float32).flatten()
-    print_ = int("".join("1" if b else "0" for b in bits), 2), colours.round(1).tolist(), drawing.size[0] / drawing.size[1]
+    shares = np.asarray(Image.fromarray(differs.astype(np.float32)).resize((3, 3), Image.BOX), np.float32).flatten()
+    print_ = (int("".join("1" if b else "0" for b in bits), 2), colours.round(1).tolist(), drawing.size[0] / drawing.size[1],
+              shares.round(3).tolist())
     sx, sy = image.size[0] / small.size[0], image.size[1] / small.size[1]
     return print_, (math.floor(box[0] * sx), math.floor(box[1] * sy), min(image.size[0], math.ceil(box[2] * sx)),
                     min(image.size[1], math.ceil(box[3] * sy)))
 
 
-def fingerprint(image) -> tuple[int, list[float], float] | None:
+def fingerprint(image) -> tuple | None:
     """The fingerprint of the drawing (see located), or None for a blank or tiny image."""
     found = located(image)
     return found[0] if found else None
@@ -62,13 +72,17 @@ def fingerprint(image) -> tuple[int, list[float], float] | None:
 
 def distances(print_, prints: list) -> np.ndarray:
     """How far PRINT_ is from each of PRINTS in colour, or infinity where the drawings
-    differ in shape or proportions, or in colour by more than MAX_COLOUR."""
+    differ in shape, proportions or drawn parts, or in colour by more than MAX_COLOUR. A
+    print of three parts (a model trained before the drawn shares) is not compared in those."""
     hashes = np.array([p[0] for p in prints], dtype=np.uint64)
     colours = np.array([p[1] for p in prints], dtype=np.float64)
     aspects = np.log(np.array([p[2] for p in prints], dtype=np.float64))
     bits = np.unpackbits((hashes ^ np.uint64(print_[0])).view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
     apart = np.abs(colours - np.asarray(print_[1], np.float64)).mean(axis=1)
     comparable = (bits <= MAX_BITS) & (np.abs(aspects - np.log(print_[2])) <= MAX_ASPECT) & (apart <= MAX_COLOUR)
+    if len(print_) > 3:
+        shares = np.array([p[3] if len(p) > 3 else print_[3] for p in prints], dtype=np.float64)
+        comparable &= np.abs(shares - np.asarray(print_[3], np.float64)).mean(axis=1) <= MAX_COVERAGE
     return np.where(comparable, apart, np.inf)
 
 

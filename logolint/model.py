@@ -175,10 +175,13 @@ def _implausible(info: ModelInfo) -> str | None:
         if label not in info.labels:
             return f"fingerprints of {label!r}, which is none of the labels {list(info.labels)}"
         for found in prints:
-            if not (isinstance(found, list) and len(found) == 3 and type(found[0]) is int
+            if not (isinstance(found, list) and len(found) in (3, 4) and type(found[0]) is int
                     and 0 <= found[0] < 2**64 and isinstance(found[1], list) and len(found[1]) == 27  # 3x3 RGB
                     and all(map(finite_number, found[1]))
-                    and finite_number(found[2]) and found[2] > 0):
+                    and finite_number(found[2]) and found[2] > 0
+                    # 3x3 drawn shares, since 2026-12-07
+                    and (len(found) == 3 or (isinstance(found[3], list) and len(found[3]) == 9
+                                             and all(finite_number(v) and 0 <= v <= 1 for v in found[3])))):
                 return f"a fingerprint of {label!r} is damaged"
     return None
 

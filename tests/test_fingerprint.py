@@ -30,6 +30,15 @@ BARS = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 120">
 <rect x="10" y="60" width="40" height="60" fill="#2c3e50"/><rect x="80" y="20" width="40" height="100" fill="#27ae60"/>
 <rect x="150" y="0" width="40" height="120" fill="#2c3e50"/></svg>"""
 
+# A filled badge with its letters cut out, redesigned as its outline (IMDb's): the new file's
+# thin frame and letters, drawn black on the old badge's yellow, show the old badge on dark
+# in every gradient and shade.
+FILLED_BADGE = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 120"><path fill="#f5c518" fill-rule="evenodd"
+d="M0 0H200V120H0Z M40 30H70V90H40Z M100 30H160V50H100Z M100 70H160V90H100Z"/></svg>"""
+OUTLINED_BADGE = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 120">
+<rect x="2" y="2" width="196" height="116" rx="6" fill="none" stroke="#f5c518" stroke-width="4"/>
+<path fill="#f5c518" d="M40 30H70V90H40Z M100 30H160V50H100Z M100 70H160V90H100Z"/></svg>"""
+
 # A square-cornered badge on a transparent margin: training crops the file to the badge's edge.
 BADGE = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 320 220">
 <rect x="10" y="10" width="300" height="200" fill="#1a5fb4"/><circle cx="160" cy="110" r="60" fill="#fff"/></svg>"""
@@ -94,12 +103,30 @@ def test_a_redesign_that_kept_the_drawing_is_not_taken_for_the_other_file(tmp_pa
     assert _decided(references, _shown(NEW_DOTS, 400, (255, 255, 255))) == "new"
 
 
+def test_an_outline_of_the_old_badge_is_not_taken_for_the_badge(tmp_path: Path):
+    references = _references(tmp_path, FILLED_BADGE, OUTLINED_BADGE)
+    outline_in_black = OUTLINED_BADGE.replace("#f5c518", "#000")
+    for background in ((245, 197, 24), (250, 204, 40)):
+        assert _decided(references, _shown(outline_in_black, 400, background, quality=85)) is None
+    for background in ((255, 255, 255), (24, 24, 30)):
+        assert _decided(references, _shown(FILLED_BADGE, 400, background, quality=85)) == "old"
+        assert _decided(references, _shown(OUTLINED_BADGE, 400, background, quality=85)) == "new"
+
+
 def test_each_logo_file_is_fingerprinted_on_white_and_on_dark(tmp_path: Path):
     references = _references(tmp_path, OLD_DOTS, NEW_DOTS)
     # The old file: its plate on dark, its dots alone on white (a square and a 2.1:1 drawing).
     assert sorted(round(found[2], 1) for found in references["old"]) == [1.0, 2.1]
     # The new file's white square is cut out as its background: the dots on both.
     assert all(abs(found[2] - 356 / 158) < 0.05 for found in references["new"])
+
+
+def test_a_print_of_three_parts_is_compared_without_drawn_shares():
+    """A model trained before the drawn shares keeps its prints of three parts."""
+    drawing = (0b1011 << 40, [100.0] * 27, 2.0, [0.9] * 9)
+    assert nearest(drawing, {"old": [list(drawing[:3])]}) == "old"
+    assert nearest(drawing, {"old": [list(drawing)]}) == "old"
+    assert nearest(drawing, {"old": [[*drawing[:3], [0.3] * 9]]}) is None
 
 
 def test_limit_is_half_the_least_distance_between_two_labels_comparable_prints():
@@ -126,3 +153,12 @@ def test_fingerprints_of_a_label_the_model_lacks_are_a_model_error(tmp_path: Pat
     references = _references(tmp_path, OLD_DOTS, NEW_DOTS)
     with pytest.raises(ModelError, match="fingerprints of 'retired', which is none of the labels"):
         load_model(tiny_model(tmp_path, fingerprints={"retired": references["old"], "new": references["new"]}))
+
+
+@pytest.mark.parametrize("shares", [[0.5] * 8, [0.5] * 8 + [1.5], [0.5] * 8 + [float("nan")], "0.5"])
+def test_a_print_with_damaged_drawn_shares_is_a_model_error(tmp_path: Path, shares):
+    references = _references(tmp_path, RING, BARS)
+    damaged = {"old": [[*references["old"][0][:3], shares]], "new": references["new"]}
+    with pytest.raises(ModelError, match="a fingerprint of 'old' is damaged"):
+        load_model(tiny_model(tmp_path, fingerprints=damaged))
+    load_model(tiny_model(tmp_path, fingerprints={"old": [list(references["old"][0][:3])], "new": references["new"]}))

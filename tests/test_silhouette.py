@@ -958,3 +958,34 @@ def test_detect_confirms_the_outline_of_a_plain_old_silhouette(tmp_path, monkeyp
     assert detect.detect(model, image).outline == outline.fit  # the tiny classifier gives the blue octagon enough
     monkeypatch.setattr(detect, "CONFIRM_OLD", 0.99)  # and now never enough
     assert detect.detect(model, image).outline == 0.0
+
+
+def badge(outlined: bool) -> Image.Image:
+    """A rounded yellow badge with the old arrow cut out of it, or its redesign as an outline
+    (IMDb's and Bit's): a thin frame with the arrow drawn inside it."""
+    image = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    if outlined:
+        draw.rounded_rectangle((2, 2, 197, 197), 30, outline=(230, 180, 30, 255), width=5)
+    else:
+        draw.rounded_rectangle((2, 2, 197, 197), 30, fill=(230, 180, 30, 255))
+    pixels = np.asarray(image).copy()
+    pixels[np.asarray(mark("old").getchannel("A")) > 0] = (230, 180, 30, 255) if outlined else (0, 0, 0, 0)
+    return Image.fromarray(pixels)
+
+
+@pytest.mark.parametrize("shown, background", [
+    (lambda logo: painted(logo, (20, 20, 20)), (245, 197, 24)),
+    (lambda logo: logo, (255, 255, 255)),
+], ids=["black-on-yellow", "on-white"])
+def test_the_inside_of_a_frame_is_not_the_filled_badge_it_outlines(monkeypatch, shown, background):
+    # The frame's inside, the arrow cut out, is the old badge's silhouette; but it is the
+    # page's colour past the frame, so it is the page, not a badge drawn on it.
+    shapes = silhouette.Silhouettes(silhouette.masks({"old": [badge(False)], "new": [badge(True)]}))
+    assert found(shapes, on_page(shown(badge(True)), background)) is None
+    for page in (on_page(shown(badge(False)), background), on_page(badge(False))):  # on the page, over the photo
+        outline = found(shapes, page)
+        assert outline is not None and outline.label == "old" and iou(outline.box, (100, 40, 300, 240)) > 0.9
+    monkeypatch.setattr(silhouette, "ENCLOSED", False)
+    outline = found(shapes, on_page(shown(badge(True)), background))
+    assert outline is not None and outline.label == "old"
