@@ -26,7 +26,9 @@ is no one region at any level: each part is a region of its own. So a region wit
 also stands for what lies within its outer border: itself with the regions its holes
 hold, and its holes without them. Within a larger region that fits the new logo, such a
 whole, like any region, is a part of the new logo (a redesign that keeps the old glyph on
-a plate), and does not decide.
+a plate), and does not decide. Nor does a region the colour of what lies just past a thin
+line around it: that is the inside of a frame, the page it encloses, not a shape drawn on
+it (a filled badge redesigned as its outline).
 
 Some redesigns keep the shape and change the shades (Chrome's). A region that fits such
 an old outline closely, but no better than the new one or a disc, still decides if it
@@ -181,8 +183,9 @@ LARGER = 1.25  # box area: within and this much larger; a frame is no rival to i
 # turned a filled badge (letters cut out) into its outline, and the new frame's inside, its
 # letters cut out, is the old badge's silhouette. So a region decides only where fewer than
 # ENCLOSED_SHARE of the pixels of a ring around it, ENCLOSED_LINE to ENCLOSED_LINE +
-# ENCLOSED_RING of its longer side out from its outer border, are within ENCLOSED_NEAR of its
-# median colour (of those in the image, where at least ENCLOSED_SEEN of the ring is).
+# ENCLOSED_RING of its longer side out from its outer border, show its median colour (are
+# within logo_colours.NEAR of it; of those in the image, where at least ENCLOSED_SEEN of the
+# ring is).
 # Outline stage alone over held-out sets 41, 42 and 45 and part of set 1 (the best
 # candidate's ring): 619 old logos decided, none of them dropped (their rings 0.39 at most,
 # nearly all under 0.1); 30 new IMDb and Bit logos and a page no longer decided old (rings
@@ -191,7 +194,6 @@ LARGER = 1.25  # box area: within and this much larger; a frame is no rival to i
 ENCLOSED = True
 ENCLOSED_LINE = 0.06
 ENCLOSED_RING = 0.06
-ENCLOSED_NEAR = 16.0  # Lab distance (OpenCV's 8-bit scale)
 ENCLOSED_SHARE = 0.6
 ENCLOSED_SEEN = 0.2
 # A region of a few pixels has little outline to tell a logo from any blob: at 17 px, a part
@@ -878,9 +880,8 @@ def _enclosed(cv2, lab: np.ndarray, box: tuple[int, int, int, int], mask: np.nda
     seen = ring[cy0 - y0 + out:cy1 - y0 + out, cx0 - x0 + out:cx1 - x0 + out]
     if np.count_nonzero(seen) < ENCLOSED_SEEN * np.count_nonzero(ring):
         return False
-    colour = np.median(lab[y0:y1, x0:x1][mask].astype(np.float32), axis=0)
-    distance = np.sqrt(((lab[cy0:cy1, cx0:cx1][seen].astype(np.float32) - colour) ** 2).sum(axis=1))
-    return float(np.mean(distance <= ENCLOSED_NEAR)) >= ENCLOSED_SHARE
+    colour = np.median(lab[y0:y1, x0:x1][mask], axis=0)
+    return float(np.mean(np.linalg.norm(lab[cy0:cy1, cx0:cx1][seen] - colour, axis=1) <= NEAR)) >= ENCLOSED_SHARE
 
 
 def _small(box: tuple[int, int, int, int]) -> bool:
