@@ -86,6 +86,31 @@ def distances(print_, prints: list) -> np.ndarray:
     return np.where(comparable, apart, np.inf)
 
 
+def stored(prints: dict[str, list]) -> dict:
+    """A model's metadata for its files' prints: the first three parts of each under
+    "fingerprints", as logolint read them before the drawn shares, and the shares beside
+    them under "fingerprint_shares" (in the same order), which an older logolint ignores."""
+    return {"fingerprints": {label: [list(p[:3]) for p in found] for label, found in prints.items()},
+            "fingerprint_shares": {label: [list(p[3]) for p in found] for label, found in prints.items()}}
+
+
+def read(meta: dict) -> dict[str, list]:
+    """The prints that `stored` put into metadata, each with its drawn shares where they
+    are there (a model trained before them has none)."""
+    shares = meta.get("fingerprint_shares") or {}
+    if not isinstance(shares, dict):
+        raise TypeError("fingerprint_shares is not an object")
+    prints = {}
+    for label, found in (meta.get("fingerprints") or {}).items():
+        found, extra = list(found), shares.get(label)
+        if extra is not None:
+            if not isinstance(extra, list) or len(extra) != len(found):
+                raise ValueError(f"fingerprint_shares of {label!r} do not match its fingerprints")
+            found = [[*p, s] if isinstance(p, list) else p for p, s in zip(found, extra)]
+        prints[str(label)] = found
+    return prints
+
+
 def reference_prints(logo) -> list:
     """Fingerprints of a logo file (RGBA) as a re-export may show it: on white and on a
     dark background. A plate or margin the colour of the background merges with it, so

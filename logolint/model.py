@@ -83,6 +83,7 @@ class ModelInfo:
 
 
 def _info(data: bytes, path: Path) -> ModelInfo:
+    from logolint.fingerprint import read as read_prints
     from logolint.tflite_metadata import check_buffers, read_metadata
 
     try:
@@ -102,7 +103,7 @@ def _info(data: bytes, path: Path) -> ModelInfo:
             threshold=float(meta.get("threshold", DEFAULT_THRESHOLD)),
             input_size=int(meta.get("input_size", 224)),
             locate_size=int(meta.get("locate_size", 512)),
-            fingerprints={str(k): list(v) for k, v in (meta.get("fingerprints") or {}).items()},
+            fingerprints=read_prints(meta),
             prototypes=tuple(str(label) for label in meta.get("prototypes") or ()),
             match_range=tuple(float(v) for v in meta.get("match_range") or (0.0, 1.0)),
             lookalike=float(meta.get("lookalike", 0.0)),
@@ -179,7 +180,7 @@ def _implausible(info: ModelInfo) -> str | None:
                     and 0 <= found[0] < 2**64 and isinstance(found[1], list) and len(found[1]) == 27  # 3x3 RGB
                     and all(map(finite_number, found[1]))
                     and finite_number(found[2]) and found[2] > 0
-                    # 3x3 drawn shares, since 2026-12-07
+                    # 3x3 drawn shares (fingerprint.stored), since 2026-12-07
                     and (len(found) == 3 or (isinstance(found[3], list) and len(found[3]) == 9
                                              and all(finite_number(v) and 0 <= v <= 1 for v in found[3])))):
                 return f"a fingerprint of {label!r} is damaged"

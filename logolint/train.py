@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from logolint import logo_colours, plain_text, silhouette, verify
+from logolint import fingerprint, logo_colours, plain_text, silhouette, verify
 from logolint.detect import STRIDE, letterbox, square
 from logolint.errors import ConfigError, ImageError
 from logolint.imaging import extension, is_image_path, load_image, read_file
@@ -593,7 +593,7 @@ def train(old: list[str], new: list[str], other: list[str], output: str, seed: i
     metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5,
                 "input_size": INPUT_SIZE, "locate_size": LOCATE_SIZE,
                 "trained_from": {k: len(v) for k, v in files.items()},
-                "fingerprints": _fingerprints(sources), "lookalike": round(alike, 3)}
+                **fingerprint.stored(_fingerprints(sources)), "lookalike": round(alike, 3)}
     masks = silhouette.masks(logos)
     parts = (verify.pack(refs), silhouette.pack(masks, logo_colours.main_colours(logos)) if masks.get("old") else b"")
     model, accuracy = _fitted(examples, rng, backbone, metadata, parts, out, sources, progress)

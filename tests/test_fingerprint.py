@@ -3,6 +3,7 @@ background, is recognised by its fingerprint; a redesign that kept the drawing i
 for the file it resembles."""
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,9 @@ from PIL import Image
 
 from logolint.detect import detect
 from logolint.errors import ModelError
-from logolint.fingerprint import MAX_COLOUR, fingerprint, limit, nearest
-from logolint.model import load_model
+from logolint.fingerprint import MAX_COLOUR, fingerprint, limit, nearest, stored
+from logolint.model import METADATA_NAME, load_model
+from logolint.tflite_metadata import read_metadata
 from logolint.train import NEW, OLD, _fingerprints, _sources
 from tiny_model import tiny_model
 
@@ -155,10 +157,29 @@ def test_fingerprints_of_a_label_the_model_lacks_are_a_model_error(tmp_path: Pat
         load_model(tiny_model(tmp_path, fingerprints={"retired": references["old"], "new": references["new"]}))
 
 
+def test_the_drawn_shares_are_stored_where_an_older_logolint_reads_none(tmp_path: Path):
+    """An older logolint takes a print of four parts for a damaged one; it ignores an
+    unknown key, so it reads a model trained now as one trained before the drawn shares."""
+    references = _references(tmp_path, RING, BARS)
+    meta = json.loads(read_metadata(tiny_model(tmp_path, fingerprints=references).read_bytes(), METADATA_NAME))
+    assert all(len(found) == 3 for prints in meta["fingerprints"].values() for found in prints)
+    assert load_model(tmp_path / "tiny.tflite").info.fingerprints == {
+        label: [list(found) for found in prints] for label, prints in references.items()}
+    old = load_model(tiny_model(tmp_path, fingerprints={label: [list(found[:3]) for found in prints]
+                                                          for label, prints in references.items()}))
+    assert all(len(found) == 3 for prints in old.info.fingerprints.values() for found in prints)
+
+
 @pytest.mark.parametrize("shares", [[0.5] * 8, [0.5] * 8 + [1.5], [0.5] * 8 + [float("nan")], "0.5"])
 def test_a_print_with_damaged_drawn_shares_is_a_model_error(tmp_path: Path, shares):
     references = _references(tmp_path, RING, BARS)
     damaged = {"old": [[*references["old"][0][:3], shares]], "new": references["new"]}
     with pytest.raises(ModelError, match="a fingerprint of 'old' is damaged"):
         load_model(tiny_model(tmp_path, fingerprints=damaged))
-    load_model(tiny_model(tmp_path, fingerprints={"old": [list(references["old"][0][:3])], "new": references["new"]}))
+
+
+def test_drawn_shares_that_do_not_match_the_prints_are_a_model_error(tmp_path: Path):
+    references = _references(tmp_path, RING, BARS)
+    with pytest.raises(ModelError, match="fingerprint_shares of 'old' do not match its fingerprints"):
+        load_model(tiny_model(tmp_path, fingerprints=references,
+                              fingerprint_shares={"old": [], "new": stored(references)["fingerprint_shares"]["new"]}))

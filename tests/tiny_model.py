@@ -15,6 +15,7 @@ def tiny_model(folder: Path, keypoints: bytes = b"", silhouettes: bytes = b"", f
     import numpy as np
 
     from logolint.detect import STRIDE
+    from logolint.fingerprint import stored
     from logolint.tflite_writer import GraphBuilder
     from logolint.train import INPUT_SIZE, LABELS, fuse
 
@@ -36,8 +37,13 @@ def tiny_model(folder: Path, keypoints: bytes = b"", silhouettes: bytes = b"", f
     head = (np.eye(len(LABELS), 3, dtype=np.float32) / 64, np.zeros(len(LABELS), np.float32))
     brand = (np.array([1, -1, 0, 0, 0, 0], np.float32) / 64, np.zeros(1, np.float32))
     prototype_units = np.eye(2, 3, dtype=np.float32)  # "old" is red, "new" is green
+    prints = fingerprints or {}
+    if all(len(found) == 4 for values in prints.values() for found in values):
+        prints = stored(prints)  # as training stores them
+    else:
+        prints = {"fingerprints": prints}  # as a model trained before the drawn shares
     metadata = {"labels": list(LABELS), "old_labels": ["old"], "threshold": 0.5, "input_size": INPUT_SIZE,
-                "prototypes": ["old", "new"], "match_range": [0.0, 1.0], "fingerprints": fingerprints or {}, **extra}
+                "prototypes": ["old", "new"], "match_range": [0.0, 1.0], **prints, **extra}
     path = folder / "tiny.tflite"
     path.write_bytes(fuse(backbone, head, brand, prototype_units, metadata, keypoints, silhouettes))
     return path
