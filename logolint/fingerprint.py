@@ -56,7 +56,7 @@ def located(image) -> tuple[tuple, tuple[int, int, int, int]] | None:
     grey = np.asarray(drawing.convert("L").resize((HASH_SIZE + 1, HASH_SIZE), Image.BILINEAR), np.int16)
     bits = (grey[:, 1:] > grey[:, :-1]).flatten()
     colours = np.asarray(drawing.convert("RGB").resize((3, 3), Image.BOX), np.float32).flatten()
-    shares = np.asarray(Image.fromarray(differs.astype(np.float32)).resize((3, 3), Image.BOX), np.float32).flatten()
+    shares = np.asarray(Image.fromarray(differs.astype(np.float32)).resize((3, 3), Image.BOX), np.float64).flatten()
     print_ = (int("".join("1" if b else "0" for b in bits), 2), colours.round(1).tolist(), drawing.size[0] / drawing.size[1],
               shares.round(3).tolist())
     sx, sy = image.size[0] / small.size[0], image.size[1] / small.size[1]
@@ -97,11 +97,16 @@ def stored(prints: dict[str, list]) -> dict:
 def read(meta: dict) -> dict[str, list]:
     """The prints that `stored` put into metadata, each with its drawn shares where they
     are there (a model trained before them has none)."""
-    shares = meta.get("fingerprint_shares") or {}
-    if not isinstance(shares, dict):
-        raise TypeError("fingerprint_shares is not an object")
+    prints_in, shares = meta.get("fingerprints") or {}, meta.get("fingerprint_shares")
+    shares = {} if shares is None else shares
+    if not isinstance(prints_in, dict) or not isinstance(shares, dict):
+        raise TypeError(f"{'fingerprints' if not isinstance(prints_in, dict) else 'fingerprint_shares'} is not an object")
+    if set(shares) - set(prints_in):
+        raise ValueError(f"fingerprint_shares of {sorted(set(shares) - set(prints_in))}, which have no fingerprints")
     prints = {}
-    for label, found in (meta.get("fingerprints") or {}).items():
+    for label, found in prints_in.items():
+        if not isinstance(found, list):
+            raise TypeError(f"fingerprints of {label!r} are not a list")
         found, extra = list(found), shares.get(label)
         if extra is not None:
             if not isinstance(extra, list) or len(extra) != len(found):

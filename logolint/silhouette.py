@@ -26,9 +26,9 @@ is no one region at any level: each part is a region of its own. So a region wit
 also stands for what lies within its outer border: itself with the regions its holes
 hold, and its holes without them. Within a larger region that fits the new logo, such a
 whole, like any region, is a part of the new logo (a redesign that keeps the old glyph on
-a plate), and does not decide. Nor does a region the colour of what lies just past a thin
-line around it: that is the inside of a frame, the page it encloses, not a shape drawn on
-it (a filled badge redesigned as its outline).
+a plate), and does not decide. Nor does the outline of a region the colour of what lies
+just past a thin line around it: that is the inside of a frame, the page it encloses, not
+a shape drawn on it (a filled badge redesigned as its outline).
 
 Some redesigns keep the shape and change the shades (Chrome's). A region that fits such
 an old outline closely, but no better than the new one or a disc, still decides if it
@@ -871,11 +871,11 @@ def _enclosed(cv2, lab: np.ndarray, box: tuple[int, int, int, int], mask: np.nda
     side = max(x1 - x0, y1 - y0)
     line = max(2, round(ENCLOSED_LINE * side))
     out = line + max(2, round(ENCLOSED_RING * side))
-    shape = np.zeros((y1 - y0 + 2 * out, x1 - x0 + 2 * out), np.uint8)
-    shape[out:out + y1 - y0, out:out + x1 - x0] = _filled(cv2, mask.astype(np.uint8))
-    grown = [cv2.dilate(shape, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
-             for r in (line, out)]
-    ring = grown[1] & ~grown[0]
+    outside = np.ones((y1 - y0 + 2 * out, x1 - x0 + 2 * out), np.uint8)
+    outside[out:out + y1 - y0, out:out + x1 - x0] = 1 - _filled(cv2, mask.astype(np.uint8))
+    # Each pixel's distance to the region: the ring without dilating by a disc this large.
+    apart = cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    ring = (apart > line) & (apart <= out)
     height, width = lab.shape[:2]
     cx0, cy0, cx1, cy1 = max(0, x0 - out), max(0, y0 - out), min(width, x1 + out), min(height, y1 + out)
     seen = ring[cy0 - y0 + out:cy1 - y0 + out, cx0 - x0 + out:cx1 - x0 + out]

@@ -180,6 +180,9 @@ def test_a_print_with_damaged_drawn_shares_is_a_model_error(tmp_path: Path, shar
 
 def test_drawn_shares_that_do_not_match_the_prints_are_a_model_error(tmp_path: Path):
     references = _references(tmp_path, RING, BARS)
-    with pytest.raises(ModelError, match="fingerprint_shares of 'old' do not match its fingerprints"):
-        load_model(tiny_model(tmp_path, fingerprints=references,
-                              fingerprint_shares={"old": [], "new": stored(references)["fingerprint_shares"]["new"]}))
+    shares = stored(references)["fingerprint_shares"]
+    for damaged, message in (({"old": [], "new": shares["new"]}, "fingerprint_shares of 'old' do not match its fingerprints"),
+                             ({**shares, "retired": shares["old"]}, r"fingerprint_shares of \['retired'\], which have no fingerprints"),
+                             ([], "fingerprint_shares is not an object")):
+        with pytest.raises(ModelError, match=message):
+            load_model(tiny_model(tmp_path, fingerprints=references, fingerprint_shares=damaged))
