@@ -99,15 +99,17 @@ def read(meta: dict) -> dict[str, list]:
     are there (a model trained before them has none)."""
     prints_in, shares = meta.get("fingerprints") or {}, meta.get("fingerprint_shares")
     shares = {} if shares is None else shares
-    if not isinstance(prints_in, dict) or not isinstance(shares, dict):
-        raise TypeError(f"{'fingerprints' if not isinstance(prints_in, dict) else 'fingerprint_shares'} is not an object")
+    if not isinstance(prints_in, dict):
+        raise TypeError("fingerprints is not an object")
+    if not isinstance(shares, dict):
+        raise TypeError("fingerprint_shares is not an object")
     if set(shares) - set(prints_in):
         raise ValueError(f"fingerprint_shares of {sorted(set(shares) - set(prints_in))}, which have no fingerprints")
     prints = {}
     for label, found in prints_in.items():
         if not isinstance(found, list):
             raise TypeError(f"fingerprints of {label!r} are not a list")
-        found, extra = list(found), shares.get(label)
+        extra = shares.get(label)
         if extra is not None:
             if not isinstance(extra, list) or len(extra) != len(found):
                 raise ValueError(f"fingerprint_shares of {label!r} do not match its fingerprints")

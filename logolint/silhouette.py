@@ -822,7 +822,7 @@ def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
     decisive = (old_fit >= MIN_FIT) & (old_fit - rival_fit >= MARGIN)
     inside_new = _inside_new(found, fit, labels, is_old) if INSIDE_NEW else np.zeros(len(found), bool)
     decisive &= ~inside_new
-    best = _drawn_best(lab, found, np.where(decisive, old_fit, 0.0)) if decisive.any() else None
+    best = _drawn_best(lab, found, np.where(decisive, old_fit, 0.0))
     if best is not None:
         row = int(np.argmax(np.where(is_old, fit[best], 0.0)))
         plain = row < len(shapes.plain) and bool(shapes.plain[row])  # a closed copy's row (a mark in pieces): not judged
