@@ -670,13 +670,13 @@ def test_hook_reads_flags_run_together_with_an_option_that_takes_a_value(tmp_pat
     (tmp_path / "m.tflite").write_bytes(bundled_model_path().read_bytes())
     for _ in range(2):
         assert hook(["--model", "m.tflite", "--no-cache", "-qo", "report.txt", "old.png"]) == 1
-        assert (tmp_path / "report.txt").read_text().startswith("old.png: old logo (1.00 >= 0.35)")
+        assert (tmp_path / "report.txt").read_text().startswith("old.png: old logo (1.00 >= 0.40)")
         (tmp_path / "report.txt").write_text("")
     assert hook(["--model", "m.tflite", "--no-cache", "-oreport.txt", "old.png"]) == 1  # the value attached
     assert "1 image checked, 1 with the old logo" in (tmp_path / "report.txt").read_text()
     capsys.readouterr()
     assert hook(["--model", "m.tflite", "--no-cache", "-qq", "old.png"]) == 1  # flags only
-    assert capsys.readouterr().out == "old.png: old logo (1.00 >= 0.35) at [37, 37, 523, 274]\n"
+    assert capsys.readouterr().out == "old.png: old logo (1.00 >= 0.40) at [37, 37, 523, 274]\n"
 
 
 def test_the_hook_manifest_selects_every_extension_logolint_checks():

@@ -187,7 +187,7 @@ def test_an_animation_decided_by_a_later_frame_shows_that_frame_and_names_it(tmp
     (result,) = json.loads(capsys.readouterr().out)["results"]
     assert result["part"] == "frame 2" and result["box"]
     assert run_cli(str(tmp_path / "late.gif"), "--no-cache", "--format", "text") == 1
-    assert f"{tmp_path / 'late.gif'}: old logo (1.00 >= 0.35) in frame 2 at [" in capsys.readouterr().out
+    assert f"{tmp_path / 'late.gif'}: old logo (1.00 >= 0.40) in frame 2 at [" in capsys.readouterr().out
     assert run_cli(str(tmp_path / "late.gif"), "--no-cache", "--format", "html", "--output", str(tmp_path / "r.html")) == 1
     uri = re.search(r"data:image/jpeg;base64,([A-Za-z0-9+/=]+)", (tmp_path / "r.html").read_text()).group(1)
     thumbnail = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("L"))
@@ -207,7 +207,7 @@ def test_an_animation_decided_by_a_later_frame_shows_that_frame_and_names_it(tmp
     assert np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("L")).min() < 100
     assert run_cli(str(EXAMPLES / "old-logo.png"), "--no-cache", "--format", "json") == 1
     assert json.loads(capsys.readouterr().out)["results"][0]["part"] is None
-    for name, said in (("github", ": old logo (1.00 >= 0.35) in frame 2 at ["), ("sarif", ") in frame 2 at [")):
+    for name, said in (("github", ": old logo (1.00 >= 0.40) in frame 2 at ["), ("sarif", ") in frame 2 at [")):
         assert run_cli(str(tmp_path / "late.gif"), "--no-cache", "--format", name) == 1
         assert said in capsys.readouterr().out
 

@@ -52,7 +52,7 @@ def test_a_logo_in_a_full_page_screenshot_is_found_where_it_is(tmp_path: Path, c
     assert not results[new.name]["flagged"], results[new.name]
     assert run_cli("explain", str(old)) == 1
     out = capsys.readouterr().out
-    assert out.startswith(f"{old}: old logo (1.00 >= 0.35) at [{x0}, {y0}, {x1}, {y1}]")
+    assert out.startswith(f"{old}: old logo (1.00 >= 0.40) at [{x0}, {y0}, {x1}, {y1}]")
     (decides,) = [line for line in out.splitlines() if line.endswith("<- decides")]
     assert f"[{x0}, {y0}, {x1}, {y1}]" in decides
     # Its overlay's pens and fonts follow the page's width: widened to fit them at its

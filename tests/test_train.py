@@ -134,3 +134,31 @@ def test_a_transparent_logo_file_is_cut_out_to_its_drawing_and_a_huge_one_shrunk
     ImageDraw.Draw(opaque).rectangle((10, 20, 29, 29), fill=(0, 0, 0, 255))
     opaque.save(tmp_path / "opaque.png")
     assert logo_rgba(tmp_path / "opaque.png", side=LOGO_SIDE).size == (20, 10)
+
+
+@pytest.mark.parametrize("others, expected, right", [
+    # Scenes without the old logo all at 0: not 0.05 but the floor, over what real pages that
+    # only the classifier speaks for score (see train.THRESHOLD_FLOOR).
+    (0.0, 0.4, 1.0),
+    (0.5, 0.55, 1.0),  # just above them
+    (0.99, 0.95, 1 / 3),  # at most 0.95, where the scenes without the old logo are flagged
+])
+def test_the_recommended_threshold_sits_just_above_the_scenes_without_the_old_logo_within_its_bounds(
+        monkeypatch, others, expected, right):
+    from logolint import detect
+    from logolint.detect import Detection
+
+    def scored(model, image):
+        return [Detection(1.0 if image.getpixel((0, 0)) == (1, 2, 3) else others, "old", (0, 0, *image.size))]
+
+    def drawn(rng, source, scale):  # a scene of the old logo marked by its corner pixel
+        from logolint.synth import Scene
+
+        return Scene(Image.new("RGB", (40, 40), (1, 2, 3) if source == "old file" else (9, 9, 9)), None, [])
+
+    monkeypatch.setattr(detect, "score_views", scored)
+    monkeypatch.setattr(detect, "known_drawing", lambda model, image: None)
+    monkeypatch.setattr("logolint.synth.scene", drawn)
+    monkeypatch.setattr("logolint.synth.degrade", lambda rng, image: image)
+    threshold, accuracy = train._recommend_threshold(None, np.random.default_rng(0), {OLD: ["old file"], NEW: ["new file"]})
+    assert threshold == pytest.approx(expected) and accuracy == pytest.approx(right)

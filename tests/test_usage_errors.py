@@ -155,15 +155,15 @@ def test_model_pin_mismatch(tmp_path: Path):
 
 
 @pytest.mark.parametrize("before, after, names", [
-    (b'"threshold": 0.35', b'"threshold": 5.35', ["threshold 5.35 is not from 0 to 1"]),
-    (b'"threshold": 0.35', b'"threshold": NaN ', ["threshold must be a number"]),
+    (b'"threshold": 0.4,', b'"threshold": 5.4,', ["threshold 5.4 is not from 0 to 1"]),
+    (b'"threshold": 0.4,', b'"threshold": NaN,', ["threshold must be a number"]),
     (b'"old_labels": ["old"]', b'"old_labels": ["olx"]', ["old_labels ['olx'] must name some of the labels"]),
     (b'"input_size": 224', b'"input_size": -24', ["input_size -24"]),
     (b'"locate_size": 512', b'"locate_size": 0  ', ["locate_size 0 out of range"]),
     (b'[[3474652327480211504,', b'[[-474652327480211504,', ["a fingerprint of 'new' is damaged"]),
     (b'[66.0, 189.0, 180.0,', b'[66.0, 189.00000000,', ["a fingerprint of 'new' is damaged"]),  # 26 colours
     # Read as a number or a list of labels where it is none (a third review's cases).
-    (b'"threshold": 0.35', b'"threshold": true', ["threshold must be a number"]),
+    (b'"threshold": 0.4,', b'"threshold":true,', ["threshold must be a number"]),
     (b'"labels": ["old", "new", "other"]', b'"labels": "old new other"        ', ["labels must be a list of strings"]),
     (b'"match_range": [0.6557, 0.8311]', b'"match_range": [0.8311, 0.6557]', ["the lower first"]),
 ])
