@@ -137,8 +137,8 @@ def test_a_transparent_logo_file_is_cut_out_to_its_drawing_and_a_huge_one_shrunk
 
 
 @pytest.mark.parametrize("others, expected, right", [
-    # Scenes without the old logo all at 0: not 0.05 but the floor, over what real pages that
-    # only the classifier speaks for score (see train.THRESHOLD_FLOOR).
+    # Scenes without the old logo all at 0: not 0.05 but the floor, over what many real pages
+    # without the logo score (see train.THRESHOLD_FLOOR).
     (0.0, 0.4, 1.0),
     (0.5, 0.55, 1.0),  # just above them
     (0.99, 0.95, 1 / 3),  # at most 0.95, where the scenes without the old logo are flagged
