@@ -581,33 +581,43 @@ def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
     return inliers, box, spread, likeness, float(np.prod(np.minimum(spanned, 1.0)))
 
 
+def _window(cv2, drawing_shape: tuple, homography: np.ndarray, image_shape: tuple):
+    """The box of the image (x0, y0, x1, y1) that a drawing of `drawing_shape` covers where
+    `homography` places it, and the homography into that box; None where the box is under
+    4 px on a side."""
+    height, width = drawing_shape[:2]
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    quad = cv2.perspectiveTransform(corners[None], homography)[0]
+    rows, columns = image_shape[:2]
+    x0, y0 = max(0, int(np.floor(quad[:, 0].min()))), max(0, int(np.floor(quad[:, 1].min())))
+    x1, y1 = min(columns, int(np.ceil(quad[:, 0].max()))), min(rows, int(np.ceil(quad[:, 1].max())))
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    return (x0, y0, x1, y1), np.float64([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]]) @ homography
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson's correlation of two sets of pixels; 0 where either is flat."""
+    a, b = a - a.mean(), b - b.mean()
+    spread = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / spread if spread > 0 else 0.0
+
+
 def drawn(cv2, opacity: np.ndarray, homography: np.ndarray, planes: tuple[np.ndarray, ...]) -> float:
     """How much the image looks like a logo file's drawing where `homography` places it:
     the largest |correlation| of one of `planes` with the file's opacity over the drawing
     placed, its margin included (see DRAWN); 0 where either is flat there, 1 where too
     little of it lies in the image to tell."""
-    height, width = opacity.shape
-    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-    quad = cv2.perspectiveTransform(corners[None], homography)[0]
-    rows, columns = planes[0].shape[:2]
-    x0, y0 = max(0, int(np.floor(quad[:, 0].min()))), max(0, int(np.floor(quad[:, 1].min())))
-    x1, y1 = min(columns, int(np.ceil(quad[:, 0].max()))), min(rows, int(np.ceil(quad[:, 1].max())))
-    if x1 - x0 < 4 or y1 - y0 < 4:
+    window = _window(cv2, opacity.shape, homography, planes[0].shape)
+    if window is None:
         return 1.0
-    shifted = np.float64([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]]) @ homography
+    (x0, y0, x1, y1), shifted = window
     placed = cv2.warpPerspective(opacity.astype(np.float32), shifted, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR)
     inside = cv2.warpPerspective(np.ones_like(opacity), shifted, (x1 - x0, y1 - y0), flags=cv2.INTER_NEAREST) > 0
     if np.count_nonzero(inside) < MIN_SIDE ** 2:
         return 1.0
-    shape = placed[inside] - placed[inside].mean()
-    best = 0.0
-    for plane in planes:
-        pixels = plane[y0:y1, x0:x1][inside].astype(np.float32)
-        pixels -= pixels.mean()
-        spread = float(np.sqrt((shape * shape).sum() * (pixels * pixels).sum()))
-        if spread > 0:
-            best = max(best, abs(float((shape * pixels).sum())) / spread)
-    return best
+    shape = placed[inside]
+    return max(abs(_correlation(shape, plane[y0:y1, x0:x1][inside].astype(np.float32))) for plane in planes)
 
 
 def toned(cv2, opacity: np.ndarray, tone: np.ndarray, homography: np.ndarray, plane: np.ndarray) -> float:
@@ -615,24 +625,16 @@ def toned(cv2, opacity: np.ndarray, tone: np.ndarray, homography: np.ndarray, pl
     the file's opaque pixels where `homography` places them: -1 where the image shows its
     tones inverted; 0 where the file has no tones of its own there (see TONE_SPREAD) or too
     little of it lies in the image."""
-    height, width = opacity.shape
-    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-    quad = cv2.perspectiveTransform(corners[None], homography)[0]
-    rows, columns = plane.shape[:2]
-    x0, y0 = max(0, int(np.floor(quad[:, 0].min()))), max(0, int(np.floor(quad[:, 1].min())))
-    x1, y1 = min(columns, int(np.ceil(quad[:, 0].max()))), min(rows, int(np.ceil(quad[:, 1].max())))
-    if x1 - x0 < 4 or y1 - y0 < 4:
+    window = _window(cv2, opacity.shape, homography, plane.shape)
+    if window is None:
         return 0.0
-    shifted = np.float64([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]]) @ homography
+    (x0, y0, x1, y1), shifted = window
     placed = cv2.warpPerspective(tone.astype(np.float32), shifted, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR)
     solid = cv2.warpPerspective(opacity, shifted, (x1 - x0, y1 - y0), flags=cv2.INTER_NEAREST) >= TONE_OPAQUE
     own = placed[solid]
     if own.size < MIN_SIDE ** 2 or own.std() < TONE_SPREAD:
         return 0.0
-    pixels = plane[y0:y1, x0:x1][solid].astype(np.float32)
-    own, pixels = own - own.mean(), pixels - pixels.mean()
-    spread = float(np.sqrt((own * own).sum() * (pixels * pixels).sum()))
-    return float((own * pixels).sum()) / spread if spread > 0 else 0.0
+    return _correlation(own, plane[y0:y1, x0:x1][solid].astype(np.float32))
 
 
 def verdict(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | None:
