@@ -442,8 +442,12 @@ def _worth_finer(model, image, found: dict, correspondences: int) -> bool:
 
 
 def _in_image(found: dict, scale: float, size: tuple[int, int]) -> dict:
+    import numpy as np
+
     return {label: dataclasses.replace(match, box=_to_image(match.box, scale, size),
-                                       spread=match.spread and _to_image(match.spread, scale, size))
+                                       spread=match.spread and _to_image(match.spread, scale, size),
+                                       placing=match.placing and (match.placing[0],
+                                                                  np.diag([1 / scale, 1 / scale, 1.0]) @ match.placing[1]))
             for label, match in found.items()}
 
 
@@ -493,7 +497,7 @@ def keypoint_matches(model, image) -> dict:
     matches, correspondences = coarse_matches(model, small, scale, image.size)
     if _worth_finer(model, image, matches, correspondences):
         matches = finer_matches(model, image, grey, small, matches)
-    return matches
+    return verify.with_twins(matches, np.asarray(grey))
 
 
 # Where not None (within remembered_geometry): geometry's answers by model geometry and image.

@@ -129,6 +129,19 @@ BETTER_DRAWN = 0.2
 # Taking those away moved 26 verdicts, every one the right way; at 0.5, two ZenHub logos
 # lost theirs. Made after looking at these sets, so not clean on them.
 INVERTED = 0.7
+# Where an old and a new file are twins (twins.TWIN_IOU), the count of shared keypoints
+# between them is chance; which of the two the image shows where the fits place them
+# (Match.twin, twins.evidence; the mean of both sides' where both were fitted there) decides
+# instead, at TWIN or more either way: a tie goes to the side it names, and a lead counted
+# on all inliers goes to the other side's match in the same place with MIN_INLIERS (or to
+# none: a blurred new PeerTube logo's 6 old inliers would have decided old). A lead of
+# distinct inliers stands: those tell the files apart themselves, and three old or new
+# logos, small or blurred, had 12-15 distinct inliers on the right side and evidence of
+# -0.6 or less. Spike (twins.py): of 393 old and 324 new logos, 3 and 6 were on the wrong
+# side at 0.3. Through the CLI (sets 11, 12, 41-43, 45, 46 and brands-dev, their 30 brands
+# with twin files), 19 scores moved by more than 0.05, 18 the right way; see
+# docs/detection-quality.md.
+TWIN = 0.3
 TONE_OPAQUE = 230  # of 255: the file's pixels whose tones count
 TONE_SPREAD = 20.0  # standard deviation of the lightness over them, of 255
 # An image of at most SMALL_SIDE px with fewer keypoints than FEW_KEYPOINTS is matched
@@ -216,6 +229,9 @@ class Match:
     spread: tuple[int, int, int, int] | None = None  # the box of its inliers' image points
     drawn: float | None = None  # how much the image looks like the drawing placed (see DRAWN); None: not measured
     covered: float = 1.0  # the share of the drawing's keypoint box that its inliers span, by area
+    twin: float | None = None  # the image shows this file (above 0) or its twin (below; see TWIN); None: not measured
+    # The reference and the homography that place it in the image (see with_twins).
+    placing: tuple | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -227,6 +243,7 @@ class Reference:
     blurred: bool = False  # a blurred drawing (see REFERENCE_BLUR)
     opacity: np.ndarray | None = None  # a logo file's alpha over the drawing, uint8 (see DRAWN); None for a photo
     tone: np.ndarray | None = None  # the logo file's own lightness over the drawing, uint8 (see INVERTED)
+    twin: object = None  # a twins.Twin: the other label's file of nearly the same shape (see paired)
 
 
 def _cv2():
@@ -304,6 +321,19 @@ def references(images: dict[str, list]) -> list[Reference]:
                     found.append(Reference(label, points, descriptors, outline, blurred=i >= sharp, opacity=opacity,
                                            tone=tone))
     return found
+
+
+def paired(refs: list[Reference]) -> list[Reference]:
+    """`refs`, each logo file's drawings told the other label's file it is the twin of,
+    where one is (see twins.py)."""
+    from logolint import twins
+
+    files = {id(ref.opacity): (ref.label, ref.opacity) for ref in refs if ref.opacity is not None}
+    found = twins.pairs(_cv2(), list(files.values()))
+    keys = list(files)
+    by_file = {keys[i]: twin for i, twin in found.items()}
+    return [dataclasses.replace(ref, twin=by_file[id(ref.opacity)]) if id(ref.opacity) in by_file else ref
+            for ref in refs]
 
 
 def pack(refs: list[Reference]) -> bytes:
@@ -523,7 +553,7 @@ def _fits(cv2, ref: Reference, points: np.ndarray, pairs: list, distinct: list, 
     fit = _fit(cv2, ref, points, pairs, found.inliers if found else 0, size, planes)
     if fit is not None:
         found = Match(ref.label, fit[0], fit[1], distinct=found.distinct if found else 0, spread=fit[2], drawn=fit[3],
-                      covered=fit[4])
+                      covered=fit[4], placing=(ref, fit[5]))
     if found is None:
         return None
     fit = _fit(cv2, ref, points, distinct, found.distinct, size, planes[-1:], measure=False)  # its count only
@@ -570,7 +600,7 @@ def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
             and toned(cv2, ref.opacity, ref.tone, homography, planes[-1]) <= -INVERTED):
         return None
     if not measure:
-        return inliers, None, None, None, 1.0
+        return inliers, None, None, None, 1.0, None
     width, height = size
     found = points[[m.trainIdx for m in kept]]
     spread = (int(found[:, 0].min()), int(found[:, 1].min()), int(np.ceil(found[:, 0].max())), int(np.ceil(found[:, 1].max())))
@@ -578,7 +608,7 @@ def _fit(cv2, ref: Reference, points: np.ndarray, chosen: list, so_far: int,
     box = (max(0, int(quad[:, 0].min())), max(0, int(quad[:, 1].min())),
            min(width, int(np.ceil(quad[:, 0].max()))), min(height, int(np.ceil(quad[:, 1].max()))))
     spanned = np.ptp(ref.points[[m.queryIdx for m in kept]], axis=0) / np.maximum(np.ptp(ref.points, axis=0), 1e-6)
-    return inliers, box, spread, likeness, float(np.prod(np.minimum(spanned, 1.0)))
+    return inliers, box, spread, likeness, float(np.prod(np.minimum(spanned, 1.0))), homography
 
 
 def _window(cv2, drawing_shape: tuple, homography: np.ndarray, image_shape: tuple):
@@ -637,6 +667,21 @@ def toned(cv2, opacity: np.ndarray, tone: np.ndarray, homography: np.ndarray, pl
     return _correlation(own, plane[y0:y1, x0:x1][solid].astype(np.float32))
 
 
+def with_twins(matches: dict[str, Match], grey: np.ndarray) -> dict[str, Match]:
+    """`matches` (placed in `grey`, the image's lightness), each of a file with a twin told
+    which of the two the image shows there (Match.twin, see TWIN): measured once per label
+    on the image as large as it comes, after every pass, where the details are sharpest."""
+    from logolint import twins
+
+    cv2 = _cv2()
+    told = dict(matches)
+    for label, match in matches.items():
+        if match.placing is not None and match.placing[0].twin is not None and match.inliers >= MIN_INLIERS:
+            ref, homography = match.placing
+            told[label] = dataclasses.replace(match, twin=twins.evidence(cv2, ref.opacity, ref.twin, homography, grey))
+    return told
+
+
 def verdict(matches: dict[str, Match], old_labels: tuple[str, ...]) -> Match | None:
     """The match that decides, if one side has at least MIN_INLIERS and DOMINANCE times
     the other side's inliers, counting the distinct ones first (see CROSS_RATIO) and
@@ -651,10 +696,14 @@ def decision(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Ma
     because the image looks like the other side's drawing instead (see BETTER_DRAWN); None
     where the count decided."""
     distinct = {label: dataclasses.replace(m, inliers=m.distinct) for label, m in matches.items()}
-    counted = _lead(distinct, old_labels) or _lead(matches, old_labels)
+    by_distinct = _lead(distinct, old_labels)
+    counted = by_distinct or _lead(matches, old_labels)
     drawn = _better_drawn(matches, old_labels, counted)
     if drawn is not None:
         return drawn, matches[counted.label]
+    twinned = _twinned(matches, old_labels, by_distinct, counted)
+    if twinned is not None:
+        return twinned
     if counted is not None and not counted.distinct and counted.drawn is not None and counted.drawn < DRAWN:
         return None, None
     return counted, None
@@ -672,6 +721,31 @@ def _better_drawn(matches: dict[str, Match], old_labels: tuple[str, ...], decide
             and rival.covered > decided.covered and _overlap(rival.box, decided.box) >= TIE_OVERLAP):
         return rival
     return None
+
+
+def _twinned(matches: dict[str, Match], old_labels: tuple[str, ...], distinct: Match | None,
+             counted: Match | None) -> tuple[Match | None, Match | None] | None:
+    """The decision where the twin evidence (see TWIN) tells otherwise than the count:
+    where it decided nothing, or where it decided on all inliers and not on the distinct
+    ones alone (`distinct`, the verdict of those), which tell the files apart by
+    themselves. None where the count stands."""
+    old, new = _sides(matches, old_labels)
+    lead = counted or max((m for m in (old, new) if m is not None and m.inliers >= MIN_INLIERS),
+                          key=lambda m: m.inliers, default=None)
+    if lead is None or distinct is not None:
+        return None
+    rival = new if lead.label in old_labels else old
+    if rival is not None and (rival.inliers < MIN_INLIERS or _overlap(rival.box, lead.box) < TIE_OVERLAP):
+        rival = None
+    told = [m.twin * sign for m, sign in ((lead, 1), (rival, -1)) if m is not None and m.twin is not None]
+    evidence = sum(told) / len(told) if told else 0.0  # both matches place the pair: each tells
+    if abs(evidence) < TWIN:
+        return None
+    if evidence > 0:
+        if counted is not None or (not lead.distinct and lead.drawn is not None and lead.drawn < DRAWN):
+            return None
+        return lead, None
+    return rival, lead
 
 
 def _sides(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Match | None, Match | None]:
@@ -723,7 +797,9 @@ def partial(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Mat
     """Keypoint evidence short of a verdict: the old match whose distinct inliers exceed
     every other label's by PARTIAL_LEAD or more, and by how many."""
     evidence = distinct_lead(matches, old_labels)
-    return evidence if evidence is not None and evidence[1] >= PARTIAL_LEAD else None
+    if evidence is None or evidence[1] < PARTIAL_LEAD or (evidence[0].twin is not None and evidence[0].twin <= -TWIN):
+        return None
+    return evidence
 
 
 def lookalike(images: dict[str, list], refs: list[Reference]) -> float:
