@@ -4,6 +4,7 @@ outline finds the shape both logos share; the colours there decide."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -298,6 +299,10 @@ def test_a_keypoint_verdict_between_files_that_look_alike_is_graded_by_the_class
     thin = {"old": verify.Match("old", verify.MIN_INLIERS, PLACED, distinct=verify.MIN_INLIERS)}
     assert (overrule(alike, weak, thin, preference=prefers(0.9)).score
             > overrule(alike, weak, matches, preference=prefers(0.3)).score)
+    # Twin files (verify.TWIN): the image showing the verdict's own drawing grades it too.
+    told = {"old": dataclasses.replace(matches["old"], twin=0.8)}
+    assert overrule(alike, weak, told, preference=prefers(0.3)).score == pytest.approx(graded(0.8))
+    assert overrule(alike, weak, told, preference=prefers(0.9)).score == pytest.approx(graded(0.9))
     # Still a verdict either way; and graded by its lead where the classifier was not asked.
     lead = (30 - verify.MIN_INLIERS + 1) / GRADE_LEAD
     assert overrule(alike, weak, matches).score == pytest.approx(graded(lead))
