@@ -107,10 +107,12 @@ def test_the_twin_evidence_decides_ties_and_overturns_leads():
     both_claim = {"old": match("old", 20, 0.5), "new": match("new", 8, 0.5)}
     assert verify.decision(both_claim, old_labels) == (both_claim["old"], None)
     assert verify.decision({**tie, "new": match("new", 11, 0.6)}, old_labels) == (None, None)
-    # A lead of distinct inliers, which tell the files apart by themselves, stands.
+    # A lead of distinct inliers where the other side has none, told apart by keypoints alone, stands.
     counted = {"old": match("old", 20, -0.6, distinct=12), "new": match("new", 8, 0.6)}
     decided, overruled = verify.decision(counted, old_labels)
     assert decided.label == "old" and decided.distinct == 12 and overruled is None
+    contested = {"old": match("old", 20, -0.6, distinct=9), "new": match("new", 12, 0.6, distinct=5)}
+    assert verify.decision(contested, old_labels)[0] == contested["new"]
     # Keypoints short of a verdict do not count for a drawing the image shows the twin of.
     short = {"old": match("old", 7, None, distinct=6)}
     assert verify.partial(short, old_labels) is not None
