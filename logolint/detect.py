@@ -288,13 +288,13 @@ LOOKALIKE_COLOURS = True
 # false positives rose for Stellar, Spotify, Neovim and Strapi (+14 to +25 points) and fell
 # for Buffer (-11) and Drupal (-3.5): 57.6 -> 60.1% on average, 20 brands unchanged. A
 # twenty-eighth held-out set, measured clean: 86.6 -> 88.0% (Vulkan 3.3 -> 20.0%).
-LOOKALIKE_GRADE = True
 # Where the files are also twins (see verify.TWIN), evidence that the image shows the
 # verdict's own drawing is not chance: the grade is the classifier's preference or that
 # evidence, whichever is higher. Through the CLI on the four look-alike brands with twin
 # files (NBC, Neovim, Robinhood, Material UI; models as trained, held-out sets 43, 12, 11):
 # 12 old logos rose within 0.99-0.9999 and no other score moved; NBC 82.1 -> 89.3% and
 # Neovim 63.0 -> 66.7% at 1% false positives.
+LOOKALIKE_GRADE = True
 # Where the new file has hues of its own and the old one none, a new keypoint verdict
 # between such files does not stand where its box shows less than HUES_ABSENT of those
 # hues: Compose's cube, black and grey before and blue now, had its old logos in colour
@@ -450,10 +450,10 @@ def _worth_finer(model, image, found: dict, correspondences: int) -> bool:
 def _in_image(found: dict, scale: float, size: tuple[int, int]) -> dict:
     import numpy as np
 
+    to_image = np.diag([1 / scale, 1 / scale, 1.0])
     return {label: dataclasses.replace(match, box=_to_image(match.box, scale, size),
                                        spread=match.spread and _to_image(match.spread, scale, size),
-                                       placing=match.placing and (match.placing[0],
-                                                                  np.diag([1 / scale, 1 / scale, 1.0]) @ match.placing[1]))
+                                       placing=match.placing and (match.placing[0], to_image @ match.placing[1]))
             for label, match in found.items()}
 
 

@@ -350,7 +350,8 @@ class Model:
         """The reference keypoints for geometric verification ([] for models without)."""
         from logolint import verify
 
-        return self._from_metadata(verify.METADATA_NAME, lambda blob: verify.paired(verify.unpack(blob)) if blob else [])
+        return self._from_metadata(verify.METADATA_NAME,
+                                   lambda blob: verify.paired(verify.unpack(blob)) if blob else [])
 
     def silhouettes(self):
         """The reference silhouettes for outline matching (a silhouette.Silhouettes,

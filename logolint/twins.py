@@ -29,7 +29,8 @@ TWIN_DIFFERENT = 0.015
 LIKENESS = 0.5  # the better-fitting drawing's correlation with the image, at the least
 ITERATIONS = 50
 WINDOW_SIDE = 320  # px: a larger place in the image is compared at this size
-MIN_SIDE = 16
+MIN_SIDE = 16  # px: a smaller place is not compared
+MIN_INK = 16  # pixels that both drawings cover there, at the least
 FLAT = 16  # of 255: the least difference between the drawing's lightness and its ground
 
 
@@ -135,7 +136,7 @@ def evidence(cv2, opacity: np.ndarray, twin: Twin, homography: np.ndarray, plane
                                 flags=cv2.INTER_LINEAR)
     drawn = (own > 0.05) | (other > 0.05)
     both = (own > 0.5) & (other > 0.5)
-    if np.count_nonzero(both) < MIN_SIDE or drawn.all():
+    if np.count_nonzero(both) < MIN_INK or drawn.all():
         return None
     ink, ground = np.median(image[both]), np.median(image[~drawn])
     if abs(ink - ground) < FLAT:
