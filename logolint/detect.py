@@ -503,7 +503,9 @@ def keypoint_matches(model, image) -> dict:
     matches, correspondences = coarse_matches(model, small, scale, image.size)
     if _worth_finer(model, image, matches, correspondences):
         matches = finer_matches(model, image, grey, small, matches)
-    return verify.with_twins(matches, np.asarray(grey))
+    if any(ref.twin is not None for ref in model.references()):  # its full-size copy costs 1.4 ms per MP
+        matches = verify.with_twins(matches, np.asarray(grey))
+    return matches
 
 
 # Where not None (within remembered_geometry): geometry's answers by model geometry and image.

@@ -76,10 +76,10 @@ def align(cv2, opacity: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, floa
     return np.diag([1 / scale_b, 1 / scale_b, 1]) @ small @ np.diag([scale_a, scale_a, 1]), iou
 
 
-def pairs(cv2, files: list[tuple[str, np.ndarray]]) -> dict[int, Twin]:
-    """For each file (label, opacity) by its index, the file of another label it is
-    the twin of, where one is (the best aligned at TWIN_IOU or more)."""
-    found: dict[int, tuple[float, Twin]] = {}
+def pairs(cv2, files: list[tuple[str, np.ndarray]]) -> list[Twin | None]:
+    """For each file (label, opacity), the file of another label it is the twin of (the
+    best aligned at TWIN_IOU or more), or None."""
+    found: list[tuple[float, Twin | None]] = [(0.0, None)] * len(files)
     for i, (label, opacity) in enumerate(files):
         for j, (other_label, other) in enumerate(files[i + 1:], i + 1):
             if other_label == label:
@@ -90,9 +90,9 @@ def pairs(cv2, files: list[tuple[str, np.ndarray]]) -> dict[int, Twin]:
             homography, iou = aligned
             for k, twin in ((i, Twin(other_label, other, homography)),
                             (j, Twin(label, opacity, np.linalg.inv(homography)))):
-                if iou > found.get(k, (0.0, None))[0]:
+                if iou > found[k][0]:
                     found[k] = iou, twin
-    return {k: twin for k, (_, twin) in found.items()}
+    return [twin for _, twin in found]
 
 
 def _fitted(cv2, template: np.ndarray, image: np.ndarray) -> float | None:

@@ -330,10 +330,8 @@ def paired(refs: list[Reference]) -> list[Reference]:
     from logolint import twins
 
     files = {id(ref.opacity): (ref.label, ref.opacity) for ref in refs if ref.opacity is not None}
-    found = twins.pairs(_cv2(), list(files.values()))
-    keys = list(files)
-    by_file = {keys[i]: twin for i, twin in found.items()}
-    return [dataclasses.replace(ref, twin=by_file[id(ref.opacity)]) if id(ref.opacity) in by_file else ref
+    by_file = dict(zip(files, twins.pairs(_cv2(), list(files.values()))))
+    return [dataclasses.replace(ref, twin=by_file[id(ref.opacity)]) if by_file.get(id(ref.opacity)) else ref
             for ref in refs]
 
 
