@@ -426,6 +426,27 @@ def test_the_new_logos_keypoints_in_the_same_place_cancel_the_outline(outline_mo
     assert overrule(outline_model, weak, same, outline).outline == 0.0
 
 
+@pytest.mark.parametrize("new_drawn, old_drawn, distinct, cancelled", [
+    (0.89, 0.60, 5, True),  # the image looks like the new drawing there, clearly more than the old
+    (0.89, None, 5, True),  # no old drawing placed at all
+    (0.89, 0.75, 5, False),  # not by BETTER_DRAWN more than the old one
+    (0.80, 0.30, 5, False),  # under NEW_DRAWN
+    (0.89, 0.30, 0, False),  # no distinct inlier: a part both files share
+])
+def test_the_new_drawing_shown_where_the_outline_is_cancels_it_short_of_a_verdict(
+        outline_model, new_drawn, old_drawn, distinct, cancelled):
+    weak = Detection(0.2, "new", (0, 0, 600, 400))
+    outline = silhouette.Outline("old", 0.95, (100, 100, 200, 200))
+    # 27 new inliers against 22 old ones, or 6 alone: no verdict either way (verify.DOMINANCE, MIN_INLIERS)
+    inliers = 27 if old_drawn is not None else 6
+    matches = {"new": verify.Match("new", inliers, (90, 90, 210, 210), distinct=min(distinct, inliers), drawn=new_drawn)}
+    if old_drawn is not None:
+        matches["old"] = verify.Match("old", 22, (90, 90, 210, 210), drawn=old_drawn)
+    assert verify.verdict(matches, ("old",)) is None
+    assert (overrule(outline_model, weak, matches, outline).outline == 0.0) == cancelled
+    elsewhere = {label: dataclasses.replace(m, box=(400, 100, 500, 200)) for label, m in matches.items()}
+    assert overrule(outline_model, weak, elsewhere, outline).outline == 0.95
+
 def test_an_outline_verdict_scores_higher_the_closer_it_fits(outline_model):
     from logolint.detect import CONFIRM_FIT, PARTIAL_MOST, VERIFIED_MOST
 
