@@ -22,6 +22,17 @@ from logolint.imaging import edge_colour
 
 Box = tuple[int, int, int, int]
 
+# Where neither keypoints nor outline decide, the keypoints are matched again in the brand
+# map's proposals (the views' boxes), each with MARGIN more context and enlarged to
+# PROPOSAL_SIDE (by PROPOSAL_ENLARGE at most), in grey and in colourfulness: a logo a tenth
+# of a screenshot's width is 70 px in the first pass's 768-px copy, and a textured photo's
+# 2,000 strongest keypoints leave it none (a Material UI logo on gravel: 2 pairs, 18 inliers
+# in its proposal). Only proposals whose view the classifier gives to either logo, not to
+# neither: it has seen a logo of the brand there, and the keypoints have not placed it.
+# See docs/detection-quality.md.
+PROPOSAL_PASS = True
+PROPOSAL_SIDE = 512
+PROPOSAL_ENLARGE = 4.0
 STRIDE = 16  # pixels of the locate canvas per cell of the brand map (32 in older models)
 # The strongest peak only. With keypoints and outlines deciding most logos, a second peak
 # found no old logo more (brands-dev, 12 brands, and seed-google few-shot and three CV folds:
@@ -410,8 +421,8 @@ def _scaled(image, side: int, most: float = 1.0, shrunk: Shrunk | None = None):
     return image, scale
 
 
-def _to_image(box: Box, scale: float, size: tuple[int, int]) -> Box:
-    return tuple(min(limit, round(v / scale)) for v, limit in zip(box, size * 2))
+def _to_image(box: Box, scale: float, size: tuple[int, int], origin: tuple[int, int] = (0, 0)) -> Box:
+    return tuple(min(limit, round(v / scale) + start) for v, limit, start in zip(box, size * 2, origin * 2))
 
 
 def coarse_matches(model, small, scale: float, size: tuple[int, int]) -> tuple[dict, int]:
@@ -460,6 +471,47 @@ def finer_matches(model, image, grey, small, found: dict) -> dict:
     return found
 
 
+def proposal_matches(model, image, boxes: list[Box], found: dict) -> dict:
+    """`found`, with each label's match replaced where the keypoints of one of `boxes` (the
+    brand map's proposals), with MARGIN more context and enlarged to PROPOSAL_SIDE, matched
+    more: in grey and in colourfulness (see PROPOSAL_PASS)."""
+    import numpy as np
+    from PIL import Image
+
+    from logolint import verify
+
+    refs = model.references()
+    for box in boxes:
+        box = _with_context(box, image.size)
+        if box is None:
+            continue
+        crop = image.crop(box)
+        scale = min(PROPOSAL_ENLARGE, PROPOSAL_SIDE / max(crop.size))
+        crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))),
+                           Image.BICUBIC if scale > 1.0 else Image.BILINEAR)
+        rgb = np.asarray(crop)
+        matches, _ = verify.match(refs, np.asarray(crop.convert("L")))
+        colour = verify.colourfulness(rgb)
+        if colour is not None:
+            matches = verify.better(matches, verify.match_colourful(refs, colour, verify.lightness(rgb)))
+        found = verify.better(found, _in_image(matches, scale, image.size, box[:2]))
+    return found
+
+
+def _with_proposals(model, image, boxes: list[Box], matches: dict) -> dict:
+    """`matches` and, where they decide nothing, the proposals' (proposal_matches)."""
+    from logolint import verify
+
+    if not model.references() or verify.verdict(matches, model.info.old_labels) is not None:
+        return matches
+    more = proposal_matches(model, image, boxes, matches)
+    if more != matches and any(ref.twin is not None for ref in model.references()):
+        import numpy as np
+
+        more = verify.with_twins(more, np.asarray(image.convert("L")))
+    return more
+
+
 def _worth_finer(model, image, found: dict, correspondences: int) -> bool:
     from logolint import verify
 
@@ -467,12 +519,13 @@ def _worth_finer(model, image, found: dict, correspondences: int) -> bool:
             and verify.verdict(found, model.info.old_labels) is None)
 
 
-def _in_image(found: dict, scale: float, size: tuple[int, int]) -> dict:
+def _in_image(found: dict, scale: float, size: tuple[int, int], origin: tuple[int, int] = (0, 0)) -> dict:
+    """Matches in a copy `scale` times the image of `size` (of its part from `origin`), in the image's pixels."""
     import numpy as np
 
-    to_image = np.diag([1 / scale, 1 / scale, 1.0])
-    return {label: dataclasses.replace(match, box=_to_image(match.box, scale, size),
-                                       spread=match.spread and _to_image(match.spread, scale, size),
+    to_image = np.array([[1 / scale, 0.0, origin[0]], [0.0, 1 / scale, origin[1]], [0.0, 0.0, 1.0]])
+    return {label: dataclasses.replace(match, box=_to_image(match.box, scale, size, origin),
+                                       spread=match.spread and _to_image(match.spread, scale, size, origin),
                                        placing=match.placing and (match.placing[0], to_image @ match.placing[1]))
             for label, match in found.items()}
 
@@ -876,6 +929,8 @@ def detect(model, image, localise: bool = True, seen: list[Detection] | None = N
         matched = pool.submit(geometry, model, image, shrunk)
         views = score_views(model, image, localise, shrunk)
         matches, outline, region = matched.result()
+    if PROPOSAL_PASS and outline is None:
+        matches = _with_proposals(model, image, [view.box for view in views[1:] if view.label != NEITHER], matches)
     verdict = _verified(model, image, decide(views), matches, outline, region, seen)
     if seen is not None:
         seen += views + ([verdict] if verdict.verified or verdict.outline or verdict.shaped else [])
