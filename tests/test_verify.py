@@ -220,6 +220,49 @@ def test_only_undecided_images_where_some_keypoints_matched_or_small_ones_are_ma
         assert len(calls) == passes - len(finer)
 
 
+@pytest.mark.parametrize("mark, label", [(OLD, "old"), (NEW, "new")])
+def test_a_logo_the_whole_image_passes_miss_is_matched_in_its_proposal_enlarged(sharp_model, monkeypatch, mark, label):
+    from logolint.detect import proposal_matches
+
+    monkeypatch.setattr(verify, "FINE_CORRESPONDENCES", 10**6)  # no finer pass
+    image = big_page(grey(mark), (1800, 1200), 100)  # 43 px wide in the first pass's 768-px copy
+    assert verify.verdict(keypoint_matches(sharp_model, image), ("old",)) is None
+    logo = (600, 600, 700, 600 + round(100 * mark.size[1] / mark.size[0]))
+    proposal = (570, 585, 730, 650)  # roughly where a brand map would put it
+    found = verify.verdict(proposal_matches(sharp_model, image, [proposal], {}), ("old",))
+    assert found is not None and found.label == label
+    assert iou(found.box, logo) > 0.6, found.box  # in the image's own pixels
+    ref, homography = found.placing  # the drawing placed in the image's pixels too (for twins.evidence)
+    x0, y0, x1, y1 = ref.outline
+    centre = homography @ np.array([(x0 + x1) / 2, (y0 + y1) / 2, 1.0])
+    assert logo[0] <= centre[0] / centre[2] <= logo[2] and logo[1] <= centre[1] / centre[2] <= logo[3]
+    elsewhere = proposal_matches(sharp_model, image, [(1200, 100, 1360, 165)], {})
+    assert verify.verdict(elsewhere, ("old",)) is None
+
+
+def test_proposals_are_matched_only_where_the_classifier_saw_a_logo_and_nothing_decided(verifying_model, monkeypatch):
+    from logolint import detect
+
+    boxes = []
+    original = detect.proposal_matches
+    monkeypatch.setattr(detect, "proposal_matches",
+                        lambda model, image, shown, found: boxes.append(shown) or original(model, image, shown, found))
+    page = scene(None)
+    for label in ("old", "new", detect.NEITHER):
+        views = [Detection(0.1, label, (0, 0, 900, 600)), Detection(0.1, label, (100, 100, 300, 200))]
+        monkeypatch.setattr(detect, "score_views", lambda *args, views=views, **kwargs: views)
+        detect.detect(verifying_model, page)
+    assert boxes == [[(100, 100, 300, 200)], [(100, 100, 300, 200)], []]
+    boxes.clear()
+    detect.detect(verifying_model, scene(OLD, width=200))  # decided by the first pass
+    assert boxes == []
+    monkeypatch.setattr(detect, "PROPOSAL_PASS", False)
+    monkeypatch.setattr(detect, "score_views", lambda *args, **kwargs: [Detection(0.1, "new", (0, 0, 900, 600)),
+                                                                       Detection(0.1, "new", (100, 100, 300, 200))])
+    detect.detect(verifying_model, page)
+    assert boxes == []
+
+
 def test_the_new_logo_is_found_as_new(refs):
     found = decide(refs, scene(NEW))
     assert found is not None and found.label == "new"
