@@ -29,10 +29,14 @@ Box = tuple[int, int, int, int]
 # 2,000 strongest keypoints leave it none (a Material UI logo on gravel: 2 pairs, 18 inliers
 # in its proposal). Only proposals whose view the classifier gives to either logo, not to
 # neither: it has seen a logo of the brand there, and the keypoints have not placed it.
+# A proposal's match counts only with PROPOSAL_DISTINCT distinct inliers (verify.CROSS_RATIO):
+# enlarged, a line of text gives a wordmark's letters more pairs ("Trusted by" gave DeployHQ's
+# old wordmark 10 inliers, 7 of them distinct, and a page 0.47 -> 0.99).
 # See docs/detection-quality.md.
 PROPOSAL_PASS = True
 PROPOSAL_SIDE = 512
 PROPOSAL_ENLARGE = 4.0
+PROPOSAL_DISTINCT = 8
 STRIDE = 16  # pixels of the locate canvas per cell of the brand map (32 in older models)
 # The strongest peak only. With keypoints and outlines deciding most logos, a second peak
 # found no old logo more (brands-dev, 12 brands, and seed-google few-shot and three CV folds:
@@ -494,7 +498,8 @@ def proposal_matches(model, image, boxes: list[Box], found: dict) -> dict:
         colour = verify.colourfulness(rgb)
         if colour is not None:
             matches = verify.better(matches, verify.match_colourful(refs, colour, verify.lightness(rgb)))
-        found = verify.better(found, _in_image(matches, scale, image.size, box[:2]))
+        kept = {label: match for label, match in matches.items() if match.distinct >= PROPOSAL_DISTINCT}
+        found = verify.better(found, _in_image(kept, scale, image.size, box[:2]))
     return found
 
 
