@@ -238,6 +238,11 @@ def test_a_logo_the_whole_image_passes_miss_is_matched_in_its_proposal_enlarged(
     assert logo[0] <= centre[0] / centre[2] <= logo[2] and logo[1] <= centre[1] / centre[2] <= logo[3]
     elsewhere = proposal_matches(sharp_model, image, [(1200, 100, 1360, 165)], {})
     assert verify.verdict(elsewhere, ("old",)) is None
+    from logolint import detect
+
+    # Short of detect.PROPOSAL_DISTINCT distinct inliers a proposal's match does not count.
+    monkeypatch.setattr(detect, "PROPOSAL_DISTINCT", found.distinct + 1)
+    assert label not in proposal_matches(sharp_model, image, [proposal], {})
 
 
 def test_proposals_are_matched_only_where_the_classifier_saw_a_logo_and_nothing_decided(verifying_model, monkeypatch):
