@@ -439,7 +439,8 @@ def test_the_new_drawing_shown_where_the_outline_is_cancels_it_short_of_a_verdic
     outline = silhouette.Outline("old", 0.95, (100, 100, 200, 200))
     # 27 new inliers against 22 old ones, or 6 alone: no verdict either way (verify.DOMINANCE, MIN_INLIERS)
     inliers = 27 if old_drawn is not None else 6
-    matches = {"new": verify.Match("new", inliers, (90, 90, 210, 210), distinct=min(distinct, inliers), drawn=new_drawn)}
+    matches = {"new": verify.Match("new", inliers, (90, 90, 210, 210), distinct=min(distinct, inliers),
+                                   drawn=new_drawn)}
     if old_drawn is not None:
         matches["old"] = verify.Match("old", 22, (90, 90, 210, 210), drawn=old_drawn)
     assert verify.verdict(matches, ("old",)) is None
