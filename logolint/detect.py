@@ -913,8 +913,9 @@ def _side_label(model, is_old: bool, prefer) -> str:
 
 def detect(model, image, localise: bool = True, seen: list[Detection] | None = None) -> Detection:
     """A known logo file decides at once; otherwise the views are scored and, with
-    `localise`, checked against the reference logos' geometry. The geometry is worked
-    out while the interpreter scores the views: both release the GIL.
+    `localise`, checked against the reference logos' geometry, and where that decides
+    nothing, against the keypoints of the views' boxes (proposal_matches). The geometry is
+    worked out while the interpreter scores the views: both release the GIL.
 
     `seen` (for `explain`) receives every view scored, and the geometry's own view where
     it overruled them; the verdict is the very view listed where it is one. A known logo
