@@ -448,6 +448,7 @@ def test_the_new_drawing_shown_where_the_outline_is_cancels_it_short_of_a_verdic
     elsewhere = {label: dataclasses.replace(m, box=(400, 100, 500, 200)) for label, m in matches.items()}
     assert overrule(outline_model, weak, elsewhere, outline).outline == 0.95
 
+
 def test_an_outline_verdict_scores_higher_the_closer_it_fits(outline_model):
     from logolint.detect import CONFIRM_FIT, PARTIAL_MOST, VERIFIED_MOST
 

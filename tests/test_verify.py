@@ -259,11 +259,11 @@ def test_proposals_are_matched_only_where_the_classifier_saw_a_logo_and_nothing_
         detect.detect(verifying_model, page)
     assert boxes == [[(100, 100, 300, 200)], [(100, 100, 300, 200)], []]
     boxes.clear()
+    seen_a_logo = [Detection(0.1, "new", (0, 0, 900, 600)), Detection(0.1, "new", (100, 100, 300, 200))]
+    monkeypatch.setattr(detect, "score_views", lambda *args, **kwargs: seen_a_logo)
     detect.detect(verifying_model, scene(OLD, width=200))  # decided by the first pass
     assert boxes == []
     monkeypatch.setattr(detect, "PROPOSAL_PASS", False)
-    monkeypatch.setattr(detect, "score_views", lambda *args, **kwargs: [Detection(0.1, "new", (0, 0, 900, 600)),
-                                                                       Detection(0.1, "new", (100, 100, 300, 200))])
     detect.detect(verifying_model, page)
     assert boxes == []
 
