@@ -137,6 +137,14 @@ MAX_COLOUR_REGIONS = 8  # the best-fitting regions whose colours are compared
 # Crate.io, Rancher, Kotlin and Twilio, 0.98-0.995 for Chrome, Swagger, IntelliJ IDEA and
 # W3C, then 0.91 (Firefox) and below.
 KEPT_OUTLINE = 0.95
+# A redesign that sets a new mark beside new letters (Airflow's pinwheel, now with "Apache
+# Airflow") leaves the new mark alone a region of its own: its outline can fit the old mark
+# (a pinwheel is a pinwheel) as no rival shape does, the new silhouette being mark and
+# letters. So each new silhouette in pieces adds its largest piece, where that is
+# NEW_MARK_SHARE of it or more, as one more new shape, unless an old silhouette fits it at
+# KEPT_OUTLINE: a mark the redesign kept is the old logo too.
+NEW_MARKS = True
+NEW_MARK_SHARE = 0.3
 # A blurred mark, thresholded, has rounded corners and filled-in gaps: its outline fits a
 # blurred silhouette (Gaussian, this many pixels at MASK_SIDE) better than the sharp one.
 # Only for regions of BLUR_MIN_SIDE or more: a small region is coarse anyway, and small
@@ -259,6 +267,22 @@ def _mask(alpha: np.ndarray) -> np.ndarray | None:
     image = image.resize((max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale))), Image.BILINEAR)
     mask = (np.asarray(image) > 128).astype(np.uint8)
     return mask if mask.sum() >= MIN_PIXELS else None
+
+
+def _largest_piece(mask: np.ndarray) -> np.ndarray | None:
+    """The largest of a silhouette's separate pieces, cropped, where it has two or more
+    and that one is NEW_MARK_SHARE of its area or more (see NEW_MARKS); else None."""
+    import cv2
+
+    count, labelled, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if count < 3:
+        return None
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    largest = int(areas.argmax()) + 1
+    if areas.max() < max(MIN_PIXELS, NEW_MARK_SHARE * areas.sum()):
+        return None
+    x, y, width, height = stats[largest, :4]
+    return (labelled[y:y + height, x:x + width] == largest).astype(np.uint8)
 
 
 def _pieces(mask: np.ndarray) -> int:
@@ -431,6 +455,7 @@ class Silhouettes:
         self.colours = colours or {}  # per label, its main colours (see logo_colours.main_colours)
         self.pieces: dict[str, int] = {}  # per label, the most separate pieces one of its silhouettes has
         self.closed: _ClosedSilhouettes | None = None  # for the closed thresholds' regions (CLOSED_RADII)
+        self.marks: list[tuple[str, np.ndarray]] = []  # label and views of each silhouette's mark (see NEW_MARKS)
         if not found:
             return
         stacks, labels, blurred, plain = [], [], [], []
@@ -449,6 +474,9 @@ class Silhouettes:
                         if not soft:
                             self.upright.setdefault(label, []).append(stacks[-1][0])
                 self.spreads.setdefault(label, []).append(_spread(mask))
+                mark = _largest_piece(mask)
+                if mark is not None:
+                    self.marks.append((label, normalised(mark, ROTATIONS)))
         stacks.append(generic)
         labels += [""] * len(generic)
         blurred += [False] * len(generic)
@@ -474,6 +502,19 @@ class Silhouettes:
         if not old or not new.any():
             return False
         return bool(_fits(np.array(old), self.stack[new], self.areas[new]).max() >= KEPT_OUTLINE)
+
+    def new_marks(self, old_labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The views of the new silhouettes' marks that no old silhouette fits at
+        KEPT_OUTLINE, and their areas (see NEW_MARKS); None where there are none."""
+        if not NEW_MARKS or not self.marks:
+            return None
+        old = [view for label in old_labels for view in self.upright.get(label, [])]
+        rows = [views for label, views in self.marks if label not in old_labels
+                and not (old and _fits(np.array(old), views, views.sum(1)).max() >= KEPT_OUTLINE)]
+        if not rows:
+            return None
+        stack = np.concatenate(rows)
+        return stack, stack.sum(1)
 
     def palette(self) -> np.ndarray:
         """Every label's main colours (Lab rows), each left out within NEAR of one before it."""
@@ -819,6 +860,9 @@ def search(shapes: Silhouettes, rgb: np.ndarray, old_labels: tuple[str, ...],
     is_old = np.isin(labels, old_labels)
     old_fit = np.where(is_old, fit, 0.0).max(1)
     rival_fit = np.where(is_old, 0.0, fit).max(1)
+    marks = shapes.new_marks(old_labels)
+    if marks is not None:
+        rival_fit = np.maximum(rival_fit, _fits(views, *marks).max(1))
     decisive = (old_fit >= MIN_FIT) & (old_fit - rival_fit >= MARGIN)
     inside_new = _inside_new(found, fit, labels, is_old) if INSIDE_NEW else np.zeros(len(found), bool)
     decisive &= ~inside_new

@@ -806,6 +806,42 @@ def test_the_old_glyph_within_the_new_logo_is_the_new_logo(monkeypatch):
     assert outline is not None and outline.label == "old"
 
 
+def beside_letters(logo: Image.Image, holed: bool) -> Image.Image:
+    """A redesign's file: the old arrow, with its hole or without, and three bars of
+    letters beside it, each a piece of its own."""
+    mark_file = logo.copy()
+    if not holed:
+        ImageDraw.Draw(mark_file).ellipse((120, 85, 150, 115), fill=(40, 160, 90, 255))
+    image = Image.new("RGBA", (400, 200), (0, 0, 0, 0))
+    image.paste(mark_file, (0, 0), mark_file)
+    draw = ImageDraw.Draw(image)
+    for x in (220, 270, 320):
+        draw.rectangle((x, 70, x + 30, 130), fill=(40, 160, 90, 255))
+    return image
+
+
+def test_a_new_mark_set_beside_letters_rivals_the_old_mark_alone(monkeypatch):
+    # The new file is mark and letters, so its silhouette is no rival to the new mark
+    # shown alone, which fits the old arrow closely (it only lacks the hole).
+    old = mark("old")
+    new = beside_letters(old, holed=False)
+    shapes = silhouette.Silhouettes(silhouette.masks({"old": [old], "new": [new]}))
+    alone = new.crop((0, 0, 200, 200))
+    assert found(shapes, scene(alone)) is None
+    assert_found_in_place(shapes, old, 150, None)  # the old mark itself still decides
+    monkeypatch.setattr(silhouette, "NEW_MARKS", False)
+    outline = found(shapes, scene(alone))
+    assert outline is not None and outline.label == "old"
+
+
+def test_a_mark_the_redesign_kept_beside_new_letters_is_no_rival():
+    # Shown alone, the old mark is the old logo: the new file's mark is that very mark.
+    old = mark("old")
+    shapes = silhouette.Silhouettes(silhouette.masks({"old": [old], "new": [beside_letters(old, holed=True)]}))
+    assert [label for label, _ in shapes.marks] == ["new"] and shapes.new_marks(("old",)) is None
+    assert_found_in_place(shapes, old, 150, None)
+
+
 def pasted(logo: Image.Image, width: int, background) -> Image.Image:
     """The logo `width` px wide at (120, 60) on a plain page of `background`, or over the photo."""
     if background is None:
