@@ -13,8 +13,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from conftest import ROOT, run_cli
-from logolint import verify
-from logolint.detect import DEMOTED, VERIFIED, Detection, keypoint_matches, overrule
+from logolint import detect, verify
+from logolint.detect import DEMOTED, VERIFIED, Detection, keypoint_matches, overrule, proposal_matches
 from logolint.errors import ModelError
 from logolint.model import Model
 from tiny_model import tiny_model
@@ -222,8 +222,6 @@ def test_only_undecided_images_where_some_keypoints_matched_or_small_ones_are_ma
 
 @pytest.mark.parametrize("mark, label", [(OLD, "old"), (NEW, "new")])
 def test_a_logo_the_whole_image_passes_miss_is_matched_in_its_proposal_enlarged(sharp_model, monkeypatch, mark, label):
-    from logolint.detect import proposal_matches
-
     monkeypatch.setattr(verify, "FINE_CORRESPONDENCES", 10**6)  # no finer pass
     image = big_page(grey(mark), (1800, 1200), 100)  # 43 px wide in the first pass's 768-px copy
     assert verify.verdict(keypoint_matches(sharp_model, image), ("old",)) is None
@@ -238,16 +236,12 @@ def test_a_logo_the_whole_image_passes_miss_is_matched_in_its_proposal_enlarged(
     assert logo[0] <= centre[0] / centre[2] <= logo[2] and logo[1] <= centre[1] / centre[2] <= logo[3]
     elsewhere = proposal_matches(sharp_model, image, [(1200, 100, 1360, 165)], {})
     assert verify.verdict(elsewhere, ("old",)) is None
-    from logolint import detect
-
     # Short of detect.PROPOSAL_DISTINCT distinct inliers a proposal's match does not count.
     monkeypatch.setattr(detect, "PROPOSAL_DISTINCT", found.distinct + 1)
     assert label not in proposal_matches(sharp_model, image, [proposal], {})
 
 
 def test_proposals_are_matched_only_where_the_classifier_saw_a_logo_and_nothing_decided(verifying_model, monkeypatch):
-    from logolint import detect
-
     boxes = []
     original = detect.proposal_matches
     monkeypatch.setattr(detect, "proposal_matches",
