@@ -143,6 +143,12 @@ INVERTED = 0.7
 # files, 15 scores moved by more than 0.05, 14 the right way (docs/detection-quality.md).
 # Made after looking at those sets, so not clean on them.
 TWIN = 0.3
+# A lead counted on all inliers alone (the distinct ones decide nothing) whose twin evidence
+# leans the other way, by TWIN_DOUBT or more but short of TWIN, decides nothing either: the
+# other stages do. An old Docker whale in a banner had 44 new inliers against 23 old, but
+# 23 distinct against 20, and evidence of +0.67 at the old fit's place against +0.33 at the
+# new one's (-0.17 in all); its outline fitted the old silhouette at 0.93.
+TWIN_DOUBT = 0.1
 TONE_OPAQUE = 230  # of 255: the file's pixels whose tones count
 TONE_SPREAD = 20.0  # standard deviation of the lightness over them, of 255
 # An image of at most SMALL_SIDE px with fewer keypoints than FEW_KEYPOINTS is matched
@@ -726,8 +732,8 @@ def _twinned(matches: dict[str, Match], old_labels: tuple[str, ...], distinct: M
              counted: Match | None) -> tuple[Match | None, Match | None] | None:
     """The decision where the twin evidence (see TWIN) tells otherwise than the count:
     where it decided nothing, or where it decided on all inliers, or on distinct ones
-    (`distinct`, the verdict of those) where the other side has distinct inliers too.
-    None where the count stands."""
+    (`distinct`, the verdict of those) where the other side has distinct inliers too;
+    no verdict where it doubts a lead of all inliers (TWIN_DOUBT). None where the count stands."""
     old, new = _sides(matches, old_labels)
     lead = counted or max((m for m in (old, new) if m is not None and m.inliers >= MIN_INLIERS),
                           key=lambda m: m.inliers, default=None)
@@ -741,7 +747,8 @@ def _twinned(matches: dict[str, Match], old_labels: tuple[str, ...], distinct: M
     told = [m.twin * sign for m, sign in ((lead, 1), (rival, -1)) if m is not None and m.twin is not None]
     evidence = sum(told) / len(told) if told else 0.0  # both matches place the pair: each tells
     if abs(evidence) < TWIN:
-        return None
+        doubted = distinct is None and counted is not None and evidence <= -TWIN_DOUBT
+        return (None, None) if doubted else None
     if evidence > 0:
         if counted is not None or (not lead.distinct and lead.drawn is not None and lead.drawn < DRAWN):
             return None

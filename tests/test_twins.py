@@ -113,6 +113,14 @@ def test_the_twin_evidence_decides_ties_and_overturns_leads():
     assert decided.label == "old" and decided.distinct == 12 and overruled is None
     contested = {"old": match("old", 20, -0.6, distinct=9), "new": match("new", 12, 0.6, distinct=5)}
     assert verify.decision(contested, old_labels)[0] == contested["new"]
+    # A lead of all inliers alone, the distinct ones even, whose evidence leans the other
+    # way short of TWIN, decides nothing; leaning its own way, or with a distinct lead, it stands.
+    doubted = {"old": match("old", 23, 0.67, distinct=20), "new": match("new", 44, 0.33, distinct=23)}
+    assert verify.decision(doubted, old_labels) == (None, None)
+    leaning = {**doubted, "old": match("old", 23, -0.2, distinct=20)}
+    assert verify.decision(leaning, old_labels)[0] == leaning["new"]
+    distinctly = {**doubted, "new": match("new", 44, 0.33, distinct=40)}
+    assert verify.decision(distinctly, old_labels)[0].label == "new"
     # Keypoints short of a verdict do not count for a drawing the image shows the twin of.
     short = {"old": match("old", 7, None, distinct=6)}
     assert verify.partial(short, old_labels) is not None
