@@ -30,6 +30,7 @@ LIKENESS = 0.5  # the better-fitting drawing's correlation with the image, at th
 ITERATIONS = 50
 WINDOW_SIDE = 320  # px: a larger place in the image is compared at this size
 MIN_SIDE = 16  # px: a smaller place is not compared
+INSIDE = 0.6  # of the place's area, in the image at the least
 MIN_INK = 16  # pixels that both drawings cover there, at the least
 FLAT = 16  # of 255: the least difference between the drawing's lightness and its ground
 
@@ -95,12 +96,13 @@ def pairs(cv2, files: list[tuple[str, np.ndarray]]) -> list[Twin | None]:
     return [twin for _, twin in found]
 
 
-def _fitted(cv2, template: np.ndarray, image: np.ndarray) -> float | None:
+def _fitted(cv2, template: np.ndarray, image: np.ndarray, mask: np.ndarray | None = None) -> float | None:
     """ECC's correlation of `image` with `template` once it is aligned (an affine warp
-    from where it lies); None where it does not converge."""
+    from where it lies), over the image's pixels in `mask` (all without); None where it
+    does not converge."""
     try:
         likeness, _ = cv2.findTransformECC(template, image, np.eye(2, 3, dtype=np.float32), cv2.MOTION_AFFINE,
-                                           (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, ITERATIONS, 1e-4), None, 3)
+                                           (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, ITERATIONS, 1e-4), mask, 3)
     except cv2.error:
         return None
     return float(likeness)
@@ -117,36 +119,49 @@ def evidence(cv2, opacity: np.ndarray, twin: Twin, homography: np.ndarray, plane
     `homography` places its drawing (above 0, up to about 1) or its twin (below 0): how much
     better the one fits than the other once each is aligned there, over how much they differ
     there. None where they differ too little there (TWIN_DIFFERENT), neither fits
-    (LIKENESS), or the place lies partly outside the image or is flat."""
+    (LIKENESS), or less than INSIDE of the place lies in the image, or it is flat. The part
+    outside the image counts for neither."""
     other_homography = homography @ np.linalg.inv(twin.homography)
     corners = np.vstack([_placed(cv2, opacity.shape, homography), _placed(cv2, twin.opacity.shape, other_homography)])
     x0, y0 = np.floor(corners.min(axis=0)).astype(int)
     x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
     height, width = plane.shape[:2]
-    if x0 < 0 or y0 < 0 or x1 > width or y1 > height or min(x1 - x0, y1 - y0) < MIN_SIDE:
+    if min(x1 - x0, y1 - y0) < MIN_SIDE:
         return None
-    image = plane[y0:y1, x0:x1].astype(np.float32)
+    inside = (max(0, min(x1, width) - max(x0, 0)) * max(0, min(y1, height) - max(y0, 0))) / ((x1 - x0) * (y1 - y0))
+    if inside < INSIDE:
+        return None
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    inner = plane[cy0:cy1, cx0:cx1]
+    image = np.full((y1 - y0, x1 - x0), np.median(inner), np.float32)  # no dark seam where it is scaled down
+    seen = np.zeros(image.shape, np.uint8)
+    image[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0] = inner
+    seen[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0] = 1
     scale = min(1.0, WINDOW_SIDE / max(image.shape))
     size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
     if scale < 1.0:
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        seen = cv2.resize(seen, size, interpolation=cv2.INTER_NEAREST)
     into = np.diag([scale, scale, 1.0]) @ np.float64([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]])
     own = cv2.warpPerspective(opacity.astype(np.float32) / 255, into @ homography, size, flags=cv2.INTER_LINEAR)
     other = cv2.warpPerspective(twin.opacity.astype(np.float32) / 255, into @ other_homography, size,
                                 flags=cv2.INTER_LINEAR)
+    valid = seen.astype(bool)
     drawn = (own > 0.05) | (other > 0.05)
-    both = (own > 0.5) & (other > 0.5)
-    if np.count_nonzero(both) < MIN_INK or drawn.all():
+    both = (own > 0.5) & (other > 0.5) & valid
+    if np.count_nonzero(both) < MIN_INK or (drawn | ~valid).all():
         return None
-    ink, ground = np.median(image[both]), np.median(image[~drawn])
+    ink, ground = np.median(image[both]), np.median(image[~drawn & valid])
     if abs(ink - ground) < FLAT:
         return None
+    image[~valid] = ground  # out of the image: neither drawing's ink, and masked from the fits
     if ink < ground:  # dark on light: the fits are of a light shape on dark
         image = 255 - image
-    different = 1 - float(np.corrcoef(own.ravel(), other.ravel())[0, 1])
+    different = 1 - float(np.corrcoef(own[valid], other[valid])[0, 1])
     if different < TWIN_DIFFERENT:
         return None
-    mine, theirs = _fitted(cv2, own, image), _fitted(cv2, other, image)
+    mask = None if valid.all() else seen
+    mine, theirs = _fitted(cv2, own, image, mask), _fitted(cv2, other, image, mask)
     if mine is None or theirs is None or max(mine, theirs) < LIKENESS:
         return None
     return (mine - theirs) / different

@@ -78,8 +78,21 @@ def test_no_evidence_where_the_files_differ_in_colour_alone_or_nothing_is_drawn(
     same = dataclasses.replace(old.twin, opacity=old.opacity, homography=np.eye(3))  # a recolour: one shape
     assert twins.evidence(cv2, old.opacity, same, homography, shown) is None
     assert twins.evidence(cv2, old.opacity, old.twin, homography, np.full((300, 400), 200, np.uint8)) is None
-    off = np.float64([[0.5, 0, 300], [0, 0.5, 30], [0, 0, 1]])  # partly outside the image
+    off = np.float64([[0.5, 0, 340], [0, 0.5, 30], [0, 0, 1]])  # mostly outside the image
     assert twins.evidence(cv2, old.opacity, old.twin, off, shown) is None
+
+
+@pytest.mark.parametrize("shown", ["old", "new"])
+def test_a_drawing_cut_by_the_image_edge_is_told_by_the_part_inside(refs, shown):
+    """A fifth of the drawing lies past the image's right edge: the evidence comes from the
+    rest, not from a ground painted where the image has no pixels."""
+    placed, other = file_of(refs, shown), file_of(refs, "new" if shown == "old" else "old")
+    homography = np.float64([[0.5, 0, 280], [0, 0.5, 40], [0, 0, 1]])
+    width = 280 + round(0.8 * placed.opacity.shape[1] * 0.5)
+    grey = 255 - cv2.warpPerspective(placed.opacity, homography, (width, 240))
+    assert twins.evidence(cv2, placed.opacity, placed.twin, homography, grey) >= verify.TWIN
+    at_twin = homography @ np.linalg.inv(placed.twin.homography)  # where the twin's fit would place it
+    assert twins.evidence(cv2, other.opacity, other.twin, at_twin, grey) <= -verify.TWIN
 
 
 def match(label: str, inliers: int, twin: float | None, box=(100, 100, 300, 250), distinct: int = 0) -> verify.Match:
