@@ -126,12 +126,10 @@ def evidence(cv2, opacity: np.ndarray, twin: Twin, homography: np.ndarray, plane
     x0, y0 = np.floor(corners.min(axis=0)).astype(int)
     x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
     height, width = plane.shape[:2]
-    if min(x1 - x0, y1 - y0) < MIN_SIDE:
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)  # the part in the image
+    if (min(x1 - x0, y1 - y0) < MIN_SIDE
+            or max(0, cx1 - cx0) * max(0, cy1 - cy0) / ((x1 - x0) * (y1 - y0)) < INSIDE):
         return None
-    inside = (max(0, min(x1, width) - max(x0, 0)) * max(0, min(y1, height) - max(y0, 0))) / ((x1 - x0) * (y1 - y0))
-    if inside < INSIDE:
-        return None
-    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
     inner = plane[cy0:cy1, cx0:cx1]
     image = np.full((y1 - y0, x1 - x0), np.median(inner), np.float32)  # no dark seam where it is scaled down
     seen = np.zeros(image.shape, np.uint8)
