@@ -149,6 +149,13 @@ TWIN = 0.3
 # 23 distinct against 20, and evidence of +0.67 at the old fit's place against +0.33 at the
 # new one's (-0.17 in all); its outline fitted the old silhouette at 0.93.
 TWIN_DOUBT = 0.1
+# A verdict whose inliers span under PART_COVERED of its drawing (Match.covered) decides
+# nothing where the other side's match, with MIN_INLIERS, spans PART_OTHER of its own or more
+# and lies within the verdict's drawing placed (PART_WITHIN of its box): a redesign that
+# added to the old mark (a wordmark beside it) matched on the mark it kept.
+PART_COVERED = 0.2
+PART_OTHER = 0.4
+PART_WITHIN = 0.5
 TONE_OPAQUE = 230  # of 255: the file's pixels whose tones count
 TONE_SPREAD = 20.0  # standard deviation of the lightness over them, of 255
 # An image of at most SMALL_SIDE px with fewer keypoints than FEW_KEYPOINTS is matched
@@ -709,6 +716,8 @@ def decision(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Ma
     twinned = _twinned(matches, old_labels, by_distinct, counted)
     if twinned is not None:
         return twinned
+    if _on_a_part(matches, old_labels, counted):
+        return None, None
     if counted is not None and not counted.distinct and counted.drawn is not None and counted.drawn < DRAWN:
         return None, None
     return counted, None
@@ -726,6 +735,23 @@ def _better_drawn(matches: dict[str, Match], old_labels: tuple[str, ...], decide
             and rival.covered > decided.covered and _overlap(rival.box, decided.box) >= TIE_OVERLAP):
         return rival
     return None
+
+
+def _on_a_part(matches: dict[str, Match], old_labels: tuple[str, ...], decided: Match | None) -> bool:
+    """Whether `decided` rests on a part of its drawing that the other side's match shows
+    more of (see PART_COVERED)."""
+    if decided is None or decided.covered >= PART_COVERED:
+        return False
+    old, new = _sides(matches, old_labels)
+    rival = new if decided.label in old_labels else old
+    return (rival is not None and rival.inliers >= MIN_INLIERS and rival.covered >= PART_OTHER
+            and _within(rival.box, decided.box) >= PART_WITHIN)
+
+
+def _within(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> float:
+    """The share of `inner`'s area that lies within `outer`."""
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    return _intersection(inner, outer) / area if area > 0 else 0.0
 
 
 def _twinned(matches: dict[str, Match], old_labels: tuple[str, ...], distinct: Match | None,
@@ -793,10 +819,15 @@ def tie(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Match, 
     return (old, new) if _overlap(old.box, new.box) >= TIE_OVERLAP else None
 
 
+def _intersection(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    """The area two boxes share."""
+    width, height = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+    return max(0, width) * max(0, height)
+
+
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     """Intersection over union of two boxes."""
-    width, height = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(0, width) * max(0, height)
+    inter = _intersection(a, b)
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
 

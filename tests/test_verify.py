@@ -595,6 +595,25 @@ def test_a_verdict_goes_to_the_other_side_where_the_image_looks_like_its_drawing
     assert verify.verdict({"old": old, "new": dataclasses.replace(new, drawn=verify.DRAWN)}, ("old",)).label == "new"
 
 
+@pytest.mark.parametrize("covered, rival_inliers, rival_covered, rival_box, stands", [
+    (0.16, 8, 0.78, (52, 560, 700, 980), False),  # CodersRank: the new wordmark's mark, the old mark alone
+    (verify.PART_COVERED, 8, 0.78, (52, 560, 700, 980), True),  # enough of the drawing
+    (0.16, verify.MIN_INLIERS - 1, 0.78, (52, 560, 700, 980), True),  # too few inliers to tell
+    (0.16, 8, verify.PART_OTHER - 0.01, (52, 560, 700, 980), True),  # a part of its drawing too
+    (0.16, 8, 0.78, (600, 900, 1200, 1400), True),  # mostly outside the verdict's drawing: elsewhere
+])
+def test_a_verdict_on_a_part_of_its_drawing_that_the_other_match_shows_more_of_decides_nothing(
+        covered, rival_inliers, rival_covered, rival_box, stands):
+    new = verify.Match("new", 12, (20, 530, 1500, 1010), distinct=8, drawn=0.84, covered=covered)
+    old = verify.Match("old", rival_inliers, rival_box, distinct=0, drawn=0.77, covered=rival_covered)
+    found = verify.verdict({"old": old, "new": new}, ("old",))
+    assert (found is not None and found.label == "new") == stands
+    if not stands:  # and the other way round: a redesign that dropped the wordmark
+        assert verify.verdict({"old": dataclasses.replace(new, label="old"),
+                               "new": dataclasses.replace(old, label="new")}, ("old",)) is None
+    assert verify.verdict({"new": new}, ("old",)).label == "new"  # no other match: the verdict stands
+
+
 @pytest.mark.parametrize("decided", ["old", "new"])
 def test_a_verdict_the_drawing_decided_against_the_count_says_so(verifying_model, decided):
     """For `explain`: the other logo's inliers, which the count favoured (see BETTER_DRAWN)."""
