@@ -152,7 +152,10 @@ TWIN_DOUBT = 0.1
 # A verdict whose inliers span under PART_COVERED of its drawing (Match.covered) decides
 # nothing where the other side's match, with MIN_INLIERS, spans PART_OTHER of its own or more
 # and lies within the verdict's drawing placed (PART_WITHIN of its box): a redesign that
-# added to the old mark (a wordmark beside it) matched on the mark it kept.
+# added to the old mark (a wordmark beside it) matched on the mark it kept. Logo files only
+# (Match.drawn measured): a logo is a small part of a photo used as a reference, so a photo's
+# inliers span little of it however right they are (seed-google, a CV fold: a new wordmark
+# lost its new verdict to an old photo's match and scored 0.996).
 PART_COVERED = 0.2
 PART_OTHER = 0.4
 PART_WITHIN = 0.5
@@ -740,12 +743,12 @@ def _better_drawn(matches: dict[str, Match], old_labels: tuple[str, ...], decide
 def _on_a_part(matches: dict[str, Match], old_labels: tuple[str, ...], decided: Match | None) -> bool:
     """Whether `decided` rests on a part of its drawing that the other side's match shows
     more of (see PART_COVERED)."""
-    if decided is None or decided.covered >= PART_COVERED:
+    if decided is None or decided.drawn is None or decided.covered >= PART_COVERED:
         return False
     old, new = _sides(matches, old_labels)
     rival = new if decided.label in old_labels else old
-    return (rival is not None and rival.inliers >= MIN_INLIERS and rival.covered >= PART_OTHER
-            and _within(rival.box, decided.box) >= PART_WITHIN)
+    return (rival is not None and rival.drawn is not None and rival.inliers >= MIN_INLIERS
+            and rival.covered >= PART_OTHER and _within(rival.box, decided.box) >= PART_WITHIN)
 
 
 def _within(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> float:

@@ -601,11 +601,14 @@ def test_a_verdict_goes_to_the_other_side_where_the_image_looks_like_its_drawing
     (0.16, verify.MIN_INLIERS - 1, 0.78, (52, 560, 700, 980), True),  # too few inliers to tell
     (0.16, 8, verify.PART_OTHER - 0.01, (52, 560, 700, 980), True),  # a part of its drawing too
     (0.16, 8, 0.78, (600, 900, 1200, 1400), True),  # mostly outside the verdict's drawing: elsewhere
+    (0.16, 8, 0.78, None, True),  # photos as references: a logo is a small part of its photo
 ])
 def test_a_verdict_on_a_part_of_its_drawing_that_the_other_match_shows_more_of_decides_nothing(
         covered, rival_inliers, rival_covered, rival_box, stands):
-    new = verify.Match("new", 12, (20, 530, 1500, 1010), distinct=8, drawn=0.84, covered=covered)
-    old = verify.Match("old", rival_inliers, rival_box, distinct=0, drawn=0.77, covered=rival_covered)
+    photos = rival_box is None
+    new = verify.Match("new", 12, (20, 530, 1500, 1010), distinct=8, drawn=None if photos else 0.84, covered=covered)
+    old = verify.Match("old", rival_inliers, (52, 560, 700, 980) if photos else rival_box, distinct=0,
+                       drawn=None if photos else 0.77, covered=rival_covered)
     found = verify.verdict({"old": old, "new": new}, ("old",))
     assert (found is not None and found.label == "new") == stands
     if not stands:  # and the other way round: a redesign that dropped the wordmark
