@@ -731,8 +731,7 @@ def _better_drawn(matches: dict[str, Match], old_labels: tuple[str, ...], decide
     deciding one's (see BETTER_DRAWN); None where the verdict stands."""
     if decided is None or decided.drawn is None or decided.drawn >= DRAWN:
         return None
-    old, new = _sides(matches, old_labels)
-    rival = new if decided.label in old_labels else old
+    rival = _rival(matches, old_labels, decided)
     if (rival is not None and rival.inliers >= MIN_INLIERS and rival.drawn is not None
             and rival.drawn >= DRAWN and rival.drawn >= decided.drawn + BETTER_DRAWN
             and rival.covered > decided.covered and _overlap(rival.box, decided.box) >= TIE_OVERLAP):
@@ -745,8 +744,7 @@ def _on_a_part(matches: dict[str, Match], old_labels: tuple[str, ...], decided: 
     more of (see PART_COVERED)."""
     if decided is None or decided.drawn is None or decided.covered >= PART_COVERED:
         return False
-    old, new = _sides(matches, old_labels)
-    rival = new if decided.label in old_labels else old
+    rival = _rival(matches, old_labels, decided)
     return (rival is not None and rival.drawn is not None and rival.inliers >= MIN_INLIERS
             and rival.covered >= PART_OTHER and _within(rival.box, decided.box) >= PART_WITHIN)
 
@@ -783,6 +781,12 @@ def _twinned(matches: dict[str, Match], old_labels: tuple[str, ...], distinct: M
             return None
         return lead, None
     return rival, lead
+
+
+def _rival(matches: dict[str, Match], old_labels: tuple[str, ...], match: Match) -> Match | None:
+    """The other side's match with the most inliers (see _sides), None if absent."""
+    old, new = _sides(matches, old_labels)
+    return new if match.label in old_labels else old
 
 
 def _sides(matches: dict[str, Match], old_labels: tuple[str, ...]) -> tuple[Match | None, Match | None]:
